@@ -1,0 +1,78 @@
+/**
+ * The document formats (SPEC §2.2): every commit rewrites the whole document by atomic
+ * replace. Item texts are cached so a commit encodes only the new items.
+ */
+import { atomicReplace } from "./atomic_replace.ts";
+import { documentItemText, encodeDocument } from "./encode.ts";
+import type { FileSystem } from "./file_system.ts";
+import type { RolloutFormat } from "./format.ts";
+import type { SessionState } from "./session_meta.ts";
+import type { PendingRecord, Sink } from "./sink.ts";
+
+const encoder = new TextEncoder();
+
+/** Rewrites a `document` or Codex TypeScript CLI document on every commit. */
+export class DocumentSink implements Sink {
+  readonly #fs: FileSystem;
+  readonly #path: string;
+  readonly #format: RolloutFormat;
+  readonly #sync: boolean;
+  readonly #meta: unknown;
+  #rawItems: readonly unknown[] | null;
+  #itemTexts: string[] = [];
+  #state: SessionState;
+
+  constructor(
+    fsys: FileSystem,
+    options: {
+      path: string;
+      format: RolloutFormat;
+      sync: boolean;
+      meta: unknown;
+      items: readonly unknown[];
+      state: SessionState;
+    },
+  ) {
+    this.#fs = fsys;
+    this.#path = options.path;
+    this.#format = options.format;
+    this.#sync = options.sync;
+    this.#meta = options.meta;
+    this.#rawItems = options.items;
+    this.#state = options.state;
+  }
+
+  commit(records: readonly PendingRecord[]): void {
+    const texts = this.#texts();
+    const added: string[] = [];
+    let state = this.#state;
+    for (const record of records) {
+      if (record.kind === "state") state = record.state;
+      else added.push(documentItemText(record.item));
+    }
+    this.#write([...texts, ...added], state);
+    for (const text of added) texts.push(text);
+    this.#state = state;
+  }
+
+  recover(): void {
+    this.#write(this.#texts(), this.#state);
+  }
+
+  close(): void {}
+
+  /** Writes the document with these items and this state; the target is untouched on failure. */
+  #write(itemTexts: readonly string[], state: SessionState): void {
+    const keepState = this.#format === "document" || state.previous_response_id !== undefined;
+    const text = encodeDocument({ meta: this.#meta, itemTexts, state: keepState ? state : null });
+    atomicReplace(this.#fs, this.#path, { bytes: encoder.encode(text), sync: this.#sync });
+  }
+
+  #texts(): string[] {
+    if (this.#rawItems !== null) {
+      this.#itemTexts = this.#rawItems.map(documentItemText);
+      this.#rawItems = null;
+    }
+    return this.#itemTexts;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Encoders of every writable shape: journal and Codex lines (SPEC §2.1, §2.3) and the pretty
+ * document (SPEC §2.2). Pure; the output is what `JSON.stringify` gives, key order fixed.
+ */
+import type { RolloutFormat } from "./format.ts";
+import type { SessionState } from "./session_meta.ts";
+
+/** The kind of record a line holds. */
+export type RecordKind = "session_meta" | "response_item" | "state";
+
+/**
+ * One line (with its `\n`) of a line format. `payload` is already JSON text. Codex's 2025
+ * JSONL has no envelope: items and the meta are bare and a state is a `record_type` line.
+ */
+export function encodeLine(
+  format: RolloutFormat,
+  record: { kind: RecordKind; payload: string; timestamp: string; ordinal: number },
+): string {
+  switch (format) {
+    case "journal":
+      return `{"timestamp":${
+        JSON.stringify(record.timestamp)
+      },"ordinal":${record.ordinal},"type":"${record.kind}","payload":${record.payload}}\n`;
+    case "codex_envelope":
+      return `{"timestamp":${
+        JSON.stringify(record.timestamp)
+      },"type":"${record.kind}","payload":${record.payload}}\n`;
+    case "codex_jsonl_2025":
+      return record.kind === "state"
+        ? `{"record_type":"state","previous_response_id":${legacyStateId(record.payload)}}\n`
+        : `${record.payload}\n`;
+    case "document":
+    case "codex_ts_document":
+      throw new Error(`encodeLine() called for the document format "${format}"`);
+  }
+}
+
+function legacyStateId(payload: string): string {
+  const state = JSON.parse(payload) as SessionState;
+  return JSON.stringify(state.previous_response_id ?? null);
+}
+
+/** The JSON text of a state payload: `{}` when there is no previous response. */
+export function statePayload(state: SessionState): string {
+  return JSON.stringify(state);
+}
+
+/** `JSON.stringify(item, null, 2)` as it stands inside the document's `items` array. */
+export function documentItemText(item: unknown): string {
+  return "    " + JSON.stringify(item, null, 2).replaceAll("\n", "\n    ");
+}
+
+/**
+ * The whole document, byte for byte what `JSON.stringify(doc, null, 2)` gives, built from
+ * cached item texts (see {@linkcode documentItemText}) so a commit does not re-encode them.
+ * `state` is left out for the Codex TypeScript CLI document unless it holds something.
+ */
+export function encodeDocument(
+  parts: { meta: unknown; itemTexts: readonly string[]; state: SessionState | null },
+): string {
+  const meta = JSON.stringify(parts.meta, null, 2).replaceAll("\n", "\n  ");
+  const items = parts.itemTexts.length === 0 ? "[]" : `[\n${parts.itemTexts.join(",\n")}\n  ]`;
+  let out = `{\n  "session": ${meta},\n  "items": ${items}`;
+  if (parts.state !== null) {
+    out += `,\n  "state": ${JSON.stringify(parts.state, null, 2).replaceAll("\n", "\n  ")}`;
+  }
+  return `${out}\n}`;
+}

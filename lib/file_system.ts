@@ -1,0 +1,104 @@
+/**
+ * The one small interface every file operation of the writer goes through (RELIABILITY.md
+ * tier 1), and its implementation on `node:fs`. Nothing else in the writer touches the disk.
+ */
+import * as fs from "node:fs";
+
+/** How a file is opened. */
+export type OpenMode =
+  /** append-only writing, created if missing */
+  | "append"
+  /** append-only writing to a new file; fails if it exists */
+  | "append_new"
+  /** a new file for writing; fails if it exists */
+  | "create_exclusive"
+  /** reading only */
+  | "read"
+  /** a folder, for syncing it */
+  | "directory";
+
+/** Synchronous file operations, in the shape of POSIX calls. Errors are thrown as Node errors. */
+export interface FileSystem {
+  open(path: string, mode: OpenMode): number;
+  /** Writes some bytes; may write fewer than given (a short write). */
+  write(fd: number, data: Uint8Array): number;
+  read(fd: number, into: Uint8Array, position: number): number;
+  size(fd: number): number;
+  fdatasync(fd: number): void;
+  fsync(fd: number): void;
+  truncate(fd: number, length: number): void;
+  close(fd: number): void;
+  rename(from: string, to: string): void;
+  unlink(path: string): void;
+  /** Creates a folder and its parents (0700); returns the first folder it created, if any. */
+  mkdir(path: string): string | undefined;
+  readdir(path: string): string[];
+}
+
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+function flagsOf(mode: OpenMode): number {
+  const c = fs.constants;
+  switch (mode) {
+    case "append":
+      return c.O_WRONLY | c.O_APPEND | c.O_CREAT;
+    case "append_new":
+      return c.O_WRONLY | c.O_APPEND | c.O_CREAT | c.O_EXCL;
+    case "create_exclusive":
+      return c.O_WRONLY | c.O_CREAT | c.O_EXCL;
+    case "read":
+      return c.O_RDONLY;
+    case "directory":
+      return c.O_RDONLY | c.O_DIRECTORY;
+  }
+}
+
+/** The real file system, through `node:fs` (the same code on Deno and Bun). */
+export const nodeFileSystem: FileSystem = {
+  open: (path, mode) => fs.openSync(path, flagsOf(mode), FILE_MODE),
+  write: (fd, data) => fs.writeSync(fd, data),
+  read: (fd, into, position) => fs.readSync(fd, into, 0, into.length, position),
+  size: (fd) => fs.fstatSync(fd).size,
+  fdatasync: (fd) => fs.fdatasyncSync(fd),
+  fsync: (fd) => fs.fsyncSync(fd),
+  truncate: (fd, length) => fs.ftruncateSync(fd, length),
+  close: (fd) => fs.closeSync(fd),
+  rename: (from, to) => fs.renameSync(from, to),
+  unlink: (path) => fs.unlinkSync(path),
+  mkdir: (path) => fs.mkdirSync(path, { recursive: true, mode: DIR_MODE }),
+  readdir: (path) => fs.readdirSync(path),
+};
+
+/** Writes every byte of `data`, looping over short writes. */
+export function writeAll(fsys: FileSystem, fd: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.length) {
+    const n = fsys.write(fd, done === 0 ? data : data.subarray(done));
+    if (n <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+    done += n;
+  }
+}
+
+/** Reads the whole file behind an open descriptor. */
+export function readAll(fsys: FileSystem, fd: number): Uint8Array {
+  const size = fsys.size(fd);
+  const out = new Uint8Array(size);
+  let done = 0;
+  while (done < size) {
+    const n = fsys.read(fd, out.subarray(done), done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done === size ? out : out.subarray(0, done);
+}
+
+/** Syncs a folder so that a create or rename inside it is durable. */
+export function syncDirectory(fsys: FileSystem, dir: string): void {
+  const fd = fsys.open(dir, "directory");
+  try {
+    fsys.fsync(fd);
+  } finally {
+    fsys.close(fd);
+  }
+}

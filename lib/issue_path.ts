@@ -1,0 +1,56 @@
+/**
+ * Turns zod issues into one-line messages such as `items[2].call_id: expected string, got number`.
+ * Pure: reads the issue and the value that failed, never throws.
+ */
+import type { z } from "zod";
+
+/** `items[2].call_id` for the path `["items", 2, "call_id"]`, with an optional prefix. */
+export function formatPath(path: readonly PropertyKey[], prefix = ""): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(key))) {
+      out += out === "" ? String(key) : `.${String(key)}`;
+    } else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** The JSON type name of a value as users think of it. */
+export function jsonTypeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (value === undefined) return "nothing";
+  return typeof value;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** The first issue of a failed parse, as `path: what was expected, got what`. */
+export function formatIssue(error: z.ZodError, input: unknown, prefix = ""): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return `${prefix || "(root)"}: invalid`;
+  const where = formatPath(issue.path, prefix);
+  switch (issue.code) {
+    case "invalid_type": {
+      const got = valueAt(input, issue.path);
+      const expected = issue.expected === "object" ? "an object" : issue.expected;
+      return got === undefined
+        ? `${where}: required ${expected} is missing`
+        : `${where}: expected ${expected}, got ${jsonTypeOf(got)}`;
+    }
+    case "invalid_value":
+      return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "unrecognized_keys":
+      return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}

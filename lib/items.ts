@@ -1,0 +1,112 @@
+/**
+ * Response items (SPEC §2.4): the zod schema of every persisted type and the persistence
+ * policy. Extra fields are kept as they were. Pure: no I/O.
+ */
+import { z } from "zod";
+import { formatIssue } from "./issue_path.ts";
+
+const ContentPart = z.looseObject({ type: z.string() }).superRefine((part, ctx) => {
+  if (
+    (part.type === "input_text" || part.type === "output_text") && typeof part.text !== "string"
+  ) {
+    ctx.addIssue({
+      code: "invalid_type",
+      expected: "string",
+      path: ["text"],
+      input: part.text,
+      message: "text must be a string",
+    });
+  }
+  if (part.type === "input_image" && typeof part.image_url !== "string") {
+    ctx.addIssue({
+      code: "invalid_type",
+      expected: "string",
+      path: ["image_url"],
+      input: part.image_url,
+      message: "image_url must be a string",
+    });
+  }
+});
+
+const FunctionCallOutputPayload = z.union([
+  z.string(),
+  z.array(ContentPart),
+  z.looseObject({ content: z.unknown(), success: z.boolean().nullish() }),
+]);
+
+/** One schema per persisted item type; the keys are the persisted types. */
+export const ItemSchemas = {
+  message: z.looseObject({
+    type: z.literal("message"),
+    role: z.string(),
+    content: z.array(ContentPart),
+  }),
+  function_call: z.looseObject({
+    type: z.literal("function_call"),
+    name: z.string(),
+    arguments: z.string(),
+    call_id: z.string(),
+  }),
+  function_call_output: z.looseObject({
+    type: z.literal("function_call_output"),
+    call_id: z.string(),
+    output: FunctionCallOutputPayload,
+  }),
+  local_shell_call: z.looseObject({
+    type: z.literal("local_shell_call"),
+    id: z.string().nullish(),
+    call_id: z.string().nullish(),
+    status: z.enum(["completed", "in_progress", "incomplete"]),
+    action: z.looseObject({
+      type: z.literal("exec"),
+      command: z.array(z.string()),
+      timeout_ms: z.number().nullish(),
+      working_directory: z.string().nullish(),
+      env: z.record(z.string(), z.string()).nullish(),
+      user: z.string().nullish(),
+    }),
+  }),
+  custom_tool_call: z.looseObject({
+    type: z.literal("custom_tool_call"),
+    call_id: z.string(),
+    name: z.string(),
+    input: z.string(),
+  }),
+  custom_tool_call_output: z.looseObject({
+    type: z.literal("custom_tool_call_output"),
+    call_id: z.string(),
+    output: z.unknown().refine((v) => v !== undefined, "output is required"),
+  }),
+  web_search_call: z.looseObject({ type: z.literal("web_search_call") }),
+} as const;
+
+/** A type whose items are written to disk. */
+export type PersistedType = keyof typeof ItemSchemas;
+
+/** Any response item: an object with a string `type`, other fields kept as they are. */
+export const ResponseItem = z.looseObject({ type: z.string() });
+export type ResponseItem = z.infer<typeof ResponseItem>;
+
+/** Whether items of this type are persisted (SPEC §2.4 persistence policy). */
+export function isPersisted(type: string): type is PersistedType {
+  return Object.hasOwn(ItemSchemas, type);
+}
+
+/** The outcome of checking one item against its schema. */
+export type ItemCheck =
+  | { ok: true; item: ResponseItem; persisted: boolean }
+  | { ok: false; message: string };
+
+/**
+ * Checks one item: any object with a string `type` is an item; a persisted type must also
+ * pass its schema. `where` prefixes the field path of the message (`items[2]`).
+ */
+export function checkItem(value: unknown, where: string): ItemCheck {
+  const base = ResponseItem.safeParse(value);
+  if (!base.success) return { ok: false, message: formatIssue(base.error, value, where) };
+  const type = base.data.type;
+  if (!isPersisted(type)) return { ok: true, item: base.data, persisted: false };
+  const parsed = ItemSchemas[type].safeParse(value);
+  if (!parsed.success) return { ok: false, message: formatIssue(parsed.error, value, where) };
+  return { ok: true, item: base.data, persisted: true };
+}

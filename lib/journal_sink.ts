@@ -1,0 +1,105 @@
+/**
+ * Durable append (RELIABILITY.md "The recipes") for the line formats: one buffer per batch,
+ * written completely, `fdatasync`ed; a torn tail is cut back before the first append.
+ */
+import { RolloutError } from "./errors.ts";
+import type { FileSystem } from "./file_system.ts";
+import { writeAll } from "./file_system.ts";
+import { encodeLine, statePayload } from "./encode.ts";
+import type { RolloutFormat } from "./format.ts";
+import type { PendingRecord, Sink } from "./sink.ts";
+
+const encoder = new TextEncoder();
+
+/** Appends batches of records to a journal, Codex enveloped or Codex 2025 JSONL file. */
+export class JournalSink implements Sink {
+  readonly #fs: FileSystem;
+  readonly #path: string;
+  readonly #format: RolloutFormat;
+  readonly #sync: boolean;
+  #fd: number | null = null;
+  /** Bytes known to be durable: everything up to the last acknowledged line. */
+  #durable: number;
+  #nextOrdinal: number;
+  #tailChecked = false;
+
+  constructor(
+    fsys: FileSystem,
+    options: {
+      path: string;
+      format: RolloutFormat;
+      sync: boolean;
+      durableBytes: number;
+      nextOrdinal: number;
+    },
+  ) {
+    this.#fs = fsys;
+    this.#path = options.path;
+    this.#format = options.format;
+    this.#sync = options.sync;
+    this.#durable = options.durableBytes;
+    this.#nextOrdinal = options.nextOrdinal;
+  }
+
+  commit(records: readonly PendingRecord[]): void {
+    if (records.length === 0) return;
+    const fd = this.#open();
+    let text = "";
+    let ordinal = this.#nextOrdinal;
+    for (const record of records) {
+      const payload = record.kind === "state" ? statePayload(record.state) : record.payload;
+      text += encodeLine(this.#format, {
+        kind: record.kind,
+        payload,
+        timestamp: record.timestamp,
+        ordinal: ordinal++,
+      });
+    }
+    const bytes = encoder.encode(text);
+    writeAll(this.#fs, fd, bytes);
+    if (this.#sync) this.#fs.fdatasync(fd);
+    this.#durable += bytes.length;
+    this.#nextOrdinal = ordinal;
+  }
+
+  recover(): void {
+    this.#closeFd();
+    this.#tailChecked = false;
+    const fd = this.#open();
+    if (this.#sync) this.#fs.fdatasync(fd);
+    const size = this.#fs.size(fd);
+    if (size !== this.#durable) {
+      throw new RolloutError(
+        "io_error",
+        `Cannot recover rollout "${this.#path}": it holds ${size} bytes after the cut, expected ${this.#durable}`,
+      );
+    }
+  }
+
+  close(): void {
+    this.#closeFd();
+  }
+
+  /** Opens for appending and cuts anything past the last acknowledged line. */
+  #open(): number {
+    if (this.#fd !== null && this.#tailChecked) return this.#fd;
+    const fd = this.#fd ?? this.#fs.open(this.#path, "append");
+    this.#fd = fd;
+    const size = this.#fs.size(fd);
+    if (size < this.#durable) {
+      throw new RolloutError(
+        "io_error",
+        `Cannot append to rollout "${this.#path}": it shrank to ${size} bytes, expected at least ${this.#durable}`,
+      );
+    }
+    if (size > this.#durable) this.#fs.truncate(fd, this.#durable);
+    this.#tailChecked = true;
+    return fd;
+  }
+
+  #closeFd(): void {
+    const fd = this.#fd;
+    this.#fd = null;
+    if (fd !== null) this.#fs.close(fd);
+  }
+}

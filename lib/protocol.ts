@@ -1,0 +1,175 @@
+/**
+ * The op stream's wire shapes (SPEC §4): Submissions in, Events out. The schemas here are
+ * the only definition of both; `parseSubmission` turns one decoded JSON value into an op.
+ */
+import { z } from "zod";
+import { ErrorCode } from "./errors.ts";
+import { formatIssue } from "./issue_path.ts";
+
+const ignored = z.unknown().optional();
+
+/** Ops and their fields; each object is strict so a misspelt field is an error. */
+export const OpSchemas = {
+  configure_session: z.strictObject({
+    type: z.literal("configure_session"),
+    instructions: z.string().nullish(),
+    cwd: z.string().nullish(),
+    model: z.string().nullish(),
+    disable_response_storage: z.boolean().nullish(),
+    format: z.enum(["jsonl", "json"]).nullish(),
+    resume_path: z.string().nullish(),
+    provider: ignored,
+    approval_policy: ignored,
+    sandbox_policy: ignored,
+    notify: ignored,
+    model_reasoning_effort: ignored,
+    model_reasoning_summary: ignored,
+  }),
+  user_input: z.strictObject({
+    type: z.literal("user_input"),
+    items: z.array(z.discriminatedUnion("type", [
+      z.strictObject({ type: z.literal("text"), text: z.string() }),
+      z.strictObject({ type: z.literal("image"), image_url: z.string() }),
+      z.strictObject({ type: z.literal("local_image"), path: z.string() }),
+    ])),
+  }),
+  record_items: z.strictObject({ type: z.literal("record_items"), items: z.array(z.unknown()) }),
+  record_state: z.strictObject({
+    type: z.literal("record_state"),
+    previous_response_id: z.string().nullable(),
+  }),
+  load_session: z.strictObject({ type: z.literal("load_session"), path: z.string().min(1) }),
+  get_session: z.strictObject({ type: z.literal("get_session") }),
+  add_to_history: z.strictObject({ type: z.literal("add_to_history"), text: z.string() }),
+  get_history_entry_request: z.strictObject({
+    type: z.literal("get_history_entry_request"),
+    offset: z.number().int().nonnegative(),
+    log_id: z.number().int().nonnegative(),
+  }),
+  flush: z.strictObject({ type: z.literal("flush") }),
+  shutdown: z.strictObject({ type: z.literal("shutdown") }),
+} as const;
+
+export type OpType = keyof typeof OpSchemas;
+export type Op = { [K in OpType]: z.infer<(typeof OpSchemas)[K]> }[OpType];
+
+/** Codex ops that `rollout` knows of but does not implement: they get `unsupported_op`. */
+export const CODEX_ONLY_OPS: readonly string[] = [
+  "interrupt",
+  "user_turn",
+  "override_turn_context",
+  "exec_approval",
+  "patch_approval",
+  "resolve_elicitation",
+  "list_mcp_tools",
+  "list_custom_prompts",
+  "compact",
+  "review",
+  "get_path",
+  "run_user_shell_command",
+];
+
+/** The envelope of every input line. */
+export const Submission = z.looseObject({
+  id: z.string(),
+  op: z.looseObject({ type: z.string() }),
+});
+
+/** Dropped items of a `record_items` acknowledgement. */
+export const DroppedItem = z.object({ index: z.number().int(), type: z.string() });
+
+/** Event payloads, by `msg.type`. */
+export const EventMsg = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("session_configured"),
+    session_id: z.string(),
+    model: z.string(),
+    history_log_id: z.number(),
+    history_entry_count: z.number(),
+    rollout_path: z.string().nullable(),
+  }),
+  z.object({
+    type: z.literal("items_recorded"),
+    recorded: z.number(),
+    dropped: z.array(DroppedItem),
+    item_count: z.number(),
+  }),
+  z.object({ type: z.literal("state_recorded"), previous_response_id: z.string().nullable() }),
+  z.object({
+    type: z.literal("session_loaded"),
+    session_id: z.string(),
+    rollout_path: z.string(),
+    item_count: z.number(),
+    previous_response_id: z.string().nullable(),
+    skipped: z.unknown(),
+  }),
+  z.object({
+    type: z.literal("session"),
+    session: z.unknown(),
+    items: z.array(z.unknown()),
+    state: z.unknown(),
+  }),
+  z.object({ type: z.literal("history_entry_added"), log_id: z.number(), offset: z.number() }),
+  z.object({
+    type: z.literal("get_history_entry_response"),
+    offset: z.number(),
+    log_id: z.number(),
+    entry: z.object({ session_id: z.string(), ts: z.number(), text: z.string() }).nullable(),
+  }),
+  z.object({ type: z.literal("flushed") }),
+  z.object({ type: z.literal("shutdown_complete") }),
+  z.object({ type: z.literal("error"), code: ErrorCode, message: z.string() }),
+]);
+export type EventMsg = z.infer<typeof EventMsg>;
+
+/** One output line. */
+export const Event = z.object({ id: z.string(), msg: EventMsg });
+export type Event = z.infer<typeof Event>;
+
+/** The result of reading one submission. */
+export type ParsedSubmission =
+  | { ok: true; id: string; op: Op }
+  | { ok: false; id: string; code: ErrorCode; message: string };
+
+function isOpType(type: string): type is OpType {
+  return Object.hasOwn(OpSchemas, type);
+}
+
+/** Checks a decoded JSON value against the Submission and Op schemas. */
+export function parseSubmission(value: unknown): ParsedSubmission {
+  const rawId = typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as { id?: unknown }).id
+    : undefined;
+  const id = typeof rawId === "string" ? rawId : "";
+  const envelope = Submission.safeParse(value);
+  if (!envelope.success) {
+    return {
+      ok: false,
+      id,
+      code: "invalid_submission",
+      message: formatIssue(envelope.error, value),
+    };
+  }
+  const type = envelope.data.op.type;
+  if (!isOpType(type)) {
+    const known = CODEX_ONLY_OPS.includes(type);
+    return {
+      ok: false,
+      id,
+      code: "unsupported_op",
+      message: known
+        ? `op.type: "${type}" is a Codex op that rollout does not handle`
+        : `op.type: unknown op "${type}"`,
+    };
+  }
+  const parsed = OpSchemas[type].safeParse(envelope.data.op);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      id,
+      code: "invalid_submission",
+      message: formatIssue(parsed.error, envelope.data.op, "op"),
+    };
+  }
+  return { ok: true, id, op: parsed.data as Op };
+}

@@ -1,0 +1,554 @@
+/**
+ * RolloutRecorder: the serialized, crash-safe writer of one rollout (SPEC §3). Operations
+ * commit in arrival order; whatever queues while a commit runs joins the next one (group
+ * commit); a promise resolves only once its bytes are synced.
+ */
+import * as path from "node:path";
+import { atomicReplace, removeStaleTemps } from "./atomic_replace.ts";
+import { DocumentSink } from "./document_sink.ts";
+import { describe, errnoOf, ioError, RolloutError } from "./errors.ts";
+import { type FileSystem, nodeFileSystem, syncDirectory, writeAll } from "./file_system.ts";
+import { isDocument, type RolloutFormat } from "./format.ts";
+import { documentItemText, encodeDocument, encodeLine, statePayload } from "./encode.ts";
+import { checkItem, type ResponseItem } from "./items.ts";
+import { JournalSink } from "./journal_sink.ts";
+import { byteLength } from "./line_splitter.ts";
+import { DEFAULT_MAX_LINE_BYTES, type LoadedRollout, loadRollout } from "./load_rollout.ts";
+import { sessionPath } from "./paths.ts";
+import type { SavedSession } from "./saved_session.ts";
+import type { SessionMeta, SessionState } from "./session_meta.ts";
+import type { PendingRecord, Sink } from "./sink.ts";
+import { uuidv7 } from "./uuid.ts";
+import { VERSION } from "./version.ts";
+import { WriterLock } from "./writer_lock.ts";
+
+/** Options shared by every way of opening a recorder. */
+export interface RecorderOptions {
+  /** The file system (tests pass a simulated one). */
+  fs?: FileSystem;
+  /** Sync each commit (default). `false` is `--no-fsync`: safe from a process crash only. */
+  sync?: boolean;
+  /** Cap on one encoded line in bytes (default 64 MiB). */
+  maxLineBytes?: number;
+  /** Upper bound on the bytes of one group commit (default 8 MiB; one op may exceed it). */
+  maxBatchBytes?: number;
+  clock?: () => Date;
+  /** Take the cross-process writer lock (default true). */
+  lock?: boolean;
+  pid?: number;
+}
+
+/** Options of {@linkcode RolloutRecorder.create}. */
+export interface CreateOptions extends RecorderOptions {
+  home: string;
+  /** `jsonl` (journal, default) or `json` (document). */
+  format?: "jsonl" | "json";
+  /** Meta fields; `id`, `timestamp`, `originator` and `cli_version` are filled in. */
+  meta?: Partial<SessionMeta>;
+  /** Write to this path instead of the dated one under `<home>/sessions`. */
+  path?: string;
+  /** Initial content (fork, convert), written as given with the meta. */
+  items?: readonly ResponseItem[];
+  state?: SessionState;
+}
+
+/** What `recordItems` acknowledges. */
+export interface ItemsRecorded {
+  recorded: number;
+  dropped: { index: number; type: string }[];
+  item_count: number;
+}
+
+interface QueuedOp {
+  records: PendingRecord[];
+  bytes: number;
+  /** Called once, in order: with the failure, or with null and the item count after the op. */
+  settle(error: RolloutError | null, itemCount: number): void;
+}
+
+const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
+const encoder = new TextEncoder();
+
+function sameState(a: SessionState, b: SessionState): boolean {
+  return a.previous_response_id === b.previous_response_id;
+}
+
+/** The serialized writer of one rollout; see the module doc. */
+export class RolloutRecorder {
+  readonly path: string | null;
+  readonly format: RolloutFormat;
+  readonly meta: SessionMeta;
+  readonly #sink: Sink | null;
+  readonly #lock: WriterLock | null;
+  readonly #clock: () => Date;
+  readonly #maxLine: number;
+  readonly #maxBatch: number;
+  readonly #items: ResponseItem[];
+  #state: SessionState;
+  #queue: QueuedOp[] = [];
+  #scheduled = false;
+  #poisoned: RolloutError | null = null;
+  #closed = false;
+
+  private constructor(parts: {
+    path: string | null;
+    format: RolloutFormat;
+    meta: SessionMeta;
+    sink: Sink | null;
+    lock: WriterLock | null;
+    items: ResponseItem[];
+    state: SessionState;
+    options: RecorderOptions;
+  }) {
+    this.path = parts.path;
+    this.format = parts.format;
+    this.meta = parts.meta;
+    this.#sink = parts.sink;
+    this.#lock = parts.lock;
+    this.#items = parts.items;
+    this.#state = parts.state;
+    this.#clock = parts.options.clock ?? (() => new Date());
+    this.#maxLine = parts.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#maxBatch = parts.options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
+  }
+
+  /** The session's id. */
+  get id(): string {
+    return this.meta.id;
+  }
+
+  /** Acknowledged items, in order. */
+  get items(): readonly ResponseItem[] {
+    return this.#items;
+  }
+
+  /** The acknowledged state. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The whole acknowledged session. */
+  saved(): SavedSession {
+    return { session: this.meta, items: [...this.#items], state: { ...this.#state } };
+  }
+
+  /**
+   * Starts a new session: takes the lock, creates the file (never over an existing one) with
+   * its meta and initial content, syncs it and its folder.
+   */
+  static async create(options: CreateOptions): Promise<RolloutRecorder> {
+    await Promise.resolve();
+    const fsys = options.fs ?? nodeFileSystem;
+    const clock = options.clock ?? (() => new Date());
+    const now = clock();
+    const meta = buildMeta(options.meta, now);
+    const docFormat = options.format === "json";
+    const format: RolloutFormat = docFormat ? "document" : "journal";
+    const target = options.path ??
+      sessionPath(options.home, {
+        id: meta.id,
+        created: now,
+        extension: docFormat ? "json" : "jsonl",
+      });
+    const items = [...(options.items ?? [])];
+    const state = options.state ?? {};
+    const sync = options.sync ?? true;
+    const dir = path.dirname(target);
+    try {
+      const created = fsys.mkdir(dir);
+      if (sync && created !== undefined) syncNewFolders(fsys, created, dir);
+    } catch (error) {
+      throw ioError("create folder", dir, error);
+    }
+    const lock = options.lock === false
+      ? null
+      : WriterLock.acquire(target, { pid: options.pid ?? process.pid });
+    try {
+      const sink = docFormat
+        ? createDocument(fsys, { target, meta, items, state, sync })
+        : createJournal(fsys, { target, meta, items, state, sync, timestamp: now.toISOString() });
+      return new RolloutRecorder({ path: target, format, meta, sink, lock, items, state, options });
+    } catch (error) {
+      lock?.release();
+      if (error instanceof RolloutError) throw error;
+      throw ioError("create rollout", target, error);
+    }
+  }
+
+  /**
+   * Opens an existing rollout of any readable format for writing: takes its lock, then reads
+   * it. Later records go to it in its own format. Fails without changing anything.
+   */
+  static async resume(
+    file: string,
+    options: RecorderOptions = {},
+  ): Promise<{ recorder: RolloutRecorder; loaded: LoadedRollout }> {
+    await Promise.resolve();
+    const fsys = options.fs ?? nodeFileSystem;
+    const sync = options.sync ?? true;
+    const lock = options.lock === false
+      ? null
+      : WriterLock.acquire(file, { pid: options.pid ?? process.pid });
+    try {
+      const loaded = loadRollout(file, {
+        fs: fsys,
+        maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      });
+      let sink: Sink;
+      if (isDocument(loaded.format)) {
+        removeStaleTemps(fsys, file);
+        sink = new DocumentSink(fsys, {
+          path: file,
+          format: loaded.format,
+          sync,
+          meta: loaded.rawMeta,
+          items: loaded.rawItems,
+          state: loaded.saved.state,
+        });
+      } else {
+        sink = new JournalSink(fsys, {
+          path: file,
+          format: loaded.format,
+          sync,
+          durableBytes: loaded.end,
+          nextOrdinal: loaded.nextOrdinal,
+        });
+      }
+      const recorder = new RolloutRecorder({
+        path: file,
+        format: loaded.format,
+        meta: loaded.saved.session,
+        sink,
+        lock,
+        items: [...loaded.saved.items],
+        state: loaded.saved.state,
+        options,
+      });
+      return { recorder, loaded };
+    } catch (error) {
+      lock?.release();
+      if (error instanceof RolloutError) throw error;
+      throw ioError("resume rollout", file, error);
+    }
+  }
+
+  /** A session kept only in memory (`disable_response_storage`): same API, no file. */
+  static inMemory(
+    options:
+      & { meta?: Partial<SessionMeta>; items?: readonly ResponseItem[]; state?: SessionState }
+      & RecorderOptions,
+  ): RolloutRecorder {
+    const now = (options.clock ?? (() => new Date()))();
+    const meta = buildMeta(options.meta, now);
+    return new RolloutRecorder({
+      path: null,
+      format: "journal",
+      meta,
+      sink: null,
+      lock: null,
+      items: [...(options.items ?? [])],
+      state: options.state ?? {},
+      options,
+    });
+  }
+
+  /**
+   * Records items. Every item is checked first: one that fails its schema rejects the whole
+   * call (`invalid_submission`, naming `<where>[i].field`); an encoded line above the cap
+   * rejects it with `line_too_long`. Types outside the persistence policy are dropped and
+   * listed. Resolves once the items are durable.
+   */
+  recordItems(items: readonly unknown[], options: { where?: string } = {}): Promise<ItemsRecorded> {
+    const where = options.where ?? "items";
+    const records: PendingRecord[] = [];
+    const dropped: { index: number; type: string }[] = [];
+    let bytes = 0;
+    const timestamp = this.#clock().toISOString();
+    for (let index = 0; index < items.length; index++) {
+      const check = checkItem(items[index], `${where}[${index}]`);
+      if (!check.ok) return Promise.reject(new RolloutError("invalid_submission", check.message));
+      if (!check.persisted) {
+        dropped.push({ index, type: check.item.type });
+        continue;
+      }
+      let payload: string;
+      try {
+        payload = JSON.stringify(check.item);
+      } catch (error) {
+        return Promise.reject(
+          new RolloutError(
+            "invalid_argument",
+            `${where}[${index}]: cannot be encoded: ${describe(error)}`,
+          ),
+        );
+      }
+      const size = this.#lineSize(payload);
+      if (size > this.#maxLine) {
+        return Promise.reject(
+          new RolloutError(
+            "line_too_long",
+            `${where}[${index}]: the encoded record is ${size} bytes, above the limit of ${this.#maxLine} bytes`,
+          ),
+        );
+      }
+      bytes += size;
+      records.push({ kind: "response_item", item: check.item, payload, timestamp });
+    }
+    return new Promise((resolve, reject) => {
+      this.#enqueue({
+        records,
+        bytes,
+        settle: (error, itemCount) => {
+          if (error !== null) reject(error);
+          else resolve({ recorded: records.length, dropped, item_count: itemCount });
+        },
+      });
+    });
+  }
+
+  /** Records the state; a line is written only when it differs from the current one. */
+  recordState(state: SessionState): Promise<SessionState> {
+    const record: PendingRecord = {
+      kind: "state",
+      state: { ...state },
+      timestamp: this.#clock().toISOString(),
+    };
+    return new Promise((resolve, reject) => {
+      this.#enqueue({
+        records: [record],
+        bytes: 128,
+        settle: (error) => (error === null ? resolve(record.state) : reject(error)),
+      });
+    });
+  }
+
+  /** Resolves once everything queued before it is durable (or rejects with its failure). */
+  flush(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#enqueue({
+        records: [],
+        bytes: 0,
+        settle: (error) => (error === null ? resolve() : reject(error)),
+      });
+    });
+  }
+
+  /**
+   * Commits what is queued, closes the file and releases the lock. Rejects if the last
+   * commits or the recovery after a failure did not succeed; the lock is released anyway.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    let failure: unknown = null;
+    try {
+      await this.flush();
+    } catch (error) {
+      failure = error;
+    }
+    this.#closed = true;
+    try {
+      if (this.#poisoned !== null) this.#sink?.recover();
+    } catch (error) {
+      failure ??= error;
+    }
+    try {
+      this.#sink?.close();
+    } catch (error) {
+      failure ??= ioError("close rollout", this.path ?? "(memory)", error);
+    }
+    this.#lock?.release();
+    if (failure !== null) throw failure;
+  }
+
+  #lineSize(payload: string): number {
+    const overhead = 96;
+    if (payload.length * 3 + overhead <= this.#maxLine) return payload.length + overhead;
+    return byteLength(payload) + overhead;
+  }
+
+  #enqueue(op: QueuedOp): void {
+    if (this.#closed) {
+      op.settle(new RolloutError("io_error", `Rollout "${this.path ?? "(memory)"}" is closed`), 0);
+      return;
+    }
+    this.#queue.push(op);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#drain());
+  }
+
+  #drain(): void {
+    while (this.#queue.length > 0) {
+      let take = 1;
+      let bytes = this.#queue[0]!.bytes;
+      while (take < this.#queue.length && bytes + this.#queue[take]!.bytes <= this.#maxBatch) {
+        bytes += this.#queue[take]!.bytes;
+        take++;
+      }
+      this.#commit(this.#queue.splice(0, take));
+    }
+    this.#scheduled = false;
+  }
+
+  #commit(batch: QueuedOp[]): void {
+    if (this.#poisoned !== null) {
+      try {
+        this.#sink?.recover();
+        this.#poisoned = null;
+      } catch (error) {
+        const failure = new RolloutError(
+          "io_error",
+          `Cannot write rollout "${this.path}": it could not be recovered after an earlier failure: ${
+            describe(error)
+          }`,
+          { cause: error },
+        );
+        for (const op of batch) op.settle(failure, 0);
+        return;
+      }
+    }
+    const records: PendingRecord[] = [];
+    const added: ResponseItem[] = [];
+    let state = this.#state;
+    for (const op of batch) {
+      for (const record of op.records) {
+        if (record.kind === "response_item") added.push(record.item);
+        else if (sameState(record.state, state)) continue;
+        else state = record.state;
+        records.push(record);
+      }
+    }
+    try {
+      this.#sink?.commit(records);
+    } catch (error) {
+      const failure = error instanceof RolloutError
+        ? error
+        : ioError("write rollout", this.path ?? "(memory)", error);
+      this.#poisoned = failure;
+      for (const op of batch) op.settle(failure, 0);
+      return;
+    }
+    this.#state = state;
+    let count = this.#items.length;
+    for (const item of added) this.#items.push(item);
+    for (const op of batch) {
+      for (const record of op.records) if (record.kind === "response_item") count++;
+      op.settle(null, count);
+    }
+  }
+}
+
+/** The meta of a new session: `id` and `timestamp` first, as SPEC §2.1 shows. */
+function buildMeta(given: Partial<SessionMeta> | undefined, now: Date): SessionMeta {
+  const { id, timestamp, ...rest } = given ?? {};
+  return {
+    id: id ?? uuidv7(now.getTime()),
+    timestamp: timestamp ?? now.toISOString(),
+    ...rest,
+    originator: rest.originator ?? "rollout",
+    cli_version: rest.cli_version ?? VERSION,
+  };
+}
+
+function syncNewFolders(fsys: FileSystem, firstCreated: string, deepest: string): void {
+  let dir = deepest;
+  for (;;) {
+    syncDirectory(fsys, path.dirname(dir));
+    if (dir === firstCreated || path.dirname(dir) === dir) return;
+    dir = path.dirname(dir);
+  }
+}
+
+function createJournal(
+  fsys: FileSystem,
+  init: {
+    target: string;
+    meta: SessionMeta;
+    items: ResponseItem[];
+    state: SessionState;
+    sync: boolean;
+    timestamp: string;
+  },
+): Sink {
+  const { target, timestamp } = init;
+  let fd: number;
+  try {
+    fd = fsys.open(target, "append_new");
+  } catch (error) {
+    throw ioError("create rollout", target, error);
+  }
+  let text = encodeLine("journal", {
+    kind: "session_meta",
+    payload: JSON.stringify(init.meta),
+    timestamp,
+    ordinal: 0,
+  });
+  let ordinal = 1;
+  for (const item of init.items) {
+    text += encodeLine("journal", {
+      kind: "response_item",
+      payload: JSON.stringify(item),
+      timestamp,
+      ordinal: ordinal++,
+    });
+  }
+  if (init.state.previous_response_id !== undefined) {
+    text += encodeLine("journal", {
+      kind: "state",
+      payload: statePayload(init.state),
+      timestamp,
+      ordinal: ordinal++,
+    });
+  }
+  const bytes = encoder.encode(text);
+  try {
+    writeAll(fsys, fd, bytes);
+    if (init.sync) fsys.fdatasync(fd);
+  } finally {
+    fsys.close(fd);
+  }
+  if (init.sync) syncDirectory(fsys, path.dirname(target));
+  return new JournalSink(fsys, {
+    path: target,
+    format: "journal",
+    sync: init.sync,
+    durableBytes: bytes.length,
+    nextOrdinal: ordinal,
+  });
+}
+
+function createDocument(
+  fsys: FileSystem,
+  init: {
+    target: string;
+    meta: SessionMeta;
+    items: ResponseItem[];
+    state: SessionState;
+    sync: boolean;
+  },
+): Sink {
+  let exists = true;
+  try {
+    fsys.close(fsys.open(init.target, "read"));
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") throw ioError("create rollout", init.target, error);
+    exists = false;
+  }
+  if (exists) {
+    throw new RolloutError("invalid_argument", `Cannot create rollout "${init.target}": it exists`);
+  }
+  const text = encodeDocument({
+    meta: init.meta,
+    itemTexts: init.items.map(documentItemText),
+    state: init.state,
+  });
+  atomicReplace(fsys, init.target, { bytes: encoder.encode(text), sync: init.sync });
+  return new DocumentSink(fsys, {
+    path: init.target,
+    format: "document",
+    sync: init.sync,
+    meta: init.meta,
+    items: init.items,
+    state: init.state,
+  });
+}

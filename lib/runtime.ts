@@ -1,0 +1,131 @@
+/**
+ * The one place where Deno and Bun differ: advisory `flock` locks. Deno has
+ * `FsFile.tryLockSync`; Bun reaches libc's `flock` through `bun:ffi`. Both see each other.
+ */
+import * as fs from "node:fs";
+
+/** A held lock on one open file; closing the descriptor releases it. */
+export interface HeldLock {
+  /** The inode the lock is on. */
+  readonly ino: number;
+  /** Replaces the lock file's content (the holder's pid). */
+  writeText(text: string): void;
+  release(): void;
+}
+
+interface DenoFile {
+  tryLockSync(exclusive: boolean): boolean;
+  lockSync(exclusive: boolean): void;
+  statSync(): { ino: number | null };
+  truncateSync(len: number): void;
+  writeSync(data: Uint8Array): number;
+  close(): void;
+}
+
+interface DenoApi {
+  openSync(
+    path: string,
+    options: { read: boolean; write: boolean; create: boolean; mode: number },
+  ): DenoFile;
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const EWOULDBLOCK = 11;
+
+type Flock = (fd: number, operation: number) => number;
+let flockFn: Flock | null = null;
+
+/** Which runtime this is. */
+export function runtimeName(): "deno" | "bun" | "other" {
+  if ("Deno" in globalThis) return "deno";
+  if ("Bun" in globalThis) return "bun";
+  return "other";
+}
+
+/** Loads what locking needs; call once before {@linkcode lockFile}. */
+export async function initRuntime(): Promise<void> {
+  if (runtimeName() !== "bun" || flockFn !== null) return;
+  const specifier = "bun:ffi";
+  const ffi = await import(specifier);
+  const names = process.platform === "darwin" ? ["libc.dylib"] : ["libc.so.6", "libc.so"];
+  let lastError: unknown = null;
+  for (const name of names) {
+    try {
+      const lib = ffi.dlopen(name, {
+        flock: { args: [ffi.FFIType.i32, ffi.FFIType.i32], returns: ffi.FFIType.i32 },
+      });
+      flockFn = lib.symbols.flock as Flock;
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error("Cannot load flock from the C library", { cause: lastError });
+}
+
+const encoder = new TextEncoder();
+
+function denoLock(path: string, wait: boolean): HeldLock | null {
+  const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
+  const file = deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  let locked: boolean;
+  try {
+    if (wait) {
+      file.lockSync(true);
+      locked = true;
+    } else locked = file.tryLockSync(true);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  if (!locked) {
+    file.close();
+    return null;
+  }
+  return {
+    ino: file.statSync().ino ?? -1,
+    writeText(text) {
+      file.truncateSync(0);
+      file.writeSync(encoder.encode(text));
+    },
+    release: () => file.close(),
+  };
+}
+
+function bunLock(path: string, wait: boolean): HeldLock | null {
+  if (flockFn === null) throw new Error("initRuntime() was not awaited before locking");
+  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  const result = flockFn(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+  if (result !== 0) {
+    fs.closeSync(fd);
+    if (!wait) return null;
+    throw Object.assign(new Error(`flock failed on "${path}"`), {
+      code: "EIO",
+      errno: EWOULDBLOCK,
+    });
+  }
+  return {
+    ino: fs.fstatSync(fd).ino,
+    writeText(text) {
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, encoder.encode(text), 0, undefined, 0);
+    },
+    release: () => fs.closeSync(fd),
+  };
+}
+
+/**
+ * Takes an exclusive lock on `path` (created 0600 if missing) through a descriptor of its
+ * own. With `wait: false` returns null at once when another holder has it.
+ */
+export function lockFile(path: string, options: { wait: boolean }): HeldLock | null {
+  switch (runtimeName()) {
+    case "deno":
+      return denoLock(path, options.wait);
+    case "bun":
+      return bunLock(path, options.wait);
+    case "other":
+      throw new Error("rollout runs on Deno or Bun; this runtime has no file locks");
+  }
+}

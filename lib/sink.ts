@@ -1,0 +1,17 @@
+/** What the recorder hands to a format's writer: records in commit order. */
+import type { ResponseItem } from "./items.ts";
+import type { SessionState } from "./session_meta.ts";
+
+/** One record to commit; an item's JSON text is encoded once, when it is queued. */
+export type PendingRecord =
+  | { kind: "response_item"; item: ResponseItem; payload: string; timestamp: string }
+  | { kind: "state"; state: SessionState; timestamp: string };
+
+/** A format's writer: commits batches durably and recovers after a failure. */
+export interface Sink {
+  /** Writes every record durably, or throws; after a throw only `recover` or `close` is valid. */
+  commit(records: readonly PendingRecord[]): void;
+  /** Brings the file back to exactly its last committed content, durably; throws if it can't. */
+  recover(): void;
+  close(): void;
+}

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { loadRollout } from "../lib/load_rollout.ts";
+import { RolloutRecorder } from "../lib/recorder.ts";
+import { readLines, setup, tempDir, userMessage } from "./helpers.ts";
+
+const clock = () => new Date("2026-11-26T11:15:28.123Z");
+
+test("RolloutRecorder.create() writes the meta line, items and state as SPEC §2.1 shows", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const rec = await RolloutRecorder.create({
+      home: dir,
+      clock,
+      meta: { id: "019abc00-0000-7000-8000-000000000001", instructions: "Be terse." },
+    });
+    await rec.recordItems([userMessage("list files")]);
+    await rec.recordState({ previous_response_id: "resp_42" });
+    await rec.recordState({ previous_response_id: "resp_42" });
+    await rec.close();
+    assert.equal(
+      rec.path,
+      `${dir}/sessions/2026/11/26/rollout-2026-11-26T11-15-28-019abc00-0000-7000-8000-000000000001.jsonl`,
+    );
+    assert.deepEqual(readLines(rec.path!), [
+      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":0,"type":"session_meta","payload":{"id":"019abc00-0000-7000-8000-000000000001","timestamp":"2026-11-26T11:15:28.123Z","instructions":"Be terse.","originator":"rollout","cli_version":"0.1.0"}}',
+      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":1,"type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"list files"}]}}',
+      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":2,"type":"state","payload":{"previous_response_id":"resp_42"}}',
+    ]);
+    assert.equal(fs.statSync(rec.path!).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(`${dir}/sessions/2026`).mode & 0o777, 0o700);
+    assert.equal(fs.existsSync(`${rec.path}.lock`), false);
+  } finally {
+    cleanup();
+  }
+});
+
+test("RolloutRecorder.recordItems() keeps call order under 10,000 concurrent calls", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const rec = await RolloutRecorder.create({ home: dir });
+    const calls = [];
+    for (let i = 0; i < 10_000; i++) calls.push(rec.recordItems([userMessage(`m${i}`)]));
+    const acks = await Promise.all(calls);
+    await rec.close();
+    assert.deepEqual(acks.map((a) => a.item_count), acks.map((_, i) => i + 1));
+    const loaded = loadRollout(rec.path!);
+    assert.deepEqual(
+      loaded.saved.items.map((item) => (item.content as { text: string }[])[0]!.text),
+      acks.map((_, i) => `m${i}`),
+    );
+  } finally {
+    cleanup();
+  }
+});
