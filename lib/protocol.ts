@@ -5,6 +5,9 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors.ts";
 import { formatIssue } from "./issue_path.ts";
+import { RolloutFormat } from "./format.ts";
+import { ResponseItem } from "./items.ts";
+import { SessionMeta, SessionState } from "./session_meta.ts";
 
 const ignored = z.unknown().optional();
 
@@ -75,6 +78,22 @@ export const Submission = z.looseObject({
   op: z.looseObject({ type: z.string() }),
 });
 
+/** One line of `<home>/history.jsonl` and the entry of `get_history_entry_response`. */
+export const HistoryEntry = z.object({ session_id: z.string(), ts: z.number(), text: z.string() });
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/** The loader's damage report, as `session_loaded.skipped` carries it. */
+export const DamageReport = z.object({
+  format: RolloutFormat,
+  torn_tail: z.object({ line: z.number(), offset: z.number(), bytes: z.number() }).nullable(),
+  skipped_lines: z.array(
+    z.object({ line: z.number().nullable(), offset: z.number().nullable(), message: z.string() }),
+  ),
+  skipped_types: z.record(z.string(), z.number()),
+  warnings: z.array(z.string()),
+});
+export type DamageReport = z.infer<typeof DamageReport>;
+
 /** Dropped items of a `record_items` acknowledgement. */
 export const DroppedItem = z.object({ index: z.number().int(), type: z.string() });
 
@@ -101,20 +120,20 @@ export const EventMsg = z.discriminatedUnion("type", [
     rollout_path: z.string(),
     item_count: z.number(),
     previous_response_id: z.string().nullable(),
-    skipped: z.unknown(),
+    skipped: DamageReport,
   }),
   z.object({
     type: z.literal("session"),
-    session: z.unknown(),
-    items: z.array(z.unknown()),
-    state: z.unknown(),
+    session: SessionMeta,
+    items: z.array(ResponseItem),
+    state: SessionState,
   }),
   z.object({ type: z.literal("history_entry_added"), log_id: z.number(), offset: z.number() }),
   z.object({
     type: z.literal("get_history_entry_response"),
     offset: z.number(),
     log_id: z.number(),
-    entry: z.object({ session_id: z.string(), ts: z.number(), text: z.string() }).nullable(),
+    entry: HistoryEntry.nullable(),
   }),
   z.object({ type: z.literal("flushed") }),
   z.object({ type: z.literal("shutdown_complete") }),

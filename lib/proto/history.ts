@@ -1,0 +1,174 @@
+/**
+ * The cross-session message history (SPEC §4): `<home>/history.jsonl`, one
+ * `{"session_id","ts","text"}` line per entry, appended under a blocking `flock` on the file
+ * so processes never interleave bytes. `log_id` is the file's inode, `offset` an entry index.
+ */
+import * as fs from "node:fs";
+import { errnoOf, ioError } from "../errors.ts";
+import { historyPath } from "../paths.ts";
+import { HistoryEntry } from "../protocol.ts";
+import { lockFile } from "../runtime.ts";
+
+const CHUNK = 1 << 16;
+const NEWLINE = 10;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Counts the complete lines in `[from, to)` and finds the end of the last one. */
+function scanLines(fd: number, from: number, to: number): { lines: number; end: number } {
+  const buffer = new Uint8Array(CHUNK);
+  let lines = 0;
+  let end = from;
+  for (let position = from; position < to;) {
+    const n = fs.readSync(fd, buffer, 0, Math.min(CHUNK, to - position), position);
+    if (n <= 0) break;
+    for (let i = 0; i < n; i++) {
+      if (buffer[i] === NEWLINE) {
+        lines++;
+        end = position + i + 1;
+      }
+    }
+    position += n;
+  }
+  return { lines, end };
+}
+
+/** The history file of one home. */
+export class History {
+  readonly path: string;
+  readonly #home: string;
+  readonly #sync: boolean;
+  /** Entries counted up to `end` bytes of the file with inode `ino`. */
+  #known = { ino: -1, end: 0, count: 0 };
+
+  constructor(home: string, options: { sync: boolean }) {
+    this.#home = home;
+    this.path = historyPath(home);
+    this.#sync = options.sync;
+  }
+
+  /** `{log_id, entry_count}`; `log_id` is 0 while the file does not exist. */
+  metadata(): { log_id: number; entry_count: number } {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, "r");
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return { log_id: 0, entry_count: 0 };
+      throw ioError("read history", this.path, error);
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      return { log_id: stat.ino, entry_count: this.#count(fd, stat.ino, stat.size).count };
+    } catch (error) {
+      throw ioError("read history", this.path, error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Appends an entry under the lock, synced unless `--no-fsync`, and returns where it went.
+   * An unterminated last line (a writer that crashed mid-line) is cut off first.
+   */
+  append(entry: HistoryEntry): { log_id: number; offset: number } {
+    const line = encoder.encode(`${JSON.stringify(HistoryEntry.parse(entry))}\n`);
+    try {
+      fs.mkdirSync(this.#home, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw ioError("create folder", this.#home, error);
+    }
+    let held;
+    try {
+      held = lockFile(this.path, { wait: true });
+    } catch (error) {
+      throw ioError("lock history", this.path, error);
+    }
+    if (held === null) throw ioError("lock history", this.path, new Error("lock not granted"));
+    let fd = -1;
+    try {
+      fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_APPEND, 0o600);
+      const stat = fs.fstatSync(fd);
+      if ((stat.mode & 0o777) !== 0o600) fs.fchmodSync(fd, 0o600);
+      const known = this.#count(fd, stat.ino, stat.size);
+      if (known.end < stat.size) fs.ftruncateSync(fd, known.end);
+      for (let done = 0; done < line.length;) {
+        done += fs.writeSync(fd, line.subarray(done));
+      }
+      if (this.#sync) fs.fdatasyncSync(fd);
+      this.#known = { ino: stat.ino, end: known.end + line.length, count: known.count + 1 };
+      return { log_id: stat.ino, offset: known.count };
+    } catch (error) {
+      this.#known = { ino: -1, end: 0, count: 0 };
+      throw ioError("append to history", this.path, error);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+      held.release();
+    }
+  }
+
+  /** The entry at `offset` of the file `logId`, or null (other file, no such entry, bad line). */
+  lookup(logId: number, offset: number): HistoryEntry | null {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, "r");
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return null;
+      throw ioError("read history", this.path, error);
+    }
+    try {
+      if (fs.fstatSync(fd).ino !== logId) return null;
+      const bytes = lineAt(fd, offset);
+      if (bytes === null) return null;
+      const parsed = HistoryEntry.safeParse(JSON.parse(decoder.decode(bytes)));
+      return parsed.success ? parsed.data : null;
+    } catch (error) {
+      if (error instanceof SyntaxError || error instanceof TypeError) return null;
+      throw ioError("read history", this.path, error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Complete lines of the file, counted incrementally while it only grows. */
+  #count(fd: number, ino: number, size: number): { end: number; count: number } {
+    const known = this.#known;
+    const from = known.ino === ino && known.end <= size ? known : { ino, end: 0, count: 0 };
+    const scan = scanLines(fd, from.end, size);
+    const result = { ino, end: scan.end, count: from.count + scan.lines };
+    this.#known = result;
+    return result;
+  }
+}
+
+/** The bytes of complete line number `index` (0-based), or null. */
+function lineAt(fd: number, index: number): Uint8Array | null {
+  const buffer = new Uint8Array(CHUNK);
+  const parts: Uint8Array[] = [];
+  let line = 0;
+  for (let position = 0;;) {
+    const n = fs.readSync(fd, buffer, 0, CHUNK, position);
+    if (n <= 0) return null;
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (buffer[i] !== NEWLINE) continue;
+      if (line === index) {
+        parts.push(buffer.slice(start, i));
+        return concat(parts);
+      }
+      line++;
+      start = i + 1;
+    }
+    if (line === index) parts.push(buffer.slice(start, n));
+    position += n;
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

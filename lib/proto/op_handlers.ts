@@ -1,0 +1,126 @@
+/**
+ * What each op does and how it is ordered (SPEC §4 op table): the one switch over op types.
+ * Handlers return the success event or throw a {@linkcode RolloutError}; `runOp` turns
+ * failures into `error` events, so an op's outcome never rejects.
+ */
+import { describe, RolloutError } from "../errors.ts";
+import type { EventMsg, Op } from "../protocol.ts";
+import type { History } from "./history.ts";
+import type { OpMode } from "./op_pipeline.ts";
+import type { SessionHost } from "./session_host.ts";
+import { userMessage } from "./user_message.ts";
+
+/** What the handlers work on. */
+export interface OpContext {
+  host: SessionHost;
+  history: History;
+  cwd: string;
+  clock: () => Date;
+}
+
+/** An op ready to run: its ordering mode and its work. */
+export interface PlannedOp {
+  mode: OpMode;
+  run: () => Promise<EventMsg>;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unhandled op ${JSON.stringify(value)}`);
+}
+
+/** The `error` event of a failure; anything but a {@linkcode RolloutError} is a bug. */
+export function errorEvent(error: unknown): EventMsg {
+  if (error instanceof RolloutError) {
+    return { type: "error", code: error.code, message: error.message };
+  }
+  return { type: "error", code: "io_error", message: `Internal error: ${describe(error)}` };
+}
+
+async function settle(work: () => Promise<EventMsg> | EventMsg): Promise<EventMsg> {
+  try {
+    return await work();
+  } catch (error) {
+    return errorEvent(error);
+  }
+}
+
+/** Plans `op`: recording ops are `shared` (group commit), ops that read or swap the session `exclusive`. */
+export function planOp(op: Op, ctx: OpContext): PlannedOp {
+  const { host } = ctx;
+  const shared = (work: () => Promise<EventMsg> | EventMsg): PlannedOp => ({
+    mode: "shared",
+    run: () => settle(work),
+  });
+  const exclusive = (work: () => Promise<EventMsg> | EventMsg): PlannedOp => ({
+    mode: "exclusive",
+    run: () => settle(work),
+  });
+  switch (op.type) {
+    case "configure_session":
+      if (typeof op.resume_path === "string") {
+        const resume = op.resume_path;
+        if (op.disable_response_storage === true) {
+          return exclusive(() => {
+            throw new RolloutError(
+              "invalid_argument",
+              "op.resume_path: cannot be combined with disable_response_storage",
+            );
+          });
+        }
+        return exclusive(() => host.load(resume));
+      }
+      return exclusive(() => host.configure(op));
+    case "user_input":
+      return shared(async () => {
+        const session = host.session();
+        const message = userMessage(op.items, { cwd: ctx.cwd });
+        const ack = await session.recordItems([message], { where: "op.message" });
+        return { type: "items_recorded", ...ack };
+      });
+    case "record_items":
+      return shared(async () => {
+        const ack = await host.session().recordItems(op.items, { where: "op.items" });
+        return { type: "items_recorded", ...ack };
+      });
+    case "record_state":
+      return shared(async () => {
+        const session = host.session();
+        const { previous_response_id: _, ...rest } = session.state;
+        const id = op.previous_response_id;
+        await session.recordState(id === null ? rest : { ...rest, previous_response_id: id });
+        return { type: "state_recorded", previous_response_id: id };
+      });
+    case "load_session":
+      return exclusive(() => {
+        host.session();
+        return host.load(op.path);
+      });
+    case "get_session":
+      return exclusive(() => ({ type: "session", ...host.session().saved() }));
+    case "add_to_history":
+      return shared(() => {
+        const ts = Math.floor(ctx.clock().getTime() / 1000);
+        const added = ctx.history.append({ session_id: host.sessionId(), ts, text: op.text });
+        return { type: "history_entry_added", ...added };
+      });
+    case "get_history_entry_request":
+      return shared(() => ({
+        type: "get_history_entry_response",
+        offset: op.offset,
+        log_id: op.log_id,
+        entry: ctx.history.lookup(op.log_id, op.offset),
+      }));
+    case "flush":
+      return exclusive(async () => {
+        await host.session().flush();
+        return { type: "flushed" };
+      });
+    case "shutdown":
+      return exclusive(async () => {
+        await host.close();
+        return { type: "shutdown_complete" };
+      });
+    default:
+      return assertNever(op);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Bytes of stdin in, parsed submissions out, one per line: the op stream's side of the shared
+ * {@linkcode LineSplitter}. Every line yields exactly one result; nothing here throws on input.
+ */
+import { LineSplitter } from "../line_splitter.ts";
+import { type ParsedSubmission, parseSubmission } from "../protocol.ts";
+
+/** Deeper JSON than this is refused before parsing, the same way on every runtime. */
+export const MAX_NESTING = 1000;
+
+const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function refused(lineNo: number, code: "invalid_json" | "line_too_long", why: string) {
+  return { ok: false, id: "", code, message: `Line ${lineNo} ${why}` } as const;
+}
+
+/** The deepest nesting of arrays and objects in a JSON text, stopping once above `limit`. */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
+}
+
+/** Parses one line of the op stream (without its line ending). */
+export function parseLine(text: string, lineNo: number): ParsedSubmission {
+  if (nestingDepth(text, MAX_NESTING) > MAX_NESTING) {
+    return refused(lineNo, "invalid_json", `is nested deeper than ${MAX_NESTING} levels`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // SyntaxError, or RangeError when an engine runs out of stack: either way, not usable.
+    return refused(lineNo, "invalid_json", "is not JSON");
+  }
+  return parseSubmission(value);
+}
+
+/** Splits stdin into lines and hands each line's submission, in order, to `deliver`. */
+export class SubmissionReader {
+  readonly #splitter: LineSplitter;
+  readonly #max: number;
+  readonly #deliver: (submission: ParsedSubmission) => void;
+
+  constructor(options: {
+    maxLineBytes: number;
+    deliver: (submission: ParsedSubmission) => void;
+  }) {
+    this.#max = options.maxLineBytes;
+    this.#deliver = options.deliver;
+    this.#splitter = new LineSplitter({
+      line: (text, lineNo) => this.#deliver(parseLine(text, lineNo)),
+      bad: (lineNo, reason) => this.#deliver(this.#bad(lineNo, reason)),
+    }, { maxLineBytes: options.maxLineBytes });
+  }
+
+  /** Feeds the next bytes of input. */
+  push(chunk: Uint8Array): void {
+    this.#splitter.push(chunk);
+  }
+
+  /** Ends the input: a last line without `\n` is still a submission. */
+  end(): void {
+    const { tail } = this.#splitter.end();
+    if (tail === null) return;
+    if (tail.bytes === null) {
+      this.#deliver(this.#bad(tail.line, "too_long"));
+      return;
+    }
+    let text: string;
+    try {
+      text = fatal.decode(tail.bytes);
+    } catch {
+      this.#deliver(this.#bad(tail.line, "invalid_utf8"));
+      return;
+    }
+    this.#deliver(parseLine(text.endsWith("\r") ? text.slice(0, -1) : text, tail.line));
+  }
+
+  #bad(lineNo: number, reason: "invalid_utf8" | "too_long"): ParsedSubmission {
+    return reason === "too_long"
+      ? refused(lineNo, "line_too_long", `is longer than the limit of ${this.#max} bytes`)
+      : refused(lineNo, "invalid_json", "is not valid UTF-8");
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `user_input` (SPEC §4): turns the op's items into one user `message`, reading each
+ * `local_image` and embedding it as a data URL. Fails as a value; records nothing itself.
+ */
+import { Buffer } from "node:buffer";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ioError, RolloutError } from "../errors.ts";
+import type { ResponseItem } from "../items.ts";
+import type { OpSchemas } from "../protocol.ts";
+import type { z } from "zod";
+
+type UserInputItem = z.infer<typeof OpSchemas.user_input>["items"][number];
+
+/** Image types a local image may have, by lower-case file extension. */
+export const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".bmp": "image/bmp",
+  ".svg": "image/svg+xml",
+};
+
+/** `data:<mime>;base64,...` for the image file at `file` (resolved against `cwd`). */
+export function imageDataUrl(file: string, options: { cwd: string; where: string }): string {
+  const mime = IMAGE_TYPES[path.extname(file).toLowerCase()];
+  if (mime === undefined) {
+    throw new RolloutError(
+      "invalid_argument",
+      `${options.where}: "${file}" is not an image (expected ${
+        Object.keys(IMAGE_TYPES).join(", ")
+      })`,
+    );
+  }
+  const target = path.resolve(options.cwd, file);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(target);
+  } catch (error) {
+    const failure = ioError("read image", target, error);
+    throw new RolloutError(failure.code, `${options.where}: ${failure.message}`, { cause: error });
+  }
+  return `data:${mime};base64,${Buffer.from(bytes).toString("base64")}`;
+}
+
+/** The user message that records `items`; throws a {@linkcode RolloutError} on bad input. */
+export function userMessage(
+  items: readonly UserInputItem[],
+  options: { cwd: string },
+): ResponseItem {
+  if (items.length === 0) {
+    throw new RolloutError("invalid_argument", "op.items: expected at least one item");
+  }
+  const content = items.map((item, index) => {
+    switch (item.type) {
+      case "text":
+        return { type: "input_text", text: item.text };
+      case "image":
+        return { type: "input_image", image_url: item.image_url };
+      case "local_image":
+        return {
+          type: "input_image",
+          image_url: imageDataUrl(item.path, {
+            cwd: options.cwd,
+            where: `op.items[${index}].path`,
+          }),
+        };
+    }
+  });
+  return { type: "message", role: "user", content };
+}
