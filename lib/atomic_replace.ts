@@ -3,8 +3,9 @@
  * completely and synced, renamed over the target, then the folder synced.
  */
 import * as path from "node:path";
-import { errnoOf } from "./errors.ts";
+import { errnoOf, ioError, RolloutError } from "./errors.ts";
 import { type FileSystem, syncDirectory, writeAll } from "./file_system.ts";
+import type { WriterMutant } from "./sink.ts";
 
 const TEMP_MARK = ".tmp-";
 
@@ -14,11 +15,14 @@ export function isTempOf(target: string, name: string): boolean {
   return name.startsWith(prefix) && /^[0-9a-z]+$/.test(name.slice(prefix.length));
 }
 
-/** Replaces `target` with `bytes` so that a crash leaves either the old or the new file. */
+/**
+ * Replaces `target` with `bytes` so that a crash leaves either the old or the new file. A new
+ * target appears whole or not at all, which is how rollouts are created.
+ */
 export function atomicReplace(
   fsys: FileSystem,
   target: string,
-  options: { bytes: Uint8Array; sync: boolean },
+  options: { bytes: Uint8Array; sync: boolean; mutant?: WriterMutant | undefined },
 ): void {
   const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
   const fd = fsys.open(temp, "create_exclusive");
@@ -26,7 +30,7 @@ export function atomicReplace(
   try {
     try {
       writeAll(fsys, fd, options.bytes);
-      if (options.sync) fsys.fsync(fd);
+      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(fd);
     } finally {
       fsys.close(fd);
     }
@@ -35,11 +39,33 @@ export function atomicReplace(
   } finally {
     if (!renamed) removeQuietly(fsys, temp);
   }
-  if (options.sync) syncDirectory(fsys, path.dirname(target));
+  if (options.sync && options.mutant !== "no_folder_sync") {
+    syncDirectory(fsys, path.dirname(target));
+  }
 }
 
-/** Removes stale temporary files of `target` left by a crashed writer. */
-export function removeStaleTemps(fsys: FileSystem, target: string): string[] {
+/** Throws `invalid_argument` if `target` exists: a rollout is never created over another. */
+export function assertAbsent(fsys: FileSystem, target: string): void {
+  let fd: number;
+  try {
+    fd = fsys.open(target, "read");
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return;
+    throw ioError("create rollout", target, error);
+  }
+  fsys.close(fd);
+  throw new RolloutError("invalid_argument", `Cannot create rollout "${target}": it exists`);
+}
+
+/**
+ * Removes stale temporary files of `target` left by a crashed writer; with `sync`, the
+ * removal is made durable so that a crash cannot bring them back.
+ */
+export function removeStaleTemps(
+  fsys: FileSystem,
+  target: string,
+  options: { sync: boolean },
+): string[] {
   const dir = path.dirname(target);
   const removed: string[] = [];
   for (const name of fsys.readdir(dir)) {
@@ -47,6 +73,7 @@ export function removeStaleTemps(fsys: FileSystem, target: string): string[] {
     fsys.unlink(path.join(dir, name));
     removed.push(name);
   }
+  if (removed.length > 0 && options.sync) syncDirectory(fsys, dir);
   return removed;
 }
 

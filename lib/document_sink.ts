@@ -7,7 +7,7 @@ import { documentItemText, encodeDocument } from "./encode.ts";
 import type { FileSystem } from "./file_system.ts";
 import type { RolloutFormat } from "./format.ts";
 import type { SessionState } from "./session_meta.ts";
-import type { PendingRecord, Sink } from "./sink.ts";
+import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 
 const encoder = new TextEncoder();
 
@@ -18,6 +18,7 @@ export class DocumentSink implements Sink {
   readonly #format: RolloutFormat;
   readonly #sync: boolean;
   readonly #meta: unknown;
+  readonly #mutant: WriterMutant | undefined;
   #rawItems: readonly unknown[] | null;
   #itemTexts: string[] = [];
   #state: SessionState;
@@ -31,6 +32,7 @@ export class DocumentSink implements Sink {
       meta: unknown;
       items: readonly unknown[];
       state: SessionState;
+      mutant?: WriterMutant | undefined;
     },
   ) {
     this.#fs = fsys;
@@ -40,9 +42,11 @@ export class DocumentSink implements Sink {
     this.#meta = options.meta;
     this.#rawItems = options.items;
     this.#state = options.state;
+    this.#mutant = options.mutant;
   }
 
   commit(records: readonly PendingRecord[]): void {
+    if (records.length === 0) return;
     const texts = this.#texts();
     const added: string[] = [];
     let state = this.#state;
@@ -65,7 +69,11 @@ export class DocumentSink implements Sink {
   #write(itemTexts: readonly string[], state: SessionState): void {
     const keepState = this.#format === "document" || state.previous_response_id !== undefined;
     const text = encodeDocument({ meta: this.#meta, itemTexts, state: keepState ? state : null });
-    atomicReplace(this.#fs, this.#path, { bytes: encoder.encode(text), sync: this.#sync });
+    atomicReplace(this.#fs, this.#path, {
+      bytes: encoder.encode(text),
+      sync: this.#sync,
+      mutant: this.#mutant,
+    });
   }
 
   #texts(): string[] {

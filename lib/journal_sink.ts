@@ -7,9 +7,10 @@ import type { FileSystem } from "./file_system.ts";
 import { writeAll } from "./file_system.ts";
 import { encodeLine, statePayload } from "./encode.ts";
 import type { RolloutFormat } from "./format.ts";
-import type { PendingRecord, Sink } from "./sink.ts";
+import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 
 const encoder = new TextEncoder();
+const NEWLINE = 10;
 
 /** Appends batches of records to a journal, Codex enveloped or Codex 2025 JSONL file. */
 export class JournalSink implements Sink {
@@ -17,6 +18,7 @@ export class JournalSink implements Sink {
   readonly #path: string;
   readonly #format: RolloutFormat;
   readonly #sync: boolean;
+  readonly #mutant: WriterMutant | undefined;
   #fd: number | null = null;
   /** Bytes known to be durable: everything up to the last acknowledged line. */
   #durable: number;
@@ -31,6 +33,7 @@ export class JournalSink implements Sink {
       sync: boolean;
       durableBytes: number;
       nextOrdinal: number;
+      mutant?: WriterMutant | undefined;
     },
   ) {
     this.#fs = fsys;
@@ -39,6 +42,7 @@ export class JournalSink implements Sink {
     this.#sync = options.sync;
     this.#durable = options.durableBytes;
     this.#nextOrdinal = options.nextOrdinal;
+    this.#mutant = options.mutant;
   }
 
   commit(records: readonly PendingRecord[]): void {
@@ -62,6 +66,10 @@ export class JournalSink implements Sink {
     this.#nextOrdinal = ordinal;
   }
 
+  /**
+   * Reopens the file, cuts it back to the last acknowledged line and syncs that cut; then
+   * re-checks the size and that the kept part still ends a line. Never trusts an earlier sync.
+   */
   recover(): void {
     this.#closeFd();
     this.#tailChecked = false;
@@ -73,6 +81,22 @@ export class JournalSink implements Sink {
         "io_error",
         `Cannot recover rollout "${this.#path}": it holds ${size} bytes after the cut, expected ${this.#durable}`,
       );
+    }
+    if (size > 0 && this.#lastByte(size) !== NEWLINE) {
+      throw new RolloutError(
+        "io_error",
+        `Cannot recover rollout "${this.#path}": byte ${size - 1} no longer ends a line`,
+      );
+    }
+  }
+
+  #lastByte(size: number): number | undefined {
+    const fd = this.#fs.open(this.#path, "read");
+    try {
+      const last = new Uint8Array(1);
+      return this.#fs.read(fd, last, size - 1) === 1 ? last[0] : undefined;
+    } finally {
+      this.#fs.close(fd);
     }
   }
 
@@ -92,7 +116,9 @@ export class JournalSink implements Sink {
         `Cannot append to rollout "${this.#path}": it shrank to ${size} bytes, expected at least ${this.#durable}`,
       );
     }
-    if (size > this.#durable) this.#fs.truncate(fd, this.#durable);
+    if (size > this.#durable && this.#mutant !== "no_tail_cut") {
+      this.#fs.truncate(fd, this.#durable);
+    }
     this.#tailChecked = true;
     return fd;
   }

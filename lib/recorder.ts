@@ -4,10 +4,10 @@
  * commit); a promise resolves only once its bytes are synced.
  */
 import * as path from "node:path";
-import { atomicReplace, removeStaleTemps } from "./atomic_replace.ts";
+import { assertAbsent, atomicReplace, removeStaleTemps } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
-import { describe, errnoOf, ioError, RolloutError } from "./errors.ts";
-import { type FileSystem, nodeFileSystem, syncDirectory, writeAll } from "./file_system.ts";
+import { describe, ioError, RolloutError } from "./errors.ts";
+import { type FileSystem, nodeFileSystem, syncDirectory } from "./file_system.ts";
 import { isDocument, type RolloutFormat } from "./format.ts";
 import { documentItemText, encodeDocument, encodeLine, statePayload } from "./encode.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
@@ -17,7 +17,7 @@ import { DEFAULT_MAX_LINE_BYTES, type LoadedRollout, loadRollout } from "./load_
 import { sessionPath } from "./paths.ts";
 import type { SavedSession } from "./saved_session.ts";
 import type { SessionMeta, SessionState } from "./session_meta.ts";
-import type { PendingRecord, Sink } from "./sink.ts";
+import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 import { uuidv7 } from "./uuid.ts";
 import { VERSION } from "./version.ts";
 import { WriterLock } from "./writer_lock.ts";
@@ -36,6 +36,8 @@ export interface RecorderOptions {
   /** Take the cross-process writer lock (default true). */
   lock?: boolean;
   pid?: number;
+  /** Test-only: run a deliberately broken writer (see {@linkcode WriterMutant}). */
+  mutant?: WriterMutant;
 }
 
 /** Options of {@linkcode RolloutRecorder.create}. */
@@ -83,12 +85,14 @@ export class RolloutRecorder {
   readonly #clock: () => Date;
   readonly #maxLine: number;
   readonly #maxBatch: number;
+  readonly #mutant: WriterMutant | undefined;
   readonly #items: ResponseItem[];
   #state: SessionState;
   #queue: QueuedOp[] = [];
   #scheduled = false;
   #poisoned: RolloutError | null = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   private constructor(parts: {
     path: string | null;
@@ -110,6 +114,7 @@ export class RolloutRecorder {
     this.#clock = parts.options.clock ?? (() => new Date());
     this.#maxLine = parts.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#maxBatch = parts.options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
+    this.#mutant = parts.options.mutant;
   }
 
   /** The session's id. */
@@ -164,9 +169,11 @@ export class RolloutRecorder {
       ? null
       : WriterLock.acquire(target, { pid: options.pid ?? process.pid });
     try {
+      const init = { target, meta, items, state, sync, mutant: options.mutant };
+      assertAbsent(fsys, target);
       const sink = docFormat
-        ? createDocument(fsys, { target, meta, items, state, sync })
-        : createJournal(fsys, { target, meta, items, state, sync, timestamp: now.toISOString() });
+        ? createDocument(fsys, init)
+        : createJournal(fsys, { ...init, timestamp: now.toISOString() });
       return new RolloutRecorder({ path: target, format, meta, sink, lock, items, state, options });
     } catch (error) {
       lock?.release();
@@ -193,10 +200,11 @@ export class RolloutRecorder {
       const loaded = loadRollout(file, {
         fs: fsys,
         maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        ...(options.mutant === "no_newline_required" ? { acceptUnterminatedLine: true } : {}),
       });
+      removeStaleTemps(fsys, file, { sync });
       let sink: Sink;
       if (isDocument(loaded.format)) {
-        removeStaleTemps(fsys, file);
         sink = new DocumentSink(fsys, {
           path: file,
           format: loaded.format,
@@ -204,6 +212,7 @@ export class RolloutRecorder {
           meta: loaded.rawMeta,
           items: loaded.rawItems,
           state: loaded.saved.state,
+          mutant: options.mutant,
         });
       } else {
         sink = new JournalSink(fsys, {
@@ -212,6 +221,7 @@ export class RolloutRecorder {
           sync,
           durableBytes: loaded.end,
           nextOrdinal: loaded.nextOrdinal,
+          mutant: options.mutant,
         });
       }
       const recorder = new RolloutRecorder({
@@ -334,18 +344,24 @@ export class RolloutRecorder {
   }
 
   /**
-   * Commits what is queued, closes the file and releases the lock. Rejects if the last
-   * commits or the recovery after a failure did not succeed; the lock is released anyway.
+   * Commits what is queued, closes the file and releases the lock. Operations started after
+   * `close` are refused. Rejects if the last commits or the recovery after a failure did not
+   * succeed; the lock is released anyway.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#closeOnce();
+    return this.#closing;
+  }
+
+  async #closeOnce(): Promise<void> {
+    const flushed = this.flush();
+    this.#closed = true;
     let failure: unknown = null;
     try {
-      await this.flush();
+      await flushed;
     } catch (error) {
       failure = error;
     }
-    this.#closed = true;
     try {
       if (this.#poisoned !== null) this.#sink?.recover();
     } catch (error) {
@@ -418,6 +434,7 @@ export class RolloutRecorder {
         records.push(record);
       }
     }
+    if (this.#mutant === "ack_before_sync") this.#settleAll(batch);
     try {
       this.#sink?.commit(records);
     } catch (error) {
@@ -429,8 +446,13 @@ export class RolloutRecorder {
       return;
     }
     this.#state = state;
-    let count = this.#items.length;
+    this.#settleAll(batch);
     for (const item of added) this.#items.push(item);
+  }
+
+  /** Acknowledges every op of a batch (whose items are not yet in `#items`) in order. */
+  #settleAll(batch: readonly QueuedOp[]): void {
+    let count = this.#items.length;
     for (const op of batch) {
       for (const record of op.records) if (record.kind === "response_item") count++;
       op.settle(null, count);
@@ -459,24 +481,22 @@ function syncNewFolders(fsys: FileSystem, firstCreated: string, deepest: string)
   }
 }
 
-function createJournal(
-  fsys: FileSystem,
-  init: {
-    target: string;
-    meta: SessionMeta;
-    items: ResponseItem[];
-    state: SessionState;
-    sync: boolean;
-    timestamp: string;
-  },
-): Sink {
+/** What a new rollout starts with. */
+interface NewRollout {
+  target: string;
+  meta: SessionMeta;
+  items: ResponseItem[];
+  state: SessionState;
+  sync: boolean;
+  mutant: WriterMutant | undefined;
+}
+
+/**
+ * Writes a new journal by atomic replace, so a crash leaves it whole (meta and initial
+ * content, durable) or absent, never empty or torn inside its first line.
+ */
+function createJournal(fsys: FileSystem, init: NewRollout & { timestamp: string }): Sink {
   const { target, timestamp } = init;
-  let fd: number;
-  try {
-    fd = fsys.open(target, "append_new");
-  } catch (error) {
-    throw ioError("create rollout", target, error);
-  }
   let text = encodeLine("journal", {
     kind: "session_meta",
     payload: JSON.stringify(init.meta),
@@ -501,48 +521,28 @@ function createJournal(
     });
   }
   const bytes = encoder.encode(text);
-  try {
-    writeAll(fsys, fd, bytes);
-    if (init.sync) fsys.fdatasync(fd);
-  } finally {
-    fsys.close(fd);
-  }
-  if (init.sync) syncDirectory(fsys, path.dirname(target));
+  atomicReplace(fsys, target, { bytes, sync: init.sync, mutant: init.mutant });
   return new JournalSink(fsys, {
     path: target,
     format: "journal",
     sync: init.sync,
     durableBytes: bytes.length,
     nextOrdinal: ordinal,
+    mutant: init.mutant,
   });
 }
 
-function createDocument(
-  fsys: FileSystem,
-  init: {
-    target: string;
-    meta: SessionMeta;
-    items: ResponseItem[];
-    state: SessionState;
-    sync: boolean;
-  },
-): Sink {
-  let exists = true;
-  try {
-    fsys.close(fsys.open(init.target, "read"));
-  } catch (error) {
-    if (errnoOf(error) !== "ENOENT") throw ioError("create rollout", init.target, error);
-    exists = false;
-  }
-  if (exists) {
-    throw new RolloutError("invalid_argument", `Cannot create rollout "${init.target}": it exists`);
-  }
+function createDocument(fsys: FileSystem, init: NewRollout): Sink {
   const text = encodeDocument({
     meta: init.meta,
     itemTexts: init.items.map(documentItemText),
     state: init.state,
   });
-  atomicReplace(fsys, init.target, { bytes: encoder.encode(text), sync: init.sync });
+  atomicReplace(fsys, init.target, {
+    bytes: encoder.encode(text),
+    sync: init.sync,
+    mutant: init.mutant,
+  });
   return new DocumentSink(fsys, {
     path: init.target,
     format: "document",
@@ -550,5 +550,6 @@ function createDocument(
     meta: init.meta,
     items: init.items,
     state: init.state,
+    mutant: init.mutant,
   });
 }
