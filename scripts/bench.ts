@@ -1,0 +1,97 @@
+/**
+ * The benchmark of BENCH.md (B1–B7): each scenario measured in the same run as its reference,
+ * printed as one table and written as JSON to bench/results-<runtime>.json. Not a test.
+ *
+ *   bun scripts/bench.ts [--quick] [--only B1,B3] [--reps N] [--out DIR] [--binary dist/rollout]
+ *   deno run -A scripts/bench.ts ...
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { initRuntime } from "../lib/runtime.ts";
+import { childMain } from "./bench_child.ts";
+import { FULL, QUICK, type Settings } from "./bench_fixtures.ts";
+import { benchB4 } from "./bench_load.ts";
+import { benchB5, benchB6, benchB7 } from "./bench_process.ts";
+import {
+  formatTable,
+  machine,
+  newResults,
+  type Results,
+  runtimeName,
+  runtimeVersion,
+} from "./bench_report.ts";
+import { benchB1, benchB2, benchB3, benchGrowth } from "./bench_store.ts";
+
+const ROOT = path.resolve(import.meta.dirname ?? ".", "..");
+
+const SCENARIOS: Record<string, (results: Results, s: Settings) => Promise<void>> = {
+  B1: benchB1,
+  B2: benchB2,
+  B3: benchB3,
+  growth: benchGrowth,
+  B4: benchB4,
+  B5: benchB5,
+  B6: benchB6,
+  B7: benchB7,
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "--child") return await childMain(argv.slice(1));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      reps: { type: "string" },
+      out: { type: "string" },
+      binary: { type: "string" },
+    },
+  });
+  const settings: Settings = { ...(values.quick ? QUICK : FULL) };
+  if (values.reps !== undefined) settings.reps = Number(values.reps);
+  if (values.binary !== undefined) settings.binary = path.resolve(values.binary);
+  const wanted = values.only === undefined
+    ? Object.keys(SCENARIOS)
+    : values.only.split(",").map((s) => s.trim());
+  for (const id of wanted) {
+    if (!(id in SCENARIOS)) {
+      process.stderr.write(
+        `bench: unknown scenario "${id}" (known: ${Object.keys(SCENARIOS).join(", ")})\n`,
+      );
+      return 2;
+    }
+  }
+  await initRuntime();
+  const runtime = runtimeName();
+  const results = newResults();
+  const started = new Date();
+  for (const id of wanted) {
+    const t0 = performance.now();
+    process.stderr.write(`bench: ${id} on ${runtime}...`);
+    await SCENARIOS[id]!(results, settings);
+    process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const header = `rollout bench on ${runtime} ${runtimeVersion()}, ${machine()}, ${
+    settings.quick ? "--quick" : "full sizes"
+  }, ${settings.reps} repetitions, ${started.toISOString()}\n`;
+  process.stdout.write(header + formatTable(results));
+  const outDir = values.out ?? path.join(ROOT, "bench");
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `results-${runtime}.json`);
+  const json = {
+    runtime,
+    version: runtimeVersion(),
+    machine: machine(),
+    started: started.toISOString(),
+    quick: settings.quick,
+    reps: settings.reps,
+    scenarios: wanted,
+    ...results,
+  };
+  fs.writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
+  process.stdout.write(`written: ${file}\n`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,119 @@
+/**
+ * What the benchmarks write: deterministic ~1 KB items, temporary folders, a file system that
+ * counts the bytes the writer hands to `write`, and the settings of one run.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { encodeLine } from "../lib/encode.ts";
+import { type FileSystem, nodeFileSystem } from "../lib/file_system.ts";
+
+/** Sizes and repetitions of one run (`--quick` shrinks them). */
+export interface Settings {
+  quick: boolean;
+  reps: number;
+  b1Items: number;
+  b2Items: number;
+  b3Sizes: number[];
+  /** B3 sizes above this get a single repetition (the document at 5,000 is minutes). */
+  b3SingleRepAbove: number;
+  growthSizes: number[];
+  b4Bytes: number;
+  b5Sessions: number;
+  b6Spawns: number;
+  b7Ops: number;
+  /** The compiled binary of B5–B7. */
+  binary: string;
+}
+
+const BINARY = path.resolve(import.meta.dirname ?? ".", "..", "dist", "rollout");
+
+/** The sizes BENCH.md names. */
+export const FULL: Settings = {
+  quick: false,
+  reps: 5,
+  b1Items: 5_000,
+  b2Items: 200_000,
+  b3Sizes: [250, 500, 1_000, 2_000, 5_000],
+  b3SingleRepAbove: 2_000,
+  growthSizes: [1_000, 10_000, 100_000],
+  b4Bytes: 100 * 2 ** 20,
+  b5Sessions: 10_000,
+  b6Spawns: 20,
+  b7Ops: 100_000,
+  binary: BINARY,
+};
+
+/** Tiny sizes: the whole script in seconds, to keep it from rotting. */
+export const QUICK: Settings = {
+  quick: true,
+  reps: 3,
+  b1Items: 200,
+  b2Items: 2_000,
+  b3Sizes: [25, 50, 100],
+  b3SingleRepAbove: 100,
+  growthSizes: [100, 1_000],
+  b4Bytes: 2 * 2 ** 20,
+  b5Sessions: 200,
+  b6Spawns: 3,
+  b7Ops: 1_000,
+  binary: BINARY,
+};
+
+const FILLER = "The quick brown fox jumps over the lazy dog, then runs `ls -la /tmp` again. "
+  .repeat(15);
+
+/** Item `i`: an assistant message of about 1 KB of JSON. */
+export function item(i: number): { type: string; [key: string]: unknown } {
+  return {
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: `Answer ${i}: ${FILLER.slice(0, 960)}` }],
+  };
+}
+
+/** Items 0..n-1. */
+export function items(n: number, from = 0): { type: string; [key: string]: unknown }[] {
+  return Array.from({ length: n }, (_, i) => item(from + i));
+}
+
+/** The journal line of item `i` at `ordinal`, as the writer encodes it. */
+export function journalLine(i: number, ordinal: number, timestamp: string): string {
+  return encodeLine("journal", {
+    kind: "response_item",
+    payload: JSON.stringify(item(i)),
+    timestamp,
+    ordinal,
+  });
+}
+
+/** A fresh folder under the OS temporary folder. */
+export function scratch(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `rollout-bench-${prefix}-`));
+}
+
+/** Removes a scratch folder. */
+export function remove(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** The real file system, counting the bytes written through it. */
+export function countingFs(): { fs: FileSystem; written(): number } {
+  let bytes = 0;
+  const counted: FileSystem = {
+    ...nodeFileSystem,
+    write: (fd, data) => {
+      const n = nodeFileSystem.write(fd, data);
+      bytes += n;
+      return n;
+    },
+  };
+  return { fs: counted, written: () => bytes };
+}
+
+/** Milliseconds taken by `fn`. */
+export async function timed(fn: () => unknown): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
