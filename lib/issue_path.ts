@@ -41,10 +41,9 @@ export function formatIssue(error: z.ZodError, input: unknown, prefix = ""): str
   switch (issue.code) {
     case "invalid_type": {
       const got = valueAt(input, issue.path);
+      if (got === undefined) return `${where}: required ${issue.expected} is missing`;
       const expected = issue.expected === "object" ? "an object" : issue.expected;
-      return got === undefined
-        ? `${where}: required ${expected} is missing`
-        : `${where}: expected ${expected}, got ${jsonTypeOf(got)}`;
+      return `${where}: expected ${expected}, got ${jsonTypeOf(got)}`;
     }
     case "invalid_value":
       return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;

@@ -97,16 +97,26 @@ export type ItemCheck =
   | { ok: true; item: ResponseItem; persisted: boolean }
   | { ok: false; message: string };
 
+function isItemShaped(value: unknown): value is ResponseItem {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    typeof (value as { type?: unknown }).type === "string";
+}
+
 /**
  * Checks one item: any object with a string `type` is an item; a persisted type must also
- * pass its schema. `where` prefixes the field path of the message (`items[2]`).
+ * pass its schema. `where` prefixes the field path of the message (`items[2]`). The item is
+ * returned as given (not copied): this runs once per line when a rollout loads.
  */
 export function checkItem(value: unknown, where: string): ItemCheck {
-  const base = ResponseItem.safeParse(value);
-  if (!base.success) return { ok: false, message: formatIssue(base.error, value, where) };
-  const type = base.data.type;
-  if (!isPersisted(type)) return { ok: true, item: base.data, persisted: false };
-  const parsed = ItemSchemas[type].safeParse(value);
-  if (!parsed.success) return { ok: false, message: formatIssue(parsed.error, value, where) };
-  return { ok: true, item: base.data, persisted: true };
+  let item: ResponseItem;
+  if (isItemShaped(value)) item = value;
+  else {
+    const base = ResponseItem.safeParse(value);
+    if (!base.success) return { ok: false, message: formatIssue(base.error, value, where) };
+    item = base.data;
+  }
+  if (!isPersisted(item.type)) return { ok: true, item, persisted: false };
+  const parsed = ItemSchemas[item.type].safeParse(item);
+  if (!parsed.success) return { ok: false, message: formatIssue(parsed.error, item, where) };
+  return { ok: true, item, persisted: true };
 }

@@ -14,11 +14,14 @@ export interface LineSink {
 
 /** What is left when the input ends: bytes after the last `\n`, if any. */
 export interface SplitterEnd {
-  /** The unterminated last line, or null when the input ended with `\n`. */
-  tail: { bytes: Uint8Array; line: number; offset: number } | null;
+  /**
+   * The unterminated last line, or null when the input ended with `\n`. `bytes` is null when
+   * that line was longer than the cap (it was not kept); `length` is its size either way.
+   */
+  tail: { bytes: Uint8Array | null; length: number; line: number; offset: number } | null;
   /** Lines that ended in `\r\n`. */
   crlf: number;
-  /** Whether the input began with a UTF-8 byte order mark (it is not part of line 1). */
+  /** Whether line 1 began with a UTF-8 byte order mark (it is not part of its text). */
   bom: boolean;
   /** Bytes up to and including the last `\n`. */
   complete: number;
@@ -44,12 +47,15 @@ export class LineSplitter {
   readonly #max: number;
   #carry: Uint8Array[] = [];
   #carryLength = 0;
+  /** Inside a line longer than the cap: its bytes are dropped until its `\n`. */
   #discarding = false;
   #lineNo = 0;
-  #complete = 0;
+  /** Bytes pushed so far. */
+  #position = 0;
+  /** Where the unfinished line starts: every byte before it ended in a `\n`. */
+  #lineStart = 0;
   #crlf = 0;
   #bom = false;
-  #started = false;
 
   /** `maxLineBytes` caps one line (without its `\n`); longer lines are reported, not kept. */
   constructor(sink: LineSink, options: { maxLineBytes: number }) {
@@ -59,13 +65,14 @@ export class LineSplitter {
 
   /** Feeds the next bytes. The chunk may be reused by the caller afterwards. */
   push(chunk: Uint8Array): void {
+    const base = this.#position;
+    this.#position += chunk.length;
     let start = 0;
-    if (!this.#started && chunk.length > 0) start = this.#skipBom(chunk);
     if (this.#discarding) {
-      const end = chunk.indexOf(NEWLINE, start);
-      this.#complete += (end < 0 ? chunk.length : end + 1) - start;
+      const end = chunk.indexOf(NEWLINE);
       if (end < 0) return;
       this.#discarding = false;
+      this.#lineStart = base + end + 1;
       this.#sink.bad(++this.#lineNo, "too_long");
       start = end + 1;
     }
@@ -80,7 +87,7 @@ export class LineSplitter {
       : concat([...this.#carry, head], this.#carryLength + head.length);
     this.#carry = [];
     this.#carryLength = 0;
-    this.#complete += block.length;
+    this.#lineStart = base + last + 1;
     this.#emitBlock(block);
     this.#keep(chunk.subarray(last + 1));
   }
@@ -88,35 +95,24 @@ export class LineSplitter {
   /** Ends the input and says what was left over. */
   end(): SplitterEnd {
     let tail: SplitterEnd["tail"] = null;
-    if (this.#discarding) {
-      this.#discarding = false;
-      this.#sink.bad(++this.#lineNo, "too_long");
-    } else if (this.#carryLength > 0) {
+    const length = this.#position - this.#lineStart;
+    if (length > 0) {
       tail = {
-        bytes: concat(this.#carry, this.#carryLength),
+        bytes: this.#discarding ? null : concat(this.#carry, this.#carryLength),
+        length,
         line: this.#lineNo + 1,
-        offset: this.#complete,
+        offset: this.#lineStart,
       };
     }
+    this.#discarding = false;
     this.#carry = [];
     this.#carryLength = 0;
-    return { tail, crlf: this.#crlf, bom: this.#bom, complete: this.#complete };
-  }
-
-  #skipBom(chunk: Uint8Array): number {
-    this.#started = true;
-    if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-      this.#bom = true;
-      this.#complete += 3;
-      return 3;
-    }
-    return 0;
+    return { tail, crlf: this.#crlf, bom: this.#bom, complete: this.#lineStart };
   }
 
   #keep(rest: Uint8Array): void {
     if (rest.length === 0) return;
     if (this.#carryLength + rest.length > this.#max) {
-      this.#complete += this.#carryLength + rest.length;
       this.#carry = [];
       this.#carryLength = 0;
       this.#discarding = true;
@@ -127,13 +123,10 @@ export class LineSplitter {
   }
 
   #emitBlock(block: Uint8Array): void {
-    let text: string | null;
+    let text: string;
     try {
       text = fatal.decode(block);
     } catch {
-      text = null;
-    }
-    if (text === null) {
       this.#emitLineByLine(block);
       return;
     }
@@ -161,14 +154,18 @@ export class LineSplitter {
 
   #emitText(raw: string): void {
     const lineNo = ++this.#lineNo;
-    let text = raw;
-    if (text.endsWith("\r")) {
-      text = text.slice(0, -1);
-      this.#crlf++;
-    }
-    if (text.length > this.#max || (text.length * 3 > this.#max && byteLength(text) > this.#max)) {
+    if (raw.length > this.#max || (raw.length * 3 > this.#max && byteLength(raw) > this.#max)) {
       this.#sink.bad(lineNo, "too_long");
       return;
+    }
+    let text = raw;
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) {
+      text = text.slice(1);
+      this.#bom = true;
+    }
+    if (text.charCodeAt(text.length - 1) === 13) {
+      text = text.slice(0, -1);
+      this.#crlf++;
     }
     this.#sink.line(text, lineNo);
   }

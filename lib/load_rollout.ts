@@ -7,21 +7,16 @@ import { type FileSystem, nodeFileSystem, readAll } from "./file_system.ts";
 import { formatOfFirstRecord, isDocument, type RolloutFormat } from "./format.ts";
 import { formatIssue } from "./issue_path.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
+import { LineLoader, type SkippedLine } from "./line_loader.ts";
 import { LineSplitter } from "./line_splitter.ts";
-import { EnvelopeLine, LegacyMetaLine, LegacyStateLine } from "./record_lines.ts";
 import type { SavedSession } from "./saved_session.ts";
 import { SessionDocument } from "./saved_session.ts";
 import { normalizeMeta, SessionMeta, SessionState, withoutNulls } from "./session_meta.ts";
 
+export type { SkippedLine } from "./line_loader.ts";
+
 /** The default cap on one line, in bytes (SPEC §3). */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
-
-/** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
-export interface SkippedLine {
-  line: number | null;
-  offset: number | null;
-  message: string;
-}
 
 /** Everything the loader passed over, so nothing is skipped silently. */
 export interface LoadReport {
@@ -53,11 +48,15 @@ export interface LoadedRollout {
 /** Options of {@linkcode loadRollout}. */
 export interface LoadOptions {
   fs?: FileSystem;
+  /** Cap on one line in bytes (default {@linkcode DEFAULT_MAX_LINE_BYTES}). */
   maxLineBytes?: number;
+  /** Test-only (writer mutant `no_newline_required`): take a last line without `\n` as whole. */
+  acceptUnterminatedLine?: boolean;
 }
 
 const CHUNK = 1 << 20;
-const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const NEWLINE = 10;
+const BOM_WARNING = "the file starts with a byte order mark";
 
 function fail(path: string, reason: string): RolloutError {
   return new RolloutError("invalid_rollout", `Cannot load rollout "${path}": ${reason}`);
@@ -71,11 +70,10 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Reads the rollout at `path`. Throws a {@linkcode RolloutError} when it is no rollout. */
+/**
+ * Reads the rollout at `path`. Throws a {@linkcode RolloutError}: `invalid_rollout` when it
+ * is no rollout (empty, another kind of file, no usable meta), `not_found`, or `io_error`.
+ */
 export function loadRollout(path: string, options: LoadOptions = {}): LoadedRollout {
   const fsys = options.fs ?? nodeFileSystem;
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -86,7 +84,7 @@ export function loadRollout(path: string, options: LoadOptions = {}): LoadedRoll
     throw ioError("load rollout", path, error);
   }
   try {
-    return loadFromFd({ fsys, fd, path, max });
+    return loadFromFd({ fsys, fd, path, max, unterminated: options.acceptUnterminatedLine });
   } catch (error) {
     if (error instanceof RolloutError) throw error;
     throw ioError("load rollout", path, error);
@@ -100,80 +98,80 @@ interface Source {
   fd: number;
   path: string;
   max: number;
+  unterminated?: boolean | undefined;
 }
 
 function loadFromFd(src: Source): LoadedRollout {
-  const size = src.fsys.size(src.fd);
-  if (size === 0) throw fail(src.path, "the file is empty");
+  if (src.fsys.size(src.fd) === 0) throw fail(src.path, "the file is empty");
   const first = readFirstLine(src);
-  const text = first.text.replace(/^\uFEFF/, "").trim();
+  if (first.tooLong) {
+    throw fail(src.path, `line 1 is longer than the limit of ${src.max} bytes`);
+  }
+  const text = first.text.trim();
   if (!text.startsWith("{")) throw fail(src.path, "not a rollout (line 1 is not a JSON object)");
   const parsed = tryParse(text);
-  const format = parsed.ok ? formatOfFirstRecord(parsed.value) : null;
-  if (format === null || isDocument(format)) {
-    if (!parsed.ok && first.terminated === false && format === null && first.wholeFile) {
-      throw fail(src.path, "the file ends inside its first line (a torn write)");
-    }
-    if (parsed.ok && format === null) {
-      throw fail(src.path, "line 1 is not a session meta record");
-    }
+  if (!parsed.ok) {
+    if (!first.terminated) throw fail(src.path, "the file ends inside its first line");
     return loadDocument(src);
   }
+  const format = formatOfFirstRecord(parsed.value);
+  if (format === null) throw fail(src.path, "not a rollout (line 1 is not a session meta)");
+  if (isDocument(format)) return loadDocument(src);
   if (!first.terminated) {
-    throw fail(src.path, "the file ends inside its first line (a torn write); no usable meta");
+    throw fail(src.path, "the file ends inside its first line (no usable session meta)");
   }
   return loadLines(src, format);
 }
 
-/** The first line's text (up to `\n`, the cap, or the end of the file). */
-function readFirstLine(src: Source): { text: string; terminated: boolean; wholeFile: boolean } {
-  const parts: Uint8Array[] = [];
+/** The first line's text, decoded leniently: only for detecting the format. */
+function readFirstLine(src: Source): { text: string; terminated: boolean; tooLong: boolean } {
+  const decoder = new TextDecoder("utf-8");
+  let text = "";
   let position = 0;
   for (;;) {
-    const buffer = new Uint8Array(Math.min(CHUNK, src.max + 1));
+    const buffer = new Uint8Array(CHUNK);
     const n = src.fsys.read(src.fd, buffer, position);
-    if (n <= 0) break;
+    if (n <= 0) return { text: text + decoder.decode(), terminated: false, tooLong: false };
     const got = buffer.subarray(0, n);
-    const newline = got.indexOf(10);
+    const newline = got.indexOf(NEWLINE);
+    const length = position + (newline < 0 ? n : newline);
+    if (length > src.max) return { text: "", terminated: false, tooLong: true };
     if (newline >= 0) {
-      parts.push(got.subarray(0, newline));
-      return { text: decodeLoose(parts), terminated: true, wholeFile: false };
+      text += decoder.decode(got.subarray(0, newline));
+      return { text, terminated: true, tooLong: false };
     }
-    parts.push(got);
+    text += decoder.decode(got, { stream: true });
     position += n;
-    if (position > src.max) break;
   }
-  return { text: decodeLoose(parts), terminated: false, wholeFile: true };
-}
-
-function decodeLoose(parts: Uint8Array[]): string {
-  const decoder = new TextDecoder("utf-8");
-  return parts.map((p) => decoder.decode(p, { stream: true })).join("") + decoder.decode();
 }
 
 function loadDocument(src: Source): LoadedRollout {
   const bytes = readAll(src.fsys, src.fd);
   const warnings: string[] = [];
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) warnings.push(BOM_WARNING);
   let text: string;
   try {
-    text = fatal.decode(bytes);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw fail(src.path, "the document is not valid UTF-8");
   }
-  if (text.startsWith("\uFEFF")) {
-    text = text.slice(1);
-    warnings.push("the file starts with a byte order mark");
-  }
   const parsed = tryParse(text);
-  if (!parsed.ok) throw fail(src.path, "not a rollout (neither JSON lines nor a JSON document)");
+  if (!parsed.ok) {
+    throw fail(src.path, "not a rollout (line 1 is not JSON and the file is no JSON document)");
+  }
   const doc = SessionDocument.safeParse(parsed.value);
-  if (!doc.success) throw fail(src.path, formatIssue(doc.error, parsed.value));
+  if (!doc.success) {
+    throw fail(src.path, `not a rollout document: ${formatIssue(doc.error, parsed.value)}`);
+  }
   const format: RolloutFormat = doc.data.state === undefined ? "codex_ts_document" : "document";
   const rawMeta = doc.data.session;
   const meta = SessionMeta.safeParse(normalizeMeta(rawMeta));
-  if (!meta.success) throw fail(src.path, formatIssue(meta.error, rawMeta, "session"));
-  const state = SessionState.safeParse(withoutNulls(doc.data.state ?? {}));
-  if (!state.success) throw fail(src.path, formatIssue(state.error, doc.data.state, "state"));
+  if (!meta.success) {
+    throw fail(src.path, `no usable session meta: ${formatIssue(meta.error, rawMeta, "session")}`);
+  }
+  const rawState = withoutNulls(doc.data.state ?? {});
+  const state = SessionState.safeParse(rawState);
+  if (!state.success) throw fail(src.path, formatIssue(state.error, rawState, "state"));
   const items: ResponseItem[] = [];
   const skipped: SkippedLine[] = [];
   doc.data.items.forEach((raw, index) => {
@@ -193,150 +191,6 @@ function loadDocument(src: Source): LoadedRollout {
   };
 }
 
-/** Builds a SavedSession from the lines of a JSONL rollout, recording all it skips. */
-class LineLoader {
-  readonly format: RolloutFormat;
-  readonly items: ResponseItem[] = [];
-  readonly skipped: SkippedLine[] = [];
-  readonly skippedTypes: Record<string, number> = {};
-  meta: SessionMeta | null = null;
-  rawMeta: Record<string, unknown> = {};
-  metaError = "";
-  state: SessionState = {};
-  nextOrdinal = 0;
-
-  constructor(format: RolloutFormat) {
-    this.format = format;
-  }
-
-  line(text: string, lineNo: number): void {
-    const parsed = tryParse(text);
-    if (!parsed.ok) return this.skip(lineNo, text.trim() === "" ? "empty line" : "not JSON");
-    if (!isObject(parsed.value)) return this.skip(lineNo, "not a JSON object");
-    if (lineNo === 1) return this.readMeta(parsed.value);
-    if (this.format === "codex_jsonl_2025") return this.readLegacy(parsed.value, lineNo);
-    return this.readEnvelope(parsed.value, lineNo);
-  }
-
-  bad(lineNo: number, reason: "invalid_utf8" | "too_long"): void {
-    this.skip(lineNo, reason === "invalid_utf8" ? "not valid UTF-8" : "line is too long");
-  }
-
-  skip(lineNo: number, message: string): void {
-    if (lineNo === 1) this.metaError = message;
-    else this.skipped.push({ line: lineNo, offset: null, message });
-    this.nextOrdinal++;
-  }
-
-  readMeta(value: Record<string, unknown>): void {
-    let raw: unknown = value;
-    let where = "";
-    if (this.format !== "codex_jsonl_2025") {
-      const envelope = EnvelopeLine.safeParse(value);
-      if (!envelope.success) {
-        this.metaError = formatIssue(envelope.error, value);
-        return;
-      }
-      if (this.format === "journal" && envelope.data.ordinal !== 0) {
-        this.skipped.push({ line: 1, offset: null, message: "ordinal of session_meta is not 0" });
-      }
-      raw = envelope.data.payload;
-      where = "payload";
-    } else {
-      const legacy = LegacyMetaLine.safeParse(value);
-      if (!legacy.success) {
-        this.metaError = formatIssue(legacy.error, value);
-        return;
-      }
-    }
-    if (!isObject(raw)) {
-      this.metaError = `${where}: expected an object`;
-      return;
-    }
-    const meta = SessionMeta.safeParse(normalizeMeta(raw));
-    if (!meta.success) {
-      this.metaError = formatIssue(meta.error, raw, where);
-      return;
-    }
-    this.meta = meta.data;
-    this.rawMeta = raw;
-    this.nextOrdinal = 1;
-  }
-
-  readEnvelope(value: Record<string, unknown>, lineNo: number): void {
-    const envelope = EnvelopeLine.safeParse(value);
-    if (!envelope.success) return this.skip(lineNo, formatIssue(envelope.error, value));
-    const line = envelope.data;
-    if (this.format === "journal" && !this.checkOrdinal(line.ordinal, lineNo)) return;
-    switch (line.type) {
-      case "response_item": {
-        const check = checkItem(line.payload, "payload");
-        if (check.ok) this.items.push(check.item);
-        else this.skipped.push({ line: lineNo, offset: null, message: check.message });
-        return;
-      }
-      case "state": {
-        const raw = isObject(line.payload) ? withoutNulls(line.payload) : line.payload;
-        const state = SessionState.safeParse(raw);
-        if (state.success) this.state = state.data;
-        else {this.skipped.push({
-            line: lineNo,
-            offset: null,
-            message: formatIssue(state.error, raw, "payload"),
-          });}
-        return;
-      }
-      default:
-        this.skippedTypes[line.type] = (this.skippedTypes[line.type] ?? 0) + 1;
-    }
-  }
-
-  /** Journal ordinals grow by one per line: a repeat is dropped, a gap is reported. */
-  checkOrdinal(ordinal: number | undefined, lineNo: number): boolean {
-    const expected = this.nextOrdinal;
-    if (ordinal === undefined) {
-      this.skip(lineNo, "ordinal is missing");
-      return false;
-    }
-    if (ordinal < expected) {
-      this.skipped.push({
-        line: lineNo,
-        offset: null,
-        message: `ordinal ${ordinal} repeats an earlier line (expected ${expected})`,
-      });
-      return false;
-    }
-    if (ordinal > expected) {
-      this.skipped.push({
-        line: lineNo,
-        offset: null,
-        message: `ordinal jumps from ${expected - 1} to ${ordinal}: ${
-          ordinal - expected
-        } record(s) missing`,
-      });
-    }
-    this.nextOrdinal = ordinal + 1;
-    return true;
-  }
-
-  readLegacy(value: Record<string, unknown>, lineNo: number): void {
-    if (value.record_type === "state") {
-      const state = LegacyStateLine.safeParse(value);
-      if (!state.success) return this.skip(lineNo, formatIssue(state.error, value));
-      const id = state.data.previous_response_id;
-      this.state = typeof id === "string" ? { previous_response_id: id } : {};
-      return;
-    }
-    if (typeof value.record_type === "string") {
-      this.skippedTypes[value.record_type] = (this.skippedTypes[value.record_type] ?? 0) + 1;
-      return;
-    }
-    const check = checkItem(value, "(item)");
-    if (check.ok) this.items.push(check.item);
-    else this.skipped.push({ line: lineNo, offset: null, message: check.message });
-  }
-}
-
 function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
   const loader = new LineLoader(format);
   const splitter = new LineSplitter(loader, { maxLineBytes: src.max });
@@ -348,17 +202,19 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
     splitter.push(buffer.subarray(0, n));
     position += n;
   }
+  if (src.unterminated === true) splitter.push(new Uint8Array([NEWLINE]));
   const end = splitter.end();
   if (loader.meta === null) {
-    throw fail(src.path, `line 1 is not a usable session meta: ${loader.metaError || "missing"}`);
+    throw fail(src.path, `line 1 is not a usable session meta: ${loader.metaError}`);
   }
   const warnings: string[] = [];
-  if (end.bom) warnings.push("the file starts with a byte order mark");
+  if (end.bom) warnings.push(BOM_WARNING);
   if (end.crlf > 0) warnings.push(`${end.crlf} line(s) end in CRLF`);
+  warnings.push(...loader.warnings);
   if (loader.skipped.length > 0) fillOffsets(src, loader.skipped);
   const torn = end.tail === null
     ? null
-    : { line: end.tail.line, offset: end.tail.offset, bytes: end.tail.bytes.length };
+    : { line: end.tail.line, offset: end.tail.offset, bytes: end.tail.length };
   return {
     path: src.path,
     format,
@@ -372,7 +228,7 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
     },
     rawMeta: loader.rawMeta,
     rawItems: [],
-    end: end.complete,
+    end: Math.min(end.complete, position),
     nextOrdinal: loader.nextOrdinal,
   };
 }
@@ -392,13 +248,17 @@ function fillOffsets(src: Source, skipped: SkippedLine[]): void {
   let lineStart = 0;
   for (;;) {
     const n = src.fsys.read(src.fd, buffer, position);
-    if (n <= 0) break;
+    if (n <= 0) return;
+    const got = buffer.subarray(0, n);
     let at = 0;
     for (;;) {
-      for (const entry of wanted.get(lineNo) ?? []) entry.offset = lineStart;
-      wanted.delete(lineNo);
-      if (wanted.size === 0) return;
-      const newline = buffer.subarray(0, n).indexOf(10, at);
+      const entries = wanted.get(lineNo);
+      if (entries !== undefined) {
+        for (const entry of entries) entry.offset = lineStart;
+        wanted.delete(lineNo);
+        if (wanted.size === 0) return;
+      }
+      const newline = got.indexOf(NEWLINE, at);
       if (newline < 0) break;
       lineNo++;
       lineStart = position + newline + 1;
@@ -408,7 +268,7 @@ function fillOffsets(src: Source, skipped: SkippedLine[]): void {
   }
 }
 
-/** A one-line description of a load report's damage, for the CLI's stderr. */
+/** One line per piece of damage in a load report, for the CLI's stderr. */
 export function describeDamage(report: LoadReport): string[] {
   const out: string[] = [];
   if (report.torn_tail !== null) {
