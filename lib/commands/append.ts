@@ -1,0 +1,105 @@
+/**
+ * `rollout append`: items from `--item` flags, or one JSON item per line on stdin streamed
+ * through the recorder's group commit. A bad line stops the command, naming the line.
+ */
+import { RolloutError } from "../errors.ts";
+import type { Io } from "../io.ts";
+import { checkItem } from "../items.ts";
+import { LineSplitter } from "../line_splitter.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "../load_rollout.ts";
+import { type ItemsRecorded, RolloutRecorder } from "../recorder.ts";
+import { parseCommandArgs } from "./args.ts";
+import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+
+/** Pending acknowledgements awaited before more stdin is read. */
+const WINDOW = 4096;
+
+function parseItem(text: string, where: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new RolloutError("invalid_json", `${where} is not JSON`);
+  }
+  const check = checkItem(value, "item");
+  if (!check.ok) throw new RolloutError("invalid_submission", `${where}: ${check.message}`);
+  return value;
+}
+
+/** The items of stdin, one JSON item per line; throws at the first bad line. */
+async function* stdinItems(io: Io): AsyncGenerator<unknown> {
+  let failure: RolloutError | null = null;
+  const items: unknown[] = [];
+  const splitter = new LineSplitter({
+    line(text, lineNo) {
+      if (failure !== null || text.trim() === "") return;
+      try {
+        items.push(parseItem(text, `stdin line ${lineNo}`));
+      } catch (error) {
+        failure = error as RolloutError;
+      }
+    },
+    bad(lineNo, reason) {
+      failure ??= new RolloutError(
+        reason === "too_long" ? "line_too_long" : "invalid_json",
+        `stdin line ${lineNo} ${reason === "too_long" ? "is too long" : "is not valid UTF-8"}`,
+      );
+    },
+  }, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
+  for await (const chunk of io.stdin) {
+    splitter.push(chunk);
+    yield* items.splice(0);
+    if (failure !== null) throw failure;
+  }
+  if (splitter.end().tail !== null) {
+    throw new RolloutError("invalid_json", "stdin ends inside a line");
+  }
+}
+
+/** Runs `rollout append`. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseCommandArgs(argv, {
+    flags: { ...SESSION_FLAGS, item: { type: "string", multiple: true } },
+    positionals: { min: 0, max: 1 },
+  });
+  const flagged = args.strings("item").map((text, i) => parseItem(text, `--item ${i + 1}`));
+  const file = sessionPathOf(args, io);
+  const { recorder, loaded } = await RolloutRecorder.resume(file, { pid: io.pid });
+  await reportDamage(io, loaded);
+  const pending: Promise<ItemsRecorded>[] = [];
+  let recorded = 0;
+  const dropped: string[] = [];
+  const settle = async () => {
+    for (const ack of await Promise.all(pending.splice(0))) {
+      recorded += ack.recorded;
+      for (const d of ack.dropped) dropped.push(d.type);
+    }
+  };
+  const source = args.strings("item").length > 0 ? flagged : stdinItems(io);
+  try {
+    for await (const item of source) {
+      pending.push(recorder.recordItems([item], { where: "item" }));
+      if (pending.length >= WINDOW) await settle();
+    }
+    await settle();
+  } catch (error) {
+    for (const ack of await Promise.allSettled(pending.splice(0))) {
+      if (ack.status === "fulfilled") recorded += ack.value.recorded;
+    }
+    await recorder.close();
+    if (error instanceof RolloutError) {
+      throw new RolloutError(
+        error.code,
+        `Cannot append to "${file}": ${error.message} (${recorded} earlier item(s) recorded)`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  await recorder.close();
+  const notes = dropped.length === 0 ? "" : `; not persisted: ${dropped.join(", ")}`;
+  await io.stdout.write(
+    `Appended ${recorded} item(s) to session ${recorder.id} (${recorder.items.length} in all)${notes}\n`,
+  );
+  return 0;
+}

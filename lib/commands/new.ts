@@ -1,0 +1,36 @@
+/** `rollout new`: creates an empty session and prints its id and path. */
+import * as path from "node:path";
+import type { Io } from "../io.ts";
+import { RolloutRecorder } from "../recorder.ts";
+import { parseCommandArgs } from "./args.ts";
+import { homeOf, sessionJson } from "./context.ts";
+
+/** Runs `rollout new`. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseCommandArgs(argv, {
+    flags: {
+      format: { type: "string" },
+      instructions: { type: "string" },
+      cwd: { type: "string" },
+      json: { type: "boolean" },
+    },
+    positionals: { min: 0, max: 0 },
+  });
+  const format = args.choice("format", ["jsonl", "json"] as const) ?? "jsonl";
+  const instructions = args.string("instructions");
+  const cwd = path.resolve(io.cwd, args.string("cwd") ?? ".");
+  const recorder = await RolloutRecorder.create({
+    home: homeOf(args, io),
+    format,
+    meta: instructions === undefined ? { cwd } : { instructions, cwd },
+    pid: io.pid,
+  });
+  await recorder.close();
+  const file = recorder.path!;
+  await io.stdout.write(
+    args.flag("json")
+      ? sessionJson(recorder.id, file)
+      : `Created session ${recorder.id}\n${file}\n`,
+  );
+  return 0;
+}
