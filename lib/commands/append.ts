@@ -51,9 +51,19 @@ async function* stdinItems(io: Io): AsyncGenerator<unknown> {
     yield* items.splice(0);
     if (failure !== null) throw failure;
   }
-  if (splitter.end().tail !== null) {
-    throw new RolloutError("invalid_json", "stdin ends inside a line");
+  // Input from a pipe may end without a newline: its last line still counts.
+  const tail = splitter.end().tail;
+  if (tail === null) return;
+  if (tail.bytes === null) {
+    throw new RolloutError("line_too_long", `stdin line ${tail.line} is too long`);
   }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(tail.bytes);
+  } catch {
+    throw new RolloutError("invalid_json", `stdin line ${tail.line} is not valid UTF-8`);
+  }
+  if (text.trim() !== "") yield parseItem(text.replace(/\r$/, ""), `stdin line ${tail.line}`);
 }
 
 /** Runs `rollout append`. */

@@ -145,7 +145,7 @@ ${HOME}
     load: () => import("./convert.ts"),
   },
   fork: {
-    usage: "rollout fork SESSION [--at N] [--json] [--home DIR]",
+    usage: "rollout fork SESSION [--at N] [--format jsonl|json] [--json] [--home DIR]",
     summary: "start a new session with the first N items of another",
     details: `The new session's meta names its parent in forked_from_id. The state is kept only
 when every item is kept.
