@@ -33,6 +33,28 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+const EXPECTED: Record<string, string> = {
+  object: "an object",
+  nonoptional: "a value",
+  int: "an integer",
+};
+
+function sizeLimit(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, input: unknown) {
+  const small = issue.code === "too_small";
+  const limit = small ? issue.minimum : issue.maximum;
+  const op = small ? (issue.inclusive ? ">=" : ">") : (issue.inclusive ? "<=" : "<");
+  const got = valueAt(input, issue.path);
+  switch (issue.origin) {
+    case "string":
+      if (small && limit === 1) return "must not be empty";
+      return `expected a string of ${op} ${limit} characters, got ${String(got).length}`;
+    case "array":
+      return `expected ${op} ${limit} items, got ${Array.isArray(got) ? got.length : "?"}`;
+    default:
+      return `expected a number ${op} ${limit}, got ${JSON.stringify(got)}`;
+  }
+}
+
 /** The first issue of a failed parse, as `path: what was expected, got what`. */
 export function formatIssue(error: z.ZodError, input: unknown, prefix = ""): string {
   const issue = error.issues[0];
@@ -41,14 +63,20 @@ export function formatIssue(error: z.ZodError, input: unknown, prefix = ""): str
   switch (issue.code) {
     case "invalid_type": {
       const got = valueAt(input, issue.path);
-      if (got === undefined) return `${where}: required ${issue.expected} is missing`;
-      const expected = issue.expected === "object" ? "an object" : issue.expected;
+      if (got === undefined) {
+        const what = issue.expected === "nonoptional" ? "field" : issue.expected;
+        return `${where}: required ${what} is missing`;
+      }
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
       return `${where}: expected ${expected}, got ${jsonTypeOf(got)}`;
     }
     case "invalid_value":
       return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "unrecognized_keys":
       return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "too_small":
+    case "too_big":
+      return `${where}: ${sizeLimit(issue, input)}`;
     default:
       return `${where}: ${issue.message}`;
   }

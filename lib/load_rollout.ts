@@ -56,6 +56,7 @@ export interface LoadOptions {
 
 const CHUNK = 1 << 20;
 const NEWLINE = 10;
+const CUT_META = "the file ends inside its first line (no usable session meta)";
 const BOM_WARNING = "the file starts with a byte order mark";
 
 function fail(path: string, reason: string): RolloutError {
@@ -111,15 +112,13 @@ function loadFromFd(src: Source): LoadedRollout {
   if (!text.startsWith("{")) throw fail(src.path, "not a rollout (line 1 is not a JSON object)");
   const parsed = tryParse(text);
   if (!parsed.ok) {
-    if (!first.terminated) throw fail(src.path, "the file ends inside its first line");
+    if (!first.terminated) throw fail(src.path, CUT_META);
     return loadDocument(src);
   }
   const format = formatOfFirstRecord(parsed.value);
   if (format === null) throw fail(src.path, "not a rollout (line 1 is not a session meta)");
   if (isDocument(format)) return loadDocument(src);
-  if (!first.terminated) {
-    throw fail(src.path, "the file ends inside its first line (no usable session meta)");
-  }
+  if (!first.terminated) throw fail(src.path, CUT_META);
   return loadLines(src, format);
 }
 
@@ -196,13 +195,15 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
   const splitter = new LineSplitter(loader, { maxLineBytes: src.max });
   const buffer = new Uint8Array(CHUNK);
   let position = 0;
+  let last = NEWLINE;
   for (;;) {
     const n = src.fsys.read(src.fd, buffer, position);
     if (n <= 0) break;
     splitter.push(buffer.subarray(0, n));
     position += n;
+    last = buffer[n - 1]!;
   }
-  if (src.unterminated === true) splitter.push(new Uint8Array([NEWLINE]));
+  if (src.unterminated === true && last !== NEWLINE) splitter.push(new Uint8Array([NEWLINE]));
   const end = splitter.end();
   if (loader.meta === null) {
     throw fail(src.path, `line 1 is not a usable session meta: ${loader.metaError}`);
