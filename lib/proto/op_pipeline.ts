@@ -1,59 +1,85 @@
 /**
  * Runs ops in submission order without waiting for each to be durable. A `shared` op starts
- * at once (recording ops join the store's group commit); an `exclusive` op starts only after
- * every earlier op settled, and every later op starts only after it settled.
+ * as soon as no earlier op holds it back (recording ops then join the store's group commit);
+ * an `exclusive` op starts only after every earlier op settled, and holds back every later op
+ * until it settled.
  */
 
 /** How an op may overlap with its neighbours. */
 export type OpMode = "shared" | "exclusive";
 
+interface Waiting {
+  mode: OpMode;
+  start: () => Promise<unknown>;
+}
+
 /** The ordering of the op stream; see the module doc. */
 export class OpPipeline {
-  #barrier: Promise<void> | null = null;
-  #running = 0;
+  #queue: Waiting[] = [];
+  #head = 0;
+  #shared = 0;
+  #exclusive = false;
   #idle: (() => void)[] = [];
 
   /**
-   * Starts `run` (now, or after the ops it must wait for) and returns its outcome. `run`
-   * must not reject: failures are values (error events).
+   * Starts `run` (now, or once the ops before it allow) and returns its outcome. `run` must
+   * not reject: failures are values (error events).
    */
   submit<T>(mode: OpMode, run: () => Promise<T>): Promise<T> {
-    if (mode === "shared") {
-      if (this.#barrier === null) return this.#track(run());
-      return this.#barrier.then(() => this.#track(run()));
-    }
-    const before = this.#barrier ?? Promise.resolve();
-    const outcome = before.then(() => this.#whenIdle()).then(run);
-    const barrier: Promise<void> = outcome.then(() => {
-      if (this.#barrier === barrier) this.#barrier = null;
-    }, () => {
-      if (this.#barrier === barrier) this.#barrier = null;
+    return new Promise<T>((resolve) => {
+      this.#queue.push({
+        mode,
+        start: () => {
+          const outcome = run();
+          resolve(outcome);
+          return outcome;
+        },
+      });
+      this.#pump();
     });
-    this.#barrier = barrier;
-    return outcome;
   }
 
   /** Resolves once every submitted op has settled. */
-  async settled(): Promise<void> {
-    while (this.#barrier !== null) await this.#barrier;
-    await this.#whenIdle();
-    if (this.#barrier !== null) await this.settled();
-  }
-
-  #track<T>(outcome: Promise<T>): Promise<T> {
-    this.#running++;
-    const done = () => {
-      if (--this.#running > 0) return;
-      const waiting = this.#idle;
-      this.#idle = [];
-      for (const resolve of waiting) resolve();
-    };
-    outcome.then(done, done);
-    return outcome;
-  }
-
-  #whenIdle(): Promise<void> {
-    if (this.#running === 0) return Promise.resolve();
+  settled(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    return this.#head === this.#queue.length && this.#shared === 0 && !this.#exclusive;
+  }
+
+  /** Starts every op at the head of the queue that may start now, in order. */
+  #pump(): void {
+    while (this.#head < this.#queue.length && !this.#exclusive) {
+      const next = this.#queue[this.#head]!;
+      if (next.mode === "exclusive" && this.#shared > 0) break;
+      this.#queue[this.#head++] = undefined as unknown as Waiting;
+      if (next.mode === "shared") {
+        this.#shared++;
+        next.start().finally(() => {
+          this.#shared--;
+          this.#after();
+        });
+      } else {
+        this.#exclusive = true;
+        next.start().finally(() => {
+          this.#exclusive = false;
+          this.#after();
+        });
+      }
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+  }
+
+  #after(): void {
+    this.#pump();
+    if (!this.#isIdle() || this.#idle.length === 0) return;
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
   }
 }

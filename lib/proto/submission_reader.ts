@@ -35,7 +35,8 @@ export function nestingDepth(text: string, limit: number): number {
 
 /** Parses one line of the op stream (without its line ending). */
 export function parseLine(text: string, lineNo: number): ParsedSubmission {
-  if (nestingDepth(text, MAX_NESTING) > MAX_NESTING) {
+  // Nesting deeper than the cap needs more brackets than a shorter line has.
+  if (text.length > MAX_NESTING && nestingDepth(text, MAX_NESTING) > MAX_NESTING) {
     return refused(lineNo, "invalid_json", `is nested deeper than ${MAX_NESTING} levels`);
   }
   let value: unknown;
