@@ -115,9 +115,12 @@ export function readSessionHead(file: string): SessionHead {
 function documentHead(file: string, head: { text: string; whole: boolean }): SessionHead {
   const text = head.whole ? head.text : fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   const doc = parse(text);
+  if (doc === undefined) {
+    return { ok: false, message: "not a rollout (neither JSON lines nor a JSON document)" };
+  }
   const format = formatOfFirstRecord(doc);
   if (format === null || !isDocument(format) || !isObject(doc) || !Array.isArray(doc.items)) {
-    return { ok: false, message: "not a rollout" };
+    return { ok: false, message: "not a rollout (line 1 is not a session meta)" };
   }
   const meta = metaOf(doc.session, format);
   if (typeof meta === "string") return { ok: false, message: `session: ${meta}` };
