@@ -60,7 +60,7 @@ test("rollout show colours on a terminal and never with NO_COLOR", async () => {
     assert.ok(lines.includes("\x1b[33mtool call shell [call_1]\x1b[0m"));
     assert.ok(lines.includes("\x1b[1;36massistant\x1b[0m"));
     assert.equal(
-      coloured.stdout.replace(/\x1b\[[0-9;]*m/g, ""),
+      coloured.stdout.replace(new RegExp("\u001b\\[[0-9;]*m", "g"), ""),
       transcript(file, "journal", "\nprevious_response_id resp_42\n"),
     );
     const plain = await cli(["show", file], { stdoutTTY: true, env: { NO_COLOR: "1" } });
