@@ -19,7 +19,7 @@ export interface FaultPlan {
 /** Counts operations of `inner` and fails them as its plan says. */
 export class FaultyFileSystem implements FileSystem {
   readonly #inner: FileSystem;
-  readonly #plan: FaultPlan;
+  #plan: FaultPlan;
   #operations = 0;
   /** Operations that failed. */
   failures = 0;
@@ -34,6 +34,11 @@ export class FaultyFileSystem implements FileSystem {
 
   constructor(inner: FileSystem, plan: FaultPlan) {
     this.#inner = inner;
+    this.#plan = plan;
+  }
+
+  /** Replaces the plan, e.g. to fail an operation a known number of steps from now. */
+  arm(plan: FaultPlan): void {
     this.#plan = plan;
   }
 

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RolloutError } from "../lib/errors.ts";
+import { loadRollout } from "../lib/load_rollout.ts";
+import { RolloutRecorder } from "../lib/recorder.ts";
+import { CrashFS } from "./reliability/crash_fs.ts";
+import { FaultyFileSystem } from "./reliability/faulty_fs.ts";
+import { userMessage } from "./helpers.ts";
+
+const clock = () => new Date("2026-11-26T11:15:28.123Z");
+const FILE = "/h/rollout.jsonl";
+const HEALTHY = { failAt: Infinity, sticky: false, code: "EIO" } as const;
+
+async function open(maxBatchBytes?: number) {
+  const disk = new CrashFS();
+  const fs = new FaultyFileSystem(disk, HEALTHY);
+  const rec = await RolloutRecorder.create({
+    fs,
+    home: "/h",
+    path: FILE,
+    lock: false,
+    clock,
+    meta: { id: "019abc00-0000-7000-8000-00000000c0c0" },
+    ...(maxBatchBytes === undefined ? {} : { maxBatchBytes }),
+  });
+  return { disk, fs, rec };
+}
+
+function texts(fs: CrashFS): string[] {
+  return loadRollout(FILE, { fs }).saved.items.map((item) =>
+    (item.content as { text: string }[])[0]!.text
+  );
+}
+
+/** What a restart after a power loss finds (only synced data), and what a process restart finds. */
+function onDisk(disk: CrashFS): { synced: string[]; restarted: string[] } {
+  const [synced] = disk.images({ seed: 0, reorders: 0 });
+  return { synced: texts(synced!.fs), restarted: texts(disk.restarted()) };
+}
+
+function outcome(s: PromiseSettledResult<unknown>): string {
+  return s.status === "fulfilled" ? "ok" : (s.reason as RolloutError).code;
+}
+
+test("RolloutRecorder: 10,000 concurrent recordItems calls are one write and one sync, in call order", async () => {
+  const { disk, fs, rec } = await open();
+  const [writes, syncs] = [fs.writes, fs.syncs];
+  const calls = [];
+  for (let i = 0; i < 10_000; i++) calls.push(rec.recordItems([userMessage(`m${i}`)]));
+  const acks = await Promise.all(calls);
+  assert.deepEqual([fs.writes - writes, fs.syncs - syncs], [1, 1]);
+  assert.deepEqual(acks.map((a) => a.item_count), acks.map((_, i) => i + 1));
+  await rec.close();
+  const want = acks.map((_, i) => `m${i}`);
+  assert.deepEqual(onDisk(disk), { synced: want, restarted: want });
+});
+
+test("RolloutRecorder: a failed batch rejects exactly the ops it covered; the next batch recovers", async () => {
+  // Two ops fit in a batch of 400 bytes; ops: open, size, then write + fdatasync per batch.
+  const { disk, fs, rec } = await open(400);
+  fs.arm({ ...HEALTHY, failAt: fs.operations + 5 });
+  const settled = await Promise.allSettled(
+    ["a", "b", "c", "d", "e", "f"].map((t) => rec.recordItems([userMessage(t)])),
+  );
+  assert.deepEqual(settled.map(outcome), ["ok", "ok", "io_error", "io_error", "ok", "ok"]);
+  assert.equal(
+    ((settled[2] as PromiseRejectedResult).reason as Error).message,
+    `Cannot write rollout "${FILE}": EIO: input/output error, fdatasync`,
+  );
+  assert.equal(fs.failures, 1);
+  await rec.close();
+  assert.deepEqual(onDisk(disk), { synced: ["a", "b", "e", "f"], restarted: ["a", "b", "e", "f"] });
+});
+
+test("RolloutRecorder acknowledges nothing after a failed sync until its recovery succeeds", async () => {
+  const { disk, fs, rec } = await open();
+  await rec.recordItems([userMessage("kept")]);
+  // The next commit is write (0) + fdatasync (1): the sync fails, and every operation after it.
+  fs.arm({ failAt: fs.operations + 1, sticky: true, code: "EIO" });
+  await assert.rejects(rec.recordItems([userMessage("lost")]), { code: "io_error" });
+  await assert.rejects(rec.recordState({ previous_response_id: "r1" }), (error: RolloutError) => {
+    assert.equal(error.code, "io_error");
+    assert.equal(
+      error.message,
+      `Cannot write rollout "${FILE}": it could not be recovered after an earlier failure: EIO: input/output error, close`,
+    );
+    return true;
+  });
+  await assert.rejects(rec.flush(), { code: "io_error" });
+  assert.deepEqual(rec.items.length, 1);
+  fs.healed = true;
+  const ack = await rec.recordItems([userMessage("after")]);
+  assert.deepEqual(ack, { recorded: 1, dropped: [], item_count: 2 });
+  await rec.close();
+  assert.deepEqual(onDisk(disk), { synced: ["kept", "after"], restarted: ["kept", "after"] });
+});
+
+test("RolloutRecorder.close() refuses operations started after it and keeps them off the disk", async () => {
+  const { disk, rec } = await open();
+  const first = rec.recordItems([userMessage("before")]);
+  const closing = rec.close();
+  await assert.rejects(rec.recordItems([userMessage("late")]), (error: RolloutError) => {
+    assert.equal(error.code, "io_error");
+    assert.equal(error.message, `Rollout "${FILE}" is closed`);
+    return true;
+  });
+  assert.equal(rec.close(), closing);
+  await Promise.all([first, closing]);
+  assert.deepEqual(onDisk(disk), { synced: ["before"], restarted: ["before"] });
+});
