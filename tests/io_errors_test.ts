@@ -38,25 +38,61 @@ interface Run {
   errors: unknown[];
 }
 
+/** A new journal, a new document, or a journal resumed with a torn tail and a stale temp. */
+type Kind = "journal" | "document" | "resume";
+
+const encoder = new TextEncoder();
+
+/** A journal holding "zero", a torn tail and a stale temporary file, all durable. */
+async function tornBase(): Promise<CrashFS> {
+  const disk = new CrashFS();
+  const rec = await RolloutRecorder.create({
+    fs: disk,
+    home: "/h",
+    path: FILE,
+    lock: false,
+    clock,
+    meta: { id: SESSION },
+    items: [userMessage("zero") as ResponseItem],
+  });
+  await rec.close();
+  const image = disk.restarted();
+  const old = image.peek(FILE)!;
+  const tail = encoder.encode('{"timestamp":"2026-11-26T1');
+  const bytes = new Uint8Array(old.length + tail.length);
+  bytes.set(old);
+  bytes.set(tail, old.length);
+  image.seed(FILE, bytes);
+  image.seed(`${FILE}.tmp-stale1`, encoder.encode("{"));
+  return image;
+}
+
+function startOf(kind: Kind): Content {
+  return { items: kind === "resume" ? [JSON.stringify(userMessage("zero"))] : [], state: {} };
+}
+
 async function runWorkload(
-  document: boolean,
+  kind: Kind,
   plan: ConstructorParameters<typeof FaultyFileSystem>[1],
 ): Promise<Run> {
-  const disk = new CrashFS();
+  const document = kind === "document";
+  const disk = kind === "resume" ? (await tornBase()).restarted() : new CrashFS();
   const faulty = new FaultyFileSystem(disk, plan);
   const acked = STEPS.map(() => false);
   const errors: unknown[] = [];
   let recorder: RolloutRecorder;
   try {
-    recorder = await RolloutRecorder.create({
-      fs: faulty,
-      home: "/h",
-      path: document ? FILE.replace(".jsonl", ".json") : FILE,
-      format: document ? "json" : "jsonl",
-      lock: false,
-      clock,
-      meta: { id: SESSION },
-    });
+    recorder = kind === "resume"
+      ? (await RolloutRecorder.resume(FILE, { fs: faulty, lock: false, clock })).recorder
+      : await RolloutRecorder.create({
+        fs: faulty,
+        home: "/h",
+        path: document ? FILE.replace(".jsonl", ".json") : FILE,
+        format: document ? "json" : "jsonl",
+        lock: false,
+        clock,
+        meta: { id: SESSION },
+      });
   } catch (error) {
     return { disk, faulty, created: false, acked, errors: [error] };
   }
@@ -75,8 +111,8 @@ async function runWorkload(
 }
 
 /** The content of exactly the acknowledged steps, in order. */
-function ackedContent(acked: boolean[]): Content {
-  const content: Content = { items: [], state: {} };
+function ackedContent(acked: boolean[], start: Content): Content {
+  const content: Content = { items: [...start.items], state: start.state };
   STEPS.forEach((step, i) => {
     if (!acked[i]) return;
     if ("items" in step) content.items.push(...step.items.map((item) => JSON.stringify(item)));
@@ -86,10 +122,10 @@ function ackedContent(acked: boolean[]): Content {
 }
 
 /** Every prefix of the submitted records that holds all the acknowledged ones. */
-function prefixesFrom(acked: boolean[]): Content[] {
+function prefixesFrom(acked: boolean[], start: Content): Content[] {
   const out: Content[] = [];
-  let current: Content = { items: [], state: {} };
-  const need = ackedContent(acked).items.length;
+  let current: Content = start;
+  const need = ackedContent(acked, start).items.length;
   const push = () => current.items.length >= need && out.push(current);
   push();
   for (const step of STEPS) {
@@ -106,20 +142,16 @@ function prefixesFrom(acked: boolean[]): Content[] {
   return out;
 }
 
-async function checkEveryN(
-  document: boolean,
-  sticky: boolean,
-): Promise<{ runs: number; images: number }> {
+async function checkEveryN(kind: Kind, sticky: boolean): Promise<{ runs: number; images: number }> {
+  const document = kind === "document";
   const file = document ? FILE.replace(".jsonl", ".json") : FILE;
   const total =
-    (await runWorkload(document, { failAt: Infinity, code: "EIO", sticky })).faulty.operations;
+    (await runWorkload(kind, { failAt: Infinity, code: "EIO", sticky })).faulty.operations;
   let images = 0;
   for (let n = 0; n < total; n++) {
     const code = n % 2 === 0 ? "EIO" : "ENOSPC";
-    const run = await runWorkload(document, { failAt: n, code, sticky });
-    const where = `${document ? "document" : "journal"} ${
-      sticky ? "sticky" : "once"
-    } ${code} at ${n}`;
+    const run = await runWorkload(kind, { failAt: n, code, sticky });
+    const where = `${kind} ${sticky ? "sticky" : "once"} ${code} at ${n}`;
     assert.ok(run.faulty.failures > 0, `${where}: the fault was not hit`);
     for (const error of run.errors) {
       assert.ok(error instanceof RolloutError, `${where}: ${error}`);
@@ -141,8 +173,10 @@ async function checkEveryN(
     const expect: Expectation = {
       file,
       sessionId: SESSION,
-      candidates: sticky || !run.created ? prefixesFrom(run.acked) : [ackedContent(run.acked)],
-      mayBeAbsent: !run.created,
+      candidates: sticky || !run.created
+        ? prefixesFrom(run.acked, startOf(kind))
+        : [ackedContent(run.acked, startOf(kind))],
+      mayBeAbsent: !run.created && kind !== "resume",
       document,
     };
     // A restart on the same disk, then a restart after a power loss at the end of the run.
@@ -160,16 +194,17 @@ async function checkEveryN(
   return { runs: total, images };
 }
 
-for (const document of [false, true]) {
+for (const kind of ["journal", "document", "resume"] as const) {
   for (const sticky of [false, true]) {
-    const name = `RolloutRecorder ${document ? "document" : "journal"}: the N-th operation fails ${
+    const what = kind === "resume" ? "journal resumed after a torn tail" : `new ${kind}`;
+    const name = `RolloutRecorder, ${what}: the N-th operation fails ${
       sticky ? "from then on" : "once"
     }, for every N: covered ops reject with io_error and a restart keeps the invariants`;
     test(name, async () => {
-      const figures = await checkEveryN(document, sticky);
+      const figures = await checkEveryN(kind, sticky);
       assert.ok(figures.runs > 20, `only ${figures.runs} operations`);
       console.log(
-        `io errors (${document ? "document" : "journal"}, ${
+        `io errors (${kind}, ${
           sticky ? "sticky" : "once"
         }): ${figures.runs} fault points, ${figures.images} images checked`,
       );
