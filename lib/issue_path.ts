@@ -74,6 +74,10 @@ export function formatIssue(error: z.ZodError, input: unknown, prefix = ""): str
       return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "unrecognized_keys":
       return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "invalid_union": {
+      const shapes = issue.message === "Invalid input" ? "matches no allowed shape" : issue.message;
+      return `${where}: ${shapes}, got ${jsonTypeOf(valueAt(input, issue.path))}`;
+    }
     case "too_small":
     case "too_big":
       return `${where}: ${sizeLimit(issue, input)}`;

@@ -32,7 +32,7 @@ const FunctionCallOutputPayload = z.union([
   z.string(),
   z.array(ContentPart),
   z.looseObject({ content: z.unknown(), success: z.boolean().nullish() }),
-]);
+], { error: "expected a string, an array of content parts or {content, success?}" });
 
 /** One schema per persisted item type; the keys are the persisted types. */
 export const ItemSchemas = {
@@ -75,7 +75,7 @@ export const ItemSchemas = {
   custom_tool_call_output: z.looseObject({
     type: z.literal("custom_tool_call_output"),
     call_id: z.string(),
-    output: z.unknown().refine((v) => v !== undefined, "output is required"),
+    output: z.unknown().refine((v) => v !== undefined, "required value is missing"),
   }),
   web_search_call: z.looseObject({ type: z.literal("web_search_call") }),
 } as const;

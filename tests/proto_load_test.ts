@@ -272,7 +272,7 @@ test("runProto() leaves the session as it was when load_session fails", async ()
     });
     assert.deepEqual(
       events[9],
-      err("10", "invalid_submission", "op.path: Too small: expected string to have >=1 characters"),
+      err("10", "invalid_submission", "op.path: must not be empty"),
     );
     const own = events[0]!.msg.rollout_path as string;
     assert.equal(fs.readFileSync(own, "utf8").split("\n").length, 4);
