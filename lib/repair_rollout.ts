@@ -49,12 +49,11 @@ export function repairRollout(file: string, options: { pid: number; now: Date })
     const fixed = report.skipped_lines.filter(isFix)
       .map((s) => `line ${s.line} (byte ${s.offset}): ${s.message}; renumbered`);
     const bytes = isDocument(loaded.format) ? cleanDocument(loaded) : cleanLines(loaded, dropList);
-    const dropped = describeDamage({
-      ...report,
-      skipped_lines: dropList,
-      skipped_types: {},
-      warnings: [],
-    });
+    const none = { ...report, torn_tail: null, skipped_lines: [], skipped_types: {}, warnings: [] };
+    const dropped = [
+      ...describeDamage({ ...none, skipped_lines: dropList }),
+      ...describeDamage({ ...none, torn_tail: report.torn_tail }),
+    ];
     const original = keepOriginal(file, options.now);
     try {
       atomicReplace(nodeFileSystem, file, { bytes, sync: true });

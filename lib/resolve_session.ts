@@ -79,7 +79,9 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
   const more = sorted.length > SHOWN ? `\n  ... and ${sorted.length - SHOWN} more` : "";
   throw new RolloutError(
     "invalid_argument",
-    `Session id prefix "${spec}" is ambiguous: ${matches.length} sessions match:${listed}${more}`,
+    `Session id prefix "${spec}" is ambiguous: ${
+      new Set(matches.map((m) => m.id)).size
+    } sessions match:${listed}${more}`,
   );
 }
 

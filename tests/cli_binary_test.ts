@@ -40,7 +40,7 @@ test("dist/rollout new, append from stdin, state, show, validate, list on a fres
     const stdin = [USER, CALL, OUTPUT, ASSISTANT].map((i) => JSON.stringify(i)).join("\n") + "\n";
     assert.deepEqual(rollout(["append", id.slice(0, 13), "--home", dir], stdin), {
       code: 0,
-      stdout: `Appended 4 item(s) to session ${id} (4 in all)\n`,
+      stdout: `Appended 4 items to session ${id} (4 in all)\n`,
       stderr: "",
     });
     assert.equal(

@@ -94,7 +94,7 @@ test("rollout append records --item flags and stdin lines, then load returns the
     ]);
     assert.deepEqual(a, {
       code: 0,
-      stdout: `Appended 2 item(s) to session ${idOf(1)} (2 in all)\n`,
+      stdout: `Appended 2 items to session ${idOf(1)} (2 in all)\n`,
       stderr: "",
     });
     const stdin = `${JSON.stringify(OUTPUT)}\n\n${
@@ -103,7 +103,7 @@ test("rollout append records --item flags and stdin lines, then load returns the
     const b = await cli(["append", "--last", "--home", dir], { stdin });
     assert.deepEqual(b, {
       code: 0,
-      stdout: `Appended 2 item(s) to session ${idOf(1)} (4 in all); not persisted: reasoning\n`,
+      stdout: `Appended 2 items to session ${idOf(1)} (4 in all); not persisted: reasoning\n`,
       stderr: "",
     });
     const loaded = await cli(["load", file]);
@@ -127,14 +127,14 @@ test("rollout append stops at a bad line, naming it, and keeps the items before 
       code: 1,
       stdout: "",
       stderr:
-        `rollout: Cannot append to "${file}": stdin line 2 is not JSON (1 earlier item(s) recorded)\n`,
+        `rollout: Cannot append to "${file}": stdin line 2 is not JSON (1 earlier item recorded)\n`,
     });
     const bad = JSON.stringify({ ...CALL, call_id: 7 });
     assert.deepEqual(await cli(["append", file], { stdin: `${bad}\n` }), {
       code: 1,
       stdout: "",
       stderr:
-        `rollout: Cannot append to "${file}": stdin line 1: item.call_id: expected string, got number (0 earlier item(s) recorded)\n`,
+        `rollout: Cannot append to "${file}": stdin line 1: item.call_id: expected string, got number (0 earlier items recorded)\n`,
     });
     assert.deepEqual(await cli(["append", file, "--item", "[1]"]), {
       code: 1,

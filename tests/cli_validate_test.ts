@@ -58,7 +58,7 @@ INVALID  ${f.garbage} (journal, 4 items)
          error: line 4 (byte ${offsetOf(f.garbage, 4)}): not a JSON object
 INVALID  ${f.notRollout}
          error: not a rollout (line 1 is not a session meta)
-8 file(s): 6 valid, 2 invalid
+8 files: 6 valid, 2 invalid
 `,
     );
     assert.deepEqual(await cli(["validate", ...f.good]), {
@@ -153,7 +153,7 @@ test("rollout validate shows progress on a terminal stderr when checking many fi
       tty.stderr,
       "\rvalidating 0/25\rvalidating 10/25\rvalidating 20/25\rvalidated 25/25\n",
     );
-    assert.ok(tty.stdout.endsWith("25 file(s): 25 valid, 0 invalid\n"));
+    assert.ok(tty.stdout.endsWith("25 files: 25 valid, 0 invalid\n"));
     const piped = await cli(["validate", dir], { stderrTTY: false });
     assert.deepEqual(piped, { code: 0, stdout: tty.stdout, stderr: "" });
   } finally {

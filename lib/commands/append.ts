@@ -9,7 +9,7 @@ import { LineSplitter } from "../line_splitter.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../load_rollout.ts";
 import { type ItemsRecorded, RolloutRecorder } from "../recorder.ts";
 import { parseCommandArgs } from "./args.ts";
-import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { counted, reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 
 /** Pending acknowledgements awaited before more stdin is read. */
 const WINDOW = 4096;
@@ -100,7 +100,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (error instanceof RolloutError) {
       throw new RolloutError(
         error.code,
-        `Cannot append to "${file}": ${error.message} (${recorded} earlier item(s) recorded)`,
+        `Cannot append to "${file}": ${error.message} (${
+          counted(recorded, "earlier item")
+        } recorded)`,
         { cause: error },
       );
     }
@@ -109,7 +111,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   await recorder.close();
   const notes = dropped.length === 0 ? "" : `; not persisted: ${dropped.join(", ")}`;
   await io.stdout.write(
-    `Appended ${recorded} item(s) to session ${recorder.id} (${recorder.items.length} in all)${notes}\n`,
+    `Appended ${
+      counted(recorded, "item")
+    } to session ${recorder.id} (${recorder.items.length} in all)${notes}\n`,
   );
   return 0;
 }

@@ -77,6 +77,11 @@ export function writeNewFile(file: string, text: string): void {
   }
 }
 
+/** `1 item`, `2 items`. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** Flags every SESSION command accepts besides its own. */
 export const SESSION_FLAGS = { last: { type: "boolean" } } as const;
 

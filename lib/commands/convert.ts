@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import type { Io } from "../io.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf, loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { counted, homeOf, loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
 import { writeCopy } from "./write_copy.ts";
 
@@ -27,7 +27,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const copy = await writeCopy(loaded.saved, { home: homeOf(args, io), format: to, target, io });
   const format = to === "jsonl" ? "journal" : "document";
   await io.stdout.write(
-    `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${loaded.saved.items.length} items)\n`,
+    `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${
+      counted(loaded.saved.items.length, "item")
+    })\n`,
   );
   return 0;
 }

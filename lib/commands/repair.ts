@@ -2,7 +2,7 @@
 import type { Io } from "../io.ts";
 import { repairRollout } from "../repair_rollout.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf } from "./context.ts";
+import { counted, homeOf } from "./context.ts";
 import { resolveSession } from "../resolve_session.ts";
 
 /** Runs `rollout repair`. */
@@ -12,11 +12,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const result = repairRollout(file, { pid: io.pid, now: new Date() });
   const format = result.loaded.format;
   if (result.original === null) {
-    await io.stdout.write(`Nothing to repair in ${file} (${format}, ${result.kept} items)\n`);
+    await io.stdout.write(
+      `Nothing to repair in ${file} (${format}, ${counted(result.kept, "item")})\n`,
+    );
     return 0;
   }
   const lines = [
-    `Repaired ${file} (${format}): kept ${result.kept} items, dropped ${result.dropped.length}:`,
+    `Repaired ${file} (${format}): kept ${
+      counted(result.kept, "item")
+    }, dropped ${result.dropped.length}:`,
     ...result.dropped.map((d) => `  ${d}`),
     ...result.fixed.map((f) => `  ${f}`),
     `The original is kept as ${result.original}`,

@@ -2,6 +2,7 @@
 import type { Io } from "../io.ts";
 import { collectFiles, validateFile, type ValidationResult } from "../validate_rollouts.ts";
 import { parseCommandArgs } from "./args.ts";
+import { counted } from "./context.ts";
 
 /** Files checked before a progress line appears on a terminal. */
 const PROGRESS_FROM = 20;
@@ -14,7 +15,7 @@ function where(e: { line: number | null; offset: number | null }): string {
 /** The text report of one file. */
 export function describeResult(r: ValidationResult): string {
   const status = !r.ok ? "INVALID" : r.warnings.length > 0 ? "warning" : "ok";
-  const what = r.format === null ? "" : ` (${r.format}, ${r.items} items)`;
+  const what = r.format === null ? "" : ` (${r.format}, ${counted(r.items, "item")})`;
   const lines = [`${status.padEnd(7)}  ${r.path}${what}`];
   for (const e of r.errors) lines.push(`         error: ${where(e)}${e.message}`);
   for (const w of r.warnings) lines.push(`         warning: ${w}`);
@@ -48,7 +49,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (args.flag("json")) await io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else {
     await io.stdout.write(
-      `${files.length} file(s): ${files.length - invalid} valid, ${invalid} invalid\n`,
+      `${counted(files.length, "file")}: ${files.length - invalid} valid, ${invalid} invalid\n`,
     );
   }
   return invalid === 0 ? 0 : 1;
