@@ -20,6 +20,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A fast accept-only check for the common case of {@linkcode EnvelopeLine}, narrower than the
+ * schema: anything it refuses goes through the schema, which accepts it or says why not.
+ */
+function isEnvelope(value: Record<string, unknown>): value is EnvelopeLine {
+  const { type, ordinal, timestamp } = value;
+  return typeof type === "string" && value.payload !== undefined &&
+    (timestamp === undefined || typeof timestamp === "string") &&
+    (ordinal === undefined || (Number.isSafeInteger(ordinal) && (ordinal as number) >= 0));
+}
+
 /** Builds a SavedSession from the lines of a JSONL rollout; a {@linkcode LineSink}. */
 export class LineLoader implements LineSink {
   readonly format: RolloutFormat;
@@ -114,9 +125,15 @@ export class LineLoader implements LineSink {
   }
 
   #readEnvelope(value: Record<string, unknown>, lineNo: number): void {
-    const envelope = EnvelopeLine.safeParse(value);
-    if (!envelope.success) return this.#unreadableLine(lineNo, formatIssue(envelope.error, value));
-    const line = envelope.data;
+    let line: EnvelopeLine;
+    if (isEnvelope(value)) line = value;
+    else {
+      const envelope = EnvelopeLine.safeParse(value);
+      if (!envelope.success) {
+        return this.#unreadableLine(lineNo, formatIssue(envelope.error, value));
+      }
+      line = envelope.data;
+    }
     if (this.format === "journal" && !this.#checkOrdinal(line.ordinal, lineNo)) return;
     switch (line.type) {
       case "response_item": {
