@@ -156,7 +156,7 @@ function loadDocument(src: Source): LoadedRollout {
   }
   const parsed = tryParse(text);
   if (!parsed.ok) {
-    throw fail(src.path, "not a rollout (line 1 is not JSON and the file is no JSON document)");
+    throw fail(src.path, "not a rollout (neither JSON lines nor a complete JSON document)");
   }
   const doc = SessionDocument.safeParse(parsed.value);
   if (!doc.success) {

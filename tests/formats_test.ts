@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatOfFirstRecord } from "../lib/format.ts";
 import { loadRollout } from "../lib/load_rollout.ts";
+import { normalizeMeta } from "../lib/session_meta.ts";
 import {
   CODEX_2025_ITEMS,
   CODEX_2025_LINES,
@@ -269,7 +270,7 @@ test("loadRollout() refuses documents without a usable session, naming the file"
       ],
       [
         '{\n  "session": {"id": "x", "timestamp": "t"},\n  "items": [\n',
-        "not a rollout (line 1 is not JSON and the file is no JSON document)",
+        "not a rollout (neither JSON lines nor a complete JSON document)",
       ],
       ['{\n  "session": {"id": "x", "timestamp": "t"},\n  "items": "\xff"\n}', ""],
     ];
@@ -295,6 +296,42 @@ test("loadRollout() refuses a document that is not valid UTF-8", () => {
       code: "invalid_rollout",
       message: `Cannot load rollout "${file}": the document is not valid UTF-8`,
     });
+  } finally {
+    cleanup();
+  }
+});
+
+test("normalizeMeta() drops top-level nulls and maps base_instructions.text only when it is text", () => {
+  assert.deepEqual(
+    normalizeMeta({ id: "a", instructions: null, cwd: null, git: { url: null } }),
+    { id: "a", git: { url: null } },
+  );
+  assert.deepEqual(normalizeMeta({ id: "a", base_instructions: { text: "B" } }), {
+    id: "a",
+    base_instructions: { text: "B" },
+    instructions: "B",
+  });
+  assert.deepEqual(normalizeMeta({ id: "a", base_instructions: "B" }), {
+    id: "a",
+    base_instructions: "B",
+  });
+  assert.deepEqual(normalizeMeta({ id: "a", base_instructions: { text: 5 } }), {
+    id: "a",
+    base_instructions: { text: 5 },
+  });
+  assert.deepEqual(normalizeMeta({ id: "a", base_instructions: null }), { id: "a" });
+});
+
+test("loadRollout() treats a journal state with a null previous_response_id as cleared", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = [
+      ...JOURNAL_LINES,
+      '{"timestamp":"2026-11-26T11:15:33.000Z","ordinal":5,"type":"state","payload":{"previous_response_id":null}}',
+    ];
+    const loaded = loadRollout(writeFixture(dir, "a.jsonl", jsonl(lines)));
+    assert.deepEqual(loaded.saved.state, {});
+    assert.deepEqual(loaded.report.skipped_lines, []);
   } finally {
     cleanup();
   }

@@ -486,7 +486,7 @@ test("loadRollout() refuses files without a usable meta, naming the file and the
     ],
     [
       jsonl([meta.replace("Be terse.", "Be t\\u00ersé."), ...JOURNAL_LINES.slice(1)]),
-      "not a rollout (line 1 is not JSON and the file is no JSON document)",
+      "not a rollout (neither JSON lines nor a complete JSON document)",
     ],
     [
       flipByte(JOURNAL, meta.indexOf("Be terse"), 0x80),
