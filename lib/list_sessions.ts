@@ -1,11 +1,11 @@
 /**
- * `rollout list` (SPEC §5): the sessions of a home, newest first. Every file is only named
- * and stat'ed; heads are read for the sessions shown (and, with a cwd filter, until enough
- * match), so listing stays fast with thousands of sessions.
+ * `rollout list` (SPEC §5): the sessions of a home, newest first by the start time in their
+ * file names. Only the sessions shown are opened and stat'ed (with a cwd filter, until enough
+ * match), so listing 10,000 sessions costs little more than reading the folders.
  */
 import * as path from "node:path";
 import { readSessionHead } from "./session_head.ts";
-import { findSessionFiles, statSession } from "./session_files.ts";
+import { newestFirst, statSession } from "./session_files.ts";
 
 /** One listed session; the shape of `list --json` (`size`, `error` are for the text view). */
 export interface SessionSummary {
@@ -41,23 +41,19 @@ export function shorten(text: string, max = PREVIEW_CHARS): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-/** The sessions of `home`, most recently updated first, and the files that were unreadable. */
+/** The sessions of `home`, newest first, and the files that were unreadable. */
 export function listSessions(
   home: string,
   options: ListOptions = {},
 ): { sessions: SessionSummary[]; unreadable: UnlistedFile[] } {
-  const files: { path: string; mtimeMs: number; size: number }[] = [];
-  for (const file of findSessionFiles(home)) {
-    const stat = statSession(file.path);
-    if (stat !== null) files.push({ path: file.path, ...stat });
-  }
-  files.sort((a, b) => b.mtimeMs - a.mtimeMs || a.path.localeCompare(b.path));
   const limit = options.limit ?? Infinity;
   const wantedCwd = options.cwd === undefined ? undefined : path.resolve(options.cwd);
   const sessions: SessionSummary[] = [];
   const unreadable: UnlistedFile[] = [];
-  for (const file of files) {
+  for (const file of newestFirst(home)) {
     if (sessions.length >= limit) break;
+    const stat = statSession(file.path);
+    if (stat === null) continue;
     const head = readSessionHead(file.path);
     if (!head.ok) {
       unreadable.push({ path: file.path, message: head.message });
@@ -69,11 +65,11 @@ export function listSessions(
       id: head.meta.id,
       path: file.path,
       created: head.meta.timestamp,
-      updated: new Date(file.mtimeMs).toISOString(),
+      updated: new Date(stat.mtimeMs).toISOString(),
       cwd,
       items: head.items,
       preview: head.firstUserText === null ? null : shorten(head.firstUserText),
-      size: file.size,
+      size: stat.size,
     });
   }
   return { sessions, unreadable };

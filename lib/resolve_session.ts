@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { RolloutError } from "./errors.ts";
 import { sessionsDir } from "./paths.ts";
 import { readSessionHead } from "./session_head.ts";
-import { findSessionFiles, statSession } from "./session_files.ts";
+import { findSessionFiles, nameId, statSession } from "./session_files.ts";
 
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{0,35}$/;
 const SHOWN = 10;
@@ -61,7 +61,7 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
   }
   const matches: { path: string; id: string }[] = [];
   for (const file of findSessionFiles(options.home)) {
-    const id = file.nameId ?? headId(file.path);
+    const id = nameId(file.name) ?? headId(file.path);
     if (id !== null && id.toLowerCase().startsWith(prefix)) matches.push({ path: file.path, id });
   }
   const [only] = matches;

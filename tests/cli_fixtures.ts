@@ -93,12 +93,13 @@ export function extensionOf(format: FixtureFormat): "json" | "jsonl" {
 /** Writes a session file into `<home>/sessions/2026/11/26/` and returns its path. */
 export function writeSession(
   home: string,
-  options: { id: string; format?: FixtureFormat; text?: string; mtime?: number },
+  options: { id: string; format?: FixtureFormat; text?: string; mtime?: number; stamp?: string },
 ): string {
   const format = options.format ?? "journal";
   const dir = path.join(home, "sessions", "2026", "11", "26");
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `rollout-2026-11-26T11-15-28-${options.id}.${extensionOf(format)}`);
+  const stamp = options.stamp ?? "2026-11-26T11-15-28";
+  const file = path.join(dir, `rollout-${stamp}-${options.id}.${extensionOf(format)}`);
   fs.writeFileSync(file, options.text ?? fixtureText(format, options.id), { mode: 0o600 });
   if (options.mtime !== undefined) fs.utimesSync(file, options.mtime, options.mtime);
   return file;

@@ -8,19 +8,36 @@ import { fixtureText, FORMATS, idOf, T0, writeSession } from "./cli_fixtures.ts"
 const BASE = 1_800_000_000;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-/** A home with one session per format (updated one minute apart), an empty and a flat one. */
+const FLAT_MTIME = Date.UTC(2026, 10, 26, 11, 22, 30) / 1000;
+
+/**
+ * A home with one session per format started a minute apart (the oldest updated last), an
+ * empty one started last, a flat file and an unreadable one.
+ */
 function home(dir: string): string[] {
   const files = FORMATS.map((format, n) =>
-    writeSession(dir, { id: idOf(n + 1), format, mtime: BASE + 60 * n })
+    writeSession(dir, {
+      id: idOf(n + 1),
+      format,
+      stamp: `2026-11-26T11-2${n}-00`,
+      mtime: n === 0 ? BASE + 6000 : BASE + 60 * n,
+    })
   );
   const meta = fixtureText("journal", idOf(6)).split("\n")[0]!.replace(
     '"cwd":"/repo"',
     '"cwd":"/other"',
   );
-  files.push(writeSession(dir, { id: idOf(6), text: `${meta}\n`, mtime: BASE + 600 }));
+  files.push(
+    writeSession(dir, {
+      id: idOf(6),
+      text: `${meta}\n`,
+      stamp: "2026-11-26T11-30-00",
+      mtime: BASE + 600,
+    }),
+  );
   const flat = `${dir}/sessions/imported.jsonl`;
   fs.writeFileSync(flat, fixtureText("codex_jsonl_2025", idOf(7)));
-  fs.utimesSync(flat, BASE - 60, BASE - 60);
+  fs.utimesSync(flat, FLAT_MTIME, FLAT_MTIME);
   files.push(flat);
   fs.writeFileSync(`${dir}/sessions/2026/11/26/broken.jsonl`, "nonsense\n");
   fs.utimesSync(`${dir}/sessions/2026/11/26/broken.jsonl`, BASE - 120, BASE - 120);
@@ -28,7 +45,7 @@ function home(dir: string): string[] {
   return files;
 }
 
-test("rollout list prints sessions newest first with items, cwd and first message", async () => {
+test("rollout list prints sessions newest first (by start) with items, cwd and first message", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
@@ -40,18 +57,18 @@ test("rollout list prints sessions newest first with items, cwd and first messag
       `rollout: warning: "${dir}/sessions/2026/11/26/broken.jsonl": not listed: not a rollout (neither JSON lines nor a JSON document)\n`,
     );
     const created = T0.replace("T", " ").replace(".120Z", "Z");
-    const updated = (n: number) => iso(BASE + 60 * n).replace("T", " ").replace(".000Z", "Z");
+    const when = (seconds: number) => iso(seconds).replace("T", " ").replace(".000Z", "Z");
     assert.equal(
       result.stdout,
       [
         "ID                                    CREATED               UPDATED               ITEMS  CWD     FIRST MESSAGE",
-        `${idOf(6)}  ${created}  ${updated(10)}  empty  /other`,
-        `${idOf(5)}  ${created}  ${updated(4)}  4      -       list files`,
-        `${idOf(4)}  ${created}  ${updated(3)}  4      -       list files`,
-        `${idOf(3)}  ${created}  ${updated(2)}  4      /repo   list files`,
-        `${idOf(2)}  ${created}  ${updated(1)}  4      /repo   list files`,
-        `${idOf(1)}  ${created}  ${updated(0)}  4      /repo   list files`,
-        `${idOf(7)}  ${created}  ${updated(-1)}  4      -       list files`,
+        `${idOf(6)}  ${created}  ${when(BASE + 600)}  empty  /other`,
+        `${idOf(5)}  ${created}  ${when(BASE + 240)}  4      -       list files`,
+        `${idOf(4)}  ${created}  ${when(BASE + 180)}  4      -       list files`,
+        `${idOf(7)}  ${created}  ${when(FLAT_MTIME)}  4      -       list files`,
+        `${idOf(3)}  ${created}  ${when(BASE + 120)}  4      /repo   list files`,
+        `${idOf(2)}  ${created}  ${when(BASE + 60)}  4      /repo   list files`,
+        `${idOf(1)}  ${created}  ${when(BASE + 6000)}  4      /repo   list files`,
         "",
       ].join("\n"),
     );
