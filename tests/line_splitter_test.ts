@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { byteLength, LineSplitter, type SplitterEnd } from "../lib/line_splitter.ts";
 import { bytes } from "./fixtures_rollouts.ts";
+import { prng, randomString, runSeed, withSeed } from "./fixtures_random.ts";
 
 type Event = ["line", string, number] | ["bad", number, string];
 
@@ -140,4 +141,38 @@ test("byteLength() counts UTF-8 bytes, astral characters included", () => {
   assert.equal(byteLength("é"), 2);
   assert.equal(byteLength("€"), 3);
   assert.equal(byteLength("🎉"), 4);
+});
+
+test("LineSplitter returns random lines exactly under random chunkings", async () => {
+  const seed = runSeed();
+  await withSeed(seed, () => {
+    const rand = prng(seed);
+    for (let round = 0; round < 300; round++) {
+      const lines = Array.from(
+        { length: Math.floor(rand() * 8) },
+        () =>
+          randomString(rand, 30).replaceAll("\n", " ").replace(/\r+$/, "").replace(/^\uFEFF/, ""),
+      );
+      const tail = rand() < 0.5 ? "" : randomString(rand, 10).replaceAll("\n", " ");
+      const text = lines.map((l) => `${l}\n`).join("") + tail;
+      const data = new TextEncoder().encode(text);
+      const chunk = 1 + Math.floor(rand() * 16);
+      const result = split(data, { chunk });
+      const utf8 = (l: string) => new TextDecoder().decode(new TextEncoder().encode(l));
+      const expected: Event[] = lines.map((l, i) => ["line", utf8(l), i + 1]);
+      assert.deepEqual(result.events, expected, `round ${round}`);
+      const complete = data.length - new TextEncoder().encode(tail).length;
+      assert.equal(result.end.complete, complete, `round ${round}`);
+      assert.deepEqual(
+        result.end.tail,
+        tail === "" ? null : {
+          bytes: [...data.subarray(complete)],
+          length: data.length - complete,
+          line: lines.length + 1,
+          offset: complete,
+        },
+        `round ${round}`,
+      );
+    }
+  });
 });

@@ -15,7 +15,7 @@ import {
   size,
   writeFixture,
 } from "./fixtures_rollouts.ts";
-import { prng, randomBytes } from "./fixtures_random.ts";
+import { prng, randomBytes, runSeed, withSeed } from "./fixtures_random.ts";
 import { tempDir } from "./helpers.ts";
 
 const FILE = "/mem/rollout.jsonl";
@@ -546,4 +546,41 @@ test("describeDamage() gives one line per piece of damage", () => {
     }),
     ["items[0].type: required string is missing: skipped"],
   );
+});
+
+test("loadRollout() survives random byte mutations: a result with consistent offsets, or invalid_rollout", async () => {
+  const seed = runSeed();
+  await withSeed(seed, () => {
+    const rand = prng(seed);
+    const original = bytes(jsonl([...JOURNAL_LINES, ...JOURNAL_LINES.slice(1)]));
+    for (let round = 0; round < 500; round++) {
+      const data = [...original];
+      for (let edits = 1 + Math.floor(rand() * 4); edits > 0; edits--) {
+        const at = Math.floor(rand() * data.length);
+        const byte = Math.floor(rand() * 256);
+        const kind = rand();
+        if (kind < 0.5) data[at] = data[at]! ^ (1 << Math.floor(rand() * 8));
+        else if (kind < 0.75) data.splice(at, 0, byte);
+        else data.splice(at, 1 + Math.floor(rand() * 20));
+      }
+      const mutated = new Uint8Array(data);
+      let loaded: LoadedRollout;
+      try {
+        loaded = load(mutated);
+      } catch (error) {
+        assert.equal((error as { code?: string }).code, "invalid_rollout", `round ${round}`);
+        continue;
+      }
+      const end = mutated.lastIndexOf(10) + 1;
+      assert.equal(loaded.end, end, `round ${round}`);
+      assert.equal(loaded.report.torn_tail?.offset ?? end, end, `round ${round}`);
+      assert.equal(loaded.report.torn_tail?.bytes ?? 0, mutated.length - end, `round ${round}`);
+      for (const skipped of loaded.report.skipped_lines) {
+        const offset = skipped.offset!;
+        assert.ok(offset > 0 && mutated[offset - 1] === 10, `round ${round}: ${skipped.message}`);
+        const lineNo = mutated.subarray(0, offset).filter((b) => b === 10).length + 1;
+        assert.equal(skipped.line, lineNo, `round ${round}`);
+      }
+    }
+  });
 });
