@@ -57,11 +57,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       await io.stderr.write(`rollout ${name}: ${error.message}\nUsage: ${info.usage}\n`);
       return 2;
     }
-    const { RolloutError } = await import("./errors.ts");
+    const { errnoOf, RolloutError } = await import("./errors.ts");
     if (error instanceof RolloutError) {
       await io.stderr.write(`rollout: ${error.message}\n`);
       return 1;
     }
+    // The reader of stdout went away (`rollout show x | head`): nothing is left to say.
+    if (errnoOf(error) === "EPIPE") return 0;
     throw error;
   }
 }
