@@ -274,3 +274,28 @@ test("resume() refuses what is no rollout and leaves the file as it was", async 
     assert.deepEqual(fs.readdirSync(dir), ["x.jsonl"]);
   });
 });
+
+test("resume() cuts a torn tail longer than maxLineBytes before appending", async () => {
+  await withDir(async (dir) => {
+    const torn = `{"timestamp":"${T}","ordinal":5,"type":"response_item","payload":"${
+      "x".repeat(2000)
+    }`;
+    const file = writeFixture(dir, "t.jsonl", jsonl(JOURNAL_LINES) + torn);
+    const { recorder, loaded } = await RolloutRecorder.resume(file, { clock, maxLineBytes: 1000 });
+    assert.deepEqual(loaded.report.torn_tail, {
+      line: 6,
+      offset: size(jsonl(JOURNAL_LINES)),
+      bytes: size(torn),
+    });
+    assert.equal(loaded.end, size(jsonl(JOURNAL_LINES)));
+    await recorder.recordItems([NEW_ITEM]);
+    await recorder.close();
+    assert.equal(
+      fs.readFileSync(file, "utf8"),
+      jsonl([
+        ...JOURNAL_LINES,
+        `{"timestamp":"${T}","ordinal":5,"type":"response_item","payload":${NEW_JSON}}`,
+      ]),
+    );
+  });
+});
