@@ -85,7 +85,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       for (const d of ack.dropped) dropped.push(d.type);
     }
   };
-  const source = args.strings("item").length > 0 ? flagged : stdinItems(io);
+  const fromStdin = args.strings("item").length === 0;
+  if (fromStdin && io.stdinIsTTY) {
+    await io.stderr.write("rollout append: reading items from stdin, one JSON item per line\n");
+  }
+  const source = fromStdin ? stdinItems(io) : flagged;
   try {
     for await (const item of source) {
       pending.push(recorder.recordItems([item], { where: "item" }));
