@@ -5,16 +5,13 @@
 import type { RolloutFormat } from "./format.ts";
 import { formatIssue } from "./issue_path.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
+import type { DamageReport } from "./protocol.ts";
 import type { BadLineReason, LineSink } from "./line_splitter.ts";
 import { EnvelopeLine, LegacyMetaLine, LegacyStateLine } from "./record_lines.ts";
 import { normalizeMeta, SessionMeta, SessionState, withoutNulls } from "./session_meta.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
-export interface SkippedLine {
-  line: number | null;
-  offset: number | null;
-  message: string;
-}
+export type SkippedLine = DamageReport["skipped_lines"][number];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

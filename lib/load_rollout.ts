@@ -9,6 +9,7 @@ import { formatIssue } from "./issue_path.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
 import { LineLoader, type SkippedLine } from "./line_loader.ts";
 import { LineSplitter } from "./line_splitter.ts";
+import type { DamageReport } from "./protocol.ts";
 import type { SavedSession } from "./saved_session.ts";
 import { SessionDocument } from "./saved_session.ts";
 import { normalizeMeta, SessionMeta, SessionState, withoutNulls } from "./session_meta.ts";
@@ -18,16 +19,12 @@ export type { SkippedLine } from "./line_loader.ts";
 /** The default cap on one line, in bytes (SPEC §3). */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
-/** Everything the loader passed over, so nothing is skipped silently. */
-export interface LoadReport {
-  format: RolloutFormat;
-  /** An unterminated last line: what a crash leaves; ignored. */
-  torn_tail: { line: number; offset: number; bytes: number } | null;
-  skipped_lines: SkippedLine[];
-  /** Record types that are not ours (`turn_context`, `event_msg`, ...), counted. */
-  skipped_types: Record<string, number>;
-  warnings: string[];
-}
+/**
+ * Everything the loader passed over, so nothing is skipped silently: the torn tail (what a
+ * crash leaves; ignored), skipped lines, record types that are not ours (counted), warnings.
+ * Its schema is the `skipped` field of the `session_loaded` event.
+ */
+export type LoadReport = DamageReport;
 
 /** A loaded rollout, with what a writer needs to continue it in its own format. */
 export interface LoadedRollout {
