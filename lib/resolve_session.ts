@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RolloutError } from "./errors.ts";
+import { errnoOf, ioError, RolloutError } from "./errors.ts";
 import { sessionsDir } from "./paths.ts";
 import { readSessionHead } from "./session_head.ts";
 import { findSessionFiles, nameId, statSession } from "./session_files.ts";
@@ -36,8 +36,10 @@ export function lastSession(home: string): string {
 function isFile(file: string): boolean {
   try {
     return fs.statSync(file).isFile();
-  } catch {
-    return false;
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG") return false;
+    throw ioError("read", file, error);
   }
 }
 
