@@ -5,14 +5,11 @@
 import { ioError, RolloutError } from "./errors.ts";
 import { type FileSystem, nodeFileSystem, readAll } from "./file_system.ts";
 import { formatOfFirstRecord, isDocument, type RolloutFormat } from "./format.ts";
-import { formatIssue } from "./issue_path.ts";
-import { checkItem, type ResponseItem } from "./items.ts";
 import { LineLoader, type SkippedLine } from "./line_loader.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import type { DamageReport } from "./protocol.ts";
+import { BOM_WARNING, invalidRollout, readDocument, tryParseJson } from "./read_document.ts";
 import type { SavedSession } from "./saved_session.ts";
-import { SessionDocument } from "./saved_session.ts";
-import { normalizeMeta, SessionMeta, SessionState, withoutNulls } from "./session_meta.ts";
 
 export type { SkippedLine } from "./line_loader.ts";
 
@@ -54,19 +51,6 @@ export interface LoadOptions {
 const CHUNK = 1 << 20;
 const NEWLINE = 10;
 const CUT_META = "the file ends inside its first line (no usable session meta)";
-const BOM_WARNING = "the file starts with a byte order mark";
-
-function fail(path: string, reason: string): RolloutError {
-  return new RolloutError("invalid_rollout", `Cannot load rollout "${path}": ${reason}`);
-}
-
-function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
 
 /**
  * Reads the rollout at `path`. Throws a {@linkcode RolloutError}: `invalid_rollout` when it
@@ -100,22 +84,26 @@ interface Source {
 }
 
 function loadFromFd(src: Source): LoadedRollout {
-  if (src.fsys.size(src.fd) === 0) throw fail(src.path, "the file is empty");
+  if (src.fsys.size(src.fd) === 0) throw invalidRollout(src.path, "the file is empty");
   const first = readFirstLine(src);
   if (first.tooLong) {
-    throw fail(src.path, `line 1 is longer than the limit of ${src.max} bytes`);
+    throw invalidRollout(src.path, `line 1 is longer than the limit of ${src.max} bytes`);
   }
   const text = first.text.trim();
-  if (!text.startsWith("{")) throw fail(src.path, "not a rollout (line 1 is not a JSON object)");
-  const parsed = tryParse(text);
+  if (!text.startsWith("{")) {
+    throw invalidRollout(src.path, "not a rollout (line 1 is not a JSON object)");
+  }
+  const parsed = tryParseJson(text);
   if (!parsed.ok) {
-    if (!first.terminated) throw fail(src.path, CUT_META);
+    if (!first.terminated) throw invalidRollout(src.path, CUT_META);
     return loadDocument(src);
   }
   const format = formatOfFirstRecord(parsed.value);
-  if (format === null) throw fail(src.path, "not a rollout (line 1 is not a session meta)");
+  if (format === null) {
+    throw invalidRollout(src.path, "not a rollout (line 1 is not a session meta)");
+  }
   if (isDocument(format)) return loadDocument(src);
-  if (!first.terminated) throw fail(src.path, CUT_META);
+  if (!first.terminated) throw invalidRollout(src.path, CUT_META);
   return loadLines(src, format);
 }
 
@@ -142,49 +130,7 @@ function readFirstLine(src: Source): { text: string; terminated: boolean; tooLon
 }
 
 function loadDocument(src: Source): LoadedRollout {
-  const bytes = readAll(src.fsys, src.fd);
-  const warnings: string[] = [];
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) warnings.push(BOM_WARNING);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw fail(src.path, "the document is not valid UTF-8");
-  }
-  const parsed = tryParse(text);
-  if (!parsed.ok) {
-    throw fail(src.path, "not a rollout (neither JSON lines nor a complete JSON document)");
-  }
-  const doc = SessionDocument.safeParse(parsed.value);
-  if (!doc.success) {
-    throw fail(src.path, `not a rollout document: ${formatIssue(doc.error, parsed.value)}`);
-  }
-  const format: RolloutFormat = doc.data.state === undefined ? "codex_ts_document" : "document";
-  const rawMeta = doc.data.session;
-  const meta = SessionMeta.safeParse(normalizeMeta(rawMeta));
-  if (!meta.success) {
-    throw fail(src.path, `no usable session meta: ${formatIssue(meta.error, rawMeta, "session")}`);
-  }
-  const rawState = withoutNulls(doc.data.state ?? {});
-  const state = SessionState.safeParse(rawState);
-  if (!state.success) throw fail(src.path, formatIssue(state.error, rawState, "state"));
-  const items: ResponseItem[] = [];
-  const skipped: SkippedLine[] = [];
-  doc.data.items.forEach((raw, index) => {
-    const check = checkItem(raw, `items[${index}]`);
-    if (check.ok) items.push(check.item);
-    else skipped.push({ line: null, offset: null, message: check.message });
-  });
-  return {
-    path: src.path,
-    format,
-    saved: { session: meta.data, items, state: state.data },
-    report: { format, torn_tail: null, skipped_lines: skipped, skipped_types: {}, warnings },
-    rawMeta,
-    rawItems: doc.data.items,
-    end: bytes.length,
-    nextOrdinal: 0,
-  };
+  return readDocument(readAll(src.fsys, src.fd), src.path);
 }
 
 function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
@@ -203,7 +149,7 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
   if (src.unterminated === true && last !== NEWLINE) splitter.push(new Uint8Array([NEWLINE]));
   const end = splitter.end();
   if (loader.meta === null) {
-    throw fail(src.path, `line 1 is not a usable session meta: ${loader.metaError}`);
+    throw invalidRollout(src.path, `line 1 is not a usable session meta: ${loader.metaError}`);
   }
   const warnings: string[] = [];
   if (end.bom) warnings.push(BOM_WARNING);
