@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, errnoOf, RolloutError } from "./errors.ts";
+import { describe, errnoOf, ioError, RolloutError } from "./errors.ts";
 import type { RolloutFormat } from "./format.ts";
 import { describeDamage, loadRollout } from "./load_rollout.ts";
 import { isRolloutName } from "./session_files.ts";
@@ -35,7 +35,7 @@ export function collectFiles(paths: readonly string[], cwd: string): string[] {
     try {
       stat = fs.statSync(full);
     } catch (error) {
-      if (errnoOf(error) !== "ENOENT") throw error;
+      if (errnoOf(error) !== "ENOENT") throw ioError("read", full, error);
     }
     if (stat?.isDirectory()) walk(full, out);
     else out.push(full);
@@ -44,7 +44,13 @@ export function collectFiles(paths: readonly string[], cwd: string): string[] {
 }
 
 function walk(dir: string, out: string[]): void {
-  const names = fs.readdirSync(dir, { withFileTypes: true })
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    throw ioError("read folder", dir, error);
+  }
+  const names = entries
     .map((e) => ({ name: String(e.name), dir: e.isDirectory(), file: e.isFile() }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of names) {
