@@ -584,3 +584,36 @@ test("loadRollout() survives random byte mutations: a result with consistent off
     }
   });
 });
+
+test("loadRollout() reads lines longer than its 1 MiB reads, multi-byte characters across the seams", () => {
+  const big = "é🎉x".repeat(200_000);
+  const meta = JOURNAL_LINES[0].replace("Be terse.", big);
+  const item = (n: number) => ({
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text: `${n}${big.slice(n)}` }],
+  });
+  const line = (n: number) =>
+    `{"timestamp":"2026-11-26T11:15:29.001Z","ordinal":${n},"type":"response_item","payload":${
+      JSON.stringify(item(n))
+    }}`;
+  const lines = [meta, line(1), line(2), line(3)];
+  const torn = line(4).slice(0, 1_500_000);
+  const loaded = load(jsonl(lines) + torn);
+  assert.equal(loaded.saved.session.instructions, big);
+  assert.deepEqual(loaded.saved.items, [item(1), item(2), item(3)]);
+  assert.deepEqual(loaded.report.torn_tail, {
+    line: 5,
+    offset: size(jsonl(lines)),
+    bytes: size(torn),
+  });
+  assert.deepEqual(loaded.report.skipped_lines, []);
+  const data = bytes(jsonl(lines));
+  const at = size(jsonl(lines.slice(0, 2))) + 1_000_000;
+  data[at] = 0xff;
+  const damaged = load(data);
+  assert.deepEqual(damaged.saved.items, [item(1), item(3)]);
+  assert.deepEqual(damaged.report.skipped_lines, [
+    { line: 3, offset: size(jsonl(lines.slice(0, 2))), message: "not valid UTF-8" },
+  ]);
+});
