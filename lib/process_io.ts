@@ -2,38 +2,79 @@
  * The real {@linkcode Io} of this process on `node:process`, the same on Deno and Bun.
  * One of the few modules that touch `process`.
  */
+import * as fs from "node:fs";
 import process from "node:process";
 import type { Io, OutputStream } from "./io.ts";
 
-function streamOf(stream: NodeJS.WriteStream): OutputStream {
+/**
+ * Whether `fd` is a file or a character device (terminal, /dev/null): written synchronously,
+ * as Node itself does. Pipes and sockets (back-pressure, EPIPE) always use the stream, which
+ * the compiled Bun binary takes ~10 ms to set up (BENCH.md B6), so it is made on first use.
+ */
+function writesInline(fd: number): boolean {
+  try {
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() || stat.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+const encoder = new TextEncoder();
+
+function streamOf(fd: 1 | 2, open: () => NodeJS.WriteStream): OutputStream {
+  let inline = writesInline(fd);
   return {
-    isTTY: stream.isTTY === true,
+    get isTTY() {
+      return open().isTTY === true;
+    },
     write(data) {
-      return new Promise((resolve, reject) => {
-        let settled = false;
-        const settle = (error?: Error | null) => {
-          if (settled) return;
-          settled = true;
-          if (error) reject(error);
-          else resolve();
-        };
-        const ok = stream.write(data, (error) => {
-          if (error) settle(error);
-        });
-        if (ok) settle();
-        else stream.once("drain", () => settle());
-      });
+      let rest = data;
+      if (inline) {
+        const bytes = typeof data === "string" ? encoder.encode(data) : data;
+        let done = 0;
+        try {
+          while (done < bytes.length) done += fs.writeSync(fd, bytes, done);
+          return Promise.resolve();
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== "EAGAIN") return Promise.reject(error);
+          inline = false;
+          rest = bytes.subarray(done);
+        }
+      }
+      return writeStream(open(), rest);
     },
   };
+}
+
+function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error | null) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve();
+    };
+    const ok = stream.write(data, (error) => {
+      if (error) settle(error);
+    });
+    if (ok) settle();
+    else stream.once("drain", () => settle());
+  });
 }
 
 /** The process's own streams, environment and signals. */
 export function processIo(): Io {
   return {
-    stdin: process.stdin as AsyncIterable<Uint8Array>,
-    stdinIsTTY: process.stdin.isTTY === true,
-    stdout: streamOf(process.stdout),
-    stderr: streamOf(process.stderr),
+    get stdin() {
+      return process.stdin as AsyncIterable<Uint8Array>;
+    },
+    get stdinIsTTY() {
+      return process.stdin.isTTY === true;
+    },
+    stdout: streamOf(1, () => process.stdout),
+    stderr: streamOf(2, () => process.stderr),
     env: process.env,
     cwd: process.cwd(),
     pid: process.pid,
