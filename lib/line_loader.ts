@@ -8,7 +8,7 @@ import { checkItem, type ResponseItem } from "./items.ts";
 import type { DamageReport } from "./protocol.ts";
 import type { BadLineReason, LineSink } from "./line_splitter.ts";
 import { EnvelopeLine, LegacyMetaLine, LegacyStateLine } from "./record_lines.ts";
-import { normalizeMeta, SessionMeta, SessionState, withoutNulls } from "./session_meta.ts";
+import { checkMeta, checkState, SessionMeta, SessionState } from "./session_meta.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
 export type SkippedLine = DamageReport["skipped_lines"][number];
@@ -112,7 +112,7 @@ export class LineLoader implements LineSink {
       this.metaError = formatIssue(SessionMeta.safeParse(raw).error!, raw, where);
       return;
     }
-    const meta = SessionMeta.safeParse(normalizeMeta(raw));
+    const meta = checkMeta(raw);
     if (!meta.success) {
       this.metaError = formatIssue(meta.error, raw, where);
       return;
@@ -140,10 +140,10 @@ export class LineLoader implements LineSink {
         return;
       }
       case "state": {
-        const raw = isObject(line.payload) ? withoutNulls(line.payload) : line.payload;
-        const state = SessionState.safeParse(raw);
+        const payload = line.payload;
+        const state = isObject(payload) ? checkState(payload) : SessionState.safeParse(payload);
         if (state.success) this.state = state.data;
-        else this.#skip(lineNo, formatIssue(state.error, raw, "payload"));
+        else this.#skip(lineNo, formatIssue(state.error, payload, "payload"));
         return;
       }
       case "session_meta":

@@ -9,7 +9,7 @@ import { checkItem, type ResponseItem } from "./items.ts";
 import type { SkippedLine } from "./line_loader.ts";
 import type { LoadedRollout } from "./load_rollout.ts";
 import { SessionDocument } from "./saved_session.ts";
-import { normalizeMeta, SessionMeta, SessionState, withoutNulls } from "./session_meta.ts";
+import { checkMeta, checkState } from "./session_meta.ts";
 
 /** The warning for a file that starts with a UTF-8 byte order mark. */
 export const BOM_WARNING = "the file starts with a byte order mark";
@@ -49,21 +49,23 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
   if (!doc.success) {
     throw invalidRollout(path, `not a rollout document: ${formatIssue(doc.error, parsed.value)}`);
   }
-  const format: RolloutFormat = doc.data.state === undefined ? "codex_ts_document" : "document";
-  const rawMeta = doc.data.session;
-  const meta = SessionMeta.safeParse(normalizeMeta(rawMeta));
+  // The schema's copy would drop odd keys (`__proto__`): keep the stored objects themselves.
+  const stored = parsed.value as SessionDocument;
+  const format: RolloutFormat = stored.state === undefined ? "codex_ts_document" : "document";
+  const rawMeta = stored.session;
+  const meta = checkMeta(rawMeta);
   if (!meta.success) {
     throw invalidRollout(
       path,
       `no usable session meta: ${formatIssue(meta.error, rawMeta, "session")}`,
     );
   }
-  const rawState = withoutNulls(doc.data.state ?? {});
-  const state = SessionState.safeParse(rawState);
+  const rawState = stored.state ?? {};
+  const state = checkState(rawState);
   if (!state.success) throw invalidRollout(path, formatIssue(state.error, rawState, "state"));
   const items: ResponseItem[] = [];
   const skipped: SkippedLine[] = [];
-  doc.data.items.forEach((raw, index) => {
+  stored.items.forEach((raw, index) => {
     const check = checkItem(raw, `items[${index}]`);
     if (check.ok) items.push(check.item);
     else skipped.push({ line: null, offset: null, message: check.message });
@@ -74,7 +76,7 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
     saved: { session: meta.data, items, state: state.data },
     report: { format, torn_tail: null, skipped_lines: skipped, skipped_types: {}, warnings },
     rawMeta,
-    rawItems: doc.data.items,
+    rawItems: stored.items,
     end: bytes.length,
     nextOrdinal: 0,
   };

@@ -25,11 +25,8 @@ export type SessionState = z.infer<typeof SessionState>;
 
 /** A copy of `value` without its top-level `null` fields (SPEC §2.3: null means absent). */
 export function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== null) out[key] = field;
-  }
-  return out;
+  // fromEntries defines own properties, so a stored "__proto__" key stays a plain field.
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null));
 }
 
 /**
@@ -46,4 +43,24 @@ export function normalizeMeta(raw: Record<string, unknown>): Record<string, unkn
     meta.instructions = (base as { text: string }).text;
   }
   return meta;
+}
+
+/** A schema check that returns the checked object itself, so every stored field is kept. */
+export type Checked<T> = { success: true; data: T } | { success: false; error: z.ZodError };
+
+/**
+ * Checks a stored meta after {@linkcode normalizeMeta}. On success `data` is that normalized
+ * object itself, not the schema's copy, so no stored field (not even `__proto__`) is lost.
+ */
+export function checkMeta(raw: Record<string, unknown>): Checked<SessionMeta> {
+  const meta = normalizeMeta(raw);
+  const parsed = SessionMeta.safeParse(meta);
+  return parsed.success ? { success: true, data: meta as SessionMeta } : parsed;
+}
+
+/** Checks a stored state (nulls dropped); on success `data` is that object itself. */
+export function checkState(raw: Record<string, unknown>): Checked<SessionState> {
+  const state = withoutNulls(raw);
+  const parsed = SessionState.safeParse(state);
+  return parsed.success ? { success: true, data: state as SessionState } : parsed;
 }

@@ -336,3 +336,36 @@ test("loadRollout() treats a journal state with a null previous_response_id as c
     cleanup();
   }
 });
+
+test("loadRollout() keeps a stored __proto__ key as a plain field, never as a prototype", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const meta = '{"id":"a","timestamp":"t","__proto__":{"instructions":"evil"}}';
+    const item = '{"type":"message","role":"user","content":[],"__proto__":{"x":1}}';
+    const journal = writeFixture(
+      dir,
+      "a.jsonl",
+      jsonl([
+        `{"timestamp":"t","ordinal":0,"type":"session_meta","payload":${meta}}`,
+        `{"timestamp":"t","ordinal":1,"type":"response_item","payload":${item}}`,
+        '{"timestamp":"t","ordinal":2,"type":"state","payload":{"__proto__":{"previous_response_id":"p"}}}',
+      ]),
+    );
+    const document = writeFixture(
+      dir,
+      "a.json",
+      `{"session":${meta},"items":[${item}],"state":{"__proto__":{"previous_response_id":"p"}}}`,
+    );
+    for (const file of [journal, document]) {
+      const { saved } = loadRollout(file);
+      assert.equal(JSON.stringify(saved.session), meta, file);
+      assert.equal(saved.session.instructions, undefined, file);
+      assert.equal(Object.getPrototypeOf(saved.session), Object.prototype, file);
+      assert.equal(JSON.stringify(saved.items), `[${item}]`, file);
+      assert.equal(JSON.stringify(saved.state), '{"__proto__":{"previous_response_id":"p"}}', file);
+      assert.equal(saved.state.previous_response_id, undefined, file);
+    }
+  } finally {
+    cleanup();
+  }
+});
