@@ -163,6 +163,7 @@ async function killRound(ctx: {
   if (exit.signal !== "SIGKILL") problems.push(`proto ended by itself: ${JSON.stringify(exit)}`);
   if (proc.strayLines.length > 0) problems.push(`stdout held non-events: ${proc.strayLines[0]}`);
   const acked = ackedCount(proc, chain.base.length, problems);
+  if (problems.length > 0) problems.push(keepEvidence(proc, submitted, options.subject.name));
   const disk = readDiskState(file);
   problems.push(
     ...invariantProblems({ base: chain.base, submitted, acked }, disk.items),
@@ -201,6 +202,20 @@ function killOnGrowth(file: string, pid: number): Promise<void> {
     const request: GrowthKillRequest = { file, pid, limitMs: 300 };
     worker.postMessage(request);
   });
+}
+
+/**
+ * Saves the submitted items of a round that went wrong (for a bug report) and says where.
+ */
+function keepEvidence(proc: ProtoProcess, submitted: readonly string[], name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-kill-evidence-${name}-`));
+  fs.writeFileSync(path.join(dir, "submitted.jsonl"), submitted.join("\n") + "\n");
+  fs.writeFileSync(
+    path.join(dir, "events.jsonl"),
+    proc.events.map((e) => JSON.stringify(e)).join("\n"),
+  );
+  fs.writeFileSync(path.join(dir, "stderr.txt"), proc.stderr);
+  return `evidence kept in ${dir} (submitted item n is on line n + 2 of the op stream)`;
 }
 
 /** Checks the acknowledgements: in order, counting up from the base; returns how many. */

@@ -7,6 +7,8 @@ import * as path from "node:path";
 import { Event } from "../../lib/protocol.ts";
 import { ROOT } from "../helpers.ts";
 
+const encoder = new TextEncoder();
+
 /** One way of running `rollout`: the compiled binary, or the source on Deno or on Bun. */
 export interface Subject {
   name: "binary" | "deno" | "bun";
@@ -98,7 +100,7 @@ export class ProtoProcess {
 
   /** Sends one submission; resolves when the pipe accepted it (false if the child is gone). */
   send(submission: unknown): Promise<boolean> {
-    return this.sendRaw(JSON.stringify(submission) + "\n");
+    return this.sendRaw(encoder.encode(JSON.stringify(submission) + "\n"));
   }
 
   /** Sends raw text or bytes as they are. */

@@ -1,0 +1,106 @@
+/**
+ * The full-count reliability run of RELIABILITY.md: the tier 1 CrashFS campaign and its five
+ * mutants at full scale, then 500+ SIGKILLs per subject (compiled binary, Deno source, Bun
+ * source). Prints the figures; exits 1 if any promise was broken. Not a test.
+ *
+ *   deno run -A scripts/crash.ts [--kills 500] [--scale 4] [--only binary,deno,bun] [--no-crashfs]
+ */
+import * as fs from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import type { WriterMutant } from "../lib/sink.ts";
+import { initRuntime } from "../lib/runtime.ts";
+import { runCrashFsCampaign } from "../tests/reliability/crashfs_campaign.ts";
+import { type KillFigures, runKillCampaign } from "../tests/reliability/kill_campaign.ts";
+import { BINARY, SUBJECTS } from "../tests/reliability/proto_process.ts";
+
+const MUTANTS: readonly WriterMutant[] = [
+  "ack_before_sync",
+  "no_sync_before_rename",
+  "no_folder_sync",
+  "no_tail_cut",
+  "no_newline_required",
+];
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    kills: { type: "string", default: "500" },
+    scale: { type: "string", default: "4" },
+    only: { type: "string", default: "binary,deno,bun" },
+    "no-crashfs": { type: "boolean", default: false },
+    seed: { type: "string", default: "20261126" },
+  },
+});
+const kills = Number(values.kills);
+const scale = Number(values.scale);
+const seed = Number(values.seed);
+const broken: string[] = [];
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+async function crashFsTier(): Promise<void> {
+  let started = performance.now();
+  const figures = await runCrashFsCampaign({ scale, seed });
+  console.log(
+    `tier 1 CrashFS (scale ${scale}): ${figures.images} images checked ` +
+      `(${figures.recoveryImages} while recovering), ${figures.crashPoints} crash points, ` +
+      `${figures.workloads} workloads, ${figures.ackedItemsVerified} acknowledged items ` +
+      `verified, ${figures.violations.length} violations (${seconds(started)})`,
+  );
+  for (const v of figures.violations.slice(0, 5)) broken.push(`CrashFS: ${JSON.stringify(v)}`);
+  started = performance.now();
+  let caught = 0;
+  for (const mutant of MUTANTS) {
+    const found = await runCrashFsCampaign({ scale, seed, mutant, stopAfter: 1 });
+    const verdict = found.violations.length > 0 ? "caught" : "SURVIVED";
+    if (found.violations.length > 0) caught++;
+    else broken.push(`mutant ${mutant} survived tier 1`);
+    console.log(`  mutant ${mutant}: ${verdict} ${found.violations[0]?.invariant ?? ""}`);
+  }
+  console.log(`tier 1 mutants: ${caught} of ${MUTANTS.length} caught (${seconds(started)})`);
+}
+
+function killLine(f: KillFigures, started: number): string {
+  return `tier 2 kills (${f.subject}): ${f.kills} kills, ${f.midWrite} mid-write ` +
+    `(${(100 * f.midWrite / Math.max(1, f.kills)).toFixed(0)}%), ${f.unackedOnDisk} with ` +
+    `unacknowledged items on disk, ${f.ackedVerified} acknowledged items verified, ` +
+    `${f.itemsChecked} items checked, ${f.validateRuns} validate runs, ${f.resumesChecked} ` +
+    `resumes, ${f.problems.length} problems (${seconds(started)})`;
+}
+
+async function killTier(): Promise<void> {
+  if (!fs.existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "npm run build" first`);
+  const only = new Set(values.only.split(","));
+  const total = { kills: 0, midWrite: 0, acked: 0 };
+  for (const [index, subject] of SUBJECTS.entries()) {
+    if (!only.has(subject.name)) continue;
+    const started = performance.now();
+    const figures = await runKillCampaign({
+      subject,
+      kills,
+      seed: seed + index,
+      onKill: (f) => {
+        if (f.kills % 50 === 0) console.error(`  ${subject.name}: ${f.kills} kills`);
+      },
+    });
+    console.log(killLine(figures, started));
+    broken.push(...figures.problems);
+    total.kills += figures.kills;
+    total.midWrite += figures.midWrite;
+    total.acked += figures.ackedVerified;
+  }
+  console.log(
+    `tier 2 total: ${total.kills} kills, ${total.midWrite} mid-write, ${total.acked} ` +
+      `acknowledged items verified`,
+  );
+}
+
+await initRuntime();
+if (!values["no-crashfs"]) await crashFsTier();
+if (kills > 0) await killTier();
+for (const problem of broken) console.log(`BROKEN: ${problem}`);
+console.log(broken.length === 0 ? "all promises held" : `${broken.length} broken promises`);
+process.exitCode = broken.length === 0 ? 0 : 1;
