@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { processTierSkip } from "./reliability/process_tier_gate.ts";
+import { SUBJECTS } from "./reliability/proto_process.ts";
+import {
+  type FaultCase,
+  injectSpec,
+  OPS,
+  runFaultCase,
+  STRACE,
+} from "./reliability/strace_faults.ts";
+import { setup, tempDir } from "./helpers.ts";
+
+function straceSkip(): string | false {
+  const gate = processTierSkip("strace_test.ts");
+  if (gate !== false) return gate;
+  if (fs.existsSync(STRACE)) return false;
+  const reason = `${STRACE} is missing: tier 3 (strace fault injection) not run`;
+  console.log(`strace_test.ts: skipped: ${reason}`);
+  return reason;
+}
+
+const skip = straceSkip();
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Each case, and the ops (0-based) that must fail: one write and one sync per op. */
+const CASES: { c: FaultCase; failed: number[]; acked: number }[] = [
+  ...range(OPS).map((n) => ({
+    c: { fault: "EIO", syscall: "fdatasync", when: n } as FaultCase,
+    failed: [n - 1],
+    acked: OPS - 1,
+  })),
+  ...range(3).map((n) => ({
+    c: { fault: "EIO", syscall: "fdatasync", when: n, from: true } as FaultCase,
+    failed: range(OPS - n + 1).map((i) => i + n - 2),
+    acked: n - 1,
+  })),
+  ...range(OPS).map((n) => ({
+    c: { fault: "ENOSPC", syscall: "write", when: n } as FaultCase,
+    failed: [n - 1],
+    acked: OPS - 1,
+  })),
+  ...range(4).flatMap((n) =>
+    (["write", "fdatasync", "rename"] as const).map((syscall) => ({
+      c: { fault: "SIGKILL", syscall, when: n } as FaultCase,
+      failed: [],
+      acked: n - 1,
+    }))
+  ),
+];
+
+for (const subject of SUBJECTS) {
+  test(
+    `rollout proto (${subject.name}) under strace: ${CASES.length} injected faults each fail exactly their op and recover`,
+    { skip },
+    async () => {
+      await setup();
+      const seen: string[] = [];
+      for (const [index, { c, failed, acked }] of CASES.entries()) {
+        const { dir, cleanup } = tempDir("rollout-strace-");
+        try {
+          const outcome = await runFaultCase(subject, c, { dir, seed: 600 + index });
+          const spec = injectSpec(c);
+          assert.deepEqual(
+            {
+              spec,
+              problems: outcome.problems,
+              failedOps: outcome.failedOps,
+              acked: outcome.acked,
+            },
+            { spec, problems: [], failedOps: failed, acked },
+          );
+          assert.ok(outcome.injected >= 1, `${spec}: nothing injected`);
+          seen.push(spec);
+        } finally {
+          cleanup();
+        }
+      }
+      console.log(`strace_test ${subject.name}: ${seen.length} cases passed: ${seen.join(" ")}`);
+    },
+  );
+}
