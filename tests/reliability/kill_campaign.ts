@@ -80,9 +80,10 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
   };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-kill-${options.subject.name}-`));
   let chain = newChain(root, 0);
+  const killer = new GrowthKiller();
   try {
     for (let round = 0; round < options.kills && figures.problems.length === 0; round++) {
-      const problems = await killRound({ options, rng, chain, round, figures });
+      const problems = await killRound({ options, rng, chain, round, figures, killer });
       figures.problems.push(...problems.map((p) => `${options.subject.name} round ${round}: ${p}`));
       options.onKill?.(figures);
       const size = chain.file === null ? 0 : fs.statSync(chain.file).size;
@@ -95,6 +96,7 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
       figures.problems.push(...(await endChain(chain, figures)));
     }
   } finally {
+    killer.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
   return figures;
@@ -112,6 +114,7 @@ async function killRound(ctx: {
   chain: Chain;
   round: number;
   figures: KillFigures;
+  killer: GrowthKiller;
 }): Promise<string[]> {
   const { options, rng, chain, figures } = ctx;
   const proc = ProtoProcess.start(options.subject, { args: ["--home", chain.home] });
@@ -153,7 +156,7 @@ async function killRound(ctx: {
   await proc.eventFor("k0");
   const delay = rng.next() * (options.maxDelayMs ?? 120);
   await new Promise((resolve) => setTimeout(resolve, delay));
-  if (rng.chance(options.writeTargeted ?? 0.5)) await killOnGrowth(file, proc.pid);
+  if (rng.chance(options.writeTargeted ?? 0.5)) await ctx.killer.killInWrite(file, proc.pid);
   killed = true;
   const exit = await proc.kill();
   await feeding;
@@ -185,23 +188,26 @@ async function killRound(ctx: {
   return problems;
 }
 
-/** Has a worker SIGKILL the writer inside a write (if it sees one within 300 ms). */
-function killOnGrowth(file: string, pid: number): Promise<void> {
-  const worker = new Worker(new URL("./growth_killer.ts", import.meta.url).href, {
+/** A worker that SIGKILLs a writer inside a write, reused for every round. */
+class GrowthKiller {
+  readonly #worker = new Worker(new URL("./growth_killer.ts", import.meta.url).href, {
     type: "module",
   });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = () => {
-      worker.terminate();
-      resolve();
-    };
-    worker.onerror = (event) => {
-      worker.terminate();
-      reject(new Error(`The growth killer failed: ${event.message}`));
-    };
-    const request: GrowthKillRequest = { file, pid, limitMs: 300 };
-    worker.postMessage(request);
-  });
+
+  /** Kills `pid` inside a write to `file` if it sees one within 300 ms. */
+  killInWrite(file: string, pid: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#worker.onmessage = () => resolve();
+      this.#worker.onerror = (event) =>
+        reject(new Error(`The growth killer failed: ${event.message}`));
+      const request: GrowthKillRequest = { file, pid, limitMs: 300 };
+      this.#worker.postMessage(request);
+    });
+  }
+
+  stop(): void {
+    this.#worker.terminate();
+  }
 }
 
 /**

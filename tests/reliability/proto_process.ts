@@ -149,9 +149,19 @@ export class ProtoProcess {
     }
   }
 
-  /** Sends SIGKILL (or `signal`) and awaits the end. */
+  /**
+   * Sends SIGKILL (or `signal`) and awaits the end. Sent with `process.kill`: Deno's
+   * `ChildProcess.kill` closes the child's stdin first, and a writer that sees end of input
+   * before the signal answers the half-sent last line, which is not what a kill tests.
+   */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<Exit> {
-    if (!this.#done) this.child.kill(signal);
+    if (!this.#done) {
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // Already gone; `exited` says how it ended.
+      }
+    }
     return await this.exited;
   }
 
