@@ -1,9 +1,11 @@
 /**
  * The full-count reliability run of RELIABILITY.md: the tier 1 CrashFS campaign and its five
  * mutants at full scale, then 500+ SIGKILLs per subject (compiled binary, Deno source, Bun
- * source). Prints the figures; exits 1 if any promise was broken. Not a test.
+ * source), and 300 lock handovers between Deno and Bun. Prints the figures; exits 1 if any
+ * promise was broken. Not a test.
  *
  *   deno run -A scripts/crash.ts [--kills 500] [--scale 4] [--only binary,deno,bun] [--no-crashfs]
+ *     [--lock-rounds 300]
  */
 import * as fs from "node:fs";
 import process from "node:process";
@@ -12,6 +14,7 @@ import type { WriterMutant } from "../lib/sink.ts";
 import { initRuntime } from "../lib/runtime.ts";
 import { runCrashFsCampaign } from "../tests/reliability/crashfs_campaign.ts";
 import { type KillFigures, runKillCampaign } from "../tests/reliability/kill_campaign.ts";
+import { runLockRounds } from "../tests/reliability/lock_rounds.ts";
 import { BINARY, SUBJECTS } from "../tests/reliability/proto_process.ts";
 
 const MUTANTS: readonly WriterMutant[] = [
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     only: { type: "string", default: "binary,deno,bun" },
     "no-crashfs": { type: "boolean", default: false },
     seed: { type: "string", default: "20261126" },
+    "lock-rounds": { type: "string", default: "300" },
   },
 });
 const kills = Number(values.kills);
@@ -98,9 +102,22 @@ async function killTier(): Promise<void> {
   );
 }
 
+async function lockTier(rounds: number): Promise<void> {
+  const started = performance.now();
+  const f = await runLockRounds({ rounds });
+  console.log(
+    `tier 6 locking (Deno and Bun in turn): ${f.rounds} rounds, ${f.refused} refused with ` +
+      `locked naming the holder, ${f.takenOver} taken over after kill -9, slowest refusal ` +
+      `${f.slowestRefusalMs.toFixed(1)} ms, ${f.problems.length} problems (${seconds(started)})`,
+  );
+  broken.push(...f.problems);
+}
+
 await initRuntime();
 if (!values["no-crashfs"]) await crashFsTier();
 if (kills > 0) await killTier();
+const lockRounds = Number(values["lock-rounds"]);
+if (lockRounds > 0) await lockTier(lockRounds);
 for (const problem of broken) console.log(`BROKEN: ${problem}`);
 console.log(broken.length === 0 ? "all promises held" : `${broken.length} broken promises`);
 process.exitCode = broken.length === 0 ? 0 : 1;
