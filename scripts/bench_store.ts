@@ -306,53 +306,63 @@ export async function benchB3(results: Results, s: Settings): Promise<void> {
   );
 }
 
-/** Milliseconds per single-item awaited commit on a session already holding `n` items. */
-async function commitCost(
+/** A session of one format that already holds `n` items, taking one more item per call. */
+async function openGrown(
   kind: "journal" | "document" | "seed",
   n: number,
-  commits: number,
-): Promise<number[]> {
+): Promise<{ add(i: number): Promise<unknown>; close(): Promise<void> }> {
   const dir = scratch("growth");
   const initial = items(n);
-  const samples: number[] = [];
   if (kind === "seed") {
     const seed = new SeedWriter(path.join(dir, "seed.json"), { meta: META, items: initial });
-    for (let i = 0; i < commits; i++) samples.push(await timed(() => seed.addItems([item(n + i)])));
-    seed.close();
-  } else {
-    const format = kind === "journal" ? "jsonl" : "json";
-    const rec = await RolloutRecorder.create({
-      home: dir,
-      path: path.join(dir, `s.${format}`),
-      format,
-      items: initial,
-    });
-    for (let i = 0; i < commits; i++) {
-      samples.push(await timed(() => rec.recordItems([item(n + i)])));
-    }
-    await rec.close();
+    return {
+      add: (i) => Promise.resolve(seed.addItems([item(i)])),
+      close: () => Promise.resolve(seed.close()).then(() => remove(dir)),
+    };
   }
-  remove(dir);
-  return samples;
+  const format = kind === "journal" ? "jsonl" : "json";
+  const rec = await RolloutRecorder.create({
+    home: dir,
+    path: path.join(dir, `s.${format}`),
+    format,
+    items: initial,
+  });
+  return {
+    add: (i) => rec.recordItems([item(i)]),
+    close: () => rec.close().then(() => remove(dir)),
+  };
 }
 
-/** Growth: the cost of one more item as the session grows, per format. */
+/**
+ * Growth: the cost of one more item as the session grows, per format. The sizes of one format
+ * take turns commit by commit, so a slow spell of the shared disk hits every size alike.
+ */
 export async function benchGrowth(results: Results, s: Settings): Promise<void> {
   const per: Record<string, number[]> = { journal: [], document: [], seed: [] };
-  for (const n of s.growthSizes) {
-    const at = `${n.toLocaleString("en-US")} items`;
-    const heavy = Math.max(3, Math.min(100, Math.floor(2e8 / (n * 1300))));
-    for (const kind of ["journal", "document", "seed"] as const) {
-      const commits = kind === "journal" ? 200 : heavy;
-      const samples = await commitCost(kind, n, commits);
+  for (const kind of ["journal", "document", "seed"] as const) {
+    const quota = s.growthSizes.map((n) =>
+      kind === "journal" ? 200 : Math.max(3, Math.min(100, Math.floor(2e8 / (n * 1300))))
+    );
+    const sessions: Awaited<ReturnType<typeof openGrown>>[] = [];
+    for (const n of s.growthSizes) sessions.push(await openGrown(kind, n));
+    const samples: number[][] = s.growthSizes.map(() => []);
+    for (let round = 0; round < Math.max(...quota); round++) {
+      for (let k = 0; k < sessions.length; k++) {
+        if (round >= quota[k]!) continue;
+        const n = s.growthSizes[k]!;
+        samples[k]!.push(await timed(() => sessions[k]!.add(n + round)));
+      }
+    }
+    for (const session of sessions) await session.close();
+    s.growthSizes.forEach((n, k) => {
       const row = addRow(results, {
         id: "growth",
-        label: `${kind}: one more item at ${at} (${commits} commits)`,
+        label: `${kind}: one more item at ${n.toLocaleString("en-US")} items (${quota[k]} commits)`,
         unit: "ms",
-        samples,
+        samples: samples[k]!,
       });
       per[kind]!.push(row.median);
-    }
+    });
   }
   const span = s.growthSizes.at(-1)! / s.growthSizes[0]!;
   const growth = (kind: string) => [per[kind]!.at(-1)! / per[kind]![0]!];
