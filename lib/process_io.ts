@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import type { Io, OutputStream } from "./io.ts";
+import { processStdin } from "./process_stdin.ts";
 
 /**
  * Whether `fd` is a file or a character device (terminal, /dev/null): written synchronously,
@@ -68,7 +69,7 @@ function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Pro
 export function processIo(): Io {
   return {
     get stdin() {
-      return process.stdin as AsyncIterable<Uint8Array>;
+      return processStdin();
     },
     get stdinIsTTY() {
       return process.stdin.isTTY === true;
