@@ -10,11 +10,13 @@ const KILLS = 100;
 /**
  * At least this share of the kills must land inside a write (leaving a torn tail or a stray
  * temporary file), or the campaign proves nothing about torn writes. Half the kills are aimed
- * at writes and about a fifth of all kills hit one on this machine (20-25 per 100), so 5 per
- * 100 sits more than three standard deviations below what is expected: a campaign that stops
- * reaching writes fails, an unlucky one does not.
+ * at writes (a worker kills when it sees the file at a page boundary mid-copy); measured here
+ * 35-47 of 100 kills per subject landed inside a write. 10 per 100 sits more than five
+ * standard deviations below that (binomial, p = 0.35): a campaign that stops reaching writes
+ * fails (kills at random moments alone hit 0 to 2 writes in 30 in early runs); an unlucky run
+ * does not.
  */
-const MIN_MID_WRITE_SHARE = 0.05;
+const MIN_MID_WRITE_SHARE = 0.1;
 
 for (const [index, subject] of SUBJECTS.entries()) {
   test(`rollout proto (${subject.name}) keeps every acknowledged item through ${KILLS} SIGKILLs`, {

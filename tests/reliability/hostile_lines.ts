@@ -107,7 +107,7 @@ export function hostileLine(rng: SeededRandom, n: number, maxLineBytes: number):
       return text("no usable id", JSON.stringify(value), [""], SUBMISSION_CODES);
     }
     case 4: {
-      const size = maxLineBytes + rng.int(1, maxLineBytes * 4);
+      const size = maxLineBytes + rng.int(1, maxLineBytes);
       const line = JSON.stringify({ id, op: { type: "add_to_history", text: "x".repeat(size) } });
       return text("huge line", line, [""], ["line_too_long"]);
     }
@@ -147,13 +147,18 @@ export function hostileLine(rng: SeededRandom, n: number, maxLineBytes: number):
       ]);
     }
     case 8: {
-      const depth = rng.int(1000, 200_000);
-      const deep = rng.chance(0.5) ? nested(depth, "[", "]") : nested(depth, '{"a":', "}");
+      // Deeper than any parser should be asked to go, yet within the line cap.
+      const brackets = rng.chance(0.5);
+      const depth = rng.int(
+        1001,
+        Math.max(1001, Math.floor((maxLineBytes - 100) / (brackets ? 2 : 6))),
+      );
+      const deep = brackets ? nested(depth, "[", "]") : nested(depth, '{"a":', "}");
       const line = `{"id":"${id}","op":{"type":"record_state","previous_response_id":${deep}}}`;
       return text("deep nesting", line, [id, ""], ["invalid_submission", "invalid_json"]);
     }
     case 9: {
-      const depth = rng.int(1000, 100_000);
+      const depth = rng.int(1001, Math.max(1001, maxLineBytes - 100));
       return text(
         "deep nesting, not JSON",
         `{"id":"${id}","op":${"[".repeat(depth)}`,
