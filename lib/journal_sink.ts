@@ -11,6 +11,15 @@ import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 
 const encoder = new TextEncoder();
 const NEWLINE = 10;
+/** The batch buffer is reused up to this size (a write copies it out before returning). */
+const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** `buffer` with room for `more` bytes after its first `used`, doubling. */
+function grow(buffer: Uint8Array, used: number, more: number): Uint8Array {
+  const out = new Uint8Array(Math.max(buffer.length * 2, used + more, 64 * 1024));
+  out.set(buffer.subarray(0, used));
+  return out;
+}
 
 /** Appends batches of records to a journal, Codex enveloped or Codex 2025 JSONL file. */
 export class JournalSink implements Sink {
@@ -24,6 +33,8 @@ export class JournalSink implements Sink {
   #durable: number;
   #nextOrdinal: number;
   #tailChecked = false;
+  /** Encoding space for the next batch (UTF-8 is at most 3 bytes per UTF-16 unit). */
+  #buffer: Uint8Array = new Uint8Array(0);
 
   constructor(
     fsys: FileSystem,
@@ -48,18 +59,22 @@ export class JournalSink implements Sink {
   commit(records: readonly PendingRecord[]): void {
     if (records.length === 0) return;
     const fd = this.#open();
-    let text = "";
     let ordinal = this.#nextOrdinal;
+    let buffer: Uint8Array = this.#buffer;
+    let length = 0;
     for (const record of records) {
       const payload = record.kind === "state" ? statePayload(record.state) : record.payload;
-      text += encodeLine(this.#format, {
+      const line = encodeLine(this.#format, {
         kind: record.kind,
         payload,
         timestamp: record.timestamp,
         ordinal: ordinal++,
       });
+      if (buffer.length - length < line.length * 3) buffer = grow(buffer, length, line.length * 3);
+      length += encoder.encodeInto(line, buffer.subarray(length)).written;
     }
-    const bytes = encoder.encode(text);
+    this.#buffer = buffer.length <= KEPT_BUFFER_BYTES ? buffer : new Uint8Array(0);
+    const bytes = buffer.subarray(0, length);
     writeAll(this.#fs, fd, bytes);
     if (this.#sync) this.#fs.fdatasync(fd);
     this.#durable += bytes.length;
