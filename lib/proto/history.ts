@@ -86,7 +86,7 @@ export class History {
     if (held === null) throw ioError("lock history", this.path, new Error("lock not granted"));
     let fd = -1;
     try {
-      fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_APPEND, 0o600);
+      fd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_APPEND, 0o600);
       const stat = fs.fstatSync(fd);
       if ((stat.mode & 0o777) !== 0o600) fs.fchmodSync(fd, 0o600);
       const known = this.#count(fd, stat.ino, stat.size);
