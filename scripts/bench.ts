@@ -65,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
   await initRuntime();
   const runtime = runtimeName();
   const results = newResults();
+  results.notes.push(
+    "items are assistant messages of ~1 KB ASCII text (1,144-byte journal lines); durable = synced",
+  );
   const started = new Date();
   for (const id of wanted) {
     const t0 = performance.now();
