@@ -75,6 +75,7 @@ export class SessionHost {
     if (typeof init.cwd === "string") meta.cwd = init.cwd;
     if (typeof init.model === "string") meta.model = init.model;
     const o = this.#options;
+    const history = o.history.metadata();
     await this.#current?.flush();
     const next = init.disable_response_storage === true
       ? RolloutRecorder.inMemory({ meta, maxLineBytes: o.maxLineBytes })
@@ -87,7 +88,6 @@ export class SessionHost {
         pid: o.pid,
       });
     await this.#replace(next);
-    const history = o.history.metadata();
     return {
       type: "session_configured",
       session_id: next.id,
