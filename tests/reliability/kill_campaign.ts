@@ -11,10 +11,10 @@ import { loadRollout } from "../../lib/load_rollout.ts";
 import { RolloutRecorder } from "../../lib/recorder.ts";
 import { WriterLock } from "../../lib/writer_lock.ts";
 import { invariantProblems, readDiskState } from "./disk_state.ts";
-import type { GrowthKillRequest } from "./growth_killer.ts";
 import { itemStream } from "./item_generator.ts";
 import { ProtoProcess, type Subject } from "./proto_process.ts";
 import { validate } from "./run_command.ts";
+import { GrowthKiller } from "./write_killer.ts";
 import { SeededRandom } from "./seeded_random.ts";
 
 /** Options of {@linkcode runKillCampaign}. */
@@ -186,28 +186,6 @@ async function killRound(ctx: {
   }
   chain.base = disk.items;
   return problems;
-}
-
-/** A worker that SIGKILLs a writer inside a write, reused for every round. */
-class GrowthKiller {
-  readonly #worker = new Worker(new URL("./growth_killer.ts", import.meta.url).href, {
-    type: "module",
-  });
-
-  /** Kills `pid` inside a write to `file` if it sees one within 300 ms. */
-  killInWrite(file: string, pid: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#worker.onmessage = () => resolve();
-      this.#worker.onerror = (event) =>
-        reject(new Error(`The growth killer failed: ${event.message}`));
-      const request: GrowthKillRequest = { file, pid, limitMs: 300 };
-      this.#worker.postMessage(request);
-    });
-  }
-
-  stop(): void {
-    this.#worker.terminate();
-  }
 }
 
 /**
