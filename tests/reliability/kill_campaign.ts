@@ -29,6 +29,8 @@ export interface KillCampaignOptions {
    * grows (default 0.5). The others land at the random moment itself.
    */
   writeTargeted?: number;
+  /** Share of chains that record a document (`.json`) instead of a journal (default 0.2). */
+  documentShare?: number;
   /** A chain of rounds on one file ends when the file reaches this size (default 4 MiB). */
   chainBytes?: number;
   /** Largest item text in bytes (default 1 MiB). */
@@ -59,6 +61,7 @@ export interface KillFigures {
 
 interface Chain {
   home: string;
+  format: "jsonl" | "json";
   file: string | null;
   base: string[];
   rounds: number;
@@ -79,7 +82,9 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
     problems: [],
   };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-kill-${options.subject.name}-`));
-  let chain = newChain(root, 0);
+  const formatOf = (): Chain["format"] =>
+    rng.chance(options.documentShare ?? 0.2) ? "json" : "jsonl";
+  let chain = newChain(root, 0, formatOf());
   const killer = new GrowthKiller();
   try {
     for (let round = 0; round < options.kills && figures.problems.length === 0; round++) {
@@ -87,9 +92,11 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
       figures.problems.push(...problems.map((p) => `${options.subject.name} round ${round}: ${p}`));
       options.onKill?.(figures);
       const size = chain.file === null ? 0 : fs.statSync(chain.file).size;
-      if (figures.problems.length === 0 && size >= (options.chainBytes ?? 4 * 1024 * 1024)) {
+      // A document is rewritten whole on every commit: its chains stay a quarter as long.
+      const cap = (options.chainBytes ?? 4 * 1024 * 1024) / (chain.format === "json" ? 4 : 1);
+      if (figures.problems.length === 0 && size >= cap) {
         figures.problems.push(...(await endChain(chain, figures)));
-        chain = newChain(root, round + 1);
+        chain = newChain(root, round + 1, formatOf());
       }
     }
     if (figures.problems.length === 0 && chain.file !== null) {
@@ -102,10 +109,10 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
   return figures;
 }
 
-function newChain(root: string, n: number): Chain {
+function newChain(root: string, n: number, format: Chain["format"]): Chain {
   const home = path.join(root, `chain-${n}`);
   fs.mkdirSync(home);
-  return { home, file: null, base: [], rounds: 0 };
+  return { home, format, file: null, base: [], rounds: 0 };
 }
 
 async function killRound(ctx: {
@@ -119,7 +126,7 @@ async function killRound(ctx: {
   const { options, rng, chain, figures } = ctx;
   const proc = ProtoProcess.start(options.subject, { args: ["--home", chain.home] });
   const configure = chain.file === null
-    ? { type: "configure_session", instructions: "kill campaign" }
+    ? { type: "configure_session", instructions: "kill campaign", format: chain.format }
     : { type: "configure_session", resume_path: chain.file };
   await proc.send({ id: "c", op: configure });
   const configured = await proc.eventFor("c");
@@ -134,6 +141,11 @@ async function killRound(ctx: {
   }
   chain.file = file;
   chain.rounds++;
+  const stale = readDiskState(file).strays;
+  if (stale.length > 0) {
+    await proc.kill();
+    return [`stale files beside the rollout after it was resumed: ${stale.join(", ")}`];
+  }
 
   const submitted: string[] = [];
   const items = itemStream(rng, {
