@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { EventWriter } from "../lib/proto/event_writer.ts";
+import type { EventMsg } from "../lib/protocol.ts";
+
+function deferred<T>() {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+test("EventWriter writes one line per event in push order, whenever each settles", async () => {
+  const written: string[] = [];
+  const writer = new EventWriter({
+    isTTY: false,
+    write: (data) => {
+      written.push(data as string);
+      return Promise.resolve();
+    },
+  }, { onFailure: () => assert.fail("no failure expected") });
+  const late = deferred<EventMsg>();
+  writer.push("1", late.promise);
+  writer.push("2", { type: "flushed" });
+  assert.equal(writer.backlog, 2);
+  const below = writer.below(1);
+  late.resolve({ type: "shutdown_complete" });
+  await below;
+  await writer.drained();
+  assert.deepEqual(written, [
+    '{"id":"1","msg":{"type":"shutdown_complete"}}\n',
+    '{"id":"2","msg":{"type":"flushed"}}\n',
+  ]);
+});
+
+test("EventWriter stops writing after a failed write and reports it once", async () => {
+  const failures: unknown[] = [];
+  let calls = 0;
+  const writer = new EventWriter({
+    isTTY: false,
+    write: () => {
+      calls++;
+      return Promise.reject(new Error("EPIPE"));
+    },
+  }, { onFailure: (error) => failures.push(error) });
+  writer.push("1", { type: "flushed" });
+  writer.push("2", { type: "flushed" });
+  await writer.drained();
+  assert.equal(calls, 1);
+  assert.equal(writer.failed, true);
+  assert.deepEqual(failures.map((e) => (e as Error).message), ["EPIPE"]);
+  assert.equal(writer.backlog, 0);
+});
