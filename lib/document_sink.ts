@@ -1,8 +1,10 @@
 /**
  * The document formats (SPEC §2.2): every commit rewrites the whole document by atomic
- * replace. Item texts are cached so a commit encodes only the new items.
+ * replace. Item texts are encoded once, when the sink opens, so a commit encodes only new items.
  */
 import { atomicReplace } from "./atomic_replace.ts";
+import { describe, RolloutError } from "./errors.ts";
+import { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 import { documentItemText, encodeDocument } from "./encode.ts";
 import type { FileSystem } from "./file_system.ts";
 import type { RolloutFormat } from "./format.ts";
@@ -19,8 +21,7 @@ export class DocumentSink implements Sink {
   readonly #sync: boolean;
   readonly #meta: unknown;
   readonly #mutant: WriterMutant | undefined;
-  #rawItems: readonly unknown[] | null;
-  #itemTexts: string[] = [];
+  readonly #itemTexts: string[];
   #state: SessionState;
 
   constructor(
@@ -40,14 +41,14 @@ export class DocumentSink implements Sink {
     this.#format = options.format;
     this.#sync = options.sync;
     this.#meta = options.meta;
-    this.#rawItems = options.items;
+    this.#itemTexts = encodeStoredItems(options.path, options.items);
     this.#state = options.state;
     this.#mutant = options.mutant;
   }
 
   commit(records: readonly PendingRecord[]): void {
     if (records.length === 0) return;
-    const texts = this.#texts();
+    const texts = this.#itemTexts;
     const added: string[] = [];
     let state = this.#state;
     for (const record of records) {
@@ -60,7 +61,7 @@ export class DocumentSink implements Sink {
   }
 
   recover(): void {
-    this.#write(this.#texts(), this.#state);
+    this.#write(this.#itemTexts, this.#state);
   }
 
   close(): void {}
@@ -75,12 +76,27 @@ export class DocumentSink implements Sink {
       mutant: this.#mutant,
     });
   }
+}
 
-  #texts(): string[] {
-    if (this.#rawItems !== null) {
-      this.#itemTexts = this.#rawItems.map(documentItemText);
-      this.#rawItems = null;
+/**
+ * The texts of the items already stored. An item JSON.parse accepted may still be too deeply
+ * nested for JSON.stringify: the document could not be rewritten, so opening it fails.
+ */
+function encodeStoredItems(path: string, items: readonly unknown[]): string[] {
+  return items.map((item, index) => {
+    const fail = (reason: string, cause?: unknown) =>
+      new RolloutError(
+        "invalid_rollout",
+        `Cannot write rollout "${path}": items[${index}] cannot be encoded again: ${reason}`,
+        { cause },
+      );
+    if (nestsDeeperThan(item, MAX_NESTING)) {
+      throw fail(`it is nested deeper than ${MAX_NESTING} levels`);
     }
-    return this.#itemTexts;
-  }
+    try {
+      return documentItemText(item);
+    } catch (error) {
+      throw fail(describe(error), error);
+    }
+  });
 }

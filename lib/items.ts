@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { formatIssue } from "./issue_path.ts";
+import { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 
 const ContentPart = z.looseObject({ type: z.string() }).superRefine((part, ctx) => {
   if (
@@ -114,6 +115,9 @@ export function checkItem(value: unknown, where: string): ItemCheck {
     const base = ResponseItem.safeParse(value);
     if (!base.success) return { ok: false, message: formatIssue(base.error, value, where) };
     item = base.data;
+  }
+  if (nestsDeeperThan(item, MAX_NESTING)) {
+    return { ok: false, message: `${where}: nested deeper than ${MAX_NESTING} levels` };
   }
   if (!isPersisted(item.type)) return { ok: true, item, persisted: false };
   const parsed = ItemSchemas[item.type].safeParse(item);
