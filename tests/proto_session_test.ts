@@ -391,3 +391,40 @@ test("runProto() reports record_items and record_state failures without recordin
     cleanup();
   }
 });
+
+test("runProto() reports io errors of configure_session and add_to_history when home is a file", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const home = path.join(dir, "home");
+    fs.writeFileSync(home, "not a folder");
+    const { status, events } = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session" } },
+        { id: "2", op: { type: "add_to_history", text: "x" } },
+        { id: "3", op: { type: "get_session" } },
+      ]),
+      { home },
+    );
+    assert.equal(status, 0);
+    assert.deepEqual(events.map((e) => [e.id, e.msg.type, e.msg.code]), [
+      ["1", "error", "io_error"],
+      ["2", "error", "io_error"],
+      ["3", "error", "no_session"],
+    ]);
+    // The detail after the colon is the runtime's own wording of ENOTDIR/EEXIST.
+    assert.ok(
+      (events[0]!.msg.message as string).startsWith(
+        `Cannot create folder "${home}/sessions/`,
+      ),
+      events[0]!.msg.message as string,
+    );
+    assert.ok(
+      (events[1]!.msg.message as string).startsWith(`Cannot create folder "${home}": `),
+      events[1]!.msg.message as string,
+    );
+    assert.equal(fs.readFileSync(home, "utf8"), "not a folder");
+  } finally {
+    cleanup();
+  }
+});

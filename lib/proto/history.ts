@@ -47,13 +47,14 @@ export class History {
     this.#sync = options.sync;
   }
 
-  /** `{log_id, entry_count}`; `log_id` is 0 while the file does not exist. */
+  /** `{log_id, entry_count}`; both are 0 while the file (or the home folder) does not exist. */
   metadata(): { log_id: number; entry_count: number } {
     let fd: number;
     try {
       fd = fs.openSync(this.path, "r");
     } catch (error) {
-      if (errnoOf(error) === "ENOENT") return { log_id: 0, entry_count: 0 };
+      const errno = errnoOf(error);
+      if (errno === "ENOENT" || errno === "ENOTDIR") return { log_id: 0, entry_count: 0 };
       throw ioError("read history", this.path, error);
     }
     try {
