@@ -35,9 +35,21 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const warn = (message: string) => {
     io.stderr.write(`rollout proto: ${message}\n`).catch(() => {});
   };
-  let stop: (reason: Stop) => void = () => {};
-  const stopped = new Promise<Stop>((resolve) => (stop = resolve));
-  const unsubscribe = io.onTerminate((reason) => stop(reason));
+  let reason: Stop | null = null;
+  let interrupt: (() => void) | null = null;
+  const stop = (why: Stop) => {
+    reason ??= why;
+    interrupt?.();
+  };
+  /** `promise`'s value, or null once a stop arrives (no reaction is left behind per wait). */
+  const unlessStopped = <T>(promise: Promise<T>): Promise<T | null> => {
+    if (reason !== null) return Promise.resolve(null);
+    return new Promise<T | null>((resolve, reject) => {
+      interrupt = () => resolve(null);
+      promise.then(resolve, reject);
+    }).finally(() => (interrupt = null));
+  };
+  const unsubscribe = io.onTerminate(stop);
   const writer = new EventWriter(io.stdout, { onFailure: () => stop("EPIPE") });
   const history = new History(options.home, { sync: options.sync });
   const host = new SessionHost({ ...options, cwd: io.cwd, pid: io.pid, history, warn });
@@ -58,38 +70,29 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     },
   });
 
-  let reason: Stop | null = null;
+  let status = 0;
   const input = io.stdin[Symbol.asyncIterator]();
   let finished = false;
   try {
     while (!shutdown) {
-      const next = await Promise.race([input.next(), stopped]);
-      if (typeof next === "string") {
-        reason = next;
-        break;
-      }
+      const next = await unlessStopped(input.next());
+      if (next === null) break;
       if (next.done === true) {
         finished = true;
         reader.end();
         break;
       }
       reader.push(next.value);
-      if (writer.backlog >= MAX_BACKLOG) {
-        const paused = await Promise.race([writer.below(MAX_BACKLOG / 2), stopped]);
-        if (typeof paused === "string") {
-          reason = paused;
-          break;
-        }
-      }
+      if (writer.backlog >= MAX_BACKLOG) await unlessStopped(writer.below(MAX_BACKLOG / 2));
     }
   } catch (error) {
     warn(`Cannot read standard input: ${describe(error)}`);
+    status = 1;
   }
   if (!finished) Promise.resolve(input.return?.()).catch(() => {});
 
   await pipeline.settled();
   await writer.drained();
-  let status = 0;
   try {
     await host.close();
   } catch (error) {
@@ -97,6 +100,7 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     status = 1;
   }
   unsubscribe();
-  if (reason !== null && status === 0) status = EXIT_STATUS[reason];
+  const stopped = reason as Stop | null;
+  if (stopped !== null && status === 0) status = EXIT_STATUS[stopped];
   return status;
 }
