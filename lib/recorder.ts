@@ -4,7 +4,6 @@
  * commit); a promise resolves only once its bytes are synced.
  */
 import * as path from "node:path";
-import { setImmediate } from "node:timers";
 import { assertAbsent, atomicReplace, removeStaleTemps } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
 import { describe, ioError, RolloutError } from "./errors.ts";
@@ -391,9 +390,7 @@ export class RolloutRecorder {
     this.#queue.push(op);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    // After pending I/O callbacks, not as a microtask: ops a stream delivers in its next chunk
-    // join this commit, so a piped op stream is not synced once per 64 KiB pipe read (B7).
-    setImmediate(() => this.#drain());
+    queueMicrotask(() => this.#drain());
   }
 
   #drain(): void {
