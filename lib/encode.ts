@@ -66,3 +66,37 @@ export function encodeDocument(
   }
   return `${out}\n}`;
 }
+
+/**
+ * A whole journal (SPEC §2.1) for a session: the meta line, one line per item and a state
+ * line when there is a previous response, all stamped `timestamp`.
+ */
+export function encodeJournal(
+  session: { session: unknown; items: readonly unknown[]; state: SessionState },
+  timestamp: string,
+): { text: string; nextOrdinal: number } {
+  let ordinal = 0;
+  let text = encodeLine("journal", {
+    kind: "session_meta",
+    payload: JSON.stringify(session.session),
+    timestamp,
+    ordinal: ordinal++,
+  });
+  for (const item of session.items) {
+    text += encodeLine("journal", {
+      kind: "response_item",
+      payload: JSON.stringify(item),
+      timestamp,
+      ordinal: ordinal++,
+    });
+  }
+  if (session.state.previous_response_id !== undefined) {
+    text += encodeLine("journal", {
+      kind: "state",
+      payload: statePayload(session.state),
+      timestamp,
+      ordinal: ordinal++,
+    });
+  }
+  return { text, nextOrdinal: ordinal };
+}

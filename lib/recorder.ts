@@ -4,12 +4,11 @@
  * commit); a promise resolves only once its bytes are synced.
  */
 import * as path from "node:path";
-import { assertAbsent, atomicReplace, removeStaleTemps } from "./atomic_replace.ts";
+import { assertAbsent, removeStaleTemps } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
 import { describe, ioError, RolloutError } from "./errors.ts";
-import { type FileSystem, nodeFileSystem, syncDirectory } from "./file_system.ts";
+import { type FileSystem, nodeFileSystem } from "./file_system.ts";
 import { isDocument, type RolloutFormat } from "./format.ts";
-import { documentItemText, encodeDocument, encodeLine, statePayload } from "./encode.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
 import { JournalSink } from "./journal_sink.ts";
 import { byteLength } from "./line_splitter.ts";
@@ -18,8 +17,7 @@ import { sessionPath } from "./paths.ts";
 import type { SavedSession } from "./saved_session.ts";
 import type { SessionMeta, SessionState } from "./session_meta.ts";
 import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
-import { uuidv7 } from "./uuid.ts";
-import { VERSION } from "./version.ts";
+import { buildMeta, createDocument, createJournal, syncNewFolders } from "./new_rollout.ts";
 import { WriterLock } from "./writer_lock.ts";
 
 /** Options shared by every way of opening a recorder. */
@@ -69,7 +67,6 @@ interface QueuedOp {
 }
 
 const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
-const encoder = new TextEncoder();
 
 function sameState(a: SessionState, b: SessionState): boolean {
   return a.previous_response_id === b.previous_response_id;
@@ -458,98 +455,4 @@ export class RolloutRecorder {
       op.settle(null, count);
     }
   }
-}
-
-/** The meta of a new session: `id` and `timestamp` first, as SPEC §2.1 shows. */
-function buildMeta(given: Partial<SessionMeta> | undefined, now: Date): SessionMeta {
-  const { id, timestamp, ...rest } = given ?? {};
-  return {
-    id: id ?? uuidv7(now.getTime()),
-    timestamp: timestamp ?? now.toISOString(),
-    ...rest,
-    originator: rest.originator ?? "rollout",
-    cli_version: rest.cli_version ?? VERSION,
-  };
-}
-
-function syncNewFolders(fsys: FileSystem, firstCreated: string, deepest: string): void {
-  let dir = deepest;
-  for (;;) {
-    syncDirectory(fsys, path.dirname(dir));
-    if (dir === firstCreated || path.dirname(dir) === dir) return;
-    dir = path.dirname(dir);
-  }
-}
-
-/** What a new rollout starts with. */
-interface NewRollout {
-  target: string;
-  meta: SessionMeta;
-  items: ResponseItem[];
-  state: SessionState;
-  sync: boolean;
-  mutant: WriterMutant | undefined;
-}
-
-/**
- * Writes a new journal by atomic replace, so a crash leaves it whole (meta and initial
- * content, durable) or absent, never empty or torn inside its first line.
- */
-function createJournal(fsys: FileSystem, init: NewRollout & { timestamp: string }): Sink {
-  const { target, timestamp } = init;
-  let text = encodeLine("journal", {
-    kind: "session_meta",
-    payload: JSON.stringify(init.meta),
-    timestamp,
-    ordinal: 0,
-  });
-  let ordinal = 1;
-  for (const item of init.items) {
-    text += encodeLine("journal", {
-      kind: "response_item",
-      payload: JSON.stringify(item),
-      timestamp,
-      ordinal: ordinal++,
-    });
-  }
-  if (init.state.previous_response_id !== undefined) {
-    text += encodeLine("journal", {
-      kind: "state",
-      payload: statePayload(init.state),
-      timestamp,
-      ordinal: ordinal++,
-    });
-  }
-  const bytes = encoder.encode(text);
-  atomicReplace(fsys, target, { bytes, sync: init.sync, mutant: init.mutant });
-  return new JournalSink(fsys, {
-    path: target,
-    format: "journal",
-    sync: init.sync,
-    durableBytes: bytes.length,
-    nextOrdinal: ordinal,
-    mutant: init.mutant,
-  });
-}
-
-function createDocument(fsys: FileSystem, init: NewRollout): Sink {
-  const text = encodeDocument({
-    meta: init.meta,
-    itemTexts: init.items.map(documentItemText),
-    state: init.state,
-  });
-  atomicReplace(fsys, init.target, {
-    bytes: encoder.encode(text),
-    sync: init.sync,
-    mutant: init.mutant,
-  });
-  return new DocumentSink(fsys, {
-    path: init.target,
-    format: "document",
-    sync: init.sync,
-    meta: init.meta,
-    items: init.items,
-    state: init.state,
-    mutant: init.mutant,
-  });
 }

@@ -1,44 +1,13 @@
 /** `rollout export`: Markdown, the SavedSession document or journal lines, to stdout or -o. */
 import * as path from "node:path";
-import { encodeLine, statePayload } from "../encode.ts";
+import { encodeJournal } from "../encode.ts";
 import type { Io } from "../io.ts";
 import { renderMarkdown } from "../markdown_transcript.ts";
-import type { SavedSession } from "../saved_session.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf, loadReported, SESSION_FLAGS, sessionPathOf, writeNewFile } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
 import { writeCopy } from "./write_copy.ts";
 
-/** The session as journal lines (SPEC §2.1), every line stamped with the meta's time. */
-export function journalText(saved: SavedSession): string {
-  const timestamp = saved.session.timestamp;
-  let ordinal = 0;
-  let text = encodeLine("journal", {
-    kind: "session_meta",
-    payload: JSON.stringify(saved.session),
-    timestamp,
-    ordinal: ordinal++,
-  });
-  for (const item of saved.items) {
-    text += encodeLine("journal", {
-      kind: "response_item",
-      payload: JSON.stringify(item),
-      timestamp,
-      ordinal: ordinal++,
-    });
-  }
-  if (saved.state.previous_response_id !== undefined) {
-    text += encodeLine("journal", {
-      kind: "state",
-      payload: statePayload(saved.state),
-      timestamp,
-      ordinal,
-    });
-  }
-  return text;
-}
-
-/** Runs `rollout export`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
     flags: { ...SESSION_FLAGS, to: { type: "string" }, output: { type: "string", short: "o" } },
@@ -64,7 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       text = `${JSON.stringify(saved, null, 2)}\n`;
       break;
     case "jsonl":
-      text = journalText(saved);
+      text = encodeJournal(saved, saved.session.timestamp).text;
       break;
   }
   if (target === undefined) {
