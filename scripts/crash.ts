@@ -113,11 +113,20 @@ async function lockTier(rounds: number): Promise<void> {
   broken.push(...f.problems);
 }
 
+/** Runs a tier; a tier that throws is a broken promise too, and the others still run. */
+async function tier(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    broken.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 await initRuntime();
-if (!values["no-crashfs"]) await crashFsTier();
-if (kills > 0) await killTier();
+if (!values["no-crashfs"]) await tier("tier 1", crashFsTier);
+if (kills > 0) await tier("tier 2", killTier);
 const lockRounds = Number(values["lock-rounds"]);
-if (lockRounds > 0) await lockTier(lockRounds);
+if (lockRounds > 0) await tier("tier 6", () => lockTier(lockRounds));
 for (const problem of broken) console.log(`BROKEN: ${problem}`);
 console.log(broken.length === 0 ? "all promises held" : `${broken.length} broken promises`);
 process.exitCode = broken.length === 0 ? 0 : 1;
