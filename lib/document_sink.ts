@@ -1,17 +1,24 @@
 /**
  * The document formats (SPEC §2.2): every commit rewrites the whole document by atomic
- * replace. Item texts are encoded once, when the sink opens, so a commit encodes only new items.
+ * replace. The encoded document is kept up to its items, so a commit encodes only new items.
  */
 import { atomicReplace } from "./atomic_replace.ts";
 import { describe, RolloutError } from "./errors.ts";
 import { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
-import { documentItemText, encodeDocument } from "./encode.ts";
+import { documentHead, documentItemText, documentTail } from "./encode.ts";
 import type { FileSystem } from "./file_system.ts";
 import type { RolloutFormat } from "./format.ts";
 import type { SessionState } from "./session_meta.ts";
 import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 
 const encoder = new TextEncoder();
+
+/** `buffer` with room for `more` bytes after its first `used`, doubling. */
+function grow(buffer: Uint8Array, used: number, more: number): Uint8Array {
+  const out = new Uint8Array(Math.max(buffer.length * 2, used + more));
+  out.set(buffer.subarray(0, used));
+  return out;
+}
 
 /** Rewrites a `document` or Codex TypeScript CLI document on every commit. */
 export class DocumentSink implements Sink {
@@ -21,7 +28,10 @@ export class DocumentSink implements Sink {
   readonly #sync: boolean;
   readonly #meta: unknown;
   readonly #mutant: WriterMutant | undefined;
-  readonly #itemTexts: string[];
+  /** UTF-8 of the document up to its last committed item; room after it for the next write. */
+  #bytes: Uint8Array;
+  #committedBytes: number;
+  #itemCount: number;
   #state: SessionState;
 
   constructor(
@@ -41,37 +51,53 @@ export class DocumentSink implements Sink {
     this.#format = options.format;
     this.#sync = options.sync;
     this.#meta = options.meta;
-    this.#itemTexts = encodeStoredItems(options.path, options.items);
+    const texts = encodeStoredItems(options.path, options.items);
+    const head = documentHead(this.#meta) + (texts.length === 0 ? "" : `\n${texts.join(",\n")}`);
+    this.#bytes = encoder.encode(head);
+    this.#committedBytes = this.#bytes.length;
+    this.#itemCount = texts.length;
     this.#state = options.state;
     this.#mutant = options.mutant;
   }
 
   commit(records: readonly PendingRecord[]): void {
     if (records.length === 0) return;
-    const texts = this.#itemTexts;
-    const added: string[] = [];
     let state = this.#state;
+    let end = this.#committedBytes;
+    let count = this.#itemCount;
     for (const record of records) {
       if (record.kind === "state") state = record.state;
-      else added.push(documentItemText(record.item));
+      else end = this.#put(end, (count++ === 0 ? "\n" : ",\n") + documentItemText(record.item));
     }
-    this.#write([...texts, ...added], state);
-    for (const text of added) texts.push(text);
+    this.#write(end, count, state);
+    this.#committedBytes = end;
+    this.#itemCount = count;
     this.#state = state;
   }
 
   recover(): void {
-    this.#write(this.#itemTexts, this.#state);
+    this.#write(this.#committedBytes, this.#itemCount, this.#state);
   }
 
   close(): void {}
 
-  /** Writes the document with these items and this state; the target is untouched on failure. */
-  #write(itemTexts: readonly string[], state: SessionState): void {
+  /** Encodes `text` at byte `at` of the buffer (past the committed part); returns its end. */
+  #put(at: number, text: string): number {
+    if (this.#bytes.length - at < text.length * 3) {
+      this.#bytes = grow(this.#bytes, at, text.length * 3);
+    }
+    return at + encoder.encodeInto(text, this.#bytes.subarray(at)).written;
+  }
+
+  /**
+   * Writes the document: the buffer's first `end` bytes (`count` items), then this state; the
+   * target is untouched on failure. The buffer is reused: a write copies it out.
+   */
+  #write(end: number, count: number, state: SessionState): void {
     const keepState = this.#format === "document" || state.previous_response_id !== undefined;
-    const text = encodeDocument({ meta: this.#meta, itemTexts, state: keepState ? state : null });
+    const length = this.#put(end, documentTail(keepState ? state : null, count));
     atomicReplace(this.#fs, this.#path, {
-      bytes: encoder.encode(text),
+      bytes: this.#bytes.subarray(0, length),
       sync: this.#sync,
       mutant: this.#mutant,
     });

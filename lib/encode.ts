@@ -58,11 +58,24 @@ export function documentItemText(item: unknown): string {
 export function encodeDocument(
   parts: { meta: unknown; itemTexts: readonly string[]; state: SessionState | null },
 ): string {
-  const meta = JSON.stringify(parts.meta, null, 2).replaceAll("\n", "\n  ");
-  const items = parts.itemTexts.length === 0 ? "[]" : `[\n${parts.itemTexts.join(",\n")}\n  ]`;
-  let out = `{\n  "session": ${meta},\n  "items": ${items}`;
-  if (parts.state !== null) {
-    out += `,\n  "state": ${JSON.stringify(parts.state, null, 2).replaceAll("\n", "\n  ")}`;
+  const items = parts.itemTexts.length === 0 ? "" : `\n${parts.itemTexts.join(",\n")}`;
+  return documentHead(parts.meta) + items + documentTail(parts.state, parts.itemTexts.length);
+}
+
+/**
+ * The document up to the `[` that opens `items`; item `i` follows as `"\n"` (first) or `",\n"`
+ * and its {@linkcode documentItemText}, then {@linkcode documentTail}. Lets a writer keep the
+ * encoded items and encode only the new ones on each commit.
+ */
+export function documentHead(meta: unknown): string {
+  return `{\n  "session": ${JSON.stringify(meta, null, 2).replaceAll("\n", "\n  ")},\n  "items": [`;
+}
+
+/** The document after its `itemCount` items: the `]` of `items`, the state, the last `}`. */
+export function documentTail(state: SessionState | null, itemCount: number): string {
+  let out = itemCount === 0 ? "]" : "\n  ]";
+  if (state !== null) {
+    out += `,\n  "state": ${JSON.stringify(state, null, 2).replaceAll("\n", "\n  ")}`;
   }
   return `${out}\n}`;
 }
