@@ -81,14 +81,17 @@ export class LineSplitter {
       this.#keep(chunk.subarray(start));
       return;
     }
-    const head = chunk.subarray(start, last + 1);
-    const block = this.#carryLength === 0
-      ? head
-      : concat([...this.#carry, head], this.#carryLength + head.length);
-    this.#carry = [];
-    this.#carryLength = 0;
+    let head = chunk.subarray(start, last + 1);
+    if (this.#carryLength > 0) {
+      // Only the line the carry belongs to is copied; the rest is decoded where it lies.
+      const first = head.subarray(0, head.indexOf(NEWLINE) + 1);
+      this.#emitBlock(concat([...this.#carry, first], this.#carryLength + first.length));
+      head = head.subarray(first.length);
+      this.#carry = [];
+      this.#carryLength = 0;
+    }
     this.#lineStart = base + last + 1;
-    this.#emitBlock(block);
+    if (head.length > 0) this.#emitBlock(head);
     this.#keep(chunk.subarray(last + 1));
   }
 
