@@ -11,8 +11,8 @@ const KILLS = 100;
  * At least this share of the kills must land inside a write (leaving a torn tail or a stray
  * temporary file), or the campaign proves nothing about torn writes. Half the kills are aimed
  * at writes (a worker kills when it sees the file at a page boundary mid-copy); measured here
- * 35-47 of 100 kills per subject landed inside a write. 10 per 100 sits more than five
- * standard deviations below that (binomial, p = 0.35): a campaign that stops reaching writes
+ * 34-47 of 100 kills per subject landed inside a write. 10 per 100 sits more than five
+ * standard deviations below that (binomial, p = 0.34): a campaign that stops reaching writes
  * fails (kills at random moments alone hit 0 to 2 writes in 30 in early runs); an unlucky run
  * does not.
  */
