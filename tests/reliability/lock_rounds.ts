@@ -50,12 +50,13 @@ export async function runLockRounds(options: { rounds: number }): Promise<LockFi
     problems: [],
   };
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lock-"));
-  const created = await RolloutRecorder.create({ home });
-  const file = created.path!;
-  await created.close();
-  let holder = await startWriter(0, home);
+  let holder: ProtoProcess | null = null;
   let contender: ProtoProcess | null = null;
   try {
+    const created = await RolloutRecorder.create({ home });
+    const file = created.path!;
+    await created.close();
+    holder = await startWriter(0, home);
     await holder.send({ id: "l", op: { type: "load_session", path: file } });
     if ((await holder.eventFor("l"))?.msg.type !== "session_loaded") {
       throw new Error("The first writer could not load the session");
@@ -103,7 +104,7 @@ export async function runLockRounds(options: { rounds: number }): Promise<LockFi
     }
   } finally {
     await contender?.kill();
-    await holder.kill();
+    await holder?.kill();
     fs.rmSync(home, { recursive: true, force: true });
   }
   return figures;
