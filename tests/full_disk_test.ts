@@ -39,6 +39,8 @@ for (const subject of SUBJECTS) {
       await setup();
       const mounted = mountTinyTmpfs(64);
       if ("refused" in mounted) throw new Error(mounted.refused);
+      // The strace log lives beside the mount, not on the full disk.
+      const log = `${mounted.dir}.strace`;
       try {
         const home = path.join(mounted.dir, "home");
         const filler = path.join(mounted.dir, "filler");
@@ -46,7 +48,6 @@ for (const subject of SUBJECTS) {
         const created = await RolloutRecorder.create({ home });
         const file = created.path!;
         await created.close();
-        const log = path.join(path.dirname(mounted.dir), `${path.basename(mounted.dir)}.strace`);
         const wrapper = [
           STRACE,
           "-f",
@@ -95,7 +96,6 @@ for (const subject of SUBJECTS) {
         assert.deepEqual(await proc.exited, { code: 0, signal: null });
 
         const calls = writeCalls(fs.readFileSync(log, "utf8"));
-        fs.rmSync(log);
         const short = calls.findIndex((c) => typeof c.result === "number" && c.result < c.asked);
         assert.ok(short >= 0, `no short write among ${JSON.stringify(calls.slice(-4))}`);
         assert.equal(
@@ -115,6 +115,7 @@ for (const subject of SUBJECTS) {
         );
       } finally {
         mounted.release();
+        fs.rmSync(log, { force: true });
       }
     },
   );
