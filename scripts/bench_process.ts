@@ -2,6 +2,7 @@
  * Scenarios of the compiled binary: B5 (`list` over many sessions vs `find`), B6 (start-up vs
  * an empty compiled script), B7 (ops piped through `rollout proto` vs the in-process figure).
  */
+import { Buffer } from "node:buffer";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -195,21 +196,16 @@ async function protoRun(
 ): Promise<number> {
   const start = performance.now();
   const child = spawn(binary, ["proto", "--home", home], { stdio: ["pipe", "pipe", "pipe"] });
-  let recorded = 0;
+  const out: Uint8Array[] = [];
   let errors = "";
-  let partial = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    const text = partial + chunk;
-    const lines = text.split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) if (line.includes('"items_recorded"')) recorded++;
-  });
+  child.stdout.on("data", (chunk: Uint8Array) => out.push(chunk));
   child.stderr.on("data", (chunk: Uint8Array) => (errors += String(chunk)));
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   child.stdin.end(input);
   const status = await exited;
   const ms = performance.now() - start;
+  const events = Buffer.concat(out).toString("utf8").split("\n");
+  const recorded = events.filter((line) => line.includes('"items_recorded"')).length;
   if (status !== 0 || recorded !== ops) {
     throw new Error(`rollout proto exited ${status} after ${recorded}/${ops} acks: ${errors}`);
   }
