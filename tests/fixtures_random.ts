@@ -2,17 +2,12 @@
  * Seeded randomness for property tests: a small PRNG and generators of hostile strings and
  * items. A failing property prints its seed; `ROLLOUT_SEED=<n>` replays it.
  */
+import { SeededRandom } from "./reliability/seeded_random.ts";
 
-/** A deterministic generator of floats in [0, 1) (mulberry32). */
+/** A deterministic generator of floats in [0, 1) (mulberry32, see SeededRandom). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** The seed of this run: `ROLLOUT_SEED` if set, else the clock. */

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { CODEX_ONLY_OPS } from "../lib/protocol.ts";
 import { nestingDepth, parseLine } from "../lib/proto/submission_reader.ts";
+import { prng } from "./fixtures_random.ts";
 import { setup, tempDir, userMessage } from "./helpers.ts";
 import { runScript } from "./proto_fake_io.ts";
 
@@ -147,18 +148,6 @@ test("runProto() gives the same events whatever the chunking of stdin", async ()
     cleanup();
   }
 });
-
-/** A small seeded PRNG (mulberry32), so a failing fuzz run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One hostile line (without `\n`) and the id its error event must carry. */
 function hostileLine(

@@ -2,11 +2,9 @@
  * Bytes of stdin in, parsed submissions out, one per line: the op stream's side of the shared
  * {@linkcode LineSplitter}. Every line yields exactly one result; nothing here throws on input.
  */
+import { MAX_NESTING } from "../json_depth.ts";
 import { LineSplitter } from "../line_splitter.ts";
 import { type ParsedSubmission, parseSubmission } from "../protocol.ts";
-
-/** Deeper JSON than this is refused before parsing, the same way on every runtime. */
-export const MAX_NESTING = 1000;
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
