@@ -9,7 +9,7 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-test("EventWriter writes one line per event in push order, whenever each settles", async () => {
+test("EventWriter writes events in push order, settled ones sharing a write, none split", async () => {
   const written: string[] = [];
   const writer = new EventWriter({
     isTTY: false,
@@ -27,8 +27,30 @@ test("EventWriter writes one line per event in push order, whenever each settles
   await below;
   await writer.drained();
   assert.deepEqual(written, [
-    '{"id":"1","msg":{"type":"shutdown_complete"}}\n',
-    '{"id":"2","msg":{"type":"flushed"}}\n',
+    '{"id":"1","msg":{"type":"shutdown_complete"}}\n{"id":"2","msg":{"type":"flushed"}}\n',
+  ]);
+});
+
+test("EventWriter writes the head as soon as it settles, before later events are known", async () => {
+  const written: string[] = [];
+  const writer = new EventWriter({
+    isTTY: false,
+    write: (data) => {
+      written.push(data as string);
+      return Promise.resolve();
+    },
+  }, { onFailure: () => assert.fail("no failure expected") });
+  const late = deferred<EventMsg>();
+  writer.push("1", { type: "flushed" });
+  writer.push("2", late.promise);
+  writer.push("3", { type: "flushed" });
+  await writer.below(3);
+  assert.deepEqual(written, ['{"id":"1","msg":{"type":"flushed"}}\n']);
+  late.resolve({ type: "shutdown_complete" });
+  await writer.drained();
+  assert.deepEqual(written, [
+    '{"id":"1","msg":{"type":"flushed"}}\n',
+    '{"id":"2","msg":{"type":"shutdown_complete"}}\n{"id":"3","msg":{"type":"flushed"}}\n',
   ]);
 });
 

@@ -60,7 +60,7 @@ export function fakeIo(
       for (const handler of handlers) handler(reason);
     },
     events() {
-      return out.map((line) => JSON.parse(line));
+      return out.join("").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
     },
   };
 }

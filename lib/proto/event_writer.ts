@@ -1,6 +1,7 @@
 /**
- * Writes events to stdout strictly in submission order, one `write` per event, awaiting each
- * write (back-pressure). A failed write (EPIPE) stops the output; events after it are dropped.
+ * Writes events to stdout strictly in submission order, awaiting each write (back-pressure).
+ * An event is never split across writes; events already settled when a write starts share it.
+ * A failed write (EPIPE) stops the output; events after it are dropped.
  */
 import type { OutputStream } from "../io.ts";
 import type { EventMsg } from "../protocol.ts";
@@ -8,7 +9,12 @@ import type { EventMsg } from "../protocol.ts";
 interface Slot {
   id: string;
   msg: EventMsg | Promise<EventMsg>;
+  /** The event once known, so settled events can join one write. */
+  settled: EventMsg | undefined;
 }
+
+/** The most bytes of events gathered into one write. */
+const MAX_WRITE_CHARS = 1 << 20;
 
 /** The ordered event output of one op stream. */
 export class EventWriter {
@@ -38,7 +44,13 @@ export class EventWriter {
 
   /** Queues the event answering submission `id`; it is written after every earlier one. */
   push(id: string, msg: EventMsg | Promise<EventMsg>): void {
-    this.#slots.push({ id, msg });
+    const slot: Slot = { id, msg, settled: msg instanceof Promise ? undefined : msg };
+    if (msg instanceof Promise) {
+      msg.then((value) => {
+        slot.settled = value;
+      }, () => {});
+    }
+    this.#slots.push(slot);
     this.#pump ??= this.#run();
   }
 
@@ -55,17 +67,28 @@ export class EventWriter {
 
   async #run(): Promise<void> {
     while (this.#head < this.#slots.length) {
-      const slot = this.#slots[this.#head]!;
-      const msg = await slot.msg;
-      this.#slots[this.#head++] = undefined;
-      if (this.#head > 4096 && this.#head * 2 > this.#slots.length) {
-        this.#slots = this.#slots.slice(this.#head);
-        this.#head = 0;
+      const first = this.#take(await this.#slots[this.#head]!.msg);
+      let text = first;
+      while (text.length < MAX_WRITE_CHARS && this.#head < this.#slots.length) {
+        const next = this.#slots[this.#head]!.settled;
+        if (next === undefined) break;
+        text += this.#take(next);
       }
-      if (!this.#failed) await this.#write(`${JSON.stringify({ id: slot.id, msg })}\n`);
+      if (!this.#failed) await this.#write(text);
       this.#wake();
     }
     this.#pump = null;
+  }
+
+  /** Removes the head slot, whose event is `msg`, and returns its line. */
+  #take(msg: EventMsg): string {
+    const slot = this.#slots[this.#head]!;
+    this.#slots[this.#head++] = undefined;
+    if (this.#head > 4096 && this.#head * 2 > this.#slots.length) {
+      this.#slots = this.#slots.slice(this.#head);
+      this.#head = 0;
+    }
+    return `${JSON.stringify({ id: slot.id, msg })}\n`;
   }
 
   async #write(line: string): Promise<void> {

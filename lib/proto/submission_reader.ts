@@ -31,10 +31,24 @@ export function nestingDepth(text: string, limit: number): number {
   return deepest;
 }
 
+/** Whether `text` holds more than `limit` opening brackets (a bound on its nesting). */
+function manyBrackets(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ["[", "{"]) {
+    for (let at = text.indexOf(bracket); at >= 0; at = text.indexOf(bracket, at + 1)) {
+      if (++count > limit) return true;
+    }
+  }
+  return false;
+}
+
 /** Parses one line of the op stream (without its line ending). */
 export function parseLine(text: string, lineNo: number): ParsedSubmission {
-  // Nesting deeper than the cap needs more brackets than a shorter line has.
-  if (text.length > MAX_NESTING && nestingDepth(text, MAX_NESTING) > MAX_NESTING) {
+  // Nesting deeper than the cap needs more brackets than most lines have; only those are scanned.
+  if (
+    text.length > MAX_NESTING && manyBrackets(text, MAX_NESTING) &&
+    nestingDepth(text, MAX_NESTING) > MAX_NESTING
+  ) {
     return refused(lineNo, "invalid_json", `is nested deeper than ${MAX_NESTING} levels`);
   }
   let value: unknown;
