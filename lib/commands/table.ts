@@ -27,8 +27,9 @@ export const COMMANDS: Readonly<Record<string, CommandInfo>> = {
   proto: {
     usage: "rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N]",
     summary: "speak the op stream: Submissions on stdin, Events on stdout",
-    details:
-      `Reads one Submission per line on stdin and writes one Event per line on stdout (SPEC §4).
+    details: `Reads one Submission per line on stdin and writes one Event per line on stdout, in
+Codex's protocol shapes; every line gets exactly one event, in order. Acknowledgements of
+recording ops come only once the data is synced. The README lists the ops and events.
 
 Options:
 ${HOME}
