@@ -9,7 +9,8 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-test("EventWriter writes events in push order, settled ones sharing a write, none split", async () => {
+/** An EventWriter over an output that keeps every write. */
+function recordingWriter(): { writer: EventWriter; written: string[] } {
   const written: string[] = [];
   const writer = new EventWriter({
     isTTY: false,
@@ -18,6 +19,11 @@ test("EventWriter writes events in push order, settled ones sharing a write, non
       return Promise.resolve();
     },
   }, { onFailure: () => assert.fail("no failure expected") });
+  return { writer, written };
+}
+
+test("EventWriter writes events in push order, settled ones sharing a write, none split", async () => {
+  const { writer, written } = recordingWriter();
   const late = deferred<EventMsg>();
   writer.push("1", late.promise);
   writer.push("2", { type: "flushed" });
@@ -32,14 +38,7 @@ test("EventWriter writes events in push order, settled ones sharing a write, non
 });
 
 test("EventWriter writes the head as soon as it settles, before later events are known", async () => {
-  const written: string[] = [];
-  const writer = new EventWriter({
-    isTTY: false,
-    write: (data) => {
-      written.push(data as string);
-      return Promise.resolve();
-    },
-  }, { onFailure: () => assert.fail("no failure expected") });
+  const { writer, written } = recordingWriter();
   const late = deferred<EventMsg>();
   writer.push("1", { type: "flushed" });
   writer.push("2", late.promise);
