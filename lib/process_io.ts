@@ -48,7 +48,26 @@ function streamOf(fd: 1 | 2, open: () => NodeJS.WriteStream): OutputStream {
   };
 }
 
+/** Errors a stream reported after its write had already resolved (EPIPE when `| head` exits). */
+const lateErrors = new WeakMap<NodeJS.WriteStream, Error>();
+const watched = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * Keeps a stream's asynchronous `error` events from crashing the process: the error is kept and
+ * the next write rejects with it, so commands end through their normal error path.
+ */
+function watch(stream: NodeJS.WriteStream): void {
+  if (watched.has(stream)) return;
+  watched.add(stream);
+  stream.on("error", (error: Error) => {
+    lateErrors.set(stream, error);
+  });
+}
+
 function writeStream(stream: NodeJS.WriteStream, data: string | Uint8Array): Promise<void> {
+  watch(stream);
+  const late = lateErrors.get(stream);
+  if (late !== undefined) return Promise.reject(late);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (error?: Error | null) => {
