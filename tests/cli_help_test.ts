@@ -157,6 +157,14 @@ test("run() usage errors print the message and the usage line and exit 2", async
       ["repair"],
       "rollout repair: missing PATH\nUsage: rollout repair PATH [--home DIR]\n",
     ],
+    [
+      ["new", "--cwd", "--json"],
+      'rollout new: option "--cwd" needs a value, got the option "--json" (write --cwd=VALUE for a value that starts with "-")\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+    ],
+    [
+      ["state", "abc", "--previous-response-id", "--clear"],
+      'rollout state: option "--previous-response-id" needs a value, got the option "--clear" (write --previous-response-id=VALUE for a value that starts with "-")\nUsage: rollout state SESSION (--previous-response-id ID | --clear) [--home DIR]\n',
+    ],
   ];
   for (const [argv, stderr] of cases) {
     assert.deepEqual(await cli(argv, { env: { HOME: "/nonexistent" } }), {

@@ -101,6 +101,11 @@ export function parseCommandArgs(
       if (token.value === undefined) {
         throw new UsageError(`option "${token.rawName}" needs a value`);
       }
+      if (!token.inlineValue && /^-(?!\d)./.test(token.value)) {
+        throw new UsageError(
+          `option "${token.rawName}" needs a value, got the option "${token.value}" (write ${token.rawName}=VALUE for a value that starts with "-")`,
+        );
+      }
       value = token.value;
     } else if (token.value !== undefined) {
       throw new UsageError(`option "${token.rawName}" takes no value`);
