@@ -9,6 +9,7 @@ import { DocumentSink } from "./document_sink.ts";
 import { describe, ioError, RolloutError } from "./errors.ts";
 import { type FileSystem, nodeFileSystem } from "./file_system.ts";
 import { isDocument, type RolloutFormat } from "./format.ts";
+import { statePayload } from "./encode.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
 import { JournalSink } from "./journal_sink.ts";
 import { byteLength } from "./line_splitter.ts";
@@ -144,6 +145,14 @@ export class RolloutRecorder {
     const clock = options.clock ?? (() => new Date());
     const now = clock();
     const meta = buildMeta(options.meta, now);
+    const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const metaSize = byteLength(JSON.stringify(meta)) + 96;
+    if (metaSize > maxLine) {
+      throw new RolloutError(
+        "line_too_long",
+        `session meta: the encoded record is ${metaSize} bytes, above the limit of ${maxLine} bytes`,
+      );
+    }
     const docFormat = options.format === "json";
     const format: RolloutFormat = docFormat ? "document" : "journal";
     const target = options.path ??
@@ -315,6 +324,15 @@ export class RolloutRecorder {
 
   /** Records the state; a line is written only when it differs from the current one. */
   recordState(state: SessionState): Promise<SessionState> {
+    const size = this.#lineSize(statePayload(state));
+    if (size > this.#maxLine) {
+      return Promise.reject(
+        new RolloutError(
+          "line_too_long",
+          `previous_response_id: the encoded state is ${size} bytes, above the limit of ${this.#maxLine} bytes`,
+        ),
+      );
+    }
     const record: PendingRecord = {
       kind: "state",
       state: { ...state },
@@ -323,7 +341,7 @@ export class RolloutRecorder {
     return new Promise((resolve, reject) => {
       this.#enqueue({
         records: [record],
-        bytes: 128,
+        bytes: size,
         settle: (error) => (error === null ? resolve(record.state) : reject(error)),
       });
     });
@@ -369,7 +387,11 @@ export class RolloutRecorder {
     } catch (error) {
       failure ??= ioError("close rollout", this.path ?? "(memory)", error);
     }
-    this.#lock?.release();
+    try {
+      this.#lock?.release();
+    } catch (error) {
+      failure ??= error;
+    }
     if (failure !== null) throw failure;
   }
 

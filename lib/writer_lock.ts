@@ -3,12 +3,31 @@
  * holding the holder's pid. The OS releases it when the holder dies; readers never take it.
  */
 import * as fs from "node:fs";
+import * as nodePath from "node:path";
 import { errnoOf, ioError, RolloutError } from "./errors.ts";
 import { type HeldLock, lockFile } from "./runtime.ts";
 
 /** The lock file that guards `rolloutPath`. */
 export function lockPathOf(rolloutPath: string): string {
   return `${rolloutPath}.lock`;
+}
+
+/**
+ * The rollout's path with symbolic links resolved (its folder's, when the file does not exist
+ * yet), so that two names of one file share one lock.
+ */
+function canonicalPath(rolloutPath: string): string {
+  try {
+    return fs.realpathSync(rolloutPath);
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") return rolloutPath;
+  }
+  try {
+    const dir = fs.realpathSync(nodePath.dirname(rolloutPath));
+    return nodePath.join(dir, nodePath.basename(rolloutPath));
+  } catch {
+    return rolloutPath;
+  }
 }
 
 /** A held writer lock. */
@@ -26,13 +45,13 @@ export class WriterLock {
    * is known.
    */
   static acquire(rolloutPath: string, options: { pid: number }): WriterLock {
-    const path = lockPathOf(rolloutPath);
+    const path = lockPathOf(canonicalPath(rolloutPath));
     for (let attempt = 0; attempt < 20; attempt++) {
       let held: HeldLock | null;
       try {
         held = lockFile(path, { wait: false });
       } catch (error) {
-        throw ioError("lock", path, error);
+        throw ioError("lock rollout", rolloutPath, error);
       }
       if (held === null) throw lockedError(rolloutPath, path);
       // The previous holder may have unlinked the file between our open and our lock.
@@ -42,13 +61,18 @@ export class WriterLock {
       } catch (error) {
         held.release();
         if (errnoOf(error) === "ENOENT") continue;
-        throw ioError("lock", path, error);
+        throw ioError("lock rollout", rolloutPath, error);
       }
       if (current !== held.ino) {
         held.release();
         continue;
       }
-      held.writeText(`${options.pid}\n`);
+      try {
+        held.writeText(`${options.pid}\n`);
+      } catch (error) {
+        held.release();
+        throw ioError("lock rollout", rolloutPath, error);
+      }
       return new WriterLock(path, held);
     }
     throw lockedError(rolloutPath, path);

@@ -17,7 +17,7 @@ test("rollout proto passes --home, --format and --max-line-bytes to the op strea
       "",
     ].join("\n");
     const result = await cli(
-      ["proto", "--home", dir, "--format", "json", "--no-fsync", "--max-line-bytes", "200"],
+      ["proto", "--home", dir, "--format", "json", "--no-fsync", "--max-line-bytes", "260"],
       { stdin },
     );
     assert.equal(result.code, 0, result.stderr);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { test } from "node:test";
+import { RolloutError } from "../lib/errors.ts";
 import { loadRollout } from "../lib/load_rollout.ts";
 import { RolloutRecorder } from "../lib/recorder.ts";
 import { readLines, setup, tempDir, userMessage } from "./helpers.ts";
@@ -52,6 +53,58 @@ test("RolloutRecorder.recordItems() keeps call order under 10,000 concurrent cal
       loaded.saved.items.map((item) => (item.content as { text: string }[])[0]!.text),
       acks.map((_, i) => `m${i}`),
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test("RolloutRecorder.resume() through a symbolic link is refused while the real file is open", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const rec = await RolloutRecorder.create({ home: dir });
+    const alias = `${dir}/alias.jsonl`;
+    fs.symlinkSync(rec.path!, alias);
+    await assert.rejects(RolloutRecorder.resume(alias), (error: unknown) => {
+      assert.ok(error instanceof RolloutError);
+      assert.equal(error.code, "locked");
+      assert.equal(
+        error.message,
+        `Cannot write rollout "${alias}": it is locked by process ${process.pid}`,
+      );
+      return true;
+    });
+    await rec.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test("RolloutRecorder refuses a state or a meta above maxLineBytes before writing anything", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    await assert.rejects(
+      RolloutRecorder.create({
+        home: dir,
+        maxLineBytes: 300,
+        meta: { instructions: "i".repeat(300) },
+      }),
+      {
+        code: "line_too_long",
+        message: /^session meta: the encoded record is \d+ bytes, above the limit of 300 bytes$/,
+      },
+    );
+    assert.equal(fs.existsSync(`${dir}/sessions`), false);
+    const rec = await RolloutRecorder.create({ home: dir, maxLineBytes: 300, clock });
+    const before = fs.readFileSync(rec.path!, "utf8");
+    await assert.rejects(rec.recordState({ previous_response_id: "r".repeat(250) }), {
+      code: "line_too_long",
+      message:
+        /^previous_response_id: the encoded state is \d+ bytes, above the limit of 300 bytes$/,
+    });
+    await rec.close();
+    assert.equal(fs.readFileSync(rec.path!, "utf8"), before);
   } finally {
     cleanup();
   }
