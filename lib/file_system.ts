@@ -12,7 +12,7 @@ export type OpenMode =
   | "append_new"
   /** a new file for writing; fails if it exists */
   | "create_exclusive"
-  /** reading only */
+  /** reading only; a folder, FIFO or device is refused (EISDIR, ENOTREG) */
   | "read"
   /** a folder, for syncing it */
   | "directory";
@@ -48,7 +48,8 @@ function flagsOf(mode: OpenMode): number {
     case "create_exclusive":
       return c.O_WRONLY | c.O_CREAT | c.O_EXCL;
     case "read":
-      return c.O_RDONLY;
+      // Non-blocking, so that opening a FIFO never waits for a writer; regular files ignore it.
+      return c.O_RDONLY | c.O_NONBLOCK;
     case "directory":
       return c.O_RDONLY | c.O_DIRECTORY;
   }
@@ -56,7 +57,17 @@ function flagsOf(mode: OpenMode): number {
 
 /** The real file system, through `node:fs` (the same code on Deno and Bun). */
 export const nodeFileSystem: FileSystem = {
-  open: (path, mode) => fs.openSync(path, flagsOf(mode), FILE_MODE),
+  open: (path, mode) => {
+    const fd = fs.openSync(path, flagsOf(mode), FILE_MODE);
+    if (mode === "read" && !fs.fstatSync(fd).isFile()) {
+      const folder = fs.fstatSync(fd).isDirectory();
+      fs.closeSync(fd);
+      throw Object.assign(new Error(folder ? "is a folder" : "is not a regular file"), {
+        code: folder ? "EISDIR" : "ENOTREG",
+      });
+    }
+    return fd;
+  },
   write: (fd, data) => fs.writeSync(fd, data),
   read: (fd, into, position) => fs.readSync(fd, into, 0, into.length, position),
   size: (fd) => fs.fstatSync(fd).size,

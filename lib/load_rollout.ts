@@ -2,7 +2,7 @@
  * Reads any of the five rollout formats (SPEC §2.3) into a SavedSession and a report of every
  * piece of damage met. Never modifies the file and never takes its lock.
  */
-import { ioError, RolloutError } from "./errors.ts";
+import { errnoOf, ioError, RolloutError } from "./errors.ts";
 import { type FileSystem, nodeFileSystem, readAll } from "./file_system.ts";
 import { formatOfFirstRecord, isDocument, type RolloutFormat } from "./format.ts";
 import { LineLoader, type SkippedLine } from "./line_loader.ts";
@@ -63,6 +63,9 @@ export function loadRollout(path: string, options: LoadOptions = {}): LoadedRoll
   try {
     fd = fsys.open(path, "read");
   } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === "EISDIR") throw invalidRollout(path, "it is a folder");
+    if (errno === "ENOTREG") throw invalidRollout(path, "it is not a regular file");
     throw ioError("load rollout", path, error);
   }
   try {

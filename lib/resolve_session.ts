@@ -33,12 +33,13 @@ export function lastSession(home: string): string {
   return best.path;
 }
 
-function isFile(file: string): boolean {
+/** Whether `file` is a regular file, something else (a folder, a FIFO), or missing. */
+function kindOf(file: string): "file" | "other" | "missing" {
   try {
-    return fs.statSync(file).isFile();
+    return fs.statSync(file).isFile() ? "file" : "other";
   } catch (error) {
     const code = errnoOf(error);
-    if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG") return false;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "ENAMETOOLONG") return "missing";
     throw ioError("read", file, error);
   }
 }
@@ -50,10 +51,13 @@ function isFile(file: string): boolean {
  */
 export function resolveSession(spec: string, options: ResolveOptions): string {
   const asPath = path.resolve(options.cwd, spec);
-  if (isFile(asPath)) return asPath;
+  const kind = kindOf(asPath);
+  if (kind === "file") return asPath;
   const prefix = spec.toLowerCase();
+  const looksLikePath = spec.includes("/") || spec.includes(path.sep) || /\.jsonl?$/.test(spec);
+  // A folder or FIFO named as a path: the loader says what it is instead of "no such file".
+  if (kind === "other" && looksLikePath) return asPath;
   if (!ID_PREFIX.test(prefix)) {
-    const looksLikePath = spec.includes("/") || spec.includes(path.sep) || /\.jsonl?$/.test(spec);
     throw looksLikePath
       ? new RolloutError("not_found", `Cannot find session "${spec}": no such file`)
       : new RolloutError(
