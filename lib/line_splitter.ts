@@ -144,6 +144,11 @@ export class LineSplitter {
       const end = block.indexOf(NEWLINE, from);
       const bytes = block.subarray(from, end);
       from = end + 1;
+      if (bytes.length > this.#max) {
+        // Too long wins over its content, as when the line arrives over several chunks.
+        this.#sink.bad(++this.#lineNo, "too_long");
+        continue;
+      }
       let text: string;
       try {
         text = fatal.decode(bytes);

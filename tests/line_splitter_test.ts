@@ -111,6 +111,15 @@ test("LineSplitter caps lines at maxLineBytes: max passes, max + 1 is reported, 
   assert.deepEqual(result.end, { tail: null, crlf: 0, bom: false, complete: 33 });
 });
 
+test("LineSplitter reports an over-long line that is also invalid UTF-8 as too long, in any chunking", () => {
+  const result = splitAllChunkings(join("ok\n", [0xff, 0xfe], "123456789\n", [0xff], "\n"), 8);
+  assert.deepEqual(result.events, [
+    ["line", "ok", 1],
+    ["bad", 2, "too_long"],
+    ["bad", 3, "invalid_utf8"],
+  ]);
+});
+
 test("LineSplitter gives an over-long unterminated tail without its bytes", () => {
   const result = splitAllChunkings(join("ab\n", "x".repeat(20)), 8);
   assert.deepEqual(result.events, [["line", "ab", 1]]);
