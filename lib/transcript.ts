@@ -5,6 +5,7 @@
 import type { RolloutFormat } from "./format.ts";
 import type { SavedSession } from "./saved_session.ts";
 import { partOf } from "./transcript_parts.ts";
+import { visible } from "./visible_text.ts";
 
 /** Options of {@linkcode renderTranscript}. */
 export interface TranscriptOptions {
@@ -80,13 +81,17 @@ function roleStyle(role: string): Style {
 
 /** Renders the whole transcript, ending in a newline. */
 export function renderTranscript(saved: SavedSession, options: TranscriptOptions): string {
+  // Stored text is made visible before our own colour codes are added around it.
   const paint = (style: Style, text: string) =>
-    options.colour ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text;
-  const indent = (text: string) => text.split("\n").map((l) => `  ${l}`.trimEnd()).join("\n");
+    options.colour ? `\x1b[${CODES[style]}m${visible(text)}\x1b[0m` : visible(text);
+  const indent = (text: string) =>
+    visible(text).split("\n").map((l) => `  ${l}`.trimEnd()).join("\n");
   const meta = saved.session;
   const out: string[] = [paint("bold", `Session ${meta.id}`)];
   const field = (name: string, value: string | undefined) => {
-    if (value !== undefined) out.push(`${paint("dim", `  ${name.padEnd(12)}`)}${value}`);
+    if (value !== undefined) {
+      out.push(`${paint("dim", `  ${name.padEnd(12)}`)}${visible(value, { oneLine: true })}`);
+    }
   };
   field("file", `${options.path} (${options.format})`);
   field("created", meta.timestamp);

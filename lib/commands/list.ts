@@ -4,6 +4,7 @@ import type { Io } from "../io.ts";
 import { listSessions, type SessionSummary } from "../list_sessions.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
+import { visible } from "../visible_text.ts";
 
 function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -18,7 +19,8 @@ function when(iso: string): string {
 /** One table row; an empty session is marked `empty`, a large one shows its size. */
 function row(s: SessionSummary): string[] {
   const items = s.items === null ? size(s.size) : s.items === 0 ? "empty" : String(s.items);
-  return [s.id, when(s.created), when(s.updated), items, s.cwd ?? "-", s.preview ?? ""];
+  const cells = [s.id, when(s.created), when(s.updated), items, s.cwd ?? "-", s.preview ?? ""];
+  return cells.map((cell) => visible(cell, { oneLine: true }));
 }
 
 /** The table `list` prints: aligned columns, a header, no trailing spaces. */
