@@ -158,6 +158,18 @@ test("run() usage errors print the message and the usage line and exit 2", async
       "rollout repair: missing PATH\nUsage: rollout repair PATH [--home DIR]\n",
     ],
     [
+      ["new", "--home", ""],
+      'rollout new: option "--home" needs a folder, got ""\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+    ],
+    [
+      ["new", "--cwd", ""],
+      'rollout new: option "--cwd" needs a folder, got ""\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+    ],
+    [
+      ["list", "--limit", "0"],
+      'rollout list: option "--limit" must be at least 1, got "0"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]\n',
+    ],
+    [
       ["new", "--cwd", "--json"],
       'rollout new: option "--cwd" needs a value, got the option "--json" (write --cwd=VALUE for a value that starts with "-")\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
     ],

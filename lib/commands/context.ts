@@ -15,6 +15,7 @@ import { UsageError } from "./usage_error.ts";
 /** The home folder of a command: `--home`, else `$CODEX_HOME`, else `~/.codex`. */
 export function homeOf(args: ParsedArgs, io: Io): string {
   const home = args.string("home");
+  if (home === "") throw new UsageError('option "--home" needs a folder, got ""');
   return resolveHome({
     home: home === undefined ? undefined : path.resolve(io.cwd, home),
     env: io.env,

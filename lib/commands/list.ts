@@ -5,6 +5,7 @@ import { listSessions, type SessionSummary } from "../list_sessions.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { visible } from "../visible_text.ts";
+import { UsageError } from "./usage_error.ts";
 
 function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     positionals: { min: 0, max: 0 },
   });
   const limit = args.integer("limit");
+  if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const cwd = args.string("cwd");
   const { sessions, unreadable } = listSessions(homeOf(args, io), {
     ...(limit === undefined ? {} : { limit }),

@@ -4,6 +4,7 @@ import type { Io } from "../io.ts";
 import { RolloutRecorder } from "../recorder.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf, sessionJson } from "./context.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Runs `rollout new`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -18,7 +19,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const format = args.choice("format", ["jsonl", "json"] as const) ?? "jsonl";
   const instructions = args.string("instructions");
-  const cwd = path.resolve(io.cwd, args.string("cwd") ?? ".");
+  const given = args.string("cwd");
+  if (given === "") throw new UsageError('option "--cwd" needs a folder, got ""');
+  const cwd = path.resolve(io.cwd, given ?? ".");
   const recorder = await RolloutRecorder.create({
     home: homeOf(args, io),
     format,
