@@ -108,7 +108,11 @@ test("rollout show reads all five formats and reports skipped records on stderr"
       }): torn tail of 6 byte(s) ignored\n` +
         `rollout: warning: "${damaged}": line 3 (byte ${second}): ordinal: expected number, got string\n`,
     );
+    // The skipped line (the tool call) is absent; the readable items around it are shown.
     assert.ok(!result.stdout.includes("tool call shell"));
+    assert.ok(result.stdout.includes("user\n  list files\n"), result.stdout);
+    assert.ok(result.stdout.includes("tool output [call_1]\n  a\n  b\n"), result.stdout);
+    assert.ok(result.stdout.includes("assistant\n  Two files: a and b.\n"), result.stdout);
   } finally {
     cleanup();
   }
