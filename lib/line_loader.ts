@@ -44,6 +44,8 @@ export class LineLoader implements LineSink {
   #lastOrdinal = 0;
   /** Journal: unreadable lines since that one (each may be a record whose ordinal is lost). */
   #unreadable = 0;
+  /** The length of the line being read (lets short items skip the nesting walk). */
+  #textLength = 0;
 
   constructor(format: RolloutFormat) {
     this.format = format;
@@ -55,6 +57,7 @@ export class LineLoader implements LineSink {
   }
 
   line(text: string, lineNo: number): void {
+    this.#textLength = text.length;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -134,7 +137,7 @@ export class LineLoader implements LineSink {
     if (this.format === "journal" && !this.#checkOrdinal(line.ordinal, lineNo)) return;
     switch (line.type) {
       case "response_item": {
-        const check = checkItem(line.payload, "payload");
+        const check = checkItem(line.payload, "payload", { textLength: this.#textLength });
         if (check.ok) this.items.push(check.item);
         else this.#skip(lineNo, check.message);
         return;
@@ -188,7 +191,7 @@ export class LineLoader implements LineSink {
       this.skippedTypes[value.record_type] = (this.skippedTypes[value.record_type] ?? 0) + 1;
       return;
     }
-    const check = checkItem(value, "item");
+    const check = checkItem(value, "item", { textLength: this.#textLength });
     if (check.ok) this.items.push(check.item);
     else this.#skip(lineNo, check.message);
   }
