@@ -5,29 +5,37 @@
 import { z } from "zod";
 import { formatIssue } from "./issue_path.ts";
 import { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
+import { guardOf, refinedBy } from "./schema_guard.ts";
 
-const ContentPart = z.looseObject({ type: z.string() }).superRefine((part, ctx) => {
-  if (
-    (part.type === "input_text" || part.type === "output_text") && typeof part.text !== "string"
-  ) {
+const isPresent = (value: unknown) => value !== undefined;
+
+/** The field a content part of type `type` must hold as a string, if any. */
+function requiredText(type: string): "text" | "image_url" | null {
+  if (type === "input_text" || type === "output_text") return "text";
+  return type === "input_image" ? "image_url" : null;
+}
+
+/** Whether a content part (already `{type: string}`) holds the string its type requires. */
+function partHasText(part: unknown): boolean {
+  const { type } = part as { type: string };
+  const field = requiredText(type);
+  return field === null || typeof (part as Record<string, unknown>)[field] === "string";
+}
+
+const ContentPart = refinedBy(
+  z.looseObject({ type: z.string() }).superRefine((part, ctx) => {
+    const field = requiredText(part.type);
+    if (field === null || typeof part[field] === "string") return;
     ctx.addIssue({
       code: "invalid_type",
       expected: "string",
-      path: ["text"],
-      input: part.text,
-      message: "text must be a string",
+      path: [field],
+      input: part[field],
+      message: `${field} must be a string`,
     });
-  }
-  if (part.type === "input_image" && typeof part.image_url !== "string") {
-    ctx.addIssue({
-      code: "invalid_type",
-      expected: "string",
-      path: ["image_url"],
-      input: part.image_url,
-      message: "image_url must be a string",
-    });
-  }
-});
+  }),
+  partHasText,
+);
 
 const FunctionCallOutputPayload = z.union([
   z.string(),
@@ -76,10 +84,18 @@ export const ItemSchemas = {
   custom_tool_call_output: z.looseObject({
     type: z.literal("custom_tool_call_output"),
     call_id: z.string(),
-    output: z.unknown().refine((v) => v !== undefined, "required value is missing"),
+    output: refinedBy(
+      z.unknown().refine(isPresent, "required value is missing"),
+      isPresent,
+    ),
   }),
   web_search_call: z.looseObject({ type: z.literal("web_search_call") }),
 } as const;
+
+/** Accept-only fast checks derived from {@linkcode ItemSchemas}: true means the schema accepts. */
+const itemGuards = Object.fromEntries(
+  Object.entries(ItemSchemas).map(([type, schema]) => [type, guardOf(schema)]),
+) as Record<PersistedType, (value: unknown) => boolean>;
 
 /** A type whose items are written to disk. */
 export type PersistedType = keyof typeof ItemSchemas;
@@ -107,12 +123,13 @@ function isItemShaped(value: unknown): value is ResponseItem {
  * Checks one item: any object with a string `type` is an item; a persisted type must also
  * pass its schema. `where` prefixes the field path of the message (`items[2]`). The item is
  * returned as given (not copied): this runs once per line when a rollout loads. `textLength`,
- * the length of the JSON text the value was parsed from, lets short lines skip the depth walk.
+ * the length of the JSON text the value was parsed from, lets short lines skip the depth walk;
+ * `nestingChecked` says the caller already bounded the nesting.
  */
 export function checkItem(
   value: unknown,
   where: string,
-  options: { textLength?: number } = {},
+  options: { textLength?: number; nestingChecked?: boolean } = {},
 ): ItemCheck {
   let item: ResponseItem;
   if (isItemShaped(value)) item = value;
@@ -122,11 +139,13 @@ export function checkItem(
     item = base.data;
   }
   // Each level of nesting takes two characters, so JSON text this short cannot be too deep.
-  const mayBeDeep = options.textLength === undefined || options.textLength > 2 * MAX_NESTING;
+  const mayBeDeep = options.nestingChecked !== true &&
+    (options.textLength === undefined || options.textLength > 2 * MAX_NESTING);
   if (mayBeDeep && nestsDeeperThan(item, MAX_NESTING)) {
     return { ok: false, message: `${where}: nested deeper than ${MAX_NESTING} levels` };
   }
   if (!isPersisted(item.type)) return { ok: true, item, persisted: false };
+  if (itemGuards[item.type](item)) return { ok: true, item, persisted: true };
   const parsed = ItemSchemas[item.type].safeParse(item);
   if (!parsed.success) return { ok: false, message: formatIssue(parsed.error, item, where) };
   return { ok: true, item, persisted: true };

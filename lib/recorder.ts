@@ -80,7 +80,9 @@ export class RolloutRecorder {
   readonly meta: SessionMeta;
   readonly #sink: Sink | null;
   readonly #lock: WriterLock | null;
-  readonly #clock: () => Date;
+  readonly #clock: (() => Date) | null;
+  /** The last timestamp the default clock gave, and its millisecond. */
+  #stamp = { ms: NaN, text: "" };
   readonly #maxLine: number;
   readonly #maxBatch: number;
   readonly #mutant: WriterMutant | undefined;
@@ -109,7 +111,7 @@ export class RolloutRecorder {
     this.#lock = parts.lock;
     this.#items = parts.items;
     this.#state = parts.state;
-    this.#clock = parts.options.clock ?? (() => new Date());
+    this.#clock = parts.options.clock ?? null;
     this.#maxLine = parts.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#maxBatch = parts.options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
     this.#mutant = parts.options.mutant;
@@ -272,16 +274,21 @@ export class RolloutRecorder {
    * Records items. Every item is checked first: one that fails its schema rejects the whole
    * call (`invalid_submission`, naming `<where>[i].field`); an encoded line above the cap
    * rejects it with `line_too_long`. Types outside the persistence policy are dropped and
-   * listed. Resolves once the items are durable.
+   * listed. Resolves once the items are durable. `nestingChecked` says the caller already
+   * knows the items nest at most MAX_NESTING levels (the op stream checks each line).
    */
-  recordItems(items: readonly unknown[], options: { where?: string } = {}): Promise<ItemsRecorded> {
+  recordItems(
+    items: readonly unknown[],
+    options: { where?: string; nestingChecked?: boolean } = {},
+  ): Promise<ItemsRecorded> {
+    const checkOptions = { nestingChecked: options.nestingChecked === true };
     const where = options.where ?? "items";
     const records: PendingRecord[] = [];
     const dropped: { index: number; type: string }[] = [];
     let bytes = 0;
-    const timestamp = this.#clock().toISOString();
+    const timestamp = this.#timestamp();
     for (let index = 0; index < items.length; index++) {
-      const check = checkItem(items[index], `${where}[${index}]`);
+      const check = checkItem(items[index], `${where}[${index}]`, checkOptions);
       if (!check.ok) return Promise.reject(new RolloutError("invalid_submission", check.message));
       if (!check.persisted) {
         dropped.push({ index, type: check.item.type });
@@ -336,7 +343,7 @@ export class RolloutRecorder {
     const record: PendingRecord = {
       kind: "state",
       state: { ...state },
-      timestamp: this.#clock().toISOString(),
+      timestamp: this.#timestamp(),
     };
     return new Promise((resolve, reject) => {
       this.#enqueue({
@@ -393,6 +400,14 @@ export class RolloutRecorder {
       failure ??= error;
     }
     if (failure !== null) throw failure;
+  }
+
+  /** The time of a record, ISO 8601 UTC; formatted once per millisecond with the real clock. */
+  #timestamp(): string {
+    if (this.#clock !== null) return this.#clock().toISOString();
+    const ms = Date.now();
+    if (ms !== this.#stamp.ms) this.#stamp = { ms, text: new Date(ms).toISOString() };
+    return this.#stamp.text;
   }
 
   #lineSize(payload: string): number {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EventWriter } from "../lib/proto/event_writer.ts";
+import { eventLine, EventWriter } from "../lib/proto/event_writer.ts";
 import type { EventMsg } from "../lib/protocol.ts";
 
 function deferred<T>() {
@@ -70,4 +70,27 @@ test("EventWriter stops writing after a failed write and reports it once", async
   assert.equal(writer.failed, true);
   assert.deepEqual(failures.map((e) => (e as Error).message), ["EPIPE"]);
   assert.equal(writer.backlog, 0);
+});
+
+test("eventLine() gives the JSON of {id, msg} for every event shape, ids of any text", () => {
+  const ids = ["0", "c-1", 'q"uote', "back\\slash", "line\nbreak", "é€🎉", "\ud800lone", ""];
+  const msgs: EventMsg[] = [
+    { type: "items_recorded", recorded: 1, dropped: [], item_count: 100_000 },
+    {
+      type: "items_recorded",
+      recorded: 0,
+      dropped: [{ index: 0, type: "reasoning" }],
+      item_count: 3,
+    },
+    { type: "state_recorded", previous_response_id: null },
+    { type: "flushed" },
+    { type: "error", code: "invalid_json", message: "Line 3 is not JSON" },
+  ];
+  for (const id of ids) {
+    for (const msg of msgs) {
+      const line = eventLine(id, msg);
+      assert.equal(line, `${JSON.stringify({ id, msg })}\n`);
+      assert.deepEqual(JSON.parse(line), { id, msg });
+    }
+  }
 });

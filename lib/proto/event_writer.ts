@@ -16,6 +16,19 @@ interface Slot {
 /** The most bytes of events gathered into one write. */
 const MAX_WRITE_CHARS = 1 << 20;
 
+/**
+ * One output line: `JSON.stringify({ id, msg })` and a `\n`. The acknowledgement of a
+ * recording op, most of the stream, is assembled directly (keys in the schema's order).
+ */
+export function eventLine(id: string, msg: EventMsg): string {
+  if (msg.type === "items_recorded" && msg.dropped.length === 0) {
+    return `{"id":${
+      JSON.stringify(id)
+    },"msg":{"type":"items_recorded","recorded":${msg.recorded},"dropped":[],"item_count":${msg.item_count}}}\n`;
+  }
+  return `${JSON.stringify({ id, msg })}\n`;
+}
+
 /** The ordered event output of one op stream. */
 export class EventWriter {
   readonly #out: OutputStream;
@@ -88,7 +101,7 @@ export class EventWriter {
       this.#slots = this.#slots.slice(this.#head);
       this.#head = 0;
     }
-    return `${JSON.stringify({ id: slot.id, msg })}\n`;
+    return eventLine(slot.id, msg);
   }
 
   async #write(line: string): Promise<void> {

@@ -16,6 +16,8 @@ export interface OpContext {
   history: History;
   cwd: string;
   clock: () => Date;
+  /** The ops come from lines already known to nest at most MAX_NESTING levels (parseLine). */
+  nestingChecked: boolean;
 }
 
 /** An op ready to run: its ordering mode and its work. */
@@ -79,7 +81,10 @@ export function planOp(op: Op, ctx: OpContext): PlannedOp {
       });
     case "record_items":
       return shared(async () => {
-        const ack = await host.session().recordItems(op.items, { where: "op.items" });
+        const ack = await host.session().recordItems(op.items, {
+          where: "op.items",
+          nestingChecked: ctx.nestingChecked,
+        });
         return { type: "items_recorded", ...ack };
       });
     case "record_state":

@@ -44,9 +44,10 @@ function manyBrackets(text: string, limit: number): boolean {
 
 /** Parses one line of the op stream (without its line ending). */
 export function parseLine(text: string, lineNo: number): ParsedSubmission {
-  // Nesting deeper than the cap needs more brackets than most lines have; only those are scanned.
+  // JSON nested n levels deep takes 2n characters and n opening brackets: only lines with
+  // both are scanned. Every submission delivered nests at most MAX_NESTING levels.
   if (
-    text.length > MAX_NESTING && manyBrackets(text, MAX_NESTING) &&
+    text.length > 2 * MAX_NESTING && manyBrackets(text, MAX_NESTING) &&
     nestingDepth(text, MAX_NESTING) > MAX_NESTING
   ) {
     return refused(lineNo, "invalid_json", `is nested deeper than ${MAX_NESTING} levels`);
