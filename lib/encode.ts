@@ -16,24 +16,56 @@ export function encodeLine(
   format: RolloutFormat,
   record: { kind: RecordKind; payload: string; timestamp: string; ordinal: number },
 ): string {
+  const [head, payload, tail] = encodeLineParts(format, record);
+  return head + payload + tail;
+}
+
+/**
+ * {@linkcode encodeLine} in three parts (envelope head, payload, envelope tail), so a writer
+ * can encode the payload it already holds without first joining it into a new string.
+ */
+export function encodeLineParts(
+  format: RolloutFormat,
+  record: { kind: RecordKind; payload: string; timestamp: string; ordinal: number },
+): [string, string, string] {
   switch (format) {
     case "journal":
-      return `{"timestamp":${
-        JSON.stringify(record.timestamp)
-      },"ordinal":${record.ordinal},"type":"${record.kind}","payload":${record.payload}}\n`;
+      return [
+        `{"timestamp":${
+          quoted(record.timestamp)
+        },"ordinal":${record.ordinal},"type":"${record.kind}","payload":`,
+        record.payload,
+        "}\n",
+      ];
     case "codex_envelope":
-      return `{"timestamp":${
-        JSON.stringify(record.timestamp)
-      },"type":"${record.kind}","payload":${record.payload}}\n`;
+      return [
+        `{"timestamp":${quoted(record.timestamp)},"type":"${record.kind}","payload":`,
+        record.payload,
+        "}\n",
+      ];
     case "codex_jsonl_2025":
       return record.kind === "state"
-        ? `{"record_type":"state","previous_response_id":${legacyStateId(record.payload)}}\n`
-        : `${record.payload}\n`;
+        ? [
+          `{"record_type":"state","previous_response_id":${legacyStateId(record.payload)}}\n`,
+          "",
+          "",
+        ]
+        : ["", record.payload, "\n"];
     case "document":
     case "codex_ts_document":
       throw new Error(`encodeLine() called for the document format "${format}"`);
   }
 }
+
+/** The JSON text of a timestamp; remembers the last one, which most records of a batch share. */
+function quoted(timestamp: string): string {
+  if (timestamp !== lastTimestamp.text) {
+    lastTimestamp = { text: timestamp, json: JSON.stringify(timestamp) };
+  }
+  return lastTimestamp.json;
+}
+
+let lastTimestamp = { text: "", json: '""' };
 
 function legacyStateId(payload: string): string {
   const state = JSON.parse(payload) as SessionState;

@@ -17,7 +17,10 @@ export type OpenMode =
   /** a folder, for syncing it */
   | "directory";
 
-/** Synchronous file operations, in the shape of POSIX calls. Errors are thrown as Node errors. */
+/**
+ * File operations in the shape of POSIX calls, synchronous except `fdatasyncAsync`. Errors are
+ * thrown (or rejected) as Node errors.
+ */
 export interface FileSystem {
   open(path: string, mode: OpenMode): number;
   /** Writes some bytes; may write fewer than given (a short write). */
@@ -25,6 +28,8 @@ export interface FileSystem {
   read(fd: number, into: Uint8Array, position: number): number;
   size(fd: number): number;
   fdatasync(fd: number): void;
+  /** `fdatasync` off the event loop (on a worker thread), so other work goes on meanwhile. */
+  fdatasyncAsync(fd: number): Promise<void>;
   fsync(fd: number): void;
   truncate(fd: number, length: number): void;
   close(fd: number): void;
@@ -72,6 +77,10 @@ export const nodeFileSystem: FileSystem = {
   read: (fd, into, position) => fs.readSync(fd, into, 0, into.length, position),
   size: (fd) => fs.fstatSync(fd).size,
   fdatasync: (fd) => fs.fdatasyncSync(fd),
+  fdatasyncAsync: (fd) =>
+    new Promise((resolve, reject) => {
+      fs.fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+    }),
   fsync: (fd) => fs.fsyncSync(fd),
   truncate: (fd, length) => fs.ftruncateSync(fd, length),
   close: (fd) => fs.closeSync(fd),

@@ -46,6 +46,7 @@ export interface NewRollout {
   state: SessionState;
   sync: boolean;
   mutant: WriterMutant | undefined;
+  backgroundSyncBytes?: number | undefined;
 }
 
 /**
@@ -67,6 +68,7 @@ export function createJournal(fsys: FileSystem, init: NewRollout & { timestamp: 
     durableBytes: bytes.length,
     nextOrdinal,
     mutant: init.mutant,
+    backgroundSyncBytes: init.backgroundSyncBytes,
   });
 }
 

@@ -29,6 +29,11 @@ export interface RecorderOptions {
   sync?: boolean;
   /** Cap on one encoded line in bytes (default 64 MiB). */
   maxLineBytes?: number;
+  /**
+   * Journal batches of at least this many bytes are synced on a worker thread while the event
+   * loop goes on (default 16 KiB); smaller ones sync inline.
+   */
+  backgroundSyncBytes?: number;
   /** Upper bound on the bytes of one group commit (default 8 MiB; one op may exceed it). */
   maxBatchBytes?: number;
   clock?: () => Date;
@@ -177,7 +182,15 @@ export class RolloutRecorder {
       ? null
       : WriterLock.acquire(target, { pid: options.pid ?? process.pid });
     try {
-      const init = { target, meta, items, state, sync, mutant: options.mutant };
+      const init = {
+        target,
+        meta,
+        items,
+        state,
+        sync,
+        mutant: options.mutant,
+        backgroundSyncBytes: options.backgroundSyncBytes,
+      };
       assertAbsent(fsys, target);
       const sink = docFormat
         ? createDocument(fsys, init)
@@ -230,6 +243,7 @@ export class RolloutRecorder {
           durableBytes: loaded.end,
           nextOrdinal: loaded.nextOrdinal,
           mutant: options.mutant,
+          backgroundSyncBytes: options.backgroundSyncBytes,
         });
       }
       const recorder = new RolloutRecorder({
@@ -424,10 +438,11 @@ export class RolloutRecorder {
     this.#queue.push(op);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => this.#drain());
+    queueMicrotask(() => void this.#drain());
   }
 
-  #drain(): void {
+  /** Commits the queue batch by batch; a batch whose sync runs in the background is awaited. */
+  async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       let take = 1;
       let bytes = this.#queue[0]!.bytes;
@@ -435,12 +450,13 @@ export class RolloutRecorder {
         bytes += this.#queue[take]!.bytes;
         take++;
       }
-      this.#commit(this.#queue.splice(0, take));
+      const pending = this.#commit(this.#queue.splice(0, take));
+      if (pending !== undefined) await pending;
     }
     this.#scheduled = false;
   }
 
-  #commit(batch: QueuedOp[]): void {
+  #commit(batch: QueuedOp[]): Promise<void> | undefined {
     if (this.#poisoned !== null) {
       try {
         this.#sink?.recover();
@@ -469,19 +485,32 @@ export class RolloutRecorder {
       }
     }
     if (this.#mutant === "ack_before_sync") this.#settleAll(batch);
+    const committed = () => {
+      this.#state = state;
+      this.#settleAll(batch);
+      for (const item of added) this.#items.push(item);
+    };
+    let pending: void | Promise<void>;
     try {
-      this.#sink?.commit(records);
+      pending = this.#sink?.commit(records);
     } catch (error) {
-      const failure = error instanceof RolloutError
-        ? error
-        : ioError("write rollout", this.path ?? "(memory)", error);
-      this.#poisoned = failure;
-      for (const op of batch) op.settle(failure, 0);
+      this.#fail(batch, error);
       return;
     }
-    this.#state = state;
-    this.#settleAll(batch);
-    for (const item of added) this.#items.push(item);
+    if (pending === undefined) {
+      committed();
+      return;
+    }
+    return pending.then(committed, (error: unknown) => this.#fail(batch, error));
+  }
+
+  /** Rejects every op of a batch that was not committed; the next batch recovers first. */
+  #fail(batch: readonly QueuedOp[], error: unknown): void {
+    const failure = error instanceof RolloutError
+      ? error
+      : ioError("write rollout", this.path ?? "(memory)", error);
+    this.#poisoned = failure;
+    for (const op of batch) op.settle(failure, 0);
   }
 
   /** Acknowledges every op of a batch (whose items are not yet in `#items`) in order. */

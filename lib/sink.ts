@@ -9,8 +9,12 @@ export type PendingRecord =
 
 /** A format's writer: commits batches durably and recovers after a failure. */
 export interface Sink {
-  /** Writes every record durably, or throws; after a throw only `recover` or `close` is valid. */
-  commit(records: readonly PendingRecord[]): void;
+  /**
+   * Writes every record durably, or throws; a returned promise settles once they are durable
+   * (or rejects), and no other call is made meanwhile. After a failure only `recover` or
+   * `close` is valid.
+   */
+  commit(records: readonly PendingRecord[]): void | Promise<void>;
   /** Brings the file back to exactly its last committed content, durably; throws if it can't. */
   recover(): void;
   close(): void;

@@ -39,7 +39,8 @@ interface Run {
 }
 
 /** A new journal, a new document, or a journal resumed with a torn tail and a stale temp. */
-type Kind = "journal" | "document" | "resume";
+/** `journal_background`: a new journal whose every batch is synced on a worker thread. */
+type Kind = "journal" | "journal_background" | "document" | "resume";
 
 const encoder = new TextEncoder();
 
@@ -92,6 +93,7 @@ async function runWorkload(
         lock: false,
         clock,
         meta: { id: SESSION },
+        ...(kind === "journal_background" ? { backgroundSyncBytes: 0 } : {}),
       });
   } catch (error) {
     return { disk, faulty, created: false, acked, errors: [error] };
@@ -194,9 +196,13 @@ async function checkEveryN(kind: Kind, sticky: boolean): Promise<{ runs: number;
   return { runs: total, images };
 }
 
-for (const kind of ["journal", "document", "resume"] as const) {
+for (const kind of ["journal", "journal_background", "document", "resume"] as const) {
   for (const sticky of [false, true]) {
-    const what = kind === "resume" ? "journal resumed after a torn tail" : `new ${kind}`;
+    const what = kind === "resume"
+      ? "journal resumed after a torn tail"
+      : kind === "journal_background"
+      ? "new journal synced in the background"
+      : `new ${kind}`;
     const name = `RolloutRecorder, ${what}: the N-th operation fails ${
       sticky ? "from then on" : "once"
     }, for every N: covered ops reject with io_error and a restart keeps the invariants`;

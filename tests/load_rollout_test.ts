@@ -36,6 +36,7 @@ function memoryFs(data: Uint8Array): FileSystem {
     close: () => {},
     write: refuse,
     fdatasync: refuse,
+    fdatasyncAsync: refuse,
     fsync: refuse,
     truncate: refuse,
     rename: refuse,

@@ -228,6 +228,11 @@ export class CrashFS implements FileSystem {
     this.fsync(fd);
   }
 
+  /** The sync happens after the caller's synchronous work, as a real one on a thread would. */
+  fdatasyncAsync(fd: number): Promise<void> {
+    return Promise.resolve().then(() => this.fdatasync(fd));
+  }
+
   fsync(fd: number): void {
     this.#step();
     const inode = this.#fd(fd, "fsync").inode;

@@ -139,7 +139,13 @@ async function run(
   crashAt: number,
   mutant: WriterMutant | undefined,
 ): Promise<Outcome> {
-  const options = { lock: false, clock, ...(mutant === undefined ? {} : { mutant }) };
+  // Pipelined workloads sync every batch in the background (as big batches do), the others inline.
+  const options = {
+    lock: false,
+    clock,
+    ...(mutant === undefined ? {} : { mutant }),
+    ...(w.pipelined ? { backgroundSyncBytes: 0 } : {}),
+  };
   const acked = w.steps.map(() => false);
   let fs: CrashFS;
   let recorder: RolloutRecorder;

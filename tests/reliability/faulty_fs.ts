@@ -92,6 +92,11 @@ export class FaultyFileSystem implements FileSystem {
     this.syncs++;
   }
 
+  /** The sync happens after the caller's synchronous work, as a real one on a thread would. */
+  fdatasyncAsync(fd: number): Promise<void> {
+    return Promise.resolve().then(() => this.fdatasync(fd));
+  }
+
   fsync(fd: number): void {
     this.#step("fsync");
     this.#inner.fsync(fd);
