@@ -21,6 +21,19 @@ const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_BACKGROUND_SYNC_BYTES = 16 * 1024;
 
+/**
+ * Encodes a short string (an envelope's head or tail) at `at` and returns the end: ASCII byte
+ * by byte, which spares a view per call, anything else through the encoder.
+ */
+function putShort(buffer: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) return at + encoder.encodeInto(text, buffer.subarray(at)).written;
+    buffer[at + i] = c;
+  }
+  return at + text.length;
+}
+
 /** `buffer` with room for `more` bytes after its first `used`, doubling. */
 function grow(buffer: Uint8Array, used: number, more: number): Uint8Array {
   const out = new Uint8Array(Math.max(buffer.length * 2, used + more, 64 * 1024));
@@ -83,9 +96,11 @@ export class JournalSink implements Sink {
       });
       const most = (parts[0].length + parts[1].length + parts[2].length) * 3;
       if (buffer.length - length < most) buffer = grow(buffer, length, most);
-      for (const part of parts) {
-        if (part.length > 0) length += encoder.encodeInto(part, buffer.subarray(length)).written;
+      length = putShort(buffer, length, parts[0]);
+      if (parts[1].length > 0) {
+        length += encoder.encodeInto(parts[1], buffer.subarray(length)).written;
       }
+      length = putShort(buffer, length, parts[2]);
     }
     this.#buffer = buffer.length <= KEPT_BUFFER_BYTES ? buffer : new Uint8Array(0);
     const bytes = buffer.subarray(0, length);

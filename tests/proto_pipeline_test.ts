@@ -111,18 +111,22 @@ test("runProto() syncs and exits 0 when stdout is closed (EPIPE)", async () => {
     let written = 0;
     const io = fakeIo(recordOps(5000), {
       write: () => {
-        if (++written > 10) {
+        // Events coalesce into few writes: the third one already finds the pipe closed.
+        if (++written > 2) {
           return Promise.reject(Object.assign(new Error("broken pipe"), { code: "EPIPE" }));
         }
         return Promise.resolve();
       },
     });
     assert.equal(await runProto(options(dir), io), 0);
-    assert.equal(io.out.length, 10);
-    const file = io.events()[0]!.msg.rollout_path as string;
+    assert.equal(io.out.length, 2);
+    const events = io.events();
+    const acked = events.filter((e) => e.msg.type === "items_recorded").length;
+    assert.ok(acked >= 1 && acked < 5000, `${acked} acknowledgements written`);
+    const file = events[0]!.msg.rollout_path as string;
     assert.equal(fs.existsSync(`${file}.lock`), false);
     const items = loadRollout(file).saved.items;
-    assert.ok(items.length >= 9, `${items.length} items`);
+    assert.ok(items.length >= acked, `${items.length} items for ${acked} acknowledgements`);
     assert.deepEqual(items, items.map((_, i) => userMessage(`m${i}`)));
   } finally {
     cleanup();

@@ -134,6 +134,24 @@ test("resume() appends bare items and record_type state lines to Codex 2025 JSON
   });
 });
 
+test("resume() writes a state id of any text into Codex 2025 JSONL and reads it back", async () => {
+  await withDir(async (dir) => {
+    const file = writeFixture(dir, "old.jsonl", jsonl(CODEX_2025_LINES));
+    const id = 'résumé "🎉" \\ ✓';
+    const { recorder } = await RolloutRecorder.resume(file, { clock });
+    await recorder.recordState({ previous_response_id: id });
+    await recorder.close();
+    assert.equal(
+      fs.readFileSync(file, "utf8"),
+      jsonl([
+        ...CODEX_2025_LINES,
+        `{"record_type":"state","previous_response_id":${JSON.stringify(id)}}`,
+      ]),
+    );
+    assert.deepEqual(loadRollout(file).saved.state, { previous_response_id: id });
+  });
+});
+
 test("resume() rewrites our document whole, pretty-printed, keeping unknown fields", async () => {
   await withDir(async (dir) => {
     const file = writeFixture(dir, "a.json", DOCUMENT);

@@ -38,11 +38,13 @@ export function errorEvent(error: unknown): EventMsg {
   return { type: "error", code: "io_error", message: `Internal error: ${describe(error)}` };
 }
 
-async function settle(work: () => Promise<EventMsg> | EventMsg): Promise<EventMsg> {
+/** The outcome of `work` as a promise that never rejects: failures become `error` events. */
+function settle(work: () => Promise<EventMsg> | EventMsg): Promise<EventMsg> {
   try {
-    return await work();
+    const outcome = work();
+    return outcome instanceof Promise ? outcome.catch(errorEvent) : Promise.resolve(outcome);
   } catch (error) {
-    return errorEvent(error);
+    return Promise.resolve(errorEvent(error));
   }
 }
 
@@ -80,13 +82,11 @@ export function planOp(op: Op, ctx: OpContext): PlannedOp {
         return { type: "items_recorded", ...ack };
       });
     case "record_items":
-      return shared(async () => {
-        const ack = await host.session().recordItems(op.items, {
-          where: "op.items",
-          nestingChecked: ctx.nestingChecked,
-        });
-        return { type: "items_recorded", ...ack };
-      });
+      return shared(() =>
+        host.session()
+          .recordItems(op.items, { where: "op.items", nestingChecked: ctx.nestingChecked })
+          .then((ack): EventMsg => ({ type: "items_recorded", ...ack }))
+      );
     case "record_state":
       return shared(async () => {
         const session = host.session();

@@ -26,6 +26,13 @@ export class OpPipeline {
    * not reject: failures are values (error events).
    */
   submit<T>(mode: OpMode, run: () => Promise<T>): Promise<T> {
+    if (mode === "shared" && !this.#exclusive && this.#head === this.#queue.length) {
+      // Nothing waits ahead of it: start at once, without a queue entry (the common case).
+      this.#shared++;
+      const outcome = run();
+      outcome.then(this.#sharedSettled);
+      return outcome;
+    }
     return new Promise<T>((resolve) => {
       this.#queue.push({
         mode,
@@ -57,10 +64,7 @@ export class OpPipeline {
       this.#queue[this.#head++] = undefined as unknown as Waiting;
       if (next.mode === "shared") {
         this.#shared++;
-        next.start().finally(() => {
-          this.#shared--;
-          this.#after();
-        });
+        next.start().then(this.#sharedSettled);
       } else {
         this.#exclusive = true;
         next.start().finally(() => {
@@ -74,6 +78,11 @@ export class OpPipeline {
       this.#head = 0;
     }
   }
+
+  readonly #sharedSettled = (): void => {
+    this.#shared--;
+    this.#after();
+  };
 
   #after(): void {
     this.#pump();
