@@ -1,18 +1,17 @@
 /**
  * Durable append (RELIABILITY.md "The recipes") for the line formats: one buffer per batch,
- * written completely, `fdatasync`ed; a torn tail is cut back before the first append.
+ * written completely, `fdatasync`ed (big batches on a worker thread); a torn tail is cut back
+ * before the first append.
  */
 import { RolloutError } from "./errors.ts";
 import type { FileSystem } from "./file_system.ts";
 import { writeAll } from "./file_system.ts";
-import { encodeLineParts, statePayload } from "./encode.ts";
+import { BatchEncoder } from "./batch_encoder.ts";
+import { statePayload } from "./encode.ts";
 import type { RolloutFormat } from "./format.ts";
 import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 
-const encoder = new TextEncoder();
 const NEWLINE = 10;
-/** The batch buffer is reused up to this size (a write copies it out before returning). */
-const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /**
  * A batch this big means ops arrive faster than the disk syncs them: its sync runs on a worker
@@ -20,26 +19,6 @@ const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
  * thread hop on the latency of an awaited commit.
  */
 export const DEFAULT_BACKGROUND_SYNC_BYTES = 16 * 1024;
-
-/**
- * Encodes a short string (an envelope's head or tail) at `at` and returns the end: ASCII byte
- * by byte, which spares a view per call, anything else through the encoder.
- */
-function putShort(buffer: Uint8Array, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127) return at + encoder.encodeInto(text, buffer.subarray(at)).written;
-    buffer[at + i] = c;
-  }
-  return at + text.length;
-}
-
-/** `buffer` with room for `more` bytes after its first `used`, doubling. */
-function grow(buffer: Uint8Array, used: number, more: number): Uint8Array {
-  const out = new Uint8Array(Math.max(buffer.length * 2, used + more, 64 * 1024));
-  out.set(buffer.subarray(0, used));
-  return out;
-}
 
 /** Appends batches of records to a journal, Codex enveloped or Codex 2025 JSONL file. */
 export class JournalSink implements Sink {
@@ -54,8 +33,7 @@ export class JournalSink implements Sink {
   #nextOrdinal: number;
   #tailChecked = false;
   readonly #backgroundSyncBytes: number;
-  /** Encoding space for the next batch (UTF-8 is at most 3 bytes per UTF-16 unit). */
-  #buffer: Uint8Array = new Uint8Array(0);
+  readonly #encoder: BatchEncoder;
 
   constructor(
     fsys: FileSystem,
@@ -78,39 +56,36 @@ export class JournalSink implements Sink {
     this.#nextOrdinal = options.nextOrdinal;
     this.#mutant = options.mutant;
     this.#backgroundSyncBytes = options.backgroundSyncBytes ?? DEFAULT_BACKGROUND_SYNC_BYTES;
+    this.#encoder = new BatchEncoder(options.format);
   }
 
-  commit(records: readonly PendingRecord[]): void | Promise<void> {
+  commit(
+    records: readonly PendingRecord[],
+    options: { inlineSync?: boolean } = {},
+  ): void | Promise<void> {
     if (records.length === 0) return;
     const fd = this.#open();
     let ordinal = this.#nextOrdinal;
-    let buffer: Uint8Array = this.#buffer;
-    let length = 0;
+    this.#encoder.discard();
     for (const record of records) {
-      const payload = record.kind === "state" ? statePayload(record.state) : record.payload;
-      const parts = encodeLineParts(this.#format, {
+      this.#encoder.add({
         kind: record.kind,
-        payload,
+        payload: record.kind === "state" ? statePayload(record.state) : record.payload,
         timestamp: record.timestamp,
         ordinal: ordinal++,
       });
-      const most = (parts[0].length + parts[1].length + parts[2].length) * 3;
-      if (buffer.length - length < most) buffer = grow(buffer, length, most);
-      length = putShort(buffer, length, parts[0]);
-      if (parts[1].length > 0) {
-        length += encoder.encodeInto(parts[1], buffer.subarray(length)).written;
-      }
-      length = putShort(buffer, length, parts[2]);
     }
-    this.#buffer = buffer.length <= KEPT_BUFFER_BYTES ? buffer : new Uint8Array(0);
-    const bytes = buffer.subarray(0, length);
+    const bytes = this.#encoder.take();
+    const length = bytes.length;
     writeAll(this.#fs, fd, bytes);
     const done = () => {
       this.#durable += length;
       this.#nextOrdinal = ordinal;
     };
     if (!this.#sync) return done();
-    if (length >= this.#backgroundSyncBytes) return this.#fs.fdatasyncAsync(fd).then(done);
+    if (options.inlineSync !== true && length >= this.#backgroundSyncBytes) {
+      return this.#fs.fdatasyncAsync(fd).then(done);
+    }
     this.#fs.fdatasync(fd);
     done();
   }

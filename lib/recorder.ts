@@ -94,7 +94,10 @@ export class RolloutRecorder {
   readonly #items: ResponseItem[];
   #state: SessionState;
   #queue: QueuedOp[] = [];
+  #queuedBytes = 0;
   #scheduled = false;
+  /** A commit waits for its background sync; no other commit may start. */
+  #inFlight = false;
   #poisoned: RolloutError | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -436,27 +439,43 @@ export class RolloutRecorder {
       return;
     }
     this.#queue.push(op);
+    this.#queuedBytes += op.bytes;
+    // A caller queueing a full batch without yielding gets it committed at once (synced
+    // inline), so a burst never holds much more than one batch in memory.
+    if (this.#queuedBytes >= this.#maxBatch && !this.#inFlight) {
+      while (this.#queuedBytes >= this.#maxBatch) this.#commit(this.#takeBatch(), "inline");
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => void this.#drain());
   }
 
+  /** Removes the next batch from the queue: at least one op, at most `maxBatchBytes`. */
+  #takeBatch(): QueuedOp[] {
+    let take = 1;
+    let bytes = this.#queue[0]!.bytes;
+    while (take < this.#queue.length && bytes + this.#queue[take]!.bytes <= this.#maxBatch) {
+      bytes += this.#queue[take]!.bytes;
+      take++;
+    }
+    this.#queuedBytes -= bytes;
+    return this.#queue.splice(0, take);
+  }
+
   /** Commits the queue batch by batch; a batch whose sync runs in the background is awaited. */
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      let take = 1;
-      let bytes = this.#queue[0]!.bytes;
-      while (take < this.#queue.length && bytes + this.#queue[take]!.bytes <= this.#maxBatch) {
-        bytes += this.#queue[take]!.bytes;
-        take++;
+      const pending = this.#commit(this.#takeBatch(), "either");
+      if (pending !== undefined) {
+        this.#inFlight = true;
+        await pending;
+        this.#inFlight = false;
       }
-      const pending = this.#commit(this.#queue.splice(0, take));
-      if (pending !== undefined) await pending;
     }
     this.#scheduled = false;
   }
 
-  #commit(batch: QueuedOp[]): Promise<void> | undefined {
+  #commit(batch: QueuedOp[], sync: "inline" | "either"): Promise<void> | undefined {
     if (this.#poisoned !== null) {
       try {
         this.#sink?.recover();
@@ -492,7 +511,7 @@ export class RolloutRecorder {
     };
     let pending: void | Promise<void>;
     try {
-      pending = this.#sink?.commit(records);
+      pending = this.#sink?.commit(records, { inlineSync: sync === "inline" });
     } catch (error) {
       this.#fail(batch, error);
       return;

@@ -11,10 +11,13 @@ export type PendingRecord =
 export interface Sink {
   /**
    * Writes every record durably, or throws; a returned promise settles once they are durable
-   * (or rejects), and no other call is made meanwhile. After a failure only `recover` or
-   * `close` is valid.
+   * (or rejects), and no other call is made meanwhile; `inlineSync` asks for no promise.
+   * After a failure only `recover` or `close` is valid.
    */
-  commit(records: readonly PendingRecord[]): void | Promise<void>;
+  commit(
+    records: readonly PendingRecord[],
+    options?: { inlineSync?: boolean },
+  ): void | Promise<void>;
   /** Brings the file back to exactly its last committed content, durably; throws if it can't. */
   recover(): void;
   close(): void;

@@ -55,6 +55,23 @@ test("RolloutRecorder: 10,000 concurrent recordItems calls are one write and one
   assert.deepEqual(onDisk(disk), { synced: want, restarted: want });
 });
 
+test("RolloutRecorder commits full batches of a burst before the caller yields", async () => {
+  const { disk, fs, rec } = await open(2048);
+  const [writes, syncs] = [fs.writes, fs.syncs];
+  const calls = [];
+  for (let i = 0; i < 100; i++) calls.push(rec.recordItems([userMessage(`m${i}`)]));
+  // No await yet: every full batch is already written and synced, only the rest is queued.
+  const early = fs.writes - writes;
+  assert.ok(early >= 5, `${early} writes before the caller yielded`);
+  assert.equal(fs.syncs - syncs, early);
+  const acks = await Promise.all(calls);
+  assert.equal(fs.writes - writes, early + 1);
+  assert.deepEqual(acks.map((a) => a.item_count), acks.map((_, i) => i + 1));
+  await rec.close();
+  const want = acks.map((_, i) => `m${i}`);
+  assert.deepEqual(onDisk(disk), { synced: want, restarted: want });
+});
+
 test("RolloutRecorder: a failed batch rejects exactly the ops it covered; the next batch recovers", async () => {
   // Two ops fit in a batch of 400 bytes; ops: open, size, then write + fdatasync per batch.
   const { disk, fs, rec } = await open(400);

@@ -139,12 +139,13 @@ async function run(
   crashAt: number,
   mutant: WriterMutant | undefined,
 ): Promise<Outcome> {
-  // Pipelined workloads sync every batch in the background (as big batches do), the others inline.
+  // Pipelined workloads sync batches in the background (as big batches do) and commit a burst
+  // above 2 KiB at once, inline (as a burst above 8 MiB does); the others sync inline.
   const options = {
     lock: false,
     clock,
     ...(mutant === undefined ? {} : { mutant }),
-    ...(w.pipelined ? { backgroundSyncBytes: 0 } : {}),
+    ...(w.pipelined ? { backgroundSyncBytes: 0, maxBatchBytes: 2048 } : {}),
   };
   const acked = w.steps.map(() => false);
   let fs: CrashFS;
