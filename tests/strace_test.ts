@@ -41,6 +41,17 @@ const CASES: { c: FaultCase; failed: number[]; acked: number }[] = [
     failed: [n - 1],
     acked: OPS - 1,
   })),
+  // Syncs on worker threads: all of them failing, and a kill at the first.
+  {
+    c: { fault: "EIO", syscall: "fdatasync", when: 1, from: true, background: true },
+    failed: range(OPS).map((i) => i - 1),
+    acked: 0,
+  },
+  {
+    c: { fault: "SIGKILL", syscall: "fdatasync", when: 1, background: true },
+    failed: [],
+    acked: 0,
+  },
   ...range(4).flatMap((n) =>
     (["write", "fdatasync", "rename"] as const).map((syscall) => ({
       c: { fault: "SIGKILL", syscall, when: n } as FaultCase,
@@ -61,7 +72,7 @@ for (const subject of SUBJECTS) {
         const { dir, cleanup } = tempDir("rollout-strace-");
         try {
           const outcome = await runFaultCase(subject, c, { dir, seed: 600 + index });
-          const spec = injectSpec(c);
+          const spec = `${injectSpec(c)}${c.background === true ? " (worker thread)" : ""}`;
           assert.deepEqual(
             {
               spec,

@@ -4,13 +4,15 @@
  * the N-th `write`/`fdatasync`/`rename`). The events are the ground truth; the file must hold
  * exactly what was acknowledged (or, after a kill, an acknowledged prefix) and recover.
  */
+import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadRollout } from "../../lib/load_rollout.ts";
 import { RolloutRecorder } from "../../lib/recorder.ts";
 import { WriterLock } from "../../lib/writer_lock.ts";
 import { invariantProblems, readDiskState } from "./disk_state.ts";
-import { generateItem } from "./item_generator.ts";
+import { type GeneratedItem, generateItem } from "./item_generator.ts";
+import { DEFAULT_BACKGROUND_SYNC_BYTES } from "../../lib/journal_sink.ts";
 import { ProtoProcess, type Subject } from "./proto_process.ts";
 import { validate } from "./run_command.ts";
 import { SeededRandom } from "./seeded_random.ts";
@@ -26,6 +28,12 @@ export interface FaultCase {
   /** Fail the N-th matching call; `from: true` also every later one (`when=N+`). */
   when: number;
   from?: boolean;
+  /**
+   * Items big enough (16-64 KiB) that each op's sync runs on a worker thread. strace counts
+   * calls per thread, so only faults that do not depend on the count fit: every sync failing,
+   * or a kill at the very first one. Otherwise items stay small and every sync is inline.
+   */
+  background?: boolean;
 }
 
 /** What one case saw. */
@@ -46,6 +54,17 @@ export function injectSpec(c: FaultCase): string {
   const what = c.fault === "SIGKILL" ? "signal=SIGKILL" : `error=${c.fault}`;
   const syscalls = c.syscall === "rename" ? "rename,renameat,renameat2" : c.syscall;
   return `${syscalls}:${what}:when=${c.when}${c.from === true ? "+" : ""}`;
+}
+
+/** An item whose journal line is synced inline (below the threshold) or in the background. */
+function opItem(rng: SeededRandom, label: string, background: boolean): GeneratedItem {
+  const lineBytes = (item: GeneratedItem) => Buffer.byteLength(item.json) + 128;
+  for (;;) {
+    const item = background
+      ? generateItem(rng, label, rng.logInt(DEFAULT_BACKGROUND_SYNC_BYTES, 64 * 1024))
+      : generateItem(rng, label, rng.logInt(16, 8 * 1024));
+    if ((lineBytes(item) >= DEFAULT_BACKGROUND_SYNC_BYTES) === background) return item;
+  }
 }
 
 /** Runs one case in `dir` against `subject` and checks what it left. */
@@ -90,7 +109,7 @@ export async function runFaultCase(
   const errors: string[] = [];
   const failedOps: number[] = [];
   for (let n = 0; n < OPS; n++) {
-    const item = generateItem(rng, `f${n}:`, rng.logInt(16, 64 * 1024));
+    const item = opItem(rng, `f${n}:`, c.background === true);
     submitted.push(item.json);
     await proc.send({ id: `k${n}`, op: { type: "record_items", items: [item.item] } });
     const event = await proc.eventFor(`k${n}`);
