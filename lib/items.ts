@@ -122,14 +122,14 @@ function isItemShaped(value: unknown): value is ResponseItem {
 /**
  * Checks one item: any object with a string `type` is an item; a persisted type must also
  * pass its schema. `where` prefixes the field path of the message (`items[2]`). The item is
- * returned as given (not copied): this runs once per line when a rollout loads. `textLength`,
- * the length of the JSON text the value was parsed from, lets short lines skip the depth walk;
- * `nestingChecked` says the caller already bounded the nesting.
+ * returned as given (not copied): this runs once per line when a rollout loads.
+ * `nestingChecked` says the caller already knows the item nests at most MAX_NESTING levels
+ * (a line too short to nest deeper, an op stream line already scanned).
  */
 export function checkItem(
   value: unknown,
   where: string,
-  options: { textLength?: number; nestingChecked?: boolean } = {},
+  options: { nestingChecked?: boolean } = {},
 ): ItemCheck {
   let item: ResponseItem;
   if (isItemShaped(value)) item = value;
@@ -138,10 +138,7 @@ export function checkItem(
     if (!base.success) return { ok: false, message: formatIssue(base.error, value, where) };
     item = base.data;
   }
-  // Each level of nesting takes two characters, so JSON text this short cannot be too deep.
-  const mayBeDeep = options.nestingChecked !== true &&
-    (options.textLength === undefined || options.textLength > 2 * MAX_NESTING);
-  if (mayBeDeep && nestsDeeperThan(item, MAX_NESTING)) {
+  if (options.nestingChecked !== true && nestsDeeperThan(item, MAX_NESTING)) {
     return { ok: false, message: `${where}: nested deeper than ${MAX_NESTING} levels` };
   }
   if (!isPersisted(item.type)) return { ok: true, item, persisted: false };

@@ -8,6 +8,8 @@ import { checkItem, type ResponseItem } from "./items.ts";
 import type { DamageReport } from "./protocol.ts";
 import type { BadLineReason, LineSink } from "./line_splitter.ts";
 import { EnvelopeLine, LegacyMetaLine, LegacyStateLine } from "./record_lines.ts";
+import { guardOf } from "./schema_guard.ts";
+import { MAX_NESTING } from "./json_depth.ts";
 import { checkMeta, checkState, SessionMeta, SessionState } from "./session_meta.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
@@ -17,16 +19,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/**
- * A fast accept-only check for the common case of {@linkcode EnvelopeLine}, narrower than the
- * schema: anything it refuses goes through the schema, which accepts it or says why not.
- */
-function isEnvelope(value: Record<string, unknown>): value is EnvelopeLine {
-  const { type, ordinal, timestamp } = value;
-  return typeof type === "string" && value.payload !== undefined &&
-    (timestamp === undefined || typeof timestamp === "string") &&
-    (ordinal === undefined || (Number.isSafeInteger(ordinal) && (ordinal as number) >= 0));
-}
+/** Accept-only fast check derived from {@linkcode EnvelopeLine}: true means the schema accepts. */
+const isEnvelope = guardOf(EnvelopeLine) as (value: unknown) => value is EnvelopeLine;
+
+const SHORT_LINE = { nestingChecked: true };
+const DEEP_LINE = { nestingChecked: false };
 
 /** Builds a SavedSession from the lines of a JSONL rollout; a {@linkcode LineSink}. */
 export class LineLoader implements LineSink {
@@ -44,8 +41,8 @@ export class LineLoader implements LineSink {
   #lastOrdinal = 0;
   /** Journal: unreadable lines since that one (each may be a record whose ordinal is lost). */
   #unreadable = 0;
-  /** The length of the line being read (lets short items skip the nesting walk). */
-  #textLength = 0;
+  /** How to check the items of the line being read (a short line cannot nest too deep). */
+  #itemCheck: { nestingChecked: boolean } = DEEP_LINE;
 
   constructor(format: RolloutFormat) {
     this.format = format;
@@ -57,7 +54,8 @@ export class LineLoader implements LineSink {
   }
 
   line(text: string, lineNo: number): void {
-    this.#textLength = text.length;
+    // JSON nested n levels deep takes at least 2n characters.
+    this.#itemCheck = text.length > 2 * MAX_NESTING ? DEEP_LINE : SHORT_LINE;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -137,7 +135,7 @@ export class LineLoader implements LineSink {
     if (this.format === "journal" && !this.#checkOrdinal(line.ordinal, lineNo)) return;
     switch (line.type) {
       case "response_item": {
-        const check = checkItem(line.payload, "payload", { textLength: this.#textLength });
+        const check = checkItem(line.payload, "payload", this.#itemCheck);
         if (check.ok) this.items.push(check.item);
         else this.#skip(lineNo, check.message);
         return;
@@ -191,7 +189,7 @@ export class LineLoader implements LineSink {
       this.skippedTypes[value.record_type] = (this.skippedTypes[value.record_type] ?? 0) + 1;
       return;
     }
-    const check = checkItem(value, "item", { textLength: this.#textLength });
+    const check = checkItem(value, "item", this.#itemCheck);
     if (check.ok) this.items.push(check.item);
     else this.#skip(lineNo, check.message);
   }

@@ -77,7 +77,7 @@ function compile(schema: z.ZodType): Guard {
   }
   return (value) => {
     if (!base(value)) return false;
-    for (const check of checks) if (!check(value)) return false;
+    for (let i = 0; i < checks.length; i++) if (!checks[i]!(value)) return false;
     return true;
   };
 }
@@ -146,7 +146,10 @@ function compileType(def: Def): Guard {
     }
     case "union": {
       const options = (def.options ?? []).map(guardOf);
-      return (v) => options.some((option) => option(v));
+      return (v) => {
+        for (let i = 0; i < options.length; i++) if (options[i]!(v)) return true;
+        return false;
+      };
     }
     case "object":
       return compileObject(def);
@@ -165,15 +168,24 @@ function compileType(def: Def): Guard {
 }
 
 function compileObject(def: Def): Guard {
-  const shape = Object.entries(def.shape ?? {}).map(([key, field]) =>
-    [key, guardOf(field)] as const
-  );
-  const known = new Set(shape.map(([key]) => key));
+  const keys = Object.keys(def.shape ?? {});
+  const fields = keys.map((key) => guardOf(def.shape![key]!));
+  const count = keys.length;
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+  // A loose object's `unknown` catchall takes any other key and value: nothing to look at.
+  if (catchall === "unknown") {
+    return (v) => {
+      if (!isPlainObject(v)) return false;
+      for (let i = 0; i < count; i++) if (!fields[i]!(v[keys[i]!])) return false;
+      return true;
+    };
+  }
   // No catchall strips unknown keys and `never` refuses them: either way they change the result.
+  const known = new Set(keys);
   const extra = def.catchall === undefined ? never : guardOf(def.catchall);
   return (v) => {
     if (!isPlainObject(v)) return false;
-    for (const [key, field] of shape) if (!field(v[key])) return false;
+    for (let i = 0; i < count; i++) if (!fields[i]!(v[keys[i]!])) return false;
     for (const key in v) if (!known.has(key) && !extra(v[key])) return false;
     return true;
   };

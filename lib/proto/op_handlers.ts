@@ -7,6 +7,7 @@ import { describe, RolloutError } from "../errors.ts";
 import type { EventMsg, Op } from "../protocol.ts";
 import type { History } from "./history.ts";
 import type { OpMode } from "./op_pipeline.ts";
+import type { ItemsRecorded } from "../recorder.ts";
 import type { SessionHost } from "./session_host.ts";
 import { userMessage } from "./user_message.ts";
 
@@ -48,6 +49,16 @@ function settle(work: () => Promise<EventMsg> | EventMsg): Promise<EventMsg> {
   }
 }
 
+/** The acknowledgement of a recording op (built field by field: this runs once per op). */
+function itemsRecorded(ack: ItemsRecorded): EventMsg {
+  return {
+    type: "items_recorded",
+    recorded: ack.recorded,
+    dropped: ack.dropped,
+    item_count: ack.item_count,
+  };
+}
+
 /** Plans `op`: recording ops are `shared` (group commit), ops that read or swap the session `exclusive`. */
 export function planOp(op: Op, ctx: OpContext): PlannedOp {
   const { host } = ctx;
@@ -79,13 +90,13 @@ export function planOp(op: Op, ctx: OpContext): PlannedOp {
         const session = host.session();
         const message = userMessage(op.items, { cwd: ctx.cwd });
         const ack = await session.recordItems([message], { where: "op.message" });
-        return { type: "items_recorded", ...ack };
+        return itemsRecorded(ack);
       });
     case "record_items":
       return shared(() =>
         host.session()
           .recordItems(op.items, { where: "op.items", nestingChecked: ctx.nestingChecked })
-          .then((ack): EventMsg => ({ type: "items_recorded", ...ack }))
+          .then(itemsRecorded)
       );
     case "record_state":
       return shared(async () => {
