@@ -2,6 +2,7 @@
  * Accept-only predicates compiled from zod schemas, for hot paths: a guard is true only for a
  * value its schema accepts unchanged; false means "ask the schema" (which accepts or says why).
  * The schema stays the only definition; a shape a guard does not understand is never accepted.
+ * Each guard is generated as one straight-line function, so it runs fast from the first call.
  */
 import type { z } from "zod";
 
@@ -58,135 +59,140 @@ function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
+/** Thrown while generating code for a shape the guard does not understand. */
+class Unsupported extends Error {}
+
+/** Generated code and the values it refers to (`deps[i]`). */
+class Emitter {
+  readonly deps: unknown[] = [];
+  #names = 0;
+
+  name(prefix: string): string {
+    return `${prefix}${this.#names++}`;
+  }
+
+  dep(value: unknown): string {
+    this.deps.push(value);
+    return `deps[${this.deps.length - 1}]`;
+  }
+}
+
 function compile(schema: z.ZodType): Guard {
+  const out = new Emitter();
+  let body: string;
+  try {
+    body = statements(schema, "v", out);
+  } catch (error) {
+    if (error instanceof Unsupported) return never;
+    throw error;
+  }
+  const source = `"use strict";\nreturn function guard(v) {\n${body}return true;\n};`;
+  return new Function("deps", "OBJECT", "ARRAY", source)(
+    out.deps,
+    Object.prototype,
+    Array.prototype,
+  ) as Guard;
+}
+
+/** A JSON literal of a primitive the generated code may compare with. */
+function literal(value: unknown): string {
+  if (typeof value === "string" || typeof value === "boolean" || value === null) {
+    return JSON.stringify(value);
+  }
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  throw new Unsupported();
+}
+
+/** Statements that `return false` unless the value in variable `v` passes `schema`. */
+function statements(schema: z.ZodType, v: string, out: Emitter): string {
   const def = defOf(schema);
-  const base = compileType(def);
-  if (def.checks === undefined || def.checks.length === 0) return base;
-  const checks: Guard[] = [];
-  for (const check of def.checks) {
-    const kind = check._zod.def.check;
-    if (kind === "custom") {
-      const accepts = refinements.get(schema);
-      if (accepts === undefined) return never;
-      checks.push(accepts);
-    } else {
-      const known = compileCheck(check._zod.def);
-      if (known === null) return never;
-      checks.push(known);
-    }
-  }
-  return (value) => {
-    if (!base(value)) return false;
-    for (let i = 0; i < checks.length; i++) if (!checks[i]!(value)) return false;
-    return true;
-  };
+  let code = typeStatements(def, v, out);
+  for (const check of def.checks ?? []) code += checkStatement(schema, check._zod.def, v, out);
+  return code;
 }
 
-/** The built-in checks our schemas use; null for any other. */
-function compileCheck(check: CheckDef): Guard | null {
+function checkStatement(schema: z.ZodType, check: CheckDef, v: string, out: Emitter): string {
   switch (check.check) {
+    case "custom": {
+      const accepts = refinements.get(schema);
+      if (accepts === undefined) throw new Unsupported();
+      return `if (!${out.dep(accepts)}(${v})) return false;\n`;
+    }
     case "number_format":
-      return check.format === "safeint" ? (v) => Number.isSafeInteger(v) : null;
-    case "greater_than": {
-      const bound = check.value;
-      if (typeof bound !== "number") return null;
-      return check.inclusive === true
-        ? (v) => (v as number) >= bound
-        : (v) => (v as number) > bound;
-    }
-    case "min_length": {
-      const min = check.minimum ?? Infinity;
-      return (v) => (v as { length: number }).length >= min;
-    }
+      if (check.format !== "safeint") throw new Unsupported();
+      return `if (!Number.isSafeInteger(${v})) return false;\n`;
+    case "greater_than":
+      return `if (!(${v} ${check.inclusive === true ? ">=" : ">"} ${
+        literal(check.value)
+      })) return false;\n`;
+    case "min_length":
+      return `if (!(${v}.length >= ${literal(check.minimum)})) return false;\n`;
     default:
-      return null;
+      throw new Unsupported();
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null &&
-    Object.getPrototypeOf(value) === Object.prototype;
-}
-
-function compileType(def: Def): Guard {
+function typeStatements(def: Def, v: string, out: Emitter): string {
   switch (def.type) {
     case "string":
-      return (v) => typeof v === "string";
-    case "number":
-      return (v) => typeof v === "number" && Number.isFinite(v);
     case "boolean":
-      return (v) => typeof v === "boolean";
+      return `if (typeof ${v} !== "${def.type}") return false;\n`;
+    case "number":
+      return `if (typeof ${v} !== "number" || !Number.isFinite(${v})) return false;\n`;
     case "unknown":
     case "any":
       // zod refuses a missing key for these; an undefined value is left to the schema.
-      return (v) => v !== undefined;
-    case "literal": {
-      const values = def.values ?? [];
-      return (v) => values.includes(v);
-    }
+      return `if (${v} === undefined) return false;\n`;
+    case "literal":
     case "enum": {
-      const values = Object.values(def.entries ?? {});
-      return (v) => values.includes(v);
+      const values = def.type === "literal" ? def.values ?? [] : Object.values(def.entries ?? {});
+      if (values.length === 0) throw new Unsupported();
+      return `if (!(${values.map((x) => `${v} === ${literal(x)}`).join(" || ")})) return false;\n`;
     }
-    case "optional": {
-      const inner = guardOf(def.innerType!);
-      return (v) => v === undefined || inner(v);
-    }
-    case "nullable": {
-      const inner = guardOf(def.innerType!);
-      return (v) => v === null || inner(v);
-    }
+    case "optional":
+      return `if (${v} !== undefined) {\n${statements(def.innerType!, v, out)}}\n`;
+    case "nullable":
+      return `if (${v} !== null) {\n${statements(def.innerType!, v, out)}}\n`;
     case "array": {
-      const element = guardOf(def.element!);
-      return (v) => {
-        if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return false;
-        for (let i = 0; i < v.length; i++) if (!element(v[i])) return false;
-        return true;
-      };
+      const i = out.name("i");
+      const item = out.name("v");
+      return `if (!Array.isArray(${v}) || Object.getPrototypeOf(${v}) !== ARRAY) return false;\n` +
+        `for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {\nconst ${item} = ${v}[${i}];\n` +
+        `${statements(def.element!, item, out)}}\n`;
     }
     case "union": {
-      const options = (def.options ?? []).map(guardOf);
-      return (v) => {
-        for (let i = 0; i < options.length; i++) if (options[i]!(v)) return true;
-        return false;
-      };
+      const options = (def.options ?? []).map((option) => `${out.dep(guardOf(option))}(${v})`);
+      if (options.length === 0) throw new Unsupported();
+      return `if (!(${options.join(" || ")})) return false;\n`;
     }
     case "object":
-      return compileObject(def);
+      return objectStatements(def, v, out);
     case "record": {
-      const key = guardOf(def.keyType!);
-      const value = guardOf(def.valueType!);
-      return (v) => {
-        if (!isPlainObject(v)) return false;
-        for (const k in v) if (!key(k) || !value(v[k])) return false;
-        return true;
-      };
+      const key = out.name("k");
+      const value = out.name("v");
+      return `${plainObject(v)}for (const ${key} in ${v}) {\nconst ${value} = ${v}[${key}];\n` +
+        `${statements(def.keyType!, key, out)}${statements(def.valueType!, value, out)}}\n`;
     }
     default:
-      return never;
+      throw new Unsupported();
   }
 }
 
-function compileObject(def: Def): Guard {
-  const keys = Object.keys(def.shape ?? {});
-  const fields = keys.map((key) => guardOf(def.shape![key]!));
-  const count = keys.length;
-  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
-  // A loose object's `unknown` catchall takes any other key and value: nothing to look at.
-  if (catchall === "unknown") {
-    return (v) => {
-      if (!isPlainObject(v)) return false;
-      for (let i = 0; i < count; i++) if (!fields[i]!(v[keys[i]!])) return false;
-      return true;
-    };
+function plainObject(v: string): string {
+  return `if (typeof ${v} !== "object" || ${v} === null || Object.getPrototypeOf(${v}) !== OBJECT) return false;\n`;
+}
+
+function objectStatements(def: Def, v: string, out: Emitter): string {
+  let code = plainObject(v);
+  const shape = def.shape ?? {};
+  for (const [key, field] of Object.entries(shape)) {
+    const name = out.name("v");
+    code += `const ${name} = ${v}[${JSON.stringify(key)}];\n${statements(field, name, out)}`;
   }
+  // A loose object's `unknown` catchall takes any other key and value: nothing to look at.
+  if (def.catchall !== undefined && defOf(def.catchall).type === "unknown") return code;
   // No catchall strips unknown keys and `never` refuses them: either way they change the result.
-  const known = new Set(keys);
-  const extra = def.catchall === undefined ? never : guardOf(def.catchall);
-  return (v) => {
-    if (!isPlainObject(v)) return false;
-    for (let i = 0; i < count; i++) if (!fields[i]!(v[keys[i]!])) return false;
-    for (const key in v) if (!known.has(key) && !extra(v[key])) return false;
-    return true;
-  };
+  const known = out.dep(new Set(Object.keys(shape)));
+  const key = out.name("k");
+  return `${code}for (const ${key} in ${v}) if (!${known}.has(${key})) return false;\n`;
 }
