@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 
 /** How a file is opened. */
 export type OpenMode =
-  /** append-only writing, created if missing */
+  /** append-only writing to an existing file; fails (ENOENT) if it is gone */
   | "append"
   /** append-only writing to a new file; fails if it exists */
   | "append_new"
@@ -47,7 +47,7 @@ function flagsOf(mode: OpenMode): number {
   const c = fs.constants;
   switch (mode) {
     case "append":
-      return c.O_WRONLY | c.O_APPEND | c.O_CREAT;
+      return c.O_WRONLY | c.O_APPEND;
     case "append_new":
       return c.O_WRONLY | c.O_APPEND | c.O_CREAT | c.O_EXCL;
     case "create_exclusive":

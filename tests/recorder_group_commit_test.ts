@@ -112,6 +112,23 @@ test("RolloutRecorder acknowledges nothing after a failed sync until its recover
   assert.deepEqual(onDisk(disk), { synced: ["kept", "after"], restarted: ["kept", "after"] });
 });
 
+test("RolloutRecorder never recreates a journal deleted before its recovery", async () => {
+  const { disk, fs, rec } = await open();
+  await rec.recordItems([userMessage("kept")]);
+  fs.arm({ failAt: fs.operations + 1, sticky: false, code: "EIO" });
+  await assert.rejects(rec.recordItems([userMessage("lost")]), { code: "io_error" });
+  disk.unlink(FILE);
+  // The recovery reopens the file to cut it back: it is gone, so the op fails and no empty
+  // journal takes its place.
+  await assert.rejects(rec.recordItems([userMessage("after")]), (error: RolloutError) => {
+    assert.equal(error.code, "io_error");
+    assert.match(error.message, /could not be recovered after an earlier failure: ENOENT/);
+    return true;
+  });
+  await rec.close().catch(() => {});
+  assert.equal(disk.peek(FILE), null);
+});
+
 test("RolloutRecorder.close() refuses operations started after it and keeps them off the disk", async () => {
   const { disk, rec } = await open();
   const first = rec.recordItems([userMessage("before")]);

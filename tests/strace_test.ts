@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
+import { loadRollout } from "../lib/load_rollout.ts";
+import { RolloutRecorder } from "../lib/recorder.ts";
 import { processTierSkip } from "./reliability/process_tier_gate.ts";
-import { SUBJECTS } from "./reliability/proto_process.ts";
+import { ProtoProcess, SUBJECTS } from "./reliability/proto_process.ts";
 import {
   type FaultCase,
   injectSpec,
@@ -10,7 +13,7 @@ import {
   runFaultCase,
   STRACE,
 } from "./reliability/strace_faults.ts";
-import { setup, tempDir } from "./helpers.ts";
+import { setup, tempDir, userMessage } from "./helpers.ts";
 
 function straceSkip(): string | false {
   const gate = processTierSkip("strace_test.ts");
@@ -91,4 +94,62 @@ for (const subject of SUBJECTS) {
       console.log(`strace_test ${subject.name}: ${seen.length} cases passed: ${seen.join(" ")}`);
     },
   );
+}
+
+/** Runs `rollout proto [--no-fsync]` under strace on a fresh journal; returns what it saw. */
+async function syncCalls(subject: (typeof SUBJECTS)[number], noFsync: boolean, dir: string) {
+  const home = path.join(dir, "home");
+  const created = await RolloutRecorder.create({ home });
+  const file = created.path!;
+  await created.close();
+  const log = path.join(dir, "strace.log");
+  const wrapper = [
+    STRACE,
+    "-f",
+    "-qq",
+    "-o",
+    log,
+    "-P",
+    file,
+    "-e",
+    "trace=write,fdatasync,fsync",
+    "--",
+  ];
+  const args = ["--home", home, ...(noFsync ? ["--no-fsync"] : [])];
+  const proc = ProtoProcess.start(subject, { args, wrapper });
+  await proc.send({ id: "c", op: { type: "configure_session", resume_path: file } });
+  // A small item (synced inline) and a big one (synced on a worker thread when syncing).
+  const texts = ["small", "x".repeat(64 * 1024)];
+  for (const [i, text] of texts.entries()) {
+    await proc.send({ id: `r${i}`, op: { type: "record_items", items: [userMessage(text)] } });
+    assert.equal((await proc.eventFor(`r${i}`))?.msg.type, "items_recorded");
+  }
+  await proc.send({ id: "s", op: { type: "shutdown" } });
+  proc.end();
+  assert.deepEqual(await proc.exited, { code: 0, signal: null });
+  const calls = fs.readFileSync(log, "utf8").split("\n");
+  const items = loadRollout(file).saved.items;
+  assert.deepEqual(items, texts.map((text) => userMessage(text)));
+  return {
+    writes: calls.filter((line) => /\bwrite\(/.test(line)).length,
+    syncs: calls.filter((line) => /\bf(data)?sync\(/.test(line)).length,
+  };
+}
+
+for (const subject of SUBJECTS) {
+  test(`rollout proto (${subject.name}) --no-fsync writes every item and never syncs the rollout`, {
+    skip,
+  }, async () => {
+    await setup();
+    const { dir, cleanup } = tempDir("rollout-nofsync-");
+    try {
+      const synced = await syncCalls(subject, false, path.join(dir, "a"));
+      assert.ok(synced.syncs >= 2, `${synced.syncs} syncs without --no-fsync`);
+      const unsynced = await syncCalls(subject, true, path.join(dir, "b"));
+      assert.ok(unsynced.writes >= 2, `${unsynced.writes} writes with --no-fsync`);
+      assert.equal(unsynced.syncs, 0);
+    } finally {
+      cleanup();
+    }
+  });
 }

@@ -180,7 +180,9 @@ export class CrashFS implements FileSystem {
       throw fsError("EEXIST", "open", file);
     }
     if (inode === undefined) {
-      if (mode === "read" || mode === "directory") throw fsError("ENOENT", "open", file);
+      if (mode === "read" || mode === "directory" || mode === "append") {
+        throw fsError("ENOENT", "open", file);
+      }
       const { dir, name } = this.#parent(file, "open");
       inode = this.#nextInode++;
       this.#durable.set(inode, { kind: "file", data: new Uint8Array() });
