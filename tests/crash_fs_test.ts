@@ -79,7 +79,7 @@ test("CrashFS.images() shows a rename made durable before the file's data", () =
 test("CrashFS loses power at its crashAt operation and fails every later one", () => {
   const fs = new CrashFS({ crashAt: 2 });
   fs.mkdir("/d");
-  const fd = fs.open("/d/f", "append");
+  const fd = fs.open("/d/f", "append_new");
   assert.throws(() => fs.write(fd, bytes("x")), CrashError);
   assert.throws(() => fs.close(fd), (error: CrashError) => error.code === "ECRASH");
   assert.equal(fs.crashed, true);
@@ -101,6 +101,7 @@ test("CrashFS keeps POSIX errors: EEXIST, ENOENT, EBADF", () => {
   assert.equal(code(() => fs.open("/d/f", "create_exclusive")), "EEXIST");
   assert.equal(code(() => fs.open("/d/g", "read")), "ENOENT");
   assert.equal(code(() => fs.open("/e/g", "append")), "ENOENT");
+  assert.equal(code(() => fs.open("/d/g", "append")), "ENOENT");
   assert.equal(code(() => fs.write(fs.open("/d/f", "read"), bytes("y"))), "EBADF");
   assert.equal(code(() => fs.unlink("/d/g")), "ENOENT");
 });
