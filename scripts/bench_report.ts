@@ -75,7 +75,8 @@ export function perSecond(count: number, ms: readonly number[]): number[] {
   return ms.map((t) => count / (t / 1000));
 }
 
-function figure(value: number): string {
+/** A figure as the table prints it: thousands grouped, three significant digits below 100. */
+export function figure(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
   if (abs >= 100) return Math.round(value).toLocaleString("en-US");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readmeTable } from "../scripts/bench_readme.ts";
 import { ROOT, tempDir } from "./helpers.ts";
 
 const IDS = ["B1", "B2", "B3", "growth", "bytes", "B4", "B5", "B6", "B7"];
@@ -51,4 +52,27 @@ test("scripts/bench.ts --quick prints every scenario and writes numeric medians 
   } finally {
     cleanup();
   }
+});
+
+test("readmeTable() puts Bun and Deno medians side by side with each runtime's verdict", () => {
+  const row = (median: number, met: boolean) => ({
+    id: "B1",
+    label: "ratio journal / limit",
+    unit: "×",
+    median,
+    min: median,
+    max: median,
+    samples: [median],
+    goal: "≥ 0.8",
+    met,
+  });
+  const speed = { id: "B2", label: "journal, 200,000 pipelined items", unit: "items/s" };
+  const table = readmeTable({
+    bun: { rows: [row(0.843, true), { ...speed, median: 317405.2, min: 1, max: 2, samples: [] }] },
+    deno: { rows: [row(0.79, false)] },
+  });
+  assert.deepEqual(table.trimEnd().split("\n").slice(2), [
+    "| B1 | ratio journal / limit | 0.843 | 0.790 | × | ≥ 0.8: met / **not met** |",
+    "| B2 | journal, 200,000 pipelined items | 317,405 | – | items/s |  |",
+  ]);
 });
