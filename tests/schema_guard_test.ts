@@ -5,51 +5,21 @@ import { ItemSchemas } from "../lib/items.ts";
 import { OpSchemas } from "../lib/protocol.ts";
 import { EnvelopeLine } from "../lib/record_lines.ts";
 import { guardOf, refinedBy } from "../lib/schema_guard.ts";
+import { VALID_ITEMS } from "./fixtures_items.ts";
 import { prng, randomString, randomValue, runSeed, withSeed } from "./fixtures_random.ts";
 
 /** A valid value of every schema the hot paths guard, each exercising optional/extra fields. */
 const VALID: [string, z.ZodType, unknown][] = [
-  ["message", ItemSchemas.message, {
-    type: "message",
-    role: "user",
-    content: [
-      { type: "input_text", text: "hi" },
-      { type: "input_image", image_url: "data:image/png;base64,AAAA" },
-      { type: "output_text", text: "ok", annotations: [] },
-      { type: "refusal", refusal: "no" },
-    ],
-    id: "msg_1",
-  }],
-  ["function_call", ItemSchemas.function_call, {
-    type: "function_call",
-    name: "shell",
-    arguments: "{}",
-    call_id: "c1",
-  }],
-  ["function_call_output", ItemSchemas.function_call_output, {
+  ...Object.entries(VALID_ITEMS).map(([type, item]): [string, z.ZodType, unknown] => [
+    type,
+    ItemSchemas[type as keyof typeof ItemSchemas],
+    item,
+  ]),
+  ["function_call_output {content}", ItemSchemas.function_call_output, {
     type: "function_call_output",
     call_id: "c1",
     output: { content: "done", success: true },
   }],
-  ["local_shell_call", ItemSchemas.local_shell_call, {
-    type: "local_shell_call",
-    id: null,
-    call_id: "c3",
-    status: "completed",
-    action: { type: "exec", command: ["ls"], env: { A: "1" }, user: null },
-  }],
-  ["custom_tool_call", ItemSchemas.custom_tool_call, {
-    type: "custom_tool_call",
-    call_id: "c2",
-    name: "apply_patch",
-    input: "x",
-  }],
-  ["custom_tool_call_output", ItemSchemas.custom_tool_call_output, {
-    type: "custom_tool_call_output",
-    call_id: "c2",
-    output: null,
-  }],
-  ["web_search_call", ItemSchemas.web_search_call, { type: "web_search_call", status: "done" }],
   ["record_items", OpSchemas.record_items, { type: "record_items", items: [{ type: "x" }] }],
   ["configure_session", OpSchemas.configure_session, {
     type: "configure_session",

@@ -12,6 +12,7 @@ import {
   OPS,
   runFaultCase,
   STRACE,
+  straceWrapper,
 } from "./reliability/strace_faults.ts";
 import { setup, tempDir, userMessage } from "./helpers.ts";
 
@@ -103,18 +104,7 @@ async function syncCalls(subject: (typeof SUBJECTS)[number], noFsync: boolean, d
   const file = created.path!;
   await created.close();
   const log = path.join(dir, "strace.log");
-  const wrapper = [
-    STRACE,
-    "-f",
-    "-qq",
-    "-o",
-    log,
-    "-P",
-    file,
-    "-e",
-    "trace=write,fdatasync,fsync",
-    "--",
-  ];
+  const wrapper = straceWrapper({ log, trace: "write,fdatasync,fsync", path: file });
   const args = ["--home", home, ...(noFsync ? ["--no-fsync"] : [])];
   const proc = ProtoProcess.start(subject, { args, wrapper });
   await proc.send({ id: "c", op: { type: "configure_session", resume_path: file } });

@@ -67,6 +67,27 @@ function opItem(rng: SeededRandom, label: string, background: boolean): Generate
   }
 }
 
+/**
+ * The command line that runs a process under strace, threads followed: the `trace` calls
+ * (on `path` only, if given) logged to `log`, with one fault injected if `inject` is given.
+ */
+export function straceWrapper(
+  options: { log: string; trace: string; path?: string; inject?: string },
+): string[] {
+  return [
+    STRACE,
+    "-f",
+    "-qq",
+    "-o",
+    options.log,
+    ...(options.path === undefined ? [] : ["-P", options.path]),
+    "-e",
+    `trace=${options.trace}`,
+    ...(options.inject === undefined ? [] : ["-e", `inject=${options.inject}`]),
+    "--",
+  ];
+}
+
 /** Runs one case in `dir` against `subject` and checks what it left. */
 export async function runFaultCase(
   subject: Subject,
@@ -79,21 +100,13 @@ export async function runFaultCase(
   const file = created.path!;
   await created.close();
   const log = path.join(options.dir, "strace.log");
-  const syscalls = c.syscall === "rename" ? "rename,renameat,renameat2" : c.syscall;
-  const wrapper = [
-    STRACE,
-    "-f",
-    "-qq",
-    "-o",
+  const wrapper = straceWrapper({
     log,
+    trace: c.syscall === "rename" ? "rename,renameat,renameat2" : c.syscall,
     // strace matches a rename by its first path only (the temporary file's): no -P for it.
-    ...(c.syscall === "rename" ? [] : ["-P", file]),
-    "-e",
-    `trace=${syscalls}`,
-    "-e",
-    `inject=${injectSpec(c)}`,
-    "--",
-  ];
+    ...(c.syscall === "rename" ? {} : { path: file }),
+    inject: injectSpec(c),
+  });
   const proc = ProtoProcess.start(subject, { args: ["--home", home], wrapper });
   const problems: string[] = [];
   await proc.send({ id: "c", op: { type: "configure_session", resume_path: file } });
