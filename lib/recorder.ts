@@ -74,6 +74,17 @@ interface QueuedOp {
 
 const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 
+/** Misuse of the byte options is a bug in the caller: refused before anything is touched. */
+function checkOptions(options: RecorderOptions): void {
+  const { maxBatchBytes, backgroundSyncBytes } = options;
+  if (maxBatchBytes !== undefined && !(maxBatchBytes >= 1)) {
+    throw new RangeError(`maxBatchBytes must be at least 1, got ${maxBatchBytes}`);
+  }
+  if (backgroundSyncBytes !== undefined && !(backgroundSyncBytes >= 0)) {
+    throw new RangeError(`backgroundSyncBytes must be at least 0, got ${backgroundSyncBytes}`);
+  }
+}
+
 function sameState(a: SessionState, b: SessionState): boolean {
   return a.previous_response_id === b.previous_response_id;
 }
@@ -151,6 +162,7 @@ export class RolloutRecorder {
    */
   static async create(options: CreateOptions): Promise<RolloutRecorder> {
     await Promise.resolve();
+    checkOptions(options);
     const fsys = options.fs ?? nodeFileSystem;
     const clock = options.clock ?? (() => new Date());
     const now = clock();
@@ -215,6 +227,7 @@ export class RolloutRecorder {
     options: RecorderOptions = {},
   ): Promise<{ recorder: RolloutRecorder; loaded: LoadedRollout }> {
     await Promise.resolve();
+    checkOptions(options);
     const fsys = options.fs ?? nodeFileSystem;
     const sync = options.sync ?? true;
     const lock = options.lock === false
@@ -273,6 +286,7 @@ export class RolloutRecorder {
       & { meta?: Partial<SessionMeta>; items?: readonly ResponseItem[]; state?: SessionState }
       & RecorderOptions,
   ): RolloutRecorder {
+    checkOptions(options);
     const now = (options.clock ?? (() => new Date()))();
     const meta = buildMeta(options.meta, now);
     return new RolloutRecorder({

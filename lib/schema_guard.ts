@@ -20,8 +20,6 @@ interface Def {
   keyType?: z.ZodType;
   valueType?: z.ZodType;
   options?: z.ZodType[];
-  values?: unknown[];
-  entries?: Record<string, unknown>;
 }
 
 interface CheckDef {
@@ -55,9 +53,44 @@ export function guardOf(schema: z.ZodType): Guard {
   return guard;
 }
 
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+interface Internals {
+  def: Def;
+  traits: Set<string>;
+  /** The exact values a literal or enum accepts (an enum's reverse-mapped names left out). */
+  values?: Set<unknown>;
 }
+
+function internals(schema: z.ZodType): Internals {
+  return (schema as unknown as { _zod: Internals })._zod;
+}
+
+function defOf(schema: z.ZodType): Def {
+  return internals(schema).def;
+}
+
+/**
+ * zod's core classes a guard knows the meaning of. A schema that is also anything else (a
+ * string or number format such as `z.email()` or `z.int()`, `z.exactOptional`, `z.xor`) is
+ * never vouched for.
+ */
+const UNDERSTOOD = new Set([
+  "$ZodType",
+  "$ZodString",
+  "$ZodNumber",
+  "$ZodBoolean",
+  "$ZodUnknown",
+  "$ZodAny",
+  "$ZodLiteral",
+  "$ZodEnum",
+  "$ZodOptional",
+  "$ZodNullable",
+  "$ZodArray",
+  "$ZodUnion",
+  "$ZodDiscriminatedUnion",
+  "$ZodObject",
+  "$ZodObjectJIT",
+  "$ZodRecord",
+]);
 
 /** Thrown while generating code for a shape the guard does not understand. */
 class Unsupported extends Error {}
@@ -87,11 +120,16 @@ function compile(schema: z.ZodType): Guard {
     throw error;
   }
   const source = `"use strict";\nreturn function guard(v) {\n${body}return true;\n};`;
-  return new Function("deps", "OBJECT", "ARRAY", source)(
-    out.deps,
-    Object.prototype,
-    Array.prototype,
-  ) as Guard;
+  try {
+    return new Function("deps", "OBJECT", "ARRAY", source)(
+      out.deps,
+      Object.prototype,
+      Array.prototype,
+    ) as Guard;
+  } catch {
+    // A runtime that forbids generating code: every value goes through the schema.
+    return never;
+  }
 }
 
 /** A JSON literal of a primitive the generated code may compare with. */
@@ -105,8 +143,11 @@ function literal(value: unknown): string {
 
 /** Statements that `return false` unless the value in variable `v` passes `schema`. */
 function statements(schema: z.ZodType, v: string, out: Emitter): string {
-  const def = defOf(schema);
-  let code = typeStatements(def, v, out);
+  const { def, traits } = internals(schema);
+  for (const trait of traits) {
+    if (trait.startsWith("$") && !UNDERSTOOD.has(trait)) throw new Unsupported();
+  }
+  let code = typeStatements(schema, def, v, out);
   for (const check of def.checks ?? []) code += checkStatement(schema, check._zod.def, v, out);
   return code;
 }
@@ -132,7 +173,7 @@ function checkStatement(schema: z.ZodType, check: CheckDef, v: string, out: Emit
   }
 }
 
-function typeStatements(def: Def, v: string, out: Emitter): string {
+function typeStatements(schema: z.ZodType, def: Def, v: string, out: Emitter): string {
   switch (def.type) {
     case "string":
     case "boolean":
@@ -145,7 +186,7 @@ function typeStatements(def: Def, v: string, out: Emitter): string {
       return `if (${v} === undefined) return false;\n`;
     case "literal":
     case "enum": {
-      const values = def.type === "literal" ? def.values ?? [] : Object.values(def.entries ?? {});
+      const values = [...(internals(schema).values ?? [])];
       if (values.length === 0) throw new Unsupported();
       return `if (!(${values.map((x) => `${v} === ${literal(x)}`).join(" || ")})) return false;\n`;
     }
@@ -161,6 +202,8 @@ function typeStatements(def: Def, v: string, out: Emitter): string {
         `${statements(def.element!, item, out)}}\n`;
     }
     case "union": {
+      // Any option passing is enough: a discriminated union's options have distinct
+      // discriminators, so the option that passes is the one zod picks (`z.xor` is refused above).
       const options = (def.options ?? []).map((option) => `${out.dep(guardOf(option))}(${v})`);
       if (options.length === 0) throw new Unsupported();
       return `if (!(${options.join(" || ")})) return false;\n`;
@@ -168,6 +211,8 @@ function typeStatements(def: Def, v: string, out: Emitter): string {
     case "object":
       return objectStatements(def, v, out);
     case "record": {
+      // Keys from a fixed set (an enum or literal) must all be present: not a guard's business.
+      if (internals(def.keyType!).values !== undefined) throw new Unsupported();
       const key = out.name("k");
       const value = out.name("v");
       return `${plainObject(v)}for (const ${key} in ${v}) {\nconst ${value} = ${v}[${key}];\n` +
@@ -190,7 +235,8 @@ function objectStatements(def: Def, v: string, out: Emitter): string {
     code += `const ${name} = ${v}[${JSON.stringify(key)}];\n${statements(field, name, out)}`;
   }
   // A loose object's `unknown` catchall takes any other key and value: nothing to look at.
-  if (def.catchall !== undefined && defOf(def.catchall).type === "unknown") return code;
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall);
+  if (catchall?.type === "unknown" && (catchall.checks ?? []).length === 0) return code;
   // No catchall strips unknown keys and `never` refuses them: either way they change the result.
   const known = out.dep(new Set(Object.keys(shape)));
   const key = out.name("k");

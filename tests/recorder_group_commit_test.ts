@@ -142,3 +142,18 @@ test("RolloutRecorder.close() refuses operations started after it and keeps them
   await Promise.all([first, closing]);
   assert.deepEqual(onDisk(disk), { synced: ["before"], restarted: ["before"] });
 });
+
+test("RolloutRecorder refuses byte options that cannot work, before touching the disk", async () => {
+  const disk = new CrashFS();
+  const base = { fs: disk, home: "/h", path: FILE, lock: false, clock };
+  await assert.rejects(RolloutRecorder.create({ ...base, maxBatchBytes: 0 }), {
+    name: "RangeError",
+    message: "maxBatchBytes must be at least 1, got 0",
+  });
+  await assert.rejects(RolloutRecorder.create({ ...base, backgroundSyncBytes: -1 }), {
+    name: "RangeError",
+    message: "backgroundSyncBytes must be at least 0, got -1",
+  });
+  assert.throws(() => RolloutRecorder.inMemory({ maxBatchBytes: Number.NaN }), RangeError);
+  assert.equal(disk.peek(FILE), null);
+});

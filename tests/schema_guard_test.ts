@@ -99,6 +99,23 @@ test("guardOf() leaves to the schema what it cannot vouch for", () => {
   for (const [name, schema, value] of cases) {
     assert.equal(guardOf(schema)(value), false, name);
   }
+  // Shapes whose meaning lies outside what a guard reads are never vouched for.
+  enum Numeric {
+    A = 1,
+  }
+  const unread: [string, z.ZodType, unknown][] = [
+    ["string format", z.email(), "not an address"],
+    ["number format", z.int(), 1.5],
+    ["numeric enum's reverse name", z.enum(Numeric), "A"],
+    ["exclusive union", z.xor([z.string(), z.string().min(1)]), "ab"],
+    ["record over fixed keys", z.record(z.enum(["a", "b"]), z.string()), {}],
+    ["exact optional", z.looseObject({ a: z.exactOptional(z.string()) }), { a: undefined }],
+    ["refined catchall", z.object({}).catchall(z.unknown().refine(() => false)), { x: 1 }],
+  ];
+  for (const [name, schema, value] of unread) {
+    assert.equal(schema.safeParse(value).success, false, `${name}: the schema refuses it`);
+    assert.equal(guardOf(schema)(value), false, name);
+  }
   // A refinement the guard was not told about is never vouched for.
   const opaque = z.string().refine((s) => s.length > 2);
   assert.equal(guardOf(opaque)("abcd"), false);

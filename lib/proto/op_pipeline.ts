@@ -30,7 +30,7 @@ export class OpPipeline {
       // Nothing waits ahead of it: start at once, without a queue entry (the common case).
       this.#shared++;
       const outcome = run();
-      outcome.then(this.#sharedSettled);
+      outcome.then(this.#sharedSettled, this.#sharedSettled);
       return outcome;
     }
     return new Promise<T>((resolve) => {
@@ -64,7 +64,7 @@ export class OpPipeline {
       this.#queue[this.#head++] = undefined as unknown as Waiting;
       if (next.mode === "shared") {
         this.#shared++;
-        next.start().then(this.#sharedSettled);
+        next.start().then(this.#sharedSettled, this.#sharedSettled);
       } else {
         this.#exclusive = true;
         next.start().finally(() => {
