@@ -25,7 +25,7 @@ interface DenoFile {
 interface DenoApi {
   openSync(
     path: string,
-    options: { read: boolean; write: boolean; create: boolean; mode: number },
+    options: { read: boolean; write: boolean; create: boolean; mode?: number },
   ): DenoFile;
 }
 
@@ -66,9 +66,11 @@ export async function initRuntime(): Promise<void> {
 
 const encoder = new TextEncoder();
 
-function denoLock(path: string, wait: boolean): HeldLock | null {
+function denoLock(path: string, wait: boolean, existing: boolean): HeldLock | null {
   const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
-  const file = deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  const file = existing
+    ? deno.openSync(path, { read: true, write: false, create: false })
+    : deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   let locked: boolean;
   try {
     if (wait) {
@@ -93,9 +95,12 @@ function denoLock(path: string, wait: boolean): HeldLock | null {
   };
 }
 
-function bunLock(path: string, wait: boolean): HeldLock | null {
+function bunLock(path: string, wait: boolean, existing: boolean): HeldLock | null {
   if (flockFn === null) throw new Error("initRuntime() was not awaited before locking");
-  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  const c = fs.constants;
+  const fd = existing
+    ? fs.openSync(path, c.O_RDONLY)
+    : fs.openSync(path, c.O_RDWR | c.O_CREAT, 0o600);
   const result = flockFn(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
   if (result !== 0) {
     fs.closeSync(fd);
@@ -117,14 +122,19 @@ function bunLock(path: string, wait: boolean): HeldLock | null {
 
 /**
  * Takes an exclusive lock on `path` (created 0600 if missing) through a descriptor of its
- * own. With `wait: false` returns null at once when another holder has it.
+ * own. With `wait: false` returns null at once when another holder has it. With `existing`,
+ * `path` is opened read-only and must exist (a lock on a file that is not ours to write).
  */
-export function lockFile(path: string, options: { wait: boolean }): HeldLock | null {
+export function lockFile(
+  path: string,
+  options: { wait: boolean; existing?: boolean },
+): HeldLock | null {
+  const existing = options.existing === true;
   switch (runtimeName()) {
     case "deno":
-      return denoLock(path, options.wait);
+      return denoLock(path, options.wait, existing);
     case "bun":
-      return bunLock(path, options.wait);
+      return bunLock(path, options.wait, existing);
     case "other":
       throw new Error("rollout runs on Deno or Bun; this runtime has no file locks");
   }

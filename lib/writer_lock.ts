@@ -1,6 +1,8 @@
 /**
  * The cross-process writer lock of one rollout (SPEC §3): a `flock` on `<rollout>.lock`
- * holding the holder's pid. The OS releases it when the holder dies; readers never take it.
+ * holding the holder's pid, and one on the rollout file itself, so that another name of the
+ * same file (a hard link) is refused too. The OS releases both when the holder dies; readers
+ * never take them.
  */
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
@@ -34,10 +36,13 @@ function canonicalPath(rolloutPath: string): string {
 export class WriterLock {
   readonly path: string;
   #held: HeldLock | null;
+  /** The lock on the rollout file itself (none while the file does not exist yet). */
+  #file: HeldLock | null;
 
-  private constructor(path: string, held: HeldLock) {
+  private constructor(path: string, held: HeldLock, file: HeldLock | null) {
     this.path = path;
     this.#held = held;
+    this.#file = file;
   }
 
   /**
@@ -67,13 +72,19 @@ export class WriterLock {
         held.release();
         continue;
       }
+      let file: HeldLock | null = null;
       try {
+        file = lockRollout(rolloutPath);
         held.writeText(`${options.pid}\n`);
       } catch (error) {
+        // Still holding the lock file: remove it, as a release would.
+        file?.release();
+        fs.rmSync(path, { force: true });
         held.release();
+        if (error instanceof RolloutError) throw error;
         throw ioError("lock rollout", rolloutPath, error);
       }
-      return new WriterLock(path, held);
+      return new WriterLock(path, held, file);
     }
     throw lockedError(rolloutPath, path);
   }
@@ -83,6 +94,8 @@ export class WriterLock {
     const held = this.#held;
     if (held === null) return;
     this.#held = null;
+    this.#file?.release();
+    this.#file = null;
     try {
       fs.unlinkSync(this.path);
     } catch (error) {
@@ -93,6 +106,27 @@ export class WriterLock {
     }
     held.release();
   }
+}
+
+/**
+ * Locks the rollout file itself, if it exists: held elsewhere, it is being written under
+ * another name (a hard link), by this process or another.
+ */
+function lockRollout(rolloutPath: string): HeldLock | null {
+  let held: HeldLock | null;
+  try {
+    held = lockFile(rolloutPath, { wait: false, existing: true });
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return null;
+    throw error;
+  }
+  if (held === null) {
+    throw new RolloutError(
+      "locked",
+      `Cannot write rollout "${rolloutPath}": it is being written under another name (a hard link to the same file)`,
+    );
+  }
+  return held;
 }
 
 function lockedError(rolloutPath: string, lockPath: string): RolloutError {

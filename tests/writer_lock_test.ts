@@ -76,6 +76,34 @@ test("resume() is refused with `locked` while a process on the other runtime hol
   });
 });
 
+test("resume() through a hard link is refused while the other runtime writes the file", async () => {
+  await withJournal(async (file) => {
+    const link = path.join(path.dirname(file), "b.jsonl");
+    fs.linkSync(file, link);
+    const { child, first } = await startHolder(file);
+    try {
+      assert.equal(first, `holding ${child.pid}`);
+      await assert.rejects(RolloutRecorder.resume(link), {
+        name: "RolloutError",
+        code: "locked",
+        message:
+          `Cannot write rollout "${link}": it is being written under another name (a hard link to the same file)`,
+      });
+      assert.equal(fs.existsSync(lockPathOf(link)), false, "the refused lock file is removed");
+    } finally {
+      child.kill("SIGKILL");
+    }
+    await once(child, "exit");
+    const { recorder } = await RolloutRecorder.resume(link);
+    try {
+      // And the other way round, in one process: the first name is now refused.
+      await assert.rejects(RolloutRecorder.resume(file), { code: "locked" });
+    } finally {
+      await recorder.close();
+    }
+  });
+});
+
 test("a process on the other runtime is refused with `locked` naming this process", async () => {
   await withJournal(async (file) => {
     const { recorder } = await RolloutRecorder.resume(file);
