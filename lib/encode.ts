@@ -32,14 +32,14 @@ export function encodeLineParts(
     case "journal":
       return [
         `{"timestamp":${
-          quoted(record.timestamp)
+          JSON.stringify(record.timestamp)
         },"ordinal":${record.ordinal},"type":"${record.kind}","payload":`,
         record.payload,
         "}\n",
       ];
     case "codex_envelope":
       return [
-        `{"timestamp":${quoted(record.timestamp)},"type":"${record.kind}","payload":`,
+        `{"timestamp":${JSON.stringify(record.timestamp)},"type":"${record.kind}","payload":`,
         record.payload,
         "}\n",
       ];
@@ -56,16 +56,6 @@ export function encodeLineParts(
       throw new Error(`encodeLine() called for the document format "${format}"`);
   }
 }
-
-/** The JSON text of a timestamp; remembers the last one, which most records of a batch share. */
-function quoted(timestamp: string): string {
-  if (timestamp !== lastTimestamp.text) {
-    lastTimestamp = { text: timestamp, json: JSON.stringify(timestamp) };
-  }
-  return lastTimestamp.json;
-}
-
-let lastTimestamp = { text: "", json: '""' };
 
 function legacyStateId(payload: string): string {
   const state = JSON.parse(payload) as SessionState;

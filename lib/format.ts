@@ -3,6 +3,7 @@
  * line. Detection looks at content only, never at the file name.
  */
 import { z } from "zod";
+import { isObject } from "./is_object.ts";
 
 /** A rollout format, as `validate --json` and the load report name it. */
 export const RolloutFormat = z.enum([
@@ -25,10 +26,6 @@ export function isDocument(format: RolloutFormat): boolean {
     case "codex_jsonl_2025":
       return false;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { formatIssue } from "./issue_path.ts";
 import { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
+import { isObject } from "./is_object.ts";
 import { guardOf, refinedBy } from "./schema_guard.ts";
 
 const isPresent = (value: unknown) => value !== undefined;
@@ -115,8 +116,7 @@ export type ItemCheck =
   | { ok: false; message: string };
 
 function isItemShaped(value: unknown): value is ResponseItem {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    typeof (value as { type?: unknown }).type === "string";
+  return isObject(value) && typeof value.type === "string";
 }
 
 /**

@@ -11,13 +11,10 @@ import { EnvelopeLine, LegacyMetaLine, LegacyStateLine } from "./record_lines.ts
 import { guardOf } from "./schema_guard.ts";
 import { MAX_NESTING } from "./json_depth.ts";
 import { checkMeta, checkState, SessionMeta, SessionState } from "./session_meta.ts";
+import { isObject } from "./is_object.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
 export type SkippedLine = DamageReport["skipped_lines"][number];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Accept-only fast check derived from {@linkcode EnvelopeLine}: true means the schema accepts. */
 const isEnvelope = guardOf(EnvelopeLine) as (value: unknown) => value is EnvelopeLine;

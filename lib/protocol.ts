@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ErrorCode } from "./errors.ts";
 import { formatIssue } from "./issue_path.ts";
 import { RolloutFormat } from "./format.ts";
+import { isObject } from "./is_object.ts";
 import { type Guard, guardOf } from "./schema_guard.ts";
 import { ResponseItem } from "./items.ts";
 import { SessionMeta, SessionState } from "./session_meta.ts";
@@ -160,26 +161,14 @@ function isOpType(type: string): type is OpType {
   return Object.hasOwn(OpSchemas, type);
 }
 
-/**
- * The op of a value that certainly passes {@linkcode Submission} (a string `id`, an `op`
- * object with a string `type`), without the copy the schema makes; null means "ask the schema".
- */
-function envelopeOp(value: unknown): { type: string } | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
-  const { id, op } = value as { id?: unknown; op?: unknown };
-  if (typeof id !== "string" || typeof op !== "object" || op === null || Array.isArray(op)) {
-    return null;
-  }
-  return typeof (op as { type?: unknown }).type === "string" ? op as { type: string } : null;
-}
+/** Accept-only fast check derived from {@linkcode Submission}: true means the schema accepts. */
+const isSubmission = guardOf(Submission) as (value: unknown) => value is z.infer<typeof Submission>;
 
 /** Checks a decoded JSON value against the Submission and Op schemas. */
 export function parseSubmission(value: unknown): ParsedSubmission {
-  const rawId = typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as { id?: unknown }).id
-    : undefined;
+  const rawId = isObject(value) ? value.id : undefined;
   const id = typeof rawId === "string" ? rawId : "";
-  let op = envelopeOp(value);
+  let op = isSubmission(value) ? value.op : null;
   if (op === null) {
     const envelope = Submission.safeParse(value);
     if (!envelope.success) {

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { formatOfFirstRecord, isDocument, type RolloutFormat } from "./format.ts";
 import { formatIssue } from "./issue_path.ts";
 import { normalizeMeta, SessionMeta } from "./session_meta.ts";
+import { isObject } from "./is_object.ts";
 
 /** The bytes read from the start of a journal. */
 export const HEAD_BYTES = 256 * 1024;
@@ -23,10 +24,6 @@ export type SessionHead =
   | { ok: false; message: string };
 
 const IGNORED_PREFIXES = ["<environment_context>", "<user_instructions>", "# AGENTS.md"];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function parse(text: string): unknown {
   try {

@@ -3,6 +3,7 @@
  * what text, which tool with which arguments. Pure; one switch over the item types.
  */
 import type { ResponseItem } from "./items.ts";
+import { isObject } from "./is_object.ts";
 
 /** One item, reduced to what a reader needs. */
 export type TranscriptPart =
@@ -10,10 +11,6 @@ export type TranscriptPart =
   | { kind: "call"; tool: string; callId: string | null; input: string; language: string }
   | { kind: "output"; callId: string | null; text: string; failed: boolean }
   | { kind: "other"; type: string; text: string };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function str(value: unknown): string | null {
   return typeof value === "string" ? value : null;

@@ -37,12 +37,11 @@ export class WriterLock {
   readonly path: string;
   #held: HeldLock | null;
   /** The lock on the rollout file itself (none while the file does not exist yet). */
-  #file: HeldLock | null;
+  #file: HeldLock | null = null;
 
-  private constructor(path: string, held: HeldLock, file: HeldLock | null) {
+  private constructor(path: string, held: HeldLock) {
     this.path = path;
     this.#held = held;
-    this.#file = file;
   }
 
   /**
@@ -72,19 +71,16 @@ export class WriterLock {
         held.release();
         continue;
       }
-      let file: HeldLock | null = null;
+      const lock = new WriterLock(path, held);
       try {
-        file = lockRollout(rolloutPath);
+        lock.#file = lockRollout(rolloutPath);
         held.writeText(`${options.pid}\n`);
       } catch (error) {
-        // Still holding the lock file: remove it, as a release would.
-        file?.release();
-        fs.rmSync(path, { force: true });
-        held.release();
+        lock.release();
         if (error instanceof RolloutError) throw error;
         throw ioError("lock rollout", rolloutPath, error);
       }
-      return new WriterLock(path, held, file);
+      return lock;
     }
     throw lockedError(rolloutPath, path);
   }

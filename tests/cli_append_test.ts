@@ -18,14 +18,19 @@ import {
 
 const META = { id: idOf(1), timestamp: T0, instructions: "Be terse.", cwd: "/repo" };
 
+/** A journal session holding only its meta line. */
+function metaOnlyJournal(dir: string): string {
+  return writeSession(dir, {
+    id: idOf(1),
+    text: fixtureText("journal", idOf(1)).split("\n")[0] + "\n",
+  });
+}
+
 test("rollout append records --item flags and stdin lines, then load returns them", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const file = writeSession(dir, {
-      id: idOf(1),
-      text: fixtureText("journal", idOf(1)).split("\n")[0] + "\n",
-    });
+    const file = metaOnlyJournal(dir);
     const a = await cli([
       "append",
       idOf(1),
@@ -62,10 +67,7 @@ test("rollout append stops at a bad line, naming it, and keeps the items before 
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const file = writeSession(dir, {
-      id: idOf(1),
-      text: fixtureText("journal", idOf(1)).split("\n")[0] + "\n",
-    });
+    const file = metaOnlyJournal(dir);
     const stdin = `${JSON.stringify(USER)}\n{oops\n${JSON.stringify(CALL)}\n`;
     assert.deepEqual(await cli(["append", file], { stdin }), {
       code: 1,

@@ -72,6 +72,18 @@ test("RolloutRecorder commits full batches of a burst before the caller yields",
   assert.deepEqual(onDisk(disk), { synced: want, restarted: want });
 });
 
+test("RolloutRecorder syncs a batch of 16 KiB or more on a worker thread, a smaller one inline", async () => {
+  const { disk, fs, rec } = await open();
+  const [syncs, background] = [fs.syncs, fs.backgroundSyncs];
+  await rec.recordItems([userMessage("small")]);
+  assert.deepEqual([fs.syncs - syncs, fs.backgroundSyncs - background], [1, 0]);
+  const big = "x".repeat(16 * 1024);
+  await rec.recordItems([userMessage(big)]);
+  assert.deepEqual([fs.syncs - syncs, fs.backgroundSyncs - background], [2, 1]);
+  await rec.close();
+  assert.deepEqual(onDisk(disk).synced, ["small", big]);
+});
+
 test("RolloutRecorder: a failed batch rejects exactly the ops it covered; the next batch recovers", async () => {
   // Two ops fit in a batch of 400 bytes; ops: open, size, then write + fdatasync per batch.
   const { disk, fs, rec } = await open(400);

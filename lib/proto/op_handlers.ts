@@ -17,8 +17,6 @@ export interface OpContext {
   history: History;
   cwd: string;
   clock: () => Date;
-  /** The ops come from lines already known to nest at most MAX_NESTING levels (parseLine). */
-  nestingChecked: boolean;
 }
 
 /** An op ready to run: its ordering mode and its work. */
@@ -95,7 +93,8 @@ export function planOp(op: Op, ctx: OpContext): PlannedOp {
     case "record_items":
       return shared(() =>
         host.session()
-          .recordItems(op.items, { where: "op.items", nestingChecked: ctx.nestingChecked })
+          // parseLine refuses every line nesting deeper than MAX_NESTING: no item can.
+          .recordItems(op.items, { where: "op.items", nestingChecked: true })
           .then(itemsRecorded)
       );
     case "record_state":

@@ -54,7 +54,7 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const history = new History(options.home, { sync: options.sync });
   const host = new SessionHost({ ...options, cwd: io.cwd, pid: io.pid, history, warn });
   const pipeline = new OpPipeline();
-  const context = { host, history, cwd: io.cwd, clock: () => new Date(), nestingChecked: true };
+  const context = { host, history, cwd: io.cwd, clock: () => new Date() };
   let shutdown = false;
   const reader = new SubmissionReader({
     maxLineBytes: options.maxLineBytes,

@@ -27,6 +27,8 @@ export class FaultyFileSystem implements FileSystem {
   shortWrites = 0;
   /** fdatasync/fsync calls that succeeded. */
   syncs = 0;
+  /** fdatasyncAsync calls (each also counted in `syncs` once it succeeded). */
+  backgroundSyncs = 0;
   /** write calls that succeeded. */
   writes = 0;
   /** Turns the faults off (the disk was repaired or space freed). */
@@ -94,6 +96,7 @@ export class FaultyFileSystem implements FileSystem {
 
   /** The sync happens after the caller's synchronous work, as a real one on a thread would. */
   fdatasyncAsync(fd: number): Promise<void> {
+    this.backgroundSyncs++;
     return Promise.resolve().then(() => this.fdatasync(fd));
   }
 
