@@ -7,6 +7,7 @@ import { encodeLineParts, type RecordKind } from "./encode.ts";
 import type { RolloutFormat } from "./format.ts";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** The bytes around a response item's payload for one timestamp. */
 interface Frame {
@@ -19,10 +20,10 @@ interface Frame {
   tail: Uint8Array;
 }
 
-/** A record as the sink encodes it; see {@linkcode encodeLine}. */
+/** A record as the sink encodes it; see {@linkcode encodeLine}. A payload may be UTF-8 bytes. */
 export interface LineRecord {
   kind: RecordKind;
-  payload: string;
+  payload: string | Uint8Array;
   timestamp: string;
   ordinal: number;
 }
@@ -56,7 +57,11 @@ export class BatchEncoder {
     if (frame.ordinal) at = writeDigits(buffer, at, record.ordinal);
     buffer.set(frame.suffix, at);
     at += frame.suffix.length;
-    at += encoder.encodeInto(payload, buffer.subarray(at)).written;
+    if (typeof payload === "string") at += encoder.encodeInto(payload, buffer.subarray(at)).written;
+    else {
+      buffer.set(payload, at);
+      at += payload.length;
+    }
     buffer.set(frame.tail, at);
     this.#length = at + frame.tail.length;
   }
@@ -75,7 +80,10 @@ export class BatchEncoder {
   }
 
   #addParts(record: LineRecord): void {
-    for (const part of encodeLineParts(this.#format, record)) {
+    const payload = typeof record.payload === "string"
+      ? record.payload
+      : decoder.decode(record.payload);
+    for (const part of encodeLineParts(this.#format, { ...record, payload })) {
       if (part.length === 0) continue;
       this.#room(part.length * 3);
       this.#length += encoder.encodeInto(part, this.#buffer.subarray(this.#length)).written;

@@ -6,6 +6,7 @@ import { atomicReplace } from "./atomic_replace.ts";
 import { describe, RolloutError } from "./errors.ts";
 import { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 import { documentHead, documentItemText, documentTail } from "./encode.ts";
+import { payloadValue } from "./prepare_items.ts";
 import type { FileSystem } from "./file_system.ts";
 import type { RolloutFormat } from "./format.ts";
 import type { SessionState } from "./session_meta.ts";
@@ -67,7 +68,11 @@ export class DocumentSink implements Sink {
     let count = this.#itemCount;
     for (const record of records) {
       if (record.kind === "state") state = record.state;
-      else end = this.#put(end, (count++ === 0 ? "\n" : ",\n") + documentItemText(record.item));
+      else {end = this.#put(
+          end,
+          (count++ === 0 ? "\n" : ",\n") +
+            documentItemText(record.item ?? payloadValue(record.payload)),
+        );}
     }
     this.#write(end, count, state);
     this.#committedBytes = end;

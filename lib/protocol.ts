@@ -9,6 +9,7 @@ import { RolloutFormat } from "./format.ts";
 import { isObject } from "./is_object.ts";
 import { type Guard, guardOf } from "./schema_guard.ts";
 import { ResponseItem } from "./items.ts";
+import type { PreparedItems } from "./prepare_items.ts";
 import { SessionMeta, SessionState } from "./session_meta.ts";
 
 const ignored = z.unknown().optional();
@@ -152,9 +153,12 @@ export type EventMsg = z.infer<typeof EventMsg>;
 export const Event = z.object({ id: z.string(), msg: EventMsg });
 export type Event = z.infer<typeof Event>;
 
-/** The result of reading one submission. */
+/**
+ * The result of reading one submission. `prepared` holds the items of a `record_items` op
+ * already checked and encoded (by the op stream's parse thread); its `op.items` is then empty.
+ */
 export type ParsedSubmission =
-  | { ok: true; id: string; op: Op }
+  | { ok: true; id: string; op: Op; prepared?: PreparedItems }
   | { ok: false; id: string; code: ErrorCode; message: string };
 
 function isOpType(type: string): type is OpType {

@@ -10,10 +10,11 @@ import { describe, ioError, RolloutError } from "./errors.ts";
 import { type FileSystem, nodeFileSystem } from "./file_system.ts";
 import { isDocument, type RolloutFormat } from "./format.ts";
 import { statePayload } from "./encode.ts";
-import { checkItem, type ResponseItem } from "./items.ts";
+import type { ResponseItem } from "./items.ts";
 import { JournalSink } from "./journal_sink.ts";
 import { byteLength } from "./line_splitter.ts";
 import { DEFAULT_MAX_LINE_BYTES, type LoadedRollout, loadRollout } from "./load_rollout.ts";
+import { payloadValue, type PreparedItems, prepareItems } from "./prepare_items.ts";
 import { sessionPath } from "./paths.ts";
 import type { SavedSession } from "./saved_session.ts";
 import type { SessionMeta, SessionState } from "./session_meta.ts";
@@ -102,7 +103,10 @@ export class RolloutRecorder {
   readonly #maxLine: number;
   readonly #maxBatch: number;
   readonly #mutant: WriterMutant | undefined;
-  readonly #items: ResponseItem[];
+  /** Acknowledged items; an item may be kept as its payload until `items` is read. */
+  readonly #items: (ResponseItem | string | Uint8Array)[];
+  /** How many entries of `#items` are payloads still to decode. */
+  #encoded = 0;
   #state: SessionState;
   #queue: QueuedOp[] = [];
   #queuedBytes = 0;
@@ -143,7 +147,20 @@ export class RolloutRecorder {
 
   /** Acknowledged items, in order. */
   get items(): readonly ResponseItem[] {
-    return this.#items;
+    if (this.#encoded > 0) {
+      const items = this.#items;
+      for (let i = 0; i < items.length; i++) {
+        const entry = items[i]!;
+        if (isPayload(entry)) items[i] = payloadValue(entry) as ResponseItem;
+      }
+      this.#encoded = 0;
+    }
+    return this.#items as ResponseItem[];
+  }
+
+  /** How many items are acknowledged. */
+  get itemCount(): number {
+    return this.#items.length;
   }
 
   /** The acknowledged state. */
@@ -153,7 +170,7 @@ export class RolloutRecorder {
 
   /** The whole acknowledged session. */
   saved(): SavedSession {
-    return { session: this.meta, items: [...this.#items], state: { ...this.#state } };
+    return { session: this.meta, items: [...this.items], state: { ...this.#state } };
   }
 
   /**
@@ -312,29 +329,30 @@ export class RolloutRecorder {
     items: readonly unknown[],
     options: { where?: string; nestingChecked?: boolean } = {},
   ): Promise<ItemsRecorded> {
-    const checkOptions = { nestingChecked: options.nestingChecked === true };
-    const where = options.where ?? "items";
+    return this.recordPrepared(
+      prepareItems(items, options.where ?? "items", {
+        keepItems: true,
+        nestingChecked: options.nestingChecked === true,
+      }),
+    );
+  }
+
+  /**
+   * {@linkcode recordItems} for items already checked and encoded by
+   * {@linkcode prepareItems}, possibly on another thread. Items prepared without their values
+   * are kept as their payload and decoded only when {@linkcode items} is read.
+   */
+  recordPrepared(prepared: PreparedItems): Promise<ItemsRecorded> {
+    const { where } = prepared;
     const records: PendingRecord[] = [];
     const dropped: { index: number; type: string }[] = [];
     let bytes = 0;
     const timestamp = this.#timestamp();
-    for (let index = 0; index < items.length; index++) {
-      const check = checkItem(items[index], `${where}[${index}]`, checkOptions);
-      if (!check.ok) return Promise.reject(new RolloutError("invalid_submission", check.message));
-      if (!check.persisted) {
-        dropped.push({ index, type: check.item.type });
+    for (let index = 0; index < prepared.items.length; index++) {
+      const { type, payload, item } = prepared.items[index]!;
+      if (payload === null) {
+        dropped.push({ index, type });
         continue;
-      }
-      let payload: string;
-      try {
-        payload = JSON.stringify(check.item);
-      } catch (error) {
-        return Promise.reject(
-          new RolloutError(
-            "invalid_argument",
-            `${where}[${index}]: cannot be encoded: ${describe(error)}`,
-          ),
-        );
       }
       const size = this.#lineSize(payload);
       if (size > this.#maxLine) {
@@ -346,7 +364,10 @@ export class RolloutRecorder {
         );
       }
       bytes += size;
-      records.push({ kind: "response_item", item: check.item, payload, timestamp });
+      records.push({ kind: "response_item", item, payload, timestamp });
+    }
+    if (prepared.error !== null) {
+      return Promise.reject(new RolloutError(prepared.error.code, prepared.error.message));
     }
     return new Promise((resolve, reject) => {
       this.#enqueue({
@@ -441,8 +462,9 @@ export class RolloutRecorder {
     return this.#stamp.text;
   }
 
-  #lineSize(payload: string): number {
+  #lineSize(payload: string | Uint8Array): number {
     const overhead = 96;
+    if (typeof payload !== "string") return payload.length + overhead;
     if (payload.length * 3 + overhead <= this.#maxLine) return payload.length + overhead;
     return byteLength(payload) + overhead;
   }
@@ -507,11 +529,11 @@ export class RolloutRecorder {
       }
     }
     const records: PendingRecord[] = [];
-    const added: ResponseItem[] = [];
+    const added: (ResponseItem | string | Uint8Array)[] = [];
     let state = this.#state;
     for (const op of batch) {
       for (const record of op.records) {
-        if (record.kind === "response_item") added.push(record.item);
+        if (record.kind === "response_item") added.push(record.item ?? record.payload);
         else if (sameState(record.state, state)) continue;
         else state = record.state;
         records.push(record);
@@ -521,7 +543,10 @@ export class RolloutRecorder {
     const committed = () => {
       this.#state = state;
       this.#settleAll(batch);
-      for (const item of added) this.#items.push(item);
+      for (const item of added) {
+        if (isPayload(item)) this.#encoded++;
+        this.#items.push(item);
+      }
     };
     let pending: void | Promise<void>;
     try {
@@ -554,4 +579,9 @@ export class RolloutRecorder {
       op.settle(null, count);
     }
   }
+}
+
+/** Whether an entry of the recorder's items is an encoded payload (not yet decoded). */
+function isPayload(entry: ResponseItem | string | Uint8Array): entry is string | Uint8Array {
+  return typeof entry === "string" || entry instanceof Uint8Array;
 }

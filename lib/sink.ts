@@ -2,9 +2,18 @@
 import type { ResponseItem } from "./items.ts";
 import type { SessionState } from "./session_meta.ts";
 
-/** One record to commit; an item's JSON text is encoded once, when it is queued. */
+/**
+ * One record to commit; an item's JSON text is encoded once, when it is queued. `item` is the
+ * value itself when the recorder has it (items checked on the op stream's parse thread arrive
+ * as their payload only, in UTF-8).
+ */
 export type PendingRecord =
-  | { kind: "response_item"; item: ResponseItem; payload: string; timestamp: string }
+  | {
+    kind: "response_item";
+    item: ResponseItem | undefined;
+    payload: string | Uint8Array;
+    timestamp: string;
+  }
   | { kind: "state"; state: SessionState; timestamp: string };
 
 /** A format's writer: commits batches durably and recovers after a failure. */

@@ -8,8 +8,16 @@ import { prng, randomString, runSeed, withSeed } from "./fixtures_random.ts";
 const LINE_FORMATS: RolloutFormat[] = ["journal", "codex_envelope", "codex_jsonl_2025"];
 const encoder = new TextEncoder();
 
+/** A record as encodeLine() takes it: the payload as text. */
+type TextRecord = LineRecord & { payload: string };
+
+/** The same record with its payload given as UTF-8 bytes (as the op stream's parse thread sends it). */
+function asBytes(record: TextRecord): LineRecord {
+  return { ...record, payload: encoder.encode(record.payload) };
+}
+
 test("BatchEncoder writes the bytes of encodeLine() for every record kind and format", () => {
-  const records: LineRecord[] = [
+  const records: TextRecord[] = [
     {
       kind: "session_meta",
       payload: '{"id":"x"}',
@@ -58,6 +66,9 @@ test("BatchEncoder writes the bytes of encodeLine() for every record kind and fo
     batch.discard();
     batch.add(records[2]!);
     assert.deepEqual(batch.take(), encoder.encode(encodeLine(format, records[2]!)), format);
+    // Payloads given as UTF-8 bytes make the same lines.
+    for (const record of records) batch.add(asBytes(record));
+    assert.equal(new TextDecoder().decode(batch.take()), expected, `${format}, bytes`);
   }
 });
 
@@ -70,7 +81,7 @@ test("BatchEncoder matches encodeLine() on random records across many batches", 
       const batch = new BatchEncoder(format, { keepBytes: 256 });
       let ordinal = 0;
       for (let round = 0; round < 200; round++) {
-        const records: LineRecord[] = [];
+        const records: TextRecord[] = [];
         const count = 1 + Math.floor(rand() * 20);
         const timestamp = `2026-11-26T12:00:0${Math.floor(rand() * 3)}.000Z`;
         for (let i = 0; i < count; i++) {
@@ -78,7 +89,7 @@ test("BatchEncoder matches encodeLine() on random records across many batches", 
           const payload = JSON.stringify({ t: randomString(rand, rand() < 0.1 ? 2000 : 60) });
           records.push({ kind, payload, timestamp, ordinal: ordinal++ });
         }
-        for (const record of records) batch.add(record);
+        for (const record of records) batch.add(rand() < 0.5 ? record : asBytes(record));
         const expected = encoder.encode(records.map((r) => encodeLine(format, r)).join(""));
         assert.deepEqual(batch.take(), expected, `${format}, batch ${round}`);
       }

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { CODEX_ONLY_OPS } from "../lib/protocol.ts";
 import { nestingDepth, parseLine } from "../lib/proto/submission_reader.ts";
 import { prng } from "./fixtures_random.ts";
 import { setup, tempDir, userMessage } from "./helpers.ts";
-import { runScript } from "./proto_fake_io.ts";
+import { hostileLine, runScript } from "./proto_fake_io.ts";
 
 const encoder = new TextEncoder();
 const err = (id: string, code: string, message: string) => ({
@@ -148,87 +147,6 @@ test("runProto() gives the same events whatever the chunking of stdin", async ()
     cleanup();
   }
 });
-
-/** One hostile line (without `\n`) and the id its error event must carry. */
-function hostileLine(
-  random: () => number,
-  i: number,
-  cap: number,
-): { line: Uint8Array; id: string } {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const id = `f${i}`;
-  const sub = (op: unknown) => encoder.encode(JSON.stringify({ id, op }));
-  const wrongValues = [42, -1, 1.5, "x", true, null, [], {}, [1, "a"], { type: 5 }];
-  const wrongIds = wrongValues.filter((v) => typeof v !== "string");
-  switch (Math.floor(random() * 12)) {
-    case 0: { // random bytes, no newline
-      const bytes = new Uint8Array(1 + Math.floor(random() * 80));
-      for (let b = 0; b < bytes.length; b++) bytes[b] = Math.floor(random() * 256);
-      return { line: bytes.map((b) => (b === 10 ? 32 : b)), id: "" };
-    }
-    case 1: { // a valid submission cut short
-      const whole = JSON.stringify({ id, op: { type: "record_items", items: [userMessage("x")] } });
-      return {
-        line: encoder.encode(whole.slice(0, Math.floor(random() * (whole.length - 1)))),
-        id: "",
-      };
-    }
-    case 2: // known ops with fields of the wrong type
-      return {
-        line: sub(pick([
-          { type: "record_items", items: pick(wrongValues.filter((v) => !Array.isArray(v))) },
-          { type: "record_state", previous_response_id: pick([42, true, [], {}]) },
-          { type: "user_input", items: [{ type: "text", text: pick([42, null, []]) }] },
-          { type: "load_session", path: pick([42, null, ""]) },
-          { type: "add_to_history", text: pick([42, null, {}]) },
-          { type: "get_history_entry_request", offset: pick([-1, 1.5, "0"]), log_id: 1 },
-          { type: "configure_session", cwd: pick([42, [], {}]) },
-          { type: "configure_session", format: pick(["xml", 1, "JSONL"]) },
-          { type: "configure_session", disable_response_storage: pick(["yes", 1]) },
-          { type: pick(["get_session", "flush", "shutdown"]), extra: pick(wrongValues) },
-        ])),
-        id,
-      };
-    case 3: { // a batch with one broken item
-      const items: unknown[] = [userMessage("a"), userMessage("b"), userMessage("c")];
-      items[Math.floor(random() * 3)] = pick([
-        { type: "function_call", name: "f", arguments: {}, call_id: "c" },
-        { type: "message", role: 1, content: [] },
-        { type: "local_shell_call", status: "done", action: { type: "exec", command: [] } },
-        { type: "function_call_output", call_id: "c" },
-        pick(wrongValues),
-      ]);
-      return { line: sub({ type: "record_items", items }), id };
-    }
-    case 4:
-      return { line: sub({ type: pick(CODEX_ONLY_OPS) }), id };
-    case 5:
-      return { line: sub({ type: `op_${Math.floor(random() * 1e6)}` }), id };
-    case 6: { // deep nesting
-      const depth = 1001 + Math.floor(random() * 5000);
-      return {
-        line: encoder.encode("[".repeat(depth) + "{".repeat(Math.floor(random() * 3))),
-        id: "",
-      };
-    }
-    case 7: { // invalid UTF-8 inside a string
-      const bytes = sub({ type: "add_to_history", text: "hello" });
-      bytes[bytes.length - 5] = pick([0xff, 0xc0, 0x80, 0xed]);
-      return { line: bytes, id: "" };
-    }
-    case 8: // too long
-      return { line: encoder.encode("x".repeat(cap + 1 + Math.floor(random() * cap))), id: "" };
-    case 9:
-      return {
-        line: encoder.encode(JSON.stringify({ id: pick(wrongIds), op: { type: "flush" } })),
-        id: "",
-      };
-    case 10:
-      return { line: encoder.encode(JSON.stringify(pick(wrongValues))), id: "" };
-    default:
-      return { line: sub(pick(wrongValues)), id };
-  }
-}
 
 test("runProto() survives thousands of hostile lines: one error each, session unchanged", async () => {
   await setup();

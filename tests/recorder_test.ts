@@ -80,6 +80,32 @@ test("RolloutRecorder.resume() through a symbolic link is refused while the real
   }
 });
 
+test("RolloutRecorder.recordItems() reports the first failing item, whether too long or invalid", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const rec = await RolloutRecorder.create({ home: dir, maxLineBytes: 300, clock });
+    const before = fs.readFileSync(rec.path!, "utf8");
+    const long = userMessage("l".repeat(300));
+    await assert.rejects(rec.recordItems([userMessage("ok"), long, {}], { where: "op.items" }), {
+      code: "line_too_long",
+      message: /^op\.items\[1\]: the encoded record is \d+ bytes, above the limit of 300 bytes$/,
+    });
+    await assert.rejects(rec.recordItems([userMessage("ok"), {}, long], { where: "op.items" }), {
+      code: "invalid_submission",
+      message: /^op\.items\[1\]/,
+    });
+    // Nothing of either call was written, and the recorder carries on.
+    await rec.recordItems([{ type: "reasoning", id: "r" }, userMessage("after")]);
+    await rec.close();
+    const added = fs.readFileSync(rec.path!, "utf8").slice(before.length).trim().split("\n");
+    assert.equal(added.length, 1);
+    assert.deepEqual(JSON.parse(added[0]!).payload, userMessage("after"));
+  } finally {
+    cleanup();
+  }
+});
+
 test("RolloutRecorder refuses a state or a meta above maxLineBytes before writing anything", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

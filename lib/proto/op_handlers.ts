@@ -7,6 +7,7 @@ import { describe, RolloutError } from "../errors.ts";
 import type { EventMsg, Op } from "../protocol.ts";
 import type { History } from "./history.ts";
 import type { OpMode } from "./op_pipeline.ts";
+import type { PreparedItems } from "../prepare_items.ts";
 import type { ItemsRecorded } from "../recorder.ts";
 import type { SessionHost } from "./session_host.ts";
 import { userMessage } from "./user_message.ts";
@@ -57,8 +58,11 @@ function itemsRecorded(ack: ItemsRecorded): EventMsg {
   };
 }
 
-/** Plans `op`: recording ops are `shared` (group commit), ops that read or swap the session `exclusive`. */
-export function planOp(op: Op, ctx: OpContext): PlannedOp {
+/**
+ * Plans `op`: recording ops are `shared` (group commit), ops that read or swap the session
+ * `exclusive`. `prepared` is a `record_items` op's items as the parse thread checked them.
+ */
+export function planOp(op: Op, ctx: OpContext, prepared?: PreparedItems): PlannedOp {
   const { host } = ctx;
   const shared = (work: () => Promise<EventMsg> | EventMsg): PlannedOp => ({
     mode: "shared",
@@ -91,12 +95,14 @@ export function planOp(op: Op, ctx: OpContext): PlannedOp {
         return itemsRecorded(ack);
       });
     case "record_items":
-      return shared(() =>
-        host.session()
+      return shared(() => {
+        const session = host.session();
+        const recorded = prepared !== undefined
+          ? session.recordPrepared(prepared)
           // parseLine refuses every line nesting deeper than MAX_NESTING: no item can.
-          .recordItems(op.items, { where: "op.items", nestingChecked: true })
-          .then(itemsRecorded)
-      );
+          : session.recordItems(op.items, { where: "op.items", nestingChecked: true });
+        return recorded.then(itemsRecorded);
+      });
     case "record_state":
       return shared(async () => {
         const session = host.session();

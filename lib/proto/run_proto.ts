@@ -12,7 +12,7 @@ import { History } from "./history.ts";
 import { planOp } from "./op_handlers.ts";
 import { OpPipeline } from "./op_pipeline.ts";
 import { SessionHost } from "./session_host.ts";
-import { SubmissionReader } from "./submission_reader.ts";
+import { startParser } from "./parse_thread.ts";
 
 /** Options of {@linkcode runProto}, as parsed from the command line. */
 export interface ProtoOptions {
@@ -20,6 +20,8 @@ export interface ProtoOptions {
   format: "jsonl" | "json";
   sync: boolean;
   maxLineBytes: number;
+  /** Parse input on a worker thread when one starts (default); false parses on this thread. */
+  parseThread?: boolean;
 }
 
 /** Reading pauses while this many events wait to be written, until half of them are. */
@@ -36,14 +38,15 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     io.stderr.write(`rollout proto: ${message}\n`).catch(() => {});
   };
   let reason: Stop | null = null;
+  let shutdown = false;
   let interrupt: (() => void) | null = null;
   const stop = (why: Stop) => {
     reason ??= why;
     interrupt?.();
   };
-  /** `promise`'s value, or null once a stop arrives (no reaction is left behind per wait). */
+  /** `promise`'s value, or null once a stop or `shutdown` arrives (no reaction is left behind). */
   const unlessStopped = <T>(promise: Promise<T>): Promise<T | null> => {
-    if (reason !== null) return Promise.resolve(null);
+    if (reason !== null || shutdown) return Promise.resolve(null);
     return new Promise<T | null>((resolve, reject) => {
       interrupt = () => resolve(null);
       promise.then(resolve, reject);
@@ -55,17 +58,20 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const host = new SessionHost({ ...options, cwd: io.cwd, pid: io.pid, history, warn });
   const pipeline = new OpPipeline();
   const context = { host, history, cwd: io.cwd, clock: () => new Date() };
-  let shutdown = false;
-  const reader = new SubmissionReader({
+  const parser = startParser({
     maxLineBytes: options.maxLineBytes,
+    thread: options.parseThread !== false,
     deliver(parsed: ParsedSubmission) {
       if (shutdown) return;
       if (!parsed.ok) {
         writer.push(parsed.id, { type: "error", code: parsed.code, message: parsed.message });
         return;
       }
-      if (parsed.op.type === "shutdown") shutdown = true;
-      const planned = planOp(parsed.op, context);
+      if (parsed.op.type === "shutdown") {
+        shutdown = true;
+        interrupt?.();
+      }
+      const planned = planOp(parsed.op, context, parsed.prepared);
       writer.push(parsed.id, pipeline.submit(planned.mode, planned.run));
     },
   });
@@ -74,20 +80,24 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const input = io.stdin[Symbol.asyncIterator]();
   let finished = false;
   try {
-    while (!shutdown) {
+    while (!shutdown && reason === null) {
       const next = await unlessStopped(input.next());
       if (next === null) break;
       if (next.done === true) {
         finished = true;
-        reader.end();
+        await parser.end();
         break;
       }
-      reader.push(next.value);
+      await unlessStopped(parser.push(next.value));
       if (writer.backlog >= MAX_BACKLOG) await unlessStopped(writer.below(MAX_BACKLOG / 2));
     }
+    // Whatever was read gets its events, as if it had been parsed the moment it arrived.
+    await parser.idle();
   } catch (error) {
     warn(`Cannot read standard input: ${describe(error)}`);
     status = 1;
+  } finally {
+    parser.close();
   }
   if (!finished) Promise.resolve(input.return?.()).catch(() => {});
 

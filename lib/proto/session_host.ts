@@ -148,7 +148,7 @@ function loadedEvent(
     type: "session_loaded",
     session_id: recorder.id,
     rollout_path: recorder.path ?? "",
-    item_count: recorder.items.length,
+    item_count: recorder.itemCount,
     previous_response_id: recorder.state.previous_response_id ?? null,
     skipped: report,
   };
