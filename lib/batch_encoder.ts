@@ -122,11 +122,12 @@ export class BatchEncoder {
 
 /** Writes the decimal digits of a non-negative integer at `at`; returns the end. */
 function writeDigits(buffer: Uint8Array, at: number, value: number): number {
-  if (value < 10) {
-    buffer[at] = 48 + value;
-    return at + 1;
+  let end = at + 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) end++;
+  let rest = value;
+  for (let i = end - 1; i >= at; i--) {
+    buffer[i] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
   }
-  const digits = String(value);
-  for (let i = 0; i < digits.length; i++) buffer[at + i] = digits.charCodeAt(i);
-  return at + digits.length;
+  return end;
 }

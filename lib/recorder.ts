@@ -343,6 +343,23 @@ export class RolloutRecorder {
    * are kept as their payload and decoded only when {@linkcode items} is read.
    */
   recordPrepared(prepared: PreparedItems): Promise<ItemsRecorded> {
+    return new Promise((resolve, reject) => {
+      this.recordPreparedThen(prepared, (outcome) => {
+        if (outcome instanceof RolloutError) reject(outcome);
+        else resolve(outcome);
+      });
+    });
+  }
+
+  /**
+   * {@linkcode recordPrepared} with a callback instead of a promise (the op stream's hot path):
+   * `done` is called once, with the acknowledgement once the items are durable or with the
+   * failure (at once if the items are refused).
+   */
+  recordPreparedThen(
+    prepared: PreparedItems,
+    done: (outcome: ItemsRecorded | RolloutError) => void,
+  ): void {
     const { where } = prepared;
     const records: PendingRecord[] = [];
     const dropped: { index: number; type: string }[] = [];
@@ -356,7 +373,7 @@ export class RolloutRecorder {
       }
       const size = this.#lineSize(payload);
       if (size > this.#maxLine) {
-        return Promise.reject(
+        return done(
           new RolloutError(
             "line_too_long",
             `${where}[${index}]: the encoded record is ${size} bytes, above the limit of ${this.#maxLine} bytes`,
@@ -367,17 +384,14 @@ export class RolloutRecorder {
       records.push({ kind: "response_item", item, payload, timestamp });
     }
     if (prepared.error !== null) {
-      return Promise.reject(new RolloutError(prepared.error.code, prepared.error.message));
+      return done(new RolloutError(prepared.error.code, prepared.error.message));
     }
-    return new Promise((resolve, reject) => {
-      this.#enqueue({
-        records,
-        bytes,
-        settle: (error, itemCount) => {
-          if (error !== null) reject(error);
-          else resolve({ recorded: records.length, dropped, item_count: itemCount });
-        },
-      });
+    this.#enqueue({
+      records,
+      bytes,
+      settle: (error, itemCount) => {
+        done(error ?? { recorded: records.length, dropped, item_count: itemCount });
+      },
     });
   }
 

@@ -94,3 +94,29 @@ test("eventLine() gives the JSON of {id, msg} for every event shape, ids of any 
     }
   }
 });
+
+test("EventWriter.reserve() keeps a slot in order until its answer comes, then writes it", async () => {
+  const { writer, written } = recordingWriter();
+  const answerFirst = writer.reserve("1");
+  writer.push("2", { type: "flushed" });
+  const answerThird = writer.reserve("3");
+  answerThird({ type: "shutdown_complete" });
+  // Whatever the writer can do without the head's answer, it has done one turn later: nothing.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(written, []);
+  assert.equal(writer.backlog, 3);
+  answerFirst({ type: "items_recorded", recorded: 1, dropped: [], item_count: 1 });
+  await writer.drained();
+  assert.deepEqual(
+    written.join(""),
+    [
+      '{"id":"1","msg":{"type":"items_recorded","recorded":1,"dropped":[],"item_count":1}}\n',
+      '{"id":"2","msg":{"type":"flushed"}}\n',
+      '{"id":"3","msg":{"type":"shutdown_complete"}}\n',
+    ].join(""),
+  );
+  // An answer given at once is written like any settled event.
+  writer.reserve("4")({ type: "flushed" });
+  await writer.drained();
+  assert.equal(written.at(-1), '{"id":"4","msg":{"type":"flushed"}}\n');
+});

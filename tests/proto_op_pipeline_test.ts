@@ -58,3 +58,34 @@ test("OpPipeline.settled() resolves at once when idle and after the last op othe
   gate.resolve();
   assert.equal(await settled, true);
 });
+
+test("OpPipeline.startShared() starts only when submit would, and holds exclusive ops back", async () => {
+  const pipeline = new OpPipeline();
+  const first = pipeline.startShared();
+  assert.notEqual(first, null);
+  const log: string[] = [];
+  const gate = deferred<void>();
+  const exclusive = pipeline.submit("exclusive", () => {
+    log.push("X");
+    return gate.promise;
+  });
+  // An exclusive op waits for the shared op started by startShared()...
+  await Promise.resolve();
+  assert.deepEqual(log, []);
+  // ...and a shared op after it may not start at once.
+  assert.equal(pipeline.startShared(), null);
+  first!();
+  assert.deepEqual(log, ["X"]);
+  assert.equal(pipeline.startShared(), null);
+  gate.resolve();
+  await exclusive;
+  await Promise.resolve();
+  const last = pipeline.startShared();
+  assert.notEqual(last, null);
+  let idle = false;
+  const settled = pipeline.settled().then(() => (idle = true));
+  await Promise.resolve();
+  assert.equal(idle, false);
+  last!();
+  await settled;
+});

@@ -8,9 +8,12 @@ import type { EventMsg } from "../protocol.ts";
 
 interface Slot {
   id: string;
-  msg: EventMsg | Promise<EventMsg>;
+  /** The event, a promise of it, or null when it comes through the slot's answer callback. */
+  msg: EventMsg | Promise<EventMsg> | null;
   /** The event once known, so settled events can join one write. */
   settled: EventMsg | undefined;
+  /** Wakes the writer waiting for this slot's answer (see `reserve`). */
+  wake?: () => void;
 }
 
 /** The most bytes of events gathered into one write. */
@@ -67,6 +70,21 @@ export class EventWriter {
     this.#pump ??= this.#run();
   }
 
+  /**
+   * Queues the event answering submission `id`, to be given later through the returned
+   * callback (called once); it is written after every earlier one. Costs no promise unless
+   * the writer has to wait for it.
+   */
+  reserve(id: string): (msg: EventMsg) => void {
+    const slot: Slot = { id, msg: null, settled: undefined };
+    this.#slots.push(slot);
+    this.#pump ??= this.#run();
+    return (msg) => {
+      slot.settled = msg;
+      slot.wake?.();
+    };
+  }
+
   /** Resolves once fewer than `below` events wait to be written. */
   below(below: number): Promise<void> {
     if (this.backlog < below) return Promise.resolve();
@@ -80,7 +98,7 @@ export class EventWriter {
 
   async #run(): Promise<void> {
     while (this.#head < this.#slots.length) {
-      const first = this.#take(await this.#slots[this.#head]!.msg);
+      const first = this.#take(await this.#event(this.#slots[this.#head]!));
       let text = first;
       while (text.length < MAX_WRITE_CHARS && this.#head < this.#slots.length) {
         const next = this.#slots[this.#head]!.settled;
@@ -91,6 +109,13 @@ export class EventWriter {
       this.#wake();
     }
     this.#pump = null;
+  }
+
+  /** The slot's event, once known. */
+  #event(slot: Slot): EventMsg | Promise<EventMsg> {
+    if (slot.settled !== undefined) return slot.settled;
+    if (slot.msg !== null) return slot.msg;
+    return new Promise((resolve) => (slot.wake = () => resolve(slot.settled!)));
   }
 
   /** Removes the head slot, whose event is `msg`, and returns its line. */

@@ -59,6 +59,26 @@ function itemsRecorded(ack: ItemsRecorded): EventMsg {
 }
 
 /**
+ * Runs a `record_items` op whose items the parse thread prepared, answering through `answer`
+ * (called once, possibly at once): the op stream's hot path, without a promise per op.
+ */
+export function recordPreparedNow(
+  host: SessionHost,
+  prepared: PreparedItems,
+  answer: (msg: EventMsg) => void,
+): void {
+  let session;
+  try {
+    session = host.session();
+  } catch (error) {
+    return answer(errorEvent(error));
+  }
+  session.recordPreparedThen(prepared, (outcome) => {
+    answer(outcome instanceof RolloutError ? errorEvent(outcome) : itemsRecorded(outcome));
+  });
+}
+
+/**
  * Plans `op`: recording ops are `shared` (group commit), ops that read or swap the session
  * `exclusive`. `prepared` is a `record_items` op's items as the parse thread checked them.
  */

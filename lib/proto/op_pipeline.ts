@@ -46,6 +46,16 @@ export class OpPipeline {
     });
   }
 
+  /**
+   * Starts a shared op now if nothing holds it back: returns the callback to call once it
+   * has settled, or null (then `submit` it). The same ordering as `submit`, without promises.
+   */
+  startShared(): (() => void) | null {
+    if (this.#exclusive || this.#head !== this.#queue.length) return null;
+    this.#shared++;
+    return this.#sharedSettled;
+  }
+
   /** Resolves once every submitted op has settled. */
   settled(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();

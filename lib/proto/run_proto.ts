@@ -9,7 +9,7 @@ import type { Io } from "../io.ts";
 import type { ParsedSubmission } from "../protocol.ts";
 import { EventWriter } from "./event_writer.ts";
 import { History } from "./history.ts";
-import { planOp } from "./op_handlers.ts";
+import { planOp, recordPreparedNow } from "./op_handlers.ts";
 import { OpPipeline } from "./op_pipeline.ts";
 import { SessionHost } from "./session_host.ts";
 import { startParser } from "./parse_thread.ts";
@@ -70,6 +70,19 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
       if (parsed.op.type === "shutdown") {
         shutdown = true;
         interrupt?.();
+      }
+      if (parsed.prepared !== undefined) {
+        const settled = pipeline.startShared();
+        if (settled !== null) {
+          const answer = writer.reserve(parsed.id);
+          // The pipeline hears of the settlement a microtask later: an op waiting for this
+          // one must not start inside the recorder's acknowledgement of a batch.
+          recordPreparedNow(host, parsed.prepared, (msg) => {
+            answer(msg);
+            queueMicrotask(settled);
+          });
+          return;
+        }
       }
       const planned = planOp(parsed.op, context, parsed.prepared);
       writer.push(parsed.id, pipeline.submit(planned.mode, planned.run));
