@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import { test } from "node:test";
 import type { ParsedSubmission } from "../lib/protocol.ts";
@@ -51,13 +52,7 @@ function mixedInput(seed: number, cap: number): Uint8Array {
   parts.push(
     encoder.encode('{"id":"g","op":{"type":"get_session"}}\n{"id":"s","op":{"type":"shutdown"}}\n'),
   );
-  const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    whole.set(part, at);
-    at += part.length;
-  }
-  return whole;
+  return Buffer.concat(parts);
 }
 
 /** `bytes` cut at random points. */
@@ -206,4 +201,21 @@ test("startParser() reports a worker that fails after it started, instead of wai
   } finally {
     parser.close();
   }
+});
+
+test("startParser() leaves the caller's bytes as they were: views and Buffers stay usable", async () => {
+  const text = '{"id":"1","op":{"type":"flush"}}\n{"id":"2","op":{"type":"get_session"}}\n';
+  const backing = new Uint8Array(4096).fill(32);
+  backing.set(encoder.encode(text), 100);
+  const view = backing.subarray(100, 100 + text.length);
+  const buffer = Buffer.from(text);
+  const { parser, delivered } = await parseAll(
+    (deliver) => startParser({ maxLineBytes: 1 << 20, deliver }),
+    [view, buffer],
+  );
+  assert.equal(parser.threaded, true);
+  assert.deepEqual(delivered.map((s) => s.id), ["1", "2", "1", "2"]);
+  assert.equal(backing.buffer.byteLength, 4096);
+  assert.equal(new TextDecoder().decode(view), text);
+  assert.equal(buffer.toString("utf8"), text);
 });

@@ -210,7 +210,9 @@ class ThreadParser implements SubmissionParser {
     // The worker gets a copy of its own (moved, not cloned): the caller's chunk may be a view
     // into a larger buffer, and stays as it was, to be read again here if the worker fails
     // before it starts.
-    const bytes = message.slice();
+    // (Not `slice()`: on a Node Buffer it is a view, and moving it would detach the caller's.)
+    const bytes = new Uint8Array(message.length);
+    bytes.set(message);
     this.#worker.postMessage({ kind: "chunk", bytes } satisfies ToParser, [bytes.buffer]);
   }
 
