@@ -105,8 +105,8 @@ export class RolloutRecorder {
   readonly #mutant: WriterMutant | undefined;
   /** Acknowledged items; an item may be kept as its payload until `items` is read. */
   readonly #items: (ResponseItem | string | Uint8Array)[];
-  /** How many entries of `#items` are payloads still to decode. */
-  #encoded = 0;
+  /** What `items` returns: `#items` decoded, as far as it was when `items` was last read. */
+  readonly #decoded: ResponseItem[] = [];
   #state: SessionState;
   #queue: QueuedOp[] = [];
   #queuedBytes = 0;
@@ -145,17 +145,20 @@ export class RolloutRecorder {
     return this.meta.id;
   }
 
-  /** Acknowledged items, in order. */
+  /**
+   * Acknowledged items, in order. The array is brought up to date on each read (items kept
+   * as payloads are decoded then), so it only ever holds decoded items.
+   */
   get items(): readonly ResponseItem[] {
-    if (this.#encoded > 0) {
-      const items = this.#items;
-      for (let i = 0; i < items.length; i++) {
-        const entry = items[i]!;
-        if (isPayload(entry)) items[i] = payloadValue(entry) as ResponseItem;
-      }
-      this.#encoded = 0;
+    const items = this.#items;
+    const decoded = this.#decoded;
+    for (let i = decoded.length; i < items.length; i++) {
+      const entry = items[i]!;
+      const item = isPayload(entry) ? payloadValue(entry) as ResponseItem : entry;
+      items[i] = item;
+      decoded.push(item);
     }
-    return this.#items as ResponseItem[];
+    return decoded;
   }
 
   /** How many items are acknowledged. */
@@ -340,7 +343,8 @@ export class RolloutRecorder {
   /**
    * {@linkcode recordItems} for items already checked and encoded by
    * {@linkcode prepareItems}, possibly on another thread. Items prepared without their values
-   * are kept as their payload and decoded only when {@linkcode items} is read.
+   * are kept as their payload and decoded only when {@linkcode items} is read. The payloads
+   * are written as they are: they must come from `prepareItems`, nothing checks them again.
    */
   recordPrepared(prepared: PreparedItems): Promise<ItemsRecorded> {
     return new Promise((resolve, reject) => {
@@ -557,10 +561,7 @@ export class RolloutRecorder {
     const committed = () => {
       this.#state = state;
       this.#settleAll(batch);
-      for (const item of added) {
-        if (isPayload(item)) this.#encoded++;
-        this.#items.push(item);
-      }
+      for (const item of added) this.#items.push(item);
     };
     let pending: void | Promise<void>;
     try {

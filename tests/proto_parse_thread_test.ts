@@ -6,7 +6,8 @@ import type { ParsedSubmission } from "../lib/protocol.ts";
 import { startParser, type SubmissionParser } from "../lib/proto/parse_thread.ts";
 import { prng } from "./fixtures_random.ts";
 import { setup, tempDir, userMessage } from "./helpers.ts";
-import { hostileLine, normalize, runScript } from "./proto_fake_io.ts";
+import { runProto } from "../lib/proto/run_proto.ts";
+import { fakeIo, hostileLine, normalize, runScript } from "./proto_fake_io.ts";
 
 const encoder = new TextEncoder();
 
@@ -128,8 +129,10 @@ async function parseAll(
 
 test("startParser() parses on a worker thread and hands record_items over checked and encoded", async () => {
   const items = [userMessage("a"), { type: "reasoning", id: "r" }, userMessage("ü")];
+  const kept = [userMessage("b"), userMessage("€")];
   const input = encoder.encode(
     `${JSON.stringify({ id: "1", op: { type: "record_items", items } })}\n` +
+      `${JSON.stringify({ id: "0", op: { type: "record_items", items: kept } })}\n` +
       '{"id":"2","op":{"type":"flush"}}\n{"id":"3","op":{"type":"record_items","items":[{}]}}',
   );
   const { parser, delivered } = await parseAll(
@@ -137,8 +140,8 @@ test("startParser() parses on a worker thread and hands record_items over checke
     [input.slice(0, 7), input.slice(7)],
   );
   assert.equal(parser.threaded, true);
-  assert.equal(delivered.length, 3);
-  const [first, second, third] = delivered;
+  assert.equal(delivered.length, 4);
+  const [first, zeroth, second, third] = delivered;
   assert.ok(first!.ok && first!.prepared !== undefined);
   assert.deepEqual(first!.op, { type: "record_items", items: [] });
   const decoder = new TextDecoder();
@@ -155,6 +158,15 @@ test("startParser() parses on a worker thread and hands record_items over checke
       { type: "message", value: items[2] },
     ],
   );
+  // An op whose items are all kept comes as UTF-8 bytes, sharing one buffer of exactly their
+  // size (the recorder keeps views into it).
+  assert.ok(zeroth!.ok && zeroth!.prepared !== undefined);
+  const payloads = zeroth!.prepared.items.flatMap((item) =>
+    item.payload instanceof Uint8Array ? [item.payload] : []
+  );
+  assert.deepEqual(payloads.map((p) => JSON.parse(decoder.decode(p))), kept);
+  const size = payloads.reduce((sum, payload) => sum + payload.length, 0);
+  for (const payload of payloads) assert.equal(payload.buffer.byteLength, size);
   assert.deepEqual(second, { ok: true, id: "2", op: { type: "flush" } });
   assert.ok(third!.ok && third!.prepared !== undefined);
   assert.equal(third!.prepared.items.length, 0);
@@ -218,4 +230,64 @@ test("startParser() leaves the caller's bytes as they were: views and Buffers st
   assert.equal(backing.buffer.byteLength, 4096);
   assert.equal(new TextDecoder().decode(view), text);
   assert.equal(buffer.toString("utf8"), text);
+});
+
+test("startParser() stops taking input while four chunks wait for a busy worker", async () => {
+  const silent = new URL("./silent_parse_worker.ts", import.meta.url).href;
+  const parser = startParser({ maxLineBytes: 1 << 20, deliver: () => {}, workerUrl: silent });
+  try {
+    await parser.idle(); // the worker has started; it never answers a chunk
+    const chunk = encoder.encode('{"id":"1","op":{"type":"flush"}}\n');
+    for (let i = 0; i < 4; i++) await parser.push(chunk);
+    let taken = false;
+    const fifth = parser.push(chunk).then(() => (taken = true), () => "stopped");
+    // Without the bound it would resolve within microtasks; one macrotask turn is plenty.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(taken, false);
+    parser.close();
+    assert.equal(await fifth, "stopped");
+  } finally {
+    parser.close();
+  }
+});
+
+test("runProto() stops at once, status 1, when the parse thread fails while stdin stays open", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    let returned = false;
+    // One line, then stdin stays open: only the failure can end the run.
+    const stdin: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]() {
+        let sent = false;
+        return {
+          next() {
+            if (sent) return new Promise<IteratorResult<Uint8Array>>(() => {});
+            sent = true;
+            const line = encoder.encode('{"id":"c","op":{"type":"configure_session"}}\n');
+            return Promise.resolve({ done: false, value: line });
+          },
+          return() {
+            returned = true;
+            return Promise.resolve({ done: true, value: undefined });
+          },
+        };
+      },
+    };
+    const io = fakeIo(stdin);
+    const failing = new URL("./failing_parse_worker.ts", import.meta.url).href;
+    const status = await runProto({
+      home: dir,
+      format: "jsonl",
+      sync: true,
+      maxLineBytes: 1 << 20,
+      parseWorkerUrl: failing,
+    }, io);
+    assert.equal(status, 1);
+    assert.equal(returned, true);
+    assert.match(io.err.join(""), /the parse thread stopped: .*fails on purpose/);
+    assert.deepEqual(io.events(), []);
+  } finally {
+    cleanup();
+  }
 });

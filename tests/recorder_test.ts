@@ -135,3 +135,30 @@ test("RolloutRecorder refuses a state or a meta above maxLineBytes before writin
     cleanup();
   }
 });
+
+test("RolloutRecorder keeps prepared items as bytes until read; items only ever holds decoded items", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const rec = await RolloutRecorder.create({ home: dir, clock });
+    const encoder = new TextEncoder();
+    const bytesOf = (text: string) => ({
+      type: "message",
+      payload: encoder.encode(JSON.stringify(userMessage(text))),
+    });
+    await rec.recordPrepared({ where: "op.items", items: [bytesOf("a")], error: null });
+    const held = rec.items;
+    assert.deepEqual(held, [userMessage("a")]);
+    await rec.recordPrepared({ where: "op.items", items: [bytesOf("b")], error: null });
+    await rec.recordItems([userMessage("c")]);
+    assert.equal(rec.itemCount, 3);
+    // The array read earlier never shows an undecoded entry; reading again brings it up to date.
+    for (const item of held) assert.equal(item instanceof Uint8Array, false);
+    assert.deepEqual(rec.items, [userMessage("a"), userMessage("b"), userMessage("c")]);
+    assert.deepEqual(rec.saved().items, rec.items);
+    await rec.close();
+    assert.deepEqual(loadRollout(rec.path!).saved.items, rec.items);
+  } finally {
+    cleanup();
+  }
+});

@@ -60,22 +60,27 @@ function itemsRecorded(ack: ItemsRecorded): EventMsg {
 
 /**
  * Runs a `record_items` op whose items the parse thread prepared, answering through `answer`
- * (called once, possibly at once): the op stream's hot path, without a promise per op.
+ * (called exactly once, possibly at once): the op stream's hot path, without a promise per op.
  */
 export function recordPreparedNow(
   host: SessionHost,
   prepared: PreparedItems,
   answer: (msg: EventMsg) => void,
 ): void {
-  let session;
+  let answered = false;
+  const once = (msg: EventMsg) => {
+    if (answered) return;
+    answered = true;
+    answer(msg);
+  };
   try {
-    session = host.session();
+    host.session().recordPreparedThen(prepared, (outcome) => {
+      once(outcome instanceof RolloutError ? errorEvent(outcome) : itemsRecorded(outcome));
+    });
   } catch (error) {
-    return answer(errorEvent(error));
+    // No session (`no_session`), or a bug: either way an error event, as `settle` gives.
+    once(errorEvent(error));
   }
-  session.recordPreparedThen(prepared, (outcome) => {
-    answer(outcome instanceof RolloutError ? errorEvent(outcome) : itemsRecorded(outcome));
-  });
 }
 
 /**

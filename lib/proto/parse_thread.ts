@@ -84,6 +84,11 @@ export interface SubmissionParser {
 interface ParserOptions {
   maxLineBytes: number;
   deliver: (submission: ParsedSubmission) => void;
+  /**
+   * Called once if the worker fails after it started: input sent to it is lost, and every
+   * call after it rejects. Lets a reader blocked on stdin stop at once.
+   */
+  onFailure?: (error: Error) => void;
 }
 
 /** The worker's module: next to this file from source, at its build path in a compiled binary. */
@@ -220,7 +225,16 @@ class ThreadParser implements SubmissionParser {
     if (this.#failure !== null || this.#inline !== null) return;
     this.#sent.shift();
     if (reply.kind === "ready") this.#ready = true;
-    else unpack(reply.batch, this.#options.deliver);
+    else {
+      try {
+        unpack(reply.batch, this.#options.deliver);
+      } catch (error) {
+        // A bug (delivering never throws on input): stop rather than leave waiters behind.
+        this.#ready = true;
+        this.#failed(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+    }
     this.#wakeAll();
   }
 
@@ -229,6 +243,7 @@ class ThreadParser implements SubmissionParser {
     this.#worker.terminate();
     if (this.#ready) {
       this.#failure = new Error(`the parse thread stopped: ${why}`);
+      this.#options.onFailure?.(this.#failure);
     } else {
       // Nothing was delivered yet: read everything sent so far again, on this thread.
       const reader = new SubmissionReader(this.#options);

@@ -63,15 +63,20 @@ scope.onmessage = ({ data }) => {
 };
 
 const encoder = new TextEncoder();
+/** Where payloads are encoded before being copied into a buffer of their exact size. */
+let scratch = new Uint8Array(1 << 20);
 
-/** Every payload as UTF-8 in one buffer, moved (not copied) to the main thread. */
+/**
+ * Every payload as UTF-8 in one buffer of exactly their size, moved (not copied) to the main
+ * thread: the recorder keeps views into it as the items, so no spare room may come along.
+ */
 function pack(batch: ParsedBatch): PackedBatch {
   let room = 0;
   for (const payload of batch.payloads) room += payload.length * 3;
-  const bytes = new Uint8Array(room);
+  if (scratch.length < room) scratch = new Uint8Array(room);
   let end = 0;
   const ends = batch.payloads.map((payload) =>
-    end += encoder.encodeInto(payload, bytes.subarray(end)).written
+    end += encoder.encodeInto(payload, scratch.subarray(end)).written
   );
-  return { ...batch, payloads: bytes.subarray(0, end), ends };
+  return { ...batch, payloads: scratch.slice(0, end), ends };
 }

@@ -22,6 +22,8 @@ export interface ProtoOptions {
   maxLineBytes: number;
   /** Parse input on a worker thread when one starts (default); false parses on this thread. */
   parseThread?: boolean;
+  /** Replaces the parse thread's module (tests use it to make the worker fail). */
+  parseWorkerUrl?: string;
 }
 
 /** Reading pauses while this many events wait to be written, until half of them are. */
@@ -39,14 +41,19 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   };
   let reason: Stop | null = null;
   let shutdown = false;
+  /** Set if the parse thread fails after it started: reading stops at once. */
+  let parseFailure: Error | null = null;
   let interrupt: (() => void) | null = null;
   const stop = (why: Stop) => {
     reason ??= why;
     interrupt?.();
   };
-  /** `promise`'s value, or null once a stop or `shutdown` arrives (no reaction is left behind). */
+  /**
+   * `promise`'s value, or null once a stop, `shutdown` or a failure of the parse thread
+   * arrives (no reaction is left behind).
+   */
   const unlessStopped = <T>(promise: Promise<T>): Promise<T | null> => {
-    if (reason !== null || shutdown) return Promise.resolve(null);
+    if (reason !== null || shutdown || parseFailure !== null) return Promise.resolve(null);
     return new Promise<T | null>((resolve, reject) => {
       interrupt = () => resolve(null);
       promise.then(resolve, reject);
@@ -61,6 +68,11 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const parser = startParser({
     maxLineBytes: options.maxLineBytes,
     thread: options.parseThread !== false,
+    ...(options.parseWorkerUrl === undefined ? {} : { workerUrl: options.parseWorkerUrl }),
+    onFailure(error) {
+      parseFailure = error;
+      interrupt?.();
+    },
     deliver(parsed: ParsedSubmission) {
       if (shutdown) return;
       if (!parsed.ok) {
@@ -93,7 +105,7 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const input = io.stdin[Symbol.asyncIterator]();
   let finished = false;
   try {
-    while (!shutdown && reason === null) {
+    while (!shutdown && reason === null && parseFailure === null) {
       const next = await unlessStopped(input.next());
       if (next === null) break;
       if (next.done === true) {
@@ -107,7 +119,13 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     // Whatever was read gets its events, as if it had been parsed the moment it arrived.
     await parser.idle();
   } catch (error) {
-    warn(`Cannot read standard input: ${describe(error)}`);
+    // Set by the parser's callback: the compiler cannot see that from here.
+    const failure = parseFailure as Error | null;
+    warn(
+      failure === null
+        ? `Cannot read standard input: ${describe(error)}`
+        : `Stopped reading standard input: ${failure.message}; the lines it held got no answer`,
+    );
     status = 1;
   } finally {
     parser.close();
