@@ -193,7 +193,7 @@ test("startParser() parses on this thread, losing nothing, when the worker does 
 });
 
 test("startParser() reports a worker that fails after it started, instead of waiting forever", async () => {
-  const failing = new URL("./failing_parse_worker.ts", import.meta.url).href;
+  const failing = new URL("./misbehaving_parse_worker.ts", import.meta.url).href;
   const delivered: ParsedSubmission[] = [];
   const parser = startParser({
     maxLineBytes: 1 << 20,
@@ -233,11 +233,11 @@ test("startParser() leaves the caller's bytes as they were: views and Buffers st
 });
 
 test("startParser() stops taking input while four chunks wait for a busy worker", async () => {
-  const silent = new URL("./silent_parse_worker.ts", import.meta.url).href;
+  const silent = new URL("./misbehaving_parse_worker.ts", import.meta.url).href;
   const parser = startParser({ maxLineBytes: 1 << 20, deliver: () => {}, workerUrl: silent });
   try {
     await parser.idle(); // the worker has started; it never answers a chunk
-    const chunk = encoder.encode('{"id":"1","op":{"type":"flush"}}\n');
+    const chunk = encoder.encode('{"id":"silent","op":{"type":"flush"}}\n');
     for (let i = 0; i < 4; i++) await parser.push(chunk);
     let taken = false;
     const fifth = parser.push(chunk).then(() => (taken = true), () => "stopped");
@@ -275,7 +275,7 @@ test("runProto() stops at once, status 1, when the parse thread fails while stdi
       },
     };
     const io = fakeIo(stdin);
-    const failing = new URL("./failing_parse_worker.ts", import.meta.url).href;
+    const failing = new URL("./misbehaving_parse_worker.ts", import.meta.url).href;
     const status = await runProto({
       home: dir,
       format: "jsonl",
