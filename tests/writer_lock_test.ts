@@ -52,21 +52,34 @@ async function withJournal(body: (file: string) => Promise<void> | void): Promis
   }
 }
 
+/**
+ * Runs `body` while the holder on the other runtime holds `file`'s lock, then kills the
+ * holder with SIGKILL; resolves with its exit code and signal.
+ */
+async function whileHeld(
+  file: string,
+  body: (holder: ChildProcess) => Promise<void>,
+): Promise<[number | null, string | null]> {
+  const { child, first } = await startHolder(file);
+  try {
+    assert.equal(first, `holding ${child.pid}`);
+    await body(child);
+  } finally {
+    child.kill("SIGKILL");
+  }
+  return await once(child, "exit") as [number | null, string | null];
+}
+
 test("resume() is refused with `locked` while a process on the other runtime holds the lock; SIGKILL frees it", async () => {
   await withJournal(async (file) => {
-    const { child, first } = await startHolder(file);
-    try {
-      assert.equal(first, `holding ${child.pid}`);
+    const [code, signal] = await whileHeld(file, async (child) => {
       await assert.rejects(RolloutRecorder.resume(file), {
         name: "RolloutError",
         code: "locked",
         message: `Cannot write rollout "${file}": it is locked by process ${child.pid}`,
       });
       assert.deepEqual(loadRollout(file).saved.items, JOURNAL_ITEMS, "readers never lock");
-    } finally {
-      child.kill("SIGKILL");
-    }
-    const [code, signal] = await once(child, "exit");
+    });
     assert.deepEqual([code, signal], [null, "SIGKILL"]);
     const { recorder } = await RolloutRecorder.resume(file);
     await recorder.recordItems([userMessage("after the kill")]);
@@ -80,9 +93,7 @@ test("resume() through a hard link is refused while the other runtime writes the
   await withJournal(async (file) => {
     const link = path.join(path.dirname(file), "b.jsonl");
     fs.linkSync(file, link);
-    const { child, first } = await startHolder(file);
-    try {
-      assert.equal(first, `holding ${child.pid}`);
+    await whileHeld(file, async () => {
       await assert.rejects(RolloutRecorder.resume(link), {
         name: "RolloutError",
         code: "locked",
@@ -90,10 +101,7 @@ test("resume() through a hard link is refused while the other runtime writes the
           `Cannot write rollout "${link}": it is being written under another name (a hard link to the same file)`,
       });
       assert.equal(fs.existsSync(lockPathOf(link)), false, "the refused lock file is removed");
-    } finally {
-      child.kill("SIGKILL");
-    }
-    await once(child, "exit");
+    });
     const { recorder } = await RolloutRecorder.resume(link);
     try {
       // And the other way round, in one process: the first name is now refused.

@@ -120,14 +120,15 @@ export function planOp(op: Op, ctx: OpContext, prepared?: PreparedItems): Planne
         return itemsRecorded(ack);
       });
     case "record_items":
-      return shared(() => {
-        const session = host.session();
-        const recorded = prepared !== undefined
-          ? session.recordPrepared(prepared)
+      if (prepared !== undefined) {
+        return shared(() => new Promise((answer) => recordPreparedNow(host, prepared, answer)));
+      }
+      return shared(() =>
+        host.session()
           // parseLine refuses every line nesting deeper than MAX_NESTING: no item can.
-          : session.recordItems(op.items, { where: "op.items", nestingChecked: true });
-        return recorded.then(itemsRecorded);
-      });
+          .recordItems(op.items, { where: "op.items", nestingChecked: true })
+          .then(itemsRecorded)
+      );
     case "record_state":
       return shared(async () => {
         const session = host.session();
