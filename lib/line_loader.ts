@@ -12,6 +12,7 @@ import { guardOf } from "./schema_guard.ts";
 import { MAX_NESTING } from "./json_depth.ts";
 import { checkMeta, checkState, SessionMeta, SessionState } from "./session_meta.ts";
 import { isObject } from "./is_object.ts";
+import { parseJson } from "./json_text.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
 export type SkippedLine = DamageReport["skipped_lines"][number];
@@ -55,7 +56,7 @@ export class LineLoader implements LineSink {
     this.#itemCheck = text.length > 2 * MAX_NESTING ? DEEP_LINE : SHORT_LINE;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJson(text);
     } catch {
       return this.#unreadableLine(lineNo, text.trim() === "" ? "empty line" : "not JSON");
     }

@@ -5,6 +5,7 @@
  */
 import { describe, type ErrorCode } from "./errors.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
+import { parseJson } from "./json_text.ts";
 
 /**
  * One item, checked: its encoded payload (JSON text, or its UTF-8 bytes), or null when the
@@ -32,7 +33,7 @@ const decoder = new TextDecoder();
 
 /** The value of an encoded payload (JSON text or its UTF-8 bytes). */
 export function payloadValue(payload: string | Uint8Array): unknown {
-  return JSON.parse(typeof payload === "string" ? payload : decoder.decode(payload));
+  return parseJson(typeof payload === "string" ? payload : decoder.decode(payload));
 }
 
 /**

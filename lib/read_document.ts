@@ -10,6 +10,7 @@ import type { SkippedLine } from "./line_loader.ts";
 import type { LoadedRollout } from "./load_rollout.ts";
 import { SessionDocument } from "./saved_session.ts";
 import { checkMeta, checkState } from "./session_meta.ts";
+import { parseJson } from "./json_text.ts";
 
 /** The warning for a file that starts with a UTF-8 byte order mark. */
 export const BOM_WARNING = "the file starts with a byte order mark";
@@ -22,7 +23,7 @@ export function invalidRollout(path: string, reason: string): RolloutError {
 /** `JSON.parse` as a value: the parsed value, or not ok. */
 export function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseJson(text) };
   } catch {
     return { ok: false };
   }

@@ -18,6 +18,7 @@ import {
   type SkippedLine,
 } from "./load_rollout.ts";
 import { WriterLock } from "./writer_lock.ts";
+import { parseJson } from "./json_text.ts";
 
 /** What a repair did. */
 export interface RepairResult {
@@ -90,7 +91,7 @@ function cleanLines(loaded: LoadedRollout, dropList: readonly SkippedLine[]): Ui
         out.push(`${text}\n`);
         return;
       }
-      const record = JSON.parse(text) as Record<string, unknown>;
+      const record = parseJson(text) as Record<string, unknown>;
       record.ordinal = out.length;
       out.push(`${JSON.stringify(record)}\n`);
     },

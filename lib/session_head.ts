@@ -8,6 +8,7 @@ import { formatOfFirstRecord, isDocument, type RolloutFormat } from "./format.ts
 import { formatIssue } from "./issue_path.ts";
 import { normalizeMeta, SessionMeta } from "./session_meta.ts";
 import { isObject } from "./is_object.ts";
+import { parseJson } from "./json_text.ts";
 
 /** The bytes read from the start of a journal. */
 export const HEAD_BYTES = 256 * 1024;
@@ -27,7 +28,7 @@ const IGNORED_PREFIXES = ["<environment_context>", "<user_instructions>", "# AGE
 
 function parse(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return undefined;
   }

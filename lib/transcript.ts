@@ -6,6 +6,7 @@ import type { RolloutFormat } from "./format.ts";
 import type { SavedSession } from "./saved_session.ts";
 import { partOf } from "./transcript_parts.ts";
 import { visible } from "./visible_text.ts";
+import { parseJson } from "./json_text.ts";
 
 /** Options of {@linkcode renderTranscript}. */
 export interface TranscriptOptions {
@@ -64,7 +65,7 @@ export function fold(text: string): { lines: string[]; folded: string | null } {
 /** JSON arguments on one line when they are short. */
 function compact(part: { input: string; language: string }): string {
   if (part.language !== "json") return part.input;
-  const line = JSON.stringify(JSON.parse(part.input));
+  const line = JSON.stringify(parseJson(part.input));
   return line.length <= 100 ? line : part.input;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ResponseItem } from "./items.ts";
 import { isObject } from "./is_object.ts";
+import { parseJson } from "./json_text.ts";
 
 /** One item, reduced to what a reader needs. */
 export type TranscriptPart =
@@ -34,7 +35,7 @@ export function contentText(content: unknown): string {
 /** Pretty JSON for a string that holds JSON; the string itself otherwise. */
 function prettyArguments(text: string): { input: string; language: string } {
   try {
-    return { input: JSON.stringify(JSON.parse(text), null, 2), language: "json" };
+    return { input: JSON.stringify(parseJson(text), null, 2), language: "json" };
   } catch {
     return { input: text, language: "" };
   }

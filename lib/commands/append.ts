@@ -10,6 +10,7 @@ import { DEFAULT_MAX_LINE_BYTES } from "../load_rollout.ts";
 import { type ItemsRecorded, RolloutRecorder } from "../recorder.ts";
 import { parseCommandArgs } from "./args.ts";
 import { counted, reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { parseJson } from "../json_text.ts";
 
 /** Pending acknowledgements awaited before more stdin is read. */
 const WINDOW = 4096;
@@ -17,7 +18,7 @@ const WINDOW = 4096;
 function parseItem(text: string, where: string): unknown {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     throw new RolloutError("invalid_json", `${where} is not JSON`);
   }

@@ -8,6 +8,7 @@ import { errnoOf, ioError } from "../errors.ts";
 import { historyPath } from "../paths.ts";
 import { HistoryEntry } from "../protocol.ts";
 import { lockFile } from "../runtime.ts";
+import { parseJson } from "../json_text.ts";
 
 const CHUNK = 1 << 16;
 const NEWLINE = 10;
@@ -120,7 +121,7 @@ export class History {
       if (fs.fstatSync(fd).ino !== logId) return null;
       const bytes = lineAt(fd, offset);
       if (bytes === null) return null;
-      const parsed = HistoryEntry.safeParse(JSON.parse(decoder.decode(bytes)));
+      const parsed = HistoryEntry.safeParse(parseJson(decoder.decode(bytes)));
       return parsed.success ? parsed.data : null;
     } catch (error) {
       if (error instanceof SyntaxError || error instanceof TypeError) return null;

@@ -5,6 +5,7 @@
 import { MAX_NESTING } from "../json_depth.ts";
 import { LineSplitter } from "../line_splitter.ts";
 import { type ParsedSubmission, parseSubmission } from "../protocol.ts";
+import { parseJson } from "../json_text.ts";
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -54,7 +55,7 @@ export function parseLine(text: string, lineNo: number): ParsedSubmission {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     // SyntaxError, or RangeError when an engine runs out of stack: either way, not usable.
     return refused(lineNo, "invalid_json", "is not JSON");
