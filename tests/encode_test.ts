@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { test } from "node:test";
+import { parseJson } from "../lib/json_text.ts";
 import { documentItemText, encodeDocument, encodeLine, statePayload } from "../lib/encode.ts";
 import { loadRollout } from "../lib/load_rollout.ts";
 import { RolloutRecorder } from "../lib/recorder.ts";
@@ -96,7 +97,7 @@ test("encodeLine() output is one line that parses back to its record, for random
         ordinal: round,
       });
       assert.equal(line.indexOf("\n"), line.length - 1);
-      assert.deepEqual(JSON.parse(line), {
+      assert.deepEqual(parseJson(line), {
         timestamp: T,
         ordinal: round,
         type: "response_item",
