@@ -13,14 +13,41 @@ const keyBug = (() => {
   return Object.keys(JSON.parse('{"h":1,"\\"":2}') as object)[1] !== '"';
 })();
 
-/** A string with an escape, followed by `:`, somewhere in the text (a key, or more often). */
-const ESCAPED_KEY = /"(?:[^"\\]*\\.)+[^"\\]*"\s*:/s;
+/**
+ * Whether a valid JSON text has an object key with an escape in it. One pass: every search
+ * moves forward (a regular expression for this backtracks, quadratic on a large document).
+ */
+function hasEscapedKey(text: string): boolean {
+  let slash = text.indexOf("\\");
+  let quote = text.indexOf('"');
+  while (quote >= 0 && slash >= 0) {
+    // `quote` opens a string: find the quote that closes it, noting escapes on the way.
+    let escaped = false;
+    let end = quote + 1;
+    quote = text.indexOf('"', end);
+    for (;;) {
+      if (slash >= 0 && slash < end) slash = text.indexOf("\\", end);
+      if (slash < 0 || slash > quote) break;
+      escaped = true;
+      end = slash + 2; // the escaped character may be a quote or a backslash
+      if (quote < end) quote = text.indexOf('"', end);
+    }
+    if (quote < 0) return false;
+    let next = quote + 1;
+    for (let c = text.charCodeAt(next); c === 32 || c === 9 || c === 10 || c === 13;) {
+      c = text.charCodeAt(++next);
+    }
+    if (escaped && text.charCodeAt(next) === 58) return true; // ":"
+    quote = text.indexOf('"', next);
+  }
+  return false;
+}
 
 /** `JSON.parse(text)`, with escaped keys decoded correctly on every engine. */
 export function parseJson(text: string): unknown {
   const value: unknown = JSON.parse(text);
   if (!keyBug || typeof value !== "object" || value === null) return value;
-  if (!text.includes("\\") || !ESCAPED_KEY.test(text)) return value;
+  if (!hasEscapedKey(text)) return value;
   return parseKeysByHand(text);
 }
 
@@ -37,7 +64,9 @@ function parseKeysByHand(text: string): unknown {
   };
   const string = (): string => {
     const start = at++;
-    for (let c = text.charCodeAt(at); c !== 34; c = text.charCodeAt(at)) at += c === 92 ? 2 : 1;
+    for (let c = text.charCodeAt(at); c !== 34 && at < text.length; c = text.charCodeAt(at)) {
+      at += c === 92 ? 2 : 1;
+    }
     at++;
     return JSON.parse(text.slice(start, at)) as string;
   };

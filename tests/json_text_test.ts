@@ -31,6 +31,19 @@ test("parseJson() decodes escaped keys exactly, after the texts that mislead V8'
   assert.equal(parseJson('"\\u0041"'), "A");
 });
 
+test("parseJson() finds an escaped key at the end of a large text full of escapes, in one pass", () => {
+  poison();
+  // A long value full of escaped quotes followed by colons, then one escaped key: a search
+  // that starts again inside the value at each quote (as a regular expression for this
+  // does) takes quadratic time and would not finish here.
+  const said = 'say "a": 1, '.repeat(100_000);
+  const text = JSON.stringify({ said, h: 0, "\\u0015": 1 });
+  const value = parseJson(text) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(value), ["said", "h", "\\u0015"]);
+  assert.equal(value.said, said);
+  assert.equal(value["\\u0015"], 1);
+});
+
 test("parseJson() gives back every random value JSON.stringify encoded, after poisoning", async () => {
   const seed = runSeed();
   await withSeed(seed, () => {
