@@ -3,5 +3,10 @@
 import process from "node:process";
 import { run } from "./lib/cli.ts";
 import { processIo } from "./lib/process_io.ts";
+import { inputStillRead } from "./lib/proto/parse_thread.ts";
 
-process.exitCode = await run(process.argv.slice(2), processIo());
+const status = await run(process.argv.slice(2), processIo());
+process.exitCode = status;
+// `proto` may end (shutdown, a signal) while its parse thread waits in a read of stdin, which
+// would keep the process alive until stdin closes; every output was written by now.
+if (inputStillRead()) process.exit(status);

@@ -13,6 +13,11 @@ export interface OutputStream {
 /** The process around a command. */
 export interface Io {
   readonly stdin: AsyncIterable<Uint8Array>;
+  /**
+   * The descriptor of the process's own stdin (0), for a thread that reads it directly;
+   * absent when stdin is not the process's (tests), and commands then read `stdin`.
+   */
+  readonly stdinFd?: number;
   readonly stdinIsTTY: boolean;
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;

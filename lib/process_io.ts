@@ -90,6 +90,7 @@ export function processIo(): Io {
     get stdin() {
       return processStdin();
     },
+    stdinFd: 0,
     get stdinIsTTY() {
       return process.stdin.isTTY === true;
     },

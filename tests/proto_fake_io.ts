@@ -81,9 +81,12 @@ export async function runScript(
     maxLineBytes?: number;
     cwd?: string;
     parseThread?: boolean;
+    /** A descriptor for the parse thread to read instead of `input` (until a handover). */
+    stdinFd?: number;
   },
 ): Promise<{ status: number; events: { id: string; msg: Record<string, unknown> }[]; io: FakeIo }> {
-  const io = fakeIo(typeof input === "string" ? [input] : input, { cwd: options.cwd ?? "/" });
+  const fed = fakeIo(typeof input === "string" ? [input] : input, { cwd: options.cwd ?? "/" });
+  const io = options.stdinFd === undefined ? fed : { ...fed, stdinFd: options.stdinFd };
   const status = await runProto({
     home: options.home,
     format: options.format ?? "jsonl",

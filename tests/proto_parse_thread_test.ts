@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import type { ParsedSubmission } from "../lib/protocol.ts";
 import { startParser, type SubmissionParser } from "../lib/proto/parse_thread.ts";
@@ -10,6 +13,14 @@ import { runProto } from "../lib/proto/run_proto.ts";
 import { fakeIo, hostileLine, normalize, runScript } from "./proto_fake_io.ts";
 
 const encoder = new TextEncoder();
+
+/**
+ * Whether a worker can read a descriptor this thread opened. Not on Deno, whose workers see
+ * only their own and 0–2 (stdin, which `rollout proto` gives it): there the process tests of
+ * proto_process_test.ts cover the worker reading stdin.
+ */
+const SHARED_DESCRIPTORS = !("Deno" in globalThis);
+const NOT_SHARED = !SHARED_DESCRIPTORS && "Deno's workers do not see descriptors opened here";
 
 /** Lines of ops of every kind, valid and not, as one input. */
 function mixedInput(seed: number, cap: number): Uint8Array {
@@ -68,33 +79,48 @@ function chunked(bytes: Uint8Array, seed: number): Uint8Array[] {
   return chunks;
 }
 
-test("runProto() gives the same events and the same rollout with and without the parse thread", async () => {
+test("runProto() gives the same events and the same rollout with and without the parse thread, fed or reading stdin itself", async () => {
   await setup();
   const cap = 4096;
   // The document format decodes the items the parse thread encoded, to pretty-print them.
   for (const [seed, format] of [[1, "jsonl"], [2, "jsonl"], [3, "json"]] as const) {
     const input = mixedInput(seed, cap);
     const runs = [];
-    for (const parseThread of [true, false]) {
+    const modes = SHARED_DESCRIPTORS
+      ? ["fed", "inline", "reading"] as const
+      : ["fed", "inline"] as const;
+    for (const mode of modes) {
       const { dir, cleanup } = tempDir();
+      let fd: number | undefined;
       try {
-        const { status, events } = await runScript(chunked(input, seed), {
+        if (mode === "reading") {
+          fs.writeFileSync(path.join(dir, "stdin"), input);
+          fd = fs.openSync(path.join(dir, "stdin"), "r");
+        }
+        const { status, events } = await runScript(mode === "reading" ? [] : chunked(input, seed), {
           home: dir,
           maxLineBytes: cap,
           format,
-          parseThread,
+          parseThread: mode !== "inline",
+          ...(fd === undefined ? {} : { stdinFd: fd }),
         });
         const file = events[0]!.msg.rollout_path as string;
         const rollout = normalize(fs.readFileSync(file, "utf8"), { home: dir });
         runs.push({ status, events: normalize(events, { home: dir }), rollout });
       } finally {
+        if (fd !== undefined) fs.closeSync(fd);
         cleanup();
       }
     }
-    const [threaded, inline] = runs;
+    const [threaded, inline, reading] = runs;
     assert.equal(threaded!.status, 0);
     assert.deepEqual(threaded!.events, inline!.events, `seed ${seed}`);
     assert.equal(threaded!.rollout, inline!.rollout, `seed ${seed}`);
+    if (reading !== undefined) {
+      assert.equal(reading.status, 0);
+      assert.deepEqual(reading.events, inline!.events, `seed ${seed}`);
+      assert.equal(reading.rollout, inline!.rollout, `seed ${seed}`);
+    }
     // Not vacuous: the input holds each kind of outcome.
     const types = new Set(inline!.events.map((e) => e.msg.type));
     const codes = new Set(inline!.events.map((e) => e.msg.code));
@@ -288,6 +314,155 @@ test("runProto() stops at once, status 1, when the parse thread fails while stdi
     assert.match(io.err.join(""), /the parse thread stopped: .*fails on purpose/);
     assert.deepEqual(io.events(), []);
   } finally {
+    cleanup();
+  }
+});
+
+/** `text` in a file of `dir`, opened for reading; the caller closes the descriptor. */
+function openInput(dir: string, text: string | Uint8Array): number {
+  const file = path.join(dir, "stdin");
+  fs.writeFileSync(file, text);
+  return fs.openSync(file, "r");
+}
+
+/** Runs a parser that reads `fd` itself to its end; returns what it delivered. */
+async function readAll(
+  fd: number,
+  options: { mayRead?: () => Promise<void> | null } = {},
+): Promise<{ end: string; delivered: ParsedSubmission[] }> {
+  const delivered: ParsedSubmission[] = [];
+  const parser = startParser({
+    maxLineBytes: 1 << 20,
+    deliver: (s) => delivered.push(s),
+    readFd: fd,
+    ...options,
+  });
+  try {
+    assert.ok(parser.reading !== null);
+    const end = await parser.reading;
+    await parser.idle();
+    return { end, delivered };
+  } finally {
+    parser.close();
+  }
+}
+
+test("startParser() given a descriptor reads it on the worker and delivers what feeding it would", {
+  skip: NOT_SHARED,
+}, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const input = mixedInput(5, 4096);
+    const fd = openInput(dir, input);
+    let read;
+    try {
+      read = await readAll(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const fed = await parseAll(
+      (deliver) => startParser({ maxLineBytes: 1 << 20, deliver }),
+      chunked(input, 5),
+    );
+    assert.equal(read.end, "end");
+    assert.ok(read.delivered.length > 1500);
+    assert.deepEqual(read.delivered, fed.delivered);
+  } finally {
+    cleanup();
+  }
+});
+
+/** Where the next read of `fd` starts (Linux). */
+function filePosition(fd: number): number {
+  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+  return Number(/^pos:\s*(\d+)/m.exec(info)![1]);
+}
+
+test("startParser() reading a descriptor reads at most 16 batches ahead of mayRead", {
+  skip: NOT_SHARED || (process.platform !== "linux" && "reads /proc/self/fdinfo"),
+}, async () => {
+  const { dir, cleanup } = tempDir();
+  // 2 MB of lines: 32 reads of 64 KiB.
+  const line = `${
+    JSON.stringify({
+      id: "x",
+      op: { type: "record_items", items: [userMessage("y".repeat(1000))] },
+    })
+  }\n`;
+  const count = Math.ceil((2 << 20) / line.length);
+  const fd = openInput(dir, line.repeat(count));
+  const held: (() => void)[] = [];
+  let reachedBound: () => void = () => {};
+  const bound = new Promise<void>((resolve) => (reachedBound = resolve));
+  let release = false;
+  const mayRead = () => {
+    if (release) return null;
+    const hold = new Promise<void>((resolve) => held.push(resolve));
+    if (held.length === 16) reachedBound();
+    return hold;
+  };
+  try {
+    const reading = readAll(fd, { mayRead });
+    await bound;
+    // The worker reads nothing more: the descriptor stays where its 16th read of 64 KiB left
+    // it. (The wait only gives a worker that ignores the bound time to show it.)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(filePosition(fd), 16 * 65536);
+    assert.equal(held.length, 16);
+    release = true;
+    for (const resume of held) resume();
+    const { end, delivered } = await reading;
+    assert.equal(end, "end");
+    assert.equal(delivered.length, count);
+  } finally {
+    fs.closeSync(fd);
+    cleanup();
+  }
+});
+
+test("startParser() hands a non-blocking descriptor back after what it could read", {
+  skip: NOT_SHARED || (process.platform !== "linux" && "needs mkfifo and O_NONBLOCK as on Linux"),
+}, async () => {
+  const { dir, cleanup } = tempDir();
+  const fifo = path.join(dir, "stdin");
+  assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+  // Opening the reading end first, non-blocking, lets the writing end open without waiting.
+  const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
+  const delivered: ParsedSubmission[] = [];
+  const parser = startParser({
+    maxLineBytes: 1 << 20,
+    deliver: (s) => delivered.push(s),
+    readFd,
+  });
+  try {
+    // The first line and the start of the second are there; then a read would block.
+    fs.writeSync(writeFd, '{"id":"1","op":{"type":"flush"}}\n{"id":"2","op":');
+    assert.equal(await parser.reading, "handover");
+    await parser.push(encoder.encode('{"type":"get_session"}}\n{"id":"3","op":{"type":"flush"}}'));
+    await parser.end();
+    assert.deepEqual(delivered.map((s) => [s.id, s.ok && s.op.type]), [
+      ["1", "flush"],
+      ["2", "get_session"],
+      ["3", "flush"],
+    ]);
+  } finally {
+    parser.close();
+    fs.closeSync(writeFd);
+    fs.closeSync(readFd);
+    cleanup();
+  }
+});
+
+test("startParser() reports a descriptor it cannot read, with the system's reason", {
+  skip: NOT_SHARED,
+}, async () => {
+  const { dir, cleanup } = tempDir();
+  const fd = fs.openSync(dir, "r");
+  try {
+    await assert.rejects(readAll(fd), /EISDIR/);
+  } finally {
+    fs.closeSync(fd);
     cleanup();
   }
 });

@@ -1,18 +1,24 @@
 /**
- * Parses the op stream's input off the main thread: stdin bytes go to a worker
- * (parse_worker.ts) that splits lines, decodes and parses submissions, checks them and encodes
- * the items of `record_items`; the main thread only runs ops and writes events. Submissions are
- * delivered in input order, exactly as {@linkcode SubmissionReader} delivers them. Where no
- * worker starts (a runtime without workers, a permission refused, a binary built without the
- * worker), the same reader runs on this thread and nothing is lost: the bytes it was given are
- * read again there.
+ * Parses the op stream's input off the main thread: a worker (parse_worker.ts) reads stdin
+ * itself, or is sent its bytes, and splits lines, decodes and parses submissions, checks them
+ * and encodes the items of `record_items`; the main thread only runs ops and writes events.
+ * Submissions are delivered in input order, exactly as {@linkcode SubmissionReader} delivers
+ * them. Where no worker starts (a runtime without workers, a permission refused, a binary
+ * built without the worker), the same reader runs on this thread and nothing is lost: the
+ * worker reads nothing before it is ready, and bytes it was sent are read again here.
  */
 import type { Op, ParsedSubmission } from "../protocol.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 
-/** Messages to the worker: each gets exactly one reply. */
+/**
+ * Messages to the worker. `start`, `chunk` and `end` get exactly one reply each. With
+ * `readFd`, the worker reads that descriptor itself, one `read` reply per read while it holds
+ * credits, which only come after its `ready` was received (so a worker that fails before that
+ * read nothing).
+ */
 export type ToParser =
-  | { kind: "start"; maxLineBytes: number }
+  | { kind: "start"; maxLineBytes: number; readFd?: number }
+  | { kind: "credit"; count: number }
   | { kind: "chunk"; bytes: Uint8Array }
   | { kind: "end" };
 
@@ -33,10 +39,20 @@ export interface PackedBatch {
   ends: number[];
 }
 
-/** Replies: `ready` answers `start`, `parsed` a chunk or the end (with what it completed). */
+/**
+ * Why the worker stopped reading its descriptor: the input ended, an error, or a read that
+ * would block (a non-blocking stdin), which hands the rest of the input to the main thread.
+ */
+export type ReadStop = { kind: "end" } | { kind: "handover" } | { kind: "error"; message: string };
+
+/**
+ * Replies: `ready` answers `start`, `parsed` a chunk or the end (with what it completed),
+ * `read` what the worker read itself, `stop` set on its last.
+ */
 export type FromParser =
   | { kind: "ready" }
-  | { kind: "parsed"; batch: PackedBatch };
+  | { kind: "parsed"; batch: PackedBatch }
+  | { kind: "read"; batch: PackedBatch; stop?: ReadStop };
 
 const RECORD_ITEMS: Op = { type: "record_items", items: [] };
 
@@ -64,13 +80,40 @@ function unpack(batch: PackedBatch, deliver: (submission: ParsedSubmission) => v
   }
 }
 
-/** Messages handed to the worker and not yet answered before `push` waits (bounds memory). */
+/**
+ * Messages handed to the worker and not yet answered before `push` waits (bounds memory).
+ */
 const MAX_IN_FLIGHT = 4;
+
+/** Batches (one read of up to 64 KiB each) a worker reading stdin may send ahead. */
+const READ_AHEAD = 16;
+
+/** Workers that were reading stdin when they were stopped: see {@linkcode inputStillRead}. */
+let stoppedReading = 0;
+
+/**
+ * True once a parser was closed while its worker was reading stdin: that thread may stay
+ * blocked in a read, and keep the process alive, until stdin closes. The process should exit
+ * explicitly when its work is done.
+ */
+export function inputStillRead(): boolean {
+  return stoppedReading > 0;
+}
+
+/** How reading ended when the parser read the input itself. */
+export type ReadEnd = "end" | "handover";
 
 /** Where the parsing of submissions runs; every method keeps input order. */
 export interface SubmissionParser {
   /** True if a worker thread parses (false: this thread does). */
   readonly threaded: boolean;
+  /**
+   * Null unless the parser was given `readFd`: then it reads the input itself, and this
+   * resolves once it stopped: "end" when the input ended and every submission was delivered,
+   * "handover" when the caller must feed the rest with `push` and `end` (no worker started,
+   * or the descriptor is non-blocking). Rejects when reading failed.
+   */
+  readonly reading: Promise<ReadEnd> | null;
   /** Feeds the next bytes of input; resolves when more may be fed. */
   push(chunk: Uint8Array): Promise<void>;
   /** Ends the input; resolves once every submission has been delivered. */
@@ -89,6 +132,13 @@ interface ParserOptions {
    * call after it rejects. Lets a reader blocked on stdin stop at once.
    */
   onFailure?: (error: Error) => void;
+  /** A descriptor (stdin's) for the worker to read itself, instead of being fed with `push`. */
+  readFd?: number;
+  /**
+   * Asked before the worker may read one more batch ahead: a promise holds reading until it
+   * resolves (the caller's backlog of output), null lets it go on.
+   */
+  mayRead?: () => Promise<void> | null;
 }
 
 /** The worker's module: next to this file from source, at its build path in a compiled binary. */
@@ -127,9 +177,11 @@ function workerErrorText(event: ErrorEvent): string {
 class InlineParser implements SubmissionParser {
   readonly threaded = false;
   readonly #reader: SubmissionReader;
+  readonly reading: Promise<ReadEnd> | null;
 
   constructor(options: ParserOptions) {
     this.#reader = new SubmissionReader(options);
+    this.reading = options.readFd === undefined ? null : Promise.resolve("handover");
   }
 
   push(chunk: Uint8Array): Promise<void> {
@@ -159,10 +211,20 @@ class ThreadParser implements SubmissionParser {
   #inline: SubmissionReader | null = null;
   #failure: Error | null = null;
   #wake: (() => void)[] = [];
+  readonly reading: Promise<ReadEnd> | null = null;
+  /** Settles `reading`; null once it did (or when the worker is fed). */
+  #readingDone: { resolve(end: ReadEnd): void; reject(error: Error): void } | null = null;
 
   constructor(worker: Worker, options: ParserOptions) {
     this.#worker = worker;
     this.#options = options;
+    if (options.readFd !== undefined) {
+      this.reading = new Promise<ReadEnd>((resolve, reject) => {
+        this.#readingDone = { resolve, reject };
+      });
+      // Whoever waits may stop waiting (a signal): a failure must not go unhandled then.
+      this.reading.catch(() => {});
+    }
     worker.onmessage = (event: MessageEvent<FromParser>) => this.#receive(event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -170,7 +232,13 @@ class ThreadParser implements SubmissionParser {
     };
     worker.onmessageerror = () => this.#failed("a message could not be read");
     this.#sent.push("start");
-    worker.postMessage({ kind: "start", maxLineBytes: options.maxLineBytes } satisfies ToParser);
+    worker.postMessage(
+      {
+        kind: "start",
+        maxLineBytes: options.maxLineBytes,
+        ...(options.readFd === undefined ? {} : { readFd: options.readFd }),
+      } satisfies ToParser,
+    );
   }
 
   get threaded(): boolean {
@@ -202,7 +270,21 @@ class ThreadParser implements SubmissionParser {
   close(): void {
     this.#worker.terminate();
     this.#failure ??= new Error("the parse thread was stopped");
+    this.#stopReading(this.#failure, true);
     this.#wakeAll();
+  }
+
+  /**
+   * Settles `reading` once. A worker stopped while it may be blocked in a read (`stopped`)
+   * counts as still reading.
+   */
+  #stopReading(how: ReadEnd | Error, stopped = false): void {
+    const done = this.#readingDone;
+    if (done === null) return;
+    this.#readingDone = null;
+    if (stopped && this.#ready) stoppedReading++;
+    if (how instanceof Error) done.reject(how);
+    else done.resolve(how);
   }
 
   #post(message: "end" | Uint8Array): void {
@@ -223,9 +305,11 @@ class ThreadParser implements SubmissionParser {
 
   #receive(reply: FromParser): void {
     if (this.#failure !== null || this.#inline !== null) return;
-    this.#sent.shift();
-    if (reply.kind === "ready") this.#ready = true;
-    else {
+    if (reply.kind !== "read") this.#sent.shift();
+    if (reply.kind === "ready") {
+      this.#ready = true;
+      if (this.#readingDone !== null) this.#credit(READ_AHEAD);
+    } else {
       try {
         unpack(reply.batch, this.#options.deliver);
       } catch (error) {
@@ -234,8 +318,25 @@ class ThreadParser implements SubmissionParser {
         this.#failed(`internal error: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
+      if (reply.kind === "read") this.#afterRead(reply.stop);
     }
     this.#wakeAll();
+  }
+
+  /** After a batch the worker read: settle `reading`, or let it read one batch more. */
+  #afterRead(stop: ReadStop | undefined): void {
+    if (stop !== undefined) {
+      this.#stopReading(stop.kind === "error" ? new Error(stop.message) : stop.kind);
+      return;
+    }
+    const hold = this.#options.mayRead?.() ?? null;
+    if (hold === null) this.#credit(1);
+    else hold.then(() => this.#credit(1), () => {});
+  }
+
+  #credit(count: number): void {
+    if (this.#failure !== null) return;
+    this.#worker.postMessage({ kind: "credit", count } satisfies ToParser);
   }
 
   #failed(why: string): void {
@@ -243,6 +344,7 @@ class ThreadParser implements SubmissionParser {
     this.#worker.terminate();
     if (this.#ready) {
       this.#failure = new Error(`the parse thread stopped: ${why}`);
+      this.#stopReading(this.#failure, true);
       this.#options.onFailure?.(this.#failure);
     } else {
       // Nothing was delivered yet: read everything sent so far again, on this thread.
@@ -252,6 +354,8 @@ class ThreadParser implements SubmissionParser {
         if (message === "end") reader.end();
         else if (message !== "start") reader.push(message);
       }
+      // The worker read nothing before it was ready: the caller reads all of the input.
+      this.#stopReading("handover");
     }
     this.#wakeAll();
   }

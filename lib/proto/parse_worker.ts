@@ -1,12 +1,16 @@
 /**
- * The op stream's parse thread (see {@linkcode ParseThread}): stdin bytes in, parsed
- * submissions out, one reply per message. A `record_items` op comes back with its items
- * checked and encoded (`prepared`) instead of their decoded values, so the main thread neither
- * parses nor encodes them and nothing big is cloned back.
+ * The op stream's parse thread (see {@linkcode ThreadParser}): stdin bytes in, parsed
+ * submissions out. It reads stdin itself when given its descriptor, sending one batch per read
+ * while it holds credits from the main thread; otherwise it answers each chunk it is sent. A
+ * `record_items` op comes back with its items checked and encoded (`prepared`) instead of their
+ * decoded values, so the main thread neither parses nor encodes them and nothing big is cloned
+ * back.
  */
+import * as fs from "node:fs";
+import { describe } from "../errors.ts";
 import { prepareItems } from "../prepare_items.ts";
 import type { Op, ParsedSubmission } from "../protocol.ts";
-import type { FromParser, PackedBatch, ToParser } from "./parse_thread.ts";
+import type { FromParser, PackedBatch, ReadStop, ToParser } from "./parse_thread.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 
 type ParsedBatch = Omit<PackedBatch, "payloads"> & { payloads: string[] };
@@ -19,6 +23,12 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 let reader: SubmissionReader | null = null;
 let reply = emptyReply();
+/** The descriptor this thread reads, until its end, an error or a handover. */
+let input: number | null = null;
+/** Batches the main thread will take before this thread must wait for it. */
+let credits = 0;
+const READ_SIZE = 65536;
+let readBuffer: Uint8Array | null = null;
 
 function emptyReply(): ParsedBatch {
   return { count: 0, others: [], ids: [], itemCounts: [], types: [], payloads: [], ends: [] };
@@ -52,15 +62,68 @@ scope.onmessage = ({ data }) => {
   if (data.kind === "start") {
     reader = new SubmissionReader({ maxLineBytes: data.maxLineBytes, deliver });
     scope.postMessage({ kind: "ready" });
+    if (data.readFd === undefined) return;
+    input = data.readFd;
+    return;
+  }
+  if (data.kind === "credit") {
+    credits += data.count;
+    readInput();
     return;
   }
   if (data.kind === "chunk") reader!.push(data.bytes);
   else reader!.end();
+  send("parsed");
+};
+
+/** Sends what was parsed since the last message; one `read` message takes one credit. */
+function send(kind: "parsed" | "read", stop?: ReadStop): void {
   const batch = reply;
   reply = emptyReply();
   const packed = pack(batch);
-  scope.postMessage({ kind: "parsed", batch: packed }, [packed.payloads.buffer as ArrayBuffer]);
-};
+  const message: FromParser = kind === "parsed"
+    ? { kind, batch: packed }
+    : { kind, batch: packed, ...(stop === undefined ? {} : { stop }) };
+  scope.postMessage(message, [packed.payloads.buffer as ArrayBuffer]);
+}
+
+/**
+ * Reads and parses `input` while credits last (blocking this thread, never the main one), then
+ * returns to wait for the next credit. A descriptor that would block (EAGAIN: stdin set
+ * non-blocking) is handed back: the main thread reads the rest and sends it as chunks.
+ */
+function readInput(): void {
+  readBuffer ??= new Uint8Array(READ_SIZE);
+  while (input !== null && credits > 0) {
+    let n: number;
+    try {
+      n = fs.readSync(input, readBuffer, 0, READ_SIZE, null);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === "EINTR") continue;
+      input = null;
+      send(
+        "read",
+        code === "EAGAIN" ? { kind: "handover" } : {
+          kind: "error",
+          message: describe(error),
+        },
+      );
+      return;
+    }
+    if (n === 0) {
+      input = null;
+      reader!.end();
+      send("read", { kind: "end" });
+      return;
+    }
+    // The splitter copies what it keeps: the buffer is reused for the next read.
+    reader!.push(readBuffer.subarray(0, n));
+    if (reply.count === 0) continue; // inside a long line: nothing to send yet
+    credits--;
+    send("read");
+  }
+}
 
 const encoder = new TextEncoder();
 /** Where payloads are encoded before being copied into a buffer of their exact size. */

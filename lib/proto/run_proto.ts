@@ -36,8 +36,10 @@ const EXIT_STATUS: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, EPIPE: 0 
 /** Runs the op stream until `shutdown`, end of input, a signal or EPIPE; returns the exit status. */
 export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   await initRuntime();
+  /** Warnings being written: awaited before returning, so that an exit cannot cut them. */
+  const warnings: Promise<void>[] = [];
   const warn = (message: string) => {
-    io.stderr.write(`rollout proto: ${message}\n`).catch(() => {});
+    warnings.push(io.stderr.write(`rollout proto: ${message}\n`).catch(() => {}));
   };
   let reason: Stop | null = null;
   let shutdown = false;
@@ -69,6 +71,9 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     maxLineBytes: options.maxLineBytes,
     thread: options.parseThread !== false,
     ...(options.parseWorkerUrl === undefined ? {} : { workerUrl: options.parseWorkerUrl }),
+    // The parse thread reads stdin itself, holding back while events wait to be written.
+    ...(io.stdinFd === undefined ? {} : { readFd: io.stdinFd }),
+    mayRead: () => writer.backlog >= MAX_BACKLOG ? writer.below(MAX_BACKLOG / 2) : null,
     onFailure(error) {
       parseFailure = error;
       interrupt?.();
@@ -102,10 +107,19 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   });
 
   let status = 0;
-  const input = io.stdin[Symbol.asyncIterator]();
+  let input: AsyncIterator<Uint8Array> | null = null;
   let finished = false;
   try {
-    while (!shutdown && reason === null && parseFailure === null) {
+    // Fed from here unless the parse thread reads stdin to its end (it may hand it back).
+    let feed = true;
+    if (parser.reading !== null) {
+      const end = await unlessStopped(parser.reading);
+      finished = end === "end";
+      feed = end === "handover";
+    }
+    // Created only now: on Bun, opening process.stdin may make the descriptor non-blocking.
+    if (feed) input = io.stdin[Symbol.asyncIterator]();
+    while (input !== null && !shutdown && reason === null && parseFailure === null) {
       const next = await unlessStopped(input.next());
       if (next === null) break;
       if (next.done === true) {
@@ -130,7 +144,7 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   } finally {
     parser.close();
   }
-  if (!finished) Promise.resolve(input.return?.()).catch(() => {});
+  if (input !== null && !finished) Promise.resolve(input.return?.()).catch(() => {});
 
   await pipeline.settled();
   await writer.drained();
@@ -141,6 +155,7 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     status = 1;
   }
   unsubscribe();
+  await Promise.all(warnings);
   const stopped = reason as Stop | null;
   if (stopped !== null && status === 0) status = EXIT_STATUS[stopped];
   return status;
