@@ -3,7 +3,7 @@
 import process from "node:process";
 import { run } from "./lib/cli.ts";
 import { processIo } from "./lib/process_io.ts";
-import { inputStillRead } from "./lib/proto/parse_thread.ts";
+import { inputStillRead } from "./lib/proto/lingering_read.ts";
 
 const status = await run(process.argv.slice(2), processIo());
 process.exitCode = status;

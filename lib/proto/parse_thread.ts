@@ -8,6 +8,7 @@
  * worker reads nothing before it is ready, and bytes it was sent are read again here.
  */
 import type { Op, ParsedSubmission } from "../protocol.ts";
+import { noteLingeringRead } from "./lingering_read.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 
 /**
@@ -87,18 +88,6 @@ const MAX_IN_FLIGHT = 4;
 
 /** Batches (one read of up to 64 KiB each) a worker reading stdin may send ahead. */
 const READ_AHEAD = 16;
-
-/** Workers that were reading stdin when they were stopped: see {@linkcode inputStillRead}. */
-let stoppedReading = 0;
-
-/**
- * True once a parser was closed while its worker was reading stdin: that thread may stay
- * blocked in a read, and keep the process alive, until stdin closes. The process should exit
- * explicitly when its work is done.
- */
-export function inputStillRead(): boolean {
-  return stoppedReading > 0;
-}
 
 /** How reading ended when the parser read the input itself. */
 export type ReadEnd = "end" | "handover";
@@ -282,7 +271,7 @@ class ThreadParser implements SubmissionParser {
     const done = this.#readingDone;
     if (done === null) return;
     this.#readingDone = null;
-    if (stopped && this.#ready) stoppedReading++;
+    if (stopped && this.#ready) noteLingeringRead();
     if (how instanceof Error) done.reject(how);
     else done.resolve(how);
   }

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { ROOT } from "./helpers.ts";
+
+/**
+ * Every module `file` loads before it runs: its static imports, followed through relative
+ * paths (type-only imports load nothing and are skipped). Bare specifiers are listed as is.
+ */
+function staticGraph(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  if (!file.startsWith("/")) return seen;
+  const source = fs.readFileSync(file, "utf8");
+  const pattern = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?["']([^"']+)["']/gm;
+  for (const match of source.matchAll(pattern)) {
+    const specifier = match[1]!;
+    const next = specifier.startsWith(".")
+      ? path.resolve(path.dirname(file), specifier)
+      : specifier;
+    staticGraph(next, seen);
+  }
+  return seen;
+}
+
+test("rollout's start-up loads neither zod nor a command: `--version` stays as fast as an empty binary", () => {
+  const graph = [...staticGraph(path.join(ROOT, "main.ts"))];
+  const relative = graph.map((m) => (m.startsWith("/") ? path.relative(ROOT, m) : m));
+  // Not vacuous: the walk follows main.ts into lib/.
+  assert.ok(relative.includes("lib/cli.ts"), relative.join(", "));
+  assert.ok(relative.includes("lib/proto/lingering_read.ts"), relative.join(", "));
+  const heavy = relative.filter((m) =>
+    m === "zod" || m.startsWith("zod/") || m.startsWith("lib/proto/parse_thread") ||
+    m === "lib/protocol.ts" || m === "lib/items.ts" || m.startsWith("lib/commands/") &&
+      !["lib/commands/table.ts", "lib/commands/usage_error.ts"].includes(m)
+  );
+  assert.deepEqual(heavy, []);
+});
