@@ -30,3 +30,9 @@ export function readLines(file: string): string[] {
 
 /** The project's root folder. */
 export const ROOT = path.resolve(import.meta.dirname ?? ".", "..");
+
+/** Where the next read of `fd` starts, as Linux reports it in /proc/self/fdinfo. */
+export function filePosition(fd: number): number {
+  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+  return Number(/^pos:\s*(\d+)/m.exec(info)![1]);
+}

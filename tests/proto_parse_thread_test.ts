@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { ParsedSubmission } from "../lib/protocol.ts";
 import { startParser, type SubmissionParser } from "../lib/proto/parse_thread.ts";
 import { prng } from "./fixtures_random.ts";
-import { setup, tempDir, userMessage } from "./helpers.ts";
+import { filePosition, setup, tempDir, userMessage } from "./helpers.ts";
 import { runProto } from "../lib/proto/run_proto.ts";
 import { fakeIo, hostileLine, normalize, runScript } from "./proto_fake_io.ts";
 
@@ -372,12 +372,6 @@ test("startParser() given a descriptor reads it on the worker and delivers what 
   }
 });
 
-/** Where the next read of `fd` starts (Linux). */
-function filePosition(fd: number): number {
-  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
-  return Number(/^pos:\s*(\d+)/m.exec(info)![1]);
-}
-
 test("startParser() reading a descriptor reads at most 16 batches ahead of mayRead", {
   skip: NOT_SHARED || (process.platform !== "linux" && "reads /proc/self/fdinfo"),
 }, async () => {
@@ -463,6 +457,52 @@ test("startParser() reports a descriptor it cannot read, with the system's reaso
     await assert.rejects(readAll(fd), /EISDIR/);
   } finally {
     fs.closeSync(fd);
+    cleanup();
+  }
+});
+
+test("runProto() returns only once its warnings are written to stderr", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const line = encoder.encode('{"id":"c","op":{"type":"configure_session"}}\n');
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let warned: () => void = () => {};
+    const warning = new Promise<void>((resolve) => (warned = resolve));
+    const written: string[] = [];
+    const fake = fakeIo([line]);
+    const io = {
+      ...fake,
+      stderr: {
+        isTTY: false,
+        write(data: string | Uint8Array) {
+          warned();
+          return released.then(() => void written.push(String(data)));
+        },
+      },
+    };
+    // The failing worker makes runProto warn ("the parse thread stopped").
+    const failing = new URL("./misbehaving_parse_worker.ts", import.meta.url).href;
+    let returned = false;
+    const run = runProto({
+      home: dir,
+      format: "jsonl",
+      sync: true,
+      maxLineBytes: 1 << 20,
+      parseWorkerUrl: failing,
+    }, io).then((status) => {
+      returned = true;
+      return status;
+    });
+    await warning;
+    // (The wait only gives a runProto that does not wait for stderr time to return.)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(returned, false);
+    release();
+    assert.equal(await run, 1);
+    assert.match(written.join(""), /the parse thread stopped/);
+  } finally {
     cleanup();
   }
 });

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { loadRollout } from "../lib/load_rollout.ts";
 import { runProto } from "../lib/proto/run_proto.ts";
-import { setup, tempDir, userMessage } from "./helpers.ts";
+import { filePosition, setup, tempDir, userMessage } from "./helpers.ts";
 import { type FakeIo, fakeIo } from "./proto_fake_io.ts";
 
 const encoder = new TextEncoder();
@@ -102,6 +104,38 @@ test("runProto() stops reading stdin while stdout does not take events", async (
     assert.equal(await run, 0);
     assert.equal(io.events().length, 40_001);
   } finally {
+    cleanup();
+  }
+});
+
+test("runProto() stops its parse thread reading stdin while stdout does not take events", {
+  // Deno's workers do not see a descriptor opened here; the process tests cover Deno's stdin.
+  skip: ("Deno" in globalThis || process.platform !== "linux") &&
+    "needs a worker that sees this thread's descriptors, and /proc/self/fdinfo",
+}, async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  const file = path.join(dir, "stdin");
+  let text = CONFIGURE;
+  for (let i = 0; i < 40_000; i++) text += record(i);
+  fs.writeFileSync(file, text);
+  const fd = fs.openSync(file, "r");
+  try {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const io = { ...fakeIo([], { write: () => gate }), stdinFd: fd };
+    const run = runProto(options(dir), io);
+    // 16,384 events wait, then at most 16 reads of 64 KiB: far from the end of the file. (The
+    // wait only gives a parse thread that ignores the backlog time to read it all.)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const position = filePosition(fd);
+    assert.ok(position < text.length, `read ${position} of ${text.length} bytes`);
+    assert.equal(io.out.length, 0);
+    open();
+    assert.equal(await run, 0);
+    assert.equal(io.events().length, 40_001);
+  } finally {
+    fs.closeSync(fd);
     cleanup();
   }
 });

@@ -3,11 +3,11 @@
  * own module, free of imports, so that `main.ts` can ask without loading the op stream (the
  * binary's start-up, BENCH.md B6).
  */
-let lingering = 0;
+let lingering = false;
 
 /** Notes one more thread stopped in the middle of reading stdin. */
 export function noteLingeringRead(): void {
-  lingering++;
+  lingering = true;
 }
 
 /**
@@ -16,5 +16,5 @@ export function noteLingeringRead(): void {
  * explicitly when its work is done.
  */
 export function inputStillRead(): boolean {
-  return lingering > 0;
+  return lingering;
 }
