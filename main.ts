@@ -1,9 +1,8 @@
 #!/usr/bin/env -S deno run -A
 /** The `rollout` binary: hands the arguments to `run` and exits with its status. */
 import process from "node:process";
-import { run } from "./lib/cli.ts";
-import { processIo } from "./lib/process_io.ts";
-import { inputStillRead } from "./lib/proto/lingering_read.ts";
+import { run } from "./lib/cli/mod.ts";
+import { inputStillRead, processIo } from "./lib/runtime/mod.ts";
 
 const status = await run(process.argv.slice(2), processIo());
 process.exitCode = status;

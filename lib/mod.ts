@@ -10,9 +10,23 @@
  * await rec.close();
  * ```
  */
-export { ErrorCode, RolloutError } from "./errors.ts";
-export { RolloutFormat } from "./format.ts";
-export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";
+export { VERSION } from "./base/mod.ts";
+export { ErrorCode, RolloutError } from "./schemas/mod.ts";
+export {
+  checkItem,
+  Event,
+  EventMsg,
+  isPersisted,
+  ItemSchemas,
+  OpSchemas,
+  parseSubmission,
+  ResponseItem,
+  RolloutFormat,
+  SavedSession,
+  SessionMeta,
+  SessionState,
+  Submission,
+} from "./schemas/mod.ts";
 export {
   DEFAULT_MAX_LINE_BYTES,
   describeDamage,
@@ -20,16 +34,15 @@ export {
   type LoadReport,
   loadRollout,
   type SkippedLine,
-} from "./load_rollout.ts";
-export { historyPath, resolveHome, sessionPath, sessionsDir } from "./paths.ts";
-export { Event, EventMsg, OpSchemas, parseSubmission, Submission } from "./protocol.ts";
+} from "./formats/mod.ts";
 export {
   type CreateOptions,
+  historyPath,
   type ItemsRecorded,
   type RecorderOptions,
+  resolveHome,
   RolloutRecorder,
-} from "./recorder.ts";
-export { initRuntime } from "./runtime.ts";
-export { SavedSession } from "./saved_session.ts";
-export { SessionMeta, SessionState } from "./session_meta.ts";
-export { VERSION } from "./version.ts";
+  sessionPath,
+  sessionsDir,
+} from "./store/mod.ts";
+export { initRuntime } from "./runtime/mod.ts";

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { initRuntime } from "../lib/runtime.ts";
+import { initRuntime } from "../lib/runtime/runtime.ts";
 import { childMain } from "./bench_child.ts";
 import { FULL, QUICK, type Settings } from "./bench_fixtures.ts";
 import { benchB4 } from "./bench_load.ts";

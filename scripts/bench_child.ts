@@ -3,7 +3,7 @@
  * and the process's peak resident memory (VmHWM) as one JSON line.
  */
 import * as fs from "node:fs";
-import { loadRollout } from "../lib/load_rollout.ts";
+import { loadRollout } from "../lib/formats/load_rollout.ts";
 
 /** Peak resident set size of this process in bytes, from /proc (0 where unavailable). */
 export function peakRss(): number {

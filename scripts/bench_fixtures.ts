@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { encodeLine } from "../lib/encode.ts";
-import { type FileSystem, nodeFileSystem } from "../lib/file_system.ts";
+import { encodeLine } from "../lib/formats/encode.ts";
+import { type FileSystem, nodeFileSystem } from "../lib/runtime/file_system.ts";
 
 /** Sizes and repetitions of one run (`--quick` shrinks them). */
 export interface Settings {

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RolloutRecorder } from "../lib/recorder.ts";
+import { RolloutRecorder } from "../lib/store/recorder.ts";
 import { addRow, ratios, type Results, runtimeName } from "./bench_report.ts";
 import { items, journalLine, remove, scratch, type Settings } from "./bench_fixtures.ts";
 

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RolloutRecorder } from "../lib/recorder.ts";
+import { RolloutRecorder } from "../lib/store/recorder.ts";
 import { addRow, perSecond, ratios, type Results } from "./bench_report.ts";
 import { item, items, remove, scratch, type Settings } from "./bench_fixtures.ts";
 import { pipelined } from "./bench_store.ts";

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CreateOptions, RolloutRecorder } from "../lib/recorder.ts";
+import { type CreateOptions, RolloutRecorder } from "../lib/store/recorder.ts";
 import { addRow, perSecond, ratios, type Results } from "./bench_report.ts";
 import {
   countingFs,

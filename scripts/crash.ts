@@ -10,8 +10,8 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { WriterMutant } from "../lib/sink.ts";
-import { initRuntime } from "../lib/runtime.ts";
+import type { WriterMutant } from "../lib/store/sink.ts";
+import { initRuntime } from "../lib/runtime/runtime.ts";
 import { runCrashFsCampaign } from "../tests/reliability/crashfs_campaign.ts";
 import { type KillFigures, runKillCampaign } from "../tests/reliability/kill_campaign.ts";
 import { runLockRounds } from "../tests/reliability/lock_rounds.ts";

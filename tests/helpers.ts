@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { initRuntime } from "../lib/runtime.ts";
+import { initRuntime } from "../lib/runtime/runtime.ts";
 
 /** A fresh temporary folder, removed with `cleanup`. */
 export function tempDir(prefix = "rollout-test-"): { dir: string; cleanup(): void } {

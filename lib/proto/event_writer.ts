@@ -3,8 +3,8 @@
  * An event is never split across writes; events already settled when a write starts share it.
  * A failed write (EPIPE) stops the output; events after it are dropped.
  */
-import type { OutputStream } from "../io.ts";
-import type { EventMsg } from "../protocol.ts";
+import type { OutputStream } from "../runtime/mod.ts";
+import type { EventMsg } from "../schemas/mod.ts";
 
 interface Slot {
   id: string;

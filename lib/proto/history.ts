@@ -4,11 +4,10 @@
  * so processes never interleave bytes. `log_id` is the file's inode, `offset` an entry index.
  */
 import * as fs from "node:fs";
-import { errnoOf, ioError } from "../errors.ts";
-import { historyPath } from "../paths.ts";
-import { HistoryEntry } from "../protocol.ts";
-import { lockFile } from "../runtime.ts";
-import { parseJson } from "../json_text.ts";
+import { parseJson } from "../base/mod.ts";
+import { errnoOf, HistoryEntry, ioError } from "../schemas/mod.ts";
+import { historyPath } from "../store/mod.ts";
+import { lockFile } from "../runtime/mod.ts";
 
 const CHUNK = 1 << 16;
 const NEWLINE = 10;

@@ -3,12 +3,16 @@
  * Handlers return the success event or throw a {@linkcode RolloutError}; `runOp` turns
  * failures into `error` events, so an op's outcome never rejects.
  */
-import { describe, RolloutError } from "../errors.ts";
-import type { EventMsg, Op } from "../protocol.ts";
+import {
+  describe,
+  type EventMsg,
+  type Op,
+  type PreparedItems,
+  RolloutError,
+} from "../schemas/mod.ts";
 import type { History } from "./history.ts";
 import type { OpMode } from "./op_pipeline.ts";
-import type { PreparedItems } from "../prepare_items.ts";
-import type { ItemsRecorded } from "../recorder.ts";
+import type { ItemsRecorded } from "../store/mod.ts";
 import type { SessionHost } from "./session_host.ts";
 import { userMessage } from "./user_message.ts";
 

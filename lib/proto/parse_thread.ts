@@ -7,8 +7,8 @@
  * built without the worker), the same reader runs on this thread and nothing is lost: the
  * worker reads nothing before it is ready, and bytes it was sent are read again here.
  */
-import type { Op, ParsedSubmission } from "../protocol.ts";
-import { noteLingeringRead } from "./lingering_read.ts";
+import type { Op, ParsedSubmission } from "../schemas/mod.ts";
+import { noteLingeringRead } from "../runtime/mod.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 
 /**

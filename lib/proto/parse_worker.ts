@@ -7,9 +7,7 @@
  * back.
  */
 import * as fs from "node:fs";
-import { describe } from "../errors.ts";
-import { prepareItems } from "../prepare_items.ts";
-import type { Op, ParsedSubmission } from "../protocol.ts";
+import { describe, type Op, type ParsedSubmission, prepareItems } from "../schemas/mod.ts";
 import type { FromParser, PackedBatch, ReadStop, ToParser } from "./parse_thread.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 

@@ -3,10 +3,8 @@
  * pipeline and the ordered event writer, and ends cleanly on `shutdown`, end of input, a
  * signal or a closed stdout, always syncing pending work first. Never exits the process.
  */
-import { initRuntime } from "../runtime.ts";
-import { describe } from "../errors.ts";
-import type { Io } from "../io.ts";
-import type { ParsedSubmission } from "../protocol.ts";
+import { initRuntime, type Io } from "../runtime/mod.ts";
+import { describe, type ParsedSubmission } from "../schemas/mod.ts";
 import { EventWriter } from "./event_writer.ts";
 import { History } from "./history.ts";
 import { planOp, recordPreparedNow } from "./op_handlers.ts";

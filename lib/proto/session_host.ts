@@ -5,11 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, RolloutError } from "../errors.ts";
-import { loadRollout } from "../load_rollout.ts";
-import type { EventMsg } from "../protocol.ts";
-import { RolloutRecorder } from "../recorder.ts";
-import type { SessionMeta } from "../session_meta.ts";
+import { describe, type EventMsg, RolloutError, type SessionMeta } from "../schemas/mod.ts";
+import { loadRollout } from "../formats/mod.ts";
+import { RolloutRecorder } from "../store/mod.ts";
 import type { History } from "./history.ts";
 
 /** The fields of `configure_session` that shape a new session. */

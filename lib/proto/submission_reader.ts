@@ -2,10 +2,8 @@
  * Bytes of stdin in, parsed submissions out, one per line: the op stream's side of the shared
  * {@linkcode LineSplitter}. Every line yields exactly one result; nothing here throws on input.
  */
-import { MAX_NESTING } from "../json_depth.ts";
-import { LineSplitter } from "../line_splitter.ts";
-import { type ParsedSubmission, parseSubmission } from "../protocol.ts";
-import { parseJson } from "../json_text.ts";
+import { LineSplitter, MAX_NESTING, parseJson } from "../base/mod.ts";
+import { type ParsedSubmission, parseSubmission } from "../schemas/mod.ts";
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

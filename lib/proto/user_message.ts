@@ -5,9 +5,7 @@
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ioError, RolloutError } from "../errors.ts";
-import type { ResponseItem } from "../items.ts";
-import type { OpSchemas } from "../protocol.ts";
+import { ioError, type OpSchemas, type ResponseItem, RolloutError } from "../schemas/mod.ts";
 import type { z } from "zod";
 
 type UserInputItem = z.infer<typeof OpSchemas.user_input>["items"][number];

@@ -3,7 +3,7 @@
  * what is durable and what is not, and produces the images a power loss could leave behind.
  */
 import * as path from "node:path";
-import type { FileSystem, OpenMode } from "../../lib/file_system.ts";
+import type { FileSystem, OpenMode } from "../../lib/runtime/file_system.ts";
 import { SeededRandom } from "./seeded_random.ts";
 
 interface FileNode {

@@ -3,13 +3,13 @@
  * CrashFS that loses power at every operation in turn; every image is checked against the
  * six invariants, and a sample of them is recovered while power is lost again.
  */
-import { encodeLine } from "../../lib/encode.ts";
-import type { ResponseItem } from "../../lib/items.ts";
-import { loadRollout } from "../../lib/load_rollout.ts";
-import { sessionPath } from "../../lib/paths.ts";
-import { RolloutRecorder } from "../../lib/recorder.ts";
-import type { SessionState } from "../../lib/session_meta.ts";
-import type { WriterMutant } from "../../lib/sink.ts";
+import { encodeLine } from "../../lib/formats/encode.ts";
+import type { ResponseItem } from "../../lib/schemas/items.ts";
+import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { sessionPath } from "../../lib/store/paths.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import type { SessionState } from "../../lib/schemas/session_meta.ts";
+import type { WriterMutant } from "../../lib/store/sink.ts";
 import { CrashFS } from "./crash_fs.ts";
 import {
   checkImage,

@@ -2,7 +2,7 @@
  * A FileSystem wrapper for the tier 1 I/O error tests (RELIABILITY.md): fails the N-th
  * operation with EIO or ENOSPC, once or from then on, and can make writes short. Test-only.
  */
-import type { FileSystem, OpenMode } from "../../lib/file_system.ts";
+import type { FileSystem, OpenMode } from "../../lib/runtime/file_system.ts";
 import type { SeededRandom } from "./seeded_random.ts";
 
 /** How {@linkcode FaultyFileSystem} misbehaves. */

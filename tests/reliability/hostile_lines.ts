@@ -3,7 +3,7 @@
  * invalid UTF-8, NUL bytes, unknown ops, deep nesting. Every line is one that `rollout proto`
  * must answer with exactly one error event and no change to the session.
  */
-import type { ErrorCode } from "../../lib/errors.ts";
+import type { ErrorCode } from "../../lib/schemas/errors.ts";
 import type { SeededRandom } from "./seeded_random.ts";
 
 /** One hostile line (without its `\n`) and what its error event must carry. */

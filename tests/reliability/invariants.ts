@@ -3,12 +3,12 @@
  * loss, no phantoms, prefix, readable, writable, tidy. Test-only.
  */
 import * as path from "node:path";
-import { isTempOf } from "../../lib/atomic_replace.ts";
-import type { FileSystem } from "../../lib/file_system.ts";
-import { type LoadedRollout, loadRollout } from "../../lib/load_rollout.ts";
-import { RolloutRecorder } from "../../lib/recorder.ts";
-import type { SessionState } from "../../lib/session_meta.ts";
-import type { WriterMutant } from "../../lib/sink.ts";
+import { isTempOf } from "../../lib/store/atomic_replace.ts";
+import type { FileSystem } from "../../lib/runtime/file_system.ts";
+import { type LoadedRollout, loadRollout } from "../../lib/formats/load_rollout.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import type { SessionState } from "../../lib/schemas/session_meta.ts";
+import type { WriterMutant } from "../../lib/store/sink.ts";
 
 /** The items (as JSON text) and state of a rollout. */
 export interface Content {

@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadRollout } from "../../lib/load_rollout.ts";
-import { RolloutRecorder } from "../../lib/recorder.ts";
-import { WriterLock } from "../../lib/writer_lock.ts";
+import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import { WriterLock } from "../../lib/store/writer_lock.ts";
 import { invariantProblems, readDiskState } from "./disk_state.ts";
 import { itemStream } from "./item_generator.ts";
 import { ProtoProcess, type Subject } from "./proto_process.ts";

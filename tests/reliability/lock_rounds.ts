@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RolloutRecorder } from "../../lib/recorder.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import { readDiskState } from "./disk_state.ts";
 import { ProtoProcess, subjectNamed } from "./proto_process.ts";
 import { validate } from "./run_command.ts";

@@ -3,9 +3,9 @@
  * session (fixed clock and id, seeded items); `read FILE` prints what loadRollout returns.
  */
 import process from "node:process";
-import { loadRollout } from "../../lib/load_rollout.ts";
-import { RolloutRecorder } from "../../lib/recorder.ts";
-import { initRuntime } from "../../lib/runtime.ts";
+import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import { initRuntime } from "../../lib/runtime/runtime.ts";
 import { parityItems } from "./parity_items.ts";
 
 const [command, file, format] = process.argv.slice(2);

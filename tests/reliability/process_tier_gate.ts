@@ -3,7 +3,7 @@
  * processes; they run under one test runner only (Deno) so `npm test` pays for them once.
  */
 import * as fs from "node:fs";
-import { runtimeName } from "../../lib/runtime.ts";
+import { runtimeName } from "../../lib/runtime/runtime.ts";
 import { BINARY } from "./proto_process.ts";
 
 /** False when the process tiers run here, else the reason they are skipped (printed once). */

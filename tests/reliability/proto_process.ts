@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
-import { Event } from "../../lib/protocol.ts";
+import { Event } from "../../lib/schemas/protocol.ts";
 import { ROOT } from "../helpers.ts";
 
 const encoder = new TextEncoder();

@@ -7,12 +7,12 @@
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadRollout } from "../../lib/load_rollout.ts";
-import { RolloutRecorder } from "../../lib/recorder.ts";
-import { WriterLock } from "../../lib/writer_lock.ts";
+import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import { WriterLock } from "../../lib/store/writer_lock.ts";
 import { invariantProblems, readDiskState } from "./disk_state.ts";
 import { type GeneratedItem, generateItem } from "./item_generator.ts";
-import { DEFAULT_BACKGROUND_SYNC_BYTES } from "../../lib/journal_sink.ts";
+import { DEFAULT_BACKGROUND_SYNC_BYTES } from "../../lib/store/journal_sink.ts";
 import { ProtoProcess, type Subject } from "./proto_process.ts";
 import { validate } from "./run_command.ts";
 import { SeededRandom } from "./seeded_random.ts";

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RolloutRecorder } from "../../lib/recorder.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import { ProtoProcess, type Subject } from "./proto_process.ts";
 import { STRACE } from "./strace_faults.ts";
 

@@ -1,0 +1,9 @@
+/**
+ * The ground floor: JSON text and depth helpers, the line splitter, the
+ * version. Imports no other folder.
+ */
+export { isObject } from "./is_object.ts";
+export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
+export { parseJson } from "./json_text.ts";
+export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
+export { VERSION } from "./version.ts";

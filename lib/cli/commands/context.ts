@@ -1,0 +1,92 @@
+/**
+ * What the commands share: the home, the SESSION argument, loading with the damage report on
+ * stderr, and writing output files that never replace an existing one.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
+import type { Io } from "../../runtime/mod.ts";
+import { describeDamage, type LoadedRollout, loadRollout } from "../../formats/mod.ts";
+import { resolveHome } from "../../store/mod.ts";
+import { lastSession, resolveSession } from "../../session/mod.ts";
+import type { ParsedArgs } from "./args.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The home folder of a command: `--home`, else `$CODEX_HOME`, else `~/.codex`. */
+export function homeOf(args: ParsedArgs, io: Io): string {
+  const home = args.string("home");
+  if (home === "") throw new UsageError('option "--home" needs a folder, got ""');
+  return resolveHome({
+    home: home === undefined ? undefined : path.resolve(io.cwd, home),
+    env: io.env,
+  });
+}
+
+/** The path of the SESSION argument (or `--last`); a missing or doubled one is a usage error. */
+export function sessionPathOf(args: ParsedArgs, io: Io): string {
+  const [spec] = args.positionals;
+  const home = homeOf(args, io);
+  if (args.flag("last")) {
+    if (spec !== undefined) throw new UsageError("give SESSION or --last, not both");
+    return lastSession(home);
+  }
+  if (spec === undefined) {
+    throw new UsageError("missing SESSION (a path, an id, an id prefix or --last)");
+  }
+  return resolveSession(spec, { home, cwd: io.cwd });
+}
+
+/** Writes the damage report of a load to stderr, one line per finding. */
+export async function reportDamage(io: Io, loaded: LoadedRollout): Promise<void> {
+  const lines = describeDamage(loaded.report);
+  if (lines.length === 0) return;
+  await io.stderr.write(
+    lines.map((line) => `rollout: warning: "${loaded.path}": ${line}\n`).join(""),
+  );
+}
+
+/** Loads a rollout and reports its damage on stderr. */
+export async function loadReported(file: string, io: Io): Promise<LoadedRollout> {
+  const loaded = loadRollout(file);
+  await reportDamage(io, loaded);
+  return loaded;
+}
+
+/** Throws when `file` exists: output files are never overwritten. */
+export function refuseExisting(file: string): void {
+  if (fs.existsSync(file)) {
+    throw new RolloutError("invalid_argument", `Cannot write "${file}": the file exists`);
+  }
+}
+
+/** Writes a new file (0600) with `text`, synced; fails if the file exists. */
+export function writeNewFile(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "wx", 0o600);
+  } catch (error) {
+    if (errnoOf(error) === "EEXIST") refuseExisting(file);
+    throw ioError("write", file, error);
+  }
+  try {
+    fs.writeFileSync(fd, text);
+    fs.fsyncSync(fd);
+  } catch (error) {
+    throw ioError("write", file, error);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** `1 item`, `2 items`. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** Flags every SESSION command accepts besides its own. */
+export const SESSION_FLAGS = { last: { type: "boolean" } } as const;
+
+/** `{"session_id","path"}` as `new --json` and `fork --json` print it. */
+export function sessionJson(id: string, file: string): string {
+  return `${JSON.stringify({ session_id: id, path: file })}\n`;
+}

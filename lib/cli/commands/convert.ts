@@ -1,0 +1,35 @@
+/** `rollout convert`: a copy of a session in the journal or document format. */
+import * as path from "node:path";
+import type { Io } from "../../runtime/mod.ts";
+import { parseCommandArgs } from "./args.ts";
+import { counted, homeOf, loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { UsageError } from "./usage_error.ts";
+import { writeCopy } from "./write_copy.ts";
+
+/** Where a converted copy goes by default: beside the source, with the new extension. */
+export function defaultTarget(source: string, to: "jsonl" | "json"): string {
+  const base = source.replace(/\.jsonl?$/, "");
+  return `${base}.${to}`;
+}
+
+/** Runs `rollout convert`. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseCommandArgs(argv, {
+    flags: { ...SESSION_FLAGS, to: { type: "string" }, output: { type: "string", short: "o" } },
+    positionals: { min: 0, max: 1 },
+  });
+  const to = args.choice("to", ["jsonl", "json"] as const);
+  if (to === undefined) throw new UsageError('missing option "--to jsonl|json"');
+  const source = sessionPathOf(args, io);
+  const output = args.string("output");
+  const target = output === undefined ? defaultTarget(source, to) : path.resolve(io.cwd, output);
+  const loaded = await loadReported(source, io);
+  const copy = await writeCopy(loaded.saved, { home: homeOf(args, io), format: to, target, io });
+  const format = to === "jsonl" ? "journal" : "document";
+  await io.stdout.write(
+    `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${
+      counted(loaded.saved.items.length, "item")
+    })\n`,
+  );
+  return 0;
+}

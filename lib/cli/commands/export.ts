@@ -1,0 +1,46 @@
+/** `rollout export`: Markdown, the SavedSession document or journal lines, to stdout or -o. */
+import * as path from "node:path";
+import { encodeJournal } from "../../formats/mod.ts";
+import type { Io } from "../../runtime/mod.ts";
+import { renderMarkdown } from "../../transcript/mod.ts";
+import { parseCommandArgs } from "./args.ts";
+import { homeOf, loadReported, SESSION_FLAGS, sessionPathOf, writeNewFile } from "./context.ts";
+import { UsageError } from "./usage_error.ts";
+import { writeCopy } from "./write_copy.ts";
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseCommandArgs(argv, {
+    flags: { ...SESSION_FLAGS, to: { type: "string" }, output: { type: "string", short: "o" } },
+    positionals: { min: 0, max: 1 },
+  });
+  const to = args.choice("to", ["md", "json", "jsonl"] as const);
+  if (to === undefined) throw new UsageError('missing option "--to md|json|jsonl"');
+  const output = args.string("output");
+  const target = output === undefined ? undefined : path.resolve(io.cwd, output);
+  const loaded = await loadReported(sessionPathOf(args, io), io);
+  const saved = loaded.saved;
+  if (target !== undefined && to !== "md") {
+    const copy = await writeCopy(saved, { home: homeOf(args, io), format: to, target, io });
+    await io.stdout.write(`Exported session ${saved.session.id} to ${copy.path}\n`);
+    return 0;
+  }
+  let text: string;
+  switch (to) {
+    case "md":
+      text = renderMarkdown(saved);
+      break;
+    case "json":
+      text = `${JSON.stringify(saved, null, 2)}\n`;
+      break;
+    case "jsonl":
+      text = encodeJournal(saved, saved.session.timestamp).text;
+      break;
+  }
+  if (target === undefined) {
+    await io.stdout.write(text);
+    return 0;
+  }
+  writeNewFile(target, text);
+  await io.stdout.write(`Exported session ${saved.session.id} to ${target}\n`);
+  return 0;
+}

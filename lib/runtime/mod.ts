@@ -1,0 +1,15 @@
+/**
+ * What the process touches: files (one injectable interface), locks, standard streams,
+ * and the one place Deno and Bun differ.
+ */
+export {
+  type FileSystem,
+  nodeFileSystem,
+  readAll,
+  syncDirectory,
+  writeAll,
+} from "./file_system.ts";
+export type { Io, OutputStream } from "./io.ts";
+export { inputStillRead, noteLingeringRead } from "./lingering_read.ts";
+export { processIo } from "./process_io.ts";
+export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";

@@ -1,0 +1,24 @@
+/**
+ * The zod schemas of every wire and disk shape (items, metas, the op stream, record lines,
+ * format names) and the checks built on them. Pure.
+ */
+export { describe, errnoOf, ErrorCode, ioError, RolloutError } from "./errors.ts";
+export { formatIssue } from "./issue_path.ts";
+export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";
+export { payloadValue, type PreparedItems, prepareItems } from "./prepare_items.ts";
+export {
+  type DamageReport,
+  Event,
+  EventMsg,
+  HistoryEntry,
+  type Op,
+  OpSchemas,
+  type ParsedSubmission,
+  parseSubmission,
+  Submission,
+} from "./protocol.ts";
+export { EnvelopeLine, LegacyMetaLine, LegacyStateLine } from "./record_lines.ts";
+export { isDocument, RolloutFormat } from "./rollout_format.ts";
+export { SavedSession, SessionDocument } from "./saved_session.ts";
+export { guardOf } from "./schema_guard.ts";
+export { checkMeta, checkState, normalizeMeta, SessionMeta, SessionState } from "./session_meta.ts";

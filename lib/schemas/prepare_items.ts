@@ -1,0 +1,75 @@
+/**
+ * The first half of recording items: each is checked against its schema and encoded, before
+ * anything touches a session. Split out of the recorder so the op stream can do it on its
+ * parse thread; the result is plain data (strings and numbers) that crosses threads cheaply.
+ */
+import { parseJson } from "../base/mod.ts";
+import { describe, type ErrorCode } from "./errors.ts";
+import { checkItem, type ResponseItem } from "./items.ts";
+
+/**
+ * One item, checked: its encoded payload (JSON text, or its UTF-8 bytes), or null when the
+ * persistence policy drops it.
+ */
+export interface PreparedItem {
+  type: string;
+  payload: string | Uint8Array | null;
+  /** The checked value itself, when the caller keeps it (not sent across threads). */
+  item?: ResponseItem;
+}
+
+/**
+ * Checked items, in order, up to the first that failed (`error`, naming `<where>[i]`). The
+ * recorder checks the encoded sizes of the items before the failure first, so the call
+ * reports what checking the items one by one would have reported.
+ */
+export interface PreparedItems {
+  where: string;
+  items: PreparedItem[];
+  error: { code: ErrorCode; message: string } | null;
+}
+
+const decoder = new TextDecoder();
+
+/** The value of an encoded payload (JSON text or its UTF-8 bytes). */
+export function payloadValue(payload: string | Uint8Array): unknown {
+  return parseJson(typeof payload === "string" ? payload : decoder.decode(payload));
+}
+
+/**
+ * Checks and encodes `items`. `keepItems` keeps each checked value next to its payload (the
+ * recorder then holds it without decoding the payload again); `nestingChecked` says the caller
+ * already knows the items nest at most MAX_NESTING levels.
+ */
+export function prepareItems(
+  items: readonly unknown[],
+  where: string,
+  options: { keepItems: boolean; nestingChecked?: boolean },
+): PreparedItems {
+  const checkOptions = { nestingChecked: options.nestingChecked === true };
+  const prepared: PreparedItem[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const check = checkItem(items[index], `${where}[${index}]`, checkOptions);
+    if (!check.ok) {
+      return {
+        where,
+        items: prepared,
+        error: { code: "invalid_submission", message: check.message },
+      };
+    }
+    const type = check.item.type;
+    if (!check.persisted) {
+      prepared.push({ type, payload: null });
+      continue;
+    }
+    let payload: string;
+    try {
+      payload = JSON.stringify(check.item);
+    } catch (error) {
+      const message = `${where}[${index}]: cannot be encoded: ${describe(error)}`;
+      return { where, items: prepared, error: { code: "invalid_argument", message } };
+    }
+    prepared.push(options.keepItems ? { type, payload, item: check.item } : { type, payload });
+  }
+  return { where, items: prepared, error: null };
+}

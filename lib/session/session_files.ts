@@ -1,0 +1,180 @@
+/**
+ * Finds the rollout files of a home (SPEC §1): the dated folders and files placed flat in
+ * `<home>/sessions`. Reads folder entries only; never opens a rollout. Kept lean: `list`
+ * walks 10,000 names with it (BENCH.md B5).
+ */
+import * as fs from "node:fs";
+import { errnoOf, ioError } from "../schemas/mod.ts";
+import { parseSessionFileName, sessionsDir } from "../store/mod.ts";
+
+/** A rollout file found in a home. */
+export interface SessionFile {
+  path: string;
+  name: string;
+}
+
+/** Whether a file name is one of ours to read: `*.jsonl` / `*.json`, no lock or temp file. */
+export function isRolloutName(name: string): boolean {
+  if (!name.endsWith(".jsonl") && !name.endsWith(".json")) return false;
+  return !name.includes(".tmp-") && !name.includes(".lock") && !name.includes(".corrupt-");
+}
+
+const DATED = /^rollout-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-/;
+
+/**
+ * The start time in a dated file name as `YYYY-MM-DDThh-mm-ss` (sorts as text), or null for
+ * other names.
+ */
+export function nameStamp(name: string): string | null {
+  return DATED.test(name) ? name.slice(8, 27) : null;
+}
+
+/** A time in the form of {@linkcode nameStamp}. */
+export function stampOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replaceAll(":", "-");
+}
+
+/** The session id in a dated file name, or null. */
+export function nameId(name: string): string | null {
+  return parseSessionFileName(name)?.id ?? null;
+}
+
+/** Every rollout file under `<home>/sessions` (up to the `YYYY/MM/DD` depth). */
+export function findSessionFiles(home: string): SessionFile[] {
+  const out: SessionFile[] = [];
+  walk(sessionsDir(home), 0, out);
+  return out;
+}
+
+function walk(dir: string, depth: number, out: SessionFile[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if (depth === 0 && errnoOf(error) === "ENOENT") return;
+    throw ioError("read folder", dir, error);
+  }
+  for (const entry of entries) {
+    const name = String(entry.name);
+    if (entry.isDirectory()) {
+      if (depth < 3) walk(`${dir}/${name}`, depth + 1, out);
+    } else if (isRolloutName(name) && entry.isFile()) {
+      out.push({ path: `${dir}/${name}`, name });
+    }
+  }
+}
+
+/** A rollout file with its sort key: `YYYY-MM-DDThh-mm-ss <path>` (start time, else mtime). */
+export interface KeyedFile {
+  path: string;
+  key: string;
+}
+
+function keyed(dir: string, name: string): KeyedFile | null {
+  const path = `${dir}/${name}`;
+  let stamp = nameStamp(name);
+  if (stamp === null) {
+    const stat = statSession(path);
+    if (stat === null) return null;
+    stamp = stampOf(stat.mtimeMs);
+  }
+  return { path, key: `${stamp} ${path}` };
+}
+
+const byKeyDescending = (
+  a: KeyedFile,
+  b: KeyedFile,
+) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
+
+function entriesOf(dir: string, optional: boolean): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if (optional && errnoOf(error) === "ENOENT") return [];
+    throw ioError("read folder", dir, error);
+  }
+}
+
+/** The rollout files of one folder, newest first. */
+function folderFiles(dir: string): KeyedFile[] {
+  const out: KeyedFile[] = [];
+  for (const entry of entriesOf(dir, true)) {
+    const name = String(entry.name);
+    if (!isRolloutName(name) || !entry.isFile()) continue;
+    const file = keyed(dir, name);
+    if (file !== null) out.push(file);
+  }
+  return out.sort(byKeyDescending);
+}
+
+function numberedFolders(dir: string, digits: number): string[] {
+  const pattern = new RegExp(`^\\d{${digits}}$`);
+  return entriesOf(dir, true)
+    .filter((e) => e.isDirectory() && pattern.test(String(e.name)))
+    .map((e) => String(e.name))
+    .sort()
+    .reverse();
+}
+
+function* datedFiles(root: string, years: readonly string[]): Generator<KeyedFile> {
+  for (const year of years) {
+    for (const month of numberedFolders(`${root}/${year}`, 2)) {
+      for (const day of numberedFolders(`${root}/${year}/${month}`, 2)) {
+        yield* folderFiles(`${root}/${year}/${month}/${day}`);
+      }
+    }
+  }
+}
+
+/**
+ * The rollout files of a home, newest start first, read lazily: the dated folders are opened
+ * newest first and only as far as the caller consumes. Files placed flat in `sessions/`
+ * (and in other folders there) are merged in by their name's time, else their mtime.
+ */
+export function* newestFirst(home: string): Generator<KeyedFile> {
+  const root = sessionsDir(home);
+  const loose: KeyedFile[] = [];
+  const years: string[] = [];
+  for (const entry of entriesOf(root, true)) {
+    const name = String(entry.name);
+    if (entry.isDirectory()) {
+      if (/^\d{4}$/.test(name)) years.push(name);
+      else {
+        const nested: SessionFile[] = [];
+        walk(`${root}/${name}`, 1, nested);
+        for (const file of nested) {
+          const k = keyed(file.path.slice(0, -file.name.length - 1), file.name);
+          if (k !== null) loose.push(k);
+        }
+      }
+    } else if (isRolloutName(name) && entry.isFile()) {
+      const file = keyed(root, name);
+      if (file !== null) loose.push(file);
+    }
+  }
+  loose.sort(byKeyDescending);
+  const dated = datedFiles(root, years.sort().reverse());
+  let next = dated.next();
+  let i = 0;
+  while (!next.done || i < loose.length) {
+    const flat = loose[i];
+    if (flat !== undefined && (next.done || flat.key > next.value.key)) {
+      i++;
+      yield flat;
+    } else if (!next.done) {
+      yield next.value;
+      next = dated.next();
+    }
+  }
+}
+
+/** The file's last modification time in milliseconds and its size, or null if it is gone. */
+export function statSession(file: string): { mtimeMs: number; size: number } | null {
+  try {
+    const stat = fs.statSync(file);
+    return { mtimeMs: stat.mtimeMs, size: stat.size };
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return null;
+    throw ioError("read", file, error);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What `list` needs of a session, read from the head of its file only: the meta, the first
+ * user message, and the item count when the whole file fits in the head. Never loads a
+ * large journal whole (BENCH.md B5).
+ */
+import * as fs from "node:fs";
+import {
+  formatIssue,
+  isDocument,
+  normalizeMeta,
+  type RolloutFormat,
+  SessionMeta,
+} from "../schemas/mod.ts";
+import { formatOfFirstRecord } from "../formats/mod.ts";
+import { isObject, parseJson } from "../base/mod.ts";
+
+/** The bytes read from the start of a journal. */
+export const HEAD_BYTES = 256 * 1024;
+
+/** A session's head; `items` is null when the file is larger than the head. */
+export type SessionHead =
+  | {
+    ok: true;
+    format: RolloutFormat;
+    meta: SessionMeta;
+    items: number | null;
+    firstUserText: string | null;
+  }
+  | { ok: false; message: string };
+
+const IGNORED_PREFIXES = ["<environment_context>", "<user_instructions>", "# AGENTS.md"];
+
+function parse(text: string): unknown {
+  try {
+    return parseJson(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of a user message item, or null for anything else (and for Codex's context blobs). */
+export function userText(item: unknown): string | null {
+  if (!isObject(item) || item.type !== "message" || item.role !== "user") return null;
+  if (!Array.isArray(item.content)) return null;
+  const texts: string[] = [];
+  for (const part of item.content) {
+    if (isObject(part) && typeof part.text === "string") texts.push(part.text);
+  }
+  const text = texts.join(" ").trim();
+  if (text === "" || IGNORED_PREFIXES.some((p) => text.startsWith(p))) return null;
+  return text;
+}
+
+function readHead(file: string): { text: string; whole: boolean } {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, HEAD_BYTES);
+    const buffer = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(fd, buffer, done, length - done, done);
+      if (n <= 0) break;
+      done += n;
+    }
+    const text = new TextDecoder().decode(buffer.subarray(0, done)).replace(/^\uFEFF/, "");
+    return { text, whole: done === size };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function metaOf(raw: unknown, format: RolloutFormat): SessionMeta | string {
+  const value = format === "codex_jsonl_2025" || isDocument(format)
+    ? raw
+    : isObject(raw)
+    ? raw.payload
+    : undefined;
+  if (!isObject(value)) return "the session meta is not an object";
+  const normalized = normalizeMeta(value);
+  const meta = SessionMeta.safeParse(normalized);
+  return meta.success ? meta.data : formatIssue(meta.error, normalized);
+}
+
+/** Reads the head of a rollout file. I/O errors are returned as `{ ok: false }` too. */
+export function readSessionHead(file: string): SessionHead {
+  let head: { text: string; whole: boolean };
+  try {
+    head = readHead(file);
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  const newline = head.text.indexOf("\n");
+  const first = parse(newline < 0 ? head.text : head.text.slice(0, newline));
+  const format = first === undefined ? null : formatOfFirstRecord(first);
+  if (format === null || isDocument(format)) return documentHead(file, head);
+  const meta = metaOf(first, format);
+  if (typeof meta === "string") return { ok: false, message: `line 1: ${meta}` };
+  const lines = head.text.split("\n");
+  lines.pop();
+  let items = 0;
+  let firstUserText: string | null = null;
+  for (let i = 1; i < lines.length; i++) {
+    const value = parse(lines[i]!);
+    if (!isObject(value)) continue;
+    let item: unknown;
+    if (format === "codex_jsonl_2025") item = value.record_type === undefined ? value : undefined;
+    else item = value.type === "response_item" ? value.payload : undefined;
+    if (item === undefined) continue;
+    items++;
+    firstUserText ??= userText(item);
+    if (!head.whole && firstUserText !== null) break;
+  }
+  return { ok: true, format, meta, items: head.whole ? items : null, firstUserText };
+}
+
+function documentHead(file: string, head: { text: string; whole: boolean }): SessionHead {
+  const text = head.whole ? head.text : fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
+  const doc = parse(text);
+  if (doc === undefined) {
+    return { ok: false, message: "not a rollout (neither JSON lines nor a JSON document)" };
+  }
+  const format = formatOfFirstRecord(doc);
+  if (format === null || !isDocument(format) || !isObject(doc) || !Array.isArray(doc.items)) {
+    return { ok: false, message: "not a rollout (line 1 is not a session meta)" };
+  }
+  const meta = metaOf(doc.session, format);
+  if (typeof meta === "string") return { ok: false, message: `session: ${meta}` };
+  let firstUserText: string | null = null;
+  for (const item of doc.items) {
+    firstUserText = userText(item);
+    if (firstUserText !== null) break;
+  }
+  return { ok: true, format, meta, items: doc.items.length, firstUserText };
+}

@@ -1,0 +1,105 @@
+/**
+ * `rollout validate` (SPEC §5): which files to check (folders searched recursively) and the
+ * verdict on one file, in the shape `validate --json` prints. Reads only; changes nothing.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, errnoOf, ioError, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
+import { describeDamage, loadRollout } from "../formats/mod.ts";
+import { isRolloutName } from "./session_files.ts";
+
+/** One finding with its place in the file (null for a whole-file or document finding). */
+export interface ValidationError {
+  line: number | null;
+  offset: number | null;
+  message: string;
+}
+
+/** The verdict on one file. */
+export interface ValidationResult {
+  path: string;
+  ok: boolean;
+  format: RolloutFormat | null;
+  items: number;
+  errors: ValidationError[];
+  warnings: string[];
+}
+
+/** The files named by `paths`: files as given, folders searched for rollout files, sorted. */
+export function collectFiles(paths: readonly string[], cwd: string): string[] {
+  const out: string[] = [];
+  for (const given of paths) {
+    const full = path.resolve(cwd, given);
+    let stat: fs.Stats | null = null;
+    try {
+      stat = fs.statSync(full);
+    } catch (error) {
+      if (errnoOf(error) !== "ENOENT") throw ioError("read", full, error);
+    }
+    if (stat?.isDirectory()) walk(full, out);
+    else out.push(full);
+  }
+  return out;
+}
+
+function walk(dir: string, out: string[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    throw ioError("read folder", dir, error);
+  }
+  const names = entries
+    .map((e) => ({ name: String(e.name), dir: e.isDirectory(), file: e.isFile() }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of names) {
+    const full = path.join(dir, entry.name);
+    if (entry.dir) walk(full, out);
+    else if (entry.file && isRolloutName(entry.name)) out.push(full);
+  }
+}
+
+/** Checks one file. A torn tail is a warning, or an error when `strict`. */
+export function validateFile(file: string, options: { strict: boolean }): ValidationResult {
+  let loaded;
+  try {
+    loaded = loadRollout(file);
+  } catch (error) {
+    const message = describe(error);
+    const prefix = `Cannot load rollout "${file}": `;
+    const reason = error instanceof RolloutError && message.startsWith(prefix)
+      ? message.slice(prefix.length)
+      : message.replace(`"${file}": `, "");
+    return {
+      path: file,
+      ok: false,
+      format: null,
+      items: 0,
+      errors: [{ line: null, offset: null, message: reason }],
+      warnings: [],
+    };
+  }
+  const report = loaded.report;
+  const errors: ValidationError[] = report.skipped_lines.map((s) => ({
+    line: s.line,
+    offset: s.offset,
+    message: s.message,
+  }));
+  const warnings: string[] = [];
+  if (report.torn_tail !== null) {
+    const t = report.torn_tail;
+    const message = `torn tail of ${t.bytes} byte(s) (an unfinished write)`;
+    if (options.strict) errors.push({ line: t.line, offset: t.offset, message });
+    else warnings.push(`line ${t.line} (byte ${t.offset}): ${message}`);
+  }
+  const rest = describeDamage({ ...report, torn_tail: null, skipped_lines: [] });
+  warnings.push(...rest);
+  return {
+    path: file,
+    ok: errors.length === 0,
+    format: loaded.format,
+    items: loaded.saved.items.length,
+    errors,
+    warnings,
+  };
+}

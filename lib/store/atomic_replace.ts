@@ -1,0 +1,89 @@
+/**
+ * Atomic replace (RELIABILITY.md "The recipes"): a temporary file in the same folder, written
+ * completely and synced, renamed over the target, then the folder synced.
+ */
+import * as path from "node:path";
+import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
+import { type FileSystem, syncDirectory, writeAll } from "../runtime/mod.ts";
+import type { WriterMutant } from "./sink.ts";
+
+const TEMP_MARK = ".tmp-";
+
+/** The temporary files of our own pattern that may stand beside `target`. */
+export function isTempOf(target: string, name: string): boolean {
+  const prefix = path.basename(target) + TEMP_MARK;
+  return name.startsWith(prefix) && /^[0-9a-z]+$/.test(name.slice(prefix.length));
+}
+
+/**
+ * Replaces `target` with `bytes` so that a crash leaves either the old or the new file. A new
+ * target appears whole or not at all, which is how rollouts are created.
+ */
+export function atomicReplace(
+  fsys: FileSystem,
+  target: string,
+  options: { bytes: Uint8Array; sync: boolean; mutant?: WriterMutant | undefined },
+): void {
+  const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
+  const fd = fsys.open(temp, "create_exclusive");
+  let renamed = false;
+  try {
+    try {
+      writeAll(fsys, fd, options.bytes);
+      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(fd);
+    } finally {
+      fsys.close(fd);
+    }
+    fsys.rename(temp, target);
+    renamed = true;
+  } finally {
+    if (!renamed) removeQuietly(fsys, temp);
+  }
+  if (options.sync && options.mutant !== "no_folder_sync") {
+    syncDirectory(fsys, path.dirname(target));
+  }
+}
+
+/** Throws `invalid_argument` if `target` exists: a rollout is never created over another. */
+export function assertAbsent(fsys: FileSystem, target: string): void {
+  let fd: number;
+  try {
+    fd = fsys.open(target, "read");
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return;
+    throw ioError("create rollout", target, error);
+  }
+  fsys.close(fd);
+  throw new RolloutError("invalid_argument", `Cannot create rollout "${target}": it exists`);
+}
+
+/**
+ * Removes stale temporary files of `target` left by a crashed writer; with `sync`, the
+ * removal is made durable so that a crash cannot bring them back.
+ */
+export function removeStaleTemps(
+  fsys: FileSystem,
+  target: string,
+  options: { sync: boolean },
+): string[] {
+  const dir = path.dirname(target);
+  const removed: string[] = [];
+  for (const name of fsys.readdir(dir)) {
+    if (!isTempOf(target, name)) continue;
+    fsys.unlink(path.join(dir, name));
+    removed.push(name);
+  }
+  if (removed.length > 0 && options.sync) syncDirectory(fsys, dir);
+  return removed;
+}
+
+/** Unlinks a temporary file after a failure; a missing file is fine, the original error wins. */
+function removeQuietly(fsys: FileSystem, file: string): void {
+  try {
+    fsys.unlink(file);
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return;
+    // The write already failed and that error is what the caller reports; the leftover file
+    // matches our pattern and is removed the next time the rollout is opened.
+  }
+}

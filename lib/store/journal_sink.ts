@@ -1,0 +1,152 @@
+/**
+ * Durable append (RELIABILITY.md "The recipes") for the line formats: one buffer per batch,
+ * written completely, `fdatasync`ed (big batches on a worker thread); a torn tail is cut back
+ * before the first append.
+ */
+import { RolloutError, type RolloutFormat } from "../schemas/mod.ts";
+import { type FileSystem, writeAll } from "../runtime/mod.ts";
+import { BatchEncoder, statePayload } from "../formats/mod.ts";
+import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
+
+const NEWLINE = 10;
+
+/**
+ * A batch this big means ops arrive faster than the disk syncs them: its sync runs on a worker
+ * thread so the next ops are read and encoded meanwhile. A small one syncs inline, saving the
+ * thread hop on the latency of an awaited commit.
+ */
+export const DEFAULT_BACKGROUND_SYNC_BYTES = 16 * 1024;
+
+/** Appends batches of records to a journal, Codex enveloped or Codex 2025 JSONL file. */
+export class JournalSink implements Sink {
+  readonly #fs: FileSystem;
+  readonly #path: string;
+  readonly #format: RolloutFormat;
+  readonly #sync: boolean;
+  readonly #mutant: WriterMutant | undefined;
+  #fd: number | null = null;
+  /** Bytes known to be durable: everything up to the last acknowledged line. */
+  #durable: number;
+  #nextOrdinal: number;
+  #tailChecked = false;
+  readonly #backgroundSyncBytes: number;
+  readonly #encoder: BatchEncoder;
+
+  constructor(
+    fsys: FileSystem,
+    options: {
+      path: string;
+      format: RolloutFormat;
+      sync: boolean;
+      durableBytes: number;
+      nextOrdinal: number;
+      mutant?: WriterMutant | undefined;
+      /** Batches of at least this many bytes are synced off the event loop. */
+      backgroundSyncBytes?: number | undefined;
+    },
+  ) {
+    this.#fs = fsys;
+    this.#path = options.path;
+    this.#format = options.format;
+    this.#sync = options.sync;
+    this.#durable = options.durableBytes;
+    this.#nextOrdinal = options.nextOrdinal;
+    this.#mutant = options.mutant;
+    this.#backgroundSyncBytes = options.backgroundSyncBytes ?? DEFAULT_BACKGROUND_SYNC_BYTES;
+    this.#encoder = new BatchEncoder(options.format);
+  }
+
+  commit(
+    records: readonly PendingRecord[],
+    options: { inlineSync?: boolean } = {},
+  ): void | Promise<void> {
+    if (records.length === 0) return;
+    const fd = this.#open();
+    let ordinal = this.#nextOrdinal;
+    this.#encoder.discard();
+    for (const record of records) {
+      this.#encoder.add({
+        kind: record.kind,
+        payload: record.kind === "state" ? statePayload(record.state) : record.payload,
+        timestamp: record.timestamp,
+        ordinal: ordinal++,
+      });
+    }
+    const bytes = this.#encoder.take();
+    const length = bytes.length;
+    writeAll(this.#fs, fd, bytes);
+    const done = () => {
+      this.#durable += length;
+      this.#nextOrdinal = ordinal;
+    };
+    if (!this.#sync) return done();
+    if (options.inlineSync !== true && length >= this.#backgroundSyncBytes) {
+      return this.#fs.fdatasyncAsync(fd).then(done);
+    }
+    this.#fs.fdatasync(fd);
+    done();
+  }
+
+  /**
+   * Reopens the file, cuts it back to the last acknowledged line and syncs that cut; then
+   * re-checks the size and that the kept part still ends a line. Never trusts an earlier sync.
+   */
+  recover(): void {
+    this.#closeFd();
+    this.#tailChecked = false;
+    const fd = this.#open();
+    if (this.#sync) this.#fs.fdatasync(fd);
+    const size = this.#fs.size(fd);
+    if (size !== this.#durable) {
+      throw new RolloutError(
+        "io_error",
+        `Cannot recover rollout "${this.#path}": it holds ${size} bytes after the cut, expected ${this.#durable}`,
+      );
+    }
+    if (size > 0 && this.#lastByte(size) !== NEWLINE) {
+      throw new RolloutError(
+        "io_error",
+        `Cannot recover rollout "${this.#path}": byte ${size - 1} no longer ends a line`,
+      );
+    }
+  }
+
+  #lastByte(size: number): number | undefined {
+    const fd = this.#fs.open(this.#path, "read");
+    try {
+      const last = new Uint8Array(1);
+      return this.#fs.read(fd, last, size - 1) === 1 ? last[0] : undefined;
+    } finally {
+      this.#fs.close(fd);
+    }
+  }
+
+  close(): void {
+    this.#closeFd();
+  }
+
+  /** Opens for appending and cuts anything past the last acknowledged line. */
+  #open(): number {
+    if (this.#fd !== null && this.#tailChecked) return this.#fd;
+    const fd = this.#fd ?? this.#fs.open(this.#path, "append");
+    this.#fd = fd;
+    const size = this.#fs.size(fd);
+    if (size < this.#durable) {
+      throw new RolloutError(
+        "io_error",
+        `Cannot append to rollout "${this.#path}": it shrank to ${size} bytes, expected at least ${this.#durable}`,
+      );
+    }
+    if (size > this.#durable && this.#mutant !== "no_tail_cut") {
+      this.#fs.truncate(fd, this.#durable);
+    }
+    this.#tailChecked = true;
+    return fd;
+  }
+
+  #closeFd(): void {
+    const fd = this.#fd;
+    this.#fd = null;
+    if (fd !== null) this.#fs.close(fd);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The crash-safe writer: the recorder, its sinks, atomic replace, the writer lock, where
+ * files live and how new ones are named.
+ */
+export { atomicReplace } from "./atomic_replace.ts";
+export {
+  historyPath,
+  parseSessionFileName,
+  resolveHome,
+  sessionPath,
+  sessionsDir,
+} from "./paths.ts";
+export {
+  type CreateOptions,
+  type ItemsRecorded,
+  type RecorderOptions,
+  RolloutRecorder,
+} from "./recorder.ts";
+export { WriterLock } from "./writer_lock.ts";

@@ -1,0 +1,71 @@
+/**
+ * `rollout export --to md`: a SavedSession as Markdown a person pastes into an issue. Code
+ * blocks use a fence longer than any backtick run inside them, so content cannot break out.
+ */
+import type { SavedSession } from "../schemas/mod.ts";
+import { partOf } from "./transcript_parts.ts";
+
+/** A fenced code block that survives any content. */
+export function codeBlock(text: string, language = ""): string {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}${language}\n${text.replace(/\n$/, "")}\n${fence}`;
+}
+
+function title(role: string): string {
+  return role === "" ? "Unknown" : `${role[0]!.toUpperCase()}${role.slice(1)}`;
+}
+
+function inline(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const tick = "`".repeat(longest + 1);
+  return longest === 0 ? `${tick}${text}${tick}` : `${tick} ${text} ${tick}`;
+}
+
+/** Renders the session as Markdown, ending in a newline. */
+export function renderMarkdown(saved: SavedSession): string {
+  const meta = saved.session;
+  const out: string[] = [`# Session ${inline(meta.id)}`, ""];
+  out.push(`- Created: ${meta.timestamp}`);
+  if (meta.cwd !== undefined) out.push(`- Working folder: ${inline(meta.cwd)}`);
+  if (meta.model !== undefined) out.push(`- Model: ${inline(meta.model)}`);
+  if (meta.forked_from_id !== undefined) out.push(`- Forked from: ${inline(meta.forked_from_id)}`);
+  out.push(`- Items: ${saved.items.length}`);
+  if (saved.state.previous_response_id !== undefined) {
+    out.push(`- Previous response: ${inline(saved.state.previous_response_id)}`);
+  }
+  if (meta.instructions !== undefined) {
+    out.push("", "## Instructions", "", codeBlock(meta.instructions, "text"));
+  }
+  out.push("", "## Transcript");
+  for (const item of saved.items) {
+    const part = partOf(item);
+    out.push("");
+    switch (part.kind) {
+      case "message":
+        out.push(`### ${title(part.role)}`, "", part.text.trim() === "" ? "_(empty)_" : part.text);
+        break;
+      case "call": {
+        const id = part.callId === null ? "" : ` (${inline(part.callId)})`;
+        out.push(
+          `### Tool call: ${inline(part.tool)}${id}`,
+          "",
+          codeBlock(part.input, part.language),
+        );
+        break;
+      }
+      case "output": {
+        const id = part.callId === null ? "" : ` (${inline(part.callId)})`;
+        const failed = part.failed ? ", failed" : "";
+        out.push(`### Tool output${id}${failed}`, "", codeBlock(part.text, "text"));
+        break;
+      }
+      case "other":
+        out.push(`### ${title(part.type)}`, "", codeBlock(part.text, "text"));
+        break;
+    }
+  }
+  if (saved.items.length === 0) out.push("", "_(no items)_");
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,7 @@
+/**
+ * Transcript views of a session: the terminal view, Markdown, and text made safe for a
+ * terminal.
+ */
+export { renderMarkdown } from "./markdown_transcript.ts";
+export { renderTranscript, wantsColour } from "./transcript.ts";
+export { visible } from "./visible_text.ts";

@@ -1,0 +1,133 @@
+/**
+ * `rollout show`: a SavedSession as a transcript for the terminal. Roles, tool calls with
+ * their arguments, tool outputs with long ones folded; ANSI colour only when asked. Pure.
+ */
+import type { RolloutFormat, SavedSession } from "../schemas/mod.ts";
+import { partOf } from "./transcript_parts.ts";
+import { visible } from "./visible_text.ts";
+import { parseJson } from "../base/mod.ts";
+
+/** Options of {@linkcode renderTranscript}. */
+export interface TranscriptOptions {
+  colour: boolean;
+  path: string;
+  format: RolloutFormat;
+}
+
+/** An output longer than this many lines is folded to its head and tail. */
+export const FOLD_LINES = 20;
+const KEEP_HEAD = 12;
+const KEEP_TAIL = 4;
+/** An output longer than this many characters is cut. */
+export const FOLD_CHARS = 4000;
+
+type Style = "bold" | "dim" | "green" | "cyan" | "yellow" | "red" | "magenta";
+const CODES: Record<Style, string> = {
+  bold: "1",
+  dim: "2",
+  green: "1;32",
+  cyan: "1;36",
+  yellow: "33",
+  red: "1;31",
+  magenta: "1;35",
+};
+
+/** Whether `show` should colour: stdout is a terminal and NO_COLOR is not set. */
+export function wantsColour(
+  stdoutIsTTY: boolean,
+  env: Record<string, string | undefined>,
+): boolean {
+  return stdoutIsTTY && (env.NO_COLOR === undefined || env.NO_COLOR === "");
+}
+
+/** Folds a long text to its first and last lines, saying how much was left out. */
+export function fold(text: string): { lines: string[]; folded: string | null } {
+  let body = text;
+  let cut = 0;
+  if (body.length > FOLD_CHARS) {
+    cut = body.length - FOLD_CHARS;
+    body = body.slice(0, FOLD_CHARS);
+  }
+  const lines = body.replace(/\n$/, "").split("\n");
+  if (lines.length > FOLD_LINES) {
+    const hidden = lines.length - KEEP_HEAD - KEEP_TAIL;
+    const more = cut > 0 ? ` and ${cut} more characters` : "";
+    return {
+      lines: [...lines.slice(0, KEEP_HEAD), ...lines.slice(-KEEP_TAIL)],
+      folded: `… ${hidden} lines folded${more} (rollout export shows everything) …`,
+    };
+  }
+  if (cut > 0) return { lines, folded: `… ${cut} more characters folded …` };
+  return { lines, folded: null };
+}
+
+/** JSON arguments on one line when they are short. */
+function compact(part: { input: string; language: string }): string {
+  if (part.language !== "json") return part.input;
+  const line = JSON.stringify(parseJson(part.input));
+  return line.length <= 100 ? line : part.input;
+}
+
+function roleStyle(role: string): Style {
+  switch (role) {
+    case "user":
+      return "green";
+    case "assistant":
+      return "cyan";
+    default:
+      return "magenta";
+  }
+}
+
+/** Renders the whole transcript, ending in a newline. */
+export function renderTranscript(saved: SavedSession, options: TranscriptOptions): string {
+  // Stored text is made visible before our own colour codes are added around it.
+  const paint = (style: Style, text: string) =>
+    options.colour ? `\x1b[${CODES[style]}m${visible(text)}\x1b[0m` : visible(text);
+  const indent = (text: string) =>
+    visible(text).split("\n").map((l) => `  ${l}`.trimEnd()).join("\n");
+  const meta = saved.session;
+  const out: string[] = [paint("bold", `Session ${meta.id}`)];
+  const field = (name: string, value: string | undefined) => {
+    if (value !== undefined) {
+      out.push(`${paint("dim", `  ${name.padEnd(12)}`)}${visible(value, { oneLine: true })}`);
+    }
+  };
+  field("file", `${options.path} (${options.format})`);
+  field("created", meta.timestamp);
+  field("cwd", meta.cwd);
+  field("model", meta.model);
+  field("forked from", meta.forked_from_id);
+  if (meta.instructions !== undefined) {
+    out.push("", paint("dim", "instructions"), indent(meta.instructions));
+  }
+  if (saved.items.length === 0) out.push("", paint("dim", "(no items)"));
+  for (const item of saved.items) {
+    const part = partOf(item);
+    out.push("");
+    switch (part.kind) {
+      case "message":
+        out.push(paint(roleStyle(part.role), part.role), indent(part.text));
+        break;
+      case "call": {
+        const id = part.callId === null ? "" : ` [${part.callId}]`;
+        out.push(paint("yellow", `tool call ${part.tool}${id}`), indent(compact(part)));
+        break;
+      }
+      case "output": {
+        const id = part.callId === null ? "" : ` [${part.callId}]`;
+        const title = `tool output${id}${part.failed ? " (failed)" : ""}`;
+        const folded = fold(part.text);
+        out.push(paint(part.failed ? "red" : "yellow", title), indent(folded.lines.join("\n")));
+        if (folded.folded !== null) out.push(paint("dim", `  ${folded.folded}`));
+        break;
+      }
+      case "other":
+        out.push(paint("dim", part.type), indent(fold(part.text).lines.join("\n")));
+        break;
+    }
+  }
+  const previous = saved.state.previous_response_id;
+  if (previous !== undefined) out.push("", paint("dim", `previous_response_id ${previous}`));
+  return `${out.join("\n")}\n`;
+}

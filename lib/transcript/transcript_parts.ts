@@ -1,0 +1,106 @@
+/**
+ * The pieces both transcript views (terminal and Markdown) take from an item: who speaks,
+ * what text, which tool with which arguments. Pure; one switch over the item types.
+ */
+import type { ResponseItem } from "../schemas/mod.ts";
+import { isObject, parseJson } from "../base/mod.ts";
+
+/** One item, reduced to what a reader needs. */
+export type TranscriptPart =
+  | { kind: "message"; role: string; text: string }
+  | { kind: "call"; tool: string; callId: string | null; input: string; language: string }
+  | { kind: "output"; callId: string | null; text: string; failed: boolean }
+  | { kind: "other"; type: string; text: string };
+
+function str(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+/** The text of content parts: text as is, images and other parts as `[type: detail]`. */
+export function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return JSON.stringify(content) ?? "";
+  return content.map((part) => {
+    if (!isObject(part)) return JSON.stringify(part);
+    if (typeof part.text === "string") return part.text;
+    if (typeof part.image_url === "string") {
+      const url = part.image_url;
+      return `[image: ${url.startsWith("data:") ? `${url.slice(0, url.indexOf(","))},…` : url}]`;
+    }
+    return `[${String(part.type)}]`;
+  }).join("\n");
+}
+
+/** Pretty JSON for a string that holds JSON; the string itself otherwise. */
+function prettyArguments(text: string): { input: string; language: string } {
+  try {
+    return { input: JSON.stringify(parseJson(text), null, 2), language: "json" };
+  } catch {
+    return { input: text, language: "" };
+  }
+}
+
+function shellWords(words: readonly unknown[]): string {
+  return words.map((w) => {
+    const s = String(w);
+    return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+  }).join(" ");
+}
+
+/** Reduces an item to a {@linkcode TranscriptPart}. */
+export function partOf(item: ResponseItem): TranscriptPart {
+  const callId = str(item.call_id);
+  switch (item.type) {
+    case "message":
+      return {
+        kind: "message",
+        role: str(item.role) ?? "unknown",
+        text: contentText(item.content),
+      };
+    case "function_call":
+      return {
+        kind: "call",
+        tool: str(item.name) ?? "?",
+        callId,
+        ...prettyArguments(str(item.arguments) ?? ""),
+      };
+    case "custom_tool_call":
+      return {
+        kind: "call",
+        tool: str(item.name) ?? "?",
+        callId,
+        input: String(item.input),
+        language: "",
+      };
+    case "local_shell_call": {
+      const action = isObject(item.action) ? item.action : {};
+      const command = Array.isArray(action.command) ? shellWords(action.command) : "";
+      return { kind: "call", tool: "shell", callId, input: command, language: "sh" };
+    }
+    case "function_call_output":
+    case "custom_tool_call_output": {
+      const output = item.output;
+      if (isObject(output) && !Array.isArray(output)) {
+        return {
+          kind: "output",
+          callId,
+          text: contentText(output.content),
+          failed: output.success === false,
+        };
+      }
+      return { kind: "output", callId, text: contentText(output), failed: false };
+    }
+    case "web_search_call": {
+      const action = isObject(item.action) ? item.action : {};
+      return { kind: "other", type: "web search", text: str(action.query) ?? "" };
+    }
+    case "reasoning": {
+      const summary = Array.isArray(item.summary) ? contentText(item.summary) : "";
+      return { kind: "other", type: "reasoning", text: summary };
+    }
+    default: {
+      const { type: _type, ...rest } = item;
+      return { kind: "other", type: item.type, text: JSON.stringify(rest) };
+    }
+  }
+}

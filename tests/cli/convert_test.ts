@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { setup, tempDir } from "../helpers.ts";
+import { cli } from "./cli_io.ts";
+import { CALL, FORMATS, idOf, ITEMS, T0, USER, writeSession } from "./fixtures.ts";
+
+async function load(file: string): Promise<Record<string, unknown>> {
+  const result = await cli(["load", file]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+test("rollout convert round trips every format through the journal and the document", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const [n, format] of FORMATS.entries()) {
+      const source = writeSession(dir, { id: idOf(n + 1), format });
+      const original = await load(source) as { session: Record<string, unknown> };
+      const journal = `${dir}/${format}.jsonl`;
+      const first = await cli(["convert", source, "--to", "jsonl", "-o", journal]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(
+        first.stdout,
+        `Converted ${source} (${format}) to ${journal} (journal, 4 items)\n`,
+      );
+      const expected = {
+        ...original,
+        session: {
+          ...original.session,
+          originator: original.session.originator ?? "rollout",
+          cli_version: original.session.cli_version ?? "0.1.0",
+        },
+      };
+      assert.deepEqual(await load(journal), expected, format);
+      const doc = `${dir}/${format}.json`;
+      assert.equal((await cli(["convert", journal, "--to", "json", "--output", doc])).code, 0);
+      assert.deepEqual(await load(doc), expected, format);
+      assert.equal(fs.statSync(doc).mode & 0o777, 0o600);
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout convert writes beside the source by default and never overwrites", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const source = writeSession(dir, { id: idOf(1) });
+    const target = source.replace(/\.jsonl$/, ".json");
+    assert.deepEqual(await cli(["convert", idOf(1), "--home", dir, "--to", "json"]), {
+      code: 0,
+      stdout: `Converted ${source} (journal) to ${target} (document, 4 items)\n`,
+      stderr: "",
+    });
+    const before = fs.readFileSync(target, "utf8");
+    assert.deepEqual(await cli(["convert", source, "--to", "json"]), {
+      code: 1,
+      stdout: "",
+      stderr: `rollout: Cannot write "${target}": the file exists\n`,
+    });
+    assert.equal(fs.readFileSync(target, "utf8"), before);
+    // Both files hold the same session: its id picks the most recently updated one.
+    fs.utimesSync(source, 1_900_000_000, 1_900_000_000);
+    assert.equal(
+      (await cli(["show", idOf(1), "--home", dir])).stdout.split("\n")[1],
+      `  file        ${source} (journal)`,
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout fork copies the first N items into a new session naming its parent", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const parent = writeSession(dir, { id: idOf(1) });
+    const result = await cli(["fork", parent, "--at", "2", "--json", "--home", dir]);
+    assert.equal(result.code, 0, result.stderr);
+    const printed = JSON.parse(result.stdout);
+    assert.deepEqual(Object.keys(printed), ["session_id", "path"]);
+    assert.notEqual(printed.session_id, idOf(1));
+    const child = await load(printed.path) as { session: Record<string, unknown> };
+    assert.deepEqual(child, {
+      session: {
+        id: printed.session_id,
+        timestamp: child.session.timestamp,
+        instructions: "Be terse.",
+        cwd: "/repo",
+        forked_from_id: idOf(1),
+        originator: "rollout",
+        cli_version: "0.1.0",
+      },
+      items: [USER, CALL],
+      state: {},
+    });
+    assert.notEqual(child.session.timestamp, T0);
+    const whole = await cli(["fork", idOf(1), "--home", dir, "--format", "json"]);
+    const [line1, line2, line3] = whole.stdout.split("\n");
+    assert.equal(line1, `Forked session ${idOf(1)} at item 4 of 4`);
+    assert.match(line2!, /^Created session [0-9a-f-]{36}$/);
+    const copy = await load(line3!);
+    assert.deepEqual(copy.items, ITEMS);
+    assert.deepEqual(copy.state, { previous_response_id: "resp_42" });
+    assert.ok(line3!.endsWith(".json"));
+    assert.deepEqual(await cli(["fork", parent, "--at", "9"]), {
+      code: 1,
+      stdout: "",
+      stderr: `rollout: Cannot fork "${parent}" at item 9: it has only 4 items\n`,
+    });
+  } finally {
+    cleanup();
+  }
+});

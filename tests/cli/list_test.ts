@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { setup, tempDir } from "../helpers.ts";
+import { cli } from "./cli_io.ts";
+import { fixtureText, FORMATS, idOf, T0, writeSession } from "./fixtures.ts";
+
+const BASE = 1_800_000_000;
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+const FLAT_MTIME = Date.UTC(2026, 10, 26, 11, 22, 30) / 1000;
+
+/**
+ * A home with one session per format started a minute apart (the oldest updated last), an
+ * empty one started last, a flat file and an unreadable one.
+ */
+function home(dir: string): string[] {
+  const files = FORMATS.map((format, n) =>
+    writeSession(dir, {
+      id: idOf(n + 1),
+      format,
+      stamp: `2026-11-26T11-2${n}-00`,
+      mtime: n === 0 ? BASE + 6000 : BASE + 60 * n,
+    })
+  );
+  const meta = fixtureText("journal", idOf(6)).split("\n")[0]!.replace(
+    '"cwd":"/repo"',
+    '"cwd":"/other"',
+  );
+  files.push(
+    writeSession(dir, {
+      id: idOf(6),
+      text: `${meta}\n`,
+      stamp: "2026-11-26T11-30-00",
+      mtime: BASE + 600,
+    }),
+  );
+  const flat = `${dir}/sessions/imported.jsonl`;
+  fs.writeFileSync(flat, fixtureText("codex_jsonl_2025", idOf(7)));
+  fs.utimesSync(flat, FLAT_MTIME, FLAT_MTIME);
+  files.push(flat);
+  fs.writeFileSync(`${dir}/sessions/2026/11/26/broken.jsonl`, "nonsense\n");
+  fs.utimesSync(`${dir}/sessions/2026/11/26/broken.jsonl`, BASE - 120, BASE - 120);
+  fs.writeFileSync(`${files[0]}.lock`, "1\n");
+  return files;
+}
+
+test("rollout list prints sessions newest first (by start) with items, cwd and first message", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const files = home(dir);
+    const result = await cli(["list", "--home", dir]);
+    assert.equal(result.code, 0);
+    assert.equal(
+      result.stderr,
+      `rollout: warning: "${dir}/sessions/2026/11/26/broken.jsonl": not listed: not a rollout (neither JSON lines nor a JSON document)\n`,
+    );
+    const created = T0.replace("T", " ").replace(".120Z", "Z");
+    const when = (seconds: number) => iso(seconds).replace("T", " ").replace(".000Z", "Z");
+    assert.equal(
+      result.stdout,
+      [
+        "ID                                    CREATED               UPDATED               ITEMS  CWD     FIRST MESSAGE",
+        `${idOf(6)}  ${created}  ${when(BASE + 600)}  empty  /other`,
+        `${idOf(5)}  ${created}  ${when(BASE + 240)}  4      -       list files`,
+        `${idOf(4)}  ${created}  ${when(BASE + 180)}  4      -       list files`,
+        `${idOf(7)}  ${created}  ${when(FLAT_MTIME)}  4      -       list files`,
+        `${idOf(3)}  ${created}  ${when(BASE + 120)}  4      /repo   list files`,
+        `${idOf(2)}  ${created}  ${when(BASE + 60)}  4      /repo   list files`,
+        `${idOf(1)}  ${created}  ${when(BASE + 6000)}  4      /repo   list files`,
+        "",
+      ].join("\n"),
+    );
+    assert.equal(files.length, 7);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout list --json --limit --cwd filter and keep the order", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const files = home(dir);
+    const limited = await cli(["list", "--home", dir, "--json", "--limit", "2"]);
+    assert.equal(limited.code, 0);
+    assert.deepEqual(JSON.parse(limited.stdout), [
+      {
+        id: idOf(6),
+        path: files[5],
+        created: T0,
+        updated: iso(BASE + 600),
+        cwd: "/other",
+        items: 0,
+        preview: null,
+      },
+      {
+        id: idOf(5),
+        path: files[4],
+        created: T0,
+        updated: iso(BASE + 240),
+        cwd: null,
+        items: 4,
+        preview: "list files",
+      },
+    ]);
+    const repo = await cli(["list", "--json", "--cwd", "repo", "--limit", "2"], {
+      cwd: "/",
+      env: { CODEX_HOME: dir },
+    });
+    assert.deepEqual(JSON.parse(repo.stdout).map((s: { id: string }) => s.id), [idOf(3), idOf(2)]);
+    const none = await cli(["list", "--home", `${dir}/nothing`]);
+    assert.deepEqual(none, { code: 0, stdout: "No sessions.\n", stderr: "" });
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout list shortens the preview and shows the size of sessions larger than the head", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const meta = fixtureText("journal", idOf(1)).split("\n")[0]!;
+    const long = "word ".repeat(40);
+    const line = (ordinal: number, text: string) =>
+      JSON.stringify({
+        timestamp: T0,
+        ordinal,
+        type: "response_item",
+        payload: { type: "message", role: "user", content: [{ type: "input_text", text }] },
+      });
+    const body = [meta, line(1, `<environment_context>cwd</environment_context>`), line(2, long)];
+    for (let i = 3; i < 3000; i++) body.push(line(i, "x".repeat(100)));
+    const file = writeSession(dir, { id: idOf(1), text: `${body.join("\n")}\n` });
+    const result = await cli(["list", "--home", dir, "--json"]);
+    const [listed] = JSON.parse(result.stdout);
+    assert.equal(listed.items, null);
+    assert.equal(listed.preview, `${"word ".repeat(15)}word…`);
+    assert.equal(listed.preview.length, 80);
+    const table = (await cli(["list", "--home", dir])).stdout.split("\n")[1]!;
+    const kib = `${(fs.statSync(file).size / 1024).toFixed(1)} KiB`;
+    assert.ok(table.includes(`  ${kib}  /repo  word word`), table);
+  } finally {
+    cleanup();
+  }
+});

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { setup, tempDir } from "../helpers.ts";
+import { cli } from "./cli_io.ts";
+import { ASSISTANT, CALL, fixtureText, idOf, ITEMS, USER, writeSession } from "./fixtures.ts";
+
+async function load(file: string): Promise<Record<string, unknown>> {
+  const result = await cli(["load", file]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+const STAMP = /\.corrupt-\d{8}T\d{6}Z/g;
+
+/** Repairs `text` written as a file, checks the report, the kept original and the clean copy. */
+async function repairCase(
+  dir: string,
+  options: {
+    name: string;
+    text: string | Uint8Array;
+    report: (file: string) => string;
+    items: unknown[];
+  },
+): Promise<void> {
+  const file = `${dir}/${options.name}`;
+  fs.writeFileSync(file, options.text, { mode: 0o600 });
+  const result = await cli(["repair", file]);
+  assert.deepEqual(
+    { ...result, stdout: result.stdout.replace(STAMP, ".corrupt-<time>") },
+    { code: 0, stdout: options.report(file), stderr: "" },
+    options.name,
+  );
+  const original = result.stdout.match(/kept as (.*)\n$/)![1]!;
+  assert.deepEqual(fs.readFileSync(original), Buffer.from(options.text), options.name);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const check = await cli(["validate", "--json", "--strict", file]);
+  assert.equal(check.code, 0, check.stdout);
+  assert.deepEqual(JSON.parse(check.stdout)[0].errors, []);
+  assert.deepEqual((await load(file)).items, options.items, options.name);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.includes(".tmp-") || n.endsWith(".lock")),
+    [],
+  );
+}
+
+test("rollout repair salvages each kind of damage and keeps the original", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const journal = fixtureText("journal", idOf(1));
+    const lines = journal.split("\n");
+    const at = (n: number) => lines.slice(0, n - 1).join("\n").length + 1;
+    await repairCase(dir, {
+      name: "torn.jsonl",
+      text: journal + '{"timestamp":"2026',
+      report: (f) =>
+        `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 7 (byte ${journal.length}): torn tail of 18 byte(s) ignored\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: ITEMS,
+    });
+    const garbage = [lines[0], lines[1], "garbage", lines[2], lines[3], lines[4], lines[5], ""]
+      .join("\n");
+    await repairCase(dir, {
+      name: "garbage.jsonl",
+      text: garbage,
+      report: (f) =>
+        `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 3 (byte ${
+          at(3)
+        }): not JSON\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: [USER, CALL, ITEMS[2], ASSISTANT],
+    });
+    const bytes = Buffer.concat([
+      Buffer.from(`${lines[0]}\n${lines[1]}\n`),
+      Buffer.from([0xff, 0xfe, 0x0a]),
+      Buffer.from(`${lines.slice(2).join("\n")}`),
+    ]);
+    await repairCase(dir, {
+      name: "utf8.jsonl",
+      text: bytes,
+      report: (f) =>
+        `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 3 (byte ${
+          at(3)
+        }): not valid UTF-8\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: ITEMS,
+    });
+    const badCall = lines[2]!.replace('"call_id":"call_1"', '"call_id":1');
+    await repairCase(dir, {
+      name: "schema.jsonl",
+      text: [lines[0], lines[1], badCall, ...lines.slice(3)].join("\n"),
+      report: (f) =>
+        `Repaired ${f} (journal): kept 3 items, dropped 1:\n  line 3 (byte ${
+          at(3)
+        }): payload.call_id: expected string, got number\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: [USER, ITEMS[2], ASSISTANT],
+    });
+    await repairCase(dir, {
+      name: "repeat.jsonl",
+      text: [lines[0], lines[1], lines[1], ...lines.slice(2)].join("\n"),
+      report: (f) =>
+        `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 3 (byte ${
+          at(3)
+        }): ordinal 1 repeats an earlier line (expected 2)\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: ITEMS,
+    });
+    const envelope = fixtureText("codex_envelope", idOf(2)).split("\n");
+    await repairCase(dir, {
+      name: "envelope.jsonl",
+      text: [envelope[0], envelope[1], "[]", ...envelope.slice(2)].join("\n"),
+      report: (f) =>
+        `Repaired ${f} (codex_envelope): kept 4 items, dropped 1:\n  line 3 (byte ${
+          envelope.slice(0, 2).join("\n").length + 1
+        }): not a JSON object\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: ITEMS,
+    });
+    const doc = JSON.parse(fixtureText("document", idOf(3)));
+    doc.items.splice(1, 0, { type: "function_call", name: "x" });
+    await repairCase(dir, {
+      name: "doc.json",
+      text: JSON.stringify(doc, null, 2),
+      report: (f) =>
+        `Repaired ${f} (document): kept 4 items, dropped 1:\n  items[1].arguments: required string is missing: skipped\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: ITEMS,
+    });
+    const repaired = JSON.parse(fs.readFileSync(`${dir}/doc.json`, "utf8"));
+    assert.deepEqual(repaired.state, { previous_response_id: "resp_42" });
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout repair leaves clean files, non-rollouts and locked files alone", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const clean = writeSession(dir, { id: idOf(1) });
+    assert.deepEqual(await cli(["repair", clean]), {
+      code: 0,
+      stdout: `Nothing to repair in ${clean} (journal, 4 items)\n`,
+      stderr: "",
+    });
+    fs.writeFileSync(`${dir}/notes.jsonl`, "hello\n");
+    assert.deepEqual(await cli(["repair", "notes.jsonl"], { cwd: dir }), {
+      code: 1,
+      stdout: "",
+      stderr:
+        `rollout: Cannot load rollout "${dir}/notes.jsonl": not a rollout (line 1 is not a JSON object)\n`,
+    });
+    assert.deepEqual(fs.readdirSync(dir).sort(), ["notes.jsonl", "sessions"]);
+    fs.appendFileSync(clean, "{");
+    const { RolloutRecorder } = await import("../../lib/store/recorder.ts");
+    const held = await RolloutRecorder.resume(clean, { pid: 4242 });
+    try {
+      const locked = await cli(["repair", clean]);
+      assert.deepEqual(locked, {
+        code: 1,
+        stdout: "",
+        stderr: `rollout: Cannot write rollout "${clean}": it is locked by process 4242\n`,
+      });
+    } finally {
+      await held.recorder.close();
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { setup, tempDir } from "../helpers.ts";
+import { cli } from "./cli_io.ts";
+import { fixtureText, FORMATS, idOf } from "./fixtures.ts";
+
+/** A folder of five good files (one per format), damaged files and files validate skips. */
+function folder(
+  dir: string,
+): { good: string[]; torn: string; garbage: string; notRollout: string } {
+  fs.mkdirSync(`${dir}/ok/nested`, { recursive: true });
+  fs.mkdirSync(`${dir}/bad`);
+  const good = FORMATS.map((format, n) => {
+    const ext = format.includes("document") ? "json" : "jsonl";
+    const file = `${dir}/ok/nested/${n + 1}-${format}.${ext}`;
+    fs.writeFileSync(file, fixtureText(format, idOf(n + 1)));
+    return file;
+  });
+  const journal = fixtureText("journal", idOf(7));
+  const torn = `${dir}/bad/a-torn.jsonl`;
+  fs.writeFileSync(torn, journal + '{"timestamp":');
+  const lines = journal.split("\n");
+  const garbage = `${dir}/bad/b-garbage.jsonl`;
+  fs.writeFileSync(garbage, [lines[0], lines[1], "not json", "[1]", ...lines.slice(2)].join("\n"));
+  const notRollout = `${dir}/bad/c-notes.json`;
+  fs.writeFileSync(notRollout, '{"hello":"world"}');
+  fs.writeFileSync(`${dir}/ok/readme.txt`, "not checked");
+  fs.writeFileSync(`${dir}/ok/x.jsonl.lock`, "123\n");
+  fs.writeFileSync(`${dir}/ok/x.json.tmp-abc123`, "{");
+  return { good, torn, garbage, notRollout };
+}
+
+test("rollout validate reports each file of a folder tree and exits 1 if one is invalid", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const f = folder(dir);
+    const offsetOf = (file: string, line: number) =>
+      fs.readFileSync(file, "utf8").split("\n").slice(0, line - 1).join("\n").length + 1;
+    const result = await cli(["validate", "ok", "bad"], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, "");
+    assert.equal(
+      result.stdout,
+      `ok       ${f.good[0]} (journal, 4 items)
+warning  ${f.good[1]} (codex_envelope, 4 items)
+         warning: 1 record(s) of type "turn_context" skipped
+ok       ${f.good[2]} (document, 4 items)
+ok       ${f.good[3]} (codex_ts_document, 4 items)
+ok       ${f.good[4]} (codex_jsonl_2025, 4 items)
+warning  ${f.torn} (journal, 4 items)
+         warning: line 7 (byte ${
+        fs.statSync(f.torn).size - 13
+      }): torn tail of 13 byte(s) (an unfinished write)
+INVALID  ${f.garbage} (journal, 4 items)
+         error: line 3 (byte ${offsetOf(f.garbage, 3)}): not JSON
+         error: line 4 (byte ${offsetOf(f.garbage, 4)}): not a JSON object
+INVALID  ${f.notRollout}
+         error: not a rollout (line 1 is not a session meta)
+8 files: 6 valid, 2 invalid
+`,
+    );
+    assert.deepEqual(await cli(["validate", ...f.good]), {
+      code: 0,
+      stdout: (await cli(["validate", "ok"], { cwd: dir })).stdout,
+      stderr: "",
+    });
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout validate --json prints the SPEC shape; --strict makes a torn tail an error", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const f = folder(dir);
+    const tornAt = fs.statSync(f.torn).size - 13;
+    const result = await cli([
+      "validate",
+      "--json",
+      f.torn,
+      f.good[0]!,
+      f.notRollout,
+      `${dir}/missing.jsonl`,
+    ]);
+    assert.equal(result.code, 1);
+    assert.deepEqual(JSON.parse(result.stdout), [
+      {
+        path: f.torn,
+        ok: true,
+        format: "journal",
+        items: 4,
+        errors: [],
+        warnings: [`line 7 (byte ${tornAt}): torn tail of 13 byte(s) (an unfinished write)`],
+      },
+      { path: f.good[0], ok: true, format: "journal", items: 4, errors: [], warnings: [] },
+      {
+        path: f.notRollout,
+        ok: false,
+        format: null,
+        items: 0,
+        errors: [{
+          line: null,
+          offset: null,
+          message: "not a rollout (line 1 is not a session meta)",
+        }],
+        warnings: [],
+      },
+      {
+        path: `${dir}/missing.jsonl`,
+        ok: false,
+        format: null,
+        items: 0,
+        errors: [{ line: null, offset: null, message: "no such file or directory" }],
+        warnings: [],
+      },
+    ]);
+    const strict = await cli(["validate", "--json", "--strict", f.torn]);
+    assert.equal(strict.code, 1);
+    assert.deepEqual(JSON.parse(strict.stdout), [{
+      path: f.torn,
+      ok: false,
+      format: "journal",
+      items: 4,
+      errors: [{
+        line: 7,
+        offset: tornAt,
+        message: "torn tail of 13 byte(s) (an unfinished write)",
+      }],
+      warnings: [],
+    }]);
+    assert.equal((await cli(["validate", f.torn])).code, 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout validate shows progress on a terminal stderr when checking many files", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    for (let i = 0; i < 25; i++) {
+      fs.writeFileSync(
+        `${dir}/${String(i).padStart(2, "0")}.jsonl`,
+        fixtureText("journal", idOf(i)),
+      );
+    }
+    const tty = await cli(["validate", dir], { stderrTTY: true });
+    assert.equal(tty.code, 0);
+    assert.equal(
+      tty.stderr,
+      "\rvalidating 0/25\rvalidating 10/25\rvalidating 20/25\rvalidated 25/25\n",
+    );
+    assert.ok(tty.stdout.endsWith("25 files: 25 valid, 0 invalid\n"));
+    const piped = await cli(["validate", dir], { stderrTTY: false });
+    assert.deepEqual(piped, { code: 0, stdout: tty.stdout, stderr: "" });
+  } finally {
+    cleanup();
+  }
+});

@@ -1,0 +1,619 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import type { FileSystem } from "../../lib/runtime/file_system.ts";
+import { describeDamage, type LoadedRollout, loadRollout } from "../../lib/formats/load_rollout.ts";
+import {
+  bytes,
+  CODEX_2025_LINES,
+  CODEX_ENVELOPE_LINES,
+  JOURNAL_ITEMS,
+  JOURNAL_LINES,
+  JOURNAL_META,
+  jsonl,
+  size,
+  writeFixture,
+} from "../fixtures_rollouts.ts";
+import { prng, randomBytes, runSeed, withSeed } from "../fixtures_random.ts";
+import { tempDir } from "../helpers.ts";
+
+const FILE = "/mem/rollout.jsonl";
+
+/** A read-only file system holding one file, so thousands of cuts need no disk. */
+function memoryFs(data: Uint8Array): FileSystem {
+  const refuse = (): never => {
+    throw new Error("the loader must not write");
+  };
+  return {
+    open: (_path, mode) => (mode === "read" ? 3 : refuse()),
+    read: (_fd, into, position) => {
+      const n = Math.max(0, Math.min(into.length, data.length - position));
+      into.set(data.subarray(position, position + n));
+      return n;
+    },
+    size: () => data.length,
+    close: () => {},
+    write: refuse,
+    fdatasync: refuse,
+    fdatasyncAsync: refuse,
+    fsync: refuse,
+    truncate: refuse,
+    rename: refuse,
+    unlink: refuse,
+    mkdir: refuse,
+    readdir: refuse,
+  };
+}
+
+function load(content: string | Uint8Array, maxLineBytes?: number): LoadedRollout {
+  const data = typeof content === "string" ? bytes(content) : content;
+  return loadRollout(FILE, {
+    fs: memoryFs(data),
+    ...(maxLineBytes === undefined ? {} : { maxLineBytes }),
+  });
+}
+
+function concatBytes(...parts: (string | Uint8Array)[]): Uint8Array {
+  const arrays = parts.map((p) => (typeof p === "string" ? bytes(p) : p));
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
+/** Byte offset where line `k` (0-based) of `lines` starts. */
+function offsetOf(lines: readonly string[], k: number): number {
+  return size(jsonl(lines.slice(0, k)));
+}
+
+const JOURNAL = jsonl(JOURNAL_LINES);
+const [I0, I1, I2] = JOURNAL_ITEMS;
+const STATE = { previous_response_id: "resp_42" };
+const CUT_META =
+  `Cannot load rollout "${FILE}": the file ends inside its first line (no usable session meta)`;
+
+/** What a reader must return for the first `k` complete lines, from the fixture alone. */
+function expectedPrefix(lines: readonly string[], k: number) {
+  const items: unknown[] = [];
+  const types: Record<string, number> = {};
+  let state: unknown = {};
+  const legacy = !("type" in JSON.parse(lines[0]!));
+  for (const line of lines.slice(1, k)) {
+    const value = JSON.parse(line);
+    if (legacy) {
+      if (value.record_type === "state") {
+        state = value.previous_response_id === null || value.previous_response_id === undefined
+          ? {}
+          : { previous_response_id: value.previous_response_id };
+      } else if (typeof value.record_type === "string") {
+        types[value.record_type] = (types[value.record_type] ?? 0) + 1;
+      } else items.push(value);
+    } else if (value.type === "response_item") items.push(value.payload);
+    else if (value.type === "state") state = value.payload;
+    else types[value.type] = (types[value.type] ?? 0) + 1;
+  }
+  return { items, state, types };
+}
+
+for (
+  const [name, lines] of [
+    ["journal", JOURNAL_LINES],
+    ["Codex envelope", CODEX_ENVELOPE_LINES],
+    ["Codex 2025 JSONL", CODEX_2025_LINES],
+  ] as const
+) {
+  test(`loadRollout() returns the complete prefix of a ${name} cut at every byte offset`, () => {
+    const data = bytes(jsonl(lines));
+    const starts = lines.map((_, k) => offsetOf(lines, k));
+    starts.push(data.length);
+    assert.throws(() => load(data.subarray(0, 0)), {
+      code: "invalid_rollout",
+      message: `Cannot load rollout "${FILE}": the file is empty`,
+    });
+    for (let cut = 1; cut <= data.length; cut++) {
+      if (cut < starts[1]!) {
+        assert.throws(() => load(data.subarray(0, cut)), {
+          code: "invalid_rollout",
+          message: CUT_META,
+        }, `cut at ${cut}`);
+        continue;
+      }
+      let k = 1;
+      while (starts[k + 1] !== undefined && starts[k + 1]! <= cut) k++;
+      const loaded = load(data.subarray(0, cut));
+      const want = expectedPrefix(lines, k);
+      const torn = cut === starts[k]
+        ? null
+        : { line: k + 1, offset: starts[k]!, bytes: cut - starts[k]! };
+      assert.deepEqual(loaded.saved.items, want.items, `cut at ${cut}`);
+      assert.deepEqual(loaded.saved.state, want.state, `cut at ${cut}`);
+      assert.deepEqual(loaded.report.torn_tail, torn, `cut at ${cut}`);
+      assert.deepEqual(loaded.report.skipped_lines, [], `cut at ${cut}`);
+      assert.deepEqual(loaded.report.skipped_types, want.types, `cut at ${cut}`);
+      assert.equal(loaded.end, starts[k], `cut at ${cut}`);
+    }
+  });
+}
+
+test("loadRollout() ignores garbage tails and reports them as torn", () => {
+  const rand = prng(7);
+  const half = new Uint8Array([0xe2, 0x82]);
+  const cases: [string, Uint8Array][] = [
+    ["zeros", new Uint8Array(4096)],
+    ["random bytes", randomBytes(rand, 1000)],
+    ["half a UTF-8 sequence", half],
+    [
+      "a complete object without \\n",
+      bytes(JOURNAL_LINES[1].replace('"ordinal":1', '"ordinal":5')),
+    ],
+    ["a lone \\r", bytes("\r")],
+  ];
+  for (const [what, tail] of cases) {
+    const loaded = load(concatBytes(JOURNAL, tail));
+    assert.deepEqual(loaded.saved, {
+      session: JOURNAL_META,
+      items: JOURNAL_ITEMS,
+      state: STATE,
+    }, what);
+    assert.deepEqual(loaded.report.torn_tail, {
+      line: 6,
+      offset: size(JOURNAL),
+      bytes: tail.length,
+    }, what);
+    assert.deepEqual(loaded.report.skipped_lines, [], what);
+    assert.equal(loaded.end, size(JOURNAL), what);
+    assert.equal(loaded.nextOrdinal, 5, what);
+  }
+});
+
+test("loadRollout() skips complete garbage lines before a torn tail, each with line and offset", () => {
+  const base = size(JOURNAL);
+  const loaded = load(
+    concatBytes(JOURNAL, "\0\0\0\n", new Uint8Array([0xff, 0xfe, 10]), '{"partial\n', "abc"),
+  );
+  assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(loaded.report.skipped_lines, [
+    { line: 6, offset: base, message: "not JSON" },
+    { line: 7, offset: base + 4, message: "not valid UTF-8" },
+    { line: 8, offset: base + 7, message: "not JSON" },
+  ]);
+  assert.deepEqual(loaded.report.torn_tail, { line: 9, offset: base + 17, bytes: 3 });
+  assert.equal(loaded.end, base + 17);
+  assert.equal(loaded.nextOrdinal, 8);
+});
+
+test("loadRollout() never loses the intact prefix under random garbage tails (200 seeds)", () => {
+  for (let seed = 1; seed <= 200; seed++) {
+    const rand = prng(seed);
+    const garbage = randomBytes(rand, 1 + Math.floor(rand() * 3000), true);
+    const loaded = load(concatBytes(JOURNAL, garbage));
+    const lastNewline = garbage.lastIndexOf(10);
+    const tailBytes = garbage.length - lastNewline - 1;
+    assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS, `seed ${seed}`);
+    assert.deepEqual(loaded.saved.state, STATE, `seed ${seed}`);
+    assert.equal(loaded.end, size(JOURNAL) + lastNewline + 1, `seed ${seed}`);
+    assert.equal(loaded.report.torn_tail?.bytes ?? 0, tailBytes, `seed ${seed}`);
+    assert.ok(loaded.report.skipped_lines.every((s) => s.line! > 5), `seed ${seed}`);
+  }
+});
+
+/** The journal with line `k` (0-based) replaced by `replacement` lines. */
+function journalWith(k: number, ...replacement: string[]): string {
+  return jsonl([...JOURNAL_LINES.slice(0, k), ...replacement, ...JOURNAL_LINES.slice(k + 1)]);
+}
+
+function flipByte(text: string, at: number, mask: number): Uint8Array {
+  const data = bytes(text);
+  data[at] = data[at]! ^ mask;
+  return data;
+}
+
+test("loadRollout() skips a bit-flipped line: structural byte and non-UTF-8 byte", () => {
+  const line3 = offsetOf(JOURNAL_LINES, 2);
+  const structural = load(flipByte(JOURNAL, line3, 0x01));
+  assert.deepEqual(structural.saved.items, [I0, I2]);
+  assert.deepEqual(structural.saved.state, STATE);
+  assert.deepEqual(structural.report.skipped_lines, [
+    { line: 3, offset: line3, message: "not JSON" },
+  ]);
+  const line2 = offsetOf(JOURNAL_LINES, 1);
+  const at = line2 + JOURNAL_LINES[1].indexOf("list files");
+  const utf8 = load(flipByte(JOURNAL, at, 0x80));
+  assert.deepEqual(utf8.saved.items, [I1, I2]);
+  assert.deepEqual(utf8.report.skipped_lines, [
+    { line: 2, offset: line2, message: "not valid UTF-8" },
+  ]);
+  assert.equal(utf8.nextOrdinal, 5);
+});
+
+test("loadRollout() rejects every kind of invalid UTF-8 inside a line", () => {
+  const line2 = offsetOf(JOURNAL_LINES, 1);
+  const [before, after] = JOURNAL_LINES[1].split("café") as [string, string];
+  const variants: [string, number[]][] = [
+    ["lone lead byte", [0xc3]],
+    ["overlong slash", [0xc0, 0xaf]],
+    ["UTF-16 surrogate", [0xed, 0xa0, 0x80]],
+    ["above U+10FFFF", [0xf4, 0x90, 0x80, 0x80]],
+    ["stray continuation", [0x80]],
+    ["truncated 4-byte", [0xf0, 0x9f, 0x8e]],
+  ];
+  for (const [what, bad] of variants) {
+    const data = concatBytes(
+      jsonl(JOURNAL_LINES.slice(0, 1)),
+      before,
+      new Uint8Array(bad),
+      `${after}\n`,
+      jsonl(JOURNAL_LINES.slice(2)),
+    );
+    const loaded = load(data);
+    assert.deepEqual(loaded.saved.items, [I1, I2], what);
+    assert.deepEqual(loaded.report.skipped_lines, [
+      { line: 2, offset: line2, message: "not valid UTF-8" },
+    ], what);
+  }
+});
+
+test("loadRollout() reports a leading byte order mark and skips one in mid-file", () => {
+  const leading = load("\uFEFF" + JOURNAL);
+  assert.deepEqual(leading.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(leading.report.warnings, ["the file starts with a byte order mark"]);
+  assert.deepEqual(leading.report.skipped_lines, []);
+  assert.equal(leading.end, size(JOURNAL) + 3);
+  const middle = load(journalWith(2, "\uFEFF" + JOURNAL_LINES[2]));
+  assert.deepEqual(middle.saved.items, [I0, I2]);
+  assert.deepEqual(middle.report.skipped_lines, [
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "not JSON" },
+  ]);
+  assert.deepEqual(middle.report.warnings, []);
+});
+
+test("loadRollout() tolerates CRLF lines and counts them", () => {
+  const all = load(JOURNAL_LINES.map((l) => `${l}\r\n`).join(""));
+  assert.deepEqual(all.saved, { session: JOURNAL_META, items: JOURNAL_ITEMS, state: STATE });
+  assert.deepEqual(all.report.warnings, ["5 line(s) end in CRLF"]);
+  assert.deepEqual(all.report.skipped_lines, []);
+  assert.equal(all.end, size(JOURNAL) + 5);
+  const some = load(journalWith(1, `${JOURNAL_LINES[1]}\r`));
+  assert.deepEqual(some.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(some.report.warnings, ["1 line(s) end in CRLF"]);
+});
+
+test("loadRollout() skips NUL bytes: a NUL line and a raw NUL inside a string", () => {
+  const nulLine = load(journalWith(2, "\0\0\0\0", JOURNAL_LINES[2]));
+  assert.deepEqual(nulLine.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(nulLine.report.skipped_lines, [
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "not JSON" },
+  ]);
+  const rawNul = load(journalWith(1, JOURNAL_LINES[1].replace("café", "ca\0fé")));
+  assert.deepEqual(rawNul.saved.items, [I1, I2]);
+  assert.deepEqual(rawNul.report.skipped_lines, [
+    { line: 2, offset: offsetOf(JOURNAL_LINES, 1), message: "not JSON" },
+  ]);
+  const escaped = load(journalWith(1, JOURNAL_LINES[1].replace("café", "ca\\u0000fé")));
+  assert.deepEqual(escaped.saved.items[0], {
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text: "list files, ca\0fé 🎉" }],
+  });
+});
+
+test("loadRollout() drops a duplicated journal line and reports it", () => {
+  const loaded = load(journalWith(2, JOURNAL_LINES[2], JOURNAL_LINES[2]));
+  assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(loaded.report.skipped_lines, [
+    {
+      line: 4,
+      offset: offsetOf(JOURNAL_LINES, 3),
+      message: "ordinal 2 repeats an earlier line (expected 3)",
+    },
+  ]);
+  assert.equal(loaded.nextOrdinal, 5);
+});
+
+test("loadRollout() reports missing ordinals and keeps the line after the gap", () => {
+  const loaded = load(journalWith(2));
+  assert.deepEqual(loaded.saved.items, [I0, I2]);
+  assert.deepEqual(loaded.report.skipped_lines, [
+    {
+      line: 3,
+      offset: offsetOf(JOURNAL_LINES, 2),
+      message: "ordinal jumps from 1 to 3: 1 record(s) missing before this line",
+    },
+  ]);
+  const noOrdinal = load(journalWith(2, JOURNAL_LINES[2].replace('"ordinal":2,', "")));
+  assert.deepEqual(noOrdinal.saved.items, [I0, I2]);
+  assert.deepEqual(noOrdinal.report.skipped_lines, [
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "ordinal is missing" },
+  ]);
+});
+
+test("loadRollout() does not count an empty line as a record (no false repeat or gap)", () => {
+  const loaded = load(journalWith(2, "", JOURNAL_LINES[2]));
+  assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(loaded.report.skipped_lines, [
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "empty line" },
+  ]);
+});
+
+const DEPTH = 100_000;
+
+test("loadRollout() survives 100,000 nested arrays in a line: skipped with a reason or not JSON", () => {
+  const deep = "[".repeat(DEPTH) + "]".repeat(DEPTH);
+  const asPayload = JOURNAL_LINES[2].replace(/"payload":.*\}$/, `"payload":${deep}}`);
+  const skipped = load(journalWith(2, asPayload));
+  assert.deepEqual(skipped.saved.items, [I0, I2]);
+  assert.deepEqual(skipped.report.skipped_lines, [
+    {
+      line: 3,
+      offset: offsetOf(JOURNAL_LINES, 2),
+      message: "payload: expected an object, got array",
+    },
+  ]);
+  const asField = JOURNAL_LINES[2].replace(
+    '"call_id":"call_1"',
+    `"call_id":"call_1","deep":${deep}`,
+  );
+  const refused = load(journalWith(2, asField));
+  assert.deepEqual(refused.saved.items, [I0, I2]);
+  assert.deepEqual(refused.report.skipped_lines, [
+    {
+      line: 3,
+      offset: offsetOf(JOURNAL_LINES, 2),
+      message: "payload: nested deeper than 1000 levels",
+    },
+  ]);
+  const unbalanced = load(journalWith(2, "[".repeat(DEPTH), JOURNAL_LINES[2]));
+  assert.deepEqual(unbalanced.report.skipped_lines, [
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "not JSON" },
+  ]);
+  const objects = load(
+    journalWith(2, '{"a":'.repeat(DEPTH) + "1" + "}".repeat(DEPTH), JOURNAL_LINES[2]),
+  );
+  assert.deepEqual(objects.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(objects.report.skipped_lines, [
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "type: required string is missing" },
+  ]);
+});
+
+/** A response item line of exactly `length` bytes (text padded with `x`). */
+function itemLineOf(length: number, ordinal: number): string {
+  const make = (pad: number) =>
+    `{"timestamp":"2026-11-26T11:15:33.000Z","ordinal":${ordinal},"type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"${
+      "x".repeat(pad)
+    }"}]}}`;
+  const line = make(length - size(make(0)));
+  assert.equal(size(line), length);
+  return line;
+}
+
+test("loadRollout() skips a line of maxLineBytes + 1 and keeps one of exactly maxLineBytes", () => {
+  const max = 400;
+  const fits = itemLineOf(max, 5);
+  const tooLong = itemLineOf(max + 1, 6);
+  const after = itemLineOf(200, 7);
+  const text = jsonl([...JOURNAL_LINES, fits, tooLong, after]);
+  const loaded = load(text, max);
+  assert.deepEqual(loaded.saved.items.map((i) => i.content), [
+    ...JOURNAL_ITEMS.map((i) => i.content),
+    JSON.parse(fits).payload.content,
+    JSON.parse(after).payload.content,
+  ]);
+  assert.deepEqual(loaded.report.skipped_lines, [
+    { line: 7, offset: size(jsonl([...JOURNAL_LINES, fits])), message: "line is too long" },
+  ]);
+  const tornLong = load(JOURNAL + tooLong, max);
+  assert.deepEqual(tornLong.report.torn_tail, { line: 6, offset: size(JOURNAL), bytes: max + 1 });
+  assert.deepEqual(tornLong.report.skipped_lines, []);
+});
+
+test("loadRollout() skips lines that are not objects or fail their schema, with exact reasons", () => {
+  const lines = [
+    ...JOURNAL_LINES,
+    "[1,2,3]",
+    '"text"',
+    '{"ordinal":7,"payload":{}}',
+    '{"ordinal":8,"type":"response_item"}',
+    '{"ordinal":-1,"type":"response_item","payload":{}}',
+    '{"ordinal":9,"type":"response_item","payload":{"type":"function_call","name":"x","arguments":"{}","call_id":5}}',
+    '{"ordinal":10,"type":"state","payload":{"previous_response_id":5}}',
+    '{"ordinal":11,"type":"session_meta","payload":{"id":"other","timestamp":"t"}}',
+    '{"ordinal":12,"type":"turn_context","payload":{}}',
+    '{"ordinal":13,"type":"response_item","payload":{"type":"reasoning","summary":[]}}',
+  ];
+  const loaded = load(jsonl(lines));
+  const at = (k: number) => offsetOf(lines, k);
+  assert.deepEqual(loaded.saved.items, [...JOURNAL_ITEMS, { type: "reasoning", summary: [] }]);
+  assert.deepEqual(loaded.saved.state, STATE);
+  assert.deepEqual(loaded.report.skipped_lines, [
+    { line: 6, offset: at(5), message: "not a JSON object" },
+    { line: 7, offset: at(6), message: "not a JSON object" },
+    { line: 8, offset: at(7), message: "type: required string is missing" },
+    { line: 9, offset: at(8), message: "payload: required field is missing" },
+    { line: 10, offset: at(9), message: "ordinal: expected a number >= 0, got -1" },
+    { line: 11, offset: at(10), message: "payload.call_id: expected string, got number" },
+    {
+      line: 12,
+      offset: at(11),
+      message: "payload.previous_response_id: expected string, got number",
+    },
+    { line: 13, offset: at(12), message: "a second session_meta record" },
+  ]);
+  assert.deepEqual(loaded.report.skipped_types, { turn_context: 1 });
+  assert.equal(loaded.nextOrdinal, 14);
+});
+
+test("loadRollout() warns when the journal's meta ordinal is not 0", () => {
+  const loaded = load(journalWith(0, JOURNAL_LINES[0].replace('"ordinal":0', '"ordinal":3')));
+  assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(loaded.report.warnings, ["line 1: the session_meta ordinal is 3, not 0"]);
+});
+
+test("loadRollout() refuses files without a usable meta, naming the file and the reason", () => {
+  const meta = JOURNAL_LINES[0];
+  const cases: [string | Uint8Array, string, number?][] = [
+    ["hello\n", "not a rollout (line 1 is not a JSON object)"],
+    ["\n\n", "not a rollout (line 1 is not a JSON object)"],
+    [
+      new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 0, 10]),
+      "not a rollout (line 1 is not a JSON object)",
+    ],
+    ["[1,2]\n", "not a rollout (line 1 is not a JSON object)"],
+    ['{"foo":1}\n', "not a rollout (line 1 is not a session meta)"],
+    [jsonl(JOURNAL_LINES.slice(1)), "not a rollout (line 1 is not a session meta)"],
+    [
+      jsonl([meta.replace(`"id":"${JOURNAL_META.id}",`, ""), ...JOURNAL_LINES.slice(1)]),
+      "line 1 is not a usable session meta: payload.id: required string is missing",
+    ],
+    [
+      jsonl([meta.replace(`"id":"${JOURNAL_META.id}"`, '"id":""')]),
+      "line 1 is not a usable session meta: payload.id: must not be empty",
+    ],
+    [
+      jsonl(['{"ordinal":0,"type":"session_meta","payload":"x"}']),
+      "not a rollout (line 1 is not a session meta)",
+    ],
+    [
+      jsonl(['{"id":"a","timestamp":5}']),
+      "not a rollout (line 1 is not a session meta)",
+    ],
+    [
+      jsonl(['{"id":"a","timestamp":"t","instructions":7}']),
+      "line 1 is not a usable session meta: instructions: expected string, got number",
+    ],
+    [
+      jsonl([meta.replace("Be terse.", "Be t\\u00ersé."), ...JOURNAL_LINES.slice(1)]),
+      "not a rollout (neither JSON lines nor a complete JSON document)",
+    ],
+    [
+      flipByte(JOURNAL, meta.indexOf("Be terse"), 0x80),
+      "line 1 is not a usable session meta: not valid UTF-8",
+    ],
+    [JOURNAL, "line 1 is longer than the limit of 100 bytes", 100],
+  ];
+  for (const [content, reason, max] of cases) {
+    assert.throws(() => load(content, max), {
+      name: "RolloutError",
+      code: "invalid_rollout",
+      message: `Cannot load rollout "${FILE}": ${reason}`,
+    }, reason);
+  }
+});
+
+test("loadRollout() on real files: not_found for a missing file, and the file is never changed", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const missing = path.join(dir, "none.jsonl");
+    assert.throws(() => loadRollout(missing), {
+      code: "not_found",
+      message: `Cannot load rollout "${missing}": no such file or directory`,
+    });
+    const file = writeFixture(dir, "torn.jsonl", JOURNAL + '{"timestamp":"2026');
+    const before = fs.statSync(file);
+    const loaded = loadRollout(file);
+    assert.deepEqual(loaded.report.torn_tail, { line: 6, offset: size(JOURNAL), bytes: 18 });
+    assert.equal(fs.readFileSync(file, "utf8"), JOURNAL + '{"timestamp":"2026');
+    assert.equal(fs.statSync(file).mtimeMs, before.mtimeMs);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ["torn.jsonl"]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("describeDamage() gives one line per piece of damage", () => {
+  const lines = [...JOURNAL_LINES, "oops", '{"ordinal":6,"type":"event_msg","payload":{}}'];
+  const loaded = load(jsonl(lines).replace(/\n/g, "\r\n") + "{");
+  assert.deepEqual(describeDamage(loaded.report), [
+    `line 8 (byte ${size(jsonl(lines)) + 7}): torn tail of 1 byte(s) ignored`,
+    `line 6 (byte ${size(JOURNAL) + 5}): not JSON`,
+    '1 record(s) of type "event_msg" skipped',
+    "7 line(s) end in CRLF",
+  ]);
+  assert.deepEqual(
+    describeDamage({
+      format: "document",
+      torn_tail: null,
+      skipped_lines: [{
+        line: null,
+        offset: null,
+        message: "items[0].type: required string is missing",
+      }],
+      skipped_types: {},
+      warnings: [],
+    }),
+    ["items[0].type: required string is missing: skipped"],
+  );
+});
+
+test("loadRollout() survives random byte mutations: a result with consistent offsets, or invalid_rollout", async () => {
+  const seed = runSeed();
+  await withSeed(seed, () => {
+    const rand = prng(seed);
+    const original = bytes(jsonl([...JOURNAL_LINES, ...JOURNAL_LINES.slice(1)]));
+    for (let round = 0; round < 500; round++) {
+      const data = [...original];
+      for (let edits = 1 + Math.floor(rand() * 4); edits > 0; edits--) {
+        const at = Math.floor(rand() * data.length);
+        const byte = Math.floor(rand() * 256);
+        const kind = rand();
+        if (kind < 0.5) data[at] = data[at]! ^ (1 << Math.floor(rand() * 8));
+        else if (kind < 0.75) data.splice(at, 0, byte);
+        else data.splice(at, 1 + Math.floor(rand() * 20));
+      }
+      const mutated = new Uint8Array(data);
+      let loaded: LoadedRollout;
+      try {
+        loaded = load(mutated);
+      } catch (error) {
+        assert.equal((error as { code?: string }).code, "invalid_rollout", `round ${round}`);
+        continue;
+      }
+      const end = mutated.lastIndexOf(10) + 1;
+      assert.equal(loaded.end, end, `round ${round}`);
+      assert.equal(loaded.report.torn_tail?.offset ?? end, end, `round ${round}`);
+      assert.equal(loaded.report.torn_tail?.bytes ?? 0, mutated.length - end, `round ${round}`);
+      for (const skipped of loaded.report.skipped_lines) {
+        const offset = skipped.offset!;
+        assert.ok(offset > 0 && mutated[offset - 1] === 10, `round ${round}: ${skipped.message}`);
+        const lineNo = mutated.subarray(0, offset).filter((b) => b === 10).length + 1;
+        assert.equal(skipped.line, lineNo, `round ${round}`);
+      }
+    }
+  });
+});
+
+test("loadRollout() reads lines longer than its 1 MiB reads, multi-byte characters across the seams", () => {
+  const big = "é🎉x".repeat(200_000);
+  const meta = JOURNAL_LINES[0].replace("Be terse.", big);
+  const item = (n: number) => ({
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text: `${n}${big.slice(n)}` }],
+  });
+  const line = (n: number) =>
+    `{"timestamp":"2026-11-26T11:15:29.001Z","ordinal":${n},"type":"response_item","payload":${
+      JSON.stringify(item(n))
+    }}`;
+  const lines = [meta, line(1), line(2), line(3)];
+  const torn = line(4).slice(0, 1_500_000);
+  const loaded = load(jsonl(lines) + torn);
+  assert.equal(loaded.saved.session.instructions, big);
+  assert.deepEqual(loaded.saved.items, [item(1), item(2), item(3)]);
+  assert.deepEqual(loaded.report.torn_tail, {
+    line: 5,
+    offset: size(jsonl(lines)),
+    bytes: size(torn),
+  });
+  assert.deepEqual(loaded.report.skipped_lines, []);
+  const data = bytes(jsonl(lines));
+  const at = size(jsonl(lines.slice(0, 2))) + 1_000_000;
+  data[at] = 0xff;
+  const damaged = load(data);
+  assert.deepEqual(damaged.saved.items, [item(1), item(3)]);
+  assert.deepEqual(damaged.report.skipped_lines, [
+    { line: 3, offset: size(jsonl(lines.slice(0, 2))), message: "not valid UTF-8" },
+  ]);
+});

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { History } from "../../lib/proto/history.ts";
+import { ROOT, setup, tempDir } from "../helpers.ts";
+import { lines, runScript } from "./fake_io.ts";
+
+test("History.append() appends entries with 0-based offsets and the inode as log_id", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const home = path.join(dir, "home");
+    const history = new History(home, { sync: true });
+    assert.deepEqual(history.metadata(), { log_id: 0, entry_count: 0 });
+    assert.equal(history.lookup(0, 0), null);
+    const a = history.append({ session_id: "s1", ts: 1_700_000_000, text: "first" });
+    const b = history.append({ session_id: "s1", ts: 1_700_000_001, text: 'sé"cond\n' });
+    const file = path.join(home, "history.jsonl");
+    const ino = fs.statSync(file).ino;
+    assert.deepEqual([a, b], [{ log_id: ino, offset: 0 }, { log_id: ino, offset: 1 }]);
+    assert.equal(
+      fs.readFileSync(file, "utf8"),
+      '{"session_id":"s1","ts":1700000000,"text":"first"}\n' +
+        '{"session_id":"s1","ts":1700000001,"text":"sé\\"cond\\n"}\n',
+    );
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(home).mode & 0o777, 0o700);
+    assert.deepEqual(history.metadata(), { log_id: ino, entry_count: 2 });
+    const other = new History(home, { sync: false });
+    assert.deepEqual(other.lookup(ino, 1), {
+      session_id: "s1",
+      ts: 1_700_000_001,
+      text: 'sé"cond\n',
+    });
+    assert.equal(other.lookup(ino, 2), null);
+    assert.equal(other.lookup(ino + 1, 0), null);
+  } finally {
+    cleanup();
+  }
+});
+
+test("History.append() cuts a torn last line and lookup() returns null for a bad line", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "history.jsonl");
+    fs.writeFileSync(file, 'not json\n{"session_id":"s","ts":1,"text":"ok"}\n{"session_id":"s",', {
+      mode: 0o644,
+    });
+    const history = new History(dir, { sync: true });
+    assert.deepEqual(history.metadata().entry_count, 2);
+    const added = history.append({ session_id: "t", ts: 2, text: "new" });
+    assert.equal(added.offset, 2);
+    assert.equal(
+      fs.readFileSync(file, "utf8"),
+      'not json\n{"session_id":"s","ts":1,"text":"ok"}\n{"session_id":"t","ts":2,"text":"new"}\n',
+    );
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(history.lookup(added.log_id, 0), null);
+    assert.deepEqual(history.lookup(added.log_id, 1), { session_id: "s", ts: 1, text: "ok" });
+    assert.deepEqual(history.lookup(added.log_id, 2), { session_id: "t", ts: 2, text: "new" });
+  } finally {
+    cleanup();
+  }
+});
+
+test("History.append() from two processes at once never interleaves bytes", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const code = `
+      import { History } from "./lib/proto/history.ts";
+      import { initRuntime } from "./lib/runtime/mod.ts";
+      await initRuntime();
+      const history = new History(process.env.HISTORY_HOME, { sync: false });
+      const tag = process.env.TAG;
+      const offsets = [];
+      for (let i = 0; i < 500; i++) {
+        offsets.push(history.append({ session_id: tag, ts: i, text: tag.repeat(20000) }).offset);
+      }
+      process.stdout.write(JSON.stringify(offsets));
+    `;
+    const args = "Deno" in globalThis ? ["eval", "--ext=ts", code] : ["-e", code];
+    const run = (tag: string) =>
+      new Promise<{ status: number | null; offsets: number[] }>((resolve) => {
+        const child = spawn(process.execPath, args, {
+          cwd: ROOT,
+          env: { ...process.env, HISTORY_HOME: dir, TAG: tag },
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let out = "";
+        child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.on("close", (status) => resolve({ status, offsets: JSON.parse(out || "[]") }));
+      });
+    const [a, b] = await Promise.all([run("a"), run("b")]);
+    assert.deepEqual([a!.status, b!.status], [0, 0]);
+    const entries = fs.readFileSync(path.join(dir, "history.jsonl"), "utf8").split("\n");
+    assert.equal(entries.pop(), "");
+    const parsed = entries.map((line) => JSON.parse(line));
+    for (const tag of ["a", "b"]) {
+      const mine = parsed.filter((e) => e.session_id === tag);
+      assert.deepEqual(mine.map((e) => e.ts), Array.from({ length: 500 }, (_, i) => i));
+      assert.ok(mine.every((e) => e.text === tag.repeat(20000)));
+    }
+    assert.equal(parsed.length, 1000);
+    for (const [tag, run] of [["a", a!], ["b", b!]] as const) {
+      assert.deepEqual(
+        run.offsets.map((offset) => parsed[offset].session_id),
+        run.offsets.map(() => tag),
+      );
+      assert.deepEqual(
+        run.offsets.map((offset) => parsed[offset].ts),
+        run.offsets.map((_, i) => i),
+      );
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("runProto() add_to_history and get_history_entry_request round-trip through the op stream", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const first = await runScript(
+      lines([
+        { id: "1", op: { type: "add_to_history", text: "before any session" } },
+        { id: "2", op: { type: "configure_session" } },
+        { id: "3", op: { type: "add_to_history", text: "hello" } },
+      ]),
+      { home: dir },
+    );
+    const ino = fs.statSync(path.join(dir, "history.jsonl")).ino;
+    const sessionId = first.events[1]!.msg.session_id;
+    assert.deepEqual(first.events[0]!.msg, { type: "history_entry_added", log_id: ino, offset: 0 });
+    assert.deepEqual(first.events[1]!.msg.history_log_id, ino);
+    assert.deepEqual(first.events[1]!.msg.history_entry_count, 1);
+    assert.deepEqual(first.events[2]!.msg, { type: "history_entry_added", log_id: ino, offset: 1 });
+    const second = await runScript(
+      lines([
+        { id: "a", op: { type: "get_history_entry_request", offset: 1, log_id: ino } },
+        { id: "b", op: { type: "get_history_entry_request", offset: 0, log_id: ino } },
+        { id: "c", op: { type: "get_history_entry_request", offset: 2, log_id: ino } },
+        { id: "d", op: { type: "get_history_entry_request", offset: 0, log_id: ino + 1 } },
+        { id: "e", op: { type: "get_history_entry_request", offset: -1, log_id: ino } },
+        { id: "f", op: { type: "configure_session", disable_response_storage: true } },
+      ]),
+      { home: dir },
+    );
+    const entry = (id: string, offset: number, logId: number, value: unknown) => ({
+      id,
+      msg: { type: "get_history_entry_response", offset, log_id: logId, entry: value },
+    });
+    const ts = second.events[0]!.msg.entry as { ts: number };
+    assert.equal(Number.isInteger(ts.ts) && Math.abs(ts.ts - Date.now() / 1000) < 600, true);
+    assert.deepEqual(second.events.slice(0, 5), [
+      entry("a", 1, ino, { session_id: sessionId, ts: ts.ts, text: "hello" }),
+      entry("b", 0, ino, {
+        session_id: "",
+        ts: (second.events[1]!.msg.entry as { ts: number }).ts,
+        text: "before any session",
+      }),
+      entry("c", 2, ino, null),
+      entry("d", 0, ino + 1, null),
+      {
+        id: "e",
+        msg: {
+          type: "error",
+          code: "invalid_submission",
+          message: "op.offset: expected a number >= 0, got -1",
+        },
+      },
+    ]);
+    assert.equal(second.events[5]!.msg.history_entry_count, 2);
+  } finally {
+    cleanup();
+  }
+});

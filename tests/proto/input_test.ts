@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { nestingDepth, parseLine } from "../../lib/proto/submission_reader.ts";
+import { prng } from "../fixtures_random.ts";
+import { setup, tempDir, userMessage } from "../helpers.ts";
+import { hostileLine, runScript } from "./fake_io.ts";
+
+const encoder = new TextEncoder();
+const err = (id: string, code: string, message: string) => ({
+  id,
+  msg: { type: "error", code, message },
+});
+
+test("parseLine() checks the envelope, the op and its fields", () => {
+  assert.deepEqual(parseLine('{"id":"1","op":{"type":"flush"}}', 1), {
+    ok: true,
+    id: "1",
+    op: { type: "flush" },
+  });
+  assert.deepEqual(parseLine("{", 3), {
+    ok: false,
+    id: "",
+    code: "invalid_json",
+    message: "Line 3 is not JSON",
+  });
+  assert.deepEqual(parseLine('{"id":7,"op":{"type":"flush"}}', 1), {
+    ok: false,
+    id: "",
+    code: "invalid_submission",
+    message: "id: expected string, got number",
+  });
+  assert.deepEqual(parseLine('{"id":"x","op":{"type":"flush","now":true}}', 1), {
+    ok: false,
+    id: "x",
+    code: "invalid_submission",
+    message: 'op: unknown field "now"',
+  });
+  assert.deepEqual(parseLine('{"id":"x"}', 1), {
+    ok: false,
+    id: "x",
+    code: "invalid_submission",
+    message: "op: required object is missing",
+  });
+});
+
+test("nestingDepth() counts arrays and objects outside strings", () => {
+  assert.equal(nestingDepth('{"a":[1,{"b":"[[[{{"}]}', 100), 3);
+  assert.equal(nestingDepth('"\\"[["', 100), 0);
+  assert.equal(nestingDepth("[".repeat(50), 10), 11);
+});
+
+test("runProto() answers each bad line with one error and carries on", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const deep = "[".repeat(1_000_000) + "]".repeat(1_000_000);
+    const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    const input = [
+      '{"id":"1","op":{"type":"configure_session"}}\r\n',
+      "\n",
+      "not json\n",
+      "[1,2]\n",
+      '{"op":{"type":"flush"}}\n',
+      '{"id":"2","op":{"type":"interrupt"}}\n',
+      '{"id":"3","op":{"type":"warp_drive"}}\n',
+      '{"id":"4","op":{"type":"record_items","items":[{"type":"function_call","name":"f","arguments":"{}","call_id":"a"},{"type":"message","role":"user","content":[]},{"type":"function_call","name":"f","arguments":"{}","call_id":5}]}}\n',
+      `${deep}\n`,
+      `{"id":"5","op":{"type":"record_items","items":[{"type":"message","role":"user","content":[],"x":${
+        nested(1200)
+      }}]}}\n`,
+      `{"id":"6","op":{"type":"record_items","items":[{"type":"message","role":"user","content":[],"x":${
+        nested(900)
+      }}]}}\n`,
+      encoder.encode('{"id":"7","op":{"type":"add_to_history","text":"\xff"}}\n').map((b) =>
+        b === 0xc3 ? 0xff : b
+      ),
+      '{"id":"8","op":{"type":"get_session"}}',
+    ];
+    const { events } = await runScript(input, { home: dir });
+    assert.deepEqual(events.slice(1, 10), [
+      err("", "invalid_json", "Line 2 is not JSON"),
+      err("", "invalid_json", "Line 3 is not JSON"),
+      err("", "invalid_submission", "(root): expected an object, got array"),
+      err("", "invalid_submission", "id: required string is missing"),
+      err("2", "unsupported_op", 'op.type: "interrupt" is a Codex op that rollout does not handle'),
+      err("3", "unsupported_op", 'op.type: unknown op "warp_drive"'),
+      err("4", "invalid_submission", "op.items[2].call_id: expected string, got number"),
+      err("", "invalid_json", "Line 9 is nested deeper than 1000 levels"),
+      err("", "invalid_json", "Line 10 is nested deeper than 1000 levels"),
+    ]);
+    assert.equal(events[10]!.msg.type, "items_recorded");
+    assert.deepEqual(events[11], err("", "invalid_json", "Line 12 is not valid UTF-8"));
+    assert.equal(events[12]!.id, "8");
+    assert.equal((events[12]!.msg.items as unknown[]).length, 1);
+    assert.equal(events.length, 13);
+  } finally {
+    cleanup();
+  }
+});
+
+test("runProto() refuses lines above --max-line-bytes, also split across chunks", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const long = `{"id":"L","op":{"type":"add_to_history","text":"${"x".repeat(300)}"}}\n`;
+    const ok = '{"id":"ok","op":{"type":"get_history_entry_request","offset":0,"log_id":1}}\n';
+    const whole = long + ok + long + ok + long.slice(0, -1);
+    const chunks: string[] = [];
+    for (let i = 0; i < whole.length; i += 7) chunks.push(whole.slice(i, i + 7));
+    for (const input of [[whole], chunks]) {
+      const { events } = await runScript(input, { home: dir, maxLineBytes: 200 });
+      const tooLong = (n: number) =>
+        err("", "line_too_long", `Line ${n} is longer than the limit of 200 bytes`);
+      const answer = {
+        id: "ok",
+        msg: { type: "get_history_entry_response", offset: 0, log_id: 1, entry: null },
+      };
+      assert.deepEqual(events, [tooLong(1), answer, tooLong(3), answer, tooLong(5)]);
+    }
+    assert.equal(fs.existsSync(path.join(dir, "history.jsonl")), false);
+  } finally {
+    cleanup();
+  }
+});
+
+test("runProto() gives the same events whatever the chunking of stdin", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const text =
+      '\uFEFF{"id":"1","op":{"type":"configure_session","disable_response_storage":true}}\r\n' +
+      `{"id":"2","op":{"type":"record_items","items":[${JSON.stringify(userMessage("é€😀"))}]}}\n` +
+      '{"id":"3","op":{"type":"get_session"}}';
+    const bytes = encoder.encode(text);
+    const whole = await runScript([bytes], { home: dir });
+    const single = await runScript([...bytes].map((b) => new Uint8Array([b])), { home: dir });
+    const strip = (events: typeof whole.events) =>
+      events.map((e) => e.msg.type === "session_configured" ? { ...e, msg: {} } : e).map((e) =>
+        e.msg.type === "session" ? { ...e, msg: { ...e.msg, session: {} } } : e
+      );
+    assert.deepEqual(strip(single.events), strip(whole.events));
+    assert.deepEqual(whole.events.map((e) => e.id), ["1", "2", "3"]);
+    assert.deepEqual(whole.events[2]!.msg.items, [userMessage("é€😀")]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("runProto() survives thousands of hostile lines: one error each, session unchanged", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const cap = 4096;
+    const random = prng(20261126);
+    const hostile = Array.from({ length: 3000 }, (_, i) => hostileLine(random, i, cap));
+    const first = encoder.encode(
+      '{"id":"c","op":{"type":"configure_session"}}\n' +
+        `{"id":"r","op":{"type":"record_items","items":[${
+          JSON.stringify(userMessage("keep"))
+        }]}}\n` +
+        '{"id":"g1","op":{"type":"get_session"}}\n',
+    );
+    const chunks: Uint8Array[] = [first];
+    for (const { line } of hostile) {
+      const withNewline = new Uint8Array(line.length + 1);
+      withNewline.set(line);
+      withNewline[line.length] = 10;
+      chunks.push(withNewline);
+    }
+    chunks.push(encoder.encode('{"id":"g2","op":{"type":"get_session"}}\n'));
+    const { events } = await runScript(chunks, { home: dir, maxLineBytes: cap });
+    assert.equal(events.length, hostile.length + 4);
+    const middle = events.slice(3, -1);
+    assert.deepEqual(middle.map((e) => e.id), hostile.map((h) => h.id));
+    for (const event of middle) assert.equal(event.msg.type, "error", JSON.stringify(event));
+    assert.deepEqual(events.at(-1)!.msg, events[2]!.msg);
+    const file = events[0]!.msg.rollout_path as string;
+    assert.equal(fs.readFileSync(file, "utf8").split("\n").length, 3);
+    assert.equal(fs.existsSync(path.join(dir, "history.jsonl")), false);
+  } finally {
+    cleanup();
+  }
+});

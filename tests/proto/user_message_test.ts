@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { RolloutError } from "../../lib/schemas/errors.ts";
+import { imageDataUrl, userMessage } from "../../lib/proto/user_message.ts";
+import { tempDir } from "../helpers.ts";
+
+test("imageDataUrl() picks the mime type from the extension, any case", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const cases: [string, string][] = [
+      ["a.jpg", "image/jpeg"],
+      ["b.JPEG", "image/jpeg"],
+      ["c.gif", "image/gif"],
+      ["d.webp", "image/webp"],
+      ["e.png", "image/png"],
+      ["f.svg", "image/svg+xml"],
+      ["g.bmp", "image/bmp"],
+    ];
+    for (const [name] of cases) fs.writeFileSync(path.join(dir, name), "hi");
+    assert.deepEqual(
+      cases.map(([name]) => imageDataUrl(name, { cwd: dir, where: "w" })),
+      cases.map(([, mime]) => `data:${mime};base64,aGk=`),
+    );
+    assert.equal(
+      imageDataUrl(path.join(dir, "a.jpg"), { cwd: "/elsewhere", where: "w" }),
+      "data:image/jpeg;base64,aGk=",
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test("userMessage() fails with a code and the field path of the bad item", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const failure = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        assert.ok(error instanceof RolloutError);
+        return { code: error.code, message: error.message };
+      }
+      assert.fail("expected a RolloutError");
+    };
+    assert.deepEqual(
+      failure(() => userMessage([{ type: "local_image", path: "x" }], { cwd: dir })),
+      {
+        code: "invalid_argument",
+        message:
+          'op.items[0].path: "x" is not an image (expected .png, .jpg, .jpeg, .gif, .webp, .bmp, .svg)',
+      },
+    );
+    fs.mkdirSync(path.join(dir, "folder.png"));
+    const folder = failure(() =>
+      userMessage([{ type: "text", text: "t" }, { type: "local_image", path: "folder.png" }], {
+        cwd: dir,
+      })
+    );
+    assert.equal(folder.code, "io_error");
+    // The detail after "EISDIR" is the runtime's own wording.
+    assert.ok(
+      folder.message.startsWith(
+        `op.items[1].path: Cannot read image "${path.join(dir, "folder.png")}": EISDIR`,
+      ),
+      folder.message,
+    );
+  } finally {
+    cleanup();
+  }
+});
