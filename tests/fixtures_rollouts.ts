@@ -29,13 +29,17 @@ export function size(text: string): number {
 
 export const ID = "019abc00-0000-7000-8000-000000000001";
 
-/** Our journal (SPEC §2.1): meta, three items (one with astral and accented text), a state. */
+/**
+ * Our journal (SPEC §2.1, §6): a Codex paginated rollout. Meta, three items (one with astral
+ * and accented text), then a state line, which takes no ordinal. (What rollout writes also
+ * mirrors each message in an `event_msg`; Codex reads the file either way.)
+ */
 export const JOURNAL_LINES = [
-  `{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":0,"type":"session_meta","payload":{"id":"${ID}","timestamp":"2026-11-26T11:15:28.120Z","instructions":"Be terse."}}`,
+  `{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":0,"type":"session_meta","payload":{"id":"${ID}","timestamp":"2026-11-26T11:15:28.120Z","instructions":"Be terse.","cwd":"/repo","originator":"rollout","cli_version":"0.1.0","source":"cli","history_mode":"paginated"}}`,
   '{"timestamp":"2026-11-26T11:15:29.001Z","ordinal":1,"type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"list files, café 🎉"}]}}',
   '{"timestamp":"2026-11-26T11:15:31.410Z","ordinal":2,"type":"response_item","payload":{"type":"function_call","name":"shell","arguments":"{\\"command\\":[\\"ls\\"]}","call_id":"call_1"}}',
   '{"timestamp":"2026-11-26T11:15:31.950Z","ordinal":3,"type":"response_item","payload":{"type":"function_call_output","call_id":"call_1","output":"a\\nb\\n"}}',
-  '{"timestamp":"2026-11-26T11:15:32.300Z","ordinal":4,"type":"state","payload":{"previous_response_id":"resp_42"}}',
+  '{"timestamp":"2026-11-26T11:15:32.300Z","type":"state","payload":{"previous_response_id":"resp_42"}}',
 ] as const;
 
 /** The items of {@linkcode JOURNAL_LINES}, in order. */
@@ -54,13 +58,22 @@ export const JOURNAL_META = {
   id: ID,
   timestamp: "2026-11-26T11:15:28.120Z",
   instructions: "Be terse.",
+  cwd: "/repo",
+  originator: "rollout",
+  cli_version: "0.1.0",
+  source: "cli",
+  history_mode: "paginated",
 };
 
-/** Codex CLI's enveloped rollout (late 2025), with records we skip and an unknown type. */
+/**
+ * Codex CLI's enveloped rollout (late 2025, legacy history mode): context, a user turn, tool
+ * calls, a compaction without a replacement history, an unknown record type.
+ */
 export const CODEX_ENVELOPE_LINES = [
   '{"timestamp":"2025-11-03T09:12:44.512Z","type":"session_meta","payload":{"id":"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","timestamp":"2025-11-03T09:12:44.498Z","cwd":"/home/dev/repo","originator":"codex_cli_rs","cli_version":"0.58.0","instructions":null,"source":"cli","model_provider":"openai","base_instructions":{"text":"You are Codex, a coding agent."},"git":{"commit_hash":"3f2a1c9","branch":"main","repository_url":null}}}',
   '{"timestamp":"2025-11-03T09:12:44.530Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"<environment_context>\\n  <cwd>/home/dev/repo</cwd>\\n</environment_context>"}]}}',
   '{"timestamp":"2025-11-03T09:12:44.531Z","type":"turn_context","payload":{"cwd":"/home/dev/repo","approval_policy":"on-request","sandbox_policy":{"mode":"workspace-write","network_access":false},"model":"gpt-5-codex","effort":"medium","summary":"auto"}}',
+  '{"timestamp":"2025-11-03T09:12:45.001Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"fix the tests"}]}}',
   '{"timestamp":"2025-11-03T09:12:45.002Z","type":"event_msg","payload":{"type":"user_message","message":"fix the tests","images":[]}}',
   '{"timestamp":"2025-11-03T09:12:47.120Z","type":"response_item","payload":{"type":"reasoning","summary":[{"type":"summary_text","text":"**Inspecting tests**"}],"content":null,"encrypted_content":"gAAAAABo"}}',
   '{"timestamp":"2025-11-03T09:12:47.900Z","type":"response_item","payload":{"type":"function_call","name":"shell","arguments":"{\\"command\\":[\\"bash\\",\\"-lc\\",\\"npm test\\"]}","call_id":"call_abc"}}',
@@ -83,10 +96,10 @@ export const CODEX_ENVELOPE_META = {
   model_provider: "openai",
   base_instructions: { text: "You are Codex, a coding agent." },
   git: { commit_hash: "3f2a1c9", branch: "main", repository_url: null },
-  instructions: "You are Codex, a coding agent.",
 };
 
-export const CODEX_ENVELOPE_ITEMS = [
+/** Every response item of {@linkcode CODEX_ENVELOPE_LINES}, in order (`load --all`). */
+export const CODEX_ENVELOPE_ALL_ITEMS = [
   {
     type: "message",
     role: "user",
@@ -95,6 +108,7 @@ export const CODEX_ENVELOPE_ITEMS = [
       text: "<environment_context>\n  <cwd>/home/dev/repo</cwd>\n</environment_context>",
     }],
   },
+  { type: "message", role: "user", content: [{ type: "input_text", text: "fix the tests" }] },
   {
     type: "reasoning",
     summary: [{ type: "summary_text", text: "**Inspecting tests**" }],
@@ -126,6 +140,21 @@ export const CODEX_ENVELOPE_ITEMS = [
     content: [{ type: "output_text", text: "Done." }],
     end_turn: true,
   },
+];
+
+/**
+ * The effective history of {@linkcode CODEX_ENVELOPE_LINES} (SPEC §6): the compaction without
+ * a replacement history keeps the user's own words (not the context) and its summary, then
+ * the answer after it.
+ */
+export const CODEX_ENVELOPE_ITEMS = [
+  { type: "message", role: "user", content: [{ type: "input_text", text: "fix the tests" }] },
+  {
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text: "The user asked to fix the tests." }],
+  },
+  CODEX_ENVELOPE_ALL_ITEMS[7]!,
 ];
 
 /** Codex CLI's 2025 JSONL: a bare meta, bare items, `record_type` lines, nulls. */

@@ -2,10 +2,15 @@
  * Encoders of every writable shape: journal and Codex lines (SPEC §2.1, §2.3) and the pretty
  * document (SPEC §2.2). Pure; the output is what `JSON.stringify` gives, key order fixed.
  */
-import type { RolloutFormat, SessionState } from "../schemas/mod.ts";
+import {
+  messageEvent,
+  type ResponseItem,
+  type RolloutFormat,
+  type SessionState,
+} from "../schemas/mod.ts";
 
 /** The kind of record a line holds. */
-export type RecordKind = "session_meta" | "response_item" | "state";
+export type RecordKind = "session_meta" | "response_item" | "event_msg" | "state";
 
 /**
  * One line (with its `\n`) of a line format. `payload` is already JSON text. Codex's 2025
@@ -29,6 +34,15 @@ export function encodeLineParts(
 ): [string, string, string] {
   switch (format) {
     case "journal":
+      // `state` is ours, not Codex's: it takes no ordinal, so Codex's sequence never
+      // collides with it (SPEC §6).
+      if (record.kind === "state") {
+        return [
+          `{"timestamp":${JSON.stringify(record.timestamp)},"type":"state","payload":`,
+          record.payload,
+          "}\n",
+        ];
+      }
       return [
         `{"timestamp":${
           JSON.stringify(record.timestamp)
@@ -43,6 +57,7 @@ export function encodeLineParts(
         "}\n",
       ];
     case "codex_jsonl_2025":
+      if (record.kind === "event_msg") return ["", "", ""];
       return record.kind === "state"
         ? [
           `{"record_type":"state","previous_response_id":${legacyStateId(record.payload)}}\n`,
@@ -102,11 +117,12 @@ export function documentTail(state: SessionState | null, itemCount: number): str
 }
 
 /**
- * A whole journal (SPEC §2.1) for a session: the meta line, one line per item and a state
- * line when there is a previous response, all stamped `timestamp`.
+ * A whole journal (SPEC §2.1, §6) for a session: the meta line, one line per item followed
+ * by its `event_msg` mirror where Codex writes one, and a state line when there is a
+ * previous response, all stamped `timestamp`. Only Codex's records take ordinals.
  */
 export function encodeJournal(
-  session: { session: unknown; items: readonly unknown[]; state: SessionState },
+  session: { session: unknown; items: readonly ResponseItem[]; state: SessionState },
   timestamp: string,
 ): { text: string; nextOrdinal: number } {
   let ordinal = 0;
@@ -123,13 +139,22 @@ export function encodeJournal(
       timestamp,
       ordinal: ordinal++,
     });
+    const event = messageEvent(item);
+    if (event !== null) {
+      text += encodeLine("journal", {
+        kind: "event_msg",
+        payload: JSON.stringify(event),
+        timestamp,
+        ordinal: ordinal++,
+      });
+    }
   }
   if (session.state.previous_response_id !== undefined) {
     text += encodeLine("journal", {
       kind: "state",
       payload: statePayload(session.state),
       timestamp,
-      ordinal: ordinal++,
+      ordinal,
     });
   }
   return { text, nextOrdinal: ordinal };

@@ -1,6 +1,7 @@
 /**
- * Turns the lines of a JSONL rollout (journal, Codex envelope, Codex 2025) into a session,
- * recording every line it passes over. Pure: lines in, no I/O.
+ * Turns the lines of a JSONL rollout (the Codex envelope family, with or without ordinals, and
+ * Codex 2025) into a session, recording every line it passes over. Every record is read,
+ * whatever its type; the session is the effective history (SPEC §6). Pure: lines in, no I/O.
  */
 import {
   checkItem,
@@ -24,42 +25,121 @@ import {
   MAX_NESTING,
   parseJson,
 } from "../base/mod.ts";
+import { OrdinalCheck } from "./codex_ordinals.ts";
+import { EffectiveHistory } from "./effective_history.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
 export type SkippedLine = DamageReport["skipped_lines"][number];
+
+/** One record of a line file as stored: what a lossless transform copies (SPEC §6). */
+export interface SourceRecord {
+  /** The line it was read from. */
+  line: number;
+  type: string;
+  /** Absent in Codex's 2025 format, whose lines carry none. */
+  timestamp: string | undefined;
+  payload: unknown;
+  /** The stored ordinal, if any. */
+  ordinal: number | undefined;
+  /** Top-level fields besides timestamp, ordinal, type and payload (Codex's `metadata`). */
+  extra: Record<string, unknown> | null;
+}
+
+/** `show`'s view of a file: every item in order, and where history changed (SPEC §6). */
+export type TimelineEntry =
+  | { kind: "item"; item: ResponseItem }
+  | { kind: "compacted"; replaced: number; kept: number }
+  | { kind: "rolled_back"; turns: number; removed: number }
+  | { kind: "inherited"; items: number; from: string };
+
+/** Codex's `history_base`: the prefix of another rollout a fork continues. */
+export interface HistoryBase {
+  thread_id: string;
+  end_ordinal_exclusive: number;
+  end_byte_offset: number;
+}
+
+/** What a loader keeps besides the effective history. */
+export interface LoaderOptions {
+  /** Every response item of the file, in order (`load --all`). */
+  all?: boolean;
+  /** Every record as stored (convert, fork, export, repair). */
+  records?: boolean;
+  /** Items and history markers in file order (`show`). */
+  timeline?: boolean;
+  /** The effective history of the prefix a fork inherits, when its meta names one. */
+  inherit?: (base: HistoryBase) => { items: ResponseItem[] } | { error: string };
+}
 
 /** Accept-only fast check derived from {@linkcode EnvelopeLine}: true means the schema accepts. */
 const isEnvelope = guardOf(EnvelopeLine) as (value: unknown) => value is EnvelopeLine;
 
 const SHORT_LINE = { nestingChecked: true };
 const DEEP_LINE = { nestingChecked: false };
+const ENVELOPE_KEYS = new Set(["timestamp", "ordinal", "type", "payload"]);
+
+function historyBaseOf(meta: Record<string, unknown>): HistoryBase | null {
+  const base = meta.history_base;
+  if (!isObject(base)) return null;
+  const { thread_id, end_ordinal_exclusive, end_byte_offset } = base;
+  if (
+    typeof thread_id !== "string" || typeof end_ordinal_exclusive !== "number" ||
+    typeof end_byte_offset !== "number"
+  ) return null;
+  return { thread_id, end_ordinal_exclusive, end_byte_offset };
+}
+
+function extraOf(line: Record<string, unknown>): Record<string, unknown> | null {
+  let extra: Record<string, unknown> | null = null;
+  for (const key of Object.keys(line)) {
+    if (ENVELOPE_KEYS.has(key)) continue;
+    extra ??= {};
+    extra[key] = line[key];
+  }
+  return extra;
+}
 
 /** Builds a SavedSession from the lines of a JSONL rollout; a {@linkcode LineSink}. */
 export class LineLoader implements LineSink {
   readonly format: RolloutFormat;
-  readonly items: ResponseItem[] = [];
+  readonly history = new EffectiveHistory();
+  readonly allItems: ResponseItem[] | null;
+  readonly records: SourceRecord[] | null;
+  readonly timeline: TimelineEntry[] | null;
   readonly skipped: SkippedLine[] = [];
+  readonly ordinalErrors: SkippedLine[] = [];
   readonly skippedTypes: Record<string, number> = {};
+  readonly recordTypes: Record<string, number> = {};
   readonly warnings: string[] = [];
   meta: SessionMeta | null = null;
   rawMeta: Record<string, unknown> = {};
   /** Why line 1 is no usable meta (when `meta` is null). */
   metaError = "missing";
   state: SessionState = {};
-  /** Journal: the last ordinal accepted. */
-  #lastOrdinal = 0;
-  /** Journal: unreadable lines since that one (each may be a record whose ordinal is lost). */
-  #unreadable = 0;
+  /** `paginated` when the meta says so: Codex's ordinal rules apply (SPEC §6). */
+  historyMode: "legacy" | "paginated" = "legacy";
+  /** Paginated files: Codex's ordinal bookkeeping. */
+  #ordinals: OrdinalCheck | null = null;
+  readonly #inherit: LoaderOptions["inherit"];
   /** How to check the items of the line being read (a short line cannot nest too deep). */
   #itemCheck: { nestingChecked: boolean } = DEEP_LINE;
 
-  constructor(format: RolloutFormat) {
+  constructor(format: RolloutFormat, options: LoaderOptions = {}) {
     this.format = format;
+    this.allItems = options.all === true ? [] : null;
+    this.records = options.records === true ? [] : null;
+    this.timeline = options.timeline === true ? [] : null;
+    this.#inherit = options.inherit;
   }
 
-  /** Journal: the ordinal the next appended line takes. */
+  /** The effective history (SPEC §6). */
+  get items(): ResponseItem[] {
+    return this.history.items;
+  }
+
+  /** Paginated files: the ordinal the next appended record takes, by Codex's rule. */
   get nextOrdinal(): number {
-    return this.#lastOrdinal + 1 + this.#unreadable;
+    return this.#ordinals?.next ?? 0;
   }
 
   line(text: string, lineNo: number): void {
@@ -88,18 +168,23 @@ export class LineLoader implements LineSink {
     this.skipped.push({ line, offset: null, message });
   }
 
+  #count(type: string): void {
+    this.recordTypes[type] = (this.recordTypes[type] ?? 0) + 1;
+  }
+
   #unreadableLine(lineNo: number, message: string): void {
     if (lineNo === 1) {
       this.metaError = message;
       return;
     }
     this.#skip(lineNo, message);
-    this.#unreadable++;
+    this.#ordinals?.rejected();
   }
 
   #readMeta(value: Record<string, unknown>): void {
     let raw: unknown = value;
     let where = "";
+    let ordinal: number | undefined;
     if (this.format === "codex_jsonl_2025") {
       const legacy = LegacyMetaLine.safeParse(value);
       if (!legacy.success) {
@@ -112,10 +197,8 @@ export class LineLoader implements LineSink {
         this.metaError = formatIssue(envelope.error, value);
         return;
       }
-      if (this.format === "journal" && envelope.data.ordinal !== 0) {
-        this.warnings.push(`line 1: the session_meta ordinal is ${envelope.data.ordinal}, not 0`);
-      }
       raw = envelope.data.payload;
+      ordinal = envelope.data.ordinal;
       where = "payload";
     }
     if (!isObject(raw)) {
@@ -129,6 +212,40 @@ export class LineLoader implements LineSink {
     }
     this.meta = meta.data;
     this.rawMeta = raw;
+    this.#count(this.format === "codex_jsonl_2025" ? "meta" : "session_meta");
+    this.records?.push({
+      line: 1,
+      type: "session_meta",
+      timestamp: this.format === "codex_jsonl_2025" ? meta.data.timestamp : String(value.timestamp),
+      payload: raw,
+      ordinal,
+      extra: this.format === "codex_jsonl_2025" ? null : extraOf(value),
+    });
+    if (raw.history_mode === "paginated") {
+      this.historyMode = "paginated";
+      const base = historyBaseOf(raw);
+      this.#ordinals = new OrdinalCheck(base?.end_ordinal_exclusive ?? 0);
+      this.#ordinalProblem(1, "session_meta", ordinal);
+      if (base !== null) this.#inheritFrom(base);
+    }
+  }
+
+  #inheritFrom(base: HistoryBase): void {
+    const got = this.#inherit?.(base) ??
+      { error: "rollout reads inherited history only from files" };
+    if ("error" in got) {
+      this.warnings.push(
+        `the history inherited from rollout ${base.thread_id} is missing: ${got.error}`,
+      );
+      return;
+    }
+    this.history.inherit(got.items);
+    this.timeline?.push({ kind: "inherited", items: got.items.length, from: base.thread_id });
+  }
+
+  #ordinalProblem(lineNo: number, type: string, ordinal: number | undefined): void {
+    const problem = this.#ordinals?.record(type, ordinal) ?? null;
+    if (problem !== null) this.ordinalErrors.push({ line: lineNo, offset: null, message: problem });
   }
 
   #readEnvelope(value: Record<string, unknown>, lineNo: number): void {
@@ -141,14 +258,19 @@ export class LineLoader implements LineSink {
       }
       line = envelope.data;
     }
-    if (this.format === "journal" && !this.#checkOrdinal(line.ordinal, lineNo)) return;
+    this.#ordinalProblem(lineNo, line.type, line.ordinal);
+    this.#count(line.type);
+    this.records?.push({
+      line: lineNo,
+      type: line.type,
+      timestamp: line.timestamp,
+      payload: line.payload,
+      ordinal: line.ordinal,
+      extra: extraOf(value),
+    });
     switch (line.type) {
-      case "response_item": {
-        const check = checkItem(line.payload, "payload", this.#itemCheck);
-        if (check.ok) this.items.push(check.item);
-        else this.#skip(lineNo, check.message);
-        return;
-      }
+      case "response_item":
+        return this.#readItem(line.payload, "payload", lineNo);
       case "state": {
         const payload = line.payload;
         const state = isObject(payload) ? checkState(payload) : SessionState.safeParse(payload);
@@ -157,37 +279,59 @@ export class LineLoader implements LineSink {
         return;
       }
       case "session_meta":
-        if (this.format === "journal") return this.#skip(lineNo, "a second session_meta record");
+        // A Codex fork copies its parent's records, its session_meta among them: the first
+        // one is the session's own (codex-rs/rollout/src/recorder.rs:1052-1058).
+        return;
+      case "compacted":
+        if (isObject(line.payload)) {
+          const done = this.history.compact(line.payload);
+          if (done.unreadable > 0) {
+            this.warnings.push(
+              `line ${lineNo}: ${done.unreadable} entries of replacement_history are not readable items`,
+            );
+          }
+          this.timeline?.push({ kind: "compacted", replaced: done.replaced, kept: done.kept });
+        }
+        break;
+      case "event_msg": {
+        const payload = line.payload;
+        if (
+          isObject(payload) && payload.type === "thread_rolled_back" &&
+          typeof payload.num_turns === "number"
+        ) {
+          const removed = this.history.rollBack(payload.num_turns);
+          this.timeline?.push({ kind: "rolled_back", turns: payload.num_turns, removed });
+        }
+        break;
+      }
     }
     this.skippedTypes[line.type] = (this.skippedTypes[line.type] ?? 0) + 1;
   }
 
-  /**
-   * Journal ordinals grow by one per line: a repeat is dropped, a gap not explained by the
-   * unreadable lines before it is reported (the line is kept).
-   */
-  #checkOrdinal(ordinal: number | undefined, lineNo: number): boolean {
-    if (ordinal === undefined) {
-      this.#unreadableLine(lineNo, "ordinal is missing");
-      return false;
-    }
-    const last = this.#lastOrdinal;
-    if (ordinal <= last) {
-      this.#skip(lineNo, `ordinal ${ordinal} repeats an earlier line (expected ${last + 1})`);
-      return false;
-    }
-    const missing = ordinal - last - 1 - this.#unreadable;
-    if (missing > 0) {
-      const gap = `ordinal jumps from ${last} to ${ordinal}`;
-      this.#skip(lineNo, `${gap}: ${missing} record(s) missing before this line`);
-    }
-    this.#lastOrdinal = ordinal;
-    this.#unreadable = 0;
-    return true;
+  #readItem(payload: unknown, where: string, lineNo: number): void {
+    const check = checkItem(payload, where, this.#itemCheck);
+    if (!check.ok) return this.#skip(lineNo, check.message);
+    this.history.add(check.item);
+    this.allItems?.push(check.item);
+    this.timeline?.push({ kind: "item", item: check.item });
+  }
+
+  /** A line of Codex's 2025 format, which has neither envelope nor timestamps. */
+  #bare(line: number, type: string, payload: Record<string, unknown>): void {
+    this.records?.push({
+      line,
+      type,
+      timestamp: undefined,
+      payload,
+      ordinal: undefined,
+      extra: null,
+    });
   }
 
   #readLegacy(value: Record<string, unknown>, lineNo: number): void {
     if (value.record_type === "state") {
+      this.#count("state");
+      this.#bare(lineNo, "state", value);
       const state = LegacyStateLine.safeParse(value);
       if (!state.success) return this.#skip(lineNo, formatIssue(state.error, value));
       const id = state.data.previous_response_id;
@@ -195,11 +339,13 @@ export class LineLoader implements LineSink {
       return;
     }
     if (typeof value.record_type === "string") {
+      this.#count(value.record_type);
+      this.#bare(lineNo, value.record_type, value);
       this.skippedTypes[value.record_type] = (this.skippedTypes[value.record_type] ?? 0) + 1;
       return;
     }
-    const check = checkItem(value, "item", this.#itemCheck);
-    if (check.ok) this.items.push(check.item);
-    else this.#skip(lineNo, check.message);
+    this.#count("response_item");
+    this.#bare(lineNo, "response_item", value);
+    this.#readItem(value, "item", lineNo);
   }
 }

@@ -2,15 +2,25 @@
  * Reads any of the five rollout formats (SPEC §2.3) into a SavedSession and a report of every
  * piece of damage met. Never modifies the file and never takes its lock.
  */
+import * as zlib from "node:zlib";
 import { LineSplitter } from "../base/mod.ts";
-import { errnoOf, ioError, isDocument, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
+import {
+  describe,
+  errnoOf,
+  ioError,
+  isDocument,
+  type ResponseItem,
+  RolloutError,
+  type RolloutFormat,
+} from "../schemas/mod.ts";
 import { type FileSystem, nodeFileSystem, readAll } from "../runtime/mod.ts";
 import { formatOfFirstRecord } from "./detect_format.ts";
-import { LineLoader, type SkippedLine } from "./line_loader.ts";
+import { type HistoryBase, LineLoader, type SkippedLine } from "./line_loader.ts";
+import { findRolloutById, sessionsRootOf } from "./rollout_files.ts";
 import type { LoadedRollout, LoadReport } from "./loaded_rollout.ts";
 import { BOM_WARNING, invalidRollout, readDocument, tryParseJson } from "./read_document.ts";
 
-export type { SkippedLine } from "./line_loader.ts";
+export type { HistoryBase, SkippedLine, SourceRecord, TimelineEntry } from "./line_loader.ts";
 export type { LoadedRollout, LoadReport } from "./loaded_rollout.ts";
 
 /** The default cap on one line, in bytes (SPEC §3). */
@@ -23,17 +33,34 @@ export interface LoadOptions {
   maxLineBytes?: number;
   /** Test-only (writer mutant `no_newline_required`): take a last line without `\n` as whole. */
   acceptUnterminatedLine?: boolean;
+  /** Keep every response item too (`allItems`), besides the effective history. */
+  all?: boolean;
+  /** Keep every record as stored (`records`), for lossless transforms. */
+  records?: boolean;
+  /** Keep the items and history markers in file order (`timeline`), for `show`. */
+  timeline?: boolean;
+  /** Read only this many bytes (the prefix a fork inherits). */
+  endByte?: number;
 }
 
 const CHUNK = 1 << 20;
 const NEWLINE = 10;
 const CUT_META = "the file ends inside its first line (no usable session meta)";
+/** zstd's frame magic number, little-endian (RFC 8878 §3.1.1). */
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+/** How deep a chain of forks inheriting each other's history is followed. */
+const MAX_INHERITANCE = 64;
 
 /**
  * Reads the rollout at `path`. Throws a {@linkcode RolloutError}: `invalid_rollout` when it
  * is no rollout (empty, another kind of file, no usable meta), `not_found`, or `io_error`.
+ * A zstd-compressed rollout (Codex's `.jsonl.zst`) is read like the plain file.
  */
 export function loadRollout(path: string, options: LoadOptions = {}): LoadedRollout {
+  return loadChain(path, options, []);
+}
+
+function loadChain(path: string, options: LoadOptions, chain: string[]): LoadedRollout {
   const fsys = options.fs ?? nodeFileSystem;
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let fd: number;
@@ -46,7 +73,21 @@ export function loadRollout(path: string, options: LoadOptions = {}): LoadedRoll
     throw ioError("load rollout", path, error);
   }
   try {
-    return loadFromFd({ fsys, fd, path, max, unterminated: options.acceptUnterminatedLine });
+    let bytes: Bytes = {
+      size: Math.min(fsys.size(fd), options.endByte ?? Infinity),
+      read: (into, position) => fsys.read(fd, into, position),
+    };
+    const compressed = isZstd(bytes);
+    if (compressed) bytes = decompressed(path, readAll(fsys, fd), options.endByte);
+    return loadBytes({
+      bytes,
+      path,
+      max,
+      unterminated: options.acceptUnterminatedLine,
+      options,
+      inherit: (base) => inheritedHistory(path, base, { options, chain: [...chain, path] }),
+      compressed,
+    });
   } catch (error) {
     if (error instanceof RolloutError) throw error;
     throw ioError("load rollout", path, error);
@@ -55,16 +96,79 @@ export function loadRollout(path: string, options: LoadOptions = {}): LoadedRoll
   }
 }
 
+/** Random access to a rollout's bytes: the file itself, or its decompressed content. */
+interface Bytes {
+  size: number;
+  read(into: Uint8Array, position: number): number;
+}
+
+function isZstd(bytes: Bytes): boolean {
+  const head = new Uint8Array(4);
+  return bytes.size >= 4 && bytes.read(head, 0) === 4 &&
+    ZSTD_MAGIC.every((byte, i) => head[i] === byte);
+}
+
+function decompressed(path: string, file: Uint8Array, endByte: number | undefined): Bytes {
+  let plain: Uint8Array;
+  try {
+    plain = zlib.zstdDecompressSync(file);
+  } catch (error) {
+    throw invalidRollout(path, `it is not readable zstd (${describe(error)})`);
+  }
+  return {
+    size: Math.min(plain.length, endByte ?? Infinity),
+    read: (into, position) => {
+      const piece = plain.subarray(position, Math.min(plain.length, position + into.length));
+      into.set(piece);
+      return piece.length;
+    },
+  };
+}
+
+/**
+ * The effective history of the prefix a fork inherits (Codex's `history_base`): the rollout
+ * whose file name holds `base.thread_id`, in the same `sessions` folder, read up to
+ * `end_byte_offset`.
+ */
+function inheritedHistory(
+  path: string,
+  base: HistoryBase,
+  ctx: { options: LoadOptions; chain: string[] },
+): { items: ResponseItem[] } | { error: string } {
+  if (ctx.chain.length > MAX_INHERITANCE) return { error: "the chain of forks is too long" };
+  const found = findRolloutById(sessionsRootOf(path), base.thread_id);
+  if (found === null) return { error: "no file of that id in the sessions folder" };
+  if (ctx.chain.includes(found)) return { error: `"${found}" inherits from itself` };
+  try {
+    const parent = loadChain(
+      found,
+      {
+        ...(ctx.options.fs === undefined ? {} : { fs: ctx.options.fs }),
+        ...(ctx.options.maxLineBytes === undefined
+          ? {}
+          : { maxLineBytes: ctx.options.maxLineBytes }),
+        endByte: base.end_byte_offset,
+      },
+      ctx.chain,
+    );
+    return { items: parent.saved.items };
+  } catch (error) {
+    return { error: describe(error) };
+  }
+}
+
 interface Source {
-  fsys: FileSystem;
-  fd: number;
+  bytes: Bytes;
   path: string;
   max: number;
   unterminated?: boolean | undefined;
+  options: LoadOptions;
+  inherit: (base: HistoryBase) => { items: ResponseItem[] } | { error: string };
+  compressed: boolean;
 }
 
-function loadFromFd(src: Source): LoadedRollout {
-  if (src.fsys.size(src.fd) === 0) throw invalidRollout(src.path, "the file is empty");
+function loadBytes(src: Source): LoadedRollout {
+  if (src.bytes.size === 0) throw invalidRollout(src.path, "the file is empty");
   const first = readFirstLine(src);
   if (first.tooLong) {
     throw invalidRollout(src.path, `line 1 is longer than the limit of ${src.max} bytes`);
@@ -93,8 +197,8 @@ function readFirstLine(src: Source): { text: string; terminated: boolean; tooLon
   let text = "";
   let position = 0;
   for (;;) {
-    const buffer = new Uint8Array(CHUNK);
-    const n = src.fsys.read(src.fd, buffer, position);
+    const buffer = new Uint8Array(Math.min(CHUNK, Math.max(0, src.bytes.size - position)));
+    const n = buffer.length === 0 ? 0 : src.bytes.read(buffer, position);
     if (n <= 0) return { text: text + decoder.decode(), terminated: false, tooLong: false };
     const got = buffer.subarray(0, n);
     const newline = got.indexOf(NEWLINE);
@@ -109,18 +213,41 @@ function readFirstLine(src: Source): { text: string; terminated: boolean; tooLon
   }
 }
 
+function readBytes(bytes: Bytes): Uint8Array {
+  const out = new Uint8Array(bytes.size);
+  let done = 0;
+  while (done < bytes.size) {
+    const n = bytes.read(out.subarray(done), done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return out.subarray(0, done);
+}
+
 function loadDocument(src: Source): LoadedRollout {
-  return readDocument(readAll(src.fsys, src.fd), src.path);
+  const loaded = readDocument(readBytes(src.bytes), src.path);
+  loaded.compressed = src.compressed;
+  if (src.options.all === true) loaded.allItems = [...loaded.saved.items];
+  if (src.options.timeline === true) {
+    loaded.timeline = loaded.saved.items.map((item) => ({ kind: "item" as const, item }));
+  }
+  return loaded;
 }
 
 function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
-  const loader = new LineLoader(format);
+  const loader = new LineLoader(format, {
+    all: src.options.all === true,
+    records: src.options.records === true,
+    timeline: src.options.timeline === true,
+    inherit: src.inherit,
+  });
   const splitter = new LineSplitter(loader, { maxLineBytes: src.max });
   const buffer = new Uint8Array(CHUNK);
   let position = 0;
   let last = NEWLINE;
-  for (;;) {
-    const n = src.fsys.read(src.fd, buffer, position);
+  while (position < src.bytes.size) {
+    const room = buffer.subarray(0, Math.min(CHUNK, src.bytes.size - position));
+    const n = src.bytes.read(room, position);
     if (n <= 0) break;
     splitter.push(buffer.subarray(0, n));
     position += n;
@@ -135,10 +262,13 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
   if (end.bom) warnings.push(BOM_WARNING);
   if (end.crlf > 0) warnings.push(`${end.crlf} line(s) end in CRLF`);
   warnings.push(...loader.warnings);
-  if (loader.skipped.length > 0) fillOffsets(src, loader.skipped);
+  if (loader.skipped.length > 0 || loader.ordinalErrors.length > 0) {
+    fillOffsets(src, [...loader.skipped, ...loader.ordinalErrors]);
+  }
   const torn = end.tail === null
     ? null
     : { line: end.tail.line, offset: end.tail.offset, bytes: end.tail.length };
+  const { history } = loader;
   return {
     path: src.path,
     format,
@@ -149,11 +279,25 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
       skipped_lines: loader.skipped,
       skipped_types: loader.skippedTypes,
       warnings,
+      ...(loader.ordinalErrors.length === 0 ? {} : { ordinal_errors: loader.ordinalErrors }),
+      ...(history.compacted + history.rolledBack + history.inherited === 0 ? {} : {
+        history: {
+          compacted: history.compacted,
+          rolled_back: history.rolledBack,
+          inherited: history.inherited,
+        },
+      }),
     },
+    recordTypes: loader.recordTypes,
     rawMeta: loader.rawMeta,
     rawItems: [],
     end: Math.min(end.complete, position),
     nextOrdinal: loader.nextOrdinal,
+    historyMode: loader.historyMode,
+    compressed: src.compressed,
+    ...(loader.allItems === null ? {} : { allItems: loader.allItems }),
+    ...(loader.records === null ? {} : { records: loader.records }),
+    ...(loader.timeline === null ? {} : { timeline: loader.timeline }),
   };
 }
 
@@ -171,7 +315,7 @@ function fillOffsets(src: Source, skipped: SkippedLine[]): void {
   let lineNo = 1;
   let lineStart = 0;
   for (;;) {
-    const n = src.fsys.read(src.fd, buffer, position);
+    const n = position >= src.bytes.size ? 0 : src.bytes.read(buffer, position);
     if (n <= 0) return;
     const got = buffer.subarray(0, n);
     let at = 0;
@@ -204,9 +348,10 @@ export function describeDamage(report: LoadReport): string[] {
       s.line === null ? `${s.message}: skipped` : `line ${s.line} (byte ${s.offset}): ${s.message}`,
     );
   }
-  for (const [type, count] of Object.entries(report.skipped_types)) {
-    out.push(`${count} record(s) of type "${type}" skipped`);
+  for (const s of report.ordinal_errors ?? []) {
+    out.push(`line ${s.line} (byte ${s.offset}): ${s.message} (the record is kept)`);
   }
+  // Records of other types (event_msg, turn_context, ...) are read, not damage (SPEC §6).
   out.push(...report.warnings);
   return out;
 }

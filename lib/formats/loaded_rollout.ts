@@ -2,7 +2,8 @@
  * What reading a rollout gives: the session, the damage report and what a writer needs to
  * continue the file. Shared by the line reader and the document reader; types only.
  */
-import type { DamageReport, RolloutFormat, SavedSession } from "../schemas/mod.ts";
+import type { DamageReport, ResponseItem, RolloutFormat, SavedSession } from "../schemas/mod.ts";
+import type { SourceRecord, TimelineEntry } from "./line_loader.ts";
 
 /**
  * Everything the loader passed over, so nothing is skipped silently: the torn tail (what a
@@ -23,6 +24,18 @@ export interface LoadedRollout {
   rawItems: unknown[];
   /** Line formats: bytes up to the end of the last complete line. */
   end: number;
-  /** Journal: the ordinal of the next line. */
+  /** Paginated line files: the ordinal of the next Codex record (SPEC §6). */
   nextOrdinal: number;
+  /** Line files: Codex's history mode (`paginated`: records carry ordinals); null for documents. */
+  historyMode: "legacy" | "paginated" | null;
+  /** Whether the file is zstd-compressed (Codex's `.jsonl.zst`): read only, never appended to. */
+  compressed: boolean;
+  /** Every readable record of a line file, counted by type (documents: their items). */
+  recordTypes: Record<string, number>;
+  /** With `all`: every response item of the file, in order. */
+  allItems?: ResponseItem[];
+  /** With `records`: every readable record as stored. */
+  records?: SourceRecord[];
+  /** With `timeline`: items and history markers in file order. */
+  timeline?: TimelineEntry[];
 }

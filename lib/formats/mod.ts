@@ -4,6 +4,7 @@
  */
 export { BatchEncoder } from "./batch_encoder.ts";
 export { formatOfFirstRecord } from "./detect_format.ts";
+export { encodeRecordLines, hasMessageEvents, historyPrefix } from "./encode_records.ts";
 export {
   documentHead,
   documentItemText,
@@ -16,7 +17,10 @@ export {
   DEFAULT_MAX_LINE_BYTES,
   describeDamage,
   type LoadedRollout,
+  type LoadOptions,
   type LoadReport,
   loadRollout,
   type SkippedLine,
+  type SourceRecord,
+  type TimelineEntry,
 } from "./load_rollout.ts";

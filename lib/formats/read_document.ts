@@ -84,5 +84,8 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
     rawItems: stored.items,
     end: bytes.length,
     nextOrdinal: 0,
+    historyMode: null,
+    recordTypes: { response_item: stored.items.length },
+    compressed: false,
   };
 }

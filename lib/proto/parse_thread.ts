@@ -38,6 +38,8 @@ export interface PackedBatch {
   types: string[];
   payloads: Uint8Array;
   ends: number[];
+  /** Each item's `event_msg` mirror (JSON text) or null. */
+  mirrors: (string | null)[];
 }
 
 /**
@@ -73,7 +75,11 @@ function unpack(batch: PackedBatch, deliver: (submission: ParsedSubmission) => v
     const items = [];
     for (let n = batch.itemCounts[op]!; n > 0; n--, item++) {
       const end = batch.ends[item]!;
-      items.push({ type: batch.types[item]!, payload: batch.payloads.subarray(start, end) });
+      items.push({
+        type: batch.types[item]!,
+        payload: batch.payloads.subarray(start, end),
+        mirror: batch.mirrors[item] ?? null,
+      });
       start = end;
     }
     const prepared = { where: "op.items", items, error: null };

@@ -29,7 +29,16 @@ const READ_SIZE = 65536;
 let readBuffer: Uint8Array | null = null;
 
 function emptyReply(): ParsedBatch {
-  return { count: 0, others: [], ids: [], itemCounts: [], types: [], payloads: [], ends: [] };
+  return {
+    count: 0,
+    others: [],
+    ids: [],
+    itemCounts: [],
+    types: [],
+    payloads: [],
+    ends: [],
+    mirrors: [],
+  };
 }
 
 function deliver(submission: ParsedSubmission): void {
@@ -53,6 +62,7 @@ function deliver(submission: ParsedSubmission): void {
   for (const item of prepared.items) {
     reply.types.push(item.type);
     reply.payloads.push(item.payload as string);
+    reply.mirrors.push(item.mirror ?? null);
   }
 }
 

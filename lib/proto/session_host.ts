@@ -70,7 +70,8 @@ export class SessionHost {
     }
     const meta: Partial<SessionMeta> = {};
     if (typeof init.instructions === "string") meta.instructions = init.instructions;
-    if (typeof init.cwd === "string") meta.cwd = init.cwd;
+    // Codex requires a cwd (SPEC §6): the op's, else the folder rollout runs in.
+    meta.cwd = typeof init.cwd === "string" ? init.cwd : this.#options.cwd;
     if (typeof init.model === "string") meta.model = init.model;
     const o = this.#options;
     const history = o.history.metadata();

@@ -6,6 +6,7 @@
 import { parseJson } from "../base/mod.ts";
 import { describe, type ErrorCode } from "./errors.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
+import { messageEvent } from "./codex_events.ts";
 
 /**
  * One item, checked: its encoded payload (JSON text, or its UTF-8 bytes), or null when the
@@ -14,6 +15,11 @@ import { checkItem, type ResponseItem } from "./items.ts";
 export interface PreparedItem {
   type: string;
   payload: string | Uint8Array | null;
+  /**
+   * The JSON text of the `event_msg` payload Codex writes beside a message (SPEC §6), or
+   * null; line formats write it after the item.
+   */
+  mirror?: string | null;
   /** The checked value itself, when the caller keeps it (not sent across threads). */
   item?: ResponseItem;
 }
@@ -69,7 +75,11 @@ export function prepareItems(
       const message = `${where}[${index}]: cannot be encoded: ${describe(error)}`;
       return { where, items: prepared, error: { code: "invalid_argument", message } };
     }
-    prepared.push(options.keepItems ? { type, payload, item: check.item } : { type, payload });
+    const event = messageEvent(check.item);
+    const mirror = event === null ? null : JSON.stringify(event);
+    prepared.push(
+      options.keepItems ? { type, payload, mirror, item: check.item } : { type, payload, mirror },
+    );
   }
   return { where, items: prepared, error: null };
 }

@@ -99,6 +99,19 @@ export const DamageReport = z.object({
   ),
   skipped_types: z.record(z.string(), z.number()),
   warnings: z.array(z.string()),
+  /**
+   * Ordinals Codex's paginated history refuses (SPEC §6): the records are kept, the file is
+   * reported invalid. Absent when there are none.
+   */
+  ordinal_errors: z.array(
+    z.object({ line: z.number().nullable(), offset: z.number().nullable(), message: z.string() }),
+  ).optional(),
+  /** How the effective history differs from the file's items (SPEC §6); absent when it does not. */
+  history: z.object({
+    compacted: z.number(),
+    rolled_back: z.number(),
+    inherited: z.number(),
+  }).optional(),
 });
 export type DamageReport = z.infer<typeof DamageReport>;
 

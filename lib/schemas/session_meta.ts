@@ -30,19 +30,11 @@ export function withoutNulls(value: Record<string, unknown>): Record<string, unk
 }
 
 /**
- * Reads Codex's meta shapes: drops nulls and maps `base_instructions.text` to
- * `instructions` when `instructions` is absent.
+ * Reads Codex's meta shapes: drops nulls. Codex's `base_instructions` (its stock system
+ * prompt) stays where it is and never becomes `instructions` (SPEC §6).
  */
 export function normalizeMeta(raw: Record<string, unknown>): Record<string, unknown> {
-  const meta = withoutNulls(raw);
-  const base = meta.base_instructions;
-  if (
-    meta.instructions === undefined && typeof base === "object" && base !== null &&
-    typeof (base as { text?: unknown }).text === "string"
-  ) {
-    meta.instructions = (base as { text: string }).text;
-  }
-  return meta;
+  return withoutNulls(raw);
 }
 
 /** A schema check that returns the checked object itself, so every stored field is kept. */

@@ -9,11 +9,10 @@ import {
   describeDamage,
   documentItemText,
   encodeDocument,
+  encodeRecordLines,
   type LoadedRollout,
   loadRollout,
-  type SkippedLine,
 } from "../formats/mod.ts";
-import { LineSplitter, parseJson } from "../base/mod.ts";
 import { checkItem, errnoOf, ioError, isDocument } from "../schemas/mod.ts";
 import { nodeFileSystem } from "../runtime/mod.ts";
 
@@ -30,27 +29,37 @@ export interface RepairResult {
   fixed: string[];
 }
 
-const GAP = /^ordinal jumps /;
 const encoder = new TextEncoder();
 
-/** Repairs `file` under its writer lock. Throws when it is no rollout at all (nothing changed). */
+/**
+ * Repairs `file` under its writer lock. Throws when it is no rollout at all (nothing changed).
+ * A line file keeps every record it holds, whatever its type (SPEC §6): only lines that are
+ * no record at all and a torn tail go; a paginated file's ordinals are renumbered.
+ */
 export function repairRollout(file: string, options: { pid: number; now: Date }): RepairResult {
   const lock = WriterLock.acquire(file, { pid: options.pid });
   try {
-    const loaded = loadRollout(file);
+    const loaded = loadRollout(file, { records: true });
     const report = loaded.report;
-    if (report.torn_tail === null && report.skipped_lines.length === 0) {
+    // A record whose item fails its schema is one Codex cannot decode either (the item
+    // types rollout checks are Codex's, with Codex's required fields): it goes too.
+    const dropList = report.skipped_lines;
+    const ordinals = report.ordinal_errors ?? [];
+    const document = isDocument(loaded.format);
+    const damaged = report.torn_tail !== null || ordinals.length > 0 || dropList.length > 0;
+    if (!damaged) {
       return { loaded, original: null, kept: loaded.saved.items.length, dropped: [], fixed: [] };
     }
-    const isFix = (s: SkippedLine) => s.line === 1 || GAP.test(s.message);
-    const dropList = report.skipped_lines.filter((s) => !isFix(s));
-    const fixed = report.skipped_lines.filter(isFix)
-      .map((s) => `line ${s.line} (byte ${s.offset}): ${s.message}; renumbered`);
-    const bytes = isDocument(loaded.format) ? cleanDocument(loaded) : cleanLines(loaded, dropList);
+    const fixed = ordinals.map((s) =>
+      `line ${s.line} (byte ${s.offset}): ${s.message}; renumbered`
+    );
+    const skipped = new Set(dropList.map((s) => s.line));
+    const bytes = document ? cleanDocument(loaded) : cleanLines(loaded, skipped);
     const none = { ...report, torn_tail: null, skipped_lines: [], skipped_types: {}, warnings: [] };
+    const { ordinal_errors: _o, ...quiet } = none;
     const dropped = [
-      ...describeDamage({ ...none, skipped_lines: dropList }),
-      ...describeDamage({ ...none, torn_tail: report.torn_tail }),
+      ...describeDamage({ ...quiet, skipped_lines: dropList }),
+      ...describeDamage({ ...quiet, torn_tail: report.torn_tail }),
     ];
     const original = keepOriginal(file, options.now);
     try {
@@ -76,41 +85,27 @@ function cleanDocument(loaded: LoadedRollout): Uint8Array {
   return encoder.encode(text);
 }
 
-/** The readable lines of a line-format file; journal ordinals renumbered from 0. */
-function cleanLines(loaded: LoadedRollout, dropList: readonly SkippedLine[]): Uint8Array {
-  const drop = new Set(dropList.map((s) => s.line));
-  const journal = loaded.format === "journal";
-  const out: string[] = [];
-  const splitter = new LineSplitter({
-    line(text, lineNo) {
-      if (lineNo !== 1 && drop.has(lineNo)) return;
-      if (!journal) {
-        out.push(`${text}\n`);
-        return;
-      }
-      const record = parseJson(text) as Record<string, unknown>;
-      record.ordinal = out.length;
-      out.push(`${JSON.stringify(record)}\n`);
-    },
-    bad() {
-      // Undecodable and oversized lines are left out; the load report lists them already.
-    },
-  }, { maxLineBytes: Number.MAX_SAFE_INTEGER });
-  const fd = fs.openSync(loaded.path, "r");
-  try {
-    const buffer = new Uint8Array(1 << 20);
-    let position = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buffer, 0, buffer.length, position);
-      if (n <= 0) break;
-      splitter.push(buffer.subarray(0, n));
-      position += n;
-    }
-  } finally {
-    fs.closeSync(fd);
+/**
+ * Every record of a line file, re-encoded as stored: Codex 2025 lines bare, enveloped lines
+ * with their timestamps and fields; a paginated file's ordinals renumbered from its start.
+ */
+function cleanLines(loaded: LoadedRollout, skipped: ReadonlySet<number | null>): Uint8Array {
+  const records = (loaded.records ?? []).filter((r) => !skipped.has(r.line));
+  if (loaded.format === "codex_jsonl_2025") {
+    return encoder.encode(records.map((r) => `${JSON.stringify(r.payload)}\n`).join(""));
   }
-  splitter.end();
-  return encoder.encode(out.join(""));
+  const base = loaded.rawMeta.history_base;
+  const start = typeof base === "object" && base !== null &&
+      typeof (base as { end_ordinal_exclusive?: unknown }).end_ordinal_exclusive === "number"
+    ? (base as { end_ordinal_exclusive: number }).end_ordinal_exclusive
+    : 0;
+  const { text } = encodeRecordLines(records, {
+    meta: loaded.rawMeta,
+    fallbackTimestamp: loaded.saved.session.timestamp,
+    ordinals: loaded.historyMode === "paginated" ? { renumber: true, start } : { renumber: false },
+    mirrors: false,
+  });
+  return encoder.encode(text);
 }
 
 /** Gives the original a second name beside it; a copy where hard links are not possible. */

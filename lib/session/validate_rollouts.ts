@@ -80,11 +80,10 @@ export function validateFile(file: string, options: { strict: boolean }): Valida
     };
   }
   const report = loaded.report;
-  const errors: ValidationError[] = report.skipped_lines.map((s) => ({
-    line: s.line,
-    offset: s.offset,
-    message: s.message,
-  }));
+  // Ordinals Codex refuses make the file invalid for Codex (SPEC §6), though every record
+  // is kept.
+  const errors: ValidationError[] = [...report.skipped_lines, ...report.ordinal_errors ?? []]
+    .map((s) => ({ line: s.line, offset: s.offset, message: s.message }));
   const warnings: string[] = [];
   if (report.torn_tail !== null) {
     const t = report.torn_tail;
@@ -92,7 +91,8 @@ export function validateFile(file: string, options: { strict: boolean }): Valida
     if (options.strict) errors.push({ line: t.line, offset: t.offset, message });
     else warnings.push(`line ${t.line} (byte ${t.offset}): ${message}`);
   }
-  const rest = describeDamage({ ...report, torn_tail: null, skipped_lines: [] });
+  const { ordinal_errors: _ordinals, ...others } = report;
+  const rest = describeDamage({ ...others, torn_tail: null, skipped_lines: [] });
   warnings.push(...rest);
   return {
     path: file,

@@ -29,6 +29,8 @@ export class JournalSink implements Sink {
   #durable: number;
   #nextOrdinal: number;
   #tailChecked = false;
+  /** Whether a message's `event_msg` mirror follows it (Codex's enveloped lines, SPEC §6). */
+  readonly #mirrors: boolean;
   readonly #backgroundSyncBytes: number;
   readonly #encoder: BatchEncoder;
 
@@ -48,6 +50,7 @@ export class JournalSink implements Sink {
     this.#fs = fsys;
     this.#path = options.path;
     this.#format = options.format;
+    this.#mirrors = options.format !== "codex_jsonl_2025";
     this.#sync = options.sync;
     this.#durable = options.durableBytes;
     this.#nextOrdinal = options.nextOrdinal;
@@ -65,12 +68,18 @@ export class JournalSink implements Sink {
     let ordinal = this.#nextOrdinal;
     this.#encoder.discard();
     for (const record of records) {
-      this.#encoder.add({
-        kind: record.kind,
-        payload: record.kind === "state" ? statePayload(record.state) : record.payload,
-        timestamp: record.timestamp,
-        ordinal: ordinal++,
-      });
+      if (record.kind === "state") {
+        const payload = statePayload(record.state);
+        this.#encoder.add({ kind: "state", payload, timestamp: record.timestamp, ordinal });
+        continue;
+      }
+      const { timestamp } = record;
+      this.#encoder.add({ kind: "response_item", payload: record.payload, timestamp, ordinal });
+      ordinal++;
+      if (record.mirror !== null && this.#mirrors) {
+        this.#encoder.add({ kind: "event_msg", payload: record.mirror, timestamp, ordinal });
+        ordinal++;
+      }
     }
     const bytes = this.#encoder.take();
     const length = bytes.length;

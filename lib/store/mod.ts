@@ -3,6 +3,7 @@
  * files live and how new ones are named.
  */
 export { atomicReplace } from "./atomic_replace.ts";
+export { codexMetaOf } from "./new_rollout.ts";
 export {
   historyPath,
   parseSessionFileName,

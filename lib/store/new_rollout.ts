@@ -3,6 +3,7 @@
  * format, by atomic replace so a crash leaves the file whole or absent.
  */
 import * as path from "node:path";
+import process from "node:process";
 import { atomicReplace } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
 import { documentItemText, encodeDocument, encodeJournal } from "../formats/mod.ts";
@@ -15,16 +16,79 @@ import { VERSION } from "../base/mod.ts";
 
 const encoder = new TextEncoder();
 
-/** The meta of a new session: `id` and `timestamp` first, as SPEC §2.1 shows. */
-export function buildMeta(given: Partial<SessionMeta> | undefined, now: Date): SessionMeta {
+/**
+ * The meta of a new session: `id` and `timestamp` first, as SPEC §2.1 shows. A line file is
+ * a Codex rollout in paginated history mode (SPEC §6), so its meta also has what Codex
+ * requires: `cwd` (the process's own when not given), `source` and `history_mode`.
+ */
+export function buildMeta(
+  given: Partial<SessionMeta> | undefined,
+  now: Date,
+  options: { lines: boolean },
+): SessionMeta {
   const { id, timestamp, ...rest } = given ?? {};
-  return {
+  const meta: SessionMeta = {
     id: id ?? uuidv7(now.getTime()),
     timestamp: timestamp ?? now.toISOString(),
     ...rest,
     originator: rest.originator ?? "rollout",
     cli_version: rest.cli_version ?? VERSION,
   };
+  if (!options.lines) return meta;
+  return {
+    ...meta,
+    cwd: meta.cwd ?? process.cwd(),
+    source: meta.source ?? "cli",
+    history_mode: "paginated",
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A copied meta made fit for a Codex paginated rollout (SPEC §6): what Codex requires and
+ * the source lacks is filled in (a UUID id, `cwd`, `originator`, `cli_version`, `source`),
+ * and each filled field is named, so the caller can say what it filled.
+ */
+export function codexMetaOf(
+  meta: Record<string, unknown>,
+  options: { now: Date; cwd: string; fresh?: boolean },
+): { meta: Record<string, unknown>; filled: string[] } {
+  const filled: string[] = [];
+  const out: Record<string, unknown> = { ...meta };
+  if (options.fresh === true) {
+    // A new session (a fork): its own id and start, first as in every meta.
+    const { id: _id, timestamp: _ts, ...rest } = out;
+    return codexMetaOf(
+      { id: uuidv7(options.now.getTime()), timestamp: options.now.toISOString(), ...rest },
+      { now: options.now, cwd: options.cwd },
+    );
+  }
+  if (typeof out.id !== "string" || !UUID.test(out.id)) {
+    filled.push(`id (a new UUID; the old id ${JSON.stringify(out.id)} is kept as legacy_id)`);
+    out.legacy_id = out.id;
+    out.id = uuidv7(options.now.getTime());
+  }
+  if (typeof out.timestamp !== "string") {
+    filled.push("timestamp");
+    out.timestamp = options.now.toISOString();
+  }
+  const defaults: [string, unknown][] = [
+    ["cwd", options.cwd],
+    ["originator", "rollout"],
+    ["cli_version", VERSION],
+    ["source", "cli"],
+  ];
+  for (const [key, value] of defaults) {
+    if (typeof out[key] === "string" || (key === "source" && out[key] !== undefined)) continue;
+    filled.push(key === "cwd" ? `cwd (${options.cwd})` : key);
+    out[key] = value;
+  }
+  out.history_mode = "paginated";
+  // A copy holds its records itself: no inherited prefix, no subagent start.
+  delete out.history_base;
+  delete out.subagent_history_start_ordinal;
+  return { meta: out, filled };
 }
 
 /** Syncs the parent of every folder `mkdir` just created, deepest first. */
@@ -52,9 +116,15 @@ export interface NewRollout {
  * Writes a new journal by atomic replace, so a crash leaves it whole (meta and initial
  * content, durable) or absent, never empty or torn inside its first line.
  */
-export function createJournal(fsys: FileSystem, init: NewRollout & { timestamp: string }): Sink {
-  const { target, timestamp } = init;
-  const { text, nextOrdinal } = encodeJournal(
+export function createJournal(
+  fsys: FileSystem,
+  init: NewRollout & {
+    timestamp: string;
+    lines?: { text: string; nextOrdinal: number } | undefined;
+  },
+): Sink {
+  const { target, timestamp, lines } = init;
+  const { text, nextOrdinal } = lines ?? encodeJournal(
     { session: init.meta, items: init.items, state: init.state },
     timestamp,
   );

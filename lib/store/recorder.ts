@@ -69,6 +69,12 @@ export interface CreateOptions extends RecorderOptions {
   /** Initial content (fork, convert), written as given with the meta. */
   items?: readonly ResponseItem[];
   state?: SessionState;
+  /**
+   * Journal only: the whole file, already encoded (a lossless copy of another rollout's
+   * records, SPEC §6; its first line is `meta`), and the ordinal the next record takes.
+   * `items` and `state` then only describe what those lines hold.
+   */
+  lines?: { text: string; nextOrdinal: number };
 }
 
 /** What `recordItems` acknowledges. */
@@ -198,7 +204,7 @@ export class RolloutRecorder {
     const fsys = options.fs ?? nodeFileSystem;
     const clock = options.clock ?? (() => new Date());
     const now = clock();
-    const meta = buildMeta(options.meta, now);
+    const meta = buildMeta(options.meta, now, { lines: options.format !== "json" });
     const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const metaSize = byteLength(JSON.stringify(meta)) + 96;
     if (metaSize > maxLine) {
@@ -241,7 +247,7 @@ export class RolloutRecorder {
       assertAbsent(fsys, target);
       const sink = docFormat
         ? createDocument(fsys, init)
-        : createJournal(fsys, { ...init, timestamp: now.toISOString() });
+        : createJournal(fsys, { ...init, timestamp: now.toISOString(), lines: options.lines });
       return new RolloutRecorder({ path: target, format, meta, sink, lock, items, state, options });
     } catch (error) {
       lock?.release();
@@ -271,6 +277,12 @@ export class RolloutRecorder {
         maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
         ...(options.mutant === "no_newline_required" ? { acceptUnterminatedLine: true } : {}),
       });
+      if (loaded.compressed) {
+        throw new RolloutError(
+          "invalid_rollout",
+          `Cannot write rollout "${file}": it is zstd-compressed (Codex's cold storage), which rollout reads but never appends to; decompress it first (zstd -d --rm "${file}")`,
+        );
+      }
       removeStaleTemps(fsys, file, { sync });
       let sink: Sink;
       if (isDocument(loaded.format)) {
@@ -286,7 +298,7 @@ export class RolloutRecorder {
       } else {
         sink = new JournalSink(fsys, {
           path: file,
-          format: loaded.format,
+          format: lineFormatOf(loaded),
           sync,
           durableBytes: loaded.end,
           nextOrdinal: loaded.nextOrdinal,
@@ -320,7 +332,7 @@ export class RolloutRecorder {
   ): RolloutRecorder {
     checkOptions(options);
     const now = (options.clock ?? (() => new Date()))();
-    const meta = buildMeta(options.meta, now);
+    const meta = buildMeta(options.meta, now, { lines: false });
     return new RolloutRecorder({
       path: null,
       format: "journal",
@@ -382,7 +394,7 @@ export class RolloutRecorder {
     let bytes = 0;
     const timestamp = this.#timestamp();
     for (let index = 0; index < prepared.items.length; index++) {
-      const { type, payload, item } = prepared.items[index]!;
+      const { type, payload, item, mirror } = prepared.items[index]!;
       if (payload === null) {
         dropped.push({ index, type });
         continue;
@@ -397,7 +409,12 @@ export class RolloutRecorder {
         );
       }
       bytes += size;
-      records.push({ kind: "response_item", item, payload, timestamp });
+      // A mirror too long for a line is left out; the item itself is what matters.
+      const event =
+        mirror === undefined || mirror === null || this.#lineSize(mirror) > this.#maxLine
+          ? null
+          : mirror;
+      records.push({ kind: "response_item", item, payload, mirror: event, timestamp });
     }
     if (prepared.error !== null) {
       return done(new RolloutError(prepared.error.code, prepared.error.message));
@@ -611,4 +628,13 @@ export class RolloutRecorder {
 /** Whether an entry of the recorder's items is an encoded payload (not yet decoded). */
 function isPayload(entry: ResponseItem | string | Uint8Array): entry is string | Uint8Array {
   return typeof entry === "string" || entry instanceof Uint8Array;
+}
+
+/**
+ * How appended lines are encoded: a Codex paginated file gets ordinals, a legacy one none,
+ * whatever its first line carried (SPEC §6: Codex decides by `history_mode`).
+ */
+function lineFormatOf(loaded: LoadedRollout): RolloutFormat {
+  if (loaded.format === "codex_jsonl_2025") return loaded.format;
+  return loaded.historyMode === "paginated" ? "journal" : "codex_envelope";
 }

@@ -11,6 +11,8 @@ export type PendingRecord =
     kind: "response_item";
     item: ResponseItem | undefined;
     payload: string | Uint8Array;
+    /** The `event_msg` payload (JSON text) line formats write after the item, or null. */
+    mirror: string | null;
     timestamp: string;
   }
   | { kind: "state"; state: SessionState; timestamp: string };

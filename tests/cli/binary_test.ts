@@ -71,7 +71,8 @@ test("dist/rollout new, append from stdin, state, show, validate, list on a fres
     fs.appendFileSync(file, "garbage\n");
     const invalid = rollout(["validate", file]);
     assert.equal(invalid.code, 1);
-    assert.match(invalid.stdout, /^INVALID {2}.*\n {9}error: line 7 \(byte \d+\): not JSON\n/);
+    // Meta, 4 items, 2 event_msg mirrors (user and assistant messages), a state: line 9.
+    assert.match(invalid.stdout, /^INVALID {2}.*\n {9}error: line 9 \(byte \d+\): not JSON\n/);
   } finally {
     cleanup();
   }

@@ -19,18 +19,28 @@ test("rollout convert round trips every format through the journal and the docum
       const source = writeSession(dir, { id: idOf(n + 1), format });
       const original = await load(source) as { session: Record<string, unknown> };
       const journal = `${dir}/${format}.jsonl`;
-      const first = await cli(["convert", source, "--to", "jsonl", "-o", journal]);
+      const first = await cli(["convert", source, "--to", "jsonl", "-o", journal], { cwd: dir });
       assert.equal(first.code, 0, first.stderr);
+      // What Codex requires and the source lacks is filled in and named (SPEC §6).
+      const defaults: Record<string, unknown> = {
+        cwd: dir,
+        originator: "rollout",
+        cli_version: "0.1.0",
+        source: "cli",
+      };
+      const missing = Object.keys(defaults).filter((key) => original.session[key] === undefined);
+      const named = missing.map((key) => (key === "cwd" ? `cwd (${dir})` : key));
       assert.equal(
         first.stdout,
-        `Converted ${source} (${format}) to ${journal} (journal, 4 items)\n`,
+        `Converted ${source} (${format}) to ${journal} (journal, 4 items)\n` +
+          (named.length === 0 ? "" : `Filled in for Codex: ${named.join(", ")}\n`),
       );
       const expected = {
         ...original,
         session: {
           ...original.session,
-          originator: original.session.originator ?? "rollout",
-          cli_version: original.session.cli_version ?? "0.1.0",
+          ...Object.fromEntries(missing.map((key) => [key, defaults[key]])),
+          history_mode: "paginated",
         },
       };
       assert.deepEqual(await load(journal), expected, format);
@@ -90,9 +100,11 @@ test("rollout fork copies the first N items into a new session naming its parent
         timestamp: child.session.timestamp,
         instructions: "Be terse.",
         cwd: "/repo",
+        history_mode: "paginated",
         forked_from_id: idOf(1),
         originator: "rollout",
         cli_version: "0.1.0",
+        source: "cli",
       },
       items: [USER, CALL],
       state: {},

@@ -51,9 +51,9 @@ export function fixtureText(format: FixtureFormat, id: string): string {
     }) + "\n";
   switch (format) {
     case "journal":
-      return env(0, "session_meta", meta) +
+      return env(0, "session_meta", { ...meta, history_mode: "paginated" }) +
         ITEMS.map((item, i) => env(i + 1, "response_item", item)).join("") +
-        env(5, "state", { previous_response_id: "resp_42" });
+        env(null, "state", { previous_response_id: "resp_42" });
     case "codex_envelope":
       return env(null, "session_meta", {
         id,

@@ -93,14 +93,16 @@ test("rollout repair salvages each kind of damage and keeps the original", async
         }): payload.call_id: expected string, got number\nThe original is kept as ${f}.corrupt-<time>\n`,
       items: [USER, ITEMS[2], ASSISTANT],
     });
+    // A repeated record is one Codex's resume keeps (SPEC §6): repair keeps it and gives it
+    // an ordinal of its own, so Codex's paginated history accepts the file.
     await repairCase(dir, {
       name: "repeat.jsonl",
       text: [lines[0], lines[1], lines[1], ...lines.slice(2)].join("\n"),
       report: (f) =>
-        `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 3 (byte ${
+        `Repaired ${f} (journal): kept 5 items, dropped 0:\n  line 3 (byte ${
           at(3)
-        }): ordinal 1 repeats an earlier line (expected 2)\nThe original is kept as ${f}.corrupt-<time>\n`,
-      items: ITEMS,
+        }): ordinal 1 is not above the previous ordinal 1: Codex expects 2 or more; renumbered\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: [USER, ...ITEMS],
     });
     const envelope = fixtureText("codex_envelope", idOf(2)).split("\n");
     await repairCase(dir, {

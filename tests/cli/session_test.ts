@@ -29,7 +29,10 @@ test("rollout new creates an empty journal and prints its id and path", async ()
       "cwd",
       "originator",
       "cli_version",
+      "source",
+      "history_mode",
     ]);
+    assert.equal(saved.session.history_mode, "paginated");
     assert.equal(saved.session.instructions, "Be terse.");
     assert.equal(saved.session.cwd, "/repo");
 
@@ -73,7 +76,10 @@ test("rollout load prints the SavedSession of each of the five formats", async (
       const result = await cli(["load", file]);
       assert.equal(result.code, 0);
       const expected = {
-        journal: { session: { ...META, id }, state: { previous_response_id: "resp_42" } },
+        journal: {
+          session: { ...META, id, history_mode: "paginated" },
+          state: { previous_response_id: "resp_42" },
+        },
         codex_envelope: {
           session: {
             id,
@@ -81,8 +87,8 @@ test("rollout load prints the SavedSession of each of the five formats", async (
             cwd: "/repo",
             originator: "codex_cli_rs",
             cli_version: "0.60.0",
+            // Codex's stock prompt stays where it is (SPEC §6).
             base_instructions: { text: "Be terse." },
-            instructions: "Be terse.",
           },
           state: {},
         },

@@ -88,9 +88,7 @@ test("rollout show reads all five formats and reports skipped records on stderr"
       );
       assert.equal(
         result.stderr,
-        format === "codex_envelope"
-          ? `rollout: warning: "${file}": 1 record(s) of type "turn_context" skipped\n`
-          : "",
+        "",
       );
     }
     const damaged = writeSession(dir, {
@@ -211,15 +209,42 @@ test("rollout export --to json|jsonl prints the SavedSession or the journal; -o 
     };
     const json = await cli(["export", file, "--to", "json"]);
     assert.deepEqual(json, { code: 0, stdout: `${JSON.stringify(saved, null, 2)}\n`, stderr: "" });
-    const jsonl = await cli(["export", file, "--to", "jsonl"]);
-    const env = (ordinal: number, type: string, payload: unknown) =>
-      JSON.stringify({ timestamp: T0, ordinal, type, payload }) + "\n";
+    // Lossless and Codex-ready (SPEC §6): the meta kept and filled in, each record stamped with
+    // the only time the 2025 format has (the meta's), messages mirrored, the state unnumbered.
+    const jsonl = await cli(["export", file, "--to", "jsonl"], { cwd: dir });
+    const env = (ordinal: number | null, type: string, payload: unknown) =>
+      JSON.stringify({ timestamp: T0, ...(ordinal === null ? {} : { ordinal }), type, payload }) +
+      "\n";
+    const meta = {
+      ...saved.session,
+      git: null,
+      cwd: dir,
+      originator: "rollout",
+      cli_version: "0.1.0",
+      source: "cli",
+      history_mode: "paginated",
+    };
     assert.equal(
       jsonl.stdout,
-      env(0, "session_meta", saved.session) + ITEMS.map((it, i) =>
-        env(i + 1, "response_item", it)
-      ).join("") +
-        env(5, "state", saved.state),
+      env(0, "session_meta", meta) +
+        env(1, "response_item", ITEMS[0]) +
+        env(2, "event_msg", {
+          type: "user_message",
+          message: "list files",
+          images: [],
+          local_images: [],
+          text_elements: [],
+        }) +
+        env(3, "response_item", ITEMS[1]) +
+        env(4, "response_item", ITEMS[2]) +
+        env(5, "response_item", ITEMS[3]) +
+        env(6, "event_msg", {
+          type: "agent_message",
+          message: "Two files: a and b.",
+          phase: null,
+          memory_citation: null,
+        }) +
+        env(null, "state", saved.state),
     );
     const out = `${dir}/out.md`;
     assert.deepEqual(await cli(["export", file, "--to", "md", "-o", "out.md"], { cwd: dir }), {

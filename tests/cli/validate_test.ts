@@ -44,8 +44,7 @@ test("rollout validate reports each file of a folder tree and exits 1 if one is 
     assert.equal(
       result.stdout,
       `ok       ${f.good[0]} (journal, 4 items)
-warning  ${f.good[1]} (codex_envelope, 4 items)
-         warning: 1 record(s) of type "turn_context" skipped
+ok       ${f.good[1]} (codex_envelope, 4 items)
 ok       ${f.good[2]} (document, 4 items)
 ok       ${f.good[3]} (codex_ts_document, 4 items)
 ok       ${f.good[4]} (codex_jsonl_2025, 4 items)

@@ -25,7 +25,10 @@ const T = "2026-11-26T11:15:28.123Z";
 test("encodeLine() writes each line format's exact shape", () => {
   const item = '{"type":"web_search_call"}';
   const state = '{"previous_response_id":"r1"}';
-  const record = (kind: "session_meta" | "response_item" | "state", payload: string) => ({
+  const record = (
+    kind: "session_meta" | "response_item" | "event_msg" | "state",
+    payload: string,
+  ) => ({
     kind,
     payload,
     timestamp: T,
@@ -35,10 +38,16 @@ test("encodeLine() writes each line format's exact shape", () => {
     encodeLine("journal", record("response_item", item)),
     `{"timestamp":"${T}","ordinal":7,"type":"response_item","payload":${item}}\n`,
   );
+  // `state` is no Codex record: it takes no ordinal (SPEC §6).
   assert.equal(
     encodeLine("journal", record("state", "{}")),
-    `{"timestamp":"${T}","ordinal":7,"type":"state","payload":{}}\n`,
+    `{"timestamp":"${T}","type":"state","payload":{}}\n`,
   );
+  assert.equal(
+    encodeLine("journal", record("event_msg", '{"type":"agent_message","message":"m"}')),
+    `{"timestamp":"${T}","ordinal":7,"type":"event_msg","payload":{"type":"agent_message","message":"m"}}\n`,
+  );
+  assert.equal(encodeLine("codex_jsonl_2025", record("event_msg", "{}")), "");
   assert.equal(
     encodeLine("codex_envelope", record("session_meta", '{"id":"x"}')),
     `{"timestamp":"${T}","type":"session_meta","payload":{"id":"x"}}\n`,

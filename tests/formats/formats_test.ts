@@ -7,6 +7,7 @@ import {
   CODEX_2025_ITEMS,
   CODEX_2025_LINES,
   CODEX_2025_META,
+  CODEX_ENVELOPE_ALL_ITEMS,
   CODEX_ENVELOPE_ITEMS,
   CODEX_ENVELOPE_LINES,
   CODEX_ENVELOPE_META,
@@ -43,19 +44,22 @@ test("loadRollout() reads our journal (SPEC §2.1)", () => {
       state: { previous_response_id: "resp_42" },
     });
     assert.deepEqual(loaded.report, clean("journal"));
+    assert.equal(loaded.historyMode, "paginated");
+    assert.deepEqual(loaded.recordTypes, { session_meta: 1, response_item: 3, state: 1 });
     assert.equal(loaded.end, size(text));
-    assert.equal(loaded.nextOrdinal, 5);
+    assert.equal(loaded.nextOrdinal, 4);
     assert.deepEqual(loaded.rawMeta, JOURNAL_META);
   } finally {
     cleanup();
   }
 });
 
-test("loadRollout() reads Codex's enveloped rollout, mapping base_instructions and counting other records", () => {
+test("loadRollout() reads Codex's enveloped rollout: its effective history, base_instructions left alone, every record counted", () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = writeFixture(dir, "codex.jsonl", jsonl(CODEX_ENVELOPE_LINES));
-    const loaded = loadRollout(file);
+    const loaded = loadRollout(file, { all: true });
+    assert.deepEqual(loaded.allItems, CODEX_ENVELOPE_ALL_ITEMS);
     assert.equal(loaded.format, "codex_envelope");
     assert.deepEqual(loaded.saved, {
       session: CODEX_ENVELOPE_META,
@@ -66,8 +70,19 @@ test("loadRollout() reads Codex's enveloped rollout, mapping base_instructions a
       loaded.report,
       clean("codex_envelope", {
         skipped_types: { turn_context: 1, event_msg: 2, compacted: 1, ghost_snapshot: 1 },
+        // The compaction replaced the 7 items before it with 2 (SPEC §6).
+        history: { compacted: 7, rolled_back: 0, inherited: 0 },
       }),
     );
+    assert.equal(loaded.historyMode, "legacy");
+    assert.deepEqual(loaded.recordTypes, {
+      session_meta: 1,
+      response_item: 8,
+      turn_context: 1,
+      event_msg: 2,
+      compacted: 1,
+      ghost_snapshot: 1,
+    });
     assert.equal(loaded.rawMeta.instructions, null);
   } finally {
     cleanup();
@@ -301,7 +316,7 @@ test("loadRollout() refuses a document that is not valid UTF-8", () => {
   }
 });
 
-test("normalizeMeta() drops top-level nulls and maps base_instructions.text only when it is text", () => {
+test("normalizeMeta() drops top-level nulls and never turns base_instructions into instructions", () => {
   assert.deepEqual(
     normalizeMeta({ id: "a", instructions: null, cwd: null, git: { url: null } }),
     { id: "a", git: { url: null } },
@@ -309,7 +324,6 @@ test("normalizeMeta() drops top-level nulls and maps base_instructions.text only
   assert.deepEqual(normalizeMeta({ id: "a", base_instructions: { text: "B" } }), {
     id: "a",
     base_instructions: { text: "B" },
-    instructions: "B",
   });
   assert.deepEqual(normalizeMeta({ id: "a", base_instructions: "B" }), {
     id: "a",

@@ -50,6 +50,7 @@ function load(content: string | Uint8Array, maxLineBytes?: number): LoadedRollou
   const data = typeof content === "string" ? bytes(content) : content;
   return loadRollout(FILE, {
     fs: memoryFs(data),
+    all: true,
     ...(maxLineBytes === undefined ? {} : { maxLineBytes }),
   });
 }
@@ -129,7 +130,8 @@ for (
       const torn = cut === starts[k]
         ? null
         : { line: k + 1, offset: starts[k]!, bytes: cut - starts[k]! };
-      assert.deepEqual(loaded.saved.items, want.items, `cut at ${cut}`);
+      // Every item of the prefix; the effective history (compaction) is tested on its own.
+      assert.deepEqual(loaded.allItems, want.items, `cut at ${cut}`);
       assert.deepEqual(loaded.saved.state, want.state, `cut at ${cut}`);
       assert.deepEqual(loaded.report.torn_tail, torn, `cut at ${cut}`);
       assert.deepEqual(loaded.report.skipped_lines, [], `cut at ${cut}`);
@@ -166,7 +168,7 @@ test("loadRollout() ignores garbage tails and reports them as torn", () => {
     }, what);
     assert.deepEqual(loaded.report.skipped_lines, [], what);
     assert.equal(loaded.end, size(JOURNAL), what);
-    assert.equal(loaded.nextOrdinal, 5, what);
+    assert.equal(loaded.nextOrdinal, 4, what);
   }
 });
 
@@ -183,7 +185,9 @@ test("loadRollout() skips complete garbage lines before a torn tail, each with l
   ]);
   assert.deepEqual(loaded.report.torn_tail, { line: 9, offset: base + 17, bytes: 3 });
   assert.equal(loaded.end, base + 17);
-  assert.equal(loaded.nextOrdinal, 8);
+  // Codex continues from the last record it decodes (codex-rs/rollout/src/ordinal.rs:56-97 at
+  // 343074d): lines it rejects leave their ordinals to the next write.
+  assert.equal(loaded.nextOrdinal, 4);
 });
 
 test("loadRollout() never loses the intact prefix under random garbage tails (200 seeds)", () => {
@@ -227,7 +231,7 @@ test("loadRollout() skips a bit-flipped line: structural byte and non-UTF-8 byte
   assert.deepEqual(utf8.report.skipped_lines, [
     { line: 2, offset: line2, message: "not valid UTF-8" },
   ]);
-  assert.equal(utf8.nextOrdinal, 5);
+  assert.equal(utf8.nextOrdinal, 4);
 });
 
 test("loadRollout() rejects every kind of invalid UTF-8 inside a line", () => {
@@ -301,23 +305,28 @@ test("loadRollout() skips NUL bytes: a NUL line and a raw NUL inside a string", 
   });
 });
 
-test("loadRollout() drops a duplicated journal line and reports it", () => {
+// Codex's paginated ordinal rules (codex-rs/thread-store/src/local/
+// thread_history_materialization.rs:150-206 at 343074d): a repeat or a gap no rejected line
+// covers is refused there; Codex's resume still keeps the record, and so does rollout.
+test("loadRollout() keeps a duplicated journal line and reports its ordinal", () => {
   const loaded = load(journalWith(2, JOURNAL_LINES[2], JOURNAL_LINES[2]));
-  assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
-  assert.deepEqual(loaded.report.skipped_lines, [
+  assert.deepEqual(loaded.saved.items, [I0, I1, I1, I2]);
+  assert.deepEqual(loaded.report.skipped_lines, []);
+  assert.deepEqual(loaded.report.ordinal_errors, [
     {
       line: 4,
       offset: offsetOf(JOURNAL_LINES, 3),
-      message: "ordinal 2 repeats an earlier line (expected 3)",
+      message: "ordinal 2 is not above the previous ordinal 2: Codex expects 3 or more",
     },
   ]);
-  assert.equal(loaded.nextOrdinal, 5);
+  assert.equal(loaded.nextOrdinal, 4);
 });
 
-test("loadRollout() reports missing ordinals and keeps the line after the gap", () => {
+test("loadRollout() reports a gap and a missing ordinal, and keeps every record", () => {
   const loaded = load(journalWith(2));
   assert.deepEqual(loaded.saved.items, [I0, I2]);
-  assert.deepEqual(loaded.report.skipped_lines, [
+  assert.deepEqual(loaded.report.skipped_lines, []);
+  assert.deepEqual(loaded.report.ordinal_errors, [
     {
       line: 3,
       offset: offsetOf(JOURNAL_LINES, 2),
@@ -325,10 +334,43 @@ test("loadRollout() reports missing ordinals and keeps the line after the gap", 
     },
   ]);
   const noOrdinal = load(journalWith(2, JOURNAL_LINES[2].replace('"ordinal":2,', "")));
-  assert.deepEqual(noOrdinal.saved.items, [I0, I2]);
-  assert.deepEqual(noOrdinal.report.skipped_lines, [
-    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "ordinal is missing" },
+  assert.deepEqual(noOrdinal.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(noOrdinal.report.ordinal_errors, [
+    {
+      line: 3,
+      offset: offsetOf(JOURNAL_LINES, 2),
+      message:
+        "the response_item record has no ordinal, which Codex requires in a paginated rollout",
+    },
   ]);
+});
+
+test("loadRollout() accepts what Codex accepts: a retried write reusing a rejected line's ordinal, and a gap covered by rejected lines", () => {
+  const retry = load(journalWith(2, '{"ordinal":2,"type":"response_item"', JOURNAL_LINES[2]));
+  assert.deepEqual(retry.saved.items, JOURNAL_ITEMS);
+  assert.equal(retry.report.ordinal_errors, undefined);
+  assert.deepEqual(retry.report.skipped_lines.map((s) => s.line), [3]);
+  const covered = load(journalWith(2, "garbage"));
+  assert.deepEqual(covered.saved.items, [I0, I2]);
+  assert.equal(covered.report.ordinal_errors, undefined);
+  // A state line is no Codex record: Codex's next record may take the ordinal after the last
+  // one Codex decodes, and nothing is wrong.
+  const state = '{"timestamp":"2026-11-26T11:15:31.000Z","type":"state","payload":{}}';
+  const afterState = load(journalWith(2, state, JOURNAL_LINES[2]));
+  assert.deepEqual(afterState.saved.items, JOURNAL_ITEMS);
+  assert.equal(afterState.report.ordinal_errors, undefined);
+  // Without history_mode (Codex: legacy), ordinals are not Codex's and are not checked.
+  const legacy = load(
+    jsonl([
+      JOURNAL_LINES[0].replace(',"history_mode":"paginated"', ""),
+      JOURNAL_LINES[1],
+      JOURNAL_LINES[1],
+      JOURNAL_LINES[3].replace('"ordinal":3,', ""),
+    ]),
+  );
+  assert.deepEqual(legacy.saved.items, [I0, I0, I2]);
+  assert.equal(legacy.report.ordinal_errors, undefined);
+  assert.equal(legacy.historyMode, "legacy");
 });
 
 test("loadRollout() does not count an empty line as a record (no false repeat or gap)", () => {
@@ -440,16 +482,24 @@ test("loadRollout() skips lines that are not objects or fail their schema, with 
       offset: at(11),
       message: "payload.previous_response_id: expected string, got number",
     },
-    { line: 13, offset: at(12), message: "a second session_meta record" },
   ]);
+  // A repeated session_meta is what a Codex fork copies from its parent: read, not damage.
+  assert.equal(loaded.report.ordinal_errors, undefined);
   assert.deepEqual(loaded.report.skipped_types, { turn_context: 1 });
   assert.equal(loaded.nextOrdinal, 14);
 });
 
-test("loadRollout() warns when the journal's meta ordinal is not 0", () => {
+test("loadRollout() reports a paginated file whose ordinals do not start at 0", () => {
   const loaded = load(journalWith(0, JOURNAL_LINES[0].replace('"ordinal":0', '"ordinal":3')));
   assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
-  assert.deepEqual(loaded.report.warnings, ["line 1: the session_meta ordinal is 3, not 0"]);
+  assert.deepEqual(loaded.report.ordinal_errors, [
+    { line: 1, offset: 0, message: "the first ordinal is 3, where Codex expects 0" },
+    ...[1, 2, 3].map((k) => ({
+      line: k + 1,
+      offset: offsetOf(JOURNAL_LINES, k),
+      message: `ordinal ${k} is not above the previous ordinal 3: Codex expects 4 or more`,
+    })),
+  ]);
 });
 
 test("loadRollout() refuses files without a usable meta, naming the file and the reason", () => {
@@ -523,13 +573,16 @@ test("loadRollout() on real files: not_found for a missing file, and the file is
   }
 });
 
-test("describeDamage() gives one line per piece of damage", () => {
-  const lines = [...JOURNAL_LINES, "oops", '{"ordinal":6,"type":"event_msg","payload":{}}'];
+test("describeDamage() gives one line per piece of damage; other record types are none", () => {
+  // Ordinal 9 after 3: the state line and "oops" may have held two, three are missing.
+  const lines = [...JOURNAL_LINES, "oops", '{"ordinal":9,"type":"event_msg","payload":{}}'];
   const loaded = load(jsonl(lines).replace(/\n/g, "\r\n") + "{");
   assert.deepEqual(describeDamage(loaded.report), [
     `line 8 (byte ${size(jsonl(lines)) + 7}): torn tail of 1 byte(s) ignored`,
     `line 6 (byte ${size(JOURNAL) + 5}): not JSON`,
-    '1 record(s) of type "event_msg" skipped',
+    `line 7 (byte ${
+      size(JOURNAL) + 11
+    }): ordinal jumps from 3 to 9: 3 record(s) missing before this line (the record is kept)`,
     "7 line(s) end in CRLF",
   ]);
   assert.deepEqual(

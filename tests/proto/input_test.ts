@@ -177,7 +177,8 @@ test("runProto() survives thousands of hostile lines: one error each, session un
     for (const event of middle) assert.equal(event.msg.type, "error", JSON.stringify(event));
     assert.deepEqual(events.at(-1)!.msg, events[2]!.msg);
     const file = events[0]!.msg.rollout_path as string;
-    assert.equal(fs.readFileSync(file, "utf8").split("\n").length, 3);
+    // Meta, the one item and its event_msg mirror, then the final newline's empty rest.
+    assert.equal(fs.readFileSync(file, "utf8").split("\n").length, 4);
     assert.equal(fs.existsSync(path.join(dir, "history.jsonl")), false);
   } finally {
     cleanup();

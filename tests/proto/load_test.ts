@@ -22,8 +22,18 @@ interface Fixture {
   loadedState: string | null;
 }
 
-const journal = (n: number, type: string, payload: unknown) =>
-  `{"timestamp":"${TS}","ordinal":${n},"type":"${type}","payload":${JSON.stringify(payload)}}\n`;
+const journal = (n: number | null, type: string, payload: unknown) =>
+  `{"timestamp":"${TS}",${n === null ? "" : `"ordinal":${n},`}"type":"${type}","payload":${
+    JSON.stringify(payload)
+  }}\n`;
+/** The `event_msg` rollout writes after MORE (SPEC §6). */
+const MORE_EVENT = {
+  type: "user_message",
+  message: "more",
+  images: [],
+  local_images: [],
+  text_elements: [],
+};
 const envelope = (type: string, payload: unknown) =>
   `{"timestamp":"${TS}","type":"${type}","payload":${JSON.stringify(payload)}}\n`;
 const codexMeta = {
@@ -40,10 +50,10 @@ const docSession = { id: ID, timestamp: TS, instructions: "Be terse." };
 const FIXTURES: Fixture[] = [
   {
     name: "journal",
-    text: journal(0, "session_meta", docSession) + journal(1, "response_item", HI) +
-      journal(2, "state", { previous_response_id: "resp_1" }),
-    after: journal(3, "response_item", MORE) +
-      journal(4, "state", { previous_response_id: "resp_2" }),
+    text: journal(0, "session_meta", { ...docSession, history_mode: "paginated" }) +
+      journal(1, "response_item", HI) + journal(null, "state", { previous_response_id: "resp_1" }),
+    after: journal(2, "response_item", MORE) + journal(3, "event_msg", MORE_EVENT) +
+      journal(null, "state", { previous_response_id: "resp_2" }),
     skippedTypes: {},
     loadedState: "resp_1",
   },
@@ -51,7 +61,8 @@ const FIXTURES: Fixture[] = [
     name: "codex_envelope",
     text: envelope("session_meta", codexMeta) + envelope("turn_context", { cwd: "/repo" }) +
       envelope("response_item", HI) + envelope("event_msg", { type: "agent_message" }),
-    after: envelope("response_item", MORE) + envelope("state", { previous_response_id: "resp_2" }),
+    after: envelope("response_item", MORE) + envelope("event_msg", MORE_EVENT) +
+      envelope("state", { previous_response_id: "resp_2" }),
     skippedTypes: { turn_context: 1, event_msg: 1 },
     loadedState: null,
   },
@@ -180,7 +191,7 @@ test("runProto() configure_session with resume_path loads like load_session, eve
     });
     assert.equal(
       fs.readFileSync(file, "utf8").replace(ISO, TS),
-      FIXTURES[0]!.text + journal(3, "response_item", MORE),
+      FIXTURES[0]!.text + journal(2, "response_item", MORE) + journal(3, "event_msg", MORE_EVENT),
     );
   } finally {
     cleanup();
@@ -275,7 +286,8 @@ test("runProto() leaves the session as it was when load_session fails", async ()
       err("10", "invalid_submission", "op.path: must not be empty"),
     );
     const own = events[0]!.msg.rollout_path as string;
-    assert.equal(fs.readFileSync(own, "utf8").split("\n").length, 4);
+    // Meta, HI and MORE with their event_msg mirrors, and the final newline's empty rest.
+    assert.equal(fs.readFileSync(own, "utf8").split("\n").length, 6);
     assert.equal(fs.readFileSync(locked, "utf8"), FIXTURES[0]!.text);
     assert.equal(fs.readFileSync(notRollout, "utf8"), "hello\n");
     assert.equal(fs.existsSync(missing), false);
@@ -301,7 +313,13 @@ test("runProto() load_session of the current session's own file reports it again
       ]),
       { home: dir, cwd: dir },
     );
-    assert.deepEqual(events[2]!.msg, { ...events[0]!.msg, item_count: 2 });
+    const first = events[0]!.msg as { skipped: Record<string, unknown> };
+    // MORE went in with its event_msg mirror, a record of another type (SPEC §6).
+    assert.deepEqual(events[2]!.msg, {
+      ...first,
+      item_count: 2,
+      skipped: { ...first.skipped, skipped_types: { event_msg: 1 } },
+    });
   } finally {
     cleanup();
   }

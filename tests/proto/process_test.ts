@@ -125,8 +125,12 @@ for (const subject of SUBJECTS) {
               id: "<id1>",
               timestamp: "<ts>",
               instructions: "Be terse.",
+              // No cwd in the op: the folder rollout runs in (a Codex meta needs one).
+              cwd: process.cwd(),
               originator: "rollout",
               cli_version: "0.1.0",
+              source: "cli",
+              history_mode: "paginated",
             },
             items: [userMessage("hi")],
             state: { previous_response_id: "resp_1" },

@@ -83,6 +83,8 @@ test("runProto() answers a scripted conversation with exactly the SPEC §4 event
             cwd: "/repo",
             originator: "rollout",
             cli_version: "0.1.0",
+            source: "cli",
+            history_mode: "paginated",
           },
           items: [
             userMessage("list files"),
@@ -99,6 +101,7 @@ test("runProto() answers a scripted conversation with exactly the SPEC §4 event
     assert.deepEqual(types, [
       "session_meta",
       "response_item",
+      "event_msg",
       "response_item",
       "response_item",
       "state",
@@ -336,7 +339,12 @@ test("runProto() records user_input as one user message, embedding local images"
       ],
     }]);
     const file = events[0]!.msg.rollout_path as string;
-    assert.equal(readLines(file).length, 2);
+    // The meta, the message and its user_message event (SPEC §6).
+    assert.deepEqual(readLines(file).map((line) => JSON.parse(line).type), [
+      "session_meta",
+      "response_item",
+      "event_msg",
+    ]);
   } finally {
     cleanup();
   }

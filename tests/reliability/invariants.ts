@@ -72,7 +72,12 @@ function damage(loaded: LoadedRollout, document: boolean): string | null {
   if (report.skipped_lines.length > 0) {
     return `skipped ${JSON.stringify(report.skipped_lines[0])}`;
   }
-  if (Object.keys(report.skipped_types).length > 0) return "skipped record types";
+  // The writer's own records besides items and state: the event_msg mirrors of messages.
+  const foreign = Object.keys(report.skipped_types).filter((type) => type !== "event_msg");
+  if (foreign.length > 0) return `skipped record types ${foreign.join(", ")}`;
+  if (report.ordinal_errors !== undefined) {
+    return `ordinal ${JSON.stringify(report.ordinal_errors[0])}`;
+  }
   if (report.warnings.length > 0) return `warning ${report.warnings[0]}`;
   if (document && report.torn_tail !== null) return "a document with a torn tail";
   return null;

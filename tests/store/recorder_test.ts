@@ -8,14 +8,14 @@ import { readLines, setup, tempDir, userMessage } from "../helpers.ts";
 
 const clock = () => new Date("2026-11-26T11:15:28.123Z");
 
-test("RolloutRecorder.create() writes the meta line, items and state as SPEC §2.1 shows", async () => {
+test("RolloutRecorder.create() writes a Codex paginated rollout: meta, items with their event_msg mirrors, a state without ordinal (SPEC §2.1, §6)", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
     const rec = await RolloutRecorder.create({
       home: dir,
       clock,
-      meta: { id: "019abc00-0000-7000-8000-000000000001", instructions: "Be terse." },
+      meta: { id: "019abc00-0000-7000-8000-000000000001", instructions: "Be terse.", cwd: "/repo" },
     });
     await rec.recordItems([userMessage("list files")]);
     await rec.recordState({ previous_response_id: "resp_42" });
@@ -26,9 +26,10 @@ test("RolloutRecorder.create() writes the meta line, items and state as SPEC §2
       `${dir}/sessions/2026/11/26/rollout-2026-11-26T11-15-28-019abc00-0000-7000-8000-000000000001.jsonl`,
     );
     assert.deepEqual(readLines(rec.path!), [
-      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":0,"type":"session_meta","payload":{"id":"019abc00-0000-7000-8000-000000000001","timestamp":"2026-11-26T11:15:28.123Z","instructions":"Be terse.","originator":"rollout","cli_version":"0.1.0"}}',
+      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":0,"type":"session_meta","payload":{"id":"019abc00-0000-7000-8000-000000000001","timestamp":"2026-11-26T11:15:28.123Z","instructions":"Be terse.","cwd":"/repo","originator":"rollout","cli_version":"0.1.0","source":"cli","history_mode":"paginated"}}',
       '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":1,"type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"list files"}]}}',
-      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":2,"type":"state","payload":{"previous_response_id":"resp_42"}}',
+      '{"timestamp":"2026-11-26T11:15:28.123Z","ordinal":2,"type":"event_msg","payload":{"type":"user_message","message":"list files","images":[],"local_images":[],"text_elements":[]}}',
+      '{"timestamp":"2026-11-26T11:15:28.123Z","type":"state","payload":{"previous_response_id":"resp_42"}}',
     ]);
     assert.equal(fs.statSync(rec.path!).mode & 0o777, 0o600);
     assert.equal(fs.statSync(`${dir}/sessions/2026`).mode & 0o777, 0o700);
@@ -99,8 +100,9 @@ test("RolloutRecorder.recordItems() reports the first failing item, whether too 
     await rec.recordItems([{ type: "reasoning", id: "r" }, userMessage("after")]);
     await rec.close();
     const added = fs.readFileSync(rec.path!, "utf8").slice(before.length).trim().split("\n");
-    assert.equal(added.length, 1);
+    assert.equal(added.length, 2);
     assert.deepEqual(JSON.parse(added[0]!).payload, userMessage("after"));
+    assert.equal(JSON.parse(added[1]!).payload.message, "after");
   } finally {
     cleanup();
   }

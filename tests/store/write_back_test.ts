@@ -28,6 +28,9 @@ const NEW_ITEM = {
   content: [{ type: "output_text", text: 'done ✓ 🎉 "q" \\ \n' }],
 };
 const NEW_JSON = JSON.stringify(NEW_ITEM);
+/** The `event_msg` Codex writes beside NEW_ITEM (SPEC §6), written out here by hand. */
+const NEW_EVENT =
+  '{"type":"agent_message","message":"done ✓ 🎉 \\"q\\" \\\\ \\n","phase":null,"memory_citation":null}';
 const REASONING = { type: "reasoning", summary: [] };
 
 /** Resumes `file`, records NEW_ITEM (plus a dropped reasoning item) and `state`, closes. */
@@ -50,7 +53,7 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test("resume() appends journal lines with the next ordinals", async () => {
+test("resume() appends journal lines with the next ordinals; the state line takes none", async () => {
   await withDir(async (dir) => {
     const file = writeFixture(dir, "a.jsonl", jsonl(JOURNAL_LINES));
     const { ack } = await appendTo(file, { previous_response_id: "resp_99" });
@@ -63,8 +66,9 @@ test("resume() appends journal lines with the next ordinals", async () => {
       fs.readFileSync(file, "utf8"),
       jsonl([
         ...JOURNAL_LINES,
-        `{"timestamp":"${T}","ordinal":5,"type":"response_item","payload":${NEW_JSON}}`,
-        `{"timestamp":"${T}","ordinal":6,"type":"state","payload":{"previous_response_id":"resp_99"}}`,
+        `{"timestamp":"${T}","ordinal":4,"type":"response_item","payload":${NEW_JSON}}`,
+        `{"timestamp":"${T}","ordinal":5,"type":"event_msg","payload":${NEW_EVENT}}`,
+        `{"timestamp":"${T}","type":"state","payload":{"previous_response_id":"resp_99"}}`,
       ]),
     );
     const loaded = loadRollout(file);
@@ -84,7 +88,7 @@ test("resume() writes a journal state line only when the state changes; {} when 
     await recorder.close();
     assert.equal(
       fs.readFileSync(file, "utf8"),
-      jsonl([...JOURNAL_LINES, `{"timestamp":"${T}","ordinal":5,"type":"state","payload":{}}`]),
+      jsonl([...JOURNAL_LINES, `{"timestamp":"${T}","type":"state","payload":{}}`]),
     );
     assert.deepEqual(loadRollout(file).saved.state, {});
   });
@@ -94,12 +98,14 @@ test("resume() appends Codex envelope lines without ordinals", async () => {
   await withDir(async (dir) => {
     const file = writeFixture(dir, "codex.jsonl", jsonl(CODEX_ENVELOPE_LINES));
     const { ack } = await appendTo(file, { previous_response_id: "resp_99" });
-    assert.equal(ack.item_count, 8);
+    // The effective history: 3 items after the compaction, then the new one.
+    assert.equal(ack.item_count, 4);
     assert.equal(
       fs.readFileSync(file, "utf8"),
       jsonl([
         ...CODEX_ENVELOPE_LINES,
         `{"timestamp":"${T}","type":"response_item","payload":${NEW_JSON}}`,
+        `{"timestamp":"${T}","type":"event_msg","payload":${NEW_EVENT}}`,
         `{"timestamp":"${T}","type":"state","payload":{"previous_response_id":"resp_99"}}`,
       ]),
     );
@@ -228,12 +234,12 @@ for (
     [
       "journal",
       JOURNAL_LINES,
-      `{"timestamp":"${T}","ordinal":5,"type":"response_item","payload":${NEW_JSON}}`,
+      `{"timestamp":"${T}","ordinal":4,"type":"response_item","payload":${NEW_JSON}}\n{"timestamp":"${T}","ordinal":5,"type":"event_msg","payload":${NEW_EVENT}}`,
     ],
     [
       "Codex envelope",
       CODEX_ENVELOPE_LINES,
-      `{"timestamp":"${T}","type":"response_item","payload":${NEW_JSON}}`,
+      `{"timestamp":"${T}","type":"response_item","payload":${NEW_JSON}}\n{"timestamp":"${T}","type":"event_msg","payload":${NEW_EVENT}}`,
     ],
     ["Codex 2025 JSONL", CODEX_2025_LINES, NEW_JSON],
   ] as const
@@ -260,7 +266,10 @@ for (
   });
 }
 
-test("resume() continues the ordinals past unreadable lines without a false gap", async () => {
+// Codex continues from the last line it decodes, whatever lies after it
+// (codex-rs/rollout/src/ordinal.rs:56-97 at 343074d), and its materialization accepts a
+// record reusing the ordinal an unreadable line may have held.
+test("resume() continues the ordinals past unreadable lines as Codex does", async () => {
   await withDir(async (dir) => {
     const file = writeFixture(dir, "a.jsonl", jsonl([...JOURNAL_LINES, "garbage"]));
     await appendTo(file, null);
@@ -270,7 +279,8 @@ test("resume() continues the ordinals past unreadable lines without a false gap"
       jsonl([
         ...JOURNAL_LINES,
         "garbage",
-        `{"timestamp":"${T}","ordinal":6,"type":"response_item","payload":${NEW_JSON}}`,
+        `{"timestamp":"${T}","ordinal":4,"type":"response_item","payload":${NEW_JSON}}`,
+        `{"timestamp":"${T}","ordinal":5,"type":"event_msg","payload":${NEW_EVENT}}`,
       ]),
     );
     const loaded = loadRollout(file);
@@ -278,6 +288,7 @@ test("resume() continues the ordinals past unreadable lines without a false gap"
     assert.deepEqual(loaded.report.skipped_lines, [
       { line: 6, offset: size(jsonl(JOURNAL_LINES)), message: "not JSON" },
     ]);
+    assert.equal(loaded.report.ordinal_errors, undefined);
   });
 });
 
@@ -312,7 +323,8 @@ test("resume() cuts a torn tail longer than maxLineBytes before appending", asyn
       fs.readFileSync(file, "utf8"),
       jsonl([
         ...JOURNAL_LINES,
-        `{"timestamp":"${T}","ordinal":5,"type":"response_item","payload":${NEW_JSON}}`,
+        `{"timestamp":"${T}","ordinal":4,"type":"response_item","payload":${NEW_JSON}}`,
+        `{"timestamp":"${T}","ordinal":5,"type":"event_msg","payload":${NEW_EVENT}}`,
       ]),
     );
   });

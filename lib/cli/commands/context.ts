@@ -6,7 +6,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
-import { describeDamage, type LoadedRollout, loadRollout } from "../../formats/mod.ts";
+import {
+  describeDamage,
+  type LoadedRollout,
+  type LoadOptions,
+  loadRollout,
+} from "../../formats/mod.ts";
 import { resolveHome } from "../../store/mod.ts";
 import { lastSession, resolveSession } from "../../session/mod.ts";
 import type { ParsedArgs } from "./args.ts";
@@ -46,8 +51,12 @@ export async function reportDamage(io: Io, loaded: LoadedRollout): Promise<void>
 }
 
 /** Loads a rollout and reports its damage on stderr. */
-export async function loadReported(file: string, io: Io): Promise<LoadedRollout> {
-  const loaded = loadRollout(file);
+export async function loadReported(
+  file: string,
+  io: Io,
+  options: LoadOptions = {},
+): Promise<LoadedRollout> {
+  const loaded = loadRollout(file, options);
   await reportDamage(io, loaded);
   return loaded;
 }

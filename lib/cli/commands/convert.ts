@@ -23,13 +23,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const source = sessionPathOf(args, io);
   const output = args.string("output");
   const target = output === undefined ? defaultTarget(source, to) : path.resolve(io.cwd, output);
-  const loaded = await loadReported(source, io);
-  const copy = await writeCopy(loaded.saved, { home: homeOf(args, io), format: to, target, io });
+  const loaded = await loadReported(source, io, { records: true });
+  const copy = await writeCopy(loaded, { home: homeOf(args, io), format: to, target, io });
   const format = to === "jsonl" ? "journal" : "document";
-  await io.stdout.write(
-    `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${
-      counted(loaded.saved.items.length, "item")
-    })\n`,
-  );
+  let text = `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${
+    counted(loaded.saved.items.length, "item")
+  })\n`;
+  if (copy.filled.length > 0) text += `Filled in for Codex: ${copy.filled.join(", ")}\n`;
+  if (copy.left !== null) text += `Left out (a document holds only the history): ${copy.left}\n`;
+  await io.stdout.write(text);
   return 0;
 }

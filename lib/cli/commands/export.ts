@@ -1,12 +1,11 @@
 /** `rollout export`: Markdown, the SavedSession document or journal lines, to stdout or -o. */
 import * as path from "node:path";
-import { encodeJournal } from "../../formats/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
 import { renderMarkdown } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf, loadReported, SESSION_FLAGS, sessionPathOf, writeNewFile } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
-import { writeCopy } from "./write_copy.ts";
+import { copyLines, writeCopy } from "./write_copy.ts";
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
@@ -17,10 +16,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (to === undefined) throw new UsageError('missing option "--to md|json|jsonl"');
   const output = args.string("output");
   const target = output === undefined ? undefined : path.resolve(io.cwd, output);
-  const loaded = await loadReported(sessionPathOf(args, io), io);
+  const loaded = await loadReported(sessionPathOf(args, io), io, { records: to === "jsonl" });
   const saved = loaded.saved;
   if (target !== undefined && to !== "md") {
-    const copy = await writeCopy(saved, { home: homeOf(args, io), format: to, target, io });
+    const copy = await writeCopy(loaded, { home: homeOf(args, io), format: to, target, io });
     await io.stdout.write(`Exported session ${saved.session.id} to ${copy.path}\n`);
     return 0;
   }
@@ -33,7 +32,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       text = `${JSON.stringify(saved, null, 2)}\n`;
       break;
     case "jsonl":
-      text = encodeJournal(saved, saved.session.timestamp).text;
+      text = copyLines(loaded, { now: new Date(), cwd: io.cwd }).text;
       break;
   }
   if (target === undefined) {

@@ -3,7 +3,8 @@ import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf, loadReported, SESSION_FLAGS, sessionJson, sessionPathOf } from "./context.ts";
-import { writeCopy } from "./write_copy.ts";
+import { recordsOf, writeCopy } from "./write_copy.ts";
+import { historyPrefix } from "../../formats/mod.ts";
 
 /** Runs `rollout fork`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -18,7 +19,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const at = args.integer("at");
   const format = args.choice("format", ["jsonl", "json"] as const) ?? "jsonl";
-  const loaded = await loadReported(sessionPathOf(args, io), io);
+  const loaded = await loadReported(sessionPathOf(args, io), io, { records: true });
   const parent = loaded.saved;
   const total = parent.items.length;
   if (at !== undefined && at > total) {
@@ -28,15 +29,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     );
   }
   const keep = at ?? total;
-  const { id: _id, timestamp: _ts, originator: _o, cli_version: _v, ...inherited } = parent.session;
-  const copy = await writeCopy(
-    {
-      session: { ...inherited, forked_from_id: parent.session.id } as typeof parent.session,
-      items: parent.items.slice(0, keep),
-      state: keep === total ? parent.state : {},
-    },
-    { home: homeOf(args, io), format, io },
-  );
+  const { id: _id, timestamp: _ts, originator: _o, cli_version: _v, ...inherited } = loaded.rawMeta;
+  const records = recordsOf(loaded);
+  const copy = await writeCopy(loaded, {
+    home: homeOf(args, io),
+    format,
+    io,
+    meta: { ...inherited, forked_from_id: parent.session.id },
+    records: keep === total ? records : historyPrefix(records, keep),
+    saved: { items: parent.items.slice(0, keep), state: keep === total ? parent.state : {} },
+  });
   await io.stdout.write(
     args.flag("json")
       ? sessionJson(copy.id, copy.path)

@@ -1,27 +1,156 @@
 /**
- * Writes a whole SavedSession to a new file (convert, export -o, fork) through the recorder,
- * so the copy is synced, 0600, locked while written and never replaces an existing file.
+ * Writes a copy of a loaded rollout to a new file (convert, export -o, fork) through the
+ * recorder, so the copy is synced, 0600, locked while written and never replaces an existing
+ * file. A line copy keeps every record (SPEC §6); a document keeps the effective history.
  */
+import {
+  encodeRecordLines,
+  hasMessageEvents,
+  type LoadedRollout,
+  type SourceRecord,
+} from "../../formats/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
-import { RolloutRecorder } from "../../store/mod.ts";
-import type { SavedSession } from "../../schemas/mod.ts";
+import type { SessionMeta } from "../../schemas/mod.ts";
+import { codexMetaOf, RolloutRecorder } from "../../store/mod.ts";
 import { refuseExisting } from "./context.ts";
 
-/** Writes `saved` to `target` (or a new dated path in `home`); returns the file and its id. */
+/** What a copy changes or leaves out, for the command's report. */
+export interface CopyResult {
+  path: string;
+  id: string;
+  /** Meta fields filled in for Codex (SPEC §6). */
+  filled: string[];
+  /** What a document could not hold, or null. */
+  left: string | null;
+}
+
+/** Every record of `loaded` as stored; a document's items and state as records. */
+export function recordsOf(loaded: LoadedRollout): SourceRecord[] {
+  if (loaded.records !== undefined) return loaded.records;
+  const meta = loaded.rawMeta;
+  const records: SourceRecord[] = [
+    {
+      line: 1,
+      type: "session_meta",
+      timestamp: undefined,
+      payload: meta,
+      ordinal: undefined,
+      extra: null,
+    },
+    ...loaded.saved.items.map((item) => ({
+      line: 0,
+      type: "response_item",
+      timestamp: undefined,
+      payload: item as unknown,
+      ordinal: undefined,
+      extra: null,
+    })),
+  ];
+  if (loaded.saved.state.previous_response_id !== undefined) {
+    records.push({
+      line: 0,
+      type: "state",
+      timestamp: undefined,
+      payload: loaded.saved.state,
+      ordinal: undefined,
+      extra: null,
+    });
+  }
+  return records;
+}
+
+/** The lines of a lossless copy as a Codex paginated rollout, and its meta. */
+export function copyLines(
+  loaded: LoadedRollout,
+  options: {
+    records?: readonly SourceRecord[];
+    meta?: Record<string, unknown>;
+    now: Date;
+    cwd: string;
+  },
+): { text: string; nextOrdinal: number; meta: Record<string, unknown>; filled: string[] } {
+  const records = options.records ?? recordsOf(loaded);
+  const fresh = options.meta !== undefined;
+  const { meta, filled } = codexMetaOf(options.meta ?? loaded.rawMeta, {
+    now: options.now,
+    cwd: options.cwd,
+    fresh,
+  });
+  const encoded = encodeRecordLines(records, {
+    meta,
+    fallbackTimestamp: loaded.saved.session.timestamp,
+    ordinals: { renumber: true, start: 0 },
+    mirrors: !hasMessageEvents(records),
+  });
+  return { ...encoded, meta, filled };
+}
+
+/** What turning `loaded` into a document leaves out, in words, or null. */
+function documentLosses(loaded: LoadedRollout): string | null {
+  const parts = Object.entries(loaded.recordTypes)
+    .filter(([type]) => !["session_meta", "response_item", "state", "meta"].includes(type))
+    .map(([type, n]) => `${n} ${type}`);
+  const history = loaded.report.history;
+  const superseded = history === undefined ? 0 : history.compacted + history.rolled_back;
+  if (parts.length === 0 && superseded === 0) return null;
+  const records = parts.length === 0 ? "" : `${parts.join(", ")} record(s)`;
+  const items = superseded === 0
+    ? ""
+    : `${superseded} item(s) no longer in the history (compaction, rollback)`;
+  return [records, items].filter((x) => x !== "").join("; ");
+}
+
+/** Writes a copy of `loaded` to `target` (or a new dated path in `home`). */
 export async function writeCopy(
-  saved: SavedSession,
-  options: { home: string; format: "jsonl" | "json"; target?: string; io: Io },
-): Promise<{ path: string; id: string }> {
+  loaded: LoadedRollout,
+  options: {
+    home: string;
+    format: "jsonl" | "json";
+    target?: string;
+    io: Io;
+    /** A fork's new meta (a fresh id and start are given to it). */
+    meta?: Record<string, unknown>;
+    /** A fork's records (a prefix of the file's). */
+    records?: readonly SourceRecord[];
+    /** A fork's items and state (its effective history). */
+    saved?: { items: LoadedRollout["saved"]["items"]; state: LoadedRollout["saved"]["state"] };
+  },
+): Promise<CopyResult> {
   if (options.target !== undefined) refuseExisting(options.target);
+  const saved = { ...loaded.saved, ...options.saved };
+  const now = new Date();
+  const where = options.target === undefined ? {} : { path: options.target };
+  if (options.format === "json") {
+    // A fork's meta has no id and start yet: the recorder gives it its own.
+    const recorder = await RolloutRecorder.create({
+      home: options.home,
+      format: "json",
+      meta: (options.meta ?? saved.session) as Partial<SessionMeta>,
+      items: saved.items,
+      state: saved.state,
+      pid: options.io.pid,
+      ...where,
+    });
+    await recorder.close();
+    return { path: recorder.path!, id: recorder.id, filled: [], left: documentLosses(loaded) };
+  }
+  const lines = copyLines(loaded, {
+    ...(options.records === undefined ? {} : { records: options.records }),
+    ...(options.meta === undefined ? {} : { meta: options.meta }),
+    now,
+    cwd: options.io.cwd,
+  });
   const recorder = await RolloutRecorder.create({
     home: options.home,
-    format: options.format,
-    meta: saved.session,
+    format: "jsonl",
+    meta: lines.meta as SessionMeta,
     items: saved.items,
     state: saved.state,
+    lines: { text: lines.text, nextOrdinal: lines.nextOrdinal },
     pid: options.io.pid,
-    ...(options.target === undefined ? {} : { path: options.target }),
+    clock: () => now,
+    ...where,
   });
   await recorder.close();
-  return { path: recorder.path!, id: recorder.id };
+  return { path: recorder.path!, id: recorder.id, filled: lines.filled, left: null };
 }

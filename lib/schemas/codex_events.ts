@@ -1,0 +1,89 @@
+/**
+ * The Codex `event_msg` records that mirror messages (SPEC §6): Codex's resume picker takes a
+ * session's preview from its `user_message` events and its visible transcript from them and
+ * the `agent_message` events, so every message rollout writes gets one. Also which user
+ * messages Codex counts as context rather than as something the user said. Pure.
+ */
+import type { ResponseItem } from "./items.ts";
+
+/**
+ * Openings of the user messages Codex injects as context (AGENTS.md, environment, shell
+ * command results, ...), from codex-rs/core/src/context/*.rs at 343074d
+ * (`CONTEXTUAL_USER_FRAGMENT_MATCHERS`, contextual_user_message.rs:18-31). They are not user
+ * turns: no picker preview, no rollback boundary.
+ */
+const CONTEXT_OPENINGS = [
+  "# AGENTS.md instructions",
+  "<user_instructions>",
+  "<environment_context>",
+  "<environments_instructions>",
+  "<user_shell_command>",
+  "<turn_aborted>",
+  "<subagent_notification>",
+  "<skill",
+];
+
+function textsOf(content: unknown, kind: string): { texts: string[]; images: string[] } {
+  const texts: string[] = [];
+  const images: string[] = [];
+  if (!Array.isArray(content)) return { texts, images };
+  for (const part of content as { type?: unknown; text?: unknown; image_url?: unknown }[]) {
+    if (part === null || typeof part !== "object") continue;
+    if (part.type === kind && typeof part.text === "string") texts.push(part.text);
+    if (part.type === "input_image" && typeof part.image_url === "string") {
+      images.push(part.image_url);
+    }
+  }
+  return { texts, images };
+}
+
+/** Whether `text` is context Codex injected rather than words of the user. */
+export function isContextText(text: string): boolean {
+  const start = text.trimStart();
+  return CONTEXT_OPENINGS.some((opening) => start.startsWith(opening));
+}
+
+/**
+ * Whether `item` starts a user turn as Codex counts them for rollbacks
+ * (`is_user_turn_boundary`, codex-rs/core/src/context_manager/history.rs:920-931): a user
+ * message that is not context, or an inter-agent `agent_message` item.
+ */
+export function isUserTurn(item: { type: string; role?: unknown; content?: unknown }): boolean {
+  if (item.type === "agent_message") return true;
+  if (item.type !== "message" || item.role !== "user") return false;
+  const { texts } = textsOf(item.content, "input_text");
+  return !(texts.length > 0 && texts.every(isContextText));
+}
+
+/**
+ * The `event_msg` payload Codex writes beside `item` (protocol.rs `UserMessageEvent`,
+ * `AgentMessageEvent`, 2340-2389 at 343074d), or null when it writes none: user messages that
+ * are context, messages with nothing to show, and every other item type.
+ */
+export function messageEvent(item: ResponseItem): Record<string, unknown> | null {
+  if (item.type !== "message") return null;
+  const message = item as ResponseItem & { role: string; content: unknown; phase?: unknown };
+  if (message.role === "user") {
+    const { texts, images } = textsOf(message.content, "input_text");
+    if (texts.length > 0 && texts.every(isContextText)) return null;
+    if (texts.length === 0 && images.length === 0) return null;
+    return {
+      type: "user_message",
+      message: texts.join("\n"),
+      images,
+      local_images: [],
+      text_elements: [],
+    };
+  }
+  if (message.role === "assistant") {
+    const { texts } = textsOf(message.content, "output_text");
+    if (texts.length === 0) return null;
+    return {
+      type: "agent_message",
+      message: texts.join("\n"),
+      phase: typeof message.phase === "string" ? message.phase : null,
+      memory_citation: null,
+    };
+  }
+  return null;
+}
