@@ -3,11 +3,48 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { initRuntime } from "../lib/runtime/runtime.ts";
+import { codexConformance } from "./formats/codex_model.ts";
 
-/** A fresh temporary folder, removed with `cleanup`. */
+/**
+ * A fresh temporary folder, removed with `cleanup`. Before removing it, every session
+ * rollout created under its `sessions/` folder (a meta with `originator: "rollout"`) is checked
+ * against Codex's own rules (tests/formats/codex_model.ts: the meta decodes, the paginated
+ * ordinals materialize, the resume picker lists a session with a user message), so every file
+ * rollout writes in the tests is one Codex reads; a problem fails the test.
+ */
 export function tempDir(prefix = "rollout-test-"): { dir: string; cleanup(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cleanup: () => {
+      try {
+        const problems = rolloutWrittenFiles(path.join(dir, "sessions"))
+          .flatMap((file) => codexConformance(file).map((p) => `${file}: ${p}`));
+        if (problems.length > 0) {
+          throw new Error(`Codex would not read what rollout wrote:\n${problems.join("\n")}`);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The `.jsonl` files under `dir` whose meta says rollout wrote them. */
+function rolloutWrittenFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".jsonl")) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const fd = fs.openSync(file, "r");
+    const head = new Uint8Array(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    const first = new TextDecoder().decode(head.subarray(0, n)).split("\n")[0]!;
+    if (first.includes('"originator":"rollout"')) out.push(file);
+  }
+  return out;
 }
 
 /** Loads the lock implementation of this runtime. */

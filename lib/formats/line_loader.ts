@@ -116,6 +116,11 @@ export class LineLoader implements LineSink {
   /** Why line 1 is no usable meta (when `meta` is null). */
   metaError = "missing";
   state: SessionState = {};
+  /**
+   * The user's own instructions as Codex recorded them in `turn_context` until mid-2026
+   * (`user_instructions`, `developer_instructions`; the last one read wins).
+   */
+  turnInstructions: { user?: string; developer?: string } = {};
   /** `paginated` when the meta says so: Codex's ordinal rules apply (SPEC §6). */
   historyMode: "legacy" | "paginated" = "legacy";
   /** Paginated files: Codex's ordinal bookkeeping. */
@@ -293,6 +298,15 @@ export class LineLoader implements LineSink {
           this.timeline?.push({ kind: "compacted", replaced: done.replaced, kept: done.kept });
         }
         break;
+      case "turn_context": {
+        const payload = line.payload;
+        if (isObject(payload)) {
+          const { user_instructions: user, developer_instructions: developer } = payload;
+          if (typeof user === "string") this.turnInstructions.user = user;
+          if (typeof developer === "string") this.turnInstructions.developer = developer;
+        }
+        break;
+      }
       case "event_msg": {
         const payload = line.payload;
         if (

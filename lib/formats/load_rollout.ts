@@ -289,6 +289,7 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
       }),
     },
     recordTypes: loader.recordTypes,
+    turnInstructions: loader.turnInstructions,
     rawMeta: loader.rawMeta,
     rawItems: [],
     end: Math.min(end.complete, position),

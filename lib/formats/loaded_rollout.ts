@@ -36,6 +36,8 @@ export interface LoadedRollout {
   allItems?: ResponseItem[];
   /** With `records`: every readable record as stored. */
   records?: SourceRecord[];
+  /** Line files: the user's instructions found in `turn_context` records (SPEC §6). */
+  turnInstructions?: { user?: string; developer?: string };
   /** With `timeline`: items and history markers in file order. */
   timeline?: TimelineEntry[];
 }

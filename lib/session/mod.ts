@@ -5,4 +5,9 @@
 export { listSessions, type SessionSummary } from "./list_sessions.ts";
 export { repairRollout } from "./repair_rollout.ts";
 export { lastSession, resolveSession } from "./resolve_session.ts";
-export { collectFiles, validateFile, type ValidationResult } from "./validate_rollouts.ts";
+export {
+  type CollectedFile,
+  collectFiles,
+  validateFile,
+  type ValidationResult,
+} from "./validate_rollouts.ts";

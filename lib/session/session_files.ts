@@ -13,10 +13,20 @@ export interface SessionFile {
   name: string;
 }
 
-/** Whether a file name is one of ours to read: `*.jsonl` / `*.json`, no lock or temp file. */
+/**
+ * Whether a file name is one of ours to read: `*.jsonl`, `*.json` or Codex's compressed
+ * `*.jsonl.zst`, no lock or temp file.
+ */
 export function isRolloutName(name: string): boolean {
-  if (!name.endsWith(".jsonl") && !name.endsWith(".json")) return false;
-  return !name.includes(".tmp-") && !name.includes(".lock") && !name.includes(".corrupt-");
+  if (!name.endsWith(".jsonl") && !name.endsWith(".json") && !name.endsWith(".jsonl.zst")) {
+    return false;
+  }
+  return !isSidecarName(name);
+}
+
+/** Files rollout itself keeps beside a rollout: locks, temporary files, kept originals. */
+export function isSidecarName(name: string): boolean {
+  return name.includes(".tmp-") || name.endsWith(".lock") || name.includes(".corrupt-");
 }
 
 const DATED = /^rollout-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-/;

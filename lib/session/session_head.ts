@@ -4,6 +4,7 @@
  * large journal whole (BENCH.md B5).
  */
 import * as fs from "node:fs";
+import * as zlib from "node:zlib";
 import {
   formatIssue,
   isDocument,
@@ -16,6 +17,8 @@ import { isObject, parseJson } from "../base/mod.ts";
 
 /** The bytes read from the start of a journal. */
 export const HEAD_BYTES = 256 * 1024;
+/** zstd's frame magic number (RFC 8878 §3.1.1). */
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 /** A session's head; `items` is null when the file is larger than the head. */
 export type SessionHead =
@@ -63,8 +66,16 @@ function readHead(file: string): { text: string; whole: boolean } {
       if (n <= 0) break;
       done += n;
     }
-    const text = new TextDecoder().decode(buffer.subarray(0, done)).replace(/^\uFEFF/, "");
-    return { text, whole: done === size };
+    let head = buffer.subarray(0, done);
+    let whole = done === size;
+    if (ZSTD_MAGIC.every((byte, i) => head[i] === byte)) {
+      // Codex's cold storage (.jsonl.zst): its head is the head of the decompressed file.
+      const plain = zlib.zstdDecompressSync(fs.readFileSync(file));
+      head = plain.subarray(0, HEAD_BYTES);
+      whole = plain.length <= HEAD_BYTES;
+    }
+    const text = new TextDecoder().decode(head).replace(/^\uFEFF/, "");
+    return { text, whole };
   } finally {
     fs.closeSync(fd);
   }

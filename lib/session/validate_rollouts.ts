@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, errnoOf, ioError, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
 import { describeDamage, loadRollout } from "../formats/mod.ts";
-import { isRolloutName } from "./session_files.ts";
+import { isRolloutName, isSidecarName } from "./session_files.ts";
 
 /** One finding with its place in the file (null for a whole-file or document finding). */
 export interface ValidationError {
@@ -25,9 +25,20 @@ export interface ValidationResult {
   warnings: string[];
 }
 
-/** The files named by `paths`: files as given, folders searched for rollout files, sorted. */
-export function collectFiles(paths: readonly string[], cwd: string): string[] {
-  const out: string[] = [];
+/** A file to validate: named on the command line, or found in a folder. */
+export interface CollectedFile {
+  path: string;
+  /** Found in a folder under a name that is no rollout's: reported, not read. */
+  foreign: boolean;
+}
+
+/**
+ * The files named by `paths`: files as given, folders searched (sorted) for rollout files.
+ * Anything else found in a folder is listed too, so nothing there is silently invisible;
+ * rollout's own lock, temporary and kept-original files are left out.
+ */
+export function collectFiles(paths: readonly string[], cwd: string): CollectedFile[] {
+  const out: CollectedFile[] = [];
   for (const given of paths) {
     const full = path.resolve(cwd, given);
     let stat: fs.Stats | null = null;
@@ -37,12 +48,12 @@ export function collectFiles(paths: readonly string[], cwd: string): string[] {
       if (errnoOf(error) !== "ENOENT") throw ioError("read", full, error);
     }
     if (stat?.isDirectory()) walk(full, out);
-    else out.push(full);
+    else out.push({ path: full, foreign: false });
   }
   return out;
 }
 
-function walk(dir: string, out: string[]): void {
+function walk(dir: string, out: CollectedFile[]): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -55,12 +66,32 @@ function walk(dir: string, out: string[]): void {
   for (const entry of names) {
     const full = path.join(dir, entry.name);
     if (entry.dir) walk(full, out);
-    else if (entry.file && isRolloutName(entry.name)) out.push(full);
+    else if (isSidecarName(entry.name)) continue;
+    else out.push({ path: full, foreign: !(entry.file && isRolloutName(entry.name)) });
   }
 }
 
+/** What `validate` says of a file in a folder that is no rollout by its name. */
+export const FOREIGN_WARNING = "not a rollout file name (*.jsonl, *.json, *.jsonl.zst): not read";
+
 /** Checks one file. A torn tail is a warning, or an error when `strict`. */
-export function validateFile(file: string, options: { strict: boolean }): ValidationResult {
+export function validateFile(
+  file: string | CollectedFile,
+  options: { strict: boolean },
+): ValidationResult {
+  if (typeof file !== "string") {
+    if (file.foreign) {
+      return {
+        path: file.path,
+        ok: true,
+        format: null,
+        items: 0,
+        errors: [],
+        warnings: [FOREIGN_WARNING],
+      };
+    }
+    return validateFile(file.path, options);
+  }
   let loaded;
   try {
     loaded = loadRollout(file);

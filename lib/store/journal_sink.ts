@@ -83,7 +83,12 @@ export class JournalSink implements Sink {
     }
     const bytes = this.#encoder.take();
     const length = bytes.length;
-    writeAll(this.#fs, fd, bytes);
+    try {
+      writeAll(this.#fs, fd, bytes);
+    } catch (error) {
+      this.#cutAfterFailedWrite(fd);
+      throw error;
+    }
     const done = () => {
       this.#durable += length;
       this.#nextOrdinal = ordinal;
@@ -117,6 +122,20 @@ export class JournalSink implements Sink {
         "io_error",
         `Cannot recover rollout "${this.#path}": byte ${size - 1} no longer ends a line`,
       );
+    }
+  }
+
+  /**
+   * A short write may have left whole lines of the refused batch (an item before its event_msg
+   * mirror): they are cut at once, so no reader meets a refused record as if it had been
+   * written. Best effort: when even the cut fails, `recover` cuts before anything else, and
+   * the write's own error is the one reported.
+   */
+  #cutAfterFailedWrite(fd: number): void {
+    try {
+      this.#fs.truncate(fd, this.#durable);
+    } catch {
+      this.#tailChecked = false;
     }
   }
 

@@ -43,7 +43,7 @@ export function sessionPath(
   return path.join(sessionsDir(home), yyyy, mm, dd, name);
 }
 
-const NAME = /^rollout-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})-(.+)\.(jsonl|json)$/;
+const NAME = /^rollout-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})-(.+)\.(jsonl|json|jsonl\.zst)$/;
 
 /** The id and creation time encoded in a session file name, or null. */
 export function parseSessionFileName(name: string): { id: string; created: string } | null {

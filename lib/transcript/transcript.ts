@@ -2,7 +2,8 @@
  * `rollout show`: a SavedSession as a transcript for the terminal. Roles, tool calls with
  * their arguments, tool outputs with long ones folded; ANSI colour only when asked. Pure.
  */
-import type { RolloutFormat, SavedSession } from "../schemas/mod.ts";
+import type { TimelineEntry } from "../formats/mod.ts";
+import { isContextText, type RolloutFormat, type SavedSession } from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
 import { visible } from "./visible_text.ts";
 import { parseJson } from "../base/mod.ts";
@@ -12,6 +13,35 @@ export interface TranscriptOptions {
   colour: boolean;
   path: string;
   format: RolloutFormat;
+  /**
+   * Every item in file order with the places where the history changed (SPEC §6); without it
+   * the session's items are shown.
+   */
+  timeline?: readonly TimelineEntry[];
+  /** The user's instructions Codex kept in `turn_context` records. */
+  turnInstructions?: { user?: string; developer?: string };
+}
+
+const AGENTS_MD = "# AGENTS.md instructions";
+
+/** The words a history marker says. */
+function markerText(entry: Exclude<TimelineEntry, { kind: "item" }>): string {
+  switch (entry.kind) {
+    case "compacted":
+      return `history compacted: the ${entry.replaced} item(s) above are replaced by ${entry.kept}; a resumed session continues from here`;
+    case "rolled_back":
+      return `rolled back ${entry.turns} user turn(s): ${entry.removed} item(s) above left the history`;
+    case "inherited":
+      return `${entry.items} item(s) inherited from rollout ${entry.from} (not shown)`;
+  }
+}
+
+/** Codex's stock system prompt, named rather than shown as the user's words. */
+function baseInstructionsOf(meta: Record<string, unknown>): string | null {
+  const base = meta.base_instructions;
+  if (typeof base !== "object" || base === null) return null;
+  const text = (base as { text?: unknown }).text;
+  return typeof text === "string" ? text : null;
 }
 
 /** An output longer than this many lines is folded to its head and tail. */
@@ -101,14 +131,42 @@ export function renderTranscript(saved: SavedSession, options: TranscriptOptions
   if (meta.instructions !== undefined) {
     out.push("", paint("dim", "instructions"), indent(meta.instructions));
   }
-  if (saved.items.length === 0) out.push("", paint("dim", "(no items)"));
-  for (const item of saved.items) {
-    const part = partOf(item);
+  const base = baseInstructionsOf(meta);
+  if (base !== null) {
+    const size = new TextEncoder().encode(base).length.toLocaleString("en-US");
+    field("base prompt", `Codex's stock system prompt, ${size} bytes (rollout load shows it)`);
+  }
+  const turn = options.turnInstructions ?? {};
+  if (turn.user !== undefined) {
+    out.push("", paint("dim", "user instructions"), indent(turn.user));
+  }
+  if (turn.developer !== undefined) {
+    out.push("", paint("dim", "developer instructions"), indent(turn.developer));
+  }
+  const entries: readonly TimelineEntry[] = options.timeline ??
+    saved.items.map((item) => ({ kind: "item" as const, item }));
+  if (!entries.some((e) => e.kind === "item")) out.push("", paint("dim", "(no items)"));
+  for (const entry of entries) {
     out.push("");
+    if (entry.kind !== "item") {
+      out.push(paint("magenta", `── ${markerText(entry)} ──`));
+      continue;
+    }
+    const part = partOf(entry.item);
     switch (part.kind) {
-      case "message":
-        out.push(paint(roleStyle(part.role), part.role), indent(part.text));
+      case "message": {
+        // Context Codex injects is labelled as such, never as the user's words.
+        const label = part.role !== "user"
+          ? part.role
+          : part.text.trimStart().startsWith(AGENTS_MD)
+          ? "user instructions (AGENTS.md)"
+          : isContextText(part.text)
+          ? "context"
+          : "user";
+        const style = label === "user" || part.role !== "user" ? roleStyle(part.role) : "dim";
+        out.push(paint(style, label), indent(part.text));
         break;
+      }
       case "call": {
         const id = part.callId === null ? "" : ` [${part.callId}]`;
         out.push(paint("yellow", `tool call ${part.tool}${id}`), indent(compact(part)));

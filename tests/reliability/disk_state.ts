@@ -19,8 +19,11 @@ export interface DiskState {
 }
 
 const fatal = new TextDecoder("utf-8", { fatal: true });
-/** The envelope before the payload, exactly as SPEC §2.1 orders it. */
-const ENVELOPE_HEAD = /^\{"timestamp":"[0-9TZ:.-]+","ordinal":(\d+),"type":"(\w+)","payload":/;
+/**
+ * The envelope before the payload, exactly as SPEC §2.1 orders it; only `state` lines, which
+ * are not Codex's, carry no ordinal (SPEC §6).
+ */
+const ENVELOPE_HEAD = /^\{"timestamp":"[0-9TZ:.-]+",(?:"ordinal":(\d+),)?"type":"(\w+)","payload":/;
 
 /** Reads `file` (our journal or our document) and lists what a harness needs to judge it. */
 export function readDiskState(file: string): DiskState {
@@ -38,9 +41,14 @@ export function readDiskState(file: string): DiskState {
   const text = fatal.decode(bytes.subarray(0, end));
   const items: string[] = [];
   const lines = text.split("\n").slice(0, -1);
+  let ordinal = 0;
   lines.forEach((line, index) => {
     const head = ENVELOPE_HEAD.exec(line);
-    if (head === null || Number(head[1]) !== index || !line.endsWith("}")) {
+    const numbered = head !== null &&
+      (head[1] === undefined
+        ? head[2] === "state"
+        : Number(head[1]) === ordinal++ && head[2] !== "state");
+    if (head === null || !numbered || !line.endsWith("}")) {
       throw new Error(
         `Line ${index + 1} of "${file}" is not a journal record: ${line.slice(0, 80)}`,
       );

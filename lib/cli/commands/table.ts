@@ -76,20 +76,23 @@ ${HOME}
     load: () => import("./state.ts"),
   },
   load: {
-    usage: "rollout load SESSION [--home DIR]",
+    usage: "rollout load SESSION [--all] [--home DIR]",
     summary: "print the SavedSession as pretty JSON",
-    details: `Damage met while reading is reported on stderr.
+    details: `The items are the effective history: what a resumed conversation continues from,
+after Codex's compactions and rollbacks. Damage met while reading is reported on stderr.
 ${SESSION}
 
 Options:
 ${HOME}
+  --all             every response item of the file instead, and its records by type
   --last            use the most recently updated session`,
     load: () => import("./load.ts"),
   },
   show: {
     usage: "rollout show SESSION [--home DIR]",
     summary: "print a readable transcript (colour on a terminal, NO_COLOR honoured)",
-    details: `Long tool outputs are folded; damage met while reading is reported on stderr.
+    details: `Every item, with a marker where Codex's history was compacted or rolled back. Long
+tool outputs are folded; damage met while reading is reported on stderr.
 ${SESSION}
 
 Options:
@@ -112,8 +115,9 @@ ${HOME}
   validate: {
     usage: "rollout validate PATH... [--json] [--strict] [--home DIR]",
     summary: "check rollout files and folders (recursively); exit 1 if any is invalid",
-    details: `Folders are searched for *.jsonl and *.json files. A torn tail (what a crash leaves)
-is a warning, an error with --strict.
+    details: `Folders are searched for *.jsonl, *.json and *.jsonl.zst files; other files there
+are listed as not checked. A torn tail (what a crash leaves) is a warning, an error with
+--strict. An ordinal Codex would refuse is an error (the record itself is kept).
 
 Options:
 ${HOME}
@@ -135,7 +139,10 @@ ${HOME}
     usage: "rollout convert SESSION --to jsonl|json [-o PATH] [--home DIR]",
     summary: "write a copy in the journal or document format",
     details: `The copy goes beside the original with the new extension unless -o is given; an
-existing file is never overwritten.
+existing file is never overwritten. A journal copy keeps every record with its timestamp
+and is a Codex paginated rollout: what Codex requires and the source lacks (a UUID id, cwd,
+...) is filled in and named. A document copy keeps the effective history and names what it
+leaves out.
 ${SESSION}
 
 Options:
@@ -148,8 +155,9 @@ ${HOME}
   fork: {
     usage: "rollout fork SESSION [--at N] [--format jsonl|json] [--json] [--home DIR]",
     summary: "start a new session with the first N items of another",
-    details: `The new session's meta names its parent in forked_from_id. The state is kept only
-when every item is kept.
+    details: `The new session's meta names its parent in forked_from_id; the parent's records up
+to item N are copied with their timestamps. N counts the effective history (after Codex's
+compactions and rollbacks). The state is kept only when every item is kept.
 ${SESSION}
 
 Options:
@@ -164,8 +172,9 @@ ${HOME}
     usage: "rollout repair PATH [--home DIR]",
     summary: "rewrite a damaged rollout with what can be read, keeping the original",
     details:
-      `The original stays beside it as PATH.corrupt-<time>; what was dropped is printed. A file
-without damage is left alone. Crash safe: PATH always holds either the original or the copy.
+      `The original stays beside it as PATH.corrupt-<time>; what was dropped is printed. Every
+record is kept, whatever its type; only lines that are no record and a torn tail go, and a
+paginated file's ordinals are renumbered. A file without damage is left alone. Crash safe: PATH always holds either the original or the copy.
 
 Options:
 ${HOME}`,

@@ -1,0 +1,498 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { test } from "node:test";
+import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import { cli } from "../cli/cli_io.ts";
+import { setup, tempDir, userMessage } from "../helpers.ts";
+import {
+  codexAppend,
+  codexConformance,
+  codexUserTurn,
+  materializationError,
+  pickerRefusal,
+  resumedItems,
+} from "./codex_model.ts";
+
+const ID = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+const T = "2026-08-20T10:00:00.000Z";
+
+function line(fields: Record<string, unknown>): string {
+  return `${JSON.stringify(fields)}\n`;
+}
+
+/** A meta as Codex 0.148 writes it (shape of the paginated sample, written here). */
+function codexMeta(mode: "legacy" | "paginated", extra: Record<string, unknown> = {}) {
+  return {
+    session_id: ID,
+    id: ID,
+    timestamp: T,
+    cwd: "/work/repo",
+    originator: "codex-tui",
+    cli_version: "0.148.0",
+    source: "cli",
+    model_provider: "openai",
+    base_instructions: { text: "You are Codex, a coding agent based on GPT-5. (stock prompt)" },
+    history_mode: mode,
+    ...extra,
+  };
+}
+
+function assistant(text: string) {
+  return { type: "message", role: "assistant", content: [{ type: "output_text", text }] };
+}
+
+/** A Codex file of `mode` with one user turn and its answer, as Codex writes it. */
+function codexFile(dir: string, mode: "legacy" | "paginated", name = "codex.jsonl"): string {
+  const file = path.join(dir, name);
+  let n = 0;
+  const env = (type: string, payload: unknown) =>
+    line({ timestamp: T, ...(mode === "paginated" ? { ordinal: n++ } : {}), type, payload });
+  fs.writeFileSync(
+    file,
+    env("session_meta", codexMeta(mode)) +
+      env("turn_context", {
+        turn_id: "t1",
+        cwd: "/work/repo",
+        approval_policy: "on-request",
+        sandbox_policy: { type: "workspace-write" },
+        model: "gpt-5.4",
+        summary: "auto",
+      }) +
+      env("response_item", userMessage("take a screenshot")) +
+      env("event_msg", {
+        type: "user_message",
+        message: "take a screenshot",
+        images: [],
+        local_images: [],
+        text_elements: [],
+      }) +
+      env("response_item", assistant("Done.")) +
+      env("event_msg", { type: "agent_message", message: "Done.", phase: null }),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/** Every complete, non-blank line of a file is a record one of the readers accounts for. */
+function assertAccounted(file: string): void {
+  const loaded = loadRollout(file);
+  const text = fs.readFileSync(file, "utf8");
+  const lines = text.split("\n").filter((l) => l.trim() !== "").length;
+  const records = Object.values(loaded.recordTypes).reduce((a, b) => a + b, 0);
+  assert.equal(records + loaded.report.skipped_lines.length, lines, file);
+  // What Codex resumes is what rollout loads (no compaction in these files).
+  assert.deepEqual(loaded.saved.items, resumedItems(text), file);
+}
+
+for (const mode of ["legacy", "paginated"] as const) {
+  test(`mixed writers (${mode}): rollout and Codex take turns appending; neither loses a record`, async () => {
+    await setup();
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = codexFile(dir, mode);
+      // rollout appends (its recorder), then records a state, then Codex appends a turn.
+      const { recorder } = await RolloutRecorder.resume(file);
+      await recorder.recordItems([userMessage("from rollout"), assistant("ok")]);
+      await recorder.recordState({ previous_response_id: "resp_1" });
+      await recorder.close();
+      codexAppend(file, [...codexUserTurn("from codex"), {
+        type: "response_item",
+        payload: assistant("codex answer"),
+      }]);
+      // rollout again, after Codex.
+      const again = await RolloutRecorder.resume(file);
+      await again.recorder.recordItems([userMessage("rollout again")]);
+      await again.recorder.close();
+      const loaded = loadRollout(file);
+      const texts = loaded.saved.items.map((i) => (i.content as { text: string }[])[0]!.text);
+      assert.deepEqual(texts, [
+        "take a screenshot",
+        "Done.",
+        "from rollout",
+        "ok",
+        "from codex",
+        "codex answer",
+        "rollout again",
+      ]);
+      assert.deepEqual(loaded.saved.state, { previous_response_id: "resp_1" });
+      assert.deepEqual(loaded.report.skipped_lines, []);
+      assert.equal(loaded.report.ordinal_errors, undefined);
+      assertAccounted(file);
+      // Codex's side: its materialization accepts the ordinals; legacy files carry none.
+      assert.equal(materializationError(fs.readFileSync(file, "utf8")), null);
+      const ordinals = fs.readFileSync(file, "utf8").trim().split("\n")
+        .map((l) => JSON.parse(l).ordinal);
+      if (mode === "legacy") assert.ok(ordinals.every((o) => o === undefined));
+      else assert.ok(ordinals.filter((o) => o !== undefined).every((o, i) => o === i));
+      assert.deepEqual(codexConformance(file), []);
+    } finally {
+      cleanup();
+    }
+  });
+}
+
+test("rollout state on a Codex paginated file, then Codex appends: the Codex message is kept everywhere", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = codexFile(dir, "paginated");
+    assert.equal((await cli(["state", file, "--previous-response-id", "resp_9"])).code, 0);
+    const stateLine = JSON.parse(fs.readFileSync(file, "utf8").trim().split("\n").at(-1)!);
+    assert.equal(stateLine.type, "state");
+    assert.equal(stateLine.ordinal, undefined);
+    // Codex continues from the last line it decodes (ordinal 5): its user message takes 6.
+    codexAppend(file, codexUserTurn("after the state"));
+    const appended = JSON.parse(fs.readFileSync(file, "utf8").trim().split("\n").at(-2)!);
+    assert.equal(appended.ordinal, 6);
+    const loaded = loadRollout(file);
+    assert.equal(loaded.saved.items.length, 3);
+    assert.equal(loaded.report.ordinal_errors, undefined);
+    const validate = await cli(["validate", file]);
+    assert.equal(validate.code, 0, validate.stdout);
+    const repair = await cli(["repair", file]);
+    assert.match(repair.stdout, /^Nothing to repair/);
+    const shown = await cli(["show", file]);
+    assert.ok(shown.stdout.includes("after the state"), shown.stdout);
+    assert.equal(materializationError(fs.readFileSync(file, "utf8")), null);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a Codex fork's copied parent session_meta is read without damage; the first meta counts", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const child = "0199a1b2-0000-7000-8000-00000000c417";
+    const file = path.join(dir, "fork.jsonl");
+    let n = 0;
+    const env = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: n++, type, payload });
+    fs.writeFileSync(
+      file,
+      env(
+        "session_meta",
+        codexMeta("paginated", { id: child, session_id: child, forked_from_id: ID }),
+      ) +
+        env("session_meta", codexMeta("paginated")) +
+        env("response_item", userMessage("parent's question")) +
+        env("event_msg", { type: "thread_settings_applied" }),
+    );
+    const loaded = loadRollout(file);
+    assert.equal(loaded.saved.session.id, child);
+    assert.deepEqual(loaded.report.skipped_lines, []);
+    assert.equal(loaded.report.ordinal_errors, undefined);
+    assert.deepEqual(loaded.recordTypes, { session_meta: 2, response_item: 1, event_msg: 1 });
+    assert.equal((await cli(["validate", file])).code, 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() gives the effective history: compaction with replacement_history, then a rollback", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "compacted.jsonl");
+    let n = 0;
+    const env = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: n++, type, payload });
+    const summary = userMessage("Summary: the user wants a screenshot tool.");
+    fs.writeFileSync(
+      file,
+      env("session_meta", codexMeta("paginated")) +
+        env("response_item", userMessage("first")) +
+        env("response_item", assistant("one")) +
+        env("response_item", userMessage("second")) +
+        env("compacted", { message: "", replacement_history: [summary] }) +
+        env("response_item", userMessage("third")) +
+        env("response_item", assistant("three")) +
+        env("response_item", userMessage("fourth")) +
+        env("response_item", assistant("four")) +
+        env("event_msg", { type: "thread_rolled_back", num_turns: 1 }),
+    );
+    const loaded = loadRollout(file, { all: true, timeline: true });
+    // Codex rebuilds: the replacement, the turns after it, minus the last user turn.
+    assert.deepEqual(loaded.saved.items, [summary, userMessage("third"), assistant("three")]);
+    assert.equal(loaded.allItems!.length, 7);
+    assert.deepEqual(loaded.report.history, { compacted: 3, rolled_back: 2, inherited: 0 });
+    assert.deepEqual(
+      loaded.timeline!.filter((e) => e.kind !== "item"),
+      [
+        { kind: "compacted", replaced: 3, kept: 1 },
+        { kind: "rolled_back", turns: 1, removed: 2 },
+      ],
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() rebuilds a compaction without replacement_history as Codex does: user words, then the summary", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "legacy-compacted.jsonl");
+    const env = (type: string, payload: unknown) => line({ timestamp: T, type, payload });
+    fs.writeFileSync(
+      file,
+      env("session_meta", codexMeta("legacy")) +
+        env(
+          "response_item",
+          userMessage("<environment_context>\n  <cwd>/w</cwd>\n</environment_context>"),
+        ) +
+        env("response_item", userMessage("fix the build")) +
+        env("response_item", assistant("working")) +
+        env("compacted", { message: "We fixed the build." }),
+    );
+    const loaded = loadRollout(file);
+    assert.deepEqual(loaded.saved.items, [
+      userMessage("fix the build"),
+      userMessage("We fixed the build."),
+    ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() puts a fork's inherited history (history_base) before its own records", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const parentId = "0199a1b2-0000-7000-8000-0000000000a1";
+    const parentFile = path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`);
+    let n = 0;
+    const penv = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: n++, type, payload });
+    const prefix = penv("session_meta", codexMeta("paginated", { id: parentId })) +
+      penv("response_item", userMessage("inherited question")) +
+      penv("response_item", assistant("inherited answer"));
+    // What the parent wrote after the fork point is not inherited.
+    fs.writeFileSync(parentFile, prefix + penv("response_item", userMessage("later in parent")));
+    const childId = "0199a1b2-0000-7000-8000-0000000000c1";
+    const base = { thread_id: parentId, end_ordinal_exclusive: 3, end_byte_offset: prefix.length };
+    let m = 3;
+    const cenv = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: m++, type, payload });
+    const childFile = path.join(day, `rollout-2026-08-20T10-05-00-${childId}.jsonl`);
+    fs.writeFileSync(
+      childFile,
+      cenv("session_meta", codexMeta("paginated", { id: childId, history_base: base })) +
+        cenv("response_item", userMessage("child question")),
+    );
+    const loaded = loadRollout(childFile);
+    assert.deepEqual(loaded.saved.items, [
+      userMessage("inherited question"),
+      assistant("inherited answer"),
+      userMessage("child question"),
+    ]);
+    assert.equal(loaded.report.ordinal_errors, undefined);
+    assert.deepEqual(loaded.report.history, { compacted: 0, rolled_back: 0, inherited: 2 });
+    fs.rmSync(parentFile);
+    const orphan = loadRollout(childFile);
+    assert.deepEqual(orphan.saved.items, [userMessage("child question")]);
+    assert.match(orphan.report.warnings[0]!, /the history inherited from rollout .* is missing/);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a .jsonl.zst rollout is read like the plain file, and never appended to", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const plain = codexFile(day, "paginated", `rollout-2026-08-20T10-00-00-${ID}.jsonl`);
+    const packed = `${plain}.zst`;
+    fs.writeFileSync(packed, zlib.zstdCompressSync(fs.readFileSync(plain)));
+    const want = loadRollout(plain);
+    fs.rmSync(plain);
+    const got = loadRollout(packed);
+    assert.deepEqual(got.saved, want.saved);
+    assert.equal(got.compressed, true);
+    await assert.rejects(RolloutRecorder.resume(packed), {
+      code: "invalid_rollout",
+      message: new RegExp(
+        `^Cannot write rollout "${packed.replaceAll(".", "\\.")}": it is zstd-compressed`,
+      ),
+    });
+    const list = await cli(["list", "--home", dir, "--json"]);
+    assert.deepEqual(JSON.parse(list.stdout).map((s: { path: string }) => s.path), [packed]);
+    const validate = await cli(["validate", "--json", dir]);
+    assert.equal(validate.code, 0, validate.stdout);
+    assert.deepEqual(JSON.parse(validate.stdout).map((r: { path: string }) => r.path), [packed]);
+    const shown = await cli(["show", ID, "--home", dir]);
+    assert.ok(shown.stdout.includes("take a screenshot"), shown.stdout);
+  } finally {
+    cleanup();
+  }
+});
+
+test("convert and fork keep every record of a Codex file with its own timestamp", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const source = codexFile(dir, "legacy");
+    // Stamp each line with its own time, a day apart at the ends.
+    const lines = fs.readFileSync(source, "utf8").trim().split("\n").map((l, i) => {
+      const record = JSON.parse(l);
+      record.timestamp = new Date(Date.parse(T) + i * 4.6 * 3600_000).toISOString();
+      return JSON.stringify(record);
+    });
+    fs.writeFileSync(source, `${lines.join("\n")}\n`);
+    const target = path.join(dir, "converted.jsonl");
+    const converted = await cli(["convert", source, "--to", "jsonl", "-o", target]);
+    assert.equal(converted.code, 0, converted.stderr);
+    const before = lines.map((l) => JSON.parse(l));
+    const after = fs.readFileSync(target, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(
+      after.map((r) => [r.type, r.timestamp, r.payload.type ?? null]).slice(1),
+      before.map((r) => [r.type, r.timestamp, r.payload.type ?? null]).slice(1),
+    );
+    assert.deepEqual(after.map((r) => r.ordinal), after.map((_, i) => i));
+    assert.equal(after[0].payload.history_mode, "paginated");
+    assert.deepEqual(codexConformance(target), []);
+    const fork = await cli(["fork", target, "--at", "1", "--json", "--home", dir]);
+    assert.equal(fork.code, 0, fork.stderr);
+    const forked = JSON.parse(fork.stdout).path as string;
+    const records = fs.readFileSync(forked, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    // The fork's own meta, then the parent's records up to its first item's turn.
+    assert.deepEqual(records.map((r) => r.type), [
+      "session_meta",
+      "turn_context",
+      "response_item",
+      "event_msg",
+    ]);
+    assert.deepEqual(
+      records.slice(1).map((r) => r.timestamp),
+      before.slice(1, 4).map((r) => r.timestamp),
+    );
+    assert.equal(records[0].payload.forked_from_id, ID);
+    assert.deepEqual(codexConformance(forked), []);
+    assert.equal(pickerRefusal(fs.readFileSync(forked, "utf8")), null);
+  } finally {
+    cleanup();
+  }
+});
+
+test("converting the 2025 format fills what Codex requires and says so", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const source = path.join(dir, "old.jsonl");
+    fs.writeFileSync(
+      source,
+      line({ id: "not-a-uuid", timestamp: "2025-05-06T22:35:51.781Z", instructions: null }) +
+        line(userMessage("hi")) + line({ record_type: "state", previous_response_id: "r1" }),
+    );
+    const target = path.join(dir, "new.jsonl");
+    const result = await cli(["convert", source, "--to", "jsonl", "-o", target], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `Filled in for Codex: id \\(a new UUID; the old id "not-a-uuid" is kept as legacy_id\\), cwd \\(${dir}\\), originator, cli_version, source\\n$`,
+      ),
+    );
+    const meta = JSON.parse(fs.readFileSync(target, "utf8").split("\n")[0]!).payload;
+    assert.equal(meta.legacy_id, "not-a-uuid");
+    assert.deepEqual(codexConformance(target), []);
+    assert.equal(pickerRefusal(fs.readFileSync(target, "utf8")), null);
+    assert.deepEqual(loadRollout(target).saved.state, { previous_response_id: "r1" });
+  } finally {
+    cleanup();
+  }
+});
+
+test("files rollout writes pass Codex's picker and materialization rules", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const made = await cli(["new", "--home", dir, "--json", "--instructions", "Be terse."]);
+    const file = JSON.parse(made.stdout).path as string;
+    // An empty session has no user message: Codex hides it, as it hides its own.
+    assert.equal(pickerRefusal(fs.readFileSync(file, "utf8")), "no user_message event in the head");
+    const stdin = `${JSON.stringify(userMessage("hello codex"))}\n${
+      JSON.stringify(assistant("hi"))
+    }\n`;
+    assert.equal((await cli(["append", file], { stdin })).code, 0);
+    assert.equal((await cli(["state", file, "--previous-response-id", "r1"])).code, 0);
+    assert.equal(pickerRefusal(fs.readFileSync(file, "utf8")), null);
+    assert.deepEqual(codexConformance(file), []);
+    assertAccounted(file);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout show displays every item, marks compaction and rollback, and labels instructions", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "marked.jsonl");
+    let n = 0;
+    const env = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: n++, type, payload });
+    fs.writeFileSync(
+      file,
+      env("session_meta", codexMeta("paginated")) +
+        env("turn_context", {
+          cwd: "/work/repo",
+          model: "gpt-5",
+          user_instructions: "Prefer small commits.",
+        }) +
+        env(
+          "response_item",
+          userMessage("# AGENTS.md instructions for /work/repo\n\nRun npm test."),
+        ) +
+        env(
+          "response_item",
+          userMessage("<environment_context>\n  <cwd>/work/repo</cwd>\n</environment_context>"),
+        ) +
+        env("response_item", userMessage("first question")) +
+        env("response_item", assistant("first answer")) +
+        env("compacted", { message: "", replacement_history: [userMessage("summary")] }) +
+        env("response_item", userMessage("second question")) +
+        env("event_msg", { type: "thread_rolled_back", num_turns: 1 }),
+    );
+    const shown = await cli(["show", file]);
+    assert.equal(shown.code, 0, shown.stderr);
+    const out = shown.stdout;
+    const order = [
+      "  base prompt Codex's stock system prompt, 60 bytes (rollout load shows it)",
+      "user instructions\n  Prefer small commits.",
+      "user instructions (AGENTS.md)\n  # AGENTS.md instructions for /work/repo",
+      "context\n  <environment_context>",
+      "user\n  first question",
+      "assistant\n  first answer",
+      "── history compacted: the 4 item(s) above are replaced by 1; a resumed session continues from here ──",
+      "user\n  second question",
+      "── rolled back 1 user turn(s): 1 item(s) above left the history ──",
+    ];
+    let at = 0;
+    for (const piece of order) {
+      const found = out.indexOf(piece, at);
+      assert.ok(found >= 0, `missing or out of order: ${piece}\n${out}`);
+      at = found + piece.length;
+    }
+    assert.ok(!out.includes("You are Codex, a coding agent"), "the stock prompt is not shown");
+    // load gives what a resumed session sees: the summary only; --all every item.
+    assert.deepEqual(JSON.parse((await cli(["load", file])).stdout).items, [
+      userMessage("summary"),
+    ]);
+    const all = JSON.parse((await cli(["load", "--all", file])).stdout);
+    assert.equal(all.items.length, 5);
+    assert.deepEqual(all.records, {
+      session_meta: 1,
+      turn_context: 1,
+      response_item: 5,
+      compacted: 1,
+      event_msg: 1,
+    });
+  } finally {
+    cleanup();
+  }
+});
