@@ -496,3 +496,150 @@ test("rollout show displays every item, marks compaction and rollback, and label
     cleanup();
   }
 });
+
+/**
+ * Fixtures written here in the shapes the real files of ../shared/samples/codex show (SPEC §6):
+ * event_msg-only sessions, copied metas, world_state, tool search items, inter-agent metadata,
+ * encrypted reasoning, ghost snapshots, array tool outputs with images, items Codex cannot
+ * decode either (image_url null, arguments null), a compaction whose replacement history holds
+ * one such entry, token counts with fractional percentages, and a TUI log that is no rollout.
+ */
+test("loadRollout() reads every record shape the real Codex samples show", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const env = (type: string, payload: unknown, extra: Record<string, unknown> = {}) =>
+      line({ timestamp: T, type, payload, ...extra });
+    const events = path.join(dir, "events-only.jsonl");
+    fs.writeFileSync(
+      events,
+      env("session_meta", {
+        id: "test-legacy-session",
+        timestamp: T,
+        cwd: "/tmp",
+        originator: "codex_cli_rs",
+        cli_version: "0.50.0",
+        source: "cli",
+      }) +
+        env("event_msg", { type: "turn.completed", message: "ok" }) +
+        env("event_msg", { type: "token_count", info: { prompt: 1420, completion: 910 } }),
+    );
+    const onlyEvents = loadRollout(events);
+    assert.deepEqual(onlyEvents.saved.items, []);
+    assert.deepEqual(onlyEvents.recordTypes, { session_meta: 1, event_msg: 2 });
+    assert.equal((await cli(["validate", events])).code, 0);
+
+    const image = "data:image/png;base64,iVBORw0KGgo=";
+    const sink = path.join(dir, "kitchen-sink.jsonl");
+    const badImage = {
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "see" }, { type: "input_image", image_url: null }],
+    };
+    const badCall = { type: "function_call", name: "f", arguments: null, call_id: "c0" };
+    const reasoning = {
+      type: "reasoning",
+      summary: [],
+      content: null,
+      encrypted_content: "gAAAAB",
+    };
+    const search = {
+      type: "tool_search_call",
+      id: "ts1",
+      call_id: "ts1",
+      status: "completed",
+      arguments: { query: "x" },
+    };
+    const found = { type: "tool_search_output", call_id: "ts1", status: "completed", tools: [] };
+    const arrayOutput = {
+      type: "function_call_output",
+      call_id: "c1",
+      output: [{ type: "input_text", text: "Output:" }, {
+        type: "input_image",
+        image_url: image,
+        detail: "high",
+      }],
+    };
+    const ghost = { type: "ghost_snapshot", ghost_commit: { id: "abc" } };
+    fs.writeFileSync(
+      sink,
+      env("session_meta", codexMeta("legacy")) +
+        env("session_meta", codexMeta("legacy", { id: "0199a1b2-0000-7000-8000-0000000000ff" })) +
+        env("world_state", { full: true, state: { agents_md: { text: "(redacted)" } } }) +
+        env("turn_context", { cwd: "/work/repo", model: "gpt-5" }) +
+        env("response_item", userMessage("go"), { metadata: { client_authored: true } }) +
+        env("response_item", badImage) +
+        env("response_item", reasoning) +
+        env("response_item", search) +
+        env("response_item", found) +
+        env("response_item", badCall) +
+        env("response_item", arrayOutput) +
+        env("response_item", ghost) +
+        env("inter_agent_communication_metadata", { trigger_turn: true }) +
+        env("event_msg", {
+          type: "token_count",
+          info: null,
+          rate_limits: { primary: { used_percent: 12.5, window_minutes: 300, resets_at: 1 } },
+        }) +
+        env("compacted", {
+          message: "",
+          replacement_history: [userMessage("summary"), { type: "message" }],
+        }) +
+        env("response_item", assistant("after")),
+    );
+    const loaded = loadRollout(sink, { all: true, records: true });
+    assert.deepEqual(loaded.recordTypes, {
+      session_meta: 2,
+      world_state: 1,
+      turn_context: 1,
+      response_item: 9,
+      inter_agent_communication_metadata: 1,
+      event_msg: 1,
+      compacted: 1,
+    });
+    // Items Codex cannot decode either are reported and left out; everything else is read.
+    assert.deepEqual(loaded.report.skipped_lines.map((s) => [s.line, s.message]), [
+      [6, "payload.content[1].image_url: expected string, got null"],
+      [10, "payload.arguments: expected string, got null"],
+    ]);
+    assert.deepEqual(loaded.allItems!.map((i) => i.type), [
+      "message",
+      "reasoning",
+      "tool_search_call",
+      "tool_search_output",
+      "function_call_output",
+      "ghost_snapshot",
+      "message",
+    ]);
+    assert.deepEqual(loaded.saved.items, [userMessage("summary"), assistant("after")]);
+    assert.deepEqual(loaded.report.warnings, [
+      "line 15: 1 entries of replacement_history are not readable items",
+    ]);
+    // Every record survives a conversion, its extra fields (metadata) included.
+    const copy = path.join(dir, "copy.jsonl");
+    assert.equal((await cli(["convert", sink, "--to", "jsonl", "-o", copy])).code, 0);
+    const copied = loadRollout(copy, { records: true });
+    // The source has no message events: the copy gains one per readable message (2).
+    assert.deepEqual(copied.recordTypes, {
+      ...loaded.recordTypes,
+      event_msg: loaded.recordTypes.event_msg! + 2,
+    });
+    assert.deepEqual(copied.records![4]!.extra, { metadata: { client_authored: true } });
+    assert.deepEqual(copied.saved.items, loaded.saved.items);
+
+    const tui = path.join(dir, "tui.jsonl");
+    fs.writeFileSync(
+      tui,
+      line({ ts: T, dir: "meta", kind: "session_start", cwd: "/w", model: "gpt-oss:20b" }) +
+        line({ ts: T, dir: "to_tui", kind: "app_event", variant: "RequestRedraw" }),
+    );
+    assert.deepEqual(await cli(["validate", tui]), {
+      code: 1,
+      stdout:
+        `INVALID  ${tui}\n         error: not a rollout (line 1 is not a session meta)\n1 file: 0 valid, 1 invalid\n`,
+      stderr: "",
+    });
+  } finally {
+    cleanup();
+  }
+});

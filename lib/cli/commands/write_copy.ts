@@ -24,7 +24,7 @@ export interface CopyResult {
   left: string | null;
 }
 
-/** Every record of `loaded` as stored; a document's items and state as records. */
+/** Every record of `loaded` as stored; a document's stored items and state as records. */
 export function recordsOf(loaded: LoadedRollout): SourceRecord[] {
   if (loaded.records !== undefined) return loaded.records;
   const meta = loaded.rawMeta;
@@ -37,7 +37,8 @@ export function recordsOf(loaded: LoadedRollout): SourceRecord[] {
       ordinal: undefined,
       extra: null,
     },
-    ...loaded.saved.items.map((item) => ({
+    // Every stored item, also one its schema refuses: a copy drops nothing.
+    ...(loaded.rawItems.length > 0 ? loaded.rawItems : loaded.saved.items).map((item) => ({
       line: 0,
       type: "response_item",
       timestamp: undefined,
