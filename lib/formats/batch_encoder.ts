@@ -33,7 +33,11 @@ export class BatchEncoder {
   readonly #format: RolloutFormat;
   #buffer: Uint8Array = new Uint8Array(0);
   #length = 0;
-  #frame: Frame | null = null;
+  /** The last frame of each kind of framed line. */
+  readonly #frames: { response_item: Frame | null; event_msg: Frame | null } = {
+    response_item: null,
+    event_msg: null,
+  };
   /** The buffer is kept for the next batch up to this size. */
   readonly #keep: number;
 
@@ -44,8 +48,12 @@ export class BatchEncoder {
 
   /** Appends the line of `record`. */
   add(record: LineRecord): void {
-    if (record.kind !== "response_item") return this.#addParts(record);
-    const frame = this.#frameFor(record.timestamp);
+    if (record.kind !== "response_item" && record.kind !== "event_msg") {
+      return this.#addParts(record);
+    }
+    // Codex's 2025 format has no events (see encodeLineParts).
+    if (record.kind === "event_msg" && this.#format === "codex_jsonl_2025") return;
+    const frame = this.#frameFor(record.kind, record.timestamp);
     const { payload } = record;
     this.#room(
       frame.prefix.length + 16 + frame.suffix.length + payload.length * 3 + frame.tail.length,
@@ -90,25 +98,27 @@ export class BatchEncoder {
     }
   }
 
-  /** The envelope of items stamped `timestamp`, derived from {@linkcode encodeLineParts}. */
-  #frameFor(timestamp: string): Frame {
-    if (this.#frame?.timestamp === timestamp) return this.#frame;
+  /** The envelope of `kind` lines stamped `timestamp`, derived from {@linkcode encodeLineParts}. */
+  #frameFor(kind: "response_item" | "event_msg", timestamp: string): Frame {
+    const cached = this.#frames[kind];
+    if (cached?.timestamp === timestamp) return cached;
     const part = (ordinal: number) =>
-      encodeLineParts(this.#format, { kind: "response_item", payload: "", timestamp, ordinal });
+      encodeLineParts(this.#format, { kind, payload: "", timestamp, ordinal });
     const [head0, , tail] = part(0);
     const [head1] = part(1);
     // Heads for ordinals 0 and 1 differ in one character exactly where the ordinal goes.
     let at = 0;
     while (at < head0.length && head0[at] === head1[at]) at++;
     const ordinal = at < head0.length;
-    this.#frame = {
+    const frame = {
       timestamp,
       prefix: encoder.encode(head0.slice(0, at)),
       ordinal,
       suffix: encoder.encode(ordinal ? head0.slice(at + 1) : ""),
       tail: encoder.encode(tail),
     };
-    return this.#frame;
+    this.#frames[kind] = frame;
+    return frame;
   }
 
   /** Makes room for `more` bytes after the current ones, doubling. */

@@ -66,7 +66,7 @@ export function messageEvent(item: ResponseItem): Record<string, unknown> | null
   if (message.role === "user") {
     const { texts, images } = textsOf(message.content, "input_text");
     if (texts.length > 0 && texts.every(isContextText)) return null;
-    if (texts.length === 0 && images.length === 0) return null;
+    if (texts.every((text) => text === "") && images.length === 0) return null;
     return {
       type: "user_message",
       message: texts.join("\n"),
@@ -77,7 +77,7 @@ export function messageEvent(item: ResponseItem): Record<string, unknown> | null
   }
   if (message.role === "assistant") {
     const { texts } = textsOf(message.content, "output_text");
-    if (texts.length === 0) return null;
+    if (texts.every((text) => text === "")) return null;
     return {
       type: "agent_message",
       message: texts.join("\n"),
@@ -86,4 +86,40 @@ export function messageEvent(item: ResponseItem): Record<string, unknown> | null
     };
   }
   return null;
+}
+
+const MESSAGE_HEADS = {
+  user: '{"type":"message","role":"user","content":[{"type":"input_text","text":',
+  assistant: '{"type":"message","role":"assistant","content":[{"type":"output_text","text":',
+} as const;
+const PART_TYPES = { user: "input_text", assistant: "output_text" } as const;
+
+function sameKeys(value: object, keys: readonly string[]): boolean {
+  const own = Object.keys(value);
+  return own.length === keys.length && own.every((key, i) => key === keys[i]);
+}
+
+/**
+ * {@linkcode messageEvent} as JSON text, given `payload`, the item's own `JSON.stringify`. For
+ * the common message (exactly `{type, role, content: [{type, text}]}`) the text's encoding is
+ * taken from `payload` rather than encoded a second time (the hot path of every recorded
+ * message); otherwise the event is encoded whole. The same text either way.
+ */
+export function messageEventText(item: ResponseItem, payload: string): string | null {
+  if (item.type !== "message") return null;
+  const { role, content } = item as { role?: unknown; content?: unknown };
+  if (role !== "user" && role !== "assistant") return null;
+  const part = Array.isArray(content) && content.length === 1 ? content[0] : null;
+  const plain = part !== null && typeof part === "object" && part.type === PART_TYPES[role] &&
+    typeof part.text === "string" && part.text !== "" &&
+    sameKeys(item, ["type", "role", "content"]) &&
+    sameKeys(part, ["type", "text"]) && !(role === "user" && isContextText(part.text));
+  if (plain) {
+    const encoded = payload.slice(MESSAGE_HEADS[role].length, payload.length - 3);
+    return role === "user"
+      ? `{"type":"user_message","message":${encoded},"images":[],"local_images":[],"text_elements":[]}`
+      : `{"type":"agent_message","message":${encoded},"phase":null,"memory_citation":null}`;
+  }
+  const event = messageEvent(item);
+  return event === null ? null : JSON.stringify(event);
 }

@@ -6,7 +6,7 @@
 import { parseJson } from "../base/mod.ts";
 import { describe, type ErrorCode } from "./errors.ts";
 import { checkItem, type ResponseItem } from "./items.ts";
-import { messageEvent } from "./codex_events.ts";
+import { messageEventText } from "./codex_events.ts";
 
 /**
  * One item, checked: its encoded payload (JSON text, or its UTF-8 bytes), or null when the
@@ -75,8 +75,7 @@ export function prepareItems(
       const message = `${where}[${index}]: cannot be encoded: ${describe(error)}`;
       return { where, items: prepared, error: { code: "invalid_argument", message } };
     }
-    const event = messageEvent(check.item);
-    const mirror = event === null ? null : JSON.stringify(event);
+    const mirror = messageEventText(check.item, payload);
     prepared.push(
       options.keepItems ? { type, payload, mirror, item: check.item } : { type, payload, mirror },
     );

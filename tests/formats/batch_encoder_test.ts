@@ -38,6 +38,18 @@ test("BatchEncoder writes the bytes of encodeLine() for every record kind and fo
     },
     { kind: "response_item", payload: "{}", timestamp: "2026-11-26T12:00:00.001Z", ordinal: 10 },
     {
+      kind: "event_msg",
+      payload: '{"type":"agent_message","message":"é"}',
+      timestamp: "2026-11-26T12:00:00.001Z",
+      ordinal: 11,
+    },
+    {
+      kind: "event_msg",
+      payload: '{"type":"user_message","message":"x"}',
+      timestamp: "2026-11-26T12:00:00.002Z",
+      ordinal: 12,
+    },
+    {
       kind: "state",
       payload: '{"previous_response_id":"résumé"}',
       timestamp: "2026-11-26T12:00:00.001Z",
