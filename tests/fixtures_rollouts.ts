@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { markFixture } from "./helpers.ts";
 
 /** The lines of a JSONL file joined, each with its `\n`. */
 export function jsonl(lines: readonly string[]): string {
@@ -14,7 +15,7 @@ export function jsonl(lines: readonly string[]): string {
 export function writeFixture(dir: string, name: string, content: string | Uint8Array): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
-  return file;
+  return markFixture(file);
 }
 
 /** UTF-8 bytes of a string. */

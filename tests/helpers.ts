@@ -5,9 +5,18 @@ import * as path from "node:path";
 import { initRuntime } from "../lib/runtime/runtime.ts";
 import { codexConformance } from "./formats/codex_model.ts";
 
+/** Files a test wrote itself as fixtures (possibly damaged on purpose): not rollout's work. */
+const FIXTURES = new Set<string>();
+
+/** Marks `file` as written by the test, so {@linkcode tempDir}'s check leaves it alone. */
+export function markFixture(file: string): string {
+  FIXTURES.add(path.resolve(file));
+  return file;
+}
+
 /**
- * A fresh temporary folder, removed with `cleanup`. Before removing it, every session
- * rollout created under its `sessions/` folder (a meta with `originator: "rollout"`) is checked
+ * A fresh temporary folder, removed with `cleanup`. Before removing it, every rollout in it
+ * that rollout wrote (a meta with `originator: "rollout"`, not a test's own fixture) is checked
  * against Codex's own rules (tests/formats/codex_model.ts: the meta decodes, the paginated
  * ordinals materialize, the resume picker lists a session with a user message), so every file
  * rollout writes in the tests is one Codex reads; a problem fails the test.
@@ -18,7 +27,7 @@ export function tempDir(prefix = "rollout-test-"): { dir: string; cleanup(): voi
     dir,
     cleanup: () => {
       try {
-        const problems = rolloutWrittenFiles(path.join(dir, "sessions"))
+        const problems = rolloutWrittenFiles(dir)
           .flatMap((file) => codexConformance(file).map((p) => `${file}: ${p}`));
         if (problems.length > 0) {
           throw new Error(`Codex would not read what rollout wrote:\n${problems.join("\n")}`);
@@ -37,6 +46,7 @@ function rolloutWrittenFiles(dir: string): string[] {
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith(".jsonl")) continue;
     const file = path.join(entry.parentPath, entry.name);
+    if (FIXTURES.has(path.resolve(file))) continue;
     const fd = fs.openSync(file, "r");
     const head = new Uint8Array(4096);
     const n = fs.readSync(fd, head, 0, head.length, 0);

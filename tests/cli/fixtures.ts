@@ -1,6 +1,7 @@
 /** The same conversation in each of the five readable formats, written byte for byte. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { markFixture } from "../helpers.ts";
 
 /** The formats of SPEC §2.3, by the name `validate` reports. */
 export type FixtureFormat =
@@ -102,7 +103,7 @@ export function writeSession(
   const file = path.join(dir, `rollout-${stamp}-${options.id}.${extensionOf(format)}`);
   fs.writeFileSync(file, options.text ?? fixtureText(format, options.id), { mode: 0o600 });
   if (options.mtime !== undefined) fs.utimesSync(file, options.mtime, options.mtime);
-  return file;
+  return markFixture(file);
 }
 
 /** A session id for test number `n`. */

@@ -9,7 +9,7 @@ import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import { runtimeName } from "../../lib/runtime/runtime.ts";
 import { lockPathOf, WriterLock } from "../../lib/store/writer_lock.ts";
 import { JOURNAL_ITEMS, JOURNAL_LINES, jsonl, writeFixture } from "../fixtures_rollouts.ts";
-import { ROOT, setup, tempDir, userMessage } from "../helpers.ts";
+import { markFixture, ROOT, setup, tempDir, userMessage } from "../helpers.ts";
 
 const SCRIPT = path.join(ROOT, "tests", "store", "hold_lock.ts");
 
@@ -91,7 +91,7 @@ test("resume() is refused with `locked` while a process on the other runtime hol
 
 test("resume() through a hard link is refused while the other runtime writes the file", async () => {
   await withJournal(async (file) => {
-    const link = path.join(path.dirname(file), "b.jsonl");
+    const link = markFixture(path.join(path.dirname(file), "b.jsonl"));
     fs.linkSync(file, link);
     await whileHeld(file, async () => {
       await assert.rejects(RolloutRecorder.resume(link), {
