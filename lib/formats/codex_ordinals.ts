@@ -43,10 +43,11 @@ export class OrdinalCheck {
 
   /**
    * A record of `type` carrying `ordinal`: null when Codex accepts it, else what Codex
-   * refuses. The record is kept either way; only Codex's bookkeeping is checked here.
+   * refuses. `decodes` false: Codex rejects this line (a type or payload it cannot decode),
+   * so its ordinal may be reused. The record is kept either way.
    */
-  record(type: string, ordinal: number | undefined): string | null {
-    const known = CODEX_RECORD_TYPES.has(type);
+  record(type: string, ordinal: number | undefined, decodes = true): string | null {
+    const known = decodes && CODEX_RECORD_TYPES.has(type);
     if (ordinal === undefined) {
       if (!known) {
         this.#pending++;

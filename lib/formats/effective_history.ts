@@ -32,8 +32,30 @@ function userMessage(text: string): ResponseItem {
 export interface Compaction {
   replaced: number;
   kept: number;
-  /** Entries of `replacement_history` that are no items rollout can read. */
-  unreadable: number;
+}
+
+/**
+ * Why Codex cannot decode a `compacted` payload (codex-rs/history/src/rollout_payload.rs:
+ * 127-221 at 343074d: `message` text, every replacement an item, metadata of the same
+ * length), or null. Codex skips such a line, so it changes no history.
+ */
+export function compactionProblem(payload: Record<string, unknown>): string | null {
+  if (typeof payload.message !== "string") return "its message is not text";
+  const replacement = payload.replacement_history;
+  if (replacement === undefined || replacement === null) return null;
+  if (!Array.isArray(replacement)) return "its replacement_history is not a list";
+  const bad = replacement.findIndex((entry) => !checkItem(entry, "replacement_history").ok);
+  if (bad >= 0) return `replacement_history[${bad}] is not an item`;
+  const metadata = payload.replacement_history_metadata;
+  if (Array.isArray(metadata) && metadata.length !== replacement.length) {
+    return "its replacement_history_metadata does not match replacement_history";
+  }
+  return null;
+}
+
+/** Whether `value` is a rollback's `num_turns` as Codex decodes it (a u32). */
+export function isTurnCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 32;
 }
 
 /** Builds the effective history record by record. */
@@ -65,22 +87,20 @@ export class EffectiveHistory {
    * without, Codex keeps the newest user messages (up to 20,000 tokens) and the summary
    * (compact.rs:639-715).
    */
-  compact(payload: Record<string, unknown>): Compaction {
+  compact(payload: Record<string, unknown>): Compaction | string {
+    const problem = compactionProblem(payload);
+    if (problem !== null) return problem;
     const before = this.items.length;
     const replacement = payload.replacement_history;
-    let unreadable = 0;
     if (Array.isArray(replacement)) {
       const next: ResponseItem[] = [];
       for (const entry of replacement) {
         const check = checkItem(entry, "replacement_history");
-        if (!check.ok) unreadable++;
-        else if (check.item.type !== "ghost_snapshot") next.push(check.item);
+        if (check.ok && check.item.type !== "ghost_snapshot") next.push(check.item);
       }
       this.items = next;
     } else {
-      const summary = typeof payload.message === "string" && payload.message !== ""
-        ? payload.message
-        : "(no summary available)";
+      const summary = payload.message === "" ? "(no summary available)" : payload.message as string;
       const texts = this.items.map(userText).filter((t): t is string =>
         t !== null && !this.#summaries.has(t) && isUserTurn(userMessage(t))
       );
@@ -96,7 +116,7 @@ export class EffectiveHistory {
     }
     const replaced = before;
     this.compacted += replaced;
-    return { replaced, kept: this.items.length, unreadable };
+    return { replaced, kept: this.items.length };
   }
 
   /**

@@ -34,7 +34,7 @@ export function hasMessageEvents(records: readonly SourceRecord[]): boolean {
 
 /** A Codex 2025 line as an enveloped record: state lines become `state` payloads. */
 function envelopeOf(record: SourceRecord): { type: string; payload: unknown } {
-  if (record.timestamp !== undefined || !isObject(record.payload)) return record;
+  if (!record.bare || !isObject(record.payload)) return record;
   if (record.type === "response_item") return record;
   const { record_type: _type, ...rest } = record.payload;
   if (record.type !== "state") return { type: record.type, payload: rest };

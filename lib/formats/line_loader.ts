@@ -26,7 +26,7 @@ import {
   parseJson,
 } from "../base/mod.ts";
 import { OrdinalCheck } from "./codex_ordinals.ts";
-import { EffectiveHistory } from "./effective_history.ts";
+import { compactionProblem, EffectiveHistory, isTurnCount } from "./effective_history.ts";
 
 /** A line (or document item) that was not loaded. `line`/`offset` are null for documents. */
 export type SkippedLine = DamageReport["skipped_lines"][number];
@@ -43,6 +43,8 @@ export interface SourceRecord {
   ordinal: number | undefined;
   /** Top-level fields besides timestamp, ordinal, type and payload (Codex's `metadata`). */
   extra: Record<string, unknown> | null;
+  /** A line of Codex's 2025 format: bare, its type taken from its shape. */
+  bare: boolean;
 }
 
 /** `show`'s view of a file: every item in order, and where history changed (SPEC §6). */
@@ -68,7 +70,9 @@ export interface LoaderOptions {
   /** Items and history markers in file order (`show`). */
   timeline?: boolean;
   /** The effective history of the prefix a fork inherits, when its meta names one. */
-  inherit?: (base: HistoryBase) => { items: ResponseItem[] } | { error: string };
+  inherit?: (
+    base: HistoryBase,
+  ) => { items: ResponseItem[]; records?: SourceRecord[] } | { error: string };
 }
 
 /** Accept-only fast check derived from {@linkcode EnvelopeLine}: true means the schema accepts. */
@@ -105,6 +109,8 @@ export class LineLoader implements LineSink {
   readonly history = new EffectiveHistory();
   readonly allItems: ResponseItem[] | null;
   readonly records: SourceRecord[] | null;
+  /** With `records`: the records of the history the file inherits, in order, no meta. */
+  inheritedRecords: SourceRecord[] | null = null;
   readonly timeline: TimelineEntry[] | null;
   readonly skipped: SkippedLine[] = [];
   readonly ordinalErrors: SkippedLine[] = [];
@@ -203,7 +209,7 @@ export class LineLoader implements LineSink {
         return;
       }
       raw = envelope.data.payload;
-      ordinal = envelope.data.ordinal;
+      ordinal = envelope.data.ordinal ?? undefined;
       where = "payload";
     }
     if (!isObject(raw)) {
@@ -221,9 +227,14 @@ export class LineLoader implements LineSink {
     this.records?.push({
       line: 1,
       type: "session_meta",
-      timestamp: this.format === "codex_jsonl_2025" ? meta.data.timestamp : String(value.timestamp),
+      timestamp: this.format === "codex_jsonl_2025"
+        ? meta.data.timestamp
+        : typeof value.timestamp === "string"
+        ? value.timestamp
+        : undefined,
       payload: raw,
       ordinal,
+      bare: this.format === "codex_jsonl_2025",
       extra: this.format === "codex_jsonl_2025" ? null : extraOf(value),
     });
     if (raw.history_mode === "paginated") {
@@ -245,11 +256,12 @@ export class LineLoader implements LineSink {
       return;
     }
     this.history.inherit(got.items);
+    if (got.records !== undefined) this.inheritedRecords = got.records;
     this.timeline?.push({ kind: "inherited", items: got.items.length, from: base.thread_id });
   }
 
-  #ordinalProblem(lineNo: number, type: string, ordinal: number | undefined): void {
-    const problem = this.#ordinals?.record(type, ordinal) ?? null;
+  #ordinalProblem(lineNo: number, type: string, ordinal: number | undefined, decodes = true): void {
+    const problem = this.#ordinals?.record(type, ordinal, decodes) ?? null;
     if (problem !== null) this.ordinalErrors.push({ line: lineNo, offset: null, message: problem });
   }
 
@@ -263,16 +275,34 @@ export class LineLoader implements LineSink {
       }
       line = envelope.data;
     }
-    this.#ordinalProblem(lineNo, line.type, line.ordinal);
+    const ordinal = line.ordinal ?? undefined;
+    const payload = line.payload;
+    // Lines Codex cannot decode change no history, and Codex may reuse their ordinals.
+    let undecodable: string | null = null;
+    if (line.type === "compacted") {
+      undecodable = isObject(payload) ? compactionProblem(payload) : "its payload is no object";
+    } else if (
+      line.type === "event_msg" && isObject(payload) && payload.type === "thread_rolled_back" &&
+      !isTurnCount(payload.num_turns)
+    ) undecodable = "its num_turns is no whole number of turns";
+    this.#ordinalProblem(lineNo, line.type, ordinal, undecodable === null);
     this.#count(line.type);
     this.records?.push({
       line: lineNo,
       type: line.type,
       timestamp: line.timestamp,
-      payload: line.payload,
-      ordinal: line.ordinal,
+      payload,
+      ordinal,
       extra: extraOf(value),
+      bare: false,
     });
+    if (undecodable !== null) {
+      this.warnings.push(
+        `line ${lineNo}: a ${line.type} record Codex cannot read (${undecodable}): kept, no change to the history`,
+      );
+      this.skippedTypes[line.type] = (this.skippedTypes[line.type] ?? 0) + 1;
+      return;
+    }
     switch (line.type) {
       case "response_item":
         return this.#readItem(line.payload, "payload", lineNo);
@@ -288,14 +318,11 @@ export class LineLoader implements LineSink {
         // one is the session's own (codex-rs/rollout/src/recorder.rs:1052-1058).
         return;
       case "compacted":
-        if (isObject(line.payload)) {
-          const done = this.history.compact(line.payload);
-          if (done.unreadable > 0) {
-            this.warnings.push(
-              `line ${lineNo}: ${done.unreadable} entries of replacement_history are not readable items`,
-            );
+        if (isObject(payload)) {
+          const done = this.history.compact(payload);
+          if (typeof done !== "string") {
+            this.timeline?.push({ kind: "compacted", replaced: done.replaced, kept: done.kept });
           }
-          this.timeline?.push({ kind: "compacted", replaced: done.replaced, kept: done.kept });
         }
         break;
       case "turn_context": {
@@ -339,6 +366,7 @@ export class LineLoader implements LineSink {
       payload,
       ordinal: undefined,
       extra: null,
+      bare: true,
     });
   }
 

@@ -2,6 +2,7 @@
  * Reads any of the five rollout formats (SPEC §2.3) into a SavedSession and a report of every
  * piece of damage met. Never modifies the file and never takes its lock.
  */
+import * as nodePath from "node:path";
 import * as zlib from "node:zlib";
 import { LineSplitter } from "../base/mod.ts";
 import {
@@ -15,7 +16,12 @@ import {
 } from "../schemas/mod.ts";
 import { type FileSystem, nodeFileSystem, readAll } from "../runtime/mod.ts";
 import { formatOfFirstRecord } from "./detect_format.ts";
-import { type HistoryBase, LineLoader, type SkippedLine } from "./line_loader.ts";
+import {
+  type HistoryBase,
+  LineLoader,
+  type SkippedLine,
+  type SourceRecord,
+} from "./line_loader.ts";
 import { findRolloutById, sessionsRootOf } from "./rollout_files.ts";
 import type { LoadedRollout, LoadReport } from "./loaded_rollout.ts";
 import { BOM_WARNING, invalidRollout, readDocument, tryParseJson } from "./read_document.ts";
@@ -85,7 +91,8 @@ function loadChain(path: string, options: LoadOptions, chain: string[]): LoadedR
       max,
       unterminated: options.acceptUnterminatedLine,
       options,
-      inherit: (base) => inheritedHistory(path, base, { options, chain: [...chain, path] }),
+      inherit: (base) =>
+        inheritedHistory(path, base, { options, chain: [...chain, nodePath.resolve(path)] }),
       compressed,
     });
   } catch (error) {
@@ -134,11 +141,13 @@ function inheritedHistory(
   path: string,
   base: HistoryBase,
   ctx: { options: LoadOptions; chain: string[] },
-): { items: ResponseItem[] } | { error: string } {
+): { items: ResponseItem[]; records?: SourceRecord[] } | { error: string } {
   if (ctx.chain.length > MAX_INHERITANCE) return { error: "the chain of forks is too long" };
   const found = findRolloutById(sessionsRootOf(path), base.thread_id);
   if (found === null) return { error: "no file of that id in the sessions folder" };
-  if (ctx.chain.includes(found)) return { error: `"${found}" inherits from itself` };
+  if (ctx.chain.includes(nodePath.resolve(found))) {
+    return { error: `"${found}" inherits from itself` };
+  }
   try {
     const parent = loadChain(
       found,
@@ -148,10 +157,14 @@ function inheritedHistory(
           ? {}
           : { maxLineBytes: ctx.options.maxLineBytes }),
         endByte: base.end_byte_offset,
+        ...(ctx.options.records === true ? { records: true } : {}),
       },
       ctx.chain,
     );
-    return { items: parent.saved.items };
+    if (parent.records === undefined) return { items: parent.saved.items };
+    // Its own inherited records, then its records after its meta.
+    const records = [...parent.inheritedRecords ?? [], ...parent.records.slice(1)];
+    return { items: parent.saved.items, records };
   } catch (error) {
     return { error: describe(error) };
   }
@@ -163,7 +176,9 @@ interface Source {
   max: number;
   unterminated?: boolean | undefined;
   options: LoadOptions;
-  inherit: (base: HistoryBase) => { items: ResponseItem[] } | { error: string };
+  inherit: (
+    base: HistoryBase,
+  ) => { items: ResponseItem[]; records?: SourceRecord[] } | { error: string };
   compressed: boolean;
 }
 
@@ -298,6 +313,7 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
     compressed: src.compressed,
     ...(loader.allItems === null ? {} : { allItems: loader.allItems }),
     ...(loader.records === null ? {} : { records: loader.records }),
+    ...(loader.inheritedRecords === null ? {} : { inheritedRecords: loader.inheritedRecords }),
     ...(loader.timeline === null ? {} : { timeline: loader.timeline }),
   };
 }

@@ -34,6 +34,8 @@ export interface LoadedRollout {
   recordTypes: Record<string, number>;
   /** With `all`: every response item of the file, in order. */
   allItems?: ResponseItem[];
+  /** With `records` and a `history_base`: the inherited history's records, no meta. */
+  inheritedRecords?: SourceRecord[];
   /** With `records`: every readable record as stored. */
   records?: SourceRecord[];
   /** Line files: the user's instructions found in `turn_context` records (SPEC §6). */

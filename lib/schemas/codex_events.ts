@@ -52,7 +52,8 @@ export function isUserTurn(item: { type: string; role?: unknown; content?: unkno
   if (item.type === "agent_message") return true;
   if (item.type !== "message" || item.role !== "user") return false;
   const { texts } = textsOf(item.content, "input_text");
-  return !(texts.length > 0 && texts.every(isContextText));
+  // Codex: a message holding any contextual fragment is context (event_mapping.rs:63-64).
+  return !texts.some(isContextText);
 }
 
 /**
@@ -65,7 +66,7 @@ export function messageEvent(item: ResponseItem): Record<string, unknown> | null
   const message = item as ResponseItem & { role: string; content: unknown; phase?: unknown };
   if (message.role === "user") {
     const { texts, images } = textsOf(message.content, "input_text");
-    if (texts.length > 0 && texts.every(isContextText)) return null;
+    if (texts.some(isContextText)) return null;
     if (texts.every((text) => text === "") && images.length === 0) return null;
     return {
       type: "user_message",

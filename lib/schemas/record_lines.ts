@@ -4,10 +4,13 @@
  */
 import { z } from "zod";
 
-/** `{timestamp, ordinal?, type, payload}`: our journal and Codex's enveloped rollouts. */
+/**
+ * `{timestamp, ordinal?, type, payload}`: our journal and Codex's enveloped rollouts. An
+ * `ordinal` of null counts as absent, as in Codex (codex-rs/rollout/src/lib.rs:35-57).
+ */
 export const EnvelopeLine = z.looseObject({
   timestamp: z.string().optional(),
-  ordinal: z.number().int().nonnegative().optional(),
+  ordinal: z.number().int().nonnegative().nullish(),
   type: z.string(),
   payload: z.unknown(),
 });

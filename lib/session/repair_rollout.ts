@@ -13,7 +13,7 @@ import {
   type LoadedRollout,
   loadRollout,
 } from "../formats/mod.ts";
-import { checkItem, errnoOf, ioError, isDocument } from "../schemas/mod.ts";
+import { checkItem, errnoOf, ioError, isDocument, RolloutError } from "../schemas/mod.ts";
 import { nodeFileSystem } from "../runtime/mod.ts";
 
 /** What a repair did. */
@@ -40,6 +40,12 @@ export function repairRollout(file: string, options: { pid: number; now: Date })
   const lock = WriterLock.acquire(file, { pid: options.pid });
   try {
     const loaded = loadRollout(file, { records: true });
+    if (loaded.compressed) {
+      throw new RolloutError(
+        "invalid_rollout",
+        `Cannot repair "${file}": it is zstd-compressed (Codex's cold storage); decompress it first (zstd -d --rm "${file}"), then repair the .jsonl`,
+      );
+    }
     const report = loaded.report;
     // A record whose item fails its schema is one Codex cannot decode either (the item
     // types rollout checks are Codex's, with Codex's required fields): it goes too.

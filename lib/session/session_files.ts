@@ -105,12 +105,19 @@ function entriesOf(dir: string, optional: boolean): fs.Dirent[] {
   }
 }
 
-/** The rollout files of one folder, newest first. */
+/**
+ * The rollout files of one folder, newest first. A `.jsonl.zst` beside its own `.jsonl` is
+ * the same session mid-way through Codex's (de)compression: the plain file stands for it, as
+ * in Codex (codex-rs/rollout/src/compression.rs:986-988 at 343074d).
+ */
 function folderFiles(dir: string): KeyedFile[] {
   const out: KeyedFile[] = [];
-  for (const entry of entriesOf(dir, true)) {
+  const entries = entriesOf(dir, true);
+  const names = new Set(entries.map((entry) => String(entry.name)));
+  for (const entry of entries) {
     const name = String(entry.name);
     if (!isRolloutName(name) || !entry.isFile()) continue;
+    if (name.endsWith(".jsonl.zst") && names.has(name.slice(0, -4))) continue;
     const file = keyed(dir, name);
     if (file !== null) out.push(file);
   }

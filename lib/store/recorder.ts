@@ -410,10 +410,10 @@ export class RolloutRecorder {
       }
       bytes += size;
       // A mirror too long for a line is left out; the item itself is what matters.
-      const event =
-        mirror === undefined || mirror === null || this.#lineSize(mirror) > this.#maxLine
-          ? null
-          : mirror;
+      const mirrorSize = mirror === undefined || mirror === null ? 0 : this.#lineSize(mirror);
+      const event = mirrorSize === 0 || mirrorSize > this.#maxLine ? null : mirror!;
+      // The mirror's bytes count toward the batch, as they are written with it.
+      if (event !== null) bytes += mirrorSize;
       records.push({ kind: "response_item", item, payload, mirror: event, timestamp });
     }
     if (prepared.error !== null) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import * as zlib from "node:zlib";
 import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
@@ -611,9 +612,18 @@ test("loadRollout() reads every record shape the real Codex samples show", async
       "ghost_snapshot",
       "message",
     ]);
-    assert.deepEqual(loaded.saved.items, [userMessage("summary"), assistant("after")]);
+    // The compaction holds an entry Codex cannot decode: Codex skips the whole line, so the
+    // history is every item but the ghost snapshot.
+    assert.deepEqual(loaded.saved.items.map((i) => i.type), [
+      "message",
+      "reasoning",
+      "tool_search_call",
+      "tool_search_output",
+      "function_call_output",
+      "message",
+    ]);
     assert.deepEqual(loaded.report.warnings, [
-      "line 15: 1 entries of replacement_history are not readable items",
+      "line 15: a compacted record Codex cannot read (replacement_history[1] is not an item): kept, no change to the history",
     ]);
     // Every record survives a conversion, its extra fields (metadata) included.
     const copy = path.join(dir, "copy.jsonl");
@@ -639,6 +649,189 @@ test("loadRollout() reads every record shape the real Codex samples show", async
         `INVALID  ${tui}\n         error: not a rollout (line 1 is not a session meta)\n1 file: 0 valid, 1 invalid\n`,
       stderr: "",
     });
+  } finally {
+    cleanup();
+  }
+});
+
+test("fork --at N keeps the first N items of the effective history after a compaction or a rollback", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const write = (name: string, body: (env: (t: string, p: unknown) => string) => string) => {
+      let n = 0;
+      const env = (type: string, payload: unknown) =>
+        line({ timestamp: T, ordinal: n++, type, payload });
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, env("session_meta", codexMeta("paginated")) + body(env));
+      return file;
+    };
+    const compacted = write(
+      "c.jsonl",
+      (env) =>
+        ["a1", "a2", "a3"].map((t) => env("response_item", userMessage(t))).join("") +
+        env("compacted", {
+          message: "",
+          replacement_history: [userMessage("s1"), userMessage("s2")],
+        }) +
+        env("response_item", userMessage("b1")) + env("response_item", userMessage("b2")),
+    );
+    const rolled = write(
+      "r.jsonl",
+      (env) =>
+        env("response_item", userMessage("u1")) + env("response_item", assistant("r1")) +
+        env("response_item", userMessage("u2")) + env("response_item", assistant("r2")) +
+        env("event_msg", { type: "thread_rolled_back", num_turns: 1 }) +
+        env("response_item", userMessage("u3")) + env("response_item", assistant("r3")),
+    );
+    for (
+      const [file, want] of [[compacted, ["s1", "s2", "b1"]], [rolled, ["u1", "r1", "u3"]]] as const
+    ) {
+      const fork = await cli(["fork", file, "--at", "3", "--json", "--home", dir]);
+      assert.equal(fork.code, 0, fork.stderr);
+      const child = loadRollout(JSON.parse(fork.stdout).path);
+      assert.deepEqual(
+        child.saved.items.map((i) => (i.content as { text: string }[])[0]!.text),
+        want,
+        file,
+      );
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("a copy of a fork that inherits its history (history_base) holds the whole conversation", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const parentId = "0199a1b2-0000-7000-8000-0000000000a1";
+    let n = 0;
+    const penv = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: n++, type, payload });
+    const prefix = penv("session_meta", codexMeta("paginated", { id: parentId })) +
+      penv("response_item", userMessage("p1")) + penv("response_item", assistant("p2"));
+    fs.writeFileSync(path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`), prefix);
+    const childId = "0199a1b2-0000-7000-8000-0000000000c1";
+    const child = path.join(day, `rollout-2026-08-20T10-05-00-${childId}.jsonl`);
+    const base = { thread_id: parentId, end_ordinal_exclusive: 3, end_byte_offset: prefix.length };
+    fs.writeFileSync(
+      child,
+      line({
+        timestamp: T,
+        ordinal: 3,
+        type: "session_meta",
+        payload: codexMeta("paginated", { id: childId, history_base: base }),
+      }) +
+        line({ timestamp: T, ordinal: 4, type: "response_item", payload: userMessage("c1") }),
+    );
+    const copy = path.join(dir, "copy.jsonl");
+    assert.equal((await cli(["convert", child, "--to", "jsonl", "-o", copy])).code, 0);
+    const loaded = loadRollout(copy);
+    assert.deepEqual(loaded.saved.items, [userMessage("p1"), assistant("p2"), userMessage("c1")]);
+    assert.equal(loaded.rawMeta.history_base, undefined);
+    assert.deepEqual(codexConformance(copy), []);
+    // A file inheriting from itself (by a relative path too) is refused, not read twice.
+    const selfBase = { thread_id: childId, end_ordinal_exclusive: 3, end_byte_offset: 10 };
+    fs.writeFileSync(
+      child,
+      line({
+        timestamp: T,
+        ordinal: 3,
+        type: "session_meta",
+        payload: codexMeta("paginated", { id: childId, history_base: selfBase }),
+      }) +
+        line({ timestamp: T, ordinal: 4, type: "response_item", payload: userMessage("c1") }),
+    );
+    const here = process.cwd();
+    process.chdir(day);
+    try {
+      const self = loadRollout(path.basename(child));
+      assert.deepEqual(self.saved.items, [userMessage("c1")]);
+      assert.match(self.report.warnings[0]!, /inherits from itself/);
+    } finally {
+      process.chdir(here);
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("records Codex cannot decode change no history; a null ordinal is an absent one", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "odd.jsonl");
+    let n = 0;
+    const env = (type: string, payload: unknown) =>
+      line({ timestamp: T, ordinal: n++, type, payload });
+    fs.writeFileSync(
+      file,
+      line({ timestamp: T, ordinal: null, type: "session_meta", payload: codexMeta("legacy") }) +
+        line({ timestamp: T, ordinal: null, type: "response_item", payload: userMessage("u1") }) +
+        env("compacted", { message: { x: 1 }, replacement_history: [] }) +
+        env("compacted", { message: "", replacement_history: [null, userMessage("s")] }) +
+        env("event_msg", { type: "thread_rolled_back", num_turns: 1.5 }) +
+        env("event_msg", { type: "thread_rolled_back", num_turns: 1e308 }),
+    );
+    const loaded = loadRollout(file);
+    assert.deepEqual(loaded.saved.items, [userMessage("u1")]);
+    assert.deepEqual(loaded.report.skipped_lines, []);
+    assert.equal(loaded.report.history, undefined);
+    assert.deepEqual(loaded.report.warnings, [
+      "line 3: a compacted record Codex cannot read (its message is not text): kept, no change to the history",
+      "line 4: a compacted record Codex cannot read (replacement_history[0] is not an item): kept, no change to the history",
+      "line 5: a event_msg record Codex cannot read (its num_turns is no whole number of turns): kept, no change to the history",
+      "line 6: a event_msg record Codex cannot read (its num_turns is no whole number of turns): kept, no change to the history",
+    ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("repair refuses a .jsonl.zst; list shows a session once when its plain and compressed files lie side by side", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const plain = codexFile(day, "paginated", `rollout-2026-08-20T10-00-00-${ID}.jsonl`);
+    const packed = `${plain}.zst`;
+    fs.writeFileSync(
+      packed,
+      zlib.zstdCompressSync(Buffer.from(fs.readFileSync(plain, "utf8") + '{"torn')),
+    );
+    const listed = JSON.parse((await cli(["list", "--home", dir, "--json"])).stdout);
+    assert.deepEqual(listed.map((s: { path: string }) => s.path), [plain]);
+    const repair = await cli(["repair", packed]);
+    assert.equal(repair.code, 1);
+    assert.match(repair.stderr, /it is zstd-compressed .*decompress it first/);
+    assert.equal(
+      zlib.zstdDecompressSync(fs.readFileSync(packed)).toString().endsWith('{"torn'),
+      true,
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test("a converted meta without a timestamp of its line keeps none rather than the text undefined", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "nots.jsonl");
+    fs.writeFileSync(
+      file,
+      line({ type: "session_meta", payload: codexMeta("legacy") }) +
+        line({ timestamp: T, type: "response_item", payload: userMessage("hi") }),
+    );
+    const copy = path.join(dir, "copy.jsonl");
+    assert.equal((await cli(["convert", file, "--to", "jsonl", "-o", copy])).code, 0);
+    const first = JSON.parse(fs.readFileSync(copy, "utf8").split("\n")[0]!);
+    // The meta's own start stands in for the missing line time.
+    assert.equal(first.timestamp, T);
   } finally {
     cleanup();
   }

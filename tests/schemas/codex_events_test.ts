@@ -98,5 +98,17 @@ test("isUserTurn() counts user words and inter-agent messages, not context", () 
   assert.equal(isUserTurn(user("<user_shell_command>ls</user_shell_command>")), false);
   assert.equal(isUserTurn(assistant("hi")), false);
   assert.equal(isUserTurn({ type: "agent_message" }), true);
+  // Any contextual fragment makes the message context (event_mapping.rs:63-64).
+  assert.equal(
+    isUserTurn({
+      type: "message",
+      role: "user",
+      content: [
+        { type: "input_text", text: "<environment_context>\n</environment_context>" },
+        { type: "input_text", text: "hi" },
+      ],
+    }),
+    false,
+  );
   assert.equal(isUserTurn({ type: "function_call" }), false);
 });

@@ -85,8 +85,9 @@ test("RolloutRecorder syncs a batch of 16 KiB or more on a worker thread, a smal
 });
 
 test("RolloutRecorder: a failed batch rejects exactly the ops it covered; the next batch recovers", async () => {
-  // Two ops fit in a batch of 400 bytes; ops: open, size, then write + fdatasync per batch.
-  const { disk, fs, rec } = await open(400);
+  // Two ops fit in a batch of 750 bytes (each a message and its event_msg mirror, 354 bytes
+  // as the recorder counts them); ops: open, size, then write + fdatasync per batch.
+  const { disk, fs, rec } = await open(750);
   fs.arm({ ...HEALTHY, failAt: fs.operations + 5 });
   const settled = await Promise.allSettled(
     ["a", "b", "c", "d", "e", "f"].map((t) => rec.recordItems([userMessage(t)])),

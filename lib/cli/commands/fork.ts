@@ -3,8 +3,7 @@ import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf, loadReported, SESSION_FLAGS, sessionJson, sessionPathOf } from "./context.ts";
-import { recordsOf, writeCopy } from "./write_copy.ts";
-import { historyPrefix } from "../../formats/mod.ts";
+import { forkRecords, writeCopy } from "./write_copy.ts";
 
 /** Runs `rollout fork`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -30,13 +29,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const keep = at ?? total;
   const { id: _id, timestamp: _ts, originator: _o, cli_version: _v, ...inherited } = loaded.rawMeta;
-  const records = recordsOf(loaded);
   const copy = await writeCopy(loaded, {
     home: homeOf(args, io),
     format,
     io,
     meta: { ...inherited, forked_from_id: parent.session.id },
-    records: keep === total ? records : historyPrefix(records, keep),
+    records: forkRecords(loaded, keep),
     saved: { items: parent.items.slice(0, keep), state: keep === total ? parent.state : {} },
   });
   await io.stdout.write(

@@ -6,6 +6,7 @@
 import {
   encodeRecordLines,
   hasMessageEvents,
+  historyPrefix,
   type LoadedRollout,
   type SourceRecord,
 } from "../../formats/mod.ts";
@@ -24,40 +25,55 @@ export interface CopyResult {
   left: string | null;
 }
 
-/** Every record of `loaded` as stored; a document's stored items and state as records. */
+function recordOf(type: string, payload: unknown): SourceRecord {
+  return {
+    line: 0,
+    type,
+    timestamp: undefined,
+    payload,
+    ordinal: undefined,
+    extra: null,
+    bare: false,
+  };
+}
+
+/**
+ * Every record of `loaded` as stored, the records of the history it inherits (Codex's
+ * `history_base`) first after its meta, so a copy holds the whole conversation; a document's
+ * stored items and state as records.
+ */
 export function recordsOf(loaded: LoadedRollout): SourceRecord[] {
-  if (loaded.records !== undefined) return loaded.records;
-  const meta = loaded.rawMeta;
-  const records: SourceRecord[] = [
-    {
-      line: 1,
-      type: "session_meta",
-      timestamp: undefined,
-      payload: meta,
-      ordinal: undefined,
-      extra: null,
-    },
-    // Every stored item, also one its schema refuses: a copy drops nothing.
-    ...(loaded.rawItems.length > 0 ? loaded.rawItems : loaded.saved.items).map((item) => ({
-      line: 0,
-      type: "response_item",
-      timestamp: undefined,
-      payload: item as unknown,
-      ordinal: undefined,
-      extra: null,
-    })),
+  if (loaded.records !== undefined) {
+    const [meta, ...own] = loaded.records;
+    return [...(meta === undefined ? [] : [meta]), ...loaded.inheritedRecords ?? [], ...own];
+  }
+  // Every stored item, also one its schema refuses: a copy drops nothing.
+  const items = loaded.rawItems.length > 0 ? loaded.rawItems : loaded.saved.items;
+  const records = [
+    recordOf("session_meta", loaded.rawMeta),
+    ...items.map((item) => recordOf("response_item", item)),
   ];
   if (loaded.saved.state.previous_response_id !== undefined) {
-    records.push({
-      line: 0,
-      type: "state",
-      timestamp: undefined,
-      payload: loaded.saved.state,
-      ordinal: undefined,
-      extra: null,
-    });
+    records.push(recordOf("state", loaded.saved.state));
   }
   return records;
+}
+
+/**
+ * The records of the first `keep` items of the effective history. Where that history was
+ * rewritten (compaction, rollback, an inherited prefix) the file's records cannot be cut at
+ * item `keep`: the items themselves are recorded then, after the meta.
+ */
+export function forkRecords(loaded: LoadedRollout, keep: number): SourceRecord[] {
+  const records = recordsOf(loaded);
+  if (keep === loaded.saved.items.length) return records;
+  if (loaded.report.history === undefined && loaded.records !== undefined) {
+    return historyPrefix(records, keep);
+  }
+  return [
+    records[0]!,
+    ...loaded.saved.items.slice(0, keep).map((item) => recordOf("response_item", item)),
+  ];
 }
 
 /** The lines of a lossless copy as a Codex paginated rollout, and its meta. */
