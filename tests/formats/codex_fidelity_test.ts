@@ -24,6 +24,12 @@ function line(fields: Record<string, unknown>): string {
   return `${JSON.stringify(fields)}\n`;
 }
 
+/** A writer of a paginated file's lines, each taking the next ordinal from `start`. */
+function numbered(start = 0): (type: string, payload: unknown) => string {
+  let ordinal = start;
+  return (type, payload) => line({ timestamp: T, ordinal: ordinal++, type, payload });
+}
+
 /** A meta as Codex 0.148 writes it (shape of the paginated sample, written here). */
 function codexMeta(mode: "legacy" | "paginated", extra: Record<string, unknown> = {}) {
   return {
@@ -169,9 +175,7 @@ test("a Codex fork's copied parent session_meta is read without damage; the firs
   try {
     const child = "0199a1b2-0000-7000-8000-00000000c417";
     const file = path.join(dir, "fork.jsonl");
-    let n = 0;
-    const env = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: n++, type, payload });
+    const env = numbered();
     fs.writeFileSync(
       file,
       env(
@@ -197,9 +201,7 @@ test("loadRollout() gives the effective history: compaction with replacement_his
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, "compacted.jsonl");
-    let n = 0;
-    const env = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: n++, type, payload });
+    const env = numbered();
     const summary = userMessage("Summary: the user wants a screenshot tool.");
     fs.writeFileSync(
       file,
@@ -264,9 +266,7 @@ test("loadRollout() puts a fork's inherited history (history_base) before its ow
     fs.mkdirSync(day, { recursive: true });
     const parentId = "0199a1b2-0000-7000-8000-0000000000a1";
     const parentFile = path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`);
-    let n = 0;
-    const penv = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: n++, type, payload });
+    const penv = numbered();
     const prefix = penv("session_meta", codexMeta("paginated", { id: parentId })) +
       penv("response_item", userMessage("inherited question")) +
       penv("response_item", assistant("inherited answer"));
@@ -274,9 +274,7 @@ test("loadRollout() puts a fork's inherited history (history_base) before its ow
     fs.writeFileSync(parentFile, prefix + penv("response_item", userMessage("later in parent")));
     const childId = "0199a1b2-0000-7000-8000-0000000000c1";
     const base = { thread_id: parentId, end_ordinal_exclusive: 3, end_byte_offset: prefix.length };
-    let m = 3;
-    const cenv = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: m++, type, payload });
+    const cenv = numbered(3);
     const childFile = path.join(day, `rollout-2026-08-20T10-05-00-${childId}.jsonl`);
     fs.writeFileSync(
       childFile,
@@ -434,9 +432,7 @@ test("rollout show displays every item, marks compaction and rollback, and label
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, "marked.jsonl");
-    let n = 0;
-    const env = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: n++, type, payload });
+    const env = numbered();
     fs.writeFileSync(
       file,
       env("session_meta", codexMeta("paginated")) +
@@ -659,9 +655,7 @@ test("fork --at N keeps the first N items of the effective history after a compa
   const { dir, cleanup } = tempDir();
   try {
     const write = (name: string, body: (env: (t: string, p: unknown) => string) => string) => {
-      let n = 0;
-      const env = (type: string, payload: unknown) =>
-        line({ timestamp: T, ordinal: n++, type, payload });
+      const env = numbered();
       const file = path.join(dir, name);
       fs.writeFileSync(file, env("session_meta", codexMeta("paginated")) + body(env));
       return file;
@@ -708,9 +702,7 @@ test("a copy of a fork that inherits its history (history_base) holds the whole 
     const day = path.join(dir, "sessions", "2026", "08", "20");
     fs.mkdirSync(day, { recursive: true });
     const parentId = "0199a1b2-0000-7000-8000-0000000000a1";
-    let n = 0;
-    const penv = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: n++, type, payload });
+    const penv = numbered();
     const prefix = penv("session_meta", codexMeta("paginated", { id: parentId })) +
       penv("response_item", userMessage("p1")) + penv("response_item", assistant("p2"));
     fs.writeFileSync(path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`), prefix);
@@ -764,9 +756,7 @@ test("records Codex cannot decode change no history; a null ordinal is an absent
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, "odd.jsonl");
-    let n = 0;
-    const env = (type: string, payload: unknown) =>
-      line({ timestamp: T, ordinal: n++, type, payload });
+    const env = numbered();
     fs.writeFileSync(
       file,
       line({ timestamp: T, ordinal: null, type: "session_meta", payload: codexMeta("legacy") }) +
