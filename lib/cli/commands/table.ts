@@ -113,7 +113,8 @@ ${HOME}
     load: () => import("./export.ts"),
   },
   validate: {
-    usage: "rollout validate PATH... [--json] [--strict] [--home DIR]",
+    usage:
+      "rollout validate PATH... [--json | --format text|github|junit] [-o FILE] [--strict] [--home DIR]",
     summary: "check rollout files and folders (recursively); exit 1 if any is invalid",
     details: `Folders are searched for *.jsonl, *.json and *.jsonl.zst files; other files there
 are listed as not checked. A torn tail (what a crash leaves) is a warning, an error with
@@ -122,6 +123,11 @@ are listed as not checked. A torn tail (what a crash leaves) is a warning, an er
 Options:
 ${HOME}
   --json            print [{"path","ok","format","items","errors","warnings"}]
+  --format text     the readable report (default)
+  --format github   one GitHub Actions annotation per problem (::error file=...,line=...::),
+                    then the summary
+  --format junit    JUnit XML, one test case per file (with -o, the text report on stdout)
+  -o, --output FILE  write the report to FILE instead of stdout (replaced if it exists)
   --strict          treat a torn tail as an error`,
     load: () => import("./validate.ts"),
   },
@@ -167,6 +173,21 @@ ${HOME}
   --json            print {"session_id","path"}
   --last            use the most recently updated session`,
     load: () => import("./fork.ts"),
+  },
+  selftest: {
+    usage: "rollout selftest [--json] [--home DIR]",
+    summary: "check that this machine's file system keeps rollout's guarantees",
+    details: `Works in a temporary folder on the file system of the home (or of its nearest existing
+parent) and removes it: an acknowledged append survives SIGKILL of its writer, the writer
+lock refuses a second process and is released when its holder dies, fdatasync and fsync of
+files and folders succeed (with their latency), rename replaces atomically, new files are
+0600 in 0700 folders, the clock is sane. Exit 1 if any check fails. Run it in CI on the
+runner's own disk: overlay, network and some container file systems break these.
+
+Options:
+${HOME}
+  --json            print {"root","file_system","ok","checks":[{"name","ok","ms","detail"}]}`,
+    load: () => import("./selftest.ts"),
   },
   repair: {
     usage: "rollout repair PATH [--home DIR]",

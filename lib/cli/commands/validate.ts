@@ -1,8 +1,14 @@
 /** `rollout validate`: checks files and folders; exit 1 if any file is invalid. For CI. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import type { Io } from "../../runtime/mod.ts";
+import { ioError } from "../../schemas/mod.ts";
 import { collectFiles, validateFile, type ValidationResult } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { counted } from "./context.ts";
+import { UsageError } from "./usage_error.ts";
+import { githubReport, junitReport, summary } from "./validate_report.ts";
 
 /** Files checked before a progress line appears on a terminal. */
 const PROGRESS_FROM = 20;
@@ -22,14 +28,41 @@ export function describeResult(r: ValidationResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Where a report goes: stdout, or the file of `-o` (replaced if it exists, 0600). */
+async function deliver(text: string, output: string | undefined, io: Io): Promise<void> {
+  if (output === undefined) return await io.stdout.write(text);
+  const file = path.resolve(io.cwd, output);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, text, { mode: 0o600 });
+  } catch (error) {
+    throw ioError("write report", file, error);
+  }
+}
+
 /** Runs `rollout validate`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
-    flags: { json: { type: "boolean" }, strict: { type: "boolean" } },
+    flags: {
+      json: { type: "boolean" },
+      strict: { type: "boolean" },
+      format: { type: "string" },
+      output: { type: "string", short: "o" },
+    },
     positionals: { min: 1, max: Infinity, name: "PATH" },
   });
+  const format = args.choice("format", ["text", "github", "junit"] as const) ??
+    (args.flag("json") ? "json" : "text");
+  if (args.flag("json") && args.string("format") !== undefined) {
+    throw new UsageError('use either "--json" or "--format", not both');
+  }
+  const output = args.string("output");
+  if (output === "") throw new UsageError('option "--output" needs a file name, got ""');
+  const started = performance.now();
   const files = collectFiles(args.positionals, io.cwd);
   const progress = io.stderr.isTTY && files.length >= PROGRESS_FROM;
+  // The text report streams unless it goes to a file or waits for the progress line.
+  const streaming = format === "text" && output === undefined && !progress;
   const results: ValidationResult[] = [];
   let text = "";
   for (const file of files) {
@@ -38,19 +71,30 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const result = validateFile(file, { strict: args.flag("strict") });
     results.push(result);
-    if (args.flag("json")) continue;
-    // On a terminal the report waits for the progress line to finish; otherwise it streams.
-    if (progress) text += describeResult(result);
-    else await io.stdout.write(describeResult(result));
+    if (streaming) await io.stdout.write(describeResult(result));
+    else if (format === "text" || (format === "junit" && output !== undefined)) {
+      text += describeResult(result);
+    }
   }
   if (progress) await io.stderr.write(`\rvalidated ${files.length}/${files.length}\n`);
-  if (text !== "") await io.stdout.write(text);
   const invalid = results.filter((r) => !r.ok).length;
-  if (args.flag("json")) await io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else {
-    await io.stdout.write(
-      `${counted(files.length, "file")}: ${files.length - invalid} valid, ${invalid} invalid\n`,
-    );
+  switch (format) {
+    case "json":
+      await deliver(`${JSON.stringify(results, null, 2)}\n`, output, io);
+      break;
+    case "github":
+      await deliver(githubReport(results), output, io);
+      break;
+    case "junit": {
+      const seconds = (performance.now() - started) / 1000;
+      await deliver(junitReport(results, seconds), output, io);
+      // With the XML in a file, people still read the text report.
+      if (output !== undefined) await io.stdout.write(`${text}${summary(results)}\n`);
+      break;
+    }
+    case "text":
+      await deliver(`${text}${summary(results)}\n`, streaming ? undefined : output, io);
+      break;
   }
   return invalid === 0 ? 0 : 1;
 }
