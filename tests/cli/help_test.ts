@@ -135,7 +135,7 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["validate"],
-      "rollout validate: missing PATH\nUsage: rollout validate PATH... [--json] [--strict] [--home DIR]\n",
+      "rollout validate: missing PATH\nUsage: rollout validate PATH... [--json | --format text|github|junit] [-o FILE] [--strict] [--home DIR]\n",
     ],
     [
       ["state", "abc"],
