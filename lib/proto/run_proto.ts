@@ -27,9 +27,9 @@ export interface ProtoOptions {
 /** Reading pauses while this many events wait to be written, until half of them are. */
 const MAX_BACKLOG = 16_384;
 
-type Stop = "SIGINT" | "SIGTERM" | "EPIPE";
+type Stop = "SIGINT" | "SIGTERM" | "SIGHUP" | "EPIPE";
 
-const EXIT_STATUS: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, EPIPE: 0 };
+const EXIT_STATUS: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, EPIPE: 0 };
 
 /** Runs the op stream until `shutdown`, end of input, a signal or EPIPE; returns the exit status. */
 export async function runProto(options: ProtoOptions, io: Io): Promise<number> {

@@ -28,5 +28,5 @@ export interface Io {
    * Calls `handler` on SIGINT/SIGTERM or when stdout is closed by the reader (EPIPE);
    * returns a function that removes it.
    */
-  onTerminate(handler: (reason: "SIGINT" | "SIGTERM" | "EPIPE") => void): () => void;
+  onTerminate(handler: (reason: "SIGINT" | "SIGTERM" | "SIGHUP" | "EPIPE") => void): () => void;
 }

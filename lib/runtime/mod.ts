@@ -12,5 +12,5 @@ export {
 export type { Io, OutputStream } from "./io.ts";
 export { inputStillRead, noteLingeringRead } from "./lingering_read.ts";
 export { processIo } from "./process_io.ts";
-export { selfCommand } from "./self_command.ts";
+export { passwdHome, selfCommand } from "./self_command.ts";
 export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";

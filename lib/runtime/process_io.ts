@@ -102,15 +102,19 @@ export function processIo(): Io {
     onTerminate(handler) {
       const onInt = () => handler("SIGINT");
       const onTerm = () => handler("SIGTERM");
+      // A closed terminal (SIGHUP) ends the run as SIGTERM does: everything synced, locks freed.
+      const onHup = () => handler("SIGHUP");
       const onError = (error: { code?: string }) => {
         if (error.code === "EPIPE") handler("EPIPE");
       };
       process.on("SIGINT", onInt);
       process.on("SIGTERM", onTerm);
+      process.on("SIGHUP", onHup);
       process.stdout.on("error", onError);
       return () => {
         process.off("SIGINT", onInt);
         process.off("SIGTERM", onTerm);
+        process.off("SIGHUP", onHup);
         process.stdout.off("error", onError);
       };
     },

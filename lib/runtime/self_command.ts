@@ -1,8 +1,9 @@
 /**
- * How to start this very program again as a child process: the compiled binary itself, or
- * the runtime with the entry script (Deno needs `run -A`). One of the few modules that read
- * `process`.
+ * What this process is: how to start it again as a child (the compiled binary itself, or the
+ * runtime with the entry script; Deno needs `run -A`), and its user's home folder. One of the
+ * few modules that read `process`.
  */
+import * as os from "node:os";
 import process from "node:process";
 
 /** The command and leading arguments that run `rollout` again. */
@@ -14,4 +15,14 @@ export function selfCommand(): { command: string; prefix: string[] } {
   }
   if ("Deno" in globalThis) return { command: process.execPath, prefix: ["run", "-A", script] };
   return { command: process.execPath, prefix: [script] };
+}
+
+/** This user's home folder from the password database, or undefined when there is none. */
+export function passwdHome(): string | undefined {
+  try {
+    const dir = os.userInfo().homedir;
+    return dir === "" ? undefined : dir;
+  } catch {
+    return undefined;
+  }
 }

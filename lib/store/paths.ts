@@ -1,17 +1,33 @@
 /**
  * Where sessions live (SPEC §1): the home folder, the dated session folders and file names.
- * Pure: takes the environment as data.
+ * Pure: takes the environment (and the user's home from the password database) as data.
  */
 import * as path from "node:path";
+import { RolloutError } from "../schemas/mod.ts";
 
-/** The home folder: `--home`, else `$CODEX_HOME`, else `~/.codex`. */
+/**
+ * The home folder: `--home`, else `$CODEX_HOME`, else `~/.codex` with `~` from `$HOME`, else
+ * the user's home from the password database (`passwdHome`, given by the caller). Never a
+ * relative folder: without any of them it throws, saying what to set.
+ */
 export function resolveHome(
-  options: { home?: string | undefined; env: Record<string, string | undefined> },
+  options: {
+    home?: string | undefined;
+    env: Record<string, string | undefined>;
+    passwdHome?: string | undefined;
+  },
 ): string {
   if (options.home !== undefined && options.home !== "") return path.resolve(options.home);
   const codexHome = options.env.CODEX_HOME;
   if (codexHome !== undefined && codexHome !== "") return path.resolve(codexHome);
-  const userHome = options.env.HOME ?? options.env.USERPROFILE ?? ".";
+  const userHome = [options.env.HOME, options.env.USERPROFILE, options.passwdHome]
+    .find((dir) => dir !== undefined && path.isAbsolute(dir));
+  if (userHome === undefined) {
+    throw new RolloutError(
+      "invalid_argument",
+      "Cannot tell where sessions live: neither CODEX_HOME nor HOME is set and the user has no home folder; set CODEX_HOME or pass --home DIR",
+    );
+  }
   return path.resolve(userHome, ".codex");
 }
 

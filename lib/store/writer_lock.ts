@@ -49,6 +49,7 @@ export class WriterLock {
    * is known.
    */
   static acquire(rolloutPath: string, options: { pid: number }): WriterLock {
+    refuseSpecialFile(rolloutPath);
     const path = lockPathOf(canonicalPath(rolloutPath));
     for (let attempt = 0; attempt < 20; attempt++) {
       let held: HeldLock | null;
@@ -123,6 +124,33 @@ function lockRollout(rolloutPath: string): HeldLock | null {
     );
   }
   return held;
+}
+
+/**
+ * Refuses a FIFO, device, socket or folder before anything is opened: opening a FIFO would
+ * wait for a writer forever (and leave a lock file behind), and none of them is a rollout.
+ */
+function refuseSpecialFile(rolloutPath: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(rolloutPath);
+  } catch {
+    return; // Missing (a new file) or unreadable: the open that follows says why.
+  }
+  if (stat.isFile()) return;
+  const what = stat.isDirectory()
+    ? "a folder"
+    : stat.isFIFO()
+    ? "a FIFO (named pipe)"
+    : stat.isSocket()
+    ? "a socket"
+    : stat.isCharacterDevice() || stat.isBlockDevice()
+    ? "a device"
+    : "not a regular file";
+  throw new RolloutError(
+    "invalid_rollout",
+    `Cannot write rollout "${rolloutPath}": it is ${what}, not a rollout file`,
+  );
 }
 
 function lockedError(rolloutPath: string, lockPath: string): RolloutError {

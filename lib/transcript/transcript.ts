@@ -70,25 +70,36 @@ export function wantsColour(
   return stdoutIsTTY && (env.NO_COLOR === undefined || env.NO_COLOR === "");
 }
 
-/** Folds a long text to its first and last lines, saying how much was left out. */
-export function fold(text: string): { lines: string[]; folded: string | null } {
-  let body = text;
+/** One shown line is cut after this many characters. */
+const LINE_CHARS = Math.floor(FOLD_CHARS / (KEEP_HEAD + KEEP_TAIL));
+
+/**
+ * Folds a long text to its first and its real last lines, with the marker between them
+ * saying how much was left out; a very long line is cut (the marker after it says so).
+ */
+export function fold(text: string): { head: string[]; folded: string | null; tail: string[] } {
+  const all = text.replace(/\n$/, "").split("\n");
+  const many = all.length > FOLD_LINES;
+  const shown = many ? [...all.slice(0, KEEP_HEAD), ...all.slice(-KEEP_TAIL)] : all;
+  const limit = many ? LINE_CHARS : FOLD_CHARS;
   let cut = 0;
-  if (body.length > FOLD_CHARS) {
-    cut = body.length - FOLD_CHARS;
-    body = body.slice(0, FOLD_CHARS);
-  }
-  const lines = body.replace(/\n$/, "").split("\n");
-  if (lines.length > FOLD_LINES) {
-    const hidden = lines.length - KEEP_HEAD - KEEP_TAIL;
-    const more = cut > 0 ? ` and ${cut} more characters` : "";
+  let budget = FOLD_CHARS;
+  const kept = shown.map((line) => {
+    const keep = Math.max(0, Math.min(line.length, limit, budget));
+    budget -= keep;
+    cut += line.length - keep;
+    return line.slice(0, keep);
+  });
+  const more = cut > 0 ? ` and ${cut} more characters` : "";
+  if (many) {
+    const hidden = all.length - KEEP_HEAD - KEEP_TAIL;
     return {
-      lines: [...lines.slice(0, KEEP_HEAD), ...lines.slice(-KEEP_TAIL)],
+      head: kept.slice(0, KEEP_HEAD),
       folded: `… ${hidden} lines folded${more} (rollout export shows everything) …`,
+      tail: kept.slice(KEEP_HEAD),
     };
   }
-  if (cut > 0) return { lines, folded: `… ${cut} more characters folded …` };
-  return { lines, folded: null };
+  return { head: kept, folded: cut > 0 ? `… ${cut} more characters folded …` : null, tail: [] };
 }
 
 /** JSON arguments on one line when they are short. */
@@ -176,12 +187,13 @@ export function renderTranscript(saved: SavedSession, options: TranscriptOptions
         const id = part.callId === null ? "" : ` [${part.callId}]`;
         const title = `tool output${id}${part.failed ? " (failed)" : ""}`;
         const folded = fold(part.text);
-        out.push(paint(part.failed ? "red" : "yellow", title), indent(folded.lines.join("\n")));
+        out.push(paint(part.failed ? "red" : "yellow", title), indent(folded.head.join("\n")));
         if (folded.folded !== null) out.push(paint("dim", `  ${folded.folded}`));
+        if (folded.tail.length > 0) out.push(indent(folded.tail.join("\n")));
         break;
       }
       case "other":
-        out.push(paint("dim", part.type), indent(fold(part.text).lines.join("\n")));
+        out.push(paint("dim", part.type), indent(fold(part.text).head.join("\n")));
         break;
     }
   }

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
 import { setup, tempDir } from "../helpers.ts";
 import { cli } from "./cli_io.ts";
+import { runScript } from "../proto/fake_io.ts";
 import {
   ASSISTANT,
   CALL,
@@ -118,6 +121,46 @@ test("rollout state sets and clears previous_response_id in every writable forma
       assert.deepEqual(after.state, {}, format);
       assert.deepEqual(after.items, ITEMS, format);
     }
+  } finally {
+    cleanup();
+  }
+});
+
+test("a FIFO, a device or a folder is refused before anything is opened: no hang, no lock left", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const fifo = path.join(dir, "f.jsonl");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    const item = JSON.stringify(CALL);
+    for (
+      const [target, what] of [
+        [fifo, "a FIFO (named pipe)"],
+        ["/dev/null", "a device"],
+        [dir, "a folder"],
+      ] as const
+    ) {
+      const want = `rollout: Cannot write rollout "${target}": it is ${what}, not a rollout file\n`;
+      for (const args of [["append", target, "--item", item], ["state", target, "--clear"]]) {
+        assert.deepEqual(await cli(args), { code: 1, stdout: "", stderr: want }, args.join(" "));
+      }
+    }
+    // The op stream answers, and goes on.
+    const { events } = await runScript(
+      [
+        '{"id":"1","op":{"type":"configure_session"}}\n',
+        `{"id":"2","op":{"type":"load_session","path":${JSON.stringify(fifo)}}}\n`,
+        '{"id":"3","op":{"type":"flush"}}\n',
+      ],
+      { home: dir },
+    );
+    assert.deepEqual(events[1]!.msg, {
+      type: "error",
+      code: "invalid_rollout",
+      message: `Cannot write rollout "${fifo}": it is a FIFO (named pipe), not a rollout file`,
+    });
+    assert.equal(events[2]!.msg.type, "flushed");
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith(".lock")), []);
   } finally {
     cleanup();
   }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { test } from "node:test";
 import { setup, tempDir } from "../helpers.ts";
 import { cli, normalise } from "./cli_io.ts";
@@ -220,6 +222,24 @@ test("SESSION never lets a crafted id reach outside the home", async () => {
       stdout: "",
       stderr: `rollout: No sessions in "${dir}/empty/sessions"\n`,
     });
+  } finally {
+    cleanup();
+  }
+});
+
+test("without HOME and CODEX_HOME the home is the user's from the password database, never ./.codex", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const local = writeSession(path.join(dir, ".codex"), { id: idOf(5) });
+    const listed = await cli(["list", "--json"], { cwd: dir, env: {} });
+    assert.equal(listed.code, 0, listed.stderr);
+    const paths = JSON.parse(listed.stdout).map((s: { path: string }) => s.path);
+    assert.ok(!paths.includes(local), "a session of ./.codex was listed");
+    assert.ok(
+      paths.every((p: string) => p.startsWith(path.join(os.userInfo().homedir, ".codex"))),
+      paths.join("\n"),
+    );
   } finally {
     cleanup();
   }

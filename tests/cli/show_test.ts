@@ -130,9 +130,37 @@ test("rollout show folds long tool outputs to their head and tail", async () => 
     assert.equal(
       body,
       "tool output [c]\n" + lines.slice(0, 12).map((l) => `  ${l}\n`).join("") +
-        lines.slice(-4).map((l) => `  ${l}\n`).join("") +
-        "  … 34 lines folded (rollout export shows everything) …\n",
+        "  … 34 lines folded (rollout export shows everything) …\n" +
+        lines.slice(-4).map((l) => `  ${l}\n`).join(""),
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout show folds a 10,000-line output to its head, the marker, then its real last lines", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = Array.from({ length: 10_000 }, (_, i) => `row ${i} ${"x".repeat(i % 50)}`);
+    const output = { type: "function_call_output", call_id: "c", output: lines.join("\n") };
+    const text = fixtureText("journal", ID).split("\n")[0] + "\n" +
+      JSON.stringify({ timestamp: T0, ordinal: 1, type: "response_item", payload: output }) + "\n";
+    const file = writeSession(dir, { id: ID, text });
+    const result = await cli(["show", file]);
+    const body = result.stdout.slice(result.stdout.indexOf("tool output [c]")).trimEnd().split(
+      "\n",
+    );
+    assert.deepEqual(body.slice(1, 13), lines.slice(0, 12).map((l) => `  ${l}`.trimEnd()));
+    assert.equal(body[13], "  … 9984 lines folded (rollout export shows everything) …");
+    assert.deepEqual(body.slice(14), lines.slice(-4).map((l) => `  ${l}`.trimEnd()));
+    // One huge line is cut, and says so after it.
+    const huge = { type: "function_call_output", call_id: "h", output: "y".repeat(10_000) };
+    const one = fixtureText("journal", ID).split("\n")[0] + "\n" +
+      JSON.stringify({ timestamp: T0, ordinal: 1, type: "response_item", payload: huge }) + "\n";
+    const cutFile = writeSession(dir, { id: idOf(2), text: one });
+    const shown = (await cli(["show", cutFile])).stdout;
+    assert.ok(shown.includes(`  ${"y".repeat(4000)}\n  … 6000 more characters folded …\n`), shown);
   } finally {
     cleanup();
   }
@@ -259,6 +287,12 @@ test("rollout export --to json|jsonl prints the SavedSession or the journal; -o 
       stdout: "",
       stderr: `rollout: Cannot write "${out}": the file exists\n`,
     });
+    // Missing folders are created, 0700, as convert -o does.
+    const nested = `${dir}/new/sub/x.md`;
+    assert.equal((await cli(["export", file, "--to", "md", "-o", nested])).code, 0);
+    assert.equal(fs.statSync(`${dir}/new`).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(`${dir}/new/sub`).mode & 0o777, 0o700);
+    assert.ok(fs.readFileSync(nested, "utf8").startsWith(`# Session \`${ID}\`\n`));
     const copy = `${dir}/copy.jsonl`;
     assert.equal((await cli(["export", file, "--to", "jsonl", "--output", copy])).code, 0);
     const back = JSON.parse((await cli(["load", copy])).stdout);

@@ -171,26 +171,28 @@ for (const subject of SUBJECTS) {
     }
   });
 
-  test(`rollout proto (${subject.name}) syncs and exits 143 on SIGTERM`, async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const proto = startProto(subject, ["--home", dir]);
-      proto.send(lines([
-        { id: "1", op: { type: "configure_session" } },
-        { id: "2", op: { type: "record_items", items: [userMessage("hi")] } },
-      ]));
-      await proto.eventsArrived(2);
-      // process.kill, not child.kill: Deno's child.kill() reports the signal as the exit.
-      process.kill(proto.child.pid!, "SIGTERM");
-      const exit = await proto.exited;
-      assert.deepEqual(exit, { code: 143, signal: null }, proto.stderr());
-      const file = proto.events[0]!.msg.rollout_path as string;
-      assert.equal(fs.existsSync(`${file}.lock`), false);
-      assert.deepEqual(loadRollout(file).saved.items, [userMessage("hi")]);
-    } finally {
-      cleanup();
-    }
-  });
+  for (const [signal, status] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    test(`rollout proto (${subject.name}) syncs, frees its lock and exits ${status} on ${signal}`, async () => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const proto = startProto(subject, ["--home", dir]);
+        proto.send(lines([
+          { id: "1", op: { type: "configure_session" } },
+          { id: "2", op: { type: "record_items", items: [userMessage("hi")] } },
+        ]));
+        await proto.eventsArrived(2);
+        // process.kill, not child.kill: Deno's child.kill() reports the signal as the exit.
+        process.kill(proto.child.pid!, signal);
+        const exit = await proto.exited;
+        assert.deepEqual(exit, { code: status, signal: null }, proto.stderr());
+        const file = proto.events[0]!.msg.rollout_path as string;
+        assert.equal(fs.existsSync(`${file}.lock`), false);
+        assert.deepEqual(loadRollout(file).saved.items, [userMessage("hi")]);
+      } finally {
+        cleanup();
+      }
+    });
+  }
 
   test(`rollout proto (${subject.name}) syncs and exits 0 when its stdout is closed`, async () => {
     const { dir, cleanup } = tempDir();

@@ -18,6 +18,15 @@ test("resolveHome() takes --home, else $CODEX_HOME, else ~/.codex", () => {
   assert.equal(resolveHome({ env: { CODEX_HOME: "", HOME: "/home/u" } }), "/home/u/.codex");
   assert.equal(resolveHome({ env: { HOME: "/home/u/" } }), "/home/u/.codex");
   assert.equal(resolveHome({ env: { USERPROFILE: "/win/u" } }), "/win/u/.codex");
+  // Without HOME (`env -i`): the password database's home, never a relative folder.
+  assert.equal(resolveHome({ env: {}, passwdHome: "/home/pw" }), "/home/pw/.codex");
+  assert.equal(resolveHome({ env: { HOME: "" }, passwdHome: "/home/pw" }), "/home/pw/.codex");
+  assert.equal(resolveHome({ env: { HOME: "rel" }, passwdHome: "/home/pw" }), "/home/pw/.codex");
+  assert.throws(() => resolveHome({ env: {} }), {
+    code: "invalid_argument",
+    message:
+      "Cannot tell where sessions live: neither CODEX_HOME nor HOME is set and the user has no home folder; set CODEX_HOME or pass --home DIR",
+  });
 });
 
 test("sessionsDir() and historyPath() live in the home", () => {

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
-import type { Io } from "../../runtime/mod.ts";
+import { type Io, passwdHome } from "../../runtime/mod.ts";
 import {
   describeDamage,
   type LoadedRollout,
@@ -24,6 +24,7 @@ export function homeOf(args: ParsedArgs, io: Io): string {
   return resolveHome({
     home: home === undefined ? undefined : path.resolve(io.cwd, home),
     env: io.env,
+    passwdHome: passwdHome(),
   });
 }
 
@@ -68,10 +69,14 @@ export function refuseExisting(file: string): void {
   }
 }
 
-/** Writes a new file (0600) with `text`, synced; fails if the file exists. */
+/**
+ * Writes a new file (0600) with `text`, synced; fails if the file exists. Missing folders on
+ * the way are created 0700, as `convert -o` creates them.
+ */
 export function writeNewFile(file: string, text: string): void {
   let fd: number;
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fd = fs.openSync(file, "wx", 0o600);
   } catch (error) {
     if (errnoOf(error) === "EEXIST") refuseExisting(file);
