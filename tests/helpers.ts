@@ -39,21 +39,25 @@ export function tempDir(prefix = "rollout-test-"): { dir: string; cleanup(): voi
   };
 }
 
-/** The `.jsonl` files under `dir` whose meta says rollout wrote them. */
+/** The `.jsonl` files under `dir` whose meta says rollout wrote them (links not followed). */
 function rolloutWrittenFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".jsonl")) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    if (FIXTURES.has(path.resolve(file))) continue;
-    const fd = fs.openSync(file, "r");
-    const head = new Uint8Array(4096);
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    fs.closeSync(fd);
-    const first = new TextDecoder().decode(head.subarray(0, n)).split("\n")[0]!;
-    if (first.includes('"originator":"rollout"')) out.push(file);
-  }
+  const visit = (folder: string) => {
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) visit(file);
+      if (!entry.isFile() || !entry.name.endsWith(".jsonl") || FIXTURES.has(path.resolve(file))) {
+        continue;
+      }
+      const fd = fs.openSync(file, "r");
+      const head = new Uint8Array(4096);
+      const n = fs.readSync(fd, head, 0, head.length, 0);
+      fs.closeSync(fd);
+      const first = new TextDecoder().decode(head.subarray(0, n)).split("\n")[0]!;
+      if (first.includes('"originator":"rollout"')) out.push(file);
+    }
+  };
+  if (fs.existsSync(dir)) visit(dir);
   return out;
 }
 
@@ -82,4 +86,13 @@ export const ROOT = path.resolve(import.meta.dirname ?? ".", "..");
 export function filePosition(fd: number): number {
   const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
   return Number(/^pos:\s*(\d+)/m.exec(info)![1]);
+}
+
+/**
+ * A test's skip reason, said out loud: runners print "ignored" or "skip" without the reason
+ * (Deno), so the reason goes to the log once, with the file it belongs to.
+ */
+export function skipReason(file: string, reason: string | false): string | false {
+  if (reason !== false) console.log(`${file}: skipped: ${reason}`);
+  return reason;
 }

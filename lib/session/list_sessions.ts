@@ -4,6 +4,7 @@
  * match), so listing 10,000 sessions costs little more than reading the folders.
  */
 import * as path from "node:path";
+import type { RolloutFormat } from "../schemas/mod.ts";
 import { readSessionHead } from "./session_head.ts";
 import { newestFirst, statSession } from "./session_files.ts";
 
@@ -17,6 +18,8 @@ export interface SessionSummary {
   /** Null when the file is larger than the head that was read (see `size`). */
   items: number | null;
   preview: string | null;
+  /** The file's format: one session may be kept in two (after `convert`). */
+  format: RolloutFormat;
   size: number;
 }
 
@@ -69,6 +72,7 @@ export function listSessions(
       cwd,
       items: head.items,
       preview: head.firstUserText === null ? null : shorten(head.firstUserText),
+      format: head.format,
       size: stat.size,
     });
   }

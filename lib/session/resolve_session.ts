@@ -79,7 +79,18 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
       }"`,
     );
   }
-  if (matches.every((m) => m.id === only.id)) return newest(matches.map((m) => m.path));
+  // A .jsonl.zst beside its own .jsonl is one file mid-way through Codex's compression.
+  const plain = new Set(matches.map((m) => m.path));
+  const files = matches.filter((m) => !(m.path.endsWith(".zst") && plain.has(m.path.slice(0, -4))));
+  if (files.every((m) => m.id === only.id)) {
+    if (files.length === 1) return files[0]!.path;
+    // One session in several files (a converted copy): never silently one of them.
+    const listed = files.map((m) => `\n  ${m.path}`).sort().join("");
+    throw new RolloutError(
+      "invalid_argument",
+      `Session "${spec}" is kept in ${files.length} files; name the one you mean by its path:${listed}`,
+    );
+  }
   const sorted = matches.sort((a, b) => a.path.localeCompare(b.path));
   const listed = sorted.slice(0, SHOWN).map((m) => `\n  ${m.id}  ${m.path}`).join("");
   const more = sorted.length > SHOWN ? `\n  ... and ${sorted.length - SHOWN} more` : "";
@@ -89,17 +100,6 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
       new Set(matches.map((m) => m.id)).size
     } sessions match:${listed}${more}`,
   );
-}
-
-/** One session kept in several files (a converted copy): the most recently updated file. */
-function newest(files: readonly string[]): string {
-  let best = files[0]!;
-  let bestTime = -Infinity;
-  for (const file of files) {
-    const time = statSession(file)?.mtimeMs ?? -Infinity;
-    if (time > bestTime) [best, bestTime] = [file, time];
-  }
-  return best;
 }
 
 function headId(file: string): string | null {

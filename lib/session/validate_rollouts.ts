@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, errnoOf, ioError, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
+import { describe, errnoOf, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
 import { describeDamage, loadRollout } from "../formats/mod.ts";
 import { isRolloutName, isSidecarName } from "./session_files.ts";
 
@@ -30,6 +30,10 @@ export interface CollectedFile {
   path: string;
   /** Found in a folder under a name that is no rollout's: reported, not read. */
   foreign: boolean;
+  /** Why the entry could not be read at all (a dangling link, a folder it cannot list). */
+  unreadable?: string | null;
+  /** What `validate` says of a foreign entry instead of the name warning. */
+  note?: string;
 }
 
 /**
@@ -45,29 +49,58 @@ export function collectFiles(paths: readonly string[], cwd: string): CollectedFi
     try {
       stat = fs.statSync(full);
     } catch (error) {
-      if (errnoOf(error) !== "ENOENT") throw ioError("read", full, error);
+      if (errnoOf(error) !== "ENOENT") {
+        out.push({ path: full, foreign: false, unreadable: describe(error) });
+        continue;
+      }
     }
-    if (stat?.isDirectory()) walk(full, out);
+    if (stat?.isDirectory()) walk(full, out, new Set([fs.realpathSync(full)]));
     else out.push({ path: full, foreign: false });
   }
   return out;
 }
 
-function walk(dir: string, out: CollectedFile[]): void {
+/**
+ * The files of `dir`, sorted, folders recursively. Symbolic links are followed (as `list`
+ * does), a folder already on the way is not entered twice (a loop), and an entry that cannot
+ * be read is reported as such: the walk goes on.
+ */
+function walk(dir: string, out: CollectedFile[], seen: Set<string>): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    throw ioError("read folder", dir, error);
+    out.push({
+      path: dir,
+      foreign: false,
+      unreadable: `cannot read the folder: ${describe(error)}`,
+    });
+    return;
   }
-  const names = entries
-    .map((e) => ({ name: String(e.name), dir: e.isDirectory(), file: e.isFile() }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of names) {
-    const full = path.join(dir, entry.name);
-    if (entry.dir) walk(full, out);
-    else if (isSidecarName(entry.name)) continue;
-    else out.push({ path: full, foreign: !(entry.file && isRolloutName(entry.name)) });
+  const names = entries.map((e) => String(e.name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const name of names) {
+    const full = path.join(dir, name);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(full);
+    } catch (error) {
+      out.push({ path: full, foreign: false, unreadable: describe(error) });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      const real = fs.realpathSync(full);
+      if (seen.has(real)) {
+        out.push({
+          path: full,
+          foreign: true,
+          unreadable: null,
+          note: "a link back to a folder already checked: not entered again",
+        });
+        continue;
+      }
+      walk(full, out, new Set([...seen, real]));
+    } else if (isSidecarName(name)) continue;
+    else out.push({ path: full, foreign: !(stat.isFile() && isRolloutName(name)) });
   }
 }
 
@@ -80,6 +113,16 @@ export function validateFile(
   options: { strict: boolean },
 ): ValidationResult {
   if (typeof file !== "string") {
+    if (typeof file.unreadable === "string") {
+      return {
+        path: file.path,
+        ok: false,
+        format: null,
+        items: 0,
+        errors: [{ line: null, offset: null, message: file.unreadable }],
+        warnings: [],
+      };
+    }
     if (file.foreign) {
       return {
         path: file.path,
@@ -87,7 +130,7 @@ export function validateFile(
         format: null,
         items: 0,
         errors: [],
-        warnings: [FOREIGN_WARNING],
+        warnings: [file.note ?? FOREIGN_WARNING],
       };
     }
     return validateFile(file.path, options);

@@ -72,11 +72,21 @@ test("rollout convert writes beside the source by default and never overwrites",
       stderr: `rollout: Cannot write "${target}": the file exists\n`,
     });
     assert.equal(fs.readFileSync(target, "utf8"), before);
-    // Both files hold the same session: its id picks the most recently updated one.
-    fs.utimesSync(source, 1_900_000_000, 1_900_000_000);
-    assert.equal(
-      (await cli(["show", idOf(1), "--home", dir])).stdout.split("\n")[1],
-      `  file        ${source} (journal)`,
+    // Both files hold the same session: its id names both, never silently one.
+    assert.deepEqual(await cli(["show", idOf(1), "--home", dir]), {
+      code: 1,
+      stdout: "",
+      stderr: `rollout: Session "${
+        idOf(1)
+      }" is kept in 2 files; name the one you mean by its path:\n  ${
+        [source, target].sort().join("\n  ")
+      }\n`,
+    });
+    // Listed twice, told apart by their formats.
+    const listed = JSON.parse((await cli(["list", "--json", "--home", dir])).stdout);
+    assert.deepEqual(
+      listed.map((s: { id: string; format: string }) => [s.id, s.format]).sort(),
+      [[idOf(1), "document"], [idOf(1), "journal"]],
     );
   } finally {
     cleanup();
@@ -123,6 +133,22 @@ test("rollout fork copies the first N items into a new session naming its parent
       stdout: "",
       stderr: `rollout: Cannot fork "${parent}" at item 9: it has only 4 items\n`,
     });
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout convert --to json of a document says there is nothing to do", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const source = writeSession(dir, { id: idOf(1), format: "document" });
+    assert.deepEqual(await cli(["convert", source, "--to", "json", "-o", `${dir}/copy.json`]), {
+      code: 1,
+      stdout: "",
+      stderr: `rollout: Cannot convert "${source}": it is already a document; nothing to do\n`,
+    });
+    assert.equal(fs.existsSync(`${dir}/copy.json`), false);
   } finally {
     cleanup();
   }

@@ -10,7 +10,7 @@ Options:
   --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
-  --json            print [{"id","path","created","updated","cwd","items","preview"}]
+  --json            print [{"id","path","created","updated","cwd","items","preview","format"}]
 `;
 
 test("run() prints the version for --version and -V", async () => {

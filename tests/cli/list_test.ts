@@ -61,14 +61,16 @@ test("rollout list prints sessions newest first (by start) with items, cwd and f
     assert.equal(
       result.stdout,
       [
-        "ID                                    CREATED               UPDATED               ITEMS  CWD     FIRST MESSAGE",
-        `${idOf(6)}  ${created}  ${when(BASE + 600)}  empty  /other`,
-        `${idOf(5)}  ${created}  ${when(BASE + 240)}  4      -       list files`,
-        `${idOf(4)}  ${created}  ${when(BASE + 180)}  4      -       list files`,
-        `${idOf(7)}  ${created}  ${when(FLAT_MTIME)}  4      -       list files`,
-        `${idOf(3)}  ${created}  ${when(BASE + 120)}  4      /repo   list files`,
-        `${idOf(2)}  ${created}  ${when(BASE + 60)}  4      /repo   list files`,
-        `${idOf(1)}  ${created}  ${when(BASE + 6000)}  4      /repo   list files`,
+        "ID                                    CREATED               UPDATED               ITEMS  FORMAT             CWD     FIRST MESSAGE",
+        `${idOf(6)}  ${created}  ${when(BASE + 600)}  empty  journal            /other`,
+        `${idOf(5)}  ${created}  ${when(BASE + 240)}  4      codex_jsonl_2025   -       list files`,
+        `${idOf(4)}  ${created}  ${when(BASE + 180)}  4      codex_ts_document  -       list files`,
+        `${idOf(7)}  ${created}  ${when(FLAT_MTIME)}  4      codex_jsonl_2025   -       list files`,
+        `${idOf(3)}  ${created}  ${when(BASE + 120)}  4      document           /repo   list files`,
+        `${idOf(2)}  ${created}  ${when(BASE + 60)}  4      codex_envelope     /repo   list files`,
+        `${idOf(1)}  ${created}  ${
+          when(BASE + 6000)
+        }  4      journal            /repo   list files`,
         "",
       ].join("\n"),
     );
@@ -94,6 +96,7 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
         cwd: "/other",
         items: 0,
         preview: null,
+        format: "journal",
       },
       {
         id: idOf(5),
@@ -103,6 +106,7 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
         cwd: null,
         items: 4,
         preview: "list files",
+        format: "codex_jsonl_2025",
       },
     ]);
     const repo = await cli(["list", "--json", "--cwd", "repo", "--limit", "2"], {
@@ -140,7 +144,7 @@ test("rollout list shortens the preview and shows the size of sessions larger th
     assert.equal(listed.preview.length, 80);
     const table = (await cli(["list", "--home", dir])).stdout.split("\n")[1]!;
     const kib = `${(fs.statSync(file).size / 1024).toFixed(1)} KiB`;
-    assert.ok(table.includes(`  ${kib}  /repo  word word`), table);
+    assert.ok(table.includes(`  ${kib}  journal  /repo  word word`), table);
   } finally {
     cleanup();
   }

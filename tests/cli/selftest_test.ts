@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import { ROOT, tempDir } from "../helpers.ts";
+import { ROOT, skipReason, tempDir } from "../helpers.ts";
 import { mountTinyTmpfs } from "../reliability/tiny_tmpfs.ts";
 
 /** The ways users start rollout: the compiled binary, and the source under Deno and Bun. */
@@ -66,7 +66,7 @@ for (const subject of SUBJECTS) {
 const root = process.getuid?.() === 0;
 
 test("rollout selftest on a tmpfs names the file system and passes", {
-  skip: root ? false : "mounting a tmpfs needs root",
+  skip: skipReason("selftest_test.ts", root ? false : "mounting a tmpfs needs root"),
 }, () => {
   const mounted = mountTinyTmpfs(4096);
   if ("refused" in mounted) throw new Error(mounted.refused);
@@ -84,7 +84,7 @@ test("rollout selftest on a tmpfs names the file system and passes", {
 });
 
 test("rollout selftest where no folder can be created fails clearly with exit 1", {
-  skip: root ? false : "mounting a read-only tmpfs needs root",
+  skip: skipReason("selftest_test.ts", root ? false : "mounting a read-only tmpfs needs root"),
 }, () => {
   const { dir, cleanup } = tempDir();
   const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", dir]);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
 import { setup, tempDir } from "../helpers.ts";
 import { cli } from "./cli_io.ts";
@@ -159,6 +160,41 @@ test("rollout validate shows progress on a terminal stderr when checking many fi
     assert.ok(tty.stdout.endsWith("25 files: 25 valid, 0 invalid\n"));
     const piped = await cli(["validate", dir], { stderrTTY: false });
     assert.deepEqual(piped, { code: 0, stdout: tty.stdout, stderr: "" });
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout validate follows linked folders once, and reports what it cannot read per entry", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const real = path.join(dir, "real");
+    fs.mkdirSync(real);
+    const file = path.join(real, "a.jsonl");
+    fs.writeFileSync(file, fixtureText("journal", idOf(1)));
+    const top = path.join(dir, "top");
+    fs.mkdirSync(top);
+    fs.symlinkSync(real, path.join(top, "linked"));
+    fs.symlinkSync(top, path.join(top, "loop"));
+    fs.symlinkSync(path.join(dir, "gone"), path.join(top, "dangling"));
+    const result = await cli(["validate", "--json", top]);
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout) as {
+      path: string;
+      ok: boolean;
+      errors: { message: string }[];
+      warnings: string[];
+    }[];
+    assert.deepEqual(report.map((r) => [r.path, r.ok]), [
+      [path.join(top, "dangling"), false],
+      [path.join(top, "linked", "a.jsonl"), true],
+      [path.join(top, "loop"), true],
+    ]);
+    assert.match(report[0]!.errors[0]!.message, /^ENOENT: no such file or directory/);
+    assert.deepEqual(report[2]!.warnings, [
+      "a link back to a folder already checked: not entered again",
+    ]);
   } finally {
     cleanup();
   }

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { ParsedSubmission } from "../../lib/schemas/protocol.ts";
 import { startParser, type SubmissionParser } from "../../lib/proto/parse_thread.ts";
 import { prng } from "../fixtures_random.ts";
-import { filePosition, setup, tempDir, userMessage } from "../helpers.ts";
+import { filePosition, setup, skipReason, tempDir, userMessage } from "../helpers.ts";
 import { runProto } from "../../lib/proto/run_proto.ts";
 import { fakeIo, hostileLine, normalize, runScript } from "./fake_io.ts";
 
@@ -20,7 +20,10 @@ const encoder = new TextEncoder();
  * proto_process_test.ts cover the worker reading stdin.
  */
 const SHARED_DESCRIPTORS = !("Deno" in globalThis);
-const NOT_SHARED = !SHARED_DESCRIPTORS && "Deno's workers do not see descriptors opened here";
+const NOT_SHARED = skipReason(
+  "parse_thread_test.ts (4 tests)",
+  !SHARED_DESCRIPTORS && "Deno's workers do not see descriptors opened here",
+);
 
 /** Lines of ops of every kind, valid and not, as one input. */
 function mixedInput(seed: number, cap: number): Uint8Array {
@@ -373,7 +376,8 @@ test("startParser() given a descriptor reads it on the worker and delivers what 
 });
 
 test("startParser() reading a descriptor reads at most 16 batches ahead of mayRead", {
-  skip: NOT_SHARED || (process.platform !== "linux" && "reads /proc/self/fdinfo"),
+  skip: NOT_SHARED ||
+    skipReason("parse_thread_test.ts", process.platform !== "linux" && "reads /proc/self/fdinfo"),
 }, async () => {
   const { dir, cleanup } = tempDir();
   // 2 MB of lines: 32 reads of 64 KiB.
@@ -415,7 +419,11 @@ test("startParser() reading a descriptor reads at most 16 batches ahead of mayRe
 });
 
 test("startParser() hands a non-blocking descriptor back after what it could read", {
-  skip: NOT_SHARED || (process.platform !== "linux" && "needs mkfifo and O_NONBLOCK as on Linux"),
+  skip: NOT_SHARED ||
+    skipReason(
+      "parse_thread_test.ts",
+      process.platform !== "linux" && "needs mkfifo and O_NONBLOCK as on Linux",
+    ),
 }, async () => {
   const { dir, cleanup } = tempDir();
   const fifo = path.join(dir, "stdin");

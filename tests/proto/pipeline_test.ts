@@ -5,7 +5,7 @@ import process from "node:process";
 import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { runProto } from "../../lib/proto/run_proto.ts";
-import { filePosition, setup, tempDir, userMessage } from "../helpers.ts";
+import { filePosition, setup, skipReason, tempDir, userMessage } from "../helpers.ts";
 import { type FakeIo, fakeIo } from "./fake_io.ts";
 
 const encoder = new TextEncoder();
@@ -110,8 +110,11 @@ test("runProto() stops reading stdin while stdout does not take events", async (
 
 test("runProto() stops its parse thread reading stdin while stdout does not take events", {
   // Deno's workers do not see a descriptor opened here; the process tests cover Deno's stdin.
-  skip: ("Deno" in globalThis || process.platform !== "linux") &&
-    "needs a worker that sees this thread's descriptors, and /proc/self/fdinfo",
+  skip: skipReason(
+    "pipeline_test.ts",
+    ("Deno" in globalThis || process.platform !== "linux") &&
+      "needs a worker that sees this thread's descriptors, and /proc/self/fdinfo",
+  ),
 }, async () => {
   await setup();
   const { dir, cleanup } = tempDir();

@@ -1,6 +1,7 @@
 /** `rollout convert`: a copy of a session in the journal or document format. */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
+import { RolloutError } from "../../schemas/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { counted, homeOf, loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
@@ -24,6 +25,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const output = args.string("output");
   const target = output === undefined ? defaultTarget(source, to) : path.resolve(io.cwd, output);
   const loaded = await loadReported(source, io, { records: true });
+  // A journal copied to a journal still has a purpose (filled meta, inherited history inlined);
+  // a document copied to a document has none.
+  if (to === "json" && loaded.format === "document") {
+    throw new RolloutError(
+      "invalid_argument",
+      `Cannot convert "${loaded.path}": it is already a document; nothing to do`,
+    );
+  }
   const copy = await writeCopy(loaded, { home: homeOf(args, io), format: to, target, io });
   const format = to === "jsonl" ? "journal" : "document";
   let text = `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${

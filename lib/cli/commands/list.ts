@@ -20,14 +20,22 @@ function when(iso: string): string {
 /** One table row; an empty session is marked `empty`, a large one shows its size. */
 function row(s: SessionSummary): string[] {
   const items = s.items === null ? size(s.size) : s.items === 0 ? "empty" : String(s.items);
-  const cells = [s.id, when(s.created), when(s.updated), items, s.cwd ?? "-", s.preview ?? ""];
+  const cells = [
+    s.id,
+    when(s.created),
+    when(s.updated),
+    items,
+    s.format,
+    s.cwd ?? "-",
+    s.preview ?? "",
+  ];
   return cells.map((cell) => visible(cell, { oneLine: true }));
 }
 
 /** The table `list` prints: aligned columns, a header, no trailing spaces. */
 export function table(sessions: readonly SessionSummary[]): string {
   const rows = [
-    ["ID", "CREATED", "UPDATED", "ITEMS", "CWD", "FIRST MESSAGE"],
+    ["ID", "CREATED", "UPDATED", "ITEMS", "FORMAT", "CWD", "FIRST MESSAGE"],
     ...sessions.map(row),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -138,7 +138,7 @@ ${HOME}
 ${HOME}
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
-  --json            print [{"id","path","created","updated","cwd","items","preview"}]`,
+  --json            print [{"id","path","created","updated","cwd","items","preview","format"}]`,
     load: () => import("./list.ts"),
   },
   convert: {
