@@ -18,6 +18,36 @@ function wantsHelp(argv: readonly string[]): boolean {
 
 /** Runs the command line `argv` (without the program name) and returns the exit status. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    return await outputFailed(error, argv[0] ?? "", io);
+  }
+}
+
+/**
+ * The end of a run whose output could not be written: EPIPE (the reader went away) is no
+ * failure; any other errno error is the output itself failing (a full disk, /dev/full, a
+ * closed descriptor), since files the commands touch report through RolloutError: one line on
+ * stderr where it still works, and status 1. Anything else is a bug and is thrown.
+ */
+async function outputFailed(error: unknown, name: string, io: Io): Promise<number> {
+  const code = typeof error === "object" && error !== null && "code" in error
+    ? String((error as { code: unknown }).code)
+    : "";
+  if (code === "EPIPE") return 0;
+  if (!/^E[A-Z]+$/.test(code)) throw error;
+  const why = error instanceof Error ? error.message : String(error);
+  const what = name === "" || name.startsWith("-") ? "rollout" : `rollout ${name}`;
+  try {
+    await io.stderr.write(`rollout: Cannot write the output of "${what}": ${why}\n`);
+  } catch {
+    // stderr is gone too: the exit status is all that is left to say it.
+  }
+  return 1;
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   switch (name) {
     case "--version":
@@ -54,13 +84,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       await io.stderr.write(`rollout ${name}: ${error.message}\nUsage: ${info.usage}\n`);
       return 2;
     }
-    const { errnoOf, RolloutError } = await import("../schemas/mod.ts");
+    const { RolloutError } = await import("../schemas/mod.ts");
     if (error instanceof RolloutError) {
       await io.stderr.write(`rollout: ${error.message}\n`);
       return 1;
     }
-    // The reader of stdout went away (`rollout show x | head`): nothing is left to say.
-    if (errnoOf(error) === "EPIPE") return 0;
+    // Failing output (EPIPE included) is handled once, in run().
     throw error;
   }
 }

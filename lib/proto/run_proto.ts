@@ -4,7 +4,7 @@
  * signal or a closed stdout, always syncing pending work first. Never exits the process.
  */
 import { initRuntime, type Io } from "../runtime/mod.ts";
-import { describe, type ParsedSubmission } from "../schemas/mod.ts";
+import { describe, errnoOf, type ParsedSubmission } from "../schemas/mod.ts";
 import { EventWriter } from "./event_writer.ts";
 import { History } from "./history.ts";
 import { planOp, recordPreparedNow } from "./op_handlers.ts";
@@ -27,9 +27,16 @@ export interface ProtoOptions {
 /** Reading pauses while this many events wait to be written, until half of them are. */
 const MAX_BACKLOG = 16_384;
 
-type Stop = "SIGINT" | "SIGTERM" | "SIGHUP" | "EPIPE";
+type Stop = "SIGINT" | "SIGTERM" | "SIGHUP" | "EPIPE" | "OUTPUT";
 
-const EXIT_STATUS: Record<Stop, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, EPIPE: 0 };
+/** EPIPE: the reader of the events went away, nothing is wrong; OUTPUT: stdout failed. */
+const EXIT_STATUS: Record<Stop, number> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+  EPIPE: 0,
+  OUTPUT: 1,
+};
 
 /** Runs the op stream until `shutdown`, end of input, a signal or EPIPE; returns the exit status. */
 export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
@@ -60,7 +67,15 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     }).finally(() => (interrupt = null));
   };
   const unsubscribe = io.onTerminate(stop);
-  const writer = new EventWriter(io.stdout, { onFailure: () => stop("EPIPE") });
+  const writer = new EventWriter(io.stdout, {
+    onFailure: (error) => {
+      if (errnoOf(error) === "EPIPE") return stop("EPIPE");
+      // A full disk or a broken device behind stdout: the harness gets no more answers, so the
+      // run stops, says why, and fails.
+      warn(`Cannot write events to standard output: ${describe(error)}; stopped`);
+      stop("OUTPUT");
+    },
+  });
   const history = new History(options.home, { sync: options.sync });
   const host = new SessionHost({ ...options, cwd: io.cwd, pid: io.pid, history, warn });
   const pipeline = new OpPipeline();

@@ -84,3 +84,42 @@ test("dist/rollout shows the bundled Codex 2025 example", () => {
   assert.ok(result.stdout.startsWith("Session 5973b6c0-94b8-487b-a530-2aeb6098ae0e\n"));
   assert.ok(result.stdout.endsWith("previous_response_id resp_2025_b\n"));
 });
+
+test("dist/rollout says in one line why its output failed (stdout on /dev/full), and exits 1", () => {
+  const { dir, cleanup } = tempDir();
+  const full = fs.openSync("/dev/full", "w");
+  try {
+    const sample = path.join(ROOT, "examples", "codex-2025.jsonl");
+    const ops = ['{"id":"c","op":{"type":"configure_session"}}'];
+    for (let i = 0; i < 1000; i++) ops.push(`{"id":"${i}","op":{"type":"flush"}}`);
+    const cases: [string[], string, string][] = [
+      [["validate", sample], "", 'rollout: Cannot write the output of "rollout validate": ENOSPC'],
+      [
+        ["export", sample, "--to", "md"],
+        "",
+        'rollout: Cannot write the output of "rollout export": ENOSPC',
+      ],
+      [["--version"], "", 'rollout: Cannot write the output of "rollout": ENOSPC'],
+      [
+        ["proto", "--home", dir],
+        `${ops.join("\n")}\n`,
+        "rollout proto: Cannot write events to standard output: ENOSPC",
+      ],
+    ];
+    for (const [args, input, start] of cases) {
+      const result = spawnSync(BINARY, args, {
+        input,
+        encoding: "utf8",
+        stdio: ["pipe", full, "pipe"],
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
+      assert.equal(result.status, 1, `${args.join(" ")}: ${result.stderr}`);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, result.stderr);
+      assert.ok(lines[0]!.startsWith(start), result.stderr);
+    }
+  } finally {
+    fs.closeSync(full);
+    cleanup();
+  }
+});
