@@ -8,6 +8,8 @@ export interface OutputStream {
   write(data: string | Uint8Array): Promise<void>;
   /** Whether the stream is a terminal (colour, progress lines). */
   readonly isTTY: boolean;
+  /** A terminal's width in characters, when known. */
+  readonly columns?: number | undefined;
 }
 
 /** The process around a command. */

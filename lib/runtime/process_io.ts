@@ -29,6 +29,10 @@ function streamOf(fd: 1 | 2, open: () => NodeJS.WriteStream): OutputStream {
     get isTTY() {
       return open().isTTY === true;
     },
+    get columns() {
+      const stream = open();
+      return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
+    },
     write(data) {
       let rest = data;
       if (inline) {

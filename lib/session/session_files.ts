@@ -195,3 +195,13 @@ export function statSession(file: string): { mtimeMs: number; size: number } | n
     throw ioError("read", file, error);
   }
 }
+
+/** Every session id named by a file of the home (the files' names, no file opened). */
+export function sessionIds(home: string): string[] {
+  const ids: string[] = [];
+  for (const file of findSessionFiles(home)) {
+    const id = nameId(file.name);
+    if (id !== null) ids.push(id);
+  }
+  return ids;
+}

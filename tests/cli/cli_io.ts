@@ -8,6 +8,8 @@ export interface FakeIoOptions {
   stdin?: string | Uint8Array[];
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** The terminal width stdout reports (with stdoutTTY). */
+  columns?: number;
   stdoutTTY?: boolean;
   stderrTTY?: boolean;
 }
@@ -34,6 +36,7 @@ export function fakeIo(options: FakeIoOptions = {}): { io: Io; out(): string; er
     stdinIsTTY: false,
     stdout: {
       isTTY: options.stdoutTTY ?? false,
+      columns: options.columns,
       write: (d) => {
         out += text(d);
         return Promise.resolve();

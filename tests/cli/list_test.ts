@@ -149,3 +149,57 @@ test("rollout list shortens the preview and shows the size of sessions larger th
     cleanup();
   }
 });
+
+test("rollout list shows the shortest unique id prefix and fits a terminal; full values on a pipe", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Two UUIDv7 ids of the same minute share "01a217c0-3e4"; a third is alone from 8 characters.
+    const ids = [
+      "01a217c0-3e43-77e3-bed5-788b05f9fbc8",
+      "01a217c0-3e47-7000-8000-000000000001",
+      "01b00000-0000-7000-8000-000000000002",
+    ];
+    const cwd = `/very/long/path/to/a/project/${"deep/".repeat(12)}repo`;
+    const preview = "please look at every file of this project and tell me ".repeat(4);
+    for (const [n, id] of ids.entries()) {
+      const meta = { id, timestamp: T0, cwd };
+      const text = [
+        JSON.stringify({ timestamp: T0, type: "session_meta", payload: meta }),
+        JSON.stringify({
+          timestamp: T0,
+          type: "response_item",
+          payload: {
+            type: "message",
+            role: "user",
+            content: [{ type: "input_text", text: preview }],
+          },
+        }),
+        "",
+      ].join("\n");
+      writeSession(dir, { id, text, stamp: `2026-11-26T11-15-2${n}` });
+    }
+    const wide = await cli(["list", "--home", dir], { stdoutTTY: true, columns: 110 });
+    const lines = wide.stdout.trimEnd().split("\n");
+    assert.deepEqual(lines.slice(1).map((l) => l.split("  ")[0]), [
+      "01b00000",
+      "01a217c0-3e47",
+      "01a217c0-3e43",
+    ]);
+    for (const line of lines) assert.ok(line.length <= 110, `${line.length}: ${line}`);
+    // The folder keeps its end, the message its start.
+    const cells = lines[1]!.split(/ {2,}/);
+    assert.ok(cells[5]!.startsWith("…") && cwd.endsWith(cells[5]!.slice(1)), String(cells[5]));
+    assert.ok(
+      cells[6]!.endsWith("…") && preview.startsWith(cells[6]!.slice(0, -1)),
+      String(cells[6]),
+    );
+    // On a pipe nothing is cut; --json has the full ids.
+    const piped = await cli(["list", "--home", dir]);
+    assert.ok(piped.stdout.includes(cwd) && piped.stdout.includes(preview.trim().slice(0, 79)));
+    const json = JSON.parse((await cli(["list", "--home", dir, "--json"])).stdout);
+    assert.deepEqual(json.map((s: { id: string }) => s.id), [ids[2], ids[1], ids[0]]);
+  } finally {
+    cleanup();
+  }
+});

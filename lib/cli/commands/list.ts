@@ -1,7 +1,7 @@
 /** `rollout list`: the sessions of the home, newest first, as a table or as JSON. */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { listSessions, type SessionSummary } from "../../session/mod.ts";
+import { listSessions, sessionIds, type SessionSummary } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { visible } from "../../transcript/mod.ts";
@@ -17,11 +17,27 @@ function when(iso: string): string {
   return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
+/** The shortest prefix of an id, at least 8 characters, that no other id of the home shares. */
+export function shortestPrefixes(shown: readonly string[], all: readonly string[]): string[] {
+  const others = [...new Set(all)].sort();
+  return shown.map((id) => {
+    let length = 8;
+    const at = others.indexOf(id);
+    for (const neighbour of [others[at - 1], others[at + 1]]) {
+      if (neighbour === undefined || at < 0) continue;
+      let common = 0;
+      while (common < id.length && id[common] === neighbour[common]) common++;
+      length = Math.max(length, common + 1);
+    }
+    return id.slice(0, Math.min(length, id.length));
+  });
+}
+
 /** One table row; an empty session is marked `empty`, a large one shows its size. */
-function row(s: SessionSummary): string[] {
+function row(s: SessionSummary, id: string): string[] {
   const items = s.items === null ? size(s.size) : s.items === 0 ? "empty" : String(s.items);
   const cells = [
-    s.id,
+    id,
     when(s.created),
     when(s.updated),
     items,
@@ -32,13 +48,40 @@ function row(s: SessionSummary): string[] {
   return cells.map((cell) => visible(cell, { oneLine: true }));
 }
 
-/** The table `list` prints: aligned columns, a header, no trailing spaces. */
-export function table(sessions: readonly SessionSummary[]): string {
+const CWD = 5;
+const PREVIEW = 6;
+const NARROWEST = 10;
+
+/**
+ * The table `list` prints: aligned columns, a header, no trailing spaces. With a terminal
+ * `width`, the working folder is shortened from the left and the first message from the
+ * right until the rows fit (each keeps at least 10 characters and its header).
+ */
+export function table(
+  sessions: readonly SessionSummary[],
+  options: { ids?: readonly string[]; width?: number | undefined } = {},
+): string {
   const rows = [
     ["ID", "CREATED", "UPDATED", "ITEMS", "FORMAT", "CWD", "FIRST MESSAGE"],
-    ...sessions.map(row),
+    ...sessions.map((s, i) => row(s, options.ids?.[i] ?? s.id)),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  if (options.width !== undefined) {
+    for (const column of [PREVIEW, CWD]) {
+      const over = total() - options.width;
+      const narrowest = Math.max(NARROWEST, rows[0]![column]!.length);
+      if (over > 0) widths[column] = Math.max(narrowest, widths[column]! - over);
+    }
+    for (const r of rows.slice(1)) {
+      const cwd = r[CWD]!;
+      if (cwd.length > widths[CWD]!) r[CWD] = `…${cwd.slice(cwd.length - widths[CWD]! + 1)}`;
+      const preview = r[PREVIEW]!;
+      if (preview.length > widths[PREVIEW]!) {
+        r[PREVIEW] = `${preview.slice(0, widths[PREVIEW]! - 1)}…`;
+      }
+    }
+  }
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd())
     .join("\n") + "\n";
 }
@@ -65,7 +108,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } else if (sessions.length === 0) {
     await io.stdout.write("No sessions.\n");
   } else {
-    await io.stdout.write(table(sessions));
+    // Ids as short as they can be while unique in the home; full ids with --json.
+    const home = homeOf(args, io);
+    const ids = shortestPrefixes(sessions.map((s) => s.id), [
+      ...sessionIds(home),
+      ...sessions.map((s) => s.id),
+    ]);
+    const width = io.stdout.isTTY ? io.stdout.columns : undefined;
+    await io.stdout.write(table(sessions, { ids, width }));
   }
   return 0;
 }
