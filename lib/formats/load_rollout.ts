@@ -183,7 +183,17 @@ interface Source {
 }
 
 function loadBytes(src: Source): LoadedRollout {
-  if (src.bytes.size === 0) throw invalidRollout(src.path, "the file is empty");
+  if (src.bytes.size === 0) {
+    // /proc and /sys files report no size and still have content.
+    const probe = new Uint8Array(1);
+    if (src.bytes.read(probe, 0) > 0) {
+      throw invalidRollout(
+        src.path,
+        "it reports no size but has content (a /proc or /sys file), so it is no rollout",
+      );
+    }
+    throw invalidRollout(src.path, "the file is empty");
+  }
   const first = readFirstLine(src);
   if (first.tooLong) {
     throw invalidRollout(src.path, `line 1 is longer than the limit of ${src.max} bytes`);

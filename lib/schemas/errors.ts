@@ -30,11 +30,43 @@ export class RolloutError extends Error {
   }
 }
 
+/** What a system error means, in plain words and with what to do, by its errno code. */
+const PLAIN: Record<string, string> = {
+  EACCES: "permission denied: this user may not do that there (check the owner and mode)",
+  EPERM: "the operation is not permitted here",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EISDIR: "it is a folder",
+  EROFS: "the file system is read-only",
+  ENOSPC: "the disk is full: free some space and try again",
+  EDQUOT: "the disk quota is used up: free some space and try again",
+  EIO: "the device reported an input/output error (the disk may be failing)",
+  ELOOP: "too many symbolic links (a loop?)",
+  ENAMETOOLONG: "the name is too long",
+  EEXIST: "it already exists",
+  EMFILE: "too many files are open in this process",
+  ENFILE: "too many files are open on this system",
+  EBUSY: "it is busy",
+  ENXIO: "no such device",
+  ENODEV: "no such device",
+};
+
+/**
+ * A system error in plain words (`permission denied: ... (EACCES in open)`), else its own
+ * text. The code and the system call stay in parentheses, for a search.
+ */
+export function plainError(error: unknown): string {
+  const errno = errnoOf(error);
+  const plain = errno === undefined ? undefined : PLAIN[errno];
+  if (plain === undefined) return describe(error);
+  const syscall = (error as { syscall?: unknown }).syscall;
+  return `${plain} (${errno}${typeof syscall === "string" ? ` in ${syscall}` : ""})`;
+}
+
 /** Wraps a file-system failure as an `io_error` (or `not_found`) naming the file. */
 export function ioError(what: string, path: string, cause: unknown): RolloutError {
   const errno = errnoOf(cause);
   const code: ErrorCode = errno === "ENOENT" ? "not_found" : "io_error";
-  const detail = errno === "ENOENT" ? "no such file or directory" : describe(cause);
+  const detail = errno === "ENOENT" ? "no such file or directory" : plainError(cause);
   return new RolloutError(code, `Cannot ${what} "${path}": ${detail}`, { cause });
 }
 

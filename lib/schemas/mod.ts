@@ -2,7 +2,7 @@
  * The zod schemas of every wire and disk shape (items, metas, the op stream, record lines,
  * format names) and the checks built on them. Pure.
  */
-export { describe, errnoOf, ErrorCode, ioError, RolloutError } from "./errors.ts";
+export { describe, errnoOf, ErrorCode, ioError, plainError, RolloutError } from "./errors.ts";
 export { isContextText, isUserTurn, messageEvent } from "./codex_events.ts";
 export { formatIssue } from "./issue_path.ts";
 export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";

@@ -12,6 +12,7 @@ import {
   ioError,
   isDocument,
   payloadValue,
+  plainError,
   type PreparedItems,
   prepareItems,
   type ResponseItem,
@@ -566,9 +567,9 @@ export class RolloutRecorder {
       } catch (error) {
         const failure = new RolloutError(
           "io_error",
-          `Cannot write rollout "${this.path}": it could not be recovered after an earlier failure: ${
-            describe(error)
-          }`,
+          `Cannot write rollout "${this.path}": an earlier write failed, and bringing the file back to its last acknowledged state failed too: ${
+            plainError(error)
+          }; nothing acknowledged is lost; fix the cause, then resume the session`,
           { cause: error },
         );
         for (const op of batch) op.settle(failure, 0);

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
-import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
+import { errnoOf, ioError, plainError, RolloutError } from "../schemas/mod.ts";
 import { type HeldLock, lockFile } from "../runtime/mod.ts";
 
 /** The lock file that guards `rolloutPath`. */
@@ -56,7 +56,13 @@ export class WriterLock {
       try {
         held = lockFile(path, { wait: false });
       } catch (error) {
-        throw ioError("lock rollout", rolloutPath, error);
+        throw new RolloutError(
+          "io_error",
+          `Cannot write rollout "${rolloutPath}": its lock file "${path}" cannot be created there: ${
+            errnoOf(error) === "ENOENT" ? "the folder does not take new files" : plainError(error)
+          }`,
+          { cause: error },
+        );
       }
       if (held === null) throw lockedError(rolloutPath, path);
       // The previous holder may have unlinked the file between our open and our lock.

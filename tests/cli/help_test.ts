@@ -151,7 +151,7 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["proto", "--max-line-bytes", "-1"],
-      'rollout proto: option "--max-line-bytes" needs a whole number, got "-1"\nUsage: rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N]\n',
+      'rollout proto: option "--max-line-bytes" cannot be negative, got "-1"\nUsage: rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N]\n',
     ],
     [
       ["repair"],

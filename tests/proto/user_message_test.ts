@@ -59,10 +59,12 @@ test("userMessage() fails with a code and the field path of the bad item", () =>
       })
     );
     assert.equal(folder.code, "io_error");
-    // The detail after "EISDIR" is the runtime's own wording.
+    // Plain words, then the code and the system call (whose name is the runtime's).
     assert.ok(
       folder.message.startsWith(
-        `op.items[1].path: Cannot read image "${path.join(dir, "folder.png")}": EISDIR`,
+        `op.items[1].path: Cannot read image "${
+          path.join(dir, "folder.png")
+        }": it is a folder (EISDIR`,
       ),
       folder.message,
     );

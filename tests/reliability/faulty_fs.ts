@@ -56,7 +56,10 @@ export class FaultyFileSystem implements FileSystem {
     if (index === plan.failAt || (plan.sticky && index > plan.failAt)) {
       this.failures++;
       const text = plan.code === "EIO" ? "input/output error" : "no space left on device";
-      throw Object.assign(new Error(`${plan.code}: ${text}, ${op}`), { code: plan.code });
+      throw Object.assign(new Error(`${plan.code}: ${text}, ${op}`), {
+        code: plan.code,
+        syscall: op,
+      });
     }
   }
 

@@ -95,7 +95,7 @@ test("RolloutRecorder: a failed batch rejects exactly the ops it covered; the ne
   assert.deepEqual(settled.map(outcome), ["ok", "ok", "io_error", "io_error", "ok", "ok"]);
   assert.equal(
     ((settled[2] as PromiseRejectedResult).reason as Error).message,
-    `Cannot write rollout "${FILE}": EIO: input/output error, fdatasync`,
+    `Cannot write rollout "${FILE}": the device reported an input/output error (the disk may be failing) (EIO in fdatasync)`,
   );
   assert.equal(fs.failures, 1);
   await rec.close();
@@ -112,7 +112,7 @@ test("RolloutRecorder acknowledges nothing after a failed sync until its recover
     assert.equal(error.code, "io_error");
     assert.equal(
       error.message,
-      `Cannot write rollout "${FILE}": it could not be recovered after an earlier failure: EIO: input/output error, close`,
+      `Cannot write rollout "${FILE}": an earlier write failed, and bringing the file back to its last acknowledged state failed too: the device reported an input/output error (the disk may be failing) (EIO in close); nothing acknowledged is lost; fix the cause, then resume the session`,
     );
     return true;
   });
@@ -135,7 +135,10 @@ test("RolloutRecorder never recreates a journal deleted before its recovery", as
   // journal takes its place.
   await assert.rejects(rec.recordItems([userMessage("after")]), (error: RolloutError) => {
     assert.equal(error.code, "io_error");
-    assert.match(error.message, /could not be recovered after an earlier failure: ENOENT/);
+    assert.match(
+      error.message,
+      /bringing the file back to its last acknowledged state failed too: ENOENT/,
+    );
     return true;
   });
   await rec.close().catch(() => {});

@@ -41,7 +41,11 @@ async function* stdinItems(io: Io): AsyncGenerator<unknown> {
     bad(lineNo, reason) {
       failure ??= new RolloutError(
         reason === "too_long" ? "line_too_long" : "invalid_json",
-        `stdin line ${lineNo} ${reason === "too_long" ? "is too long" : "is not valid UTF-8"}`,
+        `stdin line ${lineNo} ${
+          reason === "too_long"
+            ? `is longer than the limit of ${DEFAULT_MAX_LINE_BYTES} bytes`
+            : "is not valid UTF-8"
+        }`,
       );
     },
   }, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
@@ -54,7 +58,10 @@ async function* stdinItems(io: Io): AsyncGenerator<unknown> {
   const tail = splitter.end().tail;
   if (tail === null) return;
   if (tail.bytes === null) {
-    throw new RolloutError("line_too_long", `stdin line ${tail.line} is too long`);
+    throw new RolloutError(
+      "line_too_long",
+      `stdin line ${tail.line} is longer than the limit of ${DEFAULT_MAX_LINE_BYTES} bytes`,
+    );
   }
   let text: string;
   try {

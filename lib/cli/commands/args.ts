@@ -39,11 +39,18 @@ export class ParsedArgs {
     return this.#values.has(name);
   }
 
-  /** A whole number flag (`--limit 20`), or undefined when absent. */
-  integer(name: string): number | undefined {
+  /** A whole number flag (`--limit 20`), or undefined when absent; `max` bounds it. */
+  integer(name: string, options: { max?: number } = {}): number | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;
-    if (!/^\d{1,15}$/.test(text)) {
+    if (/^-\d+$/.test(text)) {
+      throw new UsageError(`option "--${name}" cannot be negative, got "${text}"`);
+    }
+    const max = options.max ?? Number.MAX_SAFE_INTEGER;
+    if (/^\d+$/.test(text) && (text.length > 16 || Number(text) > max)) {
+      throw new UsageError(`option "--${name}" can be at most ${max}, got "${text}"`);
+    }
+    if (!/^\d{1,16}$/.test(text)) {
       throw new UsageError(`option "--${name}" needs a whole number, got "${text}"`);
     }
     return Number(text);
