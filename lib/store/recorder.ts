@@ -8,7 +8,6 @@ import { assertAbsent, removeStaleTemps } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
 import { byteLength } from "../base/mod.ts";
 import {
-  describe,
   ioError,
   isDocument,
   payloadValue,
