@@ -5,22 +5,8 @@ import * as path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { ROOT, skipReason, tempDir } from "../helpers.ts";
+import { SUBJECTS } from "../reliability/proto_process.ts";
 import { mountTinyTmpfs } from "../reliability/tiny_tmpfs.ts";
-
-/** The ways users start rollout: the compiled binary, and the source under Deno and Bun. */
-const SUBJECTS = [
-  { name: "binary", command: path.join(ROOT, "dist", "rollout"), prefix: [] as string[] },
-  {
-    name: "deno",
-    command: path.join(ROOT, "node_modules", ".bin", "deno"),
-    prefix: ["run", "-A", path.join(ROOT, "main.ts")],
-  },
-  {
-    name: "bun",
-    command: path.join(ROOT, "node_modules", ".bin", "bun"),
-    prefix: [path.join(ROOT, "main.ts")],
-  },
-];
 
 const CHECKS = [
   "new files are 0600 in 0700 folders",
