@@ -15,6 +15,7 @@ import {
 } from "../formats/mod.ts";
 import { checkItem, errnoOf, ioError, isDocument, RolloutError } from "../schemas/mod.ts";
 import { nodeFileSystem } from "../runtime/mod.ts";
+import { salvage } from "./salvage.ts";
 
 /** What a repair did. */
 export interface RepairResult {
@@ -39,7 +40,16 @@ const encoder = new TextEncoder();
 export function repairRollout(file: string, options: { pid: number; now: Date }): RepairResult {
   const lock = WriterLock.acquire(file, { pid: options.pid });
   try {
-    const loaded = loadRollout(file, { records: true });
+    let loaded: LoadedRollout;
+    try {
+      loaded = loadRollout(file, { records: true });
+    } catch (error) {
+      // No usable meta, or a document that does not parse: save what can be read, if anything.
+      if (!(error instanceof RolloutError) || error.code !== "invalid_rollout") throw error;
+      const saved = salvageFile(file, options.now);
+      if (saved === null) throw error;
+      return saved;
+    }
     if (loaded.compressed) {
       throw new RolloutError(
         "invalid_rollout",
@@ -112,6 +122,48 @@ function cleanLines(loaded: LoadedRollout, skipped: ReadonlySet<number | null>):
     mirrors: false,
   });
   return encoder.encode(text);
+}
+
+/**
+ * Rewrites `file` with what `salvage` saves of it, keeping the original beside it; null when
+ * nothing of a rollout can be read from it (the file is left alone).
+ */
+function salvageFile(file: string, now: Date): RepairResult | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  const saved = salvage(file, text);
+  if (saved === null) return null;
+  const meta = saved.kind === "lines" ? { ...saved.meta, history_mode: "paginated" } : saved.meta;
+  const bytes = encoder.encode(
+    saved.kind === "document"
+      ? encodeDocument({ meta, itemTexts: saved.items.map(documentItemText), state: {} })
+      : encodeRecordLines(
+        saved.records.map((r) => ({ ...r, line: 0, ordinal: undefined, extra: null, bare: false })),
+        {
+          meta,
+          fallbackTimestamp: saved.meta.timestamp,
+          ordinals: { renumber: true, start: 0 },
+          mirrors: false,
+        },
+      ).text,
+  );
+  const original = keepOriginal(file, now);
+  try {
+    atomicReplace(nodeFileSystem, file, { bytes, sync: true });
+  } catch (error) {
+    throw ioError("replace rollout", file, error);
+  }
+  return {
+    loaded: loadRollout(file),
+    original,
+    kept: saved.items.length,
+    dropped: [],
+    fixed: [`the session meta could not be read; rebuilt with ${saved.rebuilt.join(" and ")}`],
+  };
 }
 
 /** Gives the original a second name beside it; a copy where hard links are not possible. */

@@ -17,4 +17,5 @@ export {
   type RecorderOptions,
   RolloutRecorder,
 } from "./recorder.ts";
+export { uuidv7 } from "./uuid.ts";
 export { WriterLock } from "./writer_lock.ts";

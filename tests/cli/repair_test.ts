@@ -165,3 +165,50 @@ test("rollout repair leaves clean files, non-rollouts and locked files alone", a
     cleanup();
   }
 });
+
+test("rollout repair salvages the items of a file whose meta or document structure is damaged", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // A journal whose meta line is damaged: the id and start come from the file name.
+    const journal = fixtureText("journal", idOf(1)).split("\n");
+    const file = writeSession(dir, {
+      id: idOf(1),
+      text: [
+        '{"timestamp":"2026-11-26T11:15:29.000Z","ordinal":0,"type":"session_m',
+        ...journal.slice(1),
+      ]
+        .join("\n"),
+    });
+    const result = await cli(["repair", file]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /kept 4 items, dropped 0:\n {2}the session meta could not be read; rebuilt with the id from the file name and the start from the file name\n/,
+    );
+    const loaded = await load(file);
+    assert.deepEqual(loaded.items, ITEMS);
+    assert.equal((loaded.session as { id: string }).id, idOf(1));
+    assert.deepEqual(loaded.state, { previous_response_id: "resp_42" });
+    // A document with a stray character, and one cut short: the items that read on their own.
+    const doc = fixtureText("document", idOf(2));
+    const stray = `${dir}/stray.json`;
+    fs.writeFileSync(stray, doc.replace('"items": [', '"items": [x'));
+    assert.equal((await cli(["repair", stray])).code, 0);
+    assert.deepEqual((await load(stray)).items, ITEMS);
+    assert.equal(((await load(stray)).session as { id: string }).id, idOf(2));
+    const cut = `${dir}/cut.json`;
+    fs.writeFileSync(
+      cut,
+      doc.slice(0, doc.indexOf('"call_1"', doc.indexOf("function_call_output"))),
+    );
+    assert.equal((await cli(["repair", cut])).code, 0);
+    assert.deepEqual((await load(cut)).items, [USER, CALL]);
+    // Nothing of a rollout in it: left alone, with the loader's reason.
+    fs.writeFileSync(`${dir}/notes.json`, '{"hello": [1, 2');
+    assert.equal((await cli(["repair", `${dir}/notes.json`])).code, 1);
+    assert.equal(fs.readFileSync(`${dir}/notes.json`, "utf8"), '{"hello": [1, 2');
+  } finally {
+    cleanup();
+  }
+});

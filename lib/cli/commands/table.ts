@@ -195,7 +195,9 @@ ${HOME}
     details:
       `The original stays beside it as PATH.corrupt-<time>; what was dropped is printed. Every
 record is kept, whatever its type; only lines that are no record and a torn tail go, and a
-paginated file's ordinals are renumbered. A file without damage is left alone. Crash safe: PATH always holds either the original or the copy.
+paginated file's ordinals are renumbered. A file whose meta or document structure is
+damaged keeps the items that still read, under a rebuilt meta (said in the report). A file
+without damage is left alone. Crash safe: PATH always holds either the original or the copy.
 
 Options:
 ${HOME}`,
