@@ -4,7 +4,7 @@
  * 343074d): compaction replaces what came before, a rollback removes the last user turns, a
  * fork's inherited prefix comes first. Pure: records in, items out.
  */
-import { checkItem, isUserTurn, type ResponseItem } from "../schemas/mod.ts";
+import { checkItem, isUserTurn, type ResponseItem, textParts } from "../schemas/mod.ts";
 
 /** Codex's budget for the user messages kept by a compaction without a replacement history. */
 const COMPACT_USER_TOKENS = 20_000;
@@ -16,11 +16,7 @@ function approxTokens(text: string): number {
 
 function userText(item: ResponseItem): string | null {
   if (item.type !== "message" || (item as { role?: unknown }).role !== "user") return null;
-  const content = (item as { content?: unknown }).content;
-  if (!Array.isArray(content)) return null;
-  const texts = content
-    .filter((p) => p?.type === "input_text" && typeof p.text === "string")
-    .map((p) => p.text as string);
+  const { texts } = textParts((item as { content?: unknown }).content, "input_text");
   return texts.length === 0 ? null : texts.join("\n");
 }
 

@@ -114,7 +114,6 @@ export class LineLoader implements LineSink {
   readonly timeline: TimelineEntry[] | null;
   readonly skipped: SkippedLine[] = [];
   readonly ordinalErrors: SkippedLine[] = [];
-  readonly skippedTypes: Record<string, number> = {};
   readonly recordTypes: Record<string, number> = {};
   readonly warnings: string[] = [];
   meta: SessionMeta | null = null;
@@ -146,6 +145,19 @@ export class LineLoader implements LineSink {
   /** The effective history (SPEC §6). */
   get items(): ResponseItem[] {
     return this.history.items;
+  }
+
+  /**
+   * Records by type that are neither the meta, an item nor a state (`skipped_types` of the
+   * report): every other record read.
+   */
+  get skippedTypes(): Record<string, number> {
+    const own = this.format === "codex_jsonl_2025" ? "meta" : "session_meta";
+    return Object.fromEntries(
+      Object.entries(this.recordTypes).filter(([type]) =>
+        type !== own && type !== "response_item" && type !== "state"
+      ),
+    );
   }
 
   /** Paginated files: the ordinal the next appended record takes, by Codex's rule. */
@@ -300,7 +312,6 @@ export class LineLoader implements LineSink {
       this.warnings.push(
         `line ${lineNo}: a ${line.type} record Codex cannot read (${undecodable}): kept, no change to the history`,
       );
-      this.skippedTypes[line.type] = (this.skippedTypes[line.type] ?? 0) + 1;
       return;
     }
     switch (line.type) {
@@ -346,7 +357,6 @@ export class LineLoader implements LineSink {
         break;
       }
     }
-    this.skippedTypes[line.type] = (this.skippedTypes[line.type] ?? 0) + 1;
   }
 
   #readItem(payload: unknown, where: string, lineNo: number): void {
@@ -383,7 +393,6 @@ export class LineLoader implements LineSink {
     if (typeof value.record_type === "string") {
       this.#count(value.record_type);
       this.#bare(lineNo, value.record_type, value);
-      this.skippedTypes[value.record_type] = (this.skippedTypes[value.record_type] ?? 0) + 1;
       return;
     }
     this.#count("response_item");

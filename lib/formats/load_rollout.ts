@@ -3,7 +3,6 @@
  * piece of damage met. Never modifies the file and never takes its lock.
  */
 import * as nodePath from "node:path";
-import * as zlib from "node:zlib";
 import { LineSplitter } from "../base/mod.ts";
 import {
   describe,
@@ -14,7 +13,13 @@ import {
   RolloutError,
   type RolloutFormat,
 } from "../schemas/mod.ts";
-import { type FileSystem, nodeFileSystem, readAll } from "../runtime/mod.ts";
+import {
+  type FileSystem,
+  isZstd,
+  nodeFileSystem,
+  readAll,
+  zstdDecompress,
+} from "../runtime/mod.ts";
 import { formatOfFirstRecord } from "./detect_format.ts";
 import {
   type HistoryBase,
@@ -52,8 +57,6 @@ export interface LoadOptions {
 const CHUNK = 1 << 20;
 const NEWLINE = 10;
 const CUT_META = "the file ends inside its first line (no usable session meta)";
-/** zstd's frame magic number, little-endian (RFC 8878 §3.1.1). */
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 /** How deep a chain of forks inheriting each other's history is followed. */
 const MAX_INHERITANCE = 64;
 
@@ -83,7 +86,7 @@ function loadChain(path: string, options: LoadOptions, chain: string[]): LoadedR
       size: Math.min(fsys.size(fd), options.endByte ?? Infinity),
       read: (into, position) => fsys.read(fd, into, position),
     };
-    const compressed = isZstd(bytes);
+    const compressed = startsZstd(bytes);
     if (compressed) bytes = decompressed(path, readAll(fsys, fd), options.endByte);
     return loadBytes({
       bytes,
@@ -109,16 +112,15 @@ interface Bytes {
   read(into: Uint8Array, position: number): number;
 }
 
-function isZstd(bytes: Bytes): boolean {
+function startsZstd(bytes: Bytes): boolean {
   const head = new Uint8Array(4);
-  return bytes.size >= 4 && bytes.read(head, 0) === 4 &&
-    ZSTD_MAGIC.every((byte, i) => head[i] === byte);
+  return bytes.size >= 4 && bytes.read(head, 0) === 4 && isZstd(head);
 }
 
 function decompressed(path: string, file: Uint8Array, endByte: number | undefined): Bytes {
   let plain: Uint8Array;
   try {
-    plain = zlib.zstdDecompressSync(file);
+    plain = zstdDecompress(file);
   } catch (error) {
     throw invalidRollout(path, `it is not readable zstd (${describe(error)})`);
   }

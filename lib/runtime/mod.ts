@@ -14,3 +14,4 @@ export { inputStillRead, noteLingeringRead } from "./lingering_read.ts";
 export { processIo } from "./process_io.ts";
 export { passwdHome, selfCommand } from "./self_command.ts";
 export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";
+export { isZstd, zstdDecompress } from "./zstd.ts";

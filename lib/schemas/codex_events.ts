@@ -23,7 +23,8 @@ const CONTEXT_OPENINGS = [
   "<skill",
 ];
 
-function textsOf(content: unknown, kind: string): { texts: string[]; images: string[] } {
+/** The texts of a message's `kind` parts (`input_text`, `output_text`) and its image URLs. */
+export function textParts(content: unknown, kind: string): { texts: string[]; images: string[] } {
   const texts: string[] = [];
   const images: string[] = [];
   if (!Array.isArray(content)) return { texts, images };
@@ -51,7 +52,7 @@ export function isContextText(text: string): boolean {
 export function isUserTurn(item: { type: string; role?: unknown; content?: unknown }): boolean {
   if (item.type === "agent_message") return true;
   if (item.type !== "message" || item.role !== "user") return false;
-  const { texts } = textsOf(item.content, "input_text");
+  const { texts } = textParts(item.content, "input_text");
   // Codex: a message holding any contextual fragment is context (event_mapping.rs:63-64).
   return !texts.some(isContextText);
 }
@@ -65,7 +66,7 @@ export function messageEvent(item: ResponseItem): Record<string, unknown> | null
   if (item.type !== "message") return null;
   const message = item as ResponseItem & { role: string; content: unknown; phase?: unknown };
   if (message.role === "user") {
-    const { texts, images } = textsOf(message.content, "input_text");
+    const { texts, images } = textParts(message.content, "input_text");
     if (texts.some(isContextText)) return null;
     if (texts.every((text) => text === "") && images.length === 0) return null;
     return {
@@ -77,7 +78,7 @@ export function messageEvent(item: ResponseItem): Record<string, unknown> | null
     };
   }
   if (message.role === "assistant") {
-    const { texts } = textsOf(message.content, "output_text");
+    const { texts } = textParts(message.content, "output_text");
     if (texts.every((text) => text === "")) return null;
     return {
       type: "agent_message",

@@ -3,7 +3,7 @@
  * format names) and the checks built on them. Pure.
  */
 export { describe, errnoOf, ErrorCode, ioError, plainError, RolloutError } from "./errors.ts";
-export { isContextText, isUserTurn, messageEvent } from "./codex_events.ts";
+export { isContextText, isUserTurn, messageEvent, textParts } from "./codex_events.ts";
 export { formatIssue } from "./issue_path.ts";
 export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";
 export { payloadValue, type PreparedItems, prepareItems } from "./prepare_items.ts";

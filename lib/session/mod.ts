@@ -5,7 +5,7 @@
 export { listSessions, type SessionSummary } from "./list_sessions.ts";
 export { repairRollout } from "./repair_rollout.ts";
 export { lastSession, resolveSession } from "./resolve_session.ts";
-export { sessionIds } from "./session_files.ts";
+export { sessionIdsBeside } from "./session_files.ts";
 export {
   type CollectedFile,
   collectFiles,

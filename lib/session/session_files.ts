@@ -4,6 +4,7 @@
  * walks 10,000 names with it (BENCH.md B5).
  */
 import * as fs from "node:fs";
+import * as nodePath from "node:path";
 import { errnoOf, ioError } from "../schemas/mod.ts";
 import { parseSessionFileName, sessionsDir } from "../store/mod.ts";
 
@@ -196,12 +197,21 @@ export function statSession(file: string): { mtimeMs: number; size: number } | n
   }
 }
 
-/** Every session id named by a file of the home (the files' names, no file opened). */
-export function sessionIds(home: string): string[] {
+/**
+ * The session ids named by the files beside `files` (their folders' names, no file opened):
+ * the ids an id of theirs can share a long prefix with. UUIDv7 ids that share their first 8
+ * characters were made within about a minute, so they lie in the same dated folder (but for
+ * a minute around midnight UTC, where a prefix can come out one character short and a command
+ * given it says it is ambiguous). Reading only these folders keeps `list` as cheap as its
+ * lazy walk (BENCH.md B5).
+ */
+export function sessionIdsBeside(files: readonly string[]): string[] {
   const ids: string[] = [];
-  for (const file of findSessionFiles(home)) {
-    const id = nameId(file.name);
-    if (id !== null) ids.push(id);
+  for (const dir of new Set(files.map((file) => nodePath.dirname(file)))) {
+    for (const entry of entriesOf(dir, true)) {
+      const id = nameId(String(entry.name));
+      if (id !== null) ids.push(id);
+    }
   }
   return ids;
 }

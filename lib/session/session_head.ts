@@ -4,21 +4,20 @@
  * large journal whole (BENCH.md B5).
  */
 import * as fs from "node:fs";
-import * as zlib from "node:zlib";
 import {
   formatIssue,
+  isContextText,
   isDocument,
   normalizeMeta,
   type RolloutFormat,
   SessionMeta,
 } from "../schemas/mod.ts";
 import { formatOfFirstRecord } from "../formats/mod.ts";
+import { isZstd, zstdDecompress } from "../runtime/mod.ts";
 import { isObject, parseJson } from "../base/mod.ts";
 
 /** The bytes read from the start of a journal. */
 export const HEAD_BYTES = 256 * 1024;
-/** zstd's frame magic number (RFC 8878 §3.1.1). */
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 /** A session's head; `items` is null when the file is larger than the head. */
 export type SessionHead =
@@ -30,8 +29,6 @@ export type SessionHead =
     firstUserText: string | null;
   }
   | { ok: false; message: string };
-
-const IGNORED_PREFIXES = ["<environment_context>", "<user_instructions>", "# AGENTS.md"];
 
 function parse(text: string): unknown {
   try {
@@ -50,7 +47,8 @@ export function userText(item: unknown): string | null {
     if (isObject(part) && typeof part.text === "string") texts.push(part.text);
   }
   const text = texts.join(" ").trim();
-  if (text === "" || IGNORED_PREFIXES.some((p) => text.startsWith(p))) return null;
+  // Context Codex injects is no first message (the same rule as the event_msg mirrors).
+  if (text === "" || isContextText(text)) return null;
   return text;
 }
 
@@ -66,11 +64,11 @@ function readHead(file: string): { text: string; whole: boolean } {
       if (n <= 0) break;
       done += n;
     }
-    let head = buffer.subarray(0, done);
+    let head: Uint8Array = buffer.subarray(0, done);
     let whole = done === size;
-    if (ZSTD_MAGIC.every((byte, i) => head[i] === byte)) {
+    if (isZstd(head)) {
       // Codex's cold storage (.jsonl.zst): its head is the head of the decompressed file.
-      const plain = zlib.zstdDecompressSync(fs.readFileSync(file));
+      const plain = zstdDecompress(fs.readFileSync(file));
       head = plain.subarray(0, HEAD_BYTES);
       whole = plain.length <= HEAD_BYTES;
     }

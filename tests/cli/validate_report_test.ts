@@ -198,3 +198,31 @@ test("rollout validate --format github|junit on files named with newlines, comma
     cleanup();
   }
 });
+
+test("rollout validate -o writes any format's report to the file (replacing it), not to stdout", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "a.jsonl");
+    fs.writeFileSync(file, fixtureText("journal", idOf(1)));
+    const out = path.join(dir, "out", "report.json");
+    fs.mkdirSync(path.dirname(out));
+    fs.writeFileSync(out, "old");
+    assert.deepEqual(await cli(["validate", file, "--json", "-o", out]), {
+      code: 0,
+      stdout: "",
+      stderr: "",
+    });
+    assert.deepEqual(JSON.parse(fs.readFileSync(out, "utf8")).map((r: { ok: boolean }) => r.ok), [
+      true,
+    ]);
+    const text = path.join(dir, "report.txt");
+    assert.equal((await cli(["validate", file, "-o", text])).stdout, "");
+    assert.equal(
+      fs.readFileSync(text, "utf8"),
+      `ok       ${file} (journal, 4 items)\n1 file: 1 valid, 0 invalid\n`,
+    );
+  } finally {
+    cleanup();
+  }
+});

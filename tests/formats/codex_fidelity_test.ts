@@ -826,3 +826,17 @@ test("a converted meta without a timestamp of its line keeps none rather than th
     cleanup();
   }
 });
+
+test("a .jsonl.zst that is no readable zstd is named as such, not read", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "bad.jsonl.zst");
+    fs.writeFileSync(file, new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4, 5]));
+    const result = await cli(["validate", file]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /error: it is not readable zstd \(/);
+  } finally {
+    cleanup();
+  }
+});

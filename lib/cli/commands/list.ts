@@ -1,7 +1,7 @@
 /** `rollout list`: the sessions of the home, newest first, as a table or as JSON. */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { listSessions, sessionIds, type SessionSummary } from "../../session/mod.ts";
+import { listSessions, sessionIdsBeside, type SessionSummary } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { visible } from "../../transcript/mod.ts";
@@ -108,11 +108,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } else if (sessions.length === 0) {
     await io.stdout.write("No sessions.\n");
   } else {
-    // Ids as short as they can be while unique in the home; full ids with --json.
-    const home = homeOf(args, io);
-    const ids = shortestPrefixes(sessions.map((s) => s.id), [
-      ...sessionIds(home),
-      ...sessions.map((s) => s.id),
+    // Ids as short as they can be while unique among their neighbours; full ids with --json.
+    const shown = sessions.map((s) => s.id);
+    const ids = shortestPrefixes(shown, [
+      ...sessionIdsBeside(sessions.map((s) => s.path)),
+      ...shown,
     ]);
     const width = io.stdout.isTTY ? io.stdout.columns : undefined;
     await io.stdout.write(table(sessions, { ids, width }));
