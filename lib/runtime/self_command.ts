@@ -3,7 +3,6 @@
  * runtime with the entry script; Deno needs `run -A`), and its user's home folder. One of the
  * few modules that read `process`.
  */
-import * as os from "node:os";
 import process from "node:process";
 
 /** The command and leading arguments that run `rollout` again. */
@@ -20,6 +19,8 @@ export function selfCommand(): { command: string; prefix: string[] } {
 /** This user's home folder from the password database, or undefined when there is none. */
 export function passwdHome(): string | undefined {
   try {
+    // node:os is loaded here, when asked, not at every start of the binary.
+    const os = process.getBuiltinModule("node:os") as typeof import("node:os");
     const dir = os.userInfo().homedir;
     return dir === "" ? undefined : dir;
   } catch {
