@@ -22,7 +22,7 @@ const MUTANTS: readonly WriterMutant[] = [
   "no_sync_before_rename",
   "no_folder_sync",
   "no_tail_cut",
-  "no_newline_required",
+  "no_line_end_added",
 ];
 
 const { values } = parseArgs({

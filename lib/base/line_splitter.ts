@@ -98,6 +98,13 @@ export class LineSplitter {
     this.#keep(chunk.subarray(last + 1));
   }
 
+  /** The unfinished last line so far, or null (none, or over the cap). */
+  pending(): { bytes: Uint8Array; line: number; offset: number } | null {
+    if (this.#discarding || this.#carryLength === 0) return null;
+    const bytes = concat(this.#carry, this.#carryLength);
+    return { bytes, line: this.#lineNo + 1, offset: this.#lineStart };
+  }
+
   /** Ends the input and says what was left over. */
   end(): SplitterEnd {
     let tail: SplitterEnd["tail"] = null;

@@ -3,7 +3,8 @@
  * piece of damage met. Never modifies the file and never takes its lock.
  */
 import * as nodePath from "node:path";
-import { LineSplitter } from "../base/mod.ts";
+import { isUtf8 } from "node:buffer";
+import { isObject, LineSplitter } from "../base/mod.ts";
 import {
   describe,
   errnoOf,
@@ -42,8 +43,6 @@ export interface LoadOptions {
   fs?: FileSystem;
   /** Cap on one line in bytes (default {@linkcode DEFAULT_MAX_LINE_BYTES}). */
   maxLineBytes?: number;
-  /** Test-only (writer mutant `no_newline_required`): take a last line without `\n` as whole. */
-  acceptUnterminatedLine?: boolean;
   /** Keep every response item too (`allItems`), besides the effective history. */
   all?: boolean;
   /** Keep every record as stored (`records`), for lossless transforms. */
@@ -92,7 +91,6 @@ function loadChain(path: string, options: LoadOptions, chain: string[]): LoadedR
       bytes,
       path,
       max,
-      unterminated: options.acceptUnterminatedLine,
       options,
       inherit: (base) =>
         inheritedHistory(path, base, { options, chain: [...chain, nodePath.resolve(path)] }),
@@ -176,7 +174,6 @@ interface Source {
   bytes: Bytes;
   path: string;
   max: number;
-  unterminated?: boolean | undefined;
   options: LoadOptions;
   inherit: (
     base: HistoryBase,
@@ -280,7 +277,13 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
     position += n;
     last = buffer[n - 1]!;
   }
-  if (src.unterminated === true && last !== NEWLINE) splitter.push(new Uint8Array([NEWLINE]));
+  // A whole record that only lacks its `\n` (an editor stripped it, or a crash came between
+  // the record's bytes and its line end) is kept; only a part of a record is a torn tail.
+  const pending = last === NEWLINE ? null : splitter.pending();
+  const lineEndMissing = pending !== null && isWholeRecord(pending.bytes)
+    ? { line: pending.line, offset: pending.offset }
+    : undefined;
+  if (lineEndMissing !== undefined) splitter.push(new Uint8Array([NEWLINE]));
   const end = splitter.end();
   if (loader.meta === null) {
     throw invalidRollout(src.path, `line 1 is not a usable session meta: ${loader.metaError}`);
@@ -306,6 +309,7 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
       skipped_lines: loader.skipped,
       skipped_types: loader.skippedTypes,
       warnings,
+      ...(lineEndMissing === undefined ? {} : { line_end_missing: lineEndMissing }),
       ...(loader.ordinalErrors.length === 0 ? {} : { ordinal_errors: loader.ordinalErrors }),
       ...(history.compacted + history.rolledBack + history.inherited === 0 ? {} : {
         history: {
@@ -328,6 +332,13 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
     ...(loader.inheritedRecords === null ? {} : { inheritedRecords: loader.inheritedRecords }),
     ...(loader.timeline === null ? {} : { timeline: loader.timeline }),
   };
+}
+
+/** Whether an unterminated last line is a whole JSON object (so no write was cut inside it). */
+function isWholeRecord(bytes: Uint8Array): boolean {
+  if (!isUtf8(bytes)) return false;
+  const parsed = tryParseJson(new TextDecoder().decode(bytes));
+  return parsed.ok && isObject(parsed.value);
 }
 
 /** Second pass, only for damaged files: the byte offset of each skipped line. */
@@ -365,6 +376,11 @@ function fillOffsets(src: Source, skipped: SkippedLine[]): void {
   }
 }
 
+/** What the loader says of a whole last record without its `\n`. */
+export function lineEndMissingText(at: { line: number; offset: number }): string {
+  return `line ${at.line} (byte ${at.offset}): the last record has no line end; it is kept, and the next write adds the line end first`;
+}
+
 /** One line per piece of damage in a load report, for the CLI's stderr. */
 export function describeDamage(report: LoadReport): string[] {
   const out: string[] = [];
@@ -372,6 +388,7 @@ export function describeDamage(report: LoadReport): string[] {
     const t = report.torn_tail;
     out.push(`line ${t.line} (byte ${t.offset}): torn tail of ${t.bytes} byte(s) ignored`);
   }
+  if (report.line_end_missing !== undefined) out.push(lineEndMissingText(report.line_end_missing));
   for (const s of report.skipped_lines) {
     out.push(
       s.line === null ? `${s.message}: skipped` : `line ${s.line} (byte ${s.offset}): ${s.message}`,

@@ -100,6 +100,11 @@ export const DamageReport = z.object({
   skipped_types: z.record(z.string(), z.number()),
   warnings: z.array(z.string()),
   /**
+   * The last line is a whole record without its `\n` (an editor stripped it): it is kept, and
+   * a writer adds the line end before anything else. Absent when the file ends with `\n`.
+   */
+  line_end_missing: z.object({ line: z.number(), offset: z.number() }).optional(),
+  /**
    * Ordinals Codex's paginated history refuses (SPEC §6): the records are kept, the file is
    * reported invalid. Absent when there are none.
    */

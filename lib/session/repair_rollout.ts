@@ -62,17 +62,22 @@ export function repairRollout(file: string, options: { pid: number; now: Date })
     const dropList = report.skipped_lines;
     const ordinals = report.ordinal_errors ?? [];
     const document = isDocument(loaded.format);
-    const damaged = report.torn_tail !== null || ordinals.length > 0 || dropList.length > 0;
+    const lineEnd = report.line_end_missing;
+    const damaged = report.torn_tail !== null || ordinals.length > 0 || dropList.length > 0 ||
+      lineEnd !== undefined;
     if (!damaged) {
       return { loaded, original: null, kept: loaded.saved.items.length, dropped: [], fixed: [] };
     }
     const fixed = ordinals.map((s) =>
       `line ${s.line} (byte ${s.offset}): ${s.message}; renumbered`
     );
+    if (lineEnd !== undefined) {
+      fixed.push(`line ${lineEnd.line} (byte ${lineEnd.offset}): the missing line end was added`);
+    }
     const skipped = new Set(dropList.map((s) => s.line));
     const bytes = document ? cleanDocument(loaded) : cleanLines(loaded, skipped);
     const none = { ...report, torn_tail: null, skipped_lines: [], skipped_types: {}, warnings: [] };
-    const { ordinal_errors: _o, ...quiet } = none;
+    const { ordinal_errors: _o, line_end_missing: _e, ...quiet } = none;
     const dropped = [
       ...describeDamage({ ...quiet, skipped_lines: dropList }),
       ...describeDamage({ ...quiet, torn_tail: report.torn_tail }),

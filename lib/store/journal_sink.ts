@@ -29,6 +29,8 @@ export class JournalSink implements Sink {
   #durable: number;
   #nextOrdinal: number;
   #tailChecked = false;
+  /** The file ends in a whole record without its `\n`: it is added before the first append. */
+  #lineEndMissing: boolean;
   /** Whether a message's `event_msg` mirror follows it (Codex's enveloped lines, SPEC §6). */
   readonly #mirrors: boolean;
   readonly #backgroundSyncBytes: number;
@@ -42,6 +44,8 @@ export class JournalSink implements Sink {
       sync: boolean;
       durableBytes: number;
       nextOrdinal: number;
+      /** The last record lacks its `\n` (the loader kept it): add it before appending. */
+      lineEndMissing?: boolean;
       mutant?: WriterMutant | undefined;
       /** Batches of at least this many bytes are synced off the event loop. */
       backgroundSyncBytes?: number | undefined;
@@ -54,6 +58,7 @@ export class JournalSink implements Sink {
     this.#sync = options.sync;
     this.#durable = options.durableBytes;
     this.#nextOrdinal = options.nextOrdinal;
+    this.#lineEndMissing = options.lineEndMissing ?? false;
     this.#mutant = options.mutant;
     this.#backgroundSyncBytes = options.backgroundSyncBytes ?? DEFAULT_BACKGROUND_SYNC_BYTES;
     this.#encoder = new BatchEncoder(options.format);
@@ -117,7 +122,7 @@ export class JournalSink implements Sink {
         `Cannot recover rollout "${this.#path}": it holds ${size} bytes after the cut, expected ${this.#durable}`,
       );
     }
-    if (size > 0 && this.#lastByte(size) !== NEWLINE) {
+    if (size > 0 && !this.#lineEndMissing && this.#lastByte(size) !== NEWLINE) {
       throw new RolloutError(
         "io_error",
         `Cannot recover rollout "${this.#path}": byte ${size - 1} no longer ends a line`,
@@ -168,8 +173,25 @@ export class JournalSink implements Sink {
     if (size > this.#durable && this.#mutant !== "no_tail_cut") {
       this.#fs.truncate(fd, this.#durable);
     }
+    if (this.#lineEndMissing && this.#mutant !== "no_line_end_added") this.#addLineEnd(fd);
     this.#tailChecked = true;
     return fd;
+  }
+
+  /**
+   * Ends the kept last record with its `\n`, durably, before any new record: appended
+   * straight after it, the next record would share its line and both would be lost to a reader.
+   */
+  #addLineEnd(fd: number): void {
+    try {
+      writeAll(this.#fs, fd, new Uint8Array([NEWLINE]));
+      if (this.#sync) this.#fs.fdatasync(fd);
+    } catch (error) {
+      this.#cutAfterFailedWrite(fd);
+      throw error;
+    }
+    this.#durable += 1;
+    this.#lineEndMissing = false;
   }
 
   #closeFd(): void {

@@ -275,7 +275,6 @@ export class RolloutRecorder {
       const loaded = loadRollout(file, {
         fs: fsys,
         maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-        ...(options.mutant === "no_newline_required" ? { acceptUnterminatedLine: true } : {}),
       });
       if (loaded.compressed) {
         throw new RolloutError(
@@ -302,6 +301,7 @@ export class RolloutRecorder {
           sync,
           durableBytes: loaded.end,
           nextOrdinal: loaded.nextOrdinal,
+          lineEndMissing: loaded.report.line_end_missing !== undefined,
           mutant: options.mutant,
           backgroundSyncBytes: options.backgroundSyncBytes,
         });

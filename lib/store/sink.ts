@@ -46,5 +46,5 @@ export type WriterMutant =
   | "no_folder_sync"
   /** append after a torn tail without cutting it */
   | "no_tail_cut"
-  /** the loader accepts a last line without `\n` as complete */
-  | "no_newline_required";
+  /** keep a whole last record without `\n` but append after it without adding the `\n` */
+  | "no_line_end_added";

@@ -58,6 +58,17 @@ test("rollout repair salvages each kind of damage and keeps the original", async
         `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 7 (byte ${journal.length}): torn tail of 18 byte(s) ignored\nThe original is kept as ${f}.corrupt-<time>\n`,
       items: ITEMS,
     });
+    // A whole last record without its line end (an editor stripped it) is kept, not cut.
+    await repairCase(dir, {
+      name: "line-end.jsonl",
+      text: journal.slice(0, -1),
+      report: (f) =>
+        `Repaired ${f} (journal): kept 4 items, dropped 0:\n  line 6 (byte ${
+          journal.slice(0, -1).lastIndexOf("\n") + 1
+        }): the missing line end was added\nThe original is kept as ${f}.corrupt-<time>\n`,
+      items: ITEMS,
+    });
+    assert.equal(fs.readFileSync(`${dir}/line-end.jsonl`, "utf8").endsWith("}\n"), true);
     const garbage = [lines[0], lines[1], "garbage", lines[2], lines[3], lines[4], lines[5], ""]
       .join("\n");
     await repairCase(dir, {

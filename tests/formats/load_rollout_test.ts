@@ -126,17 +126,24 @@ for (
       let k = 1;
       while (starts[k + 1] !== undefined && starts[k + 1]! <= cut) k++;
       const loaded = load(data.subarray(0, cut));
-      const want = expectedPrefix(lines, k);
-      const torn = cut === starts[k]
+      // Cut just before a `\n`: the line is a whole record, kept, with its missing end reported.
+      const whole = starts[k + 1] !== undefined && cut === starts[k + 1]! - 1;
+      const want = expectedPrefix(lines, whole ? k + 1 : k);
+      const torn = cut === starts[k] || whole
         ? null
         : { line: k + 1, offset: starts[k]!, bytes: cut - starts[k]! };
+      assert.deepEqual(
+        loaded.report.line_end_missing,
+        whole ? { line: k + 1, offset: starts[k]! } : undefined,
+        `cut at ${cut}`,
+      );
       // Every item of the prefix; the effective history (compaction) is tested on its own.
       assert.deepEqual(loaded.allItems, want.items, `cut at ${cut}`);
       assert.deepEqual(loaded.saved.state, want.state, `cut at ${cut}`);
       assert.deepEqual(loaded.report.torn_tail, torn, `cut at ${cut}`);
       assert.deepEqual(loaded.report.skipped_lines, [], `cut at ${cut}`);
       assert.deepEqual(loaded.report.skipped_types, want.types, `cut at ${cut}`);
-      assert.equal(loaded.end, starts[k], `cut at ${cut}`);
+      assert.equal(loaded.end, whole ? cut : starts[k], `cut at ${cut}`);
     }
   });
 }
@@ -148,10 +155,8 @@ test("loadRollout() ignores garbage tails and reports them as torn", () => {
     ["zeros", new Uint8Array(4096)],
     ["random bytes", randomBytes(rand, 1000)],
     ["half a UTF-8 sequence", half],
-    [
-      "a complete object without \\n",
-      bytes(JOURNAL_LINES[1].replace('"ordinal":1', '"ordinal":5')),
-    ],
+    ["a JSON array without \\n", bytes("[1,2,3]")],
+    ["an object cut before its last brace", bytes(JOURNAL_LINES[1].slice(0, -1))],
     ["a lone \\r", bytes("\r")],
   ];
   for (const [what, tail] of cases) {
@@ -170,6 +175,25 @@ test("loadRollout() ignores garbage tails and reports them as torn", () => {
     assert.equal(loaded.end, size(JOURNAL), what);
     assert.equal(loaded.nextOrdinal, 4, what);
   }
+});
+
+test("loadRollout() keeps a whole last record without its \\n and says where it is", () => {
+  // The line an editor leaves when it strips the final newline: a record, not a torn write.
+  const last = JOURNAL_LINES[1].replace('"ordinal":1', '"ordinal":4');
+  const loaded = load(concatBytes(JOURNAL, last));
+  assert.deepEqual(loaded.saved.items, [...JOURNAL_ITEMS, JOURNAL_ITEMS[0]]);
+  assert.equal(loaded.report.torn_tail, null);
+  assert.deepEqual(loaded.report.line_end_missing, { line: 6, offset: size(JOURNAL) });
+  assert.equal(loaded.end, size(JOURNAL) + size(last));
+  assert.equal(loaded.nextOrdinal, 5);
+  assert.deepEqual(describeDamage(loaded.report), [
+    "line 6 (byte " + size(JOURNAL) +
+    "): the last record has no line end; it is kept, and the next write adds the line end first",
+  ]);
+  // With its line end the same record is simply the last line: nothing reported.
+  const ended = load(concatBytes(JOURNAL, last, "\n"));
+  assert.equal(ended.report.line_end_missing, undefined);
+  assert.deepEqual(ended.saved.items, loaded.saved.items);
 });
 
 test("loadRollout() skips complete garbage lines before a torn tail, each with line and offset", () => {
@@ -601,6 +625,15 @@ test("describeDamage() gives one line per piece of damage; other record types ar
   );
 });
 
+function isWholeObject(line: Uint8Array): boolean {
+  try {
+    const value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(line));
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 test("loadRollout() survives random byte mutations: a result with consistent offsets, or invalid_rollout", async () => {
   const seed = runSeed();
   await withSeed(seed, () => {
@@ -624,7 +657,12 @@ test("loadRollout() survives random byte mutations: a result with consistent off
         assert.equal((error as { code?: string }).code, "invalid_rollout", `round ${round}`);
         continue;
       }
-      const end = mutated.lastIndexOf(10) + 1;
+      let end = mutated.lastIndexOf(10) + 1;
+      // A last line that is a whole JSON object lacks only its line end: it is kept.
+      if (end < mutated.length && isWholeObject(mutated.subarray(end))) {
+        assert.deepEqual(loaded.report.line_end_missing?.offset, end, `round ${round}`);
+        end = mutated.length;
+      } else assert.equal(loaded.report.line_end_missing, undefined, `round ${round}`);
       assert.equal(loaded.end, end, `round ${round}`);
       assert.equal(loaded.report.torn_tail?.offset ?? end, end, `round ${round}`);
       assert.equal(loaded.report.torn_tail?.bytes ?? 0, mutated.length - end, `round ${round}`);
@@ -651,7 +689,7 @@ test("loadRollout() reads lines longer than its 1 MiB reads, multi-byte characte
       JSON.stringify(item(n))
     }}`;
   const lines = [meta, line(1), line(2), line(3)];
-  const torn = line(4).slice(0, 1_500_000);
+  const torn = line(4).slice(0, 700_000);
   const loaded = load(jsonl(lines) + torn);
   assert.equal(loaded.saved.session.instructions, big);
   assert.deepEqual(loaded.saved.items, [item(1), item(2), item(3)]);

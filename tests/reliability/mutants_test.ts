@@ -10,7 +10,7 @@ const MUTANTS: [WriterMutant, Invariant][] = [
   ["no_sync_before_rename", "readable"],
   ["no_folder_sync", "no_loss"],
   ["no_tail_cut", "writable"],
-  ["no_newline_required", "writable"],
+  ["no_line_end_added", "writable"],
 ];
 
 for (const [mutant, invariant] of MUTANTS) {

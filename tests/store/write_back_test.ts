@@ -264,6 +264,29 @@ for (
       assert.deepEqual(after.saved.items.at(-1), NEW_ITEM);
     });
   });
+
+  test(`resume() keeps a ${name}'s last record that lacks only its \\n and adds it first`, async () => {
+    await withDir(async (dir) => {
+      const whole = jsonl(lines);
+      const stripped = whole.slice(0, -1);
+      const file = writeFixture(dir, "e.jsonl", stripped);
+      const { recorder, loaded } = await RolloutRecorder.resume(file, { clock });
+      assert.deepEqual(loaded.report.line_end_missing, {
+        line: lines.length,
+        offset: size(jsonl(lines.slice(0, -1))),
+      });
+      assert.equal(loaded.report.torn_tail, null);
+      assert.deepEqual(loaded.saved, loadRollout(writeFixture(dir, "w.jsonl", whole)).saved);
+      assert.equal(fs.readFileSync(file, "utf8"), stripped, "resume alone writes nothing");
+      await recorder.recordItems([NEW_ITEM]);
+      await recorder.close();
+      assert.equal(fs.readFileSync(file, "utf8"), jsonl([...lines, appended]));
+      const after = loadRollout(file);
+      assert.equal(after.report.line_end_missing, undefined);
+      assert.deepEqual(after.report.skipped_lines, []);
+      assert.deepEqual(after.saved.items, [...loaded.saved.items, NEW_ITEM]);
+    });
+  });
 }
 
 // Codex continues from the last line it decodes, whatever lies after it
