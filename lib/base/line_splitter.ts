@@ -2,7 +2,7 @@
  * Bytes in, lines out: the splitter shared by the rollout reader and the op stream. Strict
  * UTF-8, CRLF tolerated, a BOM noticed, lines capped without buffering them whole.
  */
-import { isUtf8 } from "node:buffer";
+import { Buffer, isAscii, isUtf8 } from "node:buffer";
 
 /** Why a line could not be turned into text. */
 export type BadLineReason = "invalid_utf8" | "too_long";
@@ -29,26 +29,24 @@ export interface SplitterEnd {
 }
 
 const NEWLINE = 10;
+
+/** Bytes known to be ASCII as text, without a copy of the bytes. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+}
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** For bytes already known to be valid UTF-8. */
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /** Splits a byte stream into `\n`-terminated lines and hands them to a {@linkcode LineSink}. */
 export class LineSplitter {
   readonly #sink: LineSink;
   readonly #max: number;
-  #carry: Uint8Array[] = [];
+  /**
+   * The unfinished line's bytes, in one buffer reused from line to line: fresh copies per chunk
+   * live outside the collector's heap, and a long read would pile them up (SPEC §7).
+   */
+  #carry = new Uint8Array(0);
   #carryLength = 0;
   /** Inside a line longer than the cap: its bytes are dropped until its `\n`. */
   #discarding = false;
@@ -88,9 +86,9 @@ export class LineSplitter {
     if (this.#carryLength > 0) {
       // Only the line the carry belongs to is copied; the rest is decoded where it lies.
       const first = head.subarray(0, head.indexOf(NEWLINE) + 1);
-      this.#emitBlock(concat([...this.#carry, first], this.#carryLength + first.length));
+      this.#append(first);
+      this.#emitBlock(this.#carry.subarray(0, this.#carryLength));
       head = head.subarray(first.length);
-      this.#carry = [];
       this.#carryLength = 0;
     }
     this.#lineStart = base + last + 1;
@@ -101,7 +99,7 @@ export class LineSplitter {
   /** The unfinished last line so far, or null (none, or over the cap). */
   pending(): { bytes: Uint8Array; line: number; offset: number } | null {
     if (this.#discarding || this.#carryLength === 0) return null;
-    const bytes = concat(this.#carry, this.#carryLength);
+    const bytes = this.#carry.slice(0, this.#carryLength);
     return { bytes, line: this.#lineNo + 1, offset: this.#lineStart };
   }
 
@@ -111,14 +109,14 @@ export class LineSplitter {
     const length = this.#position - this.#lineStart;
     if (length > 0) {
       tail = {
-        bytes: this.#discarding ? null : concat(this.#carry, this.#carryLength),
+        bytes: this.#discarding ? null : this.#carry.slice(0, this.#carryLength),
         length,
         line: this.#lineNo + 1,
         offset: this.#lineStart,
       };
     }
     this.#discarding = false;
-    this.#carry = [];
+    this.#carry = new Uint8Array(0);
     this.#carryLength = 0;
     return { tail, crlf: this.#crlf, bom: this.#bom, complete: this.#lineStart };
   }
@@ -126,23 +124,37 @@ export class LineSplitter {
   #keep(rest: Uint8Array): void {
     if (rest.length === 0) return;
     if (this.#carryLength + rest.length > this.#max) {
-      this.#carry = [];
       this.#carryLength = 0;
       this.#discarding = true;
       return;
     }
-    this.#carry.push(rest.slice());
-    this.#carryLength += rest.length;
+    this.#append(rest);
+  }
+
+  /** Adds bytes to the carry, growing its buffer (by doubling) when they do not fit. */
+  #append(bytes: Uint8Array): void {
+    const needed = this.#carryLength + bytes.length;
+    if (needed > this.#carry.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.#carry.length, 64 * 1024));
+      grown.set(this.#carry.subarray(0, this.#carryLength));
+      this.#carry = grown;
+    }
+    this.#carry.set(bytes, this.#carryLength);
+    this.#carryLength = needed;
   }
 
   #emitBlock(block: Uint8Array): void {
     // Validating first (simdutf) and then decoding is faster than a fatal decoder on both
     // runtimes; a block with a bad byte is split line by line to find the line it is in.
-    if (!isUtf8(block)) {
+    // Pure ASCII (most of a rollout) is decoded as Latin-1: the same text, and in Bun a
+    // compact string made at twice the speed, with a third of the memory left behind (SPEC §7).
+    let text: string;
+    if (isAscii(block)) text = latin1(block);
+    else if (isUtf8(block)) text = lenient.decode(block);
+    else {
       this.#emitLineByLine(block);
       return;
     }
-    const text = lenient.decode(block);
     const lines = text.split("\n");
     const count = lines.length - 1;
     for (let i = 0; i < count; i++) this.#emitText(lines[i]!);

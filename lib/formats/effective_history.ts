@@ -54,9 +54,33 @@ export function isTurnCount(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 32;
 }
 
+/** What a counting history keeps of an item no compaction or rollback looks into. */
+const COUNTED = { type: "counted" } as unknown as ResponseItem;
+/** An inter-agent message, kept as a user turn boundary only. */
+const AGENT_TURN = { type: "agent_message" } as unknown as ResponseItem;
+
+function userMessageOf(texts: readonly string[]): ResponseItem {
+  const content = texts.map((text) => ({ type: "input_text", text }));
+  return { type: "message", role: "user", content } as ResponseItem;
+}
+
 /** Builds the effective history record by record. */
 export class EffectiveHistory {
+  /** With `count`: the user's messages, and a placeholder for every other item. */
   items: ResponseItem[] = [];
+  readonly #count: boolean;
+  constructor(options: { count?: boolean } = {}) {
+    this.#count = options.count === true;
+  }
+
+  /** The item, or when counting, what compaction and rollback read of it (its user text). */
+  #kept(item: ResponseItem): ResponseItem {
+    if (!this.#count) return item;
+    if (item.type === "agent_message") return AGENT_TURN;
+    if (item.type !== "message" || (item as { role?: unknown }).role !== "user") return COUNTED;
+    const { texts } = textParts((item as { content?: unknown }).content, "input_text");
+    return userMessageOf(texts);
+  }
   /** Items dropped by compactions. */
   compacted = 0;
   /** Items removed by rollbacks. */
@@ -68,14 +92,14 @@ export class EffectiveHistory {
 
   /** The inherited prefix (SPEC §6 `history_base`), before any record of the file. */
   inherit(items: readonly ResponseItem[]): void {
-    this.items.push(...items);
+    for (const item of items) this.items.push(this.#kept(item));
     this.inherited += items.length;
   }
 
   /** A `response_item`; Codex leaves legacy `ghost_snapshot` items out on resume. */
   add(item: ResponseItem): void {
     if (item.type === "ghost_snapshot") return;
-    this.items.push(item);
+    this.items.push(this.#kept(item));
   }
 
   /**
@@ -92,7 +116,7 @@ export class EffectiveHistory {
       const next: ResponseItem[] = [];
       for (const entry of replacement) {
         const check = checkItem(entry, "replacement_history");
-        if (check.ok && check.item.type !== "ghost_snapshot") next.push(check.item);
+        if (check.ok && check.item.type !== "ghost_snapshot") next.push(this.#kept(check.item));
       }
       this.items = next;
     } else {

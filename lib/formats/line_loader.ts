@@ -47,9 +47,13 @@ export interface SourceRecord {
   bare: boolean;
 }
 
-/** `show`'s view of a file: every item in order, and where history changed (SPEC §6). */
+/**
+ * `show`'s view of a file: every item in order, where history changed (SPEC §6), and the
+ * user's instructions where a `turn_context` record sets or changes them.
+ */
 export type TimelineEntry =
   | { kind: "item"; item: ResponseItem }
+  | { kind: "instructions"; user?: string; developer?: string }
   | { kind: "compacted"; replaced: number; kept: number }
   | { kind: "rolled_back"; turns: number; removed: number }
   | { kind: "inherited"; items: number; from: string };
@@ -61,8 +65,28 @@ export interface HistoryBase {
   end_byte_offset: number;
 }
 
+/** Called as a file is read, in file order: what a streaming command consumes. */
+export interface RolloutVisitor {
+  /** The session meta, once line 1 is read, and the file's format. */
+  meta?(meta: SessionMeta, raw: Record<string, unknown>, format: RolloutFormat): void;
+  /** Every readable record as stored. */
+  record?(record: SourceRecord): void;
+  /** Every response item of the file, in order. */
+  item?(item: ResponseItem): void;
+  /** Items, history markers and instructions, as `show` presents them. */
+  timeline?(entry: TimelineEntry): void;
+}
+
 /** What a loader keeps besides the effective history. */
 export interface LoaderOptions {
+  /** Streaming consumers, called as lines are read (besides the lists below). */
+  visit?: RolloutVisitor;
+  /**
+   * `count`: the effective history is counted, not kept: only the items a compaction or a
+   * rollback looks at stay in memory, so reading costs memory in proportion to the user's
+   * messages, not the file (SPEC §7).
+   */
+  history?: "keep" | "count";
   /** Every response item of the file, in order (`load --all`). */
   all?: boolean;
   /** Every record as stored (convert, fork, export, repair). */
@@ -106,7 +130,7 @@ function extraOf(line: Record<string, unknown>): Record<string, unknown> | null 
 /** Builds a SavedSession from the lines of a JSONL rollout; a {@linkcode LineSink}. */
 export class LineLoader implements LineSink {
   readonly format: RolloutFormat;
-  readonly history = new EffectiveHistory();
+  readonly history: EffectiveHistory;
   readonly allItems: ResponseItem[] | null;
   readonly records: SourceRecord[] | null;
   /** With `records`: the records of the history the file inherits, in order, no meta. */
@@ -133,13 +157,26 @@ export class LineLoader implements LineSink {
   readonly #inherit: LoaderOptions["inherit"];
   /** How to check the items of the line being read (a short line cannot nest too deep). */
   #itemCheck: { nestingChecked: boolean } = DEEP_LINE;
+  readonly #visit: RolloutVisitor;
 
   constructor(format: RolloutFormat, options: LoaderOptions = {}) {
     this.format = format;
+    this.history = new EffectiveHistory({ count: options.history === "count" });
     this.allItems = options.all === true ? [] : null;
     this.records = options.records === true ? [] : null;
     this.timeline = options.timeline === true ? [] : null;
     this.#inherit = options.inherit;
+    this.#visit = options.visit ?? {};
+  }
+
+  #record(record: SourceRecord): void {
+    this.records?.push(record);
+    this.#visit.record?.(record);
+  }
+
+  #timeline(entry: TimelineEntry): void {
+    this.timeline?.push(entry);
+    this.#visit.timeline?.(entry);
   }
 
   /** The effective history (SPEC §6). */
@@ -235,8 +272,9 @@ export class LineLoader implements LineSink {
     }
     this.meta = meta.data;
     this.rawMeta = raw;
+    this.#visit.meta?.(meta.data, raw, this.format);
     this.#count(this.format === "codex_jsonl_2025" ? "meta" : "session_meta");
-    this.records?.push({
+    this.#record({
       line: 1,
       type: "session_meta",
       timestamp: this.format === "codex_jsonl_2025"
@@ -269,7 +307,7 @@ export class LineLoader implements LineSink {
     }
     this.history.inherit(got.items);
     if (got.records !== undefined) this.inheritedRecords = got.records;
-    this.timeline?.push({ kind: "inherited", items: got.items.length, from: base.thread_id });
+    this.#timeline({ kind: "inherited", items: got.items.length, from: base.thread_id });
   }
 
   #ordinalProblem(lineNo: number, type: string, ordinal: number | undefined, decodes = true): void {
@@ -299,7 +337,7 @@ export class LineLoader implements LineSink {
     ) undecodable = "its num_turns is no whole number of turns";
     this.#ordinalProblem(lineNo, line.type, ordinal, undecodable === null);
     this.#count(line.type);
-    this.records?.push({
+    this.#record({
       line: lineNo,
       type: line.type,
       timestamp: line.timestamp,
@@ -332,7 +370,7 @@ export class LineLoader implements LineSink {
         if (isObject(payload)) {
           const done = this.history.compact(payload);
           if (typeof done !== "string") {
-            this.timeline?.push({ kind: "compacted", replaced: done.replaced, kept: done.kept });
+            this.#timeline({ kind: "compacted", replaced: done.replaced, kept: done.kept });
           }
         }
         break;
@@ -340,8 +378,16 @@ export class LineLoader implements LineSink {
         const payload = line.payload;
         if (isObject(payload)) {
           const { user_instructions: user, developer_instructions: developer } = payload;
-          if (typeof user === "string") this.turnInstructions.user = user;
-          if (typeof developer === "string") this.turnInstructions.developer = developer;
+          const changed: { user?: string; developer?: string } = {};
+          if (typeof user === "string" && user !== this.turnInstructions.user) {
+            this.turnInstructions.user = changed.user = user;
+          }
+          if (typeof developer === "string" && developer !== this.turnInstructions.developer) {
+            this.turnInstructions.developer = changed.developer = developer;
+          }
+          if (changed.user !== undefined || changed.developer !== undefined) {
+            this.#timeline({ kind: "instructions", ...changed });
+          }
         }
         break;
       }
@@ -352,7 +398,7 @@ export class LineLoader implements LineSink {
           typeof payload.num_turns === "number"
         ) {
           const removed = this.history.rollBack(payload.num_turns);
-          this.timeline?.push({ kind: "rolled_back", turns: payload.num_turns, removed });
+          this.#timeline({ kind: "rolled_back", turns: payload.num_turns, removed });
         }
         break;
       }
@@ -364,12 +410,13 @@ export class LineLoader implements LineSink {
     if (!check.ok) return this.#skip(lineNo, check.message);
     this.history.add(check.item);
     this.allItems?.push(check.item);
-    this.timeline?.push({ kind: "item", item: check.item });
+    this.#visit.item?.(check.item);
+    this.#timeline({ kind: "item", item: check.item });
   }
 
   /** A line of Codex's 2025 format, which has neither envelope nor timestamps. */
   #bare(line: number, type: string, payload: Record<string, unknown>): void {
-    this.records?.push({
+    this.#record({
       line,
       type,
       timestamp: undefined,

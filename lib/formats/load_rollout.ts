@@ -17,6 +17,7 @@ import {
 import {
   type FileSystem,
   isZstd,
+  memoryRelief,
   nodeFileSystem,
   readAll,
   zstdDecompress,
@@ -25,6 +26,7 @@ import { formatOfFirstRecord } from "./detect_format.ts";
 import {
   type HistoryBase,
   LineLoader,
+  type RolloutVisitor,
   type SkippedLine,
   type SourceRecord,
 } from "./line_loader.ts";
@@ -32,7 +34,13 @@ import { findRolloutById, sessionsRootOf } from "./rollout_files.ts";
 import type { LoadedRollout, LoadReport } from "./loaded_rollout.ts";
 import { BOM_WARNING, invalidRollout, readDocument, tryParseJson } from "./read_document.ts";
 
-export type { HistoryBase, SkippedLine, SourceRecord, TimelineEntry } from "./line_loader.ts";
+export type {
+  HistoryBase,
+  RolloutVisitor,
+  SkippedLine,
+  SourceRecord,
+  TimelineEntry,
+} from "./line_loader.ts";
 export type { LoadedRollout, LoadReport } from "./loaded_rollout.ts";
 
 /** The default cap on one line, in bytes (SPEC §3). */
@@ -51,6 +59,13 @@ export interface LoadOptions {
   timeline?: boolean;
   /** Read only this many bytes (the prefix a fork inherits). */
   endByte?: number;
+  /** Called with what is read, in file order (see {@linkcode streamRollout}). */
+  visit?: RolloutVisitor;
+  /**
+   * `count`: the effective history is counted (`itemCount`), not kept: `saved.items` stays
+   * empty and memory does not grow with the file.
+   */
+  history?: "keep" | "count";
 }
 
 const CHUNK = 1 << 20;
@@ -65,10 +80,38 @@ const MAX_INHERITANCE = 64;
  * A zstd-compressed rollout (Codex's `.jsonl.zst`) is read like the plain file.
  */
 export function loadRollout(path: string, options: LoadOptions = {}): LoadedRollout {
-  return loadChain(path, options, []);
+  return runSync(loadSteps(path, options, []));
 }
 
-function loadChain(path: string, options: LoadOptions, chain: string[]): LoadedRollout {
+/**
+ * Reads the rollout at `path` as {@linkcode loadRollout} does, handing what it reads to
+ * `options.visit` as it goes and awaiting `between()` after every MiB read, so a consumer can
+ * write out what it was given (and the memory held stays bounded, SPEC §7). With `history:
+ * "count"` and no lists asked for, nothing grows with the file.
+ */
+export async function streamRollout(
+  path: string,
+  options: LoadOptions & { between: () => Promise<void> | void },
+): Promise<LoadedRollout> {
+  const steps = loadSteps(path, options, []);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await options.between();
+  }
+}
+
+/** Reading as steps: each `yield` comes after a chunk of the file was read. */
+type Steps<T> = Generator<void, T, void>;
+
+function runSync<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+function* loadSteps(path: string, options: LoadOptions, chain: string[]): Steps<LoadedRollout> {
   const fsys = options.fs ?? nodeFileSystem;
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let fd: number;
@@ -87,7 +130,7 @@ function loadChain(path: string, options: LoadOptions, chain: string[]): LoadedR
     };
     const compressed = startsZstd(bytes);
     if (compressed) bytes = decompressed(path, readAll(fsys, fd), options.endByte);
-    return loadBytes({
+    return yield* loadBytes({
       bytes,
       path,
       max,
@@ -149,7 +192,7 @@ function inheritedHistory(
     return { error: `"${found}" inherits from itself` };
   }
   try {
-    const parent = loadChain(
+    const parent = runSync(loadSteps(
       found,
       {
         ...(ctx.options.fs === undefined ? {} : { fs: ctx.options.fs }),
@@ -160,7 +203,7 @@ function inheritedHistory(
         ...(ctx.options.records === true ? { records: true } : {}),
       },
       ctx.chain,
-    );
+    ));
     if (parent.records === undefined) return { items: parent.saved.items };
     // Its own inherited records, then its records after its meta.
     const records = [...parent.inheritedRecords ?? [], ...parent.records.slice(1)];
@@ -181,7 +224,7 @@ interface Source {
   compressed: boolean;
 }
 
-function loadBytes(src: Source): LoadedRollout {
+function* loadBytes(src: Source): Steps<LoadedRollout> {
   if (src.bytes.size === 0) {
     // /proc and /sys files report no size and still have content.
     const probe = new Uint8Array(1);
@@ -204,15 +247,15 @@ function loadBytes(src: Source): LoadedRollout {
   const parsed = tryParseJson(text);
   if (!parsed.ok) {
     if (!first.terminated) throw invalidRollout(src.path, CUT_META);
-    return loadDocument(src);
+    return visitDocument(src, loadDocument(src));
   }
   const format = formatOfFirstRecord(parsed.value);
   if (format === null) {
     throw invalidRollout(src.path, "not a rollout (line 1 is not a session meta)");
   }
-  if (isDocument(format)) return loadDocument(src);
+  if (isDocument(format)) return visitDocument(src, loadDocument(src));
   if (!first.terminated) throw invalidRollout(src.path, CUT_META);
-  return loadLines(src, format);
+  return yield* loadLines(src, format);
 }
 
 /** The first line's text, decoded leniently: only for detecting the format. */
@@ -258,15 +301,30 @@ function loadDocument(src: Source): LoadedRollout {
   return loaded;
 }
 
-function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
+/** Hands a document's meta and items to the visitor: a document is read whole (SPEC §7). */
+function visitDocument(src: Source, loaded: LoadedRollout): LoadedRollout {
+  const visit = src.options.visit;
+  if (visit === undefined) return loaded;
+  visit.meta?.(loaded.saved.session, loaded.rawMeta, loaded.format);
+  for (const item of loaded.saved.items) {
+    visit.item?.(item);
+    visit.timeline?.({ kind: "item", item });
+  }
+  return loaded;
+}
+
+function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   const loader = new LineLoader(format, {
     all: src.options.all === true,
     records: src.options.records === true,
     timeline: src.options.timeline === true,
     inherit: src.inherit,
+    history: src.options.history ?? "keep",
+    ...(src.options.visit === undefined ? {} : { visit: src.options.visit }),
   });
   const splitter = new LineSplitter(loader, { maxLineBytes: src.max });
   const buffer = new Uint8Array(CHUNK);
+  const relieve = memoryRelief();
   let position = 0;
   let last = NEWLINE;
   while (position < src.bytes.size) {
@@ -276,6 +334,8 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
     splitter.push(buffer.subarray(0, n));
     position += n;
     last = buffer[n - 1]!;
+    relieve();
+    yield;
   }
   // A whole record that only lacks its `\n` (an editor stripped it, or a crash came between
   // the record's bytes and its line end) is kept; only a part of a record is a torn tail.
@@ -302,7 +362,12 @@ function loadLines(src: Source, format: RolloutFormat): LoadedRollout {
   return {
     path: src.path,
     format,
-    saved: { session: loader.meta, items: loader.items, state: loader.state },
+    saved: {
+      session: loader.meta,
+      items: src.options.history === "count" ? [] : loader.items,
+      state: loader.state,
+    },
+    itemCount: loader.items.length,
     report: {
       format,
       torn_tail: torn,

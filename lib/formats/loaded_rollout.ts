@@ -17,6 +17,8 @@ export interface LoadedRollout {
   path: string;
   format: RolloutFormat;
   saved: SavedSession;
+  /** How many items the effective history holds (also when it was only counted). */
+  itemCount: number;
   report: LoadReport;
   /** The meta exactly as stored (rewritten as is by the document writer). */
   rawMeta: Record<string, unknown>;

@@ -20,7 +20,9 @@ export {
   type LoadOptions,
   type LoadReport,
   loadRollout,
+  type RolloutVisitor,
   type SkippedLine,
   type SourceRecord,
+  streamRollout,
   type TimelineEntry,
 } from "./load_rollout.ts";

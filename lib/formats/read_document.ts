@@ -79,6 +79,7 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
     path,
     format,
     saved: { session: meta.data, items, state: state.data },
+    itemCount: items.length,
     report: { format, torn_tail: null, skipped_lines: skipped, skipped_types: {}, warnings },
     rawMeta,
     rawItems: stored.items,

@@ -137,7 +137,7 @@ export function validateFile(
   }
   let loaded;
   try {
-    loaded = loadRollout(file);
+    loaded = loadRollout(file, { history: "count" });
   } catch (error) {
     const message = describe(error);
     const prefix = `Cannot load rollout "${file}": `;
@@ -172,7 +172,7 @@ export function validateFile(
     path: file,
     ok: errors.length === 0,
     format: loaded.format,
-    items: loaded.saved.items.length,
+    items: loaded.itemCount,
     errors,
     warnings,
   };

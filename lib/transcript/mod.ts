@@ -3,5 +3,5 @@
  * terminal.
  */
 export { renderMarkdown } from "./markdown_transcript.ts";
-export { renderTranscript, wantsColour } from "./transcript.ts";
+export { renderTranscript, TranscriptWriter, wantsColour } from "./transcript.ts";
 export { visible } from "./visible_text.ts";

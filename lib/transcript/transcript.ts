@@ -3,7 +3,12 @@
  * their arguments, tool outputs with long ones folded; ANSI colour only when asked. Pure.
  */
 import type { TimelineEntry } from "../formats/mod.ts";
-import { isContextText, type RolloutFormat, type SavedSession } from "../schemas/mod.ts";
+import {
+  isContextText,
+  type ResponseItem,
+  type RolloutFormat,
+  type SavedSession,
+} from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
 import { visible } from "./visible_text.ts";
 import { parseJson } from "../base/mod.ts";
@@ -25,7 +30,7 @@ export interface TranscriptOptions {
 const AGENTS_MD = "# AGENTS.md instructions";
 
 /** The words a history marker says. */
-function markerText(entry: Exclude<TimelineEntry, { kind: "item" }>): string {
+function markerText(entry: Exclude<TimelineEntry, { kind: "item" | "instructions" }>): string {
   switch (entry.kind) {
     case "compacted":
       return `history compacted: the ${entry.replaced} item(s) above are replaced by ${entry.kept}; a resumed session continues from here`;
@@ -74,13 +79,38 @@ export function wantsColour(
 const LINE_CHARS = Math.floor(FOLD_CHARS / (KEEP_HEAD + KEEP_TAIL));
 
 /**
+ * How many lines `body` has, and the ones a fold shows: all of them up to FOLD_LINES, else the
+ * first KEEP_HEAD and the last KEEP_TAIL. Found with `indexOf`, so a tool output of 100,000
+ * lines is not split into 100,000 strings to show 16 of them.
+ */
+function lineEnds(body: string): { count: number; shown: string[] } {
+  let count = 1;
+  for (let at = body.indexOf("\n"); at >= 0; at = body.indexOf("\n", at + 1)) count++;
+  if (count <= FOLD_LINES) return { count, shown: body.split("\n") };
+  const shown: string[] = [];
+  let from = 0;
+  for (let i = 0; i < KEEP_HEAD; i++) {
+    const end = body.indexOf("\n", from);
+    shown.push(body.slice(from, end));
+    from = end + 1;
+  }
+  const tail: string[] = [];
+  let to = body.length;
+  for (let i = 0; i < KEEP_TAIL; i++) {
+    const start = body.lastIndexOf("\n", to - 1);
+    tail.unshift(body.slice(start + 1, to));
+    to = start;
+  }
+  return { count, shown: [...shown, ...tail] };
+}
+
+/**
  * Folds a long text to its first and its real last lines, with the marker between them
  * saying how much was left out; a very long line is cut (the marker after it says so).
  */
 export function fold(text: string): { head: string[]; folded: string | null; tail: string[] } {
-  const all = text.replace(/\n$/, "").split("\n");
-  const many = all.length > FOLD_LINES;
-  const shown = many ? [...all.slice(0, KEEP_HEAD), ...all.slice(-KEEP_TAIL)] : all;
+  const { count, shown } = lineEnds(text.endsWith("\n") ? text.slice(0, -1) : text);
+  const many = count > FOLD_LINES;
   const limit = many ? LINE_CHARS : FOLD_CHARS;
   let cut = 0;
   let budget = FOLD_CHARS;
@@ -92,7 +122,7 @@ export function fold(text: string): { head: string[]; folded: string | null; tai
   });
   const more = cut > 0 ? ` and ${cut} more characters` : "";
   if (many) {
-    const hidden = all.length - KEEP_HEAD - KEEP_TAIL;
+    const hidden = count - KEEP_HEAD - KEEP_TAIL;
     return {
       head: kept.slice(0, KEEP_HEAD),
       folded: `… ${hidden} lines folded${more} (rollout export shows everything) …`,
@@ -122,48 +152,91 @@ function roleStyle(role: string): Style {
 
 /** Renders the whole transcript, ending in a newline. */
 export function renderTranscript(saved: SavedSession, options: TranscriptOptions): string {
-  // Stored text is made visible before our own colour codes are added around it.
-  const paint = (style: Style, text: string) =>
-    options.colour ? `\x1b[${CODES[style]}m${visible(text)}\x1b[0m` : visible(text);
-  const indent = (text: string) =>
-    visible(text).split("\n").map((l) => `  ${l}`.trimEnd()).join("\n");
-  const meta = saved.session;
-  const out: string[] = [paint("bold", `Session ${meta.id}`)];
-  const field = (name: string, value: string | undefined) => {
-    if (value !== undefined) {
-      out.push(`${paint("dim", `  ${name.padEnd(12)}`)}${visible(value, { oneLine: true })}`);
-    }
-  };
-  field("file", `${options.path} (${options.format})`);
-  field("created", meta.timestamp);
-  field("cwd", meta.cwd);
-  field("model", meta.model);
-  field("forked from", meta.forked_from_id);
-  if (meta.instructions !== undefined) {
-    out.push("", paint("dim", "instructions"), indent(meta.instructions));
-  }
-  const base = baseInstructionsOf(meta);
-  if (base !== null) {
-    const size = new TextEncoder().encode(base).length.toLocaleString("en-US");
-    field("base prompt", `Codex's stock system prompt, ${size} bytes (rollout load shows it)`);
-  }
+  const writer = new TranscriptWriter(options);
+  let out = writer.header(saved.session);
   const turn = options.turnInstructions ?? {};
-  if (turn.user !== undefined) {
-    out.push("", paint("dim", "user instructions"), indent(turn.user));
-  }
-  if (turn.developer !== undefined) {
-    out.push("", paint("dim", "developer instructions"), indent(turn.developer));
+  if (turn.user !== undefined || turn.developer !== undefined) {
+    out += writer.entry({ kind: "instructions", ...turn });
   }
   const entries: readonly TimelineEntry[] = options.timeline ??
     saved.items.map((item) => ({ kind: "item" as const, item }));
-  if (!entries.some((e) => e.kind === "item")) out.push("", paint("dim", "(no items)"));
-  for (const entry of entries) {
-    out.push("");
-    if (entry.kind !== "item") {
-      out.push(paint("magenta", `── ${markerText(entry)} ──`));
-      continue;
+  for (const entry of entries) out += writer.entry(entry);
+  return out + writer.end(saved.state);
+}
+
+/**
+ * The transcript piece by piece, for `show` to write as it reads (SPEC §7): the header once
+ * the meta is known, each timeline entry, then the end. Each piece ends in a newline.
+ */
+export class TranscriptWriter {
+  readonly #options: Pick<TranscriptOptions, "colour" | "path" | "format">;
+  #items = 0;
+
+  constructor(options: Pick<TranscriptOptions, "colour" | "path" | "format">) {
+    this.#options = options;
+  }
+
+  // Stored text is made visible before our own colour codes are added around it.
+  #paint(style: Style, text: string): string {
+    return this.#options.colour ? `\x1b[${CODES[style]}m${visible(text)}\x1b[0m` : visible(text);
+  }
+
+  #indent(text: string): string {
+    return visible(text).split("\n").map((l) => `  ${l}`.trimEnd()).join("\n");
+  }
+
+  /** The session's title lines: id, file, start, folder, model, instructions. */
+  header(meta: SavedSession["session"]): string {
+    const out: string[] = [this.#paint("bold", `Session ${meta.id}`)];
+    const field = (name: string, value: string | undefined) => {
+      if (value !== undefined) {
+        out.push(
+          `${this.#paint("dim", `  ${name.padEnd(12)}`)}${visible(value, { oneLine: true })}`,
+        );
+      }
+    };
+    field("file", `${this.#options.path} (${this.#options.format})`);
+    field("created", meta.timestamp);
+    field("cwd", meta.cwd);
+    field("model", meta.model);
+    field("forked from", meta.forked_from_id);
+    if (meta.instructions !== undefined) {
+      out.push("", this.#paint("dim", "instructions"), this.#indent(meta.instructions));
     }
-    const part = partOf(entry.item);
+    const base = baseInstructionsOf(meta);
+    if (base !== null) {
+      const size = new TextEncoder().encode(base).length.toLocaleString("en-US");
+      field("base prompt", `Codex's stock system prompt, ${size} bytes (rollout load shows it)`);
+    }
+    return `${out.join("\n")}\n`;
+  }
+
+  /** One item, history marker or change of instructions, after a blank line. */
+  entry(entry: TimelineEntry): string {
+    const out: string[] = [""];
+    switch (entry.kind) {
+      case "item":
+        this.#items++;
+        this.#item(entry.item, out);
+        break;
+      case "instructions":
+        // The user's instructions as Codex kept them in `turn_context`, where they change.
+        if (entry.user !== undefined) {
+          out.push(this.#paint("dim", "user instructions"), this.#indent(entry.user));
+        }
+        if (entry.developer !== undefined) {
+          if (entry.user !== undefined) out.push("");
+          out.push(this.#paint("dim", "developer instructions"), this.#indent(entry.developer));
+        }
+        break;
+      default:
+        out.push(this.#paint("magenta", `── ${markerText(entry)} ──`));
+    }
+    return `${out.join("\n")}\n`;
+  }
+
+  #item(item: ResponseItem, out: string[]): void {
+    const part = partOf(item);
     switch (part.kind) {
       case "message": {
         // Context Codex injects is labelled as such, never as the user's words.
@@ -175,29 +248,40 @@ export function renderTranscript(saved: SavedSession, options: TranscriptOptions
           ? "context"
           : "user";
         const style = label === "user" || part.role !== "user" ? roleStyle(part.role) : "dim";
-        out.push(paint(style, label), indent(part.text));
+        out.push(this.#paint(style, label), this.#indent(part.text));
         break;
       }
       case "call": {
         const id = part.callId === null ? "" : ` [${part.callId}]`;
-        out.push(paint("yellow", `tool call ${part.tool}${id}`), indent(compact(part)));
+        out.push(this.#paint("yellow", `tool call ${part.tool}${id}`), this.#indent(compact(part)));
         break;
       }
       case "output": {
         const id = part.callId === null ? "" : ` [${part.callId}]`;
         const title = `tool output${id}${part.failed ? " (failed)" : ""}`;
         const folded = fold(part.text);
-        out.push(paint(part.failed ? "red" : "yellow", title), indent(folded.head.join("\n")));
-        if (folded.folded !== null) out.push(paint("dim", `  ${folded.folded}`));
-        if (folded.tail.length > 0) out.push(indent(folded.tail.join("\n")));
+        out.push(
+          this.#paint(part.failed ? "red" : "yellow", title),
+          this.#indent(folded.head.join("\n")),
+        );
+        if (folded.folded !== null) out.push(this.#paint("dim", `  ${folded.folded}`));
+        if (folded.tail.length > 0) out.push(this.#indent(folded.tail.join("\n")));
         break;
       }
       case "other":
-        out.push(paint("dim", part.type), indent(fold(part.text).head.join("\n")));
+        out.push(this.#paint("dim", part.type), this.#indent(fold(part.text).head.join("\n")));
         break;
     }
   }
-  const previous = saved.state.previous_response_id;
-  if (previous !== undefined) out.push("", paint("dim", `previous_response_id ${previous}`));
-  return `${out.join("\n")}\n`;
+
+  /** "(no items)" when none was shown, and the `previous_response_id`. */
+  end(state: SavedSession["state"]): string {
+    const out: string[] = [];
+    if (this.#items === 0) out.push("", this.#paint("dim", "(no items)"));
+    const previous = state.previous_response_id;
+    if (previous !== undefined) {
+      out.push("", this.#paint("dim", `previous_response_id ${previous}`));
+    }
+    return out.length === 0 ? "" : `${out.join("\n")}\n`;
+  }
 }

@@ -1,23 +1,35 @@
 /**
  * `rollout show`: a readable transcript of every item, with markers where Codex's history was
- * compacted or rolled back; colour on a terminal unless NO_COLOR is set.
+ * compacted or rolled back; colour on a terminal unless NO_COLOR is set. Written as the file
+ * is read, so a rollout of any size is shown in bounded memory (SPEC §7).
  */
 import type { Io } from "../../runtime/mod.ts";
-import { renderTranscript, wantsColour } from "../../transcript/mod.ts";
+import { streamRollout } from "../../formats/mod.ts";
+import { TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { OutputBuffer } from "./output_buffer.ts";
 
 /** Runs `rollout show`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, { flags: SESSION_FLAGS, positionals: { min: 0, max: 1 } });
-  const loaded = await loadReported(sessionPathOf(args, io), io, { timeline: true });
-  const text = renderTranscript(loaded.saved, {
-    colour: wantsColour(io.stdout.isTTY, io.env),
-    path: loaded.path,
-    format: loaded.format,
-    ...(loaded.timeline === undefined ? {} : { timeline: loaded.timeline }),
-    ...(loaded.turnInstructions === undefined ? {} : { turnInstructions: loaded.turnInstructions }),
+  const file = sessionPathOf(args, io);
+  const colour = wantsColour(io.stdout.isTTY, io.env);
+  const out = new OutputBuffer(io);
+  let writer: TranscriptWriter | null = null;
+  const loaded = await streamRollout(file, {
+    history: "count",
+    visit: {
+      meta: (meta, _raw, format) => {
+        writer = new TranscriptWriter({ colour, path: file, format });
+        out.add(writer.header(meta));
+      },
+      timeline: (entry) => out.add(writer!.entry(entry)),
+    },
+    between: () => out.flushIfFull(),
   });
-  await io.stdout.write(text);
+  out.add(writer!.end(loaded.saved.state));
+  await out.flush();
+  await reportDamage(io, loaded);
   return 0;
 }
