@@ -64,13 +64,24 @@ function userMessageOf(texts: readonly string[]): ResponseItem {
   return { type: "message", role: "user", content } as ResponseItem;
 }
 
+/**
+ * Where an item of the effective history is stored, so a second read can fetch it without the
+ * first keeping it (SPEC §7): the `response_item` on a line (`index` -1), entry `index` of the
+ * `replacement_history` of the `compacted` record on a line, or the item itself (a compaction's
+ * rebuilt user messages and summary, an inherited prefix).
+ */
+export type HistoryRef = { line: number; index: number } | { item: ResponseItem };
+
 /** Builds the effective history record by record. */
 export class EffectiveHistory {
   /** With `count`: the user's messages, and a placeholder for every other item. */
   items: ResponseItem[] = [];
+  /** With `refs`: where each item of `items` is stored. */
+  refs: HistoryRef[] | null;
   readonly #count: boolean;
-  constructor(options: { count?: boolean } = {}) {
-    this.#count = options.count === true;
+  constructor(options: { count?: boolean; refs?: boolean } = {}) {
+    this.#count = options.count === true || options.refs === true;
+    this.refs = options.refs === true ? [] : null;
   }
 
   /** The item, or when counting, what compaction and rollback read of it (its user text). */
@@ -92,14 +103,18 @@ export class EffectiveHistory {
 
   /** The inherited prefix (SPEC §6 `history_base`), before any record of the file. */
   inherit(items: readonly ResponseItem[]): void {
-    for (const item of items) this.items.push(this.#kept(item));
+    for (const item of items) {
+      this.items.push(this.#kept(item));
+      this.refs?.push({ item });
+    }
     this.inherited += items.length;
   }
 
   /** A `response_item`; Codex leaves legacy `ghost_snapshot` items out on resume. */
-  add(item: ResponseItem): void {
+  add(item: ResponseItem, line = 0): void {
     if (item.type === "ghost_snapshot") return;
     this.items.push(this.#kept(item));
+    this.refs?.push({ line, index: -1 });
   }
 
   /**
@@ -107,18 +122,22 @@ export class EffectiveHistory {
    * without, Codex keeps the newest user messages (up to 20,000 tokens) and the summary
    * (compact.rs:639-715).
    */
-  compact(payload: Record<string, unknown>): Compaction | string {
+  compact(payload: Record<string, unknown>, line = 0): Compaction | string {
     const problem = compactionProblem(payload);
     if (problem !== null) return problem;
     const before = this.items.length;
     const replacement = payload.replacement_history;
     if (Array.isArray(replacement)) {
       const next: ResponseItem[] = [];
-      for (const entry of replacement) {
+      const refs: HistoryRef[] = [];
+      replacement.forEach((entry, index) => {
         const check = checkItem(entry, "replacement_history");
-        if (check.ok && check.item.type !== "ghost_snapshot") next.push(this.#kept(check.item));
-      }
+        if (!check.ok || check.item.type === "ghost_snapshot") return;
+        next.push(this.#kept(check.item));
+        refs.push({ line, index });
+      });
       this.items = next;
+      if (this.refs !== null) this.refs = refs;
     } else {
       const summary = payload.message === "" ? "(no summary available)" : payload.message as string;
       const texts = this.items.map(userText).filter((t): t is string =>
@@ -133,6 +152,7 @@ export class EffectiveHistory {
       }
       this.#summaries.add(summary);
       this.items = [...kept.map(userMessage), userMessage(summary)];
+      if (this.refs !== null) this.refs = this.items.map((item) => ({ item }));
     }
     const replaced = before;
     this.compacted += replaced;
@@ -154,6 +174,7 @@ export class EffectiveHistory {
     const cut = starts[Math.max(0, starts.length - turns)]!;
     const removed = this.items.length - cut;
     this.items = this.items.slice(0, cut);
+    if (this.refs !== null) this.refs = this.refs.slice(0, cut);
     this.rolledBack += removed;
     return removed;
   }

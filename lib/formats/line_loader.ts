@@ -84,9 +84,10 @@ export interface LoaderOptions {
   /**
    * `count`: the effective history is counted, not kept: only the items a compaction or a
    * rollback looks at stay in memory, so reading costs memory in proportion to the user's
-   * messages, not the file (SPEC §7).
+   * messages, not the file (SPEC §7). `refs`: counted, and where each item is stored is kept
+   * (`history.refs`), for a second read to fetch it.
    */
-  history?: "keep" | "count";
+  history?: "keep" | "count" | "refs";
   /** Every response item of the file, in order (`load --all`). */
   all?: boolean;
   /** Every record as stored (convert, fork, export, repair). */
@@ -161,7 +162,10 @@ export class LineLoader implements LineSink {
 
   constructor(format: RolloutFormat, options: LoaderOptions = {}) {
     this.format = format;
-    this.history = new EffectiveHistory({ count: options.history === "count" });
+    this.history = new EffectiveHistory({
+      count: options.history === "count",
+      refs: options.history === "refs",
+    });
     this.allItems = options.all === true ? [] : null;
     this.records = options.records === true ? [] : null;
     this.timeline = options.timeline === true ? [] : null;
@@ -368,7 +372,7 @@ export class LineLoader implements LineSink {
         return;
       case "compacted":
         if (isObject(payload)) {
-          const done = this.history.compact(payload);
+          const done = this.history.compact(payload, lineNo);
           if (typeof done !== "string") {
             this.#timeline({ kind: "compacted", replaced: done.replaced, kept: done.kept });
           }
@@ -408,7 +412,7 @@ export class LineLoader implements LineSink {
   #readItem(payload: unknown, where: string, lineNo: number): void {
     const check = checkItem(payload, where, this.#itemCheck);
     if (!check.ok) return this.#skip(lineNo, check.message);
-    this.history.add(check.item);
+    this.history.add(check.item, lineNo);
     this.allItems?.push(check.item);
     this.#visit.item?.(check.item);
     this.#timeline({ kind: "item", item: check.item });

@@ -63,9 +63,12 @@ export interface LoadOptions {
   visit?: RolloutVisitor;
   /**
    * `count`: the effective history is counted (`itemCount`), not kept: `saved.items` stays
-   * empty and memory does not grow with the file.
+   * empty and memory does not grow with the file. `refs`: also where each of its items is
+   * stored (`historyRefs`), for {@linkcode replayHistory}.
    */
-  history?: "keep" | "count";
+  history?: "keep" | "count" | "refs";
+  /** Read the history a fork inherits (`history_base`); default true. */
+  inherit?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -135,8 +138,10 @@ function* loadSteps(path: string, options: LoadOptions, chain: string[]): Steps<
       path,
       max,
       options,
-      inherit: (base) =>
-        inheritedHistory(path, base, { options, chain: [...chain, nodePath.resolve(path)] }),
+      inherit: options.inherit === false
+        ? () => ({ error: "not read" })
+        : (base) =>
+          inheritedHistory(path, base, { options, chain: [...chain, nodePath.resolve(path)] }),
       compressed,
     });
   } catch (error) {
@@ -247,13 +252,13 @@ function* loadBytes(src: Source): Steps<LoadedRollout> {
   const parsed = tryParseJson(text);
   if (!parsed.ok) {
     if (!first.terminated) throw invalidRollout(src.path, CUT_META);
-    return visitDocument(src, loadDocument(src));
+    return loadDocument(src);
   }
   const format = formatOfFirstRecord(parsed.value);
   if (format === null) {
     throw invalidRollout(src.path, "not a rollout (line 1 is not a session meta)");
   }
-  if (isDocument(format)) return visitDocument(src, loadDocument(src));
+  if (isDocument(format)) return loadDocument(src);
   if (!first.terminated) throw invalidRollout(src.path, CUT_META);
   return yield* loadLines(src, format);
 }
@@ -292,12 +297,17 @@ function readBytes(bytes: Bytes): Uint8Array {
 }
 
 function loadDocument(src: Source): LoadedRollout {
-  const loaded = readDocument(readBytes(src.bytes), src.path);
+  const loaded = visitDocument(src, readDocument(readBytes(src.bytes), src.path));
   loaded.compressed = src.compressed;
+  // A document is held whole anyway (SPEC §7): its items are their own references.
+  if (src.options.history === "refs") {
+    loaded.historyRefs = loaded.saved.items.map((item) => ({ item }));
+  }
   if (src.options.all === true) loaded.allItems = [...loaded.saved.items];
   if (src.options.timeline === true) {
     loaded.timeline = loaded.saved.items.map((item) => ({ kind: "item" as const, item }));
   }
+  if ((src.options.history ?? "keep") !== "keep") loaded.saved.items = [];
   return loaded;
 }
 
@@ -364,10 +374,11 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     format,
     saved: {
       session: loader.meta,
-      items: src.options.history === "count" ? [] : loader.items,
+      items: (src.options.history ?? "keep") === "keep" ? loader.items : [],
       state: loader.state,
     },
     itemCount: loader.items.length,
+    ...(history.refs === null ? {} : { historyRefs: history.refs }),
     report: {
       format,
       torn_tail: torn,

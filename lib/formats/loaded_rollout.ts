@@ -3,6 +3,7 @@
  * continue the file. Shared by the line reader and the document reader; types only.
  */
 import type { DamageReport, ResponseItem, RolloutFormat, SavedSession } from "../schemas/mod.ts";
+import type { HistoryRef } from "./effective_history.ts";
 import type { SourceRecord, TimelineEntry } from "./line_loader.ts";
 
 /**
@@ -42,6 +43,8 @@ export interface LoadedRollout {
   records?: SourceRecord[];
   /** Line files: the user's instructions found in `turn_context` records (SPEC §6). */
   turnInstructions?: { user?: string; developer?: string };
+  /** With `history: "refs"`: where each item of the effective history is stored. */
+  historyRefs?: HistoryRef[];
   /** With `timeline`: items and history markers in file order. */
   timeline?: TimelineEntry[];
 }

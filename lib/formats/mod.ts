@@ -13,6 +13,8 @@ export {
   encodeJournal,
   statePayload,
 } from "./encode.ts";
+export { type HistoryRef } from "./effective_history.ts";
+export { replayHistory } from "./replay_history.ts";
 export {
   DEFAULT_MAX_LINE_BYTES,
   describeDamage,

@@ -2,7 +2,7 @@
  * `rollout export --to md`: a SavedSession as Markdown a person pastes into an issue. Code
  * blocks use a fence longer than any backtick run inside them, so content cannot break out.
  */
-import type { SavedSession } from "../schemas/mod.ts";
+import type { ResponseItem, SavedSession } from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
 
 /** A fenced code block that survives any content. */
@@ -25,23 +25,43 @@ function inline(text: string): string {
 
 /** Renders the session as Markdown, ending in a newline. */
 export function renderMarkdown(saved: SavedSession): string {
-  const meta = saved.session;
-  const out: string[] = [`# Session ${inline(meta.id)}`, ""];
-  out.push(`- Created: ${meta.timestamp}`);
-  if (meta.cwd !== undefined) out.push(`- Working folder: ${inline(meta.cwd)}`);
-  if (meta.model !== undefined) out.push(`- Model: ${inline(meta.model)}`);
-  if (meta.forked_from_id !== undefined) out.push(`- Forked from: ${inline(meta.forked_from_id)}`);
-  out.push(`- Items: ${saved.items.length}`);
-  if (saved.state.previous_response_id !== undefined) {
-    out.push(`- Previous response: ${inline(saved.state.previous_response_id)}`);
+  const writer = new MarkdownWriter();
+  let out = writer.header(saved.session, saved.items.length, saved.state);
+  for (const item of saved.items) out += writer.item(item);
+  return out + writer.end();
+}
+
+/**
+ * The Markdown piece by piece, for `export` to write as it reads (SPEC §7): the header (which
+ * names the item count, known from a first read), each item, then the end. Each piece ends in
+ * a newline.
+ */
+export class MarkdownWriter {
+  #items = 0;
+
+  header(meta: SavedSession["session"], items: number, state: SavedSession["state"]): string {
+    const out: string[] = [`# Session ${inline(meta.id)}`, ""];
+    out.push(`- Created: ${meta.timestamp}`);
+    if (meta.cwd !== undefined) out.push(`- Working folder: ${inline(meta.cwd)}`);
+    if (meta.model !== undefined) out.push(`- Model: ${inline(meta.model)}`);
+    if (meta.forked_from_id !== undefined) {
+      out.push(`- Forked from: ${inline(meta.forked_from_id)}`);
+    }
+    out.push(`- Items: ${items}`);
+    if (state.previous_response_id !== undefined) {
+      out.push(`- Previous response: ${inline(state.previous_response_id)}`);
+    }
+    if (meta.instructions !== undefined) {
+      out.push("", "## Instructions", "", codeBlock(meta.instructions, "text"));
+    }
+    out.push("", "## Transcript");
+    return `${out.join("\n")}\n`;
   }
-  if (meta.instructions !== undefined) {
-    out.push("", "## Instructions", "", codeBlock(meta.instructions, "text"));
-  }
-  out.push("", "## Transcript");
-  for (const item of saved.items) {
+
+  item(item: ResponseItem): string {
+    this.#items++;
     const part = partOf(item);
-    out.push("");
+    const out: string[] = [""];
     switch (part.kind) {
       case "message":
         out.push(`### ${title(part.role)}`, "", part.text.trim() === "" ? "_(empty)_" : part.text);
@@ -65,7 +85,10 @@ export function renderMarkdown(saved: SavedSession): string {
         out.push(`### ${title(part.type)}`, "", codeBlock(part.text, "text"));
         break;
     }
+    return `${out.join("\n")}\n`;
   }
-  if (saved.items.length === 0) out.push("", "_(no items)_");
-  return `${out.join("\n")}\n`;
+
+  end(): string {
+    return this.#items === 0 ? "\n_(no items)_\n" : "";
+  }
 }

@@ -2,6 +2,6 @@
  * Transcript views of a session: the terminal view, Markdown, and text made safe for a
  * terminal.
  */
-export { renderMarkdown } from "./markdown_transcript.ts";
+export { MarkdownWriter, renderMarkdown } from "./markdown_transcript.ts";
 export { renderTranscript, TranscriptWriter, wantsColour } from "./transcript.ts";
 export { visible } from "./visible_text.ts";

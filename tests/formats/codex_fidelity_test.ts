@@ -4,7 +4,8 @@ import * as path from "node:path";
 import process from "node:process";
 import * as zlib from "node:zlib";
 import { test } from "node:test";
-import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { loadRollout, streamRollout } from "../../lib/formats/load_rollout.ts";
+import { replayHistory } from "../../lib/formats/replay_history.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import { cli } from "../cli/cli_io.ts";
 import { setup, tempDir, userMessage } from "../helpers.ts";
@@ -45,6 +46,16 @@ function codexMeta(mode: "legacy" | "paginated", extra: Record<string, unknown> 
     history_mode: mode,
     ...extra,
   };
+}
+
+/** The effective history as a large rollout is read: where each item is, then the items. */
+async function replayed(file: string): Promise<unknown[]> {
+  const first = await streamRollout(file, { history: "refs", between: () => {} });
+  assert.deepEqual(first.saved.items, [], "a first read keeps no items");
+  const items: unknown[] = [];
+  await replayHistory(first, { between: () => {}, item: (item) => items.push(item) });
+  assert.equal(items.length, first.itemCount);
+  return items;
 }
 
 function assistant(text: string) {
@@ -197,7 +208,7 @@ test("a Codex fork's copied parent session_meta is read without damage; the firs
   }
 });
 
-test("loadRollout() gives the effective history: compaction with replacement_history, then a rollback", () => {
+test("loadRollout() gives the effective history: compaction with replacement_history, then a rollback", async () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, "compacted.jsonl");
@@ -219,6 +230,7 @@ test("loadRollout() gives the effective history: compaction with replacement_his
     const loaded = loadRollout(file, { all: true, timeline: true });
     // Codex rebuilds: the replacement, the turns after it, minus the last user turn.
     assert.deepEqual(loaded.saved.items, [summary, userMessage("third"), assistant("three")]);
+    assert.deepEqual(await replayed(file), loaded.saved.items);
     assert.equal(loaded.allItems!.length, 7);
     assert.deepEqual(loaded.report.history, { compacted: 3, rolled_back: 2, inherited: 0 });
     assert.deepEqual(
@@ -233,7 +245,7 @@ test("loadRollout() gives the effective history: compaction with replacement_his
   }
 });
 
-test("loadRollout() rebuilds a compaction without replacement_history as Codex does: user words, then the summary", () => {
+test("loadRollout() rebuilds a compaction without replacement_history as Codex does: user words, then the summary", async () => {
   const { dir, cleanup } = tempDir();
   try {
     const file = path.join(dir, "legacy-compacted.jsonl");
@@ -254,12 +266,13 @@ test("loadRollout() rebuilds a compaction without replacement_history as Codex d
       userMessage("fix the build"),
       userMessage("We fixed the build."),
     ]);
+    assert.deepEqual(await replayed(file), loaded.saved.items);
   } finally {
     cleanup();
   }
 });
 
-test("loadRollout() puts a fork's inherited history (history_base) before its own records", () => {
+test("loadRollout() puts a fork's inherited history (history_base) before its own records", async () => {
   const { dir, cleanup } = tempDir();
   try {
     const day = path.join(dir, "sessions", "2026", "08", "20");
@@ -287,6 +300,7 @@ test("loadRollout() puts a fork's inherited history (history_base) before its ow
       assistant("inherited answer"),
       userMessage("child question"),
     ]);
+    assert.deepEqual(await replayed(childFile), loaded.saved.items);
     assert.equal(loaded.report.ordinal_errors, undefined);
     assert.deepEqual(loaded.report.history, { compacted: 0, rolled_back: 0, inherited: 2 });
     fs.rmSync(parentFile);

@@ -1,10 +1,14 @@
 /**
  * `rollout load`: prints the SavedSession (the effective history) as pretty JSON, or every
- * item with `--all`; damage goes to stderr.
+ * item with `--all`; damage goes to stderr. Written as the file is read, so a session of any
+ * size is printed in bounded memory (SPEC §7).
  */
 import type { Io } from "../../runtime/mod.ts";
+import { streamRollout } from "../../formats/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { OutputBuffer } from "./output_buffer.ts";
+import { PrettySessionWriter, streamSession } from "./session_stream.ts";
 
 /** Runs `rollout load`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -12,13 +16,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     flags: { ...SESSION_FLAGS, all: { type: "boolean" } },
     positionals: { min: 0, max: 1 },
   });
-  const all = args.flag("all");
-  const loaded = await loadReported(sessionPathOf(args, io), io, { all });
-  // --all: every response item of the file rather than the effective history (SPEC §6), and
-  // the file's records counted by type.
-  const out = all
-    ? { ...loaded.saved, items: loaded.allItems ?? loaded.saved.items, records: loaded.recordTypes }
-    : loaded.saved;
-  await io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  const file = sessionPathOf(args, io);
+  const writer = new PrettySessionWriter();
+  if (!args.flag("all")) {
+    await streamSession(file, io, {
+      begin: (first) => writer.begin(first.saved.session),
+      item: (item) => writer.item(item),
+      end: (first) => writer.end({ state: first.saved.state }),
+    });
+    return 0;
+  }
+  // --all: every response item of the file in one read, rather than the effective history
+  // (SPEC §6), then the state and the file's records counted by type.
+  const out = new OutputBuffer(io);
+  const loaded = await streamRollout(file, {
+    history: "count",
+    visit: {
+      meta: (meta) => out.add(writer.begin(meta)),
+      item: (item) => out.add(writer.item(item)),
+    },
+    between: () => out.flushIfFull(),
+  });
+  out.add(writer.end({ state: loaded.saved.state, records: loaded.recordTypes }));
+  await out.flush();
+  await reportDamage(io, loaded);
   return 0;
 }
