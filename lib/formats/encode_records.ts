@@ -24,12 +24,15 @@ export interface RecordLinesOptions {
   mirrors: boolean;
 }
 
+/** Whether a record is one of Codex's message events (a mirror of a message item). */
+export function isMessageEvent(record: Pick<SourceRecord, "type" | "payload">): boolean {
+  return record.type === "event_msg" && isObject(record.payload) &&
+    (record.payload.type === "user_message" || record.payload.type === "agent_message");
+}
+
 /** Whether records hold Codex's message events already (then no mirrors are added). */
 export function hasMessageEvents(records: readonly SourceRecord[]): boolean {
-  return records.some((r) =>
-    r.type === "event_msg" && isObject(r.payload) &&
-    (r.payload.type === "user_message" || r.payload.type === "agent_message")
-  );
+  return records.some(isMessageEvent);
 }
 
 /** A Codex 2025 line as an enveloped record: state lines become `state` payloads. */
@@ -47,38 +50,70 @@ export function encodeRecordLines(
   records: readonly SourceRecord[],
   options: RecordLinesOptions,
 ): { text: string; nextOrdinal: number } {
-  let ordinal = options.ordinals.renumber ? options.ordinals.start : 0;
-  const lines: string[] = [];
-  const push = (
+  const encoder = new RecordLineEncoder(options);
+  const first = records[0];
+  const lines = [encoder.meta(first)];
+  for (const record of records.slice(first?.type === "session_meta" ? 1 : 0)) {
+    lines.push(encoder.record(record));
+  }
+  return { text: lines.join(""), nextOrdinal: encoder.nextOrdinal };
+}
+
+/**
+ * {@linkcode encodeRecordLines} one record at a time, for copies written as they are read
+ * (SPEC §7): the meta line first, then each record's line (and its mirror).
+ */
+export class RecordLineEncoder {
+  readonly #options: RecordLinesOptions;
+  #ordinal: number;
+
+  constructor(options: RecordLinesOptions) {
+    this.#options = options;
+    this.#ordinal = options.ordinals.renumber ? options.ordinals.start : 0;
+  }
+
+  /** The ordinal the next record would take. */
+  get nextOrdinal(): number {
+    return this.#ordinal;
+  }
+
+  #line(
     record: { type: string; payload: unknown; extra?: Record<string, unknown> | null },
     timestamp: string,
     stored: number | undefined,
-  ) => {
+  ): string {
     const line: Record<string, unknown> = { timestamp };
-    if (options.ordinals.renumber) {
-      if (CODEX_RECORD_TYPES.has(record.type)) line.ordinal = ordinal++;
+    if (this.#options.ordinals.renumber) {
+      if (CODEX_RECORD_TYPES.has(record.type)) line.ordinal = this.#ordinal++;
     } else if (stored !== undefined) line.ordinal = stored;
     line.type = record.type;
     line.payload = record.payload;
     if (record.extra) Object.assign(line, record.extra);
-    lines.push(`${JSON.stringify(line)}\n`);
-  };
-  const first = records[0];
-  push(
-    { type: "session_meta", payload: options.meta },
-    first?.timestamp ?? options.fallbackTimestamp,
-    first?.ordinal,
-  );
-  for (const record of records.slice(first?.type === "session_meta" ? 1 : 0)) {
-    const timestamp = record.timestamp ?? options.fallbackTimestamp;
+    return `${JSON.stringify(line)}\n`;
+  }
+
+  /** The first line: the options' meta, with the timestamp and ordinal of the first record. */
+  meta(first: SourceRecord | undefined): string {
+    return this.#line(
+      { type: "session_meta", payload: this.#options.meta },
+      first?.timestamp ?? this.#options.fallbackTimestamp,
+      first?.ordinal,
+    );
+  }
+
+  /** A record after the meta, and the `event_msg` mirror of a message when asked for. */
+  record(record: SourceRecord): string {
+    const timestamp = record.timestamp ?? this.#options.fallbackTimestamp;
     const enveloped = envelopeOf(record);
-    push({ ...enveloped, extra: record.extra }, timestamp, record.ordinal);
-    if (!options.mirrors || enveloped.type !== "response_item") continue;
+    let out = this.#line({ ...enveloped, extra: record.extra }, timestamp, record.ordinal);
+    if (!this.#options.mirrors || enveloped.type !== "response_item") return out;
     const check = checkItem(enveloped.payload, "payload");
     const event = check.ok ? messageEvent(check.item) : null;
-    if (event !== null) push({ type: "event_msg", payload: event }, timestamp, undefined);
+    if (event !== null) {
+      out += this.#line({ type: "event_msg", payload: event }, timestamp, undefined);
+    }
+    return out;
   }
-  return { text: lines.join(""), nextOrdinal: ordinal };
 }
 
 /**
@@ -88,22 +123,48 @@ export function encodeRecordLines(
  * parent's later conversation.
  */
 export function historyPrefix(records: readonly SourceRecord[], items: number): SourceRecord[] {
-  const history = new EffectiveHistory();
+  const prefix = new HistoryPrefix(items);
   const out: SourceRecord[] = [];
   for (const record of records) {
+    if (!prefix.take(record)) return out.filter((r) => r.type !== "state");
+    out.push(record);
+  }
+  return out;
+}
+
+/** {@linkcode historyPrefix} one record at a time, for a fork written as it is read. */
+export class HistoryPrefix {
+  readonly #history = new EffectiveHistory({ count: true });
+  readonly #items: number;
+  #stopped = false;
+
+  constructor(items: number) {
+    this.#items = items;
+  }
+
+  /** Whether the prefix stopped before the end (then it holds no state record). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Whether `record` belongs to the prefix; false from the record of item `items + 1` on. */
+  take(record: SourceRecord): boolean {
+    if (this.#stopped) return false;
     const payload = record.payload;
     if (record.type === "response_item") {
       const check = checkItem(payload, "payload");
       if (check.ok && check.item.type !== "ghost_snapshot") {
-        if (history.items.length === items) return out.filter((r) => r.type !== "state");
-        history.add(check.item);
+        if (this.#history.items.length === this.#items) {
+          this.#stopped = true;
+          return false;
+        }
+        this.#history.add(check.item);
       }
-    } else if (record.type === "compacted" && isObject(payload)) history.compact(payload);
+    } else if (record.type === "compacted" && isObject(payload)) this.#history.compact(payload);
     else if (
       record.type === "event_msg" && isObject(payload) && payload.type === "thread_rolled_back" &&
       typeof payload.num_turns === "number"
-    ) history.rollBack(payload.num_turns);
-    out.push(record);
+    ) this.#history.rollBack(payload.num_turns);
+    return true;
   }
-  return out;
 }

@@ -69,6 +69,8 @@ export interface LoadOptions {
   history?: "keep" | "count" | "refs";
   /** Read the history a fork inherits (`history_base`); default true. */
   inherit?: boolean;
+  /** Keep the records of the history a fork inherits (`inheritedRecords`), for a copy. */
+  inheritedRecords?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -205,7 +207,9 @@ function inheritedHistory(
           ? {}
           : { maxLineBytes: ctx.options.maxLineBytes }),
         endByte: base.end_byte_offset,
-        ...(ctx.options.records === true ? { records: true } : {}),
+        ...(ctx.options.records === true || ctx.options.inheritedRecords === true
+          ? { records: true }
+          : {}),
       },
       ctx.chain,
     ));

@@ -4,7 +4,14 @@
  */
 export { BatchEncoder } from "./batch_encoder.ts";
 export { formatOfFirstRecord } from "./detect_format.ts";
-export { encodeRecordLines, hasMessageEvents, historyPrefix } from "./encode_records.ts";
+export {
+  encodeRecordLines,
+  hasMessageEvents,
+  HistoryPrefix,
+  historyPrefix,
+  isMessageEvent,
+  RecordLineEncoder,
+} from "./encode_records.ts";
 export {
   documentHead,
   documentItemText,

@@ -44,6 +44,62 @@ export function atomicReplace(
   }
 }
 
+/** What a streamed write hands its text to. */
+export type Put = (text: string) => void;
+
+/** Text gathered before one write: few system calls, bounded memory. */
+const PUT_CHARS = 256 * 1024;
+
+/**
+ * {@linkcode atomicReplace} with content produced piece by piece (a copy of a large rollout,
+ * SPEC §7): `write` hands text to `put` as it goes; it is encoded and written in pieces of a
+ * few hundred KiB. Returns the bytes written. A failure in `write` leaves no file behind.
+ */
+export async function atomicWrite(
+  fsys: FileSystem,
+  target: string,
+  options: { sync: boolean; mutant?: WriterMutant | undefined },
+  write: (put: Put) => Promise<void> | void,
+): Promise<number> {
+  const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
+  const fd = fsys.open(temp, "create_exclusive");
+  let renamed = false;
+  let bytes = 0;
+  try {
+    try {
+      let pending: string[] = [];
+      let chars = 0;
+      const flush = () => {
+        if (pending.length === 0) return;
+        const data = textEncoder.encode(pending.join(""));
+        pending = [];
+        chars = 0;
+        writeAll(fsys, fd, data);
+        bytes += data.length;
+      };
+      await write((text) => {
+        pending.push(text);
+        chars += text.length;
+        if (chars >= PUT_CHARS) flush();
+      });
+      flush();
+      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(fd);
+    } finally {
+      fsys.close(fd);
+    }
+    fsys.rename(temp, target);
+    renamed = true;
+  } finally {
+    if (!renamed) removeQuietly(fsys, temp);
+  }
+  if (options.sync && options.mutant !== "no_folder_sync") {
+    syncDirectory(fsys, path.dirname(target));
+  }
+  return bytes;
+}
+
+const textEncoder = new TextEncoder();
+
 /** Throws `invalid_argument` if `target` exists: a rollout is never created over another. */
 export function assertAbsent(fsys: FileSystem, target: string): void {
   let fd: number;

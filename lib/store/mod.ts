@@ -2,7 +2,8 @@
  * The crash-safe writer: the recorder, its sinks, atomic replace, the writer lock, where
  * files live and how new ones are named.
  */
-export { atomicReplace } from "./atomic_replace.ts";
+export { atomicReplace, atomicWrite, type Put } from "./atomic_replace.ts";
+export { createStreamedRollout, type StreamedRolloutOptions } from "./new_copy.ts";
 export { codexMetaOf } from "./new_rollout.ts";
 export {
   historyPath,

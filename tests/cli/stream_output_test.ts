@@ -42,6 +42,33 @@ async function assertStreamed(file: string): Promise<void> {
   assert.equal(md.stdout, want.md, `export --to md ${file}`);
 }
 
+/** convert and fork of `file`: the copies hold its records and its effective history. */
+async function assertCopies(file: string, dir: string): Promise<void> {
+  const source = loadRollout(file, { records: true });
+  for (const to of ["jsonl", "json"]) {
+    const out = path.join(dir, `copy.${to}`);
+    const result = await cli(["convert", "--to", to, "-o", out, file]);
+    assert.equal(result.code, 0, result.stderr);
+    const copy = loadRollout(out, { records: true });
+    assert.deepEqual(copy.saved.items, source.saved.items, `convert --to ${to}`);
+    assert.deepEqual(copy.saved.state, source.saved.state, `convert --to ${to}`);
+    if (to === "jsonl") {
+      // Every record kept, in order, with its own timestamp (the meta line is the copy's own).
+      const strip = (r: { type: string; payload: unknown; timestamp: string | undefined }) => ({
+        type: r.type,
+        payload: r.payload,
+        timestamp: r.timestamp,
+      });
+      assert.deepEqual(copy.records!.slice(1).map(strip), source.records!.slice(1).map(strip));
+    }
+    fs.rmSync(out);
+  }
+  const fork = await cli(["fork", "--at", "5", "--json", "--home", dir, file]);
+  assert.equal(fork.code, 0, fork.stderr);
+  const forked = loadRollout(JSON.parse(fork.stdout).path);
+  assert.deepEqual(forked.saved.items, source.saved.items.slice(0, 5));
+}
+
 test("load and export --to json|md write what the whole-session renderers write, every format", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
@@ -75,6 +102,7 @@ test("load and export --to json|md write what the whole-session renderers write,
       }\n`,
     );
     await assertStreamed(big);
+    await assertCopies(big, dir);
   } finally {
     cleanup();
   }

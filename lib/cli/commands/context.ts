@@ -70,10 +70,14 @@ export function refuseExisting(file: string): void {
 }
 
 /**
- * Writes a new file (0600) with `text`, synced; fails if the file exists. Missing folders on
+ * Writes a new file (0600) with `content` (text, or a writer handing text over piece by
+ * piece), synced; fails if the file exists. Missing folders on
  * the way are created 0700, as `convert -o` creates them.
  */
-export function writeNewFile(file: string, text: string): void {
+export async function writeNewFile(
+  file: string,
+  content: string | ((put: (text: string) => void) => Promise<void>),
+): Promise<void> {
   let fd: number;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -83,7 +87,23 @@ export function writeNewFile(file: string, text: string): void {
     throw ioError("write", file, error);
   }
   try {
-    fs.writeFileSync(fd, text);
+    if (typeof content === "string") fs.writeFileSync(fd, content);
+    else {
+      // Written in pieces as they come (SPEC §7).
+      let pending: string[] = [];
+      let chars = 0;
+      const flush = () => {
+        fs.writeFileSync(fd, pending.join(""));
+        pending = [];
+        chars = 0;
+      };
+      await content((text) => {
+        pending.push(text);
+        chars += text.length;
+        if (chars >= 256 * 1024) flush();
+      });
+      flush();
+    }
     fs.fsyncSync(fd);
   } catch (error) {
     throw ioError("write", file, error);

@@ -3,9 +3,9 @@ import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { counted, homeOf, loadReported, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { counted, homeOf, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
-import { writeCopy } from "./write_copy.ts";
+import { readForCopy, writeCopy } from "./write_copy.ts";
 
 /** Where a converted copy goes by default: beside the source, with the new extension. */
 export function defaultTarget(source: string, to: "jsonl" | "json"): string {
@@ -24,7 +24,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const source = sessionPathOf(args, io);
   const output = args.string("output");
   const target = output === undefined ? defaultTarget(source, to) : path.resolve(io.cwd, output);
-  const loaded = await loadReported(source, io, { records: true });
+  const src = await readForCopy(source, io);
+  const loaded = src.first;
   // A journal copied to a journal still has a purpose (filled meta, inherited history inlined);
   // a document copied to a document has none.
   if (to === "json" && loaded.format === "document") {
@@ -33,10 +34,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       `Cannot convert "${loaded.path}": it is already a document; nothing to do`,
     );
   }
-  const copy = await writeCopy(loaded, { home: homeOf(args, io), format: to, target, io });
+  const copy = await writeCopy(src, { home: homeOf(args, io), format: to, target, io });
   const format = to === "jsonl" ? "journal" : "document";
   let text = `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${
-    counted(loaded.saved.items.length, "item")
+    counted(loaded.itemCount, "item")
   })\n`;
   if (copy.filled.length > 0) text += `Filled in for Codex: ${copy.filled.join(", ")}\n`;
   if (copy.left !== null) text += `Left out (a document holds only the history): ${copy.left}\n`;

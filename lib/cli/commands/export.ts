@@ -1,12 +1,14 @@
 /** `rollout export`: Markdown, the SavedSession document or journal lines, to stdout or -o. */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { MarkdownWriter, renderMarkdown } from "../../transcript/mod.ts";
+import { replayHistory } from "../../formats/mod.ts";
+import { MarkdownWriter } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf, loadReported, SESSION_FLAGS, sessionPathOf, writeNewFile } from "./context.ts";
+import { homeOf, SESSION_FLAGS, sessionPathOf, writeNewFile } from "./context.ts";
+import { OutputBuffer } from "./output_buffer.ts";
 import { UsageError } from "./usage_error.ts";
 import { PrettySessionWriter, streamSession } from "./session_stream.ts";
-import { copyLines, writeCopy } from "./write_copy.ts";
+import { copyLinesTo, copyMeta, readForCopy, writeCopy } from "./write_copy.ts";
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
@@ -37,30 +39,32 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     return 0;
   }
-  const loaded = await loadReported(file, io, { records: to === "jsonl" });
-  const saved = loaded.saved;
+  const src = await readForCopy(file, io);
+  const id = src.first.saved.session.id;
   if (target !== undefined && to !== "md") {
-    const copy = await writeCopy(loaded, { home: homeOf(args, io), format: to, target, io });
-    await io.stdout.write(`Exported session ${saved.session.id} to ${copy.path}\n`);
+    const copy = await writeCopy(src, { home: homeOf(args, io), format: to, target, io });
+    await io.stdout.write(`Exported session ${id} to ${copy.path}\n`);
     return 0;
   }
-  let text: string;
-  switch (to) {
-    case "md":
-      text = renderMarkdown(saved);
-      break;
-    case "json":
-      text = `${JSON.stringify(saved, null, 2)}\n`;
-      break;
-    case "jsonl":
-      text = copyLines(loaded, { now: new Date(), cwd: io.cwd }).text;
-      break;
-  }
-  if (target === undefined) {
-    await io.stdout.write(text);
+  if (to === "jsonl") {
+    // The lossless copy's lines, written as the file is read.
+    const out = new OutputBuffer(io);
+    const { meta } = copyMeta(src, { now: new Date(), cwd: io.cwd });
+    await copyLinesTo(src, (text) => out.add(text), {
+      meta,
+      between: () => out.flushIfFull(),
+    });
+    await out.flush();
     return 0;
   }
-  writeNewFile(target, text);
-  await io.stdout.write(`Exported session ${saved.session.id} to ${target}\n`);
+  // Markdown to a file: a new file, synced, never over an existing one.
+  const writer = new MarkdownWriter();
+  const { first } = src;
+  await writeNewFile(target!, async (put) => {
+    put(writer.header(first.saved.session, first.itemCount, first.saved.state));
+    await replayHistory(first, { between: () => {}, item: (item) => put(writer.item(item)) });
+    put(writer.end());
+  });
+  await io.stdout.write(`Exported session ${id} to ${target}\n`);
   return 0;
 }

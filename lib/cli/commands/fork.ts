@@ -2,8 +2,8 @@
 import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf, loadReported, SESSION_FLAGS, sessionJson, sessionPathOf } from "./context.ts";
-import { forkRecords, writeCopy } from "./write_copy.ts";
+import { homeOf, SESSION_FLAGS, sessionJson, sessionPathOf } from "./context.ts";
+import { readForCopy, writeCopy } from "./write_copy.ts";
 
 /** Runs `rollout fork`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -18,9 +18,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const at = args.integer("at");
   const format = args.choice("format", ["jsonl", "json"] as const) ?? "jsonl";
-  const loaded = await loadReported(sessionPathOf(args, io), io, { records: true });
-  const parent = loaded.saved;
-  const total = parent.items.length;
+  const src = await readForCopy(sessionPathOf(args, io), io);
+  const loaded = src.first;
+  const parent = loaded.saved.session;
+  const total = loaded.itemCount;
   if (at !== undefined && at > total) {
     throw new RolloutError(
       "invalid_argument",
@@ -29,18 +30,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const keep = at ?? total;
   const { id: _id, timestamp: _ts, originator: _o, cli_version: _v, ...inherited } = loaded.rawMeta;
-  const copy = await writeCopy(loaded, {
+  const copy = await writeCopy(src, {
     home: homeOf(args, io),
     format,
     io,
-    meta: { ...inherited, forked_from_id: parent.session.id },
-    records: forkRecords(loaded, keep),
-    saved: { items: parent.items.slice(0, keep), state: keep === total ? parent.state : {} },
+    meta: { ...inherited, forked_from_id: parent.id },
+    keep,
   });
   await io.stdout.write(
     args.flag("json")
       ? sessionJson(copy.id, copy.path)
-      : `Forked session ${parent.session.id} at item ${keep} of ${total}\nCreated session ${copy.id}\n${copy.path}\n`,
+      : `Forked session ${parent.id} at item ${keep} of ${total}\nCreated session ${copy.id}\n${copy.path}\n`,
   );
   return 0;
 }

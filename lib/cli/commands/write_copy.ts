@@ -1,19 +1,28 @@
 /**
- * Writes a copy of a loaded rollout to a new file (convert, export -o, fork) through the
- * recorder, so the copy is synced, 0600, locked while written and never replaces an existing
- * file. A line copy keeps every record (SPEC §6); a document keeps the effective history.
+ * Copies of a rollout (convert, export, fork), written as the source is read so a rollout of
+ * any size is copied in bounded memory (SPEC §7). A first read learns what the copy needs (the
+ * meta, the counts, where the effective history lies, whether Codex's message events are
+ * there); a second streams the records or the items into the copy. A line copy keeps every
+ * record (SPEC §6); a document keeps the effective history. A new file is synced, 0600, locked
+ * while written and never replaces an existing one.
  */
 import {
-  encodeRecordLines,
-  hasMessageEvents,
-  historyPrefix,
+  documentHead,
+  documentItemText,
+  documentTail,
+  HistoryPrefix,
+  isMessageEvent,
   type LoadedRollout,
+  loadRollout,
+  RecordLineEncoder,
+  replayHistory,
   type SourceRecord,
+  streamRollout,
 } from "../../formats/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
-import type { SessionMeta } from "../../schemas/mod.ts";
-import { codexMetaOf, RolloutRecorder } from "../../store/mod.ts";
-import { refuseExisting } from "./context.ts";
+import type { ResponseItem, SessionMeta, SessionState } from "../../schemas/mod.ts";
+import { codexMetaOf, createStreamedRollout, type Put } from "../../store/mod.ts";
+import { refuseExisting, reportDamage } from "./context.ts";
 
 /** What a copy changes or leaves out, for the command's report. */
 export interface CopyResult {
@@ -23,6 +32,15 @@ export interface CopyResult {
   filled: string[];
   /** What a document could not hold, or null. */
   left: string | null;
+}
+
+/** A rollout read once for copying; the second read happens as the copy is written. */
+export interface CopySource {
+  first: LoadedRollout;
+  /** Line files: the source's first record (its meta), whose timestamp the copy keeps. */
+  metaRecord: SourceRecord | undefined;
+  /** The line of the first Codex message event, if any (then no mirrors are added). */
+  firstEventLine: number | null;
 }
 
 function recordOf(type: string, payload: unknown): SourceRecord {
@@ -37,18 +55,29 @@ function recordOf(type: string, payload: unknown): SourceRecord {
   };
 }
 
-/**
- * Every record of `loaded` as stored, the records of the history it inherits (Codex's
- * `history_base`) first after its meta, so a copy holds the whole conversation; a document's
- * stored items and state as records.
- */
-export function recordsOf(loaded: LoadedRollout): SourceRecord[] {
-  if (loaded.records !== undefined) {
-    const [meta, ...own] = loaded.records;
-    return [...(meta === undefined ? [] : [meta]), ...loaded.inheritedRecords ?? [], ...own];
-  }
+/** The first read of `file` for a copy; its damage goes to stderr. */
+export async function readForCopy(file: string, io: Io): Promise<CopySource> {
+  let metaRecord: SourceRecord | undefined;
+  let firstEventLine: number | null = null;
+  const first = loadRollout(file, {
+    history: "refs",
+    inheritedRecords: true,
+    visit: {
+      record: (record) => {
+        if (record.line === 1) metaRecord = record;
+        if (firstEventLine === null && isMessageEvent(record)) firstEventLine = record.line;
+      },
+    },
+  });
+  await reportDamage(io, first);
+  if (first.inheritedRecords?.some(isMessageEvent)) firstEventLine = 0;
+  return { first, metaRecord, firstEventLine };
+}
+
+/** Records of a document source (held whole): its meta, every stored item, its state. */
+function documentRecords(loaded: LoadedRollout): SourceRecord[] {
   // Every stored item, also one its schema refuses: a copy drops nothing.
-  const items = loaded.rawItems.length > 0 ? loaded.rawItems : loaded.saved.items;
+  const items = loaded.rawItems;
   const records = [
     recordOf("session_meta", loaded.rawMeta),
     ...items.map((item) => recordOf("response_item", item)),
@@ -59,50 +88,136 @@ export function recordsOf(loaded: LoadedRollout): SourceRecord[] {
   return records;
 }
 
-/**
- * The records of the first `keep` items of the effective history. Where that history was
- * rewritten (compaction, rollback, an inherited prefix) the file's records cannot be cut at
- * item `keep`: the items themselves are recorded then, after the meta.
- */
-export function forkRecords(loaded: LoadedRollout, keep: number): SourceRecord[] {
-  const records = recordsOf(loaded);
-  if (keep === loaded.saved.items.length) return records;
-  if (loaded.report.history === undefined && loaded.records !== undefined) {
-    return historyPrefix(records, keep);
-  }
-  return [
-    records[0]!,
-    ...loaded.saved.items.slice(0, keep).map((item) => recordOf("response_item", item)),
-  ];
+/** How a copy of the first `keep` items is made from a line file. */
+type LinePlan =
+  | { kind: "all" }
+  | { kind: "prefix"; keep: number; endLine: number | null }
+  | { kind: "items"; keep: number };
+
+function linePlan(src: CopySource, keep: number | undefined): LinePlan {
+  const { first } = src;
+  if (keep === undefined || keep === first.itemCount) return { kind: "all" };
+  // Where the history was rewritten (compaction, rollback, an inherited prefix) the records
+  // cannot be cut at item `keep`: the items themselves are recorded, after the meta.
+  if (first.report.history !== undefined) return { kind: "items", keep };
+  const prefix = new HistoryPrefix(keep);
+  let endLine: number | null = null;
+  loadRollout(first.path, {
+    history: "count",
+    inherit: false,
+    visit: {
+      record: (record) => {
+        if (endLine === null && record.line !== 1 && !prefix.take(record)) endLine = record.line;
+      },
+    },
+  });
+  return { kind: "prefix", keep, endLine };
 }
 
-/** The lines of a lossless copy as a Codex paginated rollout, and its meta. */
-export function copyLines(
-  loaded: LoadedRollout,
+/**
+ * Writes the lines of a lossless copy as a Codex paginated rollout to `put`: every record of
+ * the source (the first `keep` items' worth for a fork), the records of the history it
+ * inherits first after its meta, so the copy holds the whole conversation.
+ */
+export async function copyLinesTo(
+  src: CopySource,
+  put: Put,
   options: {
-    records?: readonly SourceRecord[];
-    meta?: Record<string, unknown>;
-    now: Date;
-    cwd: string;
+    /** The copy's meta, as {@linkcode copyMeta} made it. */
+    meta: Record<string, unknown>;
+    keep?: number;
+    /** Awaited after every MiB read (stdout is written then). */
+    between?: () => Promise<void> | void;
   },
-): { text: string; nextOrdinal: number; meta: Record<string, unknown>; filled: string[] } {
-  const records = options.records ?? recordsOf(loaded);
-  const fresh = options.meta !== undefined;
-  const { meta, filled } = codexMetaOf(options.meta ?? loaded.rawMeta, {
+): Promise<void> {
+  const { first } = src;
+  const { meta } = options;
+  const between = options.between ?? (() => {});
+  const document = first.historyMode === null;
+  const plan: LinePlan = document
+    ? (options.keep === undefined || options.keep === first.itemCount
+      ? { kind: "all" }
+      : { kind: "items", keep: options.keep })
+    : linePlan(src, options.keep);
+  const events = src.firstEventLine !== null &&
+    (plan.kind !== "prefix" || plan.endLine === null || src.firstEventLine < plan.endLine);
+  const encoder = new RecordLineEncoder({
+    meta,
+    fallbackTimestamp: first.saved.session.timestamp,
+    ordinals: { renumber: true, start: 0 },
+    mirrors: plan.kind === "items" || !events,
+  });
+  if (document) {
+    const records = documentRecords(first);
+    put(encoder.meta(records[0]));
+    if (plan.kind === "all") {
+      for (const record of records.slice(1)) put(encoder.record(record));
+    } else {
+      await replayFirst(
+        src,
+        plan.keep,
+        between,
+        (item) => put(encoder.record(recordOf("response_item", item))),
+      );
+    }
+    return;
+  }
+  put(encoder.meta(src.metaRecord));
+  if (plan.kind === "items") {
+    await replayFirst(
+      src,
+      plan.keep,
+      between,
+      (item) => put(encoder.record(recordOf("response_item", item))),
+    );
+    return;
+  }
+  for (const record of first.inheritedRecords ?? []) put(encoder.record(record));
+  const endLine = plan.kind === "prefix" ? plan.endLine : null;
+  await streamRollout(first.path, {
+    history: "count",
+    inherit: false,
+    between,
+    visit: {
+      record: (record) => {
+        if (record.line === 1 || (endLine !== null && record.line >= endLine)) return;
+        // A stored response id continues the parent's later conversation: a cut copy has none.
+        if (endLine !== null && record.type === "state") return;
+        put(encoder.record(record));
+      },
+    },
+  });
+}
+
+/** The meta of a line copy, fit for Codex (SPEC §6), and the fields filled in for it. */
+export function copyMeta(
+  src: CopySource,
+  options: { meta?: Record<string, unknown>; now: Date; cwd: string },
+): { meta: Record<string, unknown>; filled: string[] } {
+  return codexMetaOf(options.meta ?? src.first.rawMeta, {
     now: options.now,
     cwd: options.cwd,
-    fresh,
+    fresh: options.meta !== undefined,
   });
-  const encoded = encodeRecordLines(records, {
-    meta,
-    fallbackTimestamp: loaded.saved.session.timestamp,
-    ordinals: { renumber: true, start: 0 },
-    mirrors: !hasMessageEvents(records),
-  });
-  return { ...encoded, meta, filled };
 }
 
-/** What turning `loaded` into a document leaves out, in words, or null. */
+/** The first `keep` items of the effective history. */
+async function replayFirst(
+  src: CopySource,
+  keep: number,
+  between: () => Promise<void> | void,
+  each: (item: ResponseItem) => void,
+): Promise<void> {
+  let n = 0;
+  await replayHistory(src.first, {
+    between,
+    item: (item) => {
+      if (n++ < keep) each(item);
+    },
+  });
+}
+
+/** What turning the source into a document leaves out, in words, or null. */
 function documentLosses(loaded: LoadedRollout): string | null {
   const parts = Object.entries(loaded.recordTypes)
     .filter(([type]) => !["session_meta", "response_item", "state", "meta"].includes(type))
@@ -117,9 +232,9 @@ function documentLosses(loaded: LoadedRollout): string | null {
   return [records, items].filter((x) => x !== "").join("; ");
 }
 
-/** Writes a copy of `loaded` to `target` (or a new dated path in `home`). */
+/** Writes a copy of `src` to `target` (or a new dated path in `home`). */
 export async function writeCopy(
-  loaded: LoadedRollout,
+  src: CopySource,
   options: {
     home: string;
     format: "jsonl" | "json";
@@ -127,47 +242,49 @@ export async function writeCopy(
     io: Io;
     /** A fork's new meta (a fresh id and start are given to it). */
     meta?: Record<string, unknown>;
-    /** A fork's records (a prefix of the file's). */
-    records?: readonly SourceRecord[];
-    /** A fork's items and state (its effective history). */
-    saved?: { items: LoadedRollout["saved"]["items"]; state: LoadedRollout["saved"]["state"] };
+    /** A fork: the first `keep` items of the effective history. */
+    keep?: number;
   },
 ): Promise<CopyResult> {
   if (options.target !== undefined) refuseExisting(options.target);
-  const saved = { ...loaded.saved, ...options.saved };
+  const { first } = src;
+  const keep = options.keep ?? first.itemCount;
+  const state: SessionState = keep === first.itemCount ? first.saved.state : {};
   const now = new Date();
   const where = options.target === undefined ? {} : { path: options.target };
   if (options.format === "json") {
-    // A fork's meta has no id and start yet: the recorder gives it its own.
-    const recorder = await RolloutRecorder.create({
+    // A fork's meta has no id and start yet: a new one is given.
+    const copy = await createStreamedRollout({
       home: options.home,
       format: "json",
-      meta: (options.meta ?? saved.session) as Partial<SessionMeta>,
-      items: saved.items,
-      state: saved.state,
+      meta: (options.meta ?? first.saved.session) as Partial<SessionMeta>,
       pid: options.io.pid,
       ...where,
+      write: async (meta, put) => {
+        put(documentHead(meta));
+        let n = 0;
+        await replayFirst(src, keep, () => {}, (item) => {
+          put(`${n++ === 0 ? "\n" : ",\n"}${documentItemText(item)}`);
+        });
+        put(documentTail(state, n));
+      },
     });
-    await recorder.close();
-    return { path: recorder.path!, id: recorder.id, filled: [], left: documentLosses(loaded) };
+    return { ...copy, filled: [], left: documentLosses(first) };
   }
-  const lines = copyLines(loaded, {
-    ...(options.records === undefined ? {} : { records: options.records }),
+  // The copy's first line is this meta; the file is named after its id and start.
+  const { meta, filled } = copyMeta(src, {
     ...(options.meta === undefined ? {} : { meta: options.meta }),
     now,
     cwd: options.io.cwd,
   });
-  const recorder = await RolloutRecorder.create({
+  const copy = await createStreamedRollout({
     home: options.home,
     format: "jsonl",
-    meta: lines.meta as SessionMeta,
-    items: saved.items,
-    state: saved.state,
-    lines: { text: lines.text, nextOrdinal: lines.nextOrdinal },
+    meta: meta as Partial<SessionMeta>,
     pid: options.io.pid,
     clock: () => now,
     ...where,
+    write: (_named, put) => copyLinesTo(src, put, { meta, keep }),
   });
-  await recorder.close();
-  return { path: recorder.path!, id: recorder.id, filled: lines.filled, left: null };
+  return { ...copy, filled, left: null };
 }
