@@ -96,6 +96,11 @@ export class LineSplitter {
     this.#keep(chunk.subarray(last + 1));
   }
 
+  /** Lines handed over so far. */
+  get lines(): number {
+    return this.#lineNo;
+  }
+
   /** The unfinished last line so far, or null (none, or over the cap). */
   pending(): { bytes: Uint8Array; line: number; offset: number } | null {
     if (this.#discarding || this.#carryLength === 0) return null;

@@ -71,6 +71,8 @@ export interface LoadOptions {
   inherit?: boolean;
   /** Keep the records of the history a fork inherits (`inheritedRecords`), for a copy. */
   inheritedRecords?: boolean;
+  /** Told after every chunk: bytes read, of how many, and lines read (a progress line). */
+  progress?: ((read: number, total: number, lines: number) => void) | null;
 }
 
 const CHUNK = 1 << 20;
@@ -349,6 +351,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     position += n;
     last = buffer[n - 1]!;
     relieve();
+    src.options.progress?.(position, src.bytes.size, splitter.lines);
     yield;
   }
   // A whole record that only lacks its `\n` (an editor stripped it, or a crash came between

@@ -19,6 +19,8 @@ export interface ReplayOptions {
   between: () => Promise<void> | void;
   /** Each item of the effective history, in order. */
   item: (item: ResponseItem) => void;
+  /** Told after every chunk: bytes read, of how many, and lines passed. */
+  progress?: ((read: number, total: number, lines: number) => void) | null;
 }
 
 const CHUNK = 1 << 20;
@@ -47,6 +49,7 @@ async function fetchLines(
   }
   try {
     const relieve = memoryRelief();
+    const total = fsys.size(fd);
     const buffer = new Uint8Array(CHUNK);
     let position = 0;
     let lineNo = 1;
@@ -104,6 +107,7 @@ async function fetchLines(
       }
       position += n;
       relieve();
+      options.progress?.(position, total, lineNo - 1);
       await options.between();
     }
     // A last record without its line end (SPEC §3) is whole too.
@@ -162,6 +166,7 @@ export async function replayHistory(first: LoadedRollout, options: ReplayOptions
       history: "count",
       inherit: false,
       between: options.between,
+      progress: options.progress ?? null,
       visit: {
         record: (record) => {
           values();

@@ -4,7 +4,7 @@
  * atomically, so a crash at any point leaves PATH readable and the original kept.
  */
 import * as fs from "node:fs";
-import { atomicReplace, WriterLock } from "../store/mod.ts";
+import { atomicReplace, atomicWrite, WriterLock } from "../store/mod.ts";
 import {
   describeDamage,
   documentItemText,
@@ -12,6 +12,7 @@ import {
   encodeRecordLines,
   type LoadedRollout,
   loadRollout,
+  RecordLineEncoder,
 } from "../formats/mod.ts";
 import { checkItem, errnoOf, ioError, isDocument, RolloutError } from "../schemas/mod.ts";
 import { nodeFileSystem } from "../runtime/mod.ts";
@@ -37,12 +38,21 @@ const encoder = new TextEncoder();
  * A line file keeps every record it holds, whatever its type (SPEC §6): only lines that are
  * no record at all and a torn tail go; a paginated file's ordinals are renumbered.
  */
-export function repairRollout(file: string, options: { pid: number; now: Date }): RepairResult {
+export async function repairRollout(
+  file: string,
+  options: {
+    pid: number;
+    now: Date;
+    /** A progress line's callback, for each read (SPEC §7). */
+    progress?: ((read: number, total: number, lines: number) => void) | null;
+  },
+): Promise<RepairResult> {
   const lock = WriterLock.acquire(file, { pid: options.pid });
   try {
     let loaded: LoadedRollout;
     try {
-      loaded = loadRollout(file, { records: true });
+      // Counted, not kept: the clean copy is written from a second read (SPEC §7).
+      loaded = loadRollout(file, { history: "count", progress: options.progress ?? null });
     } catch (error) {
       // No usable meta, or a document that does not parse: save what can be read, if anything.
       if (!(error instanceof RolloutError) || error.code !== "invalid_rollout") throw error;
@@ -66,7 +76,7 @@ export function repairRollout(file: string, options: { pid: number; now: Date })
     const damaged = report.torn_tail !== null || ordinals.length > 0 || dropList.length > 0 ||
       lineEnd !== undefined;
     if (!damaged) {
-      return { loaded, original: null, kept: loaded.saved.items.length, dropped: [], fixed: [] };
+      return { loaded, original: null, kept: loaded.itemCount, dropped: [], fixed: [] };
     }
     const fixed = ordinals.map((s) =>
       `line ${s.line} (byte ${s.offset}): ${s.message}; renumbered`
@@ -75,7 +85,6 @@ export function repairRollout(file: string, options: { pid: number; now: Date })
       fixed.push(`line ${lineEnd.line} (byte ${lineEnd.offset}): the missing line end was added`);
     }
     const skipped = new Set(dropList.map((s) => s.line));
-    const bytes = document ? cleanDocument(loaded) : cleanLines(loaded, skipped);
     const none = { ...report, torn_tail: null, skipped_lines: [], skipped_types: {}, warnings: [] };
     const { ordinal_errors: _o, line_end_missing: _e, ...quiet } = none;
     const dropped = [
@@ -84,11 +93,18 @@ export function repairRollout(file: string, options: { pid: number; now: Date })
     ];
     const original = keepOriginal(file, options.now);
     try {
-      atomicReplace(nodeFileSystem, file, { bytes, sync: true });
+      if (document) {
+        atomicReplace(nodeFileSystem, file, { bytes: cleanDocument(loaded), sync: true });
+      } else {
+        await atomicWrite(nodeFileSystem, file, { sync: true }, (put) => {
+          cleanLines(loaded, skipped, put, options.progress ?? null);
+        });
+      }
     } catch (error) {
+      if (error instanceof RolloutError) throw error;
       throw ioError("replace rollout", file, error);
     }
-    return { loaded, original, kept: loaded.saved.items.length, dropped, fixed };
+    return { loaded, original, kept: loaded.itemCount, dropped, fixed };
   } finally {
     lock.release();
   }
@@ -109,24 +125,38 @@ function cleanDocument(loaded: LoadedRollout): Uint8Array {
 /**
  * Every record of a line file, re-encoded as stored: Codex 2025 lines bare, enveloped lines
  * with their timestamps and fields; a paginated file's ordinals renumbered from its start.
+ * Read again from the file and handed to `put` record by record.
  */
-function cleanLines(loaded: LoadedRollout, skipped: ReadonlySet<number | null>): Uint8Array {
-  const records = (loaded.records ?? []).filter((r) => !skipped.has(r.line));
-  if (loaded.format === "codex_jsonl_2025") {
-    return encoder.encode(records.map((r) => `${JSON.stringify(r.payload)}\n`).join(""));
-  }
+function cleanLines(
+  loaded: LoadedRollout,
+  skipped: ReadonlySet<number | null>,
+  put: (text: string) => void,
+  progress: ((read: number, total: number, lines: number) => void) | null,
+): void {
+  const bare = loaded.format === "codex_jsonl_2025";
   const base = loaded.rawMeta.history_base;
   const start = typeof base === "object" && base !== null &&
       typeof (base as { end_ordinal_exclusive?: unknown }).end_ordinal_exclusive === "number"
     ? (base as { end_ordinal_exclusive: number }).end_ordinal_exclusive
     : 0;
-  const { text } = encodeRecordLines(records, {
+  const encoder = new RecordLineEncoder({
     meta: loaded.rawMeta,
     fallbackTimestamp: loaded.saved.session.timestamp,
     ordinals: loaded.historyMode === "paginated" ? { renumber: true, start } : { renumber: false },
     mirrors: false,
   });
-  return encoder.encode(text);
+  loadRollout(loaded.path, {
+    history: "count",
+    inherit: false,
+    progress,
+    visit: {
+      record: (record) => {
+        if (skipped.has(record.line)) return;
+        if (bare) put(`${JSON.stringify(record.payload)}\n`);
+        else put(record.line === 1 ? encoder.meta(record) : encoder.record(record));
+      },
+    },
+  });
 }
 
 /**

@@ -110,7 +110,11 @@ export const FOREIGN_WARNING = "not a rollout file name (*.jsonl, *.json, *.json
 /** Checks one file. A torn tail is a warning, or an error when `strict`. */
 export function validateFile(
   file: string | CollectedFile,
-  options: { strict: boolean },
+  options: {
+    strict: boolean;
+    /** A progress line's callback while a large file is read (SPEC §7). */
+    progress?: ((read: number, total: number, lines: number) => void) | null;
+  },
 ): ValidationResult {
   if (typeof file !== "string") {
     if (typeof file.unreadable === "string") {
@@ -137,7 +141,7 @@ export function validateFile(
   }
   let loaded;
   try {
-    loaded = loadRollout(file, { history: "count" });
+    loaded = loadRollout(file, { history: "count", progress: options.progress ?? null });
   } catch (error) {
     const message = describe(error);
     const prefix = `Cannot load rollout "${file}": `;

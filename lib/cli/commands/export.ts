@@ -39,7 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     return 0;
   }
-  const src = await readForCopy(file, io);
+  const src = await readForCopy(file, io, { stdout: target === undefined });
   const id = src.first.saved.session.id;
   if (target !== undefined && to !== "md") {
     const copy = await writeCopy(src, { home: homeOf(args, io), format: to, target, io });
@@ -62,7 +62,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const { first } = src;
   await writeNewFile(target!, async (put) => {
     put(writer.header(first.saved.session, first.itemCount, first.saved.state));
-    await replayHistory(first, { between: () => {}, item: (item) => put(writer.item(item)) });
+    await replayHistory(first, {
+      between: () => {},
+      item: (item) => put(writer.item(item)),
+      progress: src.progress.phase("writing"),
+    });
+    src.progress.done();
     put(writer.end());
   });
   await io.stdout.write(`Exported session ${id} to ${target}\n`);

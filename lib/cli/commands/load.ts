@@ -8,6 +8,7 @@ import { streamRollout } from "../../formats/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { OutputBuffer } from "./output_buffer.ts";
+import { Progress } from "./progress.ts";
 import { PrettySessionWriter, streamSession } from "./session_stream.ts";
 
 /** Runs `rollout load`. */
@@ -29,8 +30,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   // --all: every response item of the file in one read, rather than the effective history
   // (SPEC §6), then the state and the file's records counted by type.
   const out = new OutputBuffer(io);
+  const progress = new Progress(io, { stdout: true });
   const loaded = await streamRollout(file, {
     history: "count",
+    progress: progress.tick,
     visit: {
       meta: (meta) => out.add(writer.begin(meta)),
       item: (item) => out.add(writer.item(item)),
@@ -39,6 +42,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   out.add(writer.end({ state: loaded.saved.state, records: loaded.recordTypes }));
   await out.flush();
+  progress.done();
   await reportDamage(io, loaded);
   return 0;
 }

@@ -1,6 +1,7 @@
 /** `rollout repair`: rewrites a damaged rollout with what can be read; prints what was dropped. */
 import type { Io } from "../../runtime/mod.ts";
 import { repairRollout, resolveSession } from "../../session/mod.ts";
+import { Progress } from "./progress.ts";
 import { parseCommandArgs } from "./args.ts";
 import { counted, homeOf } from "./context.ts";
 
@@ -8,7 +9,13 @@ import { counted, homeOf } from "./context.ts";
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, { flags: {}, positionals: { min: 1, max: 1, name: "PATH" } });
   const file = resolveSession(args.positionals[0]!, { home: homeOf(args, io), cwd: io.cwd });
-  const result = repairRollout(file, { pid: io.pid, now: new Date() });
+  const progress = new Progress(io);
+  let result;
+  try {
+    result = await repairRollout(file, { pid: io.pid, now: new Date(), progress: progress.tick });
+  } finally {
+    progress.done();
+  }
   const format = result.loaded.format;
   if (result.original === null) {
     await io.stdout.write(

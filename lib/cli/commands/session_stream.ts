@@ -9,6 +9,7 @@ import { type LoadedRollout, replayHistory, streamRollout } from "../../formats/
 import type { ResponseItem, SavedSession } from "../../schemas/mod.ts";
 import { reportDamage } from "./context.ts";
 import { OutputBuffer } from "./output_buffer.ts";
+import { Progress } from "./progress.ts";
 
 /** `JSON.stringify(value, null, 2)` placed at `depth` levels of indentation. */
 function pretty(value: unknown, depth: number): string {
@@ -54,15 +55,23 @@ export async function streamSession(
   io: Io,
   output: SessionOutput,
 ): Promise<LoadedRollout> {
-  const first = await streamRollout(file, { history: "refs", between: () => {} });
+  const progress = new Progress(io, { stdout: true });
+  const first = await streamRollout(file, {
+    history: "refs",
+    between: () => {},
+    progress: progress.phase("reading"),
+  });
+  progress.done();
   await reportDamage(io, first);
   const out = new OutputBuffer(io);
   out.add(output.begin(first));
   await replayHistory(first, {
     between: () => out.flushIfFull(),
     item: (item) => out.add(output.item(item)),
+    progress: progress.phase("writing"),
   });
   out.add(output.end(first));
   await out.flush();
+  progress.done();
   return first;
 }

@@ -9,6 +9,7 @@ import { TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { OutputBuffer } from "./output_buffer.ts";
+import { Progress } from "./progress.ts";
 
 /** Runs `rollout show`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -16,9 +17,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const file = sessionPathOf(args, io);
   const colour = wantsColour(io.stdout.isTTY, io.env);
   const out = new OutputBuffer(io);
+  const progress = new Progress(io, { stdout: true });
   let writer: TranscriptWriter | null = null;
   const loaded = await streamRollout(file, {
     history: "count",
+    progress: progress.tick,
     visit: {
       meta: (meta, _raw, format) => {
         writer = new TranscriptWriter({ colour, path: file, format });
@@ -30,6 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   out.add(writer!.end(loaded.saved.state));
   await out.flush();
+  progress.done();
   await reportDamage(io, loaded);
   return 0;
 }

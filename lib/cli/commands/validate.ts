@@ -7,6 +7,7 @@ import { ioError } from "../../schemas/mod.ts";
 import { collectFiles, validateFile, type ValidationResult } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { counted } from "./context.ts";
+import { Progress } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
 import { githubReport, junitReport, summary } from "./validate_report.ts";
 
@@ -60,7 +61,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (output === "") throw new UsageError('option "--output" needs a file name, got ""');
   const started = performance.now();
   const files = collectFiles(args.positionals, io.cwd);
-  const progress = io.stderr.isTTY && files.length >= PROGRESS_FROM;
+  // On a terminal, never for a machine format: files counted when there are many, else the
+  // bytes of each large file.
+  const quiet = format !== "text";
+  const progress = io.stderr.isTTY && !quiet && files.length >= PROGRESS_FROM;
+  const reading = new Progress(io, { json: quiet || progress });
   // The text report streams unless it goes to a file or waits for the progress line.
   const streaming = format === "text" && output === undefined && !progress;
   const results: ValidationResult[] = [];
@@ -69,7 +74,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (progress && results.length % 10 === 0) {
       await io.stderr.write(`\rvalidating ${results.length}/${files.length}`);
     }
-    const result = validateFile(file, { strict: args.flag("strict") });
+    const result = validateFile(file, { strict: args.flag("strict"), progress: reading.tick });
+    reading.done();
     results.push(result);
     if (streaming) await io.stdout.write(describeResult(result));
     else if (format === "text" || (format === "junit" && output !== undefined)) {

@@ -23,6 +23,7 @@ import type { Io } from "../../runtime/mod.ts";
 import type { ResponseItem, SessionMeta, SessionState } from "../../schemas/mod.ts";
 import { codexMetaOf, createStreamedRollout, type Put } from "../../store/mod.ts";
 import { refuseExisting, reportDamage } from "./context.ts";
+import { Progress } from "./progress.ts";
 
 /** What a copy changes or leaves out, for the command's report. */
 export interface CopyResult {
@@ -41,6 +42,8 @@ export interface CopySource {
   metaRecord: SourceRecord | undefined;
   /** The line of the first Codex message event, if any (then no mirrors are added). */
   firstEventLine: number | null;
+  /** The progress line of the command (on a terminal). */
+  progress: Progress;
 }
 
 function recordOf(type: string, payload: unknown): SourceRecord {
@@ -55,13 +58,22 @@ function recordOf(type: string, payload: unknown): SourceRecord {
   };
 }
 
-/** The first read of `file` for a copy; its damage goes to stderr. */
-export async function readForCopy(file: string, io: Io): Promise<CopySource> {
+/**
+ * The first read of `file` for a copy; its damage goes to stderr. `stdout`: the copy goes to
+ * stdout (no progress line when that is a terminal).
+ */
+export async function readForCopy(
+  file: string,
+  io: Io,
+  options: { stdout?: boolean } = {},
+): Promise<CopySource> {
   let metaRecord: SourceRecord | undefined;
   let firstEventLine: number | null = null;
+  const progress = new Progress(io, options);
   const first = loadRollout(file, {
     history: "refs",
     inheritedRecords: true,
+    progress: progress.phase("reading"),
     visit: {
       record: (record) => {
         if (record.line === 1) metaRecord = record;
@@ -69,9 +81,10 @@ export async function readForCopy(file: string, io: Io): Promise<CopySource> {
       },
     },
   });
+  progress.done();
   await reportDamage(io, first);
   if (first.inheritedRecords?.some(isMessageEvent)) firstEventLine = 0;
-  return { first, metaRecord, firstEventLine };
+  return { first, metaRecord, firstEventLine, progress };
 }
 
 /** Records of a document source (held whole): its meta, every stored item, its state. */
@@ -105,12 +118,14 @@ function linePlan(src: CopySource, keep: number | undefined): LinePlan {
   loadRollout(first.path, {
     history: "count",
     inherit: false,
+    progress: src.progress.phase("finding the fork point"),
     visit: {
       record: (record) => {
         if (endLine === null && record.line !== 1 && !prefix.take(record)) endLine = record.line;
       },
     },
   });
+  src.progress.done();
   return { kind: "prefix", keep, endLine };
 }
 
@@ -178,6 +193,7 @@ export async function copyLinesTo(
     history: "count",
     inherit: false,
     between,
+    progress: src.progress.phase("copying"),
     visit: {
       record: (record) => {
         if (record.line === 1 || (endLine !== null && record.line >= endLine)) return;
@@ -187,6 +203,7 @@ export async function copyLinesTo(
       },
     },
   });
+  src.progress.done();
 }
 
 /** The meta of a line copy, fit for Codex (SPEC §6), and the fields filled in for it. */
@@ -211,10 +228,12 @@ async function replayFirst(
   let n = 0;
   await replayHistory(src.first, {
     between,
+    progress: src.progress.phase("copying"),
     item: (item) => {
       if (n++ < keep) each(item);
     },
   });
+  src.progress.done();
 }
 
 /** What turning the source into a document leaves out, in words, or null. */
