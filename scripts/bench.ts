@@ -1,8 +1,9 @@
 /**
- * The benchmark of BENCH.md (B1–B7): each scenario measured in the same run as its reference,
+ * The benchmark of BENCH.md (B1–B8): each scenario measured in the same run as its reference,
  * printed as one table and written as JSON to bench/results-<runtime>.json. Not a test.
  *
  *   bun scripts/bench.ts [--quick] [--only B1,B3] [--reps N] [--out DIR] [--binary dist/rollout]
+ *                        [--b8-sizes 100,1024,10240]
  *   deno run -A scripts/bench.ts ...
  */
 import * as fs from "node:fs";
@@ -12,6 +13,7 @@ import { initRuntime } from "../lib/runtime/runtime.ts";
 import { childMain } from "./bench_child.ts";
 import { FULL, QUICK, type Settings } from "./bench_fixtures.ts";
 import { benchB4 } from "./bench_load.ts";
+import { benchB8 } from "./bench_large.ts";
 import { benchB5, benchB6, benchB7 } from "./bench_process.ts";
 import {
   formatTable,
@@ -34,6 +36,7 @@ const SCENARIOS: Record<string, (results: Results, s: Settings) => Promise<void>
   B5: benchB5,
   B6: benchB6,
   B7: benchB7,
+  B8: benchB8,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -46,11 +49,19 @@ async function main(argv: string[]): Promise<number> {
       reps: { type: "string" },
       out: { type: "string" },
       binary: { type: "string" },
+      "b8-sizes": { type: "string" },
     },
   });
   const settings: Settings = { ...(values.quick ? QUICK : FULL) };
   if (values.reps !== undefined) settings.reps = Number(values.reps);
   if (values.binary !== undefined) settings.binary = path.resolve(values.binary);
+  if (values["b8-sizes"] !== undefined) {
+    settings.b8Sizes = values["b8-sizes"].split(",").map(Number);
+    if (settings.b8Sizes.some((n) => !(n > 0))) {
+      process.stderr.write(`bench: --b8-sizes takes sizes in MiB, like 100,1024\n`);
+      return 2;
+    }
+  }
   const wanted = values.only === undefined
     ? Object.keys(SCENARIOS)
     : values.only.split(",").map((s) => s.trim());

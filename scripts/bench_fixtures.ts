@@ -22,7 +22,9 @@ export interface Settings {
   b5Sessions: number;
   b6Spawns: number;
   b7Ops: number;
-  /** The compiled binary of B5–B7. */
+  /** B8: sizes of the generated rollouts, in MiB. */
+  b8Sizes: number[];
+  /** The compiled binary of B5–B8. */
   binary: string;
 }
 
@@ -41,6 +43,7 @@ export const FULL: Settings = {
   b5Sessions: 10_000,
   b6Spawns: 20,
   b7Ops: 100_000,
+  b8Sizes: [100, 1024],
   binary: BINARY,
 };
 
@@ -57,6 +60,7 @@ export const QUICK: Settings = {
   b5Sessions: 200,
   b6Spawns: 3,
   b7Ops: 1_000,
+  b8Sizes: [4],
   binary: BINARY,
 };
 

@@ -20,7 +20,9 @@ import {
   memoryRelief,
   nodeFileSystem,
   readAll,
+  ZSTD_MAX_BYTES,
   zstdDecompress,
+  ZstdTooLarge,
 } from "../runtime/mod.ts";
 import { formatOfFirstRecord } from "./detect_format.ts";
 import {
@@ -71,6 +73,8 @@ export interface LoadOptions {
   inherit?: boolean;
   /** Keep the records of the history a fork inherits (`inheritedRecords`), for a copy. */
   inheritedRecords?: boolean;
+  /** The most a `.jsonl.zst` may decompress to (default {@linkcode ZSTD_MAX_BYTES}). */
+  zstdMaxBytes?: number;
   /** Told after every chunk: bytes read, of how many, and lines read (a progress line). */
   progress?: ((read: number, total: number, lines: number) => void) | null;
 }
@@ -136,7 +140,9 @@ function* loadSteps(path: string, options: LoadOptions, chain: string[]): Steps<
       read: (into, position) => fsys.read(fd, into, position),
     };
     const compressed = startsZstd(bytes);
-    if (compressed) bytes = decompressed(path, readAll(fsys, fd), options.endByte);
+    if (compressed) {
+      bytes = decompressed(path, readAll(fsys, fd), options.endByte, options.zstdMaxBytes);
+    }
     return yield* loadBytes({
       bytes,
       path,
@@ -167,11 +173,22 @@ function startsZstd(bytes: Bytes): boolean {
   return bytes.size >= 4 && bytes.read(head, 0) === 4 && isZstd(head);
 }
 
-function decompressed(path: string, file: Uint8Array, endByte: number | undefined): Bytes {
+function decompressed(
+  path: string,
+  file: Uint8Array,
+  endByte: number | undefined,
+  maxBytes: number | undefined,
+): Bytes {
   let plain: Uint8Array;
   try {
-    plain = zstdDecompress(file);
+    plain = zstdDecompress(file, maxBytes);
   } catch (error) {
+    if (error instanceof ZstdTooLarge) {
+      throw invalidRollout(
+        path,
+        `${error.message}, more than rollout holds in memory; decompress it first (zstd -d "${path}") and read the .jsonl`,
+      );
+    }
     throw invalidRollout(path, `it is not readable zstd (${describe(error)})`);
   }
   return {

@@ -13,8 +13,55 @@ export function isZstd(head: Uint8Array): boolean {
   return head.length >= MAGIC.length && MAGIC.every((byte, i) => head[i] === byte);
 }
 
-/** The decompressed bytes of a whole zstd file; throws what zlib throws on bad input. */
-export function zstdDecompress(bytes: Uint8Array): Uint8Array {
-  const zlib = process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
-  return zlib.zstdDecompressSync(bytes);
+/**
+ * The most a compressed rollout may decompress to: it is decompressed whole, so a small file
+ * that unpacks to gigabytes (by accident or a "zstd bomb") is refused before it fills memory.
+ */
+export const ZSTD_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** What {@linkcode zstdDecompress} throws when the output passes its cap. */
+export class ZstdTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`it decompresses to more than ${maxBytes / 1024 / 1024} MiB`);
+  }
+}
+
+function zlib(): typeof import("node:zlib") {
+  return process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
+}
+
+/**
+ * The decompressed bytes of a whole zstd file, at most `maxBytes` of them (else
+ * {@linkcode ZstdTooLarge}); throws what zlib throws on bad input.
+ */
+export function zstdDecompress(bytes: Uint8Array, maxBytes = ZSTD_MAX_BYTES): Uint8Array {
+  try {
+    return zlib().zstdDecompressSync(bytes, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new ZstdTooLarge(maxBytes);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The first bytes of a zstd file's content, without decompressing the rest: the frame is
+ * decoded from a prefix of the file (zstd hands out what a prefix holds), `want` bytes or a
+ * little more, never more than 16 MiB. Null when not even that is readable.
+ */
+export function zstdHead(read: (length: number) => Uint8Array, want: number): Uint8Array | null {
+  for (let length = 64 * 1024; length <= 16 * 1024 * 1024; length *= 4) {
+    const input = read(length);
+    let out: Uint8Array;
+    try {
+      out = zlib().zstdDecompressSync(input, { maxOutputLength: 16 * 1024 * 1024 });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return null;
+      if (input.length < length) return null;
+      continue;
+    }
+    if (out.length >= want || input.length < length) return out;
+  }
+  return null;
 }

@@ -13,7 +13,7 @@ import {
   SessionMeta,
 } from "../schemas/mod.ts";
 import { formatOfFirstRecord } from "../formats/mod.ts";
-import { isZstd, zstdDecompress } from "../runtime/mod.ts";
+import { isZstd, zstdHead } from "../runtime/mod.ts";
 import { isObject, parseJson } from "../base/mod.ts";
 
 /** The bytes read from the start of a journal. */
@@ -68,7 +68,17 @@ function readHead(file: string): { text: string; whole: boolean } {
     let whole = done === size;
     if (isZstd(head)) {
       // Codex's cold storage (.jsonl.zst): its head is the head of the decompressed file.
-      const plain = zstdDecompress(fs.readFileSync(file));
+      // Only the head is decompressed (SPEC §7), from a prefix of the file.
+      const plain = zstdHead((want) => {
+        const into = new Uint8Array(Math.min(want, size));
+        let got = 0;
+        while (got < into.length) {
+          const n = fs.readSync(fd, into, got, into.length - got, got);
+          if (n <= 0) break;
+          got += n;
+        }
+        return into.subarray(0, got);
+      }, HEAD_BYTES + 1) ?? new Uint8Array(0);
       head = plain.subarray(0, HEAD_BYTES);
       whole = plain.length <= HEAD_BYTES;
     }

@@ -854,3 +854,38 @@ test("a .jsonl.zst that is no readable zstd is named as such, not read", async (
     cleanup();
   }
 });
+
+test("a .jsonl.zst that decompresses past the cap is refused, not unpacked; list reads only its head", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const file = path.join(day, `rollout-2026-08-20T10-00-00-${ID}.jsonl.zst`);
+    const env = numbered();
+    // A session whose one tool output is 3 MiB of the same letter: it packs to a few KiB.
+    const plain = env("session_meta", codexMeta("paginated")) +
+      env("response_item", userMessage("make it big")) +
+      env("response_item", {
+        type: "function_call_output",
+        call_id: "c",
+        output: "a".repeat(3 << 20),
+      });
+    fs.writeFileSync(file, zlib.zstdCompressSync(Buffer.from(plain)));
+    assert.ok(fs.statSync(file).size < 64 * 1024);
+    assert.throws(() => loadRollout(file, { zstdMaxBytes: 1 << 20 }), {
+      code: "invalid_rollout",
+      message:
+        `Cannot load rollout "${file}": it decompresses to more than 1 MiB, more than rollout holds in memory; decompress it first (zstd -d "${file}") and read the .jsonl`,
+    });
+    assert.equal(loadRollout(file).itemCount, 2);
+    const list = await cli(["list", "--json", "--home", dir]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(
+      JSON.parse(list.stdout)[0].first_user_message ?? JSON.parse(list.stdout)[0].preview,
+      "make it big",
+    );
+  } finally {
+    cleanup();
+  }
+});

@@ -1,0 +1,172 @@
+/**
+ * B8 (BENCH.md, SPEC §7): `validate`, `show`, `export --to md` and `convert` of generated Codex
+ * rollouts (100 MiB and 1 GiB by default; `--b8-sizes 10240` makes 10 GiB) with the compiled
+ * binary, each repetition beside the reference: reading the same file and `JSON.parse` of each
+ * line in this runtime. Prints MB/s, the ratio to the reference (goal ≥ 0.5) and the peak
+ * resident size above the same command on a two-turn session (goal ≤ 64 MiB + twice the
+ * longest line, and flat from the smallest size to the largest).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { addRow, median, ratios, type Results } from "./bench_report.ts";
+import { remove, scratch, type Settings } from "./bench_fixtures.ts";
+import { writeBigRollout } from "./big_rollout.ts";
+
+const TIME = "/usr/bin/time";
+const MiB = 1024 * 1024;
+
+/** The reference: read the file in 1 MiB chunks, split lines, `JSON.parse` each; ms. */
+function readAndParse(file: string): number {
+  const start = performance.now();
+  const fd = fs.openSync(file, "r");
+  const buffer = new Uint8Array(MiB);
+  const decoder = new TextDecoder();
+  let carry = "";
+  let position = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, position);
+      if (n <= 0) break;
+      position += n;
+      const lines = (carry + decoder.decode(buffer.subarray(0, n), { stream: true })).split("\n");
+      carry = lines.pop()!;
+      for (const line of lines) if (line !== "") JSON.parse(line);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return performance.now() - start;
+}
+
+/** One run of the binary: milliseconds and peak resident size in bytes (NaN without time). */
+function runMeasured(binary: string, args: string[], dir: string): { ms: number; peak: number } {
+  const report = path.join(dir, "time.txt");
+  const timed = fs.existsSync(TIME);
+  const [cmd, all] = timed ? [TIME, ["-f", "%M", "-o", report, binary, ...args]] : [binary, args];
+  const out = fs.openSync("/dev/null", "w");
+  const start = performance.now();
+  const run = spawnSync(cmd, all, { stdio: ["ignore", out, "pipe"], encoding: "utf8" });
+  const ms = performance.now() - start;
+  fs.closeSync(out);
+  if (run.status !== 0) {
+    throw new Error(`rollout ${args.join(" ")} exited ${run.status}: ${run.stderr}`);
+  }
+  if (!timed) return { ms, peak: Number.NaN };
+  const kib = Number(fs.readFileSync(report, "utf8").trim().split("\n").at(-1));
+  return { ms, peak: kib * 1024 };
+}
+
+const COMMANDS: { name: string; args: (file: string, dir: string) => string[] }[] = [
+  { name: "validate", args: (f) => ["validate", f] },
+  { name: "show", args: (f) => ["show", f] },
+  { name: "export --to md", args: (f) => ["export", "--to", "md", f] },
+  {
+    name: "convert --to jsonl",
+    args: (f, dir) => ["convert", "--to", "jsonl", "-o", path.join(dir, "copy.jsonl"), f],
+  },
+];
+
+/** B8: large rollouts, time and memory per command against reading and parsing. */
+export function benchB8(results: Results, s: Settings): Promise<void> {
+  if (!fs.existsSync(s.binary)) {
+    results.skips.push({ id: "B8", reason: `${s.binary} is missing (run npm run build)` });
+    return Promise.resolve();
+  }
+  const dir = scratch("b8");
+  try {
+    const tiny = path.join(dir, "tiny.jsonl");
+    writeBigRollout(tiny, 100 * 1024);
+    const above = new Map<string, number[]>();
+    for (const sizeMiB of s.b8Sizes) {
+      const file = path.join(dir, `rollout-${sizeMiB}.jsonl`);
+      process.stderr.write(` generating ${sizeMiB} MiB...`);
+      const made = writeBigRollout(file, sizeMiB * MiB);
+      const mb = made.bytes / 1e6;
+      const bound = 64 * MiB + 2 * made.longestLine;
+      const label = `${sizeMiB >= 1024 ? `${sizeMiB / 1024} GiB` : `${sizeMiB} MiB`}`;
+      results.notes.push(
+        `B8 ${label}: ${made.lines.toLocaleString("en-US")} lines, longest ${
+          made.longestLine.toLocaleString("en-US")
+        } bytes, ${made.compactions} compactions`,
+      );
+      readAndParse(file);
+      const reference: number[] = [];
+      const times = new Map<string, number[]>();
+      const peaks = new Map<string, number[]>();
+      for (let rep = 0; rep < s.reps; rep++) {
+        reference.push(readAndParse(file));
+        for (const command of COMMANDS) {
+          const got = runMeasured(s.binary, command.args(file, dir), dir);
+          fs.rmSync(path.join(dir, "copy.jsonl"), { force: true });
+          times.set(command.name, [...times.get(command.name) ?? [], got.ms]);
+          peaks.set(command.name, [...peaks.get(command.name) ?? [], got.peak]);
+        }
+      }
+      const refSpeed = reference.map((ms) => mb / (ms / 1000));
+      addRow(results, {
+        id: "B8",
+        label: `${label}: read + JSON.parse each line (reference)`,
+        unit: "MB/s",
+        samples: refSpeed,
+      });
+      for (const command of COMMANDS) {
+        const speed = times.get(command.name)!.map((ms) => mb / (ms / 1000));
+        addRow(results, {
+          id: "B8",
+          label: `${label}: ${command.name}`,
+          unit: "MB/s",
+          samples: speed,
+        });
+        addRow(
+          results,
+          {
+            id: "B8",
+            label: `${label}: ${command.name} / reference`,
+            unit: "×",
+            samples: ratios(speed, refSpeed),
+          },
+          ["≥ 0.5", (m) => m >= 0.5],
+        );
+        const alone = runMeasured(s.binary, command.args(tiny, dir), dir).peak;
+        fs.rmSync(path.join(dir, "copy.jsonl"), { force: true });
+        if (Number.isNaN(alone)) continue;
+        const grown = peaks.get(command.name)!.map((p) => (p - alone) / MiB);
+        above.set(command.name, [...above.get(command.name) ?? [], median(grown)]);
+        addRow(
+          results,
+          {
+            id: "B8",
+            label: `${label}: ${command.name} peak RSS above a 2-turn session`,
+            unit: "MiB",
+            samples: grown,
+          },
+          [`≤ ${(bound / MiB).toFixed(1)}`, (m) => m <= bound / MiB],
+        );
+      }
+      fs.rmSync(file);
+    }
+    if (!fs.existsSync(TIME)) {
+      results.notes.push(
+        `B8: peak memory not measured: ${TIME} is missing (Debian package "time")`,
+      );
+    }
+    if (s.b8Sizes.length > 1) {
+      for (const [name, grown] of above) {
+        addRow(
+          results,
+          {
+            id: "B8",
+            label: `${name}: peak RSS growth from the smallest to the largest file`,
+            unit: "MiB",
+            samples: [grown.at(-1)! - grown[0]!],
+          },
+          ["≤ 16 (flat)", (m) => m <= 16],
+        );
+      }
+    }
+  } finally {
+    remove(dir);
+  }
+  return Promise.resolve();
+}
