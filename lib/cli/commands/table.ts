@@ -19,6 +19,9 @@ export interface CommandInfo {
 }
 
 const HOME = "  --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)";
+/** What the reading commands say of large files. */
+const STREAMED = `Written as the file is read: any size in bounded memory; on a terminal, a read
+longer than a second shows its progress on stderr.`;
 const SESSION =
   "SESSION is a path, a session id, a unique prefix of one, or --last (the most recently\nupdated session).";
 
@@ -80,6 +83,7 @@ ${HOME}
     summary: "print the SavedSession as pretty JSON",
     details: `The items are the effective history: what a resumed conversation continues from,
 after Codex's compactions and rollbacks. Damage met while reading is reported on stderr.
+${STREAMED}
 ${SESSION}
 
 Options:
@@ -93,6 +97,7 @@ ${HOME}
     summary: "print a readable transcript (colour on a terminal, NO_COLOR honoured)",
     details: `Every item, with a marker where Codex's history was compacted or rolled back. Long
 tool outputs are folded; damage met while reading is reported on stderr.
+${STREAMED}
 ${SESSION}
 
 Options:
