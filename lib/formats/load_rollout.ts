@@ -2,6 +2,7 @@
  * Reads any of the five rollout formats (SPEC §2.3) into a SavedSession and a report of every
  * piece of damage met. Never modifies the file and never takes its lock.
  */
+import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { isUtf8 } from "node:buffer";
 import { isObject, LineSplitter } from "../base/mod.ts";
@@ -20,9 +21,9 @@ import {
   memoryRelief,
   nodeFileSystem,
   readAll,
-  ZSTD_MAX_BYTES,
   zstdDecompress,
   ZstdTooLarge,
+  zstdToTempFile,
 } from "../runtime/mod.ts";
 import { formatOfFirstRecord } from "./detect_format.ts";
 import {
@@ -73,10 +74,15 @@ export interface LoadOptions {
   inherit?: boolean;
   /** Keep the records of the history a fork inherits (`inheritedRecords`), for a copy. */
   inheritedRecords?: boolean;
-  /** The most a `.jsonl.zst` may decompress to (default {@linkcode ZSTD_MAX_BYTES}). */
+  /**
+   * The most a `.jsonl.zst` may decompress to: read whole (loadRollout), 1 GiB by default;
+   * streamed through a temporary file (streamRollout), the free space there less 1 GiB.
+   */
   zstdMaxBytes?: number;
   /** Told after every chunk: bytes read, of how many, and lines read (a progress line). */
   progress?: ((read: number, total: number, lines: number) => void) | null;
+  /** The descriptor of a compressed rollout's decompressed copy, read in its place (streamRollout). */
+  plainCopy?: number;
 }
 
 const CHUNK = 1 << 20;
@@ -104,11 +110,65 @@ export async function streamRollout(
   path: string,
   options: LoadOptions & { between: () => Promise<void> | void },
 ): Promise<LoadedRollout> {
-  const steps = loadSteps(path, options, []);
+  // A compressed rollout is unpacked piece by piece into a temporary file first, and that is
+  // read: memory stays bounded whatever the size (SPEC §7).
+  const copy = options.fs === undefined && startsZstdFile(path)
+    ? await plainCopyOf(path, options.zstdMaxBytes)
+    : null;
+  const steps = loadSteps(path, copy === null ? options : { ...options, plainCopy: copy }, []);
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;
     await options.between();
+  }
+}
+
+/**
+ * Decompressed copies of the compressed rollouts read by this process, by path, size and
+ * time of change: a command that reads a file twice (load, export) decompresses it once. Each
+ * is an unnamed file, gone when the process ends.
+ */
+const plainCopies = new Map<string, number>();
+
+/** Whether the file at `path` starts a zstd frame (false when it cannot be read: the load says why). */
+function startsZstdFile(path: string): boolean {
+  try {
+    const fd = nodeFileSystem.open(path, "read");
+    try {
+      const head = new Uint8Array(4);
+      return nodeFileSystem.read(fd, head, 0) === 4 && isZstd(head);
+    } finally {
+      nodeFileSystem.close(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function plainCopyOf(path: string, maxBytes: number | undefined): Promise<number> {
+  const stat = fs.statSync(path);
+  const key = `${nodePath.resolve(path)}\0${stat.size}\0${stat.mtimeMs}`;
+  const cached = plainCopies.get(key);
+  if (cached !== undefined) return cached;
+  try {
+    const fd = await zstdToTempFile(path, {
+      relieve: memoryRelief(),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    });
+    plainCopies.set(key, fd);
+    return fd;
+  } catch (error) {
+    if (error instanceof ZstdTooLarge) {
+      throw invalidRollout(
+        path,
+        `${error.message}, more than the free space of the temporary folder; decompress it where there is room (zstd -d "${path}") and read the .jsonl`,
+      );
+    }
+    const errno = errnoOf(error);
+    if (errno === "ENOSPC" || errno === "EACCES" || errno === "EROFS") {
+      throw ioError("decompress rollout", path, error);
+    }
+    throw invalidRollout(path, `it is not readable zstd (${describe(error)})`);
   }
 }
 
@@ -135,12 +195,14 @@ function* loadSteps(path: string, options: LoadOptions, chain: string[]): Steps<
     throw ioError("load rollout", path, error);
   }
   try {
+    // The decompressed copy of a compressed rollout (streamRollout) is read in its place.
+    const from = options.plainCopy ?? fd;
     let bytes: Bytes = {
-      size: Math.min(fsys.size(fd), options.endByte ?? Infinity),
-      read: (into, position) => fsys.read(fd, into, position),
+      size: Math.min(fsys.size(from), options.endByte ?? Infinity),
+      read: (into, position) => fsys.read(from, into, position),
     };
-    const compressed = startsZstd(bytes);
-    if (compressed) {
+    const compressed = options.plainCopy !== undefined || startsZstd(bytes);
+    if (compressed && options.plainCopy === undefined) {
       bytes = decompressed(path, readAll(fsys, fd), options.endByte, options.zstdMaxBytes);
     }
     return yield* loadBytes({

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, errnoOf, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
-import { describeDamage, loadRollout } from "../formats/mod.ts";
+import { describeDamage, streamRollout } from "../formats/mod.ts";
 import { isRolloutName, isSidecarName } from "./session_files.ts";
 
 /** One finding with its place in the file (null for a whole-file or document finding). */
@@ -108,14 +108,14 @@ function walk(dir: string, out: CollectedFile[], seen: Set<string>): void {
 export const FOREIGN_WARNING = "not a rollout file name (*.jsonl, *.json, *.jsonl.zst): not read";
 
 /** Checks one file. A torn tail is a warning, or an error when `strict`. */
-export function validateFile(
+export async function validateFile(
   file: string | CollectedFile,
   options: {
     strict: boolean;
     /** A progress line's callback while a large file is read (SPEC §7). */
     progress?: ((read: number, total: number, lines: number) => void) | null;
   },
-): ValidationResult {
+): Promise<ValidationResult> {
   if (typeof file !== "string") {
     if (typeof file.unreadable === "string") {
       return {
@@ -137,11 +137,15 @@ export function validateFile(
         warnings: [file.note ?? FOREIGN_WARNING],
       };
     }
-    return validateFile(file.path, options);
+    return await validateFile(file.path, options);
   }
   let loaded;
   try {
-    loaded = loadRollout(file, { history: "count", progress: options.progress ?? null });
+    loaded = await streamRollout(file, {
+      history: "count",
+      progress: options.progress ?? null,
+      between: () => {},
+    });
   } catch (error) {
     const message = describe(error);
     const prefix = `Cannot load rollout "${file}": `;

@@ -879,6 +879,15 @@ test("a .jsonl.zst that decompresses past the cap is refused, not unpacked; list
         `Cannot load rollout "${file}": it decompresses to more than 1 MiB, more than rollout holds in memory; decompress it first (zstd -d "${file}") and read the .jsonl`,
     });
     assert.equal(loadRollout(file).itemCount, 2);
+    // Streamed, it is unpacked into a temporary file piece by piece, held to the same kind of cap.
+    await assert.rejects(streamRollout(file, { between: () => {}, zstdMaxBytes: 1 << 20 }), {
+      code: "invalid_rollout",
+      message:
+        `Cannot load rollout "${file}": it decompresses to more than 1 MiB, more than the free space of the temporary folder; decompress it where there is room (zstd -d "${file}") and read the .jsonl`,
+    });
+    const streamed = await streamRollout(file, { between: () => {}, all: true });
+    assert.deepEqual(streamed.allItems, loadRollout(file, { all: true }).allItems);
+    assert.equal(streamed.compressed, true);
     const list = await cli(["list", "--json", "--home", dir]);
     assert.equal(list.code, 0, list.stderr);
     assert.equal(

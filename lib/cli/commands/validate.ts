@@ -74,7 +74,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (progress && results.length % 10 === 0) {
       await io.stderr.write(`\rvalidating ${results.length}/${files.length}`);
     }
-    const result = validateFile(file, { strict: args.flag("strict"), progress: reading.tick });
+    const result = await validateFile(file, {
+      strict: args.flag("strict"),
+      progress: reading.tick,
+    });
     reading.done();
     results.push(result);
     if (streaming) await io.stdout.write(describeResult(result));

@@ -13,7 +13,6 @@ import {
   HistoryPrefix,
   isMessageEvent,
   type LoadedRollout,
-  loadRollout,
   RecordLineEncoder,
   replayHistory,
   type SourceRecord,
@@ -70,7 +69,8 @@ export async function readForCopy(
   let metaRecord: SourceRecord | undefined;
   let firstEventLine: number | null = null;
   const progress = new Progress(io, options);
-  const first = loadRollout(file, {
+  const first = await streamRollout(file, {
+    between: () => {},
     history: "refs",
     inheritedRecords: true,
     progress: progress.phase("reading"),
@@ -107,7 +107,7 @@ type LinePlan =
   | { kind: "prefix"; keep: number; endLine: number | null }
   | { kind: "items"; keep: number };
 
-function linePlan(src: CopySource, keep: number | undefined): LinePlan {
+async function linePlan(src: CopySource, keep: number | undefined): Promise<LinePlan> {
   const { first } = src;
   if (keep === undefined || keep === first.itemCount) return { kind: "all" };
   // Where the history was rewritten (compaction, rollback, an inherited prefix) the records
@@ -115,7 +115,8 @@ function linePlan(src: CopySource, keep: number | undefined): LinePlan {
   if (first.report.history !== undefined) return { kind: "items", keep };
   const prefix = new HistoryPrefix(keep);
   let endLine: number | null = null;
-  loadRollout(first.path, {
+  await streamRollout(first.path, {
+    between: () => {},
     history: "count",
     inherit: false,
     progress: src.progress.phase("finding the fork point"),
@@ -153,7 +154,7 @@ export async function copyLinesTo(
     ? (options.keep === undefined || options.keep === first.itemCount
       ? { kind: "all" }
       : { kind: "items", keep: options.keep })
-    : linePlan(src, options.keep);
+    : await linePlan(src, options.keep);
   const events = src.firstEventLine !== null &&
     (plan.kind !== "prefix" || plan.endLine === null || src.firstEventLine < plan.endLine);
   const encoder = new RecordLineEncoder({
