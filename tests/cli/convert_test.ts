@@ -133,6 +133,28 @@ test("rollout fork copies the first N items into a new session naming its parent
       stdout: "",
       stderr: `rollout: Cannot fork "${parent}" at item 9: it has only 4 items\n`,
     });
+    // The boundaries: --at the item count is the whole session, one more is refused, --at 0
+    // is an empty session that still names its parent.
+    const atCount = await cli(["fork", parent, "--at", "4", "--json", "--home", dir]);
+    assert.equal(atCount.code, 0, atCount.stderr);
+    const all = await load(JSON.parse(atCount.stdout).path);
+    assert.deepEqual(all.items, ITEMS);
+    assert.deepEqual(all.state, { previous_response_id: "resp_42" });
+    assert.deepEqual(await cli(["fork", parent, "--at", "5"]), {
+      code: 1,
+      stdout: "",
+      stderr: `rollout: Cannot fork "${parent}" at item 5: it has only 4 items\n`,
+    });
+    const atZero = await cli(["fork", parent, "--at", "0", "--json", "--home", dir]);
+    assert.equal(atZero.code, 0, atZero.stderr);
+    const empty = await load(JSON.parse(atZero.stdout).path) as {
+      session: Record<string, unknown>;
+      items: unknown[];
+      state: unknown;
+    };
+    assert.deepEqual(empty.items, []);
+    assert.deepEqual(empty.state, {});
+    assert.equal(empty.session.forked_from_id, idOf(1));
   } finally {
     cleanup();
   }

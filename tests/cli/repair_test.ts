@@ -21,6 +21,8 @@ async function repairCase(
     text: string | Uint8Array;
     report: (file: string) => string;
     items: unknown[];
+    /** The state the repaired file keeps (journals: from their state lines). */
+    state?: unknown;
   },
 ): Promise<void> {
   const file = `${dir}/${options.name}`;
@@ -37,7 +39,9 @@ async function repairCase(
   const check = await cli(["validate", "--json", "--strict", file]);
   assert.equal(check.code, 0, check.stdout);
   assert.deepEqual(JSON.parse(check.stdout)[0].errors, []);
-  assert.deepEqual((await load(file)).items, options.items, options.name);
+  const repaired = await load(file);
+  assert.deepEqual(repaired.items, options.items, options.name);
+  if (options.state !== undefined) assert.deepEqual(repaired.state, options.state, options.name);
   assert.deepEqual(
     fs.readdirSync(dir).filter((n) => n.includes(".tmp-") || n.endsWith(".lock")),
     [],
@@ -57,7 +61,15 @@ test("rollout repair salvages each kind of damage and keeps the original", async
       report: (f) =>
         `Repaired ${f} (journal): kept 4 items, dropped 1:\n  line 7 (byte ${journal.length}): torn tail of 18 byte(s) ignored\nThe original is kept as ${f}.corrupt-<time>\n`,
       items: ITEMS,
+      state: { previous_response_id: "resp_42" },
     });
+    // Every state line stays where it was, not only the last one's value.
+    const states = (file: string) =>
+      fs.readFileSync(file, "utf8").split("\n").filter((l) => l.includes('"type":"state"'));
+    assert.equal(
+      states(`${dir}/torn.jsonl`).length,
+      journal.split("\n").filter((l) => l.includes('"type":"state"')).length,
+    );
     // A whole last record without its line end (an editor stripped it) is kept, not cut.
     await repairCase(dir, {
       name: "line-end.jsonl",

@@ -164,3 +164,22 @@ test("RolloutRecorder keeps prepared items as bytes until read; items only ever 
     cleanup();
   }
 });
+
+test("RolloutRecorder.create() over an existing file is refused with invalid_argument and changes nothing", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = `${dir}/taken.jsonl`;
+    fs.writeFileSync(file, "someone else's file\n", { mode: 0o600 });
+    for (const format of ["jsonl", "json"] as const) {
+      await assert.rejects(RolloutRecorder.create({ home: dir, path: file, format, clock }), {
+        code: "invalid_argument",
+        message: `Cannot create rollout "${file}": it exists`,
+      });
+    }
+    assert.equal(fs.readFileSync(file, "utf8"), "someone else's file\n");
+    assert.deepEqual(fs.readdirSync(dir), ["taken.jsonl"], "no lock, no temporary file left");
+  } finally {
+    cleanup();
+  }
+});
