@@ -31,6 +31,11 @@ export interface Expectation {
   document: boolean;
   /** The writer under test, for the writable check. */
   mutant?: WriterMutant | undefined;
+  /**
+   * The writer ran to its end (a fault, no crash): it must have removed its temporary files
+   * itself, so they are looked for before the writable check resumes (which removes them).
+   */
+  tidyNow?: boolean;
 }
 
 /** The invariant names, in RELIABILITY.md order. */
@@ -138,6 +143,10 @@ export async function checkImage(fs: FileSystem, expect: Expectation): Promise<V
   const found = contentOf(loaded);
   if (!expect.candidates.some((c) => sameContent(c, found))) {
     return { ok: false, violation: classify(found, expect) };
+  }
+  if (expect.tidyNow === true) {
+    const left = fs.readdir(dir).filter((name) => isTempOf(expect.file, name));
+    if (left.length > 0) return violation("tidy", `left by the writer: ${left.join(", ")}`);
   }
   const writable = await checkWritable(fs, expect, found);
   if (writable !== null) return violation("writable", writable);

@@ -133,7 +133,9 @@ export async function runFaultCase(
       failedOps.push(n);
     } else problems.push(`k${n}: unexpected ${JSON.stringify(event.msg)}`);
   }
-  await proc.send({ id: "s", op: { type: "shutdown" } });
+  // A sticky fault ends at end of input, without shutdown: the final close fails, and the
+  // exit status must say so.
+  if (c.from !== true) await proc.send({ id: "s", op: { type: "shutdown" } });
   proc.end();
   const exit = await proc.exited;
   const injected = c.fault === "SIGKILL"
@@ -158,6 +160,7 @@ export async function runFaultCase(
     if (errors.length !== OPS - ackedItems.length) {
       problems.push(`${errors.length} error events, ${ackedItems.length} acknowledgements`);
     }
+    if (exit.code !== 1) problems.push(`exit ${JSON.stringify(exit)} after a failed final close`);
     problems.push(...invariantProblems(truth, disk.items));
   } else {
     // One failed call: exactly its op fails, the writer recovers, the file holds exactly
@@ -170,13 +173,23 @@ export async function runFaultCase(
     }
     if (exit.code !== 0) problems.push(`exit ${JSON.stringify(exit)}`);
   }
-  problems.push(...(await afterFault(file, disk.items)));
+  problems.push(...(await afterFault(file, disk.items, { killed: c.fault === "SIGKILL" })));
   return { injected, acked: ackedItems.length, failedOps, errors, problems };
 }
 
-/** Invariants 4-6 after the fault: validate, lock free, resume + append, clean, tidy. */
-async function afterFault(file: string, items: readonly string[]): Promise<string[]> {
+/** Invariants 4-6 after the fault: tidy, validate, lock free, resume + append, clean. */
+async function afterFault(
+  file: string,
+  items: readonly string[],
+  options: { killed: boolean },
+): Promise<string[]> {
   const problems: string[] = [];
+  // Tidy first: a resume removes stale temporary files, which would hide one a failed write
+  // left behind. A killed process could not remove its own; the resume must.
+  const before = readDiskState(file);
+  if (!options.killed && before.strays.length > 0) {
+    problems.push(`stray files after the fault: ${before.strays}`);
+  }
   const result = await validate([file]);
   if (result.code !== 0 || result.entries[0]?.ok !== true) {
     problems.push(`validate: ${JSON.stringify(result.entries)}`);
