@@ -13,6 +13,8 @@ import { SeededRandom } from "./seeded_random.ts";
 import { STRACE } from "./strace_faults.ts";
 import { mountTinyTmpfs, type TinyTmpfs, writeCalls } from "./tiny_tmpfs.ts";
 import { setup } from "../helpers.ts";
+import { runProto } from "../../lib/proto/run_proto.ts";
+import { fakeIo } from "../proto/fake_io.ts";
 
 function tmpfsOrSkip(): TinyTmpfs | string {
   const mounted = mountTinyTmpfs(64);
@@ -120,3 +122,54 @@ for (const subject of SUBJECTS) {
     },
   );
 }
+
+test(
+  "runProto() without its parse thread, on a full tmpfs: every op the disk refused is answered with io_error, none acknowledged",
+  { skip },
+  async () => {
+    await setup();
+    const mounted = mountTinyTmpfs(64);
+    if ("refused" in mounted) throw new Error(mounted.refused);
+    try {
+      const home = path.join(mounted.dir, "home");
+      fs.writeFileSync(path.join(mounted.dir, "filler"), new Uint8Array(FILLER));
+      const created = await RolloutRecorder.create({ home });
+      const file = created.path!;
+      await created.close();
+      const rng = new SeededRandom(65);
+      const items = Array.from(
+        { length: 80 },
+        (_, n) => generateItem(rng, `i${n}:`, rng.int(300, 1500)),
+      );
+      const lines = [
+        `${JSON.stringify({ id: "c", op: { type: "configure_session", resume_path: file } })}\n`,
+        ...items.map((item, n) =>
+          `${JSON.stringify({ id: `k${n}`, op: { type: "record_items", items: [item.item] } })}\n`
+        ),
+      ];
+      const io = fakeIo(lines);
+      const status = await runProto(
+        { home, format: "jsonl", sync: true, maxLineBytes: 64 * 1024 * 1024, parseThread: false },
+        io,
+      );
+      const answers = new Map(io.events().map((e) => [e.id, e.msg]));
+      const acked = items.filter((_, n) => answers.get(`k${n}`)?.type === "items_recorded");
+      const refused = items.filter((_, n) => answers.get(`k${n}`)?.type === "error");
+      assert.equal(acked.length + refused.length, items.length, "every op answered");
+      assert.ok(
+        acked.length >= 10 && refused.length >= 1,
+        `${acked.length} acked, ${refused.length} refused`,
+      );
+      for (const [id, msg] of answers) {
+        if (msg.type === "error") {
+          assert.equal(msg.code, "io_error", `${id}: ${JSON.stringify(msg)}`);
+        }
+      }
+      // What was acknowledged is on disk, in order, and nothing else.
+      assert.deepEqual(readDiskState(file).items, acked.map((item) => item.json));
+      assert.equal(status, 0);
+    } finally {
+      mounted.release();
+    }
+  },
+);
