@@ -8,13 +8,19 @@ import { ROOT, tempDir, userMessage } from "../helpers.ts";
 const BINARY = path.join(ROOT, "dist", "rollout");
 
 /** Runs the binary with stdout read until the first chunk, then closed (as `| head -c 1`). */
-function runClosingEarly(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function runClosingEarly(
+  args: string[],
+): Promise<{ code: number | null; stderr: string; first: string }> {
   return new Promise((resolve) => {
     const child = spawn(BINARY, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
+    let first = "";
     child.stderr.on("data", (chunk: Uint8Array) => (stderr += new TextDecoder().decode(chunk)));
-    child.stdout.once("data", () => child.stdout.destroy());
-    child.on("close", (code) => resolve({ code, stderr }));
+    child.stdout.once("data", (chunk: Uint8Array) => {
+      first = new TextDecoder().decode(chunk);
+      child.stdout.destroy();
+    });
+    child.on("close", (code) => resolve({ code, stderr, first }));
   });
 }
 
@@ -32,10 +38,22 @@ test("dist/rollout load and export end cleanly when the reader of stdout goes aw
       encoding: "utf8",
     });
     assert.equal(appended.status, 0, appended.stderr);
+    const session = fs.readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .find((name) => name.endsWith(".jsonl"))!;
+    const before = fs.readFileSync(path.join(dir, session));
     for (const args of [["load"], ["export", "--to", "json"], ["show"]]) {
-      const result = await runClosingEarly([...args, "--last", "--home", dir]);
-      assert.deepEqual(result, { code: 0, stderr: "" }, `rollout ${args.join(" ")}`);
+      const argv = [...args, "--last", "--home", dir];
+      const whole = spawnSync(BINARY, argv, { encoding: "utf8", maxBuffer: 1 << 30 });
+      assert.equal(whole.status, 0, whole.stderr);
+      assert.ok(whole.stdout.length > 200_000, `rollout ${args.join(" ")}: a long output`);
+      const result = await runClosingEarly(argv);
+      const what = `rollout ${args.join(" ")}`;
+      assert.deepEqual({ code: result.code, stderr: result.stderr }, { code: 0, stderr: "" }, what);
+      // It had begun writing its real output when the reader went away.
+      assert.ok(result.first.length > 0, `${what}: no output`);
+      assert.ok(whole.stdout.startsWith(result.first), `${what}: ${result.first.slice(0, 80)}`);
     }
+    assert.deepEqual(fs.readFileSync(path.join(dir, session)), before, "the session is unchanged");
   } finally {
     cleanup();
   }
