@@ -1,7 +1,8 @@
 /**
- * The ground floor: JSON text and depth helpers, the line splitter, the
+ * The ground floor: JSON text and depth helpers, the line splitter, byte helpers, the
  * version. Imports no other folder.
  */
+export { concatBytes } from "./bytes.ts";
 export { isObject } from "./is_object.ts";
 export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";

@@ -3,7 +3,7 @@
  * effective history is stored (`history: "refs"`); this one hands the items over in order,
  * fetching each from its line as the file streams past, so neither read holds the history.
  */
-import { isObject, parseJson } from "../base/mod.ts";
+import { concatBytes, isObject, parseJson } from "../base/mod.ts";
 import { checkItem, ioError, type ResponseItem, RolloutError } from "../schemas/mod.ts";
 import { type FileSystem, memoryRelief, nodeFileSystem } from "../runtime/mod.ts";
 import type { HistoryRef } from "./effective_history.ts";
@@ -99,7 +99,7 @@ async function fetchLines(
         }
         if (target === lineNo) {
           const piece = chunk.subarray(start, end);
-          serve(parts === null ? piece : concat([...parts, piece]));
+          serve(parts === null ? piece : concatBytes([...parts, piece]));
           parts = null;
         }
         lineNo++;
@@ -111,21 +111,11 @@ async function fetchLines(
       await options.between();
     }
     // A last record without its line end (SPEC §3) is whole too.
-    if (parts !== null && wanted() === lineNo) serve(concat(parts));
+    if (parts !== null && wanted() === lineNo) serve(concatBytes(parts));
   } finally {
     fsys.close(fd);
   }
   return at;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** The stored item a reference points at on its record. */

@@ -4,7 +4,7 @@
  * so processes never interleave bytes. `log_id` is the file's inode, `offset` an entry index.
  */
 import * as fs from "node:fs";
-import { parseJson } from "../base/mod.ts";
+import { concatBytes, parseJson } from "../base/mod.ts";
 import { errnoOf, HistoryEntry, ioError } from "../schemas/mod.ts";
 import { historyPath } from "../store/mod.ts";
 import { lockFile } from "../runtime/mod.ts";
@@ -154,7 +154,7 @@ function lineAt(fd: number, index: number): Uint8Array | null {
       if (buffer[i] !== NEWLINE) continue;
       if (line === index) {
         parts.push(buffer.slice(start, i));
-        return concat(parts);
+        return concatBytes(parts);
       }
       line++;
       start = i + 1;
@@ -162,14 +162,4 @@ function lineAt(fd: number, index: number): Uint8Array | null {
     if (line === index) parts.push(buffer.slice(start, n));
     position += n;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

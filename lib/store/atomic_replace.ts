@@ -24,24 +24,8 @@ export function atomicReplace(
   target: string,
   options: { bytes: Uint8Array; sync: boolean; mutant?: WriterMutant | undefined },
 ): void {
-  const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
-  const fd = fsys.open(temp, "create_exclusive");
-  let renamed = false;
-  try {
-    try {
-      writeAll(fsys, fd, options.bytes);
-      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(fd);
-    } finally {
-      fsys.close(fd);
-    }
-    fsys.rename(temp, target);
-    renamed = true;
-  } finally {
-    if (!renamed) removeQuietly(fsys, temp);
-  }
-  if (options.sync && options.mutant !== "no_folder_sync") {
-    syncDirectory(fsys, path.dirname(target));
-  }
+  const temp = openTemp(fsys, target);
+  completeReplace(fsys, target, temp, options, () => writeAll(fsys, temp.fd, options.bytes));
 }
 
 /** What a streamed write hands its text to. */
@@ -61,41 +45,67 @@ export async function atomicWrite(
   options: { sync: boolean; mutant?: WriterMutant | undefined },
   write: (put: Put) => Promise<void> | void,
 ): Promise<number> {
-  const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
-  const fd = fsys.open(temp, "create_exclusive");
-  let renamed = false;
+  const temp = openTemp(fsys, target);
   let bytes = 0;
+  let pending: string[] = [];
+  let chars = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    const data = textEncoder.encode(pending.join(""));
+    pending = [];
+    chars = 0;
+    writeAll(fsys, temp.fd, data);
+    bytes += data.length;
+  };
+  try {
+    await write((text) => {
+      pending.push(text);
+      chars += text.length;
+      if (chars >= PUT_CHARS) flush();
+    });
+  } catch (error) {
+    completeReplace(fsys, target, temp, options, () => {
+      throw error;
+    });
+  }
+  completeReplace(fsys, target, temp, options, flush);
+  return bytes;
+}
+
+/** A new temporary file beside `target`, of our own pattern. */
+function openTemp(fsys: FileSystem, target: string): { path: string; fd: number } {
+  const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
+  return { path: temp, fd: fsys.open(temp, "create_exclusive") };
+}
+
+/**
+ * Finishes a replace: `fill` writes the rest, the temporary file is synced, closed and renamed
+ * over `target`, then the folder is synced. Before the rename, any failure (of `fill` too)
+ * removes the temporary file.
+ */
+function completeReplace(
+  fsys: FileSystem,
+  target: string,
+  temp: { path: string; fd: number },
+  options: { sync: boolean; mutant?: WriterMutant | undefined },
+  fill: () => void,
+): void {
+  let renamed = false;
   try {
     try {
-      let pending: string[] = [];
-      let chars = 0;
-      const flush = () => {
-        if (pending.length === 0) return;
-        const data = textEncoder.encode(pending.join(""));
-        pending = [];
-        chars = 0;
-        writeAll(fsys, fd, data);
-        bytes += data.length;
-      };
-      await write((text) => {
-        pending.push(text);
-        chars += text.length;
-        if (chars >= PUT_CHARS) flush();
-      });
-      flush();
-      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(fd);
+      fill();
+      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(temp.fd);
     } finally {
-      fsys.close(fd);
+      fsys.close(temp.fd);
     }
-    fsys.rename(temp, target);
+    fsys.rename(temp.path, target);
     renamed = true;
   } finally {
-    if (!renamed) removeQuietly(fsys, temp);
+    if (!renamed) removeQuietly(fsys, temp.path);
   }
   if (options.sync && options.mutant !== "no_folder_sync") {
     syncDirectory(fsys, path.dirname(target));
   }
-  return bytes;
 }
 
 const textEncoder = new TextEncoder();

@@ -8,7 +8,7 @@ import process from "node:process";
 import { ioError, RolloutError, type SessionMeta } from "../schemas/mod.ts";
 import { type FileSystem, nodeFileSystem } from "../runtime/mod.ts";
 import { assertAbsent, atomicWrite, type Put } from "./atomic_replace.ts";
-import { buildMeta, syncNewFolders } from "./new_rollout.ts";
+import { buildMeta, makeFolders } from "./new_rollout.ts";
 import { sessionPath } from "./paths.ts";
 import { WriterLock } from "./writer_lock.ts";
 
@@ -39,13 +39,7 @@ export async function createStreamedRollout(
   const meta = buildMeta(options.meta, now, { lines: options.format !== "json" });
   const target = options.path ??
     sessionPath(options.home, { id: meta.id, created: now, extension: options.format });
-  const dir = path.dirname(target);
-  try {
-    const created = fsys.mkdir(dir);
-    if (sync && created !== undefined) syncNewFolders(fsys, created, dir);
-  } catch (error) {
-    throw ioError("create folder", dir, error);
-  }
+  makeFolders(fsys, path.dirname(target), sync);
   const lock = WriterLock.acquire(target, { pid: options.pid ?? process.pid });
   try {
     assertAbsent(fsys, target);

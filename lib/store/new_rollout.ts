@@ -8,7 +8,7 @@ import { atomicReplace } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
 import { documentItemText, encodeDocument, encodeJournal } from "../formats/mod.ts";
 import { type FileSystem, syncDirectory } from "../runtime/mod.ts";
-import type { ResponseItem, SessionMeta, SessionState } from "../schemas/mod.ts";
+import { ioError, type ResponseItem, type SessionMeta, type SessionState } from "../schemas/mod.ts";
 import { JournalSink } from "./journal_sink.ts";
 import type { Sink, WriterMutant } from "./sink.ts";
 import { uuidv7 } from "./uuid.ts";
@@ -89,6 +89,16 @@ export function codexMetaOf(
   delete out.history_base;
   delete out.subagent_history_start_ordinal;
   return { meta: out, filled };
+}
+
+/** Creates `dir` and its missing parents; with `sync`, each new folder is made durable. */
+export function makeFolders(fsys: FileSystem, dir: string, sync: boolean): void {
+  try {
+    const created = fsys.mkdir(dir);
+    if (sync && created !== undefined) syncNewFolders(fsys, created, dir);
+  } catch (error) {
+    throw ioError("create folder", dir, error);
+  }
 }
 
 /** Syncs the parent of every folder `mkdir` just created, deepest first. */

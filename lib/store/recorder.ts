@@ -31,7 +31,7 @@ import {
 import { JournalSink } from "./journal_sink.ts";
 import { sessionPath } from "./paths.ts";
 import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
-import { buildMeta, createDocument, createJournal, syncNewFolders } from "./new_rollout.ts";
+import { buildMeta, createDocument, createJournal, makeFolders } from "./new_rollout.ts";
 import { WriterLock } from "./writer_lock.ts";
 
 /** Options shared by every way of opening a recorder. */
@@ -224,13 +224,7 @@ export class RolloutRecorder {
     const items = [...(options.items ?? [])];
     const state = options.state ?? {};
     const sync = options.sync ?? true;
-    const dir = path.dirname(target);
-    try {
-      const created = fsys.mkdir(dir);
-      if (sync && created !== undefined) syncNewFolders(fsys, created, dir);
-    } catch (error) {
-      throw ioError("create folder", dir, error);
-    }
+    makeFolders(fsys, path.dirname(target), sync);
     const lock = options.lock === false
       ? null
       : WriterLock.acquire(target, { pid: options.pid ?? process.pid });

@@ -163,29 +163,16 @@ export async function copyLinesTo(
     ordinals: { renumber: true, start: 0 },
     mirrors: plan.kind === "items" || !events,
   });
-  if (document) {
-    const records = documentRecords(first);
-    put(encoder.meta(records[0]));
-    if (plan.kind === "all") {
-      for (const record of records.slice(1)) put(encoder.record(record));
-    } else {
-      await replayFirst(
-        src,
-        plan.keep,
-        between,
-        (item) => put(encoder.record(recordOf("response_item", item))),
-      );
-    }
+  const documentSource = document ? documentRecords(first) : null;
+  put(encoder.meta(documentSource?.[0] ?? src.metaRecord));
+  if (plan.kind === "items") {
+    // The first items of the effective history, recorded after the meta.
+    const record = (item: ResponseItem) => put(encoder.record(recordOf("response_item", item)));
+    await replayFirst(src, plan.keep, between, record);
     return;
   }
-  put(encoder.meta(src.metaRecord));
-  if (plan.kind === "items") {
-    await replayFirst(
-      src,
-      plan.keep,
-      between,
-      (item) => put(encoder.record(recordOf("response_item", item))),
-    );
+  if (documentSource !== null) {
+    for (const record of documentSource.slice(1)) put(encoder.record(record));
     return;
   }
   for (const record of first.inheritedRecords ?? []) put(encoder.record(record));
