@@ -1,0 +1,27 @@
+/**
+ * StrykerJS over one folder of lib/ at a time (`npm run mutate -- store`): every mutant of the
+ * folder's code is run against that folder's tests under Bun (Stryker's command runner), and the
+ * score and each surviving mutant are printed. A script, not part of CI.
+ */
+const folder = process.env.MUTATE_FOLDER ?? "store";
+/** The tests that guard each folder (the store's crash tiers live in tests/reliability/). */
+const TESTS = {
+  store: "tests/store tests/reliability/crash_fs_test.ts tests/reliability/mutants_test.ts",
+  formats: "tests/formats",
+  proto: "tests/proto",
+};
+
+export default {
+  testRunner: "command",
+  commandRunner: {
+    command: `node_modules/.bin/bun test --timeout 600000 ${TESTS[folder] ?? `tests/${folder}`}`,
+  },
+  mutate: [`lib/${folder}/**/*.ts`],
+  coverageAnalysis: "off",
+  concurrency: 2,
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: `reports/mutation/${folder}.json` },
+  timeoutMS: 120000,
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};
