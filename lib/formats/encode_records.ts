@@ -30,11 +30,6 @@ export function isMessageEvent(record: Pick<SourceRecord, "type" | "payload">): 
     (record.payload.type === "user_message" || record.payload.type === "agent_message");
 }
 
-/** Whether records hold Codex's message events already (then no mirrors are added). */
-export function hasMessageEvents(records: readonly SourceRecord[]): boolean {
-  return records.some(isMessageEvent);
-}
-
 /** A Codex 2025 line as an enveloped record: state lines become `state` payloads. */
 function envelopeOf(record: SourceRecord): { type: string; payload: unknown } {
   if (!record.bare || !isObject(record.payload)) return record;
@@ -117,22 +112,11 @@ export class RecordLineEncoder {
 }
 
 /**
- * The records up to the point where the effective history (SPEC §6) holds `items` items: a
- * fork's prefix. Stops before the response item that would be item `items + 1`; state records
- * are left out unless the whole file is taken, since a stored response id continues the
- * parent's later conversation.
+ * A fork's prefix, one record at a time, for a fork written as it is read: the records up to the
+ * point where the effective history (SPEC §6) holds `items` items. It stops before the response
+ * item that would be item `items + 1`; state records are left out unless the whole file is
+ * taken, since a stored response id continues the parent's later conversation.
  */
-export function historyPrefix(records: readonly SourceRecord[], items: number): SourceRecord[] {
-  const prefix = new HistoryPrefix(items);
-  const out: SourceRecord[] = [];
-  for (const record of records) {
-    if (!prefix.take(record)) return out.filter((r) => r.type !== "state");
-    out.push(record);
-  }
-  return out;
-}
-
-/** {@linkcode historyPrefix} one record at a time, for a fork written as it is read. */
 export class HistoryPrefix {
   readonly #history = new EffectiveHistory({ count: true });
   readonly #items: number;

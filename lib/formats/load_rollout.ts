@@ -145,7 +145,11 @@ function startsZstdFile(path: string): boolean {
   }
 }
 
-async function plainCopyOf(path: string, maxBytes: number | undefined): Promise<number> {
+/**
+ * The descriptor of the unpacked copy of the compressed rollout at `path`, made on first use
+ * and kept for the process (see {@linkcode streamRollout}).
+ */
+export async function plainCopyOf(path: string, maxBytes?: number): Promise<number> {
   const stat = fs.statSync(path);
   const key = `${nodePath.resolve(path)}\0${stat.size}\0${stat.mtimeMs}`;
   const cached = plainCopies.get(key);

@@ -6,9 +6,7 @@ export { BatchEncoder } from "./batch_encoder.ts";
 export { formatOfFirstRecord } from "./detect_format.ts";
 export {
   encodeRecordLines,
-  hasMessageEvents,
   HistoryPrefix,
-  historyPrefix,
   isMessageEvent,
   RecordLineEncoder,
 } from "./encode_records.ts";

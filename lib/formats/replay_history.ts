@@ -9,7 +9,7 @@ import { type FileSystem, memoryRelief, nodeFileSystem } from "../runtime/mod.ts
 import type { HistoryRef } from "./effective_history.ts";
 import type { SourceRecord } from "./line_loader.ts";
 import type { LoadedRollout } from "./loaded_rollout.ts";
-import { streamRollout } from "./load_rollout.ts";
+import { plainCopyOf, streamRollout } from "./load_rollout.ts";
 
 /** Options of {@linkcode replayHistory}. */
 export interface ReplayOptions {
@@ -30,6 +30,7 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /**
  * The plain file's way: finds the referenced lines by counting line ends (no other line is
  * decoded or parsed), parses each once and hands over its items; value references in between.
+ * `plainCopy`: the descriptor of a compressed file's unpacked copy, read instead (not closed).
  * Returns how many references were served.
  */
 async function fetchLines(
@@ -37,13 +38,14 @@ async function fetchLines(
   refs: readonly HistoryRef[],
   from: number,
   options: ReplayOptions,
+  plainCopy: number | null,
 ): Promise<number> {
   const fsys = options.fs ?? nodeFileSystem;
   const bare = first.format === "codex_jsonl_2025";
   let at = from;
   let fd: number;
   try {
-    fd = fsys.open(first.path, "read");
+    fd = plainCopy ?? fsys.open(first.path, "read");
   } catch (error) {
     throw ioError("read rollout", first.path, error);
   }
@@ -113,7 +115,7 @@ async function fetchLines(
     // A last record without its line end (SPEC §3) is whole too.
     if (parts !== null && wanted() === lineNo) serve(concatBytes(parts));
   } finally {
-    fsys.close(fd);
+    if (plainCopy === null) fsys.close(fd);
   }
   return at;
 }
@@ -147,8 +149,10 @@ export async function replayHistory(first: LoadedRollout, options: ReplayOptions
     }
   };
   values();
-  if (at < refs.length && !first.compressed) {
-    at = await fetchLines(first, refs, at, options);
+  if (at < refs.length && (options.fs === undefined || !first.compressed)) {
+    // A compressed file is read from the copy the first read unpacked (kept for the process).
+    const from = first.compressed ? await plainCopyOf(first.path) : null;
+    at = await fetchLines(first, refs, at, options, from);
   } else if (at < refs.length) {
     await streamRollout(first.path, {
       ...(options.fs === undefined ? {} : { fs: options.fs }),

@@ -12,8 +12,7 @@
  *   collection that also returns freed memory to the system. That one is dear (pages come back
  *   one fault at a time), so it only guards the bound.
  */
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
+import process from "node:process";
 
 /** Growth of the resident size that triggers a collection returning memory. */
 const STEP = 40 * 1024 * 1024;
@@ -54,7 +53,10 @@ function collectorsOf(): Collectors {
     return collectors;
   }
   try {
-    // V8 (Deno): the flag exposes `gc` to contexts made from then on.
+    // V8 (Deno): the flag exposes `gc` to contexts made from then on. Loaded here, on the first
+    // long read, not at every start.
+    const v8 = process.getBuiltinModule("node:v8") as typeof import("node:v8");
+    const vm = process.getBuiltinModule("node:vm") as typeof import("node:vm");
     v8.setFlagsFromString("--expose_gc");
     const gc = vm.runInNewContext("gc") as unknown;
     collectors = { light: null, heavy: typeof gc === "function" ? () => gc() : null };

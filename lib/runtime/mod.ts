@@ -15,11 +15,4 @@ export { processIo } from "./process_io.ts";
 export { passwdHome, selfCommand } from "./self_command.ts";
 export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";
 export { memoryRelief } from "./memory.ts";
-export {
-  isZstd,
-  ZSTD_MAX_BYTES,
-  zstdDecompress,
-  zstdHead,
-  ZstdTooLarge,
-  zstdToTempFile,
-} from "./zstd.ts";
+export { isZstd, zstdDecompress, zstdHead, ZstdTooLarge, zstdToTempFile } from "./zstd.ts";

@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
+import { TextPieces } from "../base/mod.ts";
 import { type FileSystem, syncDirectory, writeAll } from "../runtime/mod.ts";
 import type { WriterMutant } from "./sink.ts";
 
@@ -31,9 +32,6 @@ export function atomicReplace(
 /** What a streamed write hands its text to. */
 export type Put = (text: string) => void;
 
-/** Text gathered before one write: few system calls, bounded memory. */
-const PUT_CHARS = 256 * 1024;
-
 /**
  * {@linkcode atomicReplace} with content produced piece by piece (a copy of a large rollout,
  * SPEC §7): `write` hands text to `put` as it goes; it is encoded and written in pieces of a
@@ -47,21 +45,15 @@ export async function atomicWrite(
 ): Promise<number> {
   const temp = openTemp(fsys, target);
   let bytes = 0;
-  let pending: string[] = [];
-  let chars = 0;
+  const pieces = new TextPieces();
   const flush = () => {
-    if (pending.length === 0) return;
-    const data = textEncoder.encode(pending.join(""));
-    pending = [];
-    chars = 0;
+    const data = textEncoder.encode(pieces.take());
     writeAll(fsys, temp.fd, data);
     bytes += data.length;
   };
   try {
     await write((text) => {
-      pending.push(text);
-      chars += text.length;
-      if (chars >= PUT_CHARS) flush();
+      if (pieces.add(text)) flush();
     });
   } catch (error) {
     completeReplace(fsys, target, temp, options, () => {

@@ -3,5 +3,5 @@
  * terminal.
  */
 export { MarkdownWriter, renderMarkdown } from "./markdown_transcript.ts";
-export { renderTranscript, TranscriptWriter, wantsColour } from "./transcript.ts";
+export { TranscriptWriter, wantsColour } from "./transcript.ts";
 export { visible } from "./visible_text.ts";

@@ -13,18 +13,11 @@ import { partOf } from "./transcript_parts.ts";
 import { visible } from "./visible_text.ts";
 import { parseJson } from "../base/mod.ts";
 
-/** Options of {@linkcode renderTranscript}. */
+/** Options of {@linkcode TranscriptWriter}. */
 export interface TranscriptOptions {
   colour: boolean;
   path: string;
   format: RolloutFormat;
-  /**
-   * Every item in file order with the places where the history changed (SPEC §6); without it
-   * the session's items are shown.
-   */
-  timeline?: readonly TimelineEntry[];
-  /** The user's instructions Codex kept in `turn_context` records. */
-  turnInstructions?: { user?: string; developer?: string };
 }
 
 const AGENTS_MD = "# AGENTS.md instructions";
@@ -150,29 +143,15 @@ function roleStyle(role: string): Style {
   }
 }
 
-/** Renders the whole transcript, ending in a newline. */
-export function renderTranscript(saved: SavedSession, options: TranscriptOptions): string {
-  const writer = new TranscriptWriter(options);
-  let out = writer.header(saved.session);
-  const turn = options.turnInstructions ?? {};
-  if (turn.user !== undefined || turn.developer !== undefined) {
-    out += writer.entry({ kind: "instructions", ...turn });
-  }
-  const entries: readonly TimelineEntry[] = options.timeline ??
-    saved.items.map((item) => ({ kind: "item" as const, item }));
-  for (const entry of entries) out += writer.entry(entry);
-  return out + writer.end(saved.state);
-}
-
 /**
  * The transcript piece by piece, for `show` to write as it reads (SPEC §7): the header once
  * the meta is known, each timeline entry, then the end. Each piece ends in a newline.
  */
 export class TranscriptWriter {
-  readonly #options: Pick<TranscriptOptions, "colour" | "path" | "format">;
+  readonly #options: TranscriptOptions;
   #items = 0;
 
-  constructor(options: Pick<TranscriptOptions, "colour" | "path" | "format">) {
+  constructor(options: TranscriptOptions) {
     this.#options = options;
   }
 

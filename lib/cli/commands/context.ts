@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { TextPieces } from "../../base/mod.ts";
 import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
 import { type Io, passwdHome } from "../../runtime/mod.ts";
 import {
@@ -90,19 +91,11 @@ export async function writeNewFile(
     if (typeof content === "string") fs.writeFileSync(fd, content);
     else {
       // Written in pieces as they come (SPEC §7).
-      let pending: string[] = [];
-      let chars = 0;
-      const flush = () => {
-        fs.writeFileSync(fd, pending.join(""));
-        pending = [];
-        chars = 0;
-      };
+      const pieces = new TextPieces();
       await content((text) => {
-        pending.push(text);
-        chars += text.length;
-        if (chars >= 256 * 1024) flush();
+        if (pieces.add(text)) fs.writeFileSync(fd, pieces.take());
       });
-      flush();
+      fs.writeFileSync(fd, pieces.take());
     }
     fs.fsyncSync(fd);
   } catch (error) {
