@@ -1,6 +1,7 @@
 /**
- * SESSION arguments (SPEC §1): a path, a full id, a unique id prefix, or `--last`. An id never
- * becomes part of a path: it is only compared with the names of files found in the home.
+ * SESSION arguments (SPEC §1, §8): a path, a full id, a unique id prefix, a session's title, or
+ * `--last`. An id never becomes part of a path: it is only compared with the names of files
+ * found in the home.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -8,6 +9,7 @@ import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
 import { sessionsDir } from "../store/mod.ts";
 import { readSessionHead } from "./session_head.ts";
 import { findSessionFiles, nameId, statSession } from "./session_files.ts";
+import { threadNames } from "./thread_names.ts";
 
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{0,35}$/;
 const SHOWN = 10;
@@ -46,23 +48,31 @@ function kindOf(file: string): "file" | "other" | "missing" {
 
 /**
  * Turns a SESSION argument into the path of a rollout file, or throws naming the argument.
- * An existing file wins; else the sessions whose id starts with the (case-insensitive)
- * prefix: one session, or an error listing the candidates.
+ * An existing file wins (a `.jsonl` archived since is found as its `.jsonl.zst`); else the
+ * sessions whose id starts with the (case-insensitive)
+ * prefix: one session, or an error listing the candidates; else the session whose current
+ * title (`rollout name`) is exactly `spec`, again one or an error listing them.
  */
 export function resolveSession(spec: string, options: ResolveOptions): string {
   const asPath = path.resolve(options.cwd, spec);
   const kind = kindOf(asPath);
   if (kind === "file") return asPath;
+  // A .jsonl archived since (`rollout archive`): the session lives on as NAME.jsonl.zst.
+  if (kind === "missing" && asPath.endsWith(".jsonl") && kindOf(`${asPath}.zst`) === "file") {
+    return `${asPath}.zst`;
+  }
   const prefix = spec.toLowerCase();
   const looksLikePath = spec.includes("/") || spec.includes(path.sep) || /\.jsonl?$/.test(spec);
   // A folder or FIFO named as a path: the loader says what it is instead of "no such file".
   if (kind === "other" && looksLikePath) return asPath;
   if (!ID_PREFIX.test(prefix)) {
+    const titled = titledSessions(spec, options.home);
+    if (titled.length > 0) return pickOne(titled, { spec, what: "title" });
     throw looksLikePath
       ? new RolloutError("not_found", `Cannot find session "${spec}": no such file`)
       : new RolloutError(
         "invalid_argument",
-        `Cannot find session "${spec}": not a file, a session id or an id prefix`,
+        `Cannot find session "${spec}": not a file, a session id, an id prefix or a session title`,
       );
   }
   const matches: { path: string; id: string }[] = [];
@@ -70,8 +80,9 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
     const id = nameId(file.name) ?? headId(file.path);
     if (id !== null && id.toLowerCase().startsWith(prefix)) matches.push({ path: file.path, id });
   }
-  const [only] = matches;
-  if (only === undefined) {
+  if (matches.length === 0) {
+    const titled = titledSessions(spec, options.home);
+    if (titled.length > 0) return pickOne(titled, { spec, what: "title" });
     throw new RolloutError(
       "not_found",
       `Cannot find session "${spec}": no session id starts with it in "${
@@ -79,6 +90,32 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
       }"`,
     );
   }
+  return pickOne(matches, { spec, what: "prefix" });
+}
+
+/**
+ * The files of the sessions whose current title is exactly `title` (Codex's `resume <name>`);
+ * titles of sessions whose file is gone are passed over, as Codex does.
+ */
+function titledSessions(title: string, home: string): { path: string; id: string }[] {
+  const ids = new Set<string>();
+  for (const [id, name] of threadNames(home)) if (name === title) ids.add(id.toLowerCase());
+  if (ids.size === 0) return [];
+  const matches: { path: string; id: string }[] = [];
+  for (const file of findSessionFiles(home)) {
+    const id = nameId(file.name) ?? headId(file.path);
+    if (id !== null && ids.has(id.toLowerCase())) matches.push({ path: file.path, id });
+  }
+  return matches;
+}
+
+/** The one file among `matches` (not empty), or an error naming the candidates. */
+function pickOne(
+  matches: { path: string; id: string }[],
+  options: { spec: string; what: "prefix" | "title" },
+): string {
+  const { spec } = options;
+  const only = matches[0]!;
   // A .jsonl.zst beside its own .jsonl is one file mid-way through Codex's compression.
   const plain = new Set(matches.map((m) => m.path));
   const files = matches.filter((m) => !(m.path.endsWith(".zst") && plain.has(m.path.slice(0, -4))));
@@ -94,15 +131,25 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
   const sorted = matches.sort((a, b) => a.path.localeCompare(b.path));
   const listed = sorted.slice(0, SHOWN).map((m) => `\n  ${m.id}  ${m.path}`).join("");
   const more = sorted.length > SHOWN ? `\n  ... and ${sorted.length - SHOWN} more` : "";
+  const sessions = new Set(matches.map((m) => m.id)).size;
   throw new RolloutError(
     "invalid_argument",
-    `Session id prefix "${spec}" is ambiguous: ${
-      new Set(matches.map((m) => m.id)).size
-    } sessions match:${listed}${more}`,
+    options.what === "prefix"
+      ? `Session id prefix "${spec}" is ambiguous: ${sessions} sessions match:${listed}${more}`
+      : `Session title "${spec}" is ambiguous: ${sessions} sessions have it; name one by its id:${listed}${more}`,
   );
 }
 
 function headId(file: string): string | null {
   const head = readSessionHead(file);
   return head.ok ? head.meta.id : null;
+}
+
+/** The id in the meta of the rollout at `file`; `invalid_rollout` when it has no usable meta. */
+export function sessionIdOf(file: string): string {
+  const head = readSessionHead(file);
+  if (!head.ok) {
+    throw new RolloutError("invalid_rollout", `Cannot read session "${file}": ${head.message}`);
+  }
+  return head.meta.id;
 }
