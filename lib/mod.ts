@@ -46,3 +46,13 @@ export {
   sessionsDir,
 } from "./store/mod.ts";
 export { initRuntime } from "./runtime/mod.ts";
+export {
+  type ListedSession,
+  listIndexed,
+  openIndex,
+  search,
+  type SearchHit,
+  type SearchOptions,
+  SessionIndex,
+  useIndex,
+} from "./index/mod.ts";

@@ -13,11 +13,13 @@ const RANKS: Record<string, number> = {
   base: 0,
   runtime: 1,
   schemas: 2,
+  redaction: 2,
   formats: 3,
   store: 4,
   session: 5,
   transcript: 5,
   proto: 6,
+  index: 6,
   cli: 7,
 };
 

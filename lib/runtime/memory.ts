@@ -14,6 +14,8 @@
  */
 import process from "node:process";
 
+/** The read size the relief counts in. */
+const CHUNK = 1024 * 1024;
 /** Growth of the resident size that triggers a collection returning memory. */
 const STEP = 40 * 1024 * 1024;
 /** Chunks between two light collections (Bun). */
@@ -73,12 +75,17 @@ let baseline: number | null = null;
  * A `relieve()` for one long read. Growth is counted from the first long read's start, so a
  * second read of the same command (as `load` makes) is held to the same bound.
  */
-export function memoryRelief(): () => void {
+export function memoryRelief(): (bytes?: number) => void {
   const start = baseline ??= process.memoryUsage.rss();
   const { light, heavy } = collectorsOf();
   let trigger = start + STEP;
   let chunks = 0;
-  return () => {
+  let bytesRead = 0;
+  return (bytes = CHUNK) => {
+    // Counted in MiB read, not in calls: a reader of many small files calls it per file.
+    bytesRead += bytes;
+    if (bytesRead < CHUNK) return;
+    bytesRead -= CHUNK;
     ++chunks;
     if (light !== null && chunks % LIGHT_EVERY === 0) light();
     // Reading the resident size costs about 0.1 ms in Bun: it is looked at every few chunks.

@@ -38,6 +38,14 @@ function parse(text: string): unknown {
   }
 }
 
+const PREVIEW_CHARS = 80;
+
+/** `text` on one line, cut to `max` characters with an ellipsis. */
+export function shorten(text: string, max = PREVIEW_CHARS): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
 /** The text of a user message item, or null for anything else (and for Codex's context blobs). */
 export function userText(item: unknown): string | null {
   if (!isObject(item) || item.type !== "message" || item.role !== "user") return null;

@@ -58,22 +58,27 @@ test("rollout list prints sessions newest first (by start) with items, cwd and f
     );
     const created = T0.replace("T", " ").replace(".120Z", "Z");
     const when = (seconds: number) => iso(seconds).replace("T", " ").replace(".000Z", "Z");
-    assert.equal(
-      result.stdout,
-      [
-        "ID                                    CREATED               UPDATED               ITEMS  FORMAT             CWD     FIRST MESSAGE",
-        `${idOf(6)}  ${created}  ${when(BASE + 600)}  empty  journal            /other`,
-        `${idOf(5)}  ${created}  ${when(BASE + 240)}  4      codex_jsonl_2025   -       list files`,
-        `${idOf(4)}  ${created}  ${when(BASE + 180)}  4      codex_ts_document  -       list files`,
-        `${idOf(7)}  ${created}  ${when(FLAT_MTIME)}  4      codex_jsonl_2025   -       list files`,
-        `${idOf(3)}  ${created}  ${when(BASE + 120)}  4      document           /repo   list files`,
-        `${idOf(2)}  ${created}  ${when(BASE + 60)}  4      codex_envelope     /repo   list files`,
-        `${idOf(1)}  ${created}  ${
-          when(BASE + 6000)
-        }  4      journal            /repo   list files`,
-        "",
-      ].join("\n"),
-    );
+    const size = (n: number) => {
+      const bytes = fs.statSync(files[n]!).size;
+      return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+    };
+    const lines = result.stdout.split("\n");
+    assert.equal(lines.pop(), "");
+    // Columns are two or more spaces apart; cells hold single spaces only.
+    assert.deepEqual(lines.map((line) => line.split(/ {2,}/)), [
+      ["ID", "CREATED", "UPDATED", "ITEMS", "SIZE", "FORMAT", "CWD", "TITLE / MESSAGE"],
+      [idOf(6), created, when(BASE + 600), "empty", size(5), "journal", "/other"],
+      [idOf(5), created, when(BASE + 240), "4", size(4), "codex_jsonl_2025", "-", "list files"],
+      [idOf(4), created, when(BASE + 180), "4", size(3), "codex_ts_document", "-", "list files"],
+      [idOf(7), created, when(FLAT_MTIME), "4", size(6), "codex_jsonl_2025", "-", "list files"],
+      [idOf(3), created, when(BASE + 120), "4", size(2), "document", "/repo", "list files"],
+      [idOf(2), created, when(BASE + 60), "4", size(1), "codex_envelope", "/repo", "list files"],
+      [idOf(1), created, when(BASE + 6000), "4", size(0), "journal", "/repo", "list files"],
+    ]);
+    // The columns line up: each starts where its header does.
+    const starts = (line: string) =>
+      [...line.matchAll(/(?:^| {2,})(\S)/g)].map((m) => m.index! + m[0].length - 1);
+    for (const line of lines.slice(2)) assert.deepEqual(starts(line), starts(lines[0]!));
     assert.equal(files.length, 7);
   } finally {
     cleanup();
@@ -90,6 +95,7 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
     assert.deepEqual(JSON.parse(limited.stdout), [
       {
         id: idOf(6),
+        title: null,
         path: files[5],
         created: T0,
         updated: iso(BASE + 600),
@@ -97,9 +103,11 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
         items: 0,
         preview: null,
         format: "journal",
+        size: fs.statSync(files[5]!).size,
       },
       {
         id: idOf(5),
+        title: null,
         path: files[4],
         created: T0,
         updated: iso(BASE + 240),
@@ -107,6 +115,7 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
         items: 4,
         preview: "list files",
         format: "codex_jsonl_2025",
+        size: fs.statSync(files[4]!).size,
       },
     ]);
     const repo = await cli(["list", "--json", "--cwd", "repo", "--limit", "2"], {
@@ -121,7 +130,7 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
   }
 });
 
-test("rollout list shortens the preview and shows the size of sessions larger than the head", async () => {
+test("rollout list shortens the preview and counts the items of a session of any size", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
@@ -139,12 +148,13 @@ test("rollout list shortens the preview and shows the size of sessions larger th
     const file = writeSession(dir, { id: idOf(1), text: `${body.join("\n")}\n` });
     const result = await cli(["list", "--home", dir, "--json"]);
     const [listed] = JSON.parse(result.stdout);
-    assert.equal(listed.items, null);
+    // The user's first message, not the context Codex injects; then 2,997 more items.
+    assert.equal(listed.items, 2999);
     assert.equal(listed.preview, `${"word ".repeat(15)}word…`);
     assert.equal(listed.preview.length, 80);
     const table = (await cli(["list", "--home", dir])).stdout.split("\n")[1]!;
     const kib = `${(fs.statSync(file).size / 1024).toFixed(1)} KiB`;
-    assert.ok(table.includes(`  ${kib}  journal  /repo  word word`), table);
+    assert.ok(table.includes(`  2999   ${kib}  journal  /repo  word word`), table);
   } finally {
     cleanup();
   }
@@ -179,20 +189,20 @@ test("rollout list shows the shortest unique id prefix and fits a terminal; full
       ].join("\n");
       writeSession(dir, { id, text, stamp: `2026-11-26T11-15-2${n}` });
     }
-    const wide = await cli(["list", "--home", dir], { stdoutTTY: true, columns: 110 });
+    const wide = await cli(["list", "--home", dir], { stdoutTTY: true, columns: 120 });
     const lines = wide.stdout.trimEnd().split("\n");
     assert.deepEqual(lines.slice(1).map((l) => l.split("  ")[0]), [
       "01b00000",
       "01a217c0-3e47",
       "01a217c0-3e43",
     ]);
-    for (const line of lines) assert.ok(line.length <= 110, `${line.length}: ${line}`);
+    for (const line of lines) assert.ok(line.length <= 120, `${line.length}: ${line}`);
     // The folder keeps its end, the message its start.
     const cells = lines[1]!.split(/ {2,}/);
-    assert.ok(cells[5]!.startsWith("…") && cwd.endsWith(cells[5]!.slice(1)), String(cells[5]));
+    assert.ok(cells[6]!.startsWith("…") && cwd.endsWith(cells[6]!.slice(1)), String(cells[6]));
     assert.ok(
-      cells[6]!.endsWith("…") && preview.startsWith(cells[6]!.slice(0, -1)),
-      String(cells[6]),
+      cells[7]!.endsWith("…") && preview.startsWith(cells[7]!.slice(0, -1)),
+      String(cells[7]),
     );
     // On a pipe nothing is cut; --json has the full ids.
     const piped = await cli(["list", "--home", dir]);

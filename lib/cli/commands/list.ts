@@ -1,10 +1,16 @@
-/** `rollout list`: the sessions of the home, newest first, as a table or as JSON. */
+/**
+ * `rollout list`: the sessions of the home, newest first, as a table or as JSON, from the
+ * session index (SPEC §8), brought up to date first.
+ */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { listSessions, sessionIdsBeside, type SessionSummary } from "../../session/mod.ts";
+import { sessionIdsBeside } from "../../session/mod.ts";
+import { type ListedSession, listIndexed } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
+import { reportUnreadable, withIndex } from "./index_context.ts";
 import { visible } from "../../transcript/mod.ts";
+import { OutputBuffer } from "./output_buffer.ts";
 import { UsageError } from "./usage_error.ts";
 
 function size(bytes: number): string {
@@ -20,9 +26,10 @@ function when(iso: string): string {
 /** The shortest prefix of an id, at least 8 characters, that no other id of the home shares. */
 export function shortestPrefixes(shown: readonly string[], all: readonly string[]): string[] {
   const others = [...new Set(all)].sort();
+  const position = new Map(others.map((id, i) => [id, i]));
   return shown.map((id) => {
     let length = 8;
-    const at = others.indexOf(id);
+    const at = position.get(id) ?? -1;
     for (const neighbour of [others[at - 1], others[at + 1]]) {
       if (neighbour === undefined || at < 0) continue;
       let common = 0;
@@ -33,23 +40,25 @@ export function shortestPrefixes(shown: readonly string[], all: readonly string[
   });
 }
 
-/** One table row; an empty session is marked `empty`, a large one shows its size. */
-function row(s: SessionSummary, id: string): string[] {
-  const items = s.items === null ? size(s.size) : s.items === 0 ? "empty" : String(s.items);
+/** One table row; an empty session is marked `empty`; a title, when given, stands before the first message. */
+function row(s: ListedSession, id: string): string[] {
+  const items = s.items === 0 ? "empty" : String(s.items);
+  const title = s.title === null ? "" : `"${s.title}"`;
   const cells = [
     id,
     when(s.created),
     when(s.updated),
     items,
+    size(s.size),
     s.format,
     s.cwd ?? "-",
-    s.preview ?? "",
+    s.preview === null ? title : title === "" ? s.preview : `${title} ${s.preview}`,
   ];
   return cells.map((cell) => visible(cell, { oneLine: true }));
 }
 
-const CWD = 5;
-const PREVIEW = 6;
+const CWD = 6;
+const PREVIEW = 7;
 const NARROWEST = 10;
 
 /**
@@ -58,11 +67,11 @@ const NARROWEST = 10;
  * right until the rows fit (each keeps at least 10 characters and its header).
  */
 export function table(
-  sessions: readonly SessionSummary[],
+  sessions: readonly ListedSession[],
   options: { ids?: readonly string[]; width?: number | undefined } = {},
 ): string {
   const rows = [
-    ["ID", "CREATED", "UPDATED", "ITEMS", "FORMAT", "CWD", "FIRST MESSAGE"],
+    ["ID", "CREATED", "UPDATED", "ITEMS", "SIZE", "FORMAT", "CWD", "TITLE / MESSAGE"],
     ...sessions.map((s, i) => row(s, options.ids?.[i] ?? s.id)),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -95,16 +104,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const limit = args.integer("limit");
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const cwd = args.string("cwd");
-  const { sessions, unreadable } = listSessions(homeOf(args, io), {
-    ...(limit === undefined ? {} : { limit }),
-    ...(cwd === undefined ? {} : { cwd: path.resolve(io.cwd, cwd) }),
-  });
-  for (const file of unreadable) {
-    await io.stderr.write(`rollout: warning: "${file.path}": not listed: ${file.message}\n`);
-  }
-  if (args.flag("json")) {
-    const out = sessions.map(({ size: _size, ...s }) => s);
-    await io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  const json = args.flag("json");
+  const { sessions, unreadable } = await withIndex(
+    homeOf(args, io),
+    io,
+    { json, what: "not listed", refresh: false },
+    (index) =>
+      listIndexed(index, {
+        ...(limit === undefined ? {} : { limit }),
+        ...(cwd === undefined ? {} : { cwd: path.resolve(io.cwd, cwd) }),
+      }),
+  );
+  await reportUnreadable(io, unreadable, "not listed");
+  if (json) {
+    // Written session by session: a home of 100,000 sessions makes tens of MB of JSON.
+    const out = new OutputBuffer(io);
+    out.add(sessions.length === 0 ? "[]\n" : "[\n");
+    for (const [i, session] of sessions.entries()) {
+      const text = JSON.stringify(session, null, 2).replaceAll("\n", "\n  ");
+      out.add(`  ${text}${i + 1 < sessions.length ? "," : ""}\n`);
+      await out.flushIfFull();
+    }
+    if (sessions.length > 0) out.add("]\n");
+    await out.flush();
   } else if (sessions.length === 0) {
     await io.stdout.write("No sessions.\n");
   } else {

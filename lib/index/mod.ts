@@ -1,0 +1,32 @@
+/**
+ * The session index (SPEC §8): a SQLite cache of every session of a home, for `search`,
+ * `list`, `usage` and `du`; always rebuildable from the files.
+ */
+export { itemText } from "./item_text.ts";
+export {
+  BadQuery,
+  type ListedSession,
+  listIndexed,
+  search,
+  type SearchHit,
+  type SearchOptions,
+  type UnreadableFile,
+  unreadableFiles,
+  usageRows,
+} from "./queries.ts";
+export {
+  aggregateUsage,
+  renderUsageTable,
+  type SessionUsageTurn,
+  UsageGroupBy,
+  UsageReport,
+} from "./usage_report.ts";
+export { UsageTracker, UsageTurn } from "./usage_tracker.ts";
+export {
+  indexPath,
+  openIndex,
+  type RefreshReport,
+  SCHEMA_VERSION,
+  SessionIndex,
+  useIndex,
+} from "./session_index.ts";

@@ -1,0 +1,281 @@
+/**
+ * What the commands ask the session index (SPEC §8): full-text hits, the session list, usage
+ * rows and byte counts. Reads only; the index is brought up to date before.
+ */
+import { newestFirst } from "../session/mod.ts";
+import type { SessionIndex } from "./session_index.ts";
+import type { UsageTurn } from "./usage_tracker.ts";
+import type { SessionUsageTurn } from "./usage_report.ts";
+
+/** Filters of `search`. */
+export interface SearchOptions {
+  /** Only sessions recorded in this folder (absolute). */
+  cwd?: string;
+  /** ISO times: hits at or after `since`, before `until`. */
+  since?: string;
+  until?: string;
+  role?: "user" | "assistant" | "tool";
+  limit: number;
+}
+
+/** One hit of `search`. */
+export interface SearchHit {
+  session_id: string;
+  /** The session's title, if it was given one (`rollout name`). */
+  title: string | null;
+  path: string;
+  time: string | null;
+  cwd: string | null;
+  /** The item's number in the file (what `show SESSION --at N` takes); null for a title hit. */
+  item: number | null;
+  line: number | null;
+  role: string;
+  kind: string;
+  /** The text around the match, on one line. */
+  snippet: string;
+  /** Where the matched words are in `snippet`: [start, end) pairs of UTF-16 offsets. */
+  highlights: Array<[number, number]>;
+}
+
+/** The query is not valid FTS5 syntax; the message says what SQLite found. */
+export class BadQuery extends Error {}
+
+const OPEN = "\u0002";
+const CLOSE = "\u0003";
+
+/** Turns SQLite's marked snippet into text and highlight ranges. */
+function unmark(marked: string): { snippet: string; highlights: Array<[number, number]> } {
+  let snippet = "";
+  const highlights: Array<[number, number]> = [];
+  let start = -1;
+  for (const ch of marked.replace(/\s+/g, " ")) {
+    if (ch === OPEN) start = snippet.length;
+    else if (ch === CLOSE) {
+      if (start >= 0) highlights.push([start, snippet.length]);
+      start = -1;
+    } else snippet += ch;
+  }
+  return { snippet: snippet.trim() === snippet ? snippet : snippet, highlights };
+}
+
+function badQuery(error: unknown, query: string): never {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/fts5|syntax error|no such column|unterminated|unknown special query/i.test(message)) {
+    throw new BadQuery(
+      `the query ${
+        JSON.stringify(query)
+      } is not valid search syntax (${message}); words, "a phrase", prefix*, AND, OR, NOT and (...) are understood`,
+    );
+  }
+  throw error;
+}
+
+/**
+ * Hits for `query`, newest first. The index grows in the order things were written, so its
+ * row order is the order of time; the page found is sorted by time once more.
+ */
+export function search(index: SessionIndex, query: string, options: SearchOptions): SearchHit[] {
+  const where: string[] = ["entries_text MATCH ?"];
+  const params: Array<string | number> = [query];
+  if (options.cwd !== undefined) {
+    where.push("f.cwd = ?");
+    params.push(options.cwd);
+  }
+  if (options.since !== undefined) {
+    where.push("e.time >= ?");
+    params.push(options.since);
+  }
+  if (options.until !== undefined) {
+    where.push("e.time < ?");
+    params.push(options.until);
+  }
+  if (options.role !== undefined) {
+    where.push("e.role = ?");
+    params.push(options.role);
+  }
+  params.push(options.limit);
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = index.sql(
+      `SELECT e.session_id, n.name AS title, f.path, e.time, f.cwd, e.item, e.line, e.role, e.kind,
+        snippet(entries_text, 0, char(2), char(3), '…', 16) AS marked
+      FROM entries_text JOIN entries e ON e.id = entries_text.rowid
+        JOIN files f ON f.id = e.file_id
+        LEFT JOIN names n ON n.session_id = e.session_id
+      WHERE ${where.join(" AND ")}
+      ORDER BY entries_text.rowid DESC LIMIT ?`,
+    ).all(...params) as Array<Record<string, unknown>>;
+  } catch (error) {
+    badQuery(error, query);
+  }
+  const hits: SearchHit[] = rows.map((row) => ({
+    session_id: String(row.session_id),
+    title: row.title === null ? null : String(row.title),
+    path: String(row.path),
+    time: row.time === null ? null : String(row.time),
+    cwd: row.cwd === null ? null : String(row.cwd),
+    item: Number(row.item),
+    line: row.line === null ? null : Number(row.line),
+    role: String(row.role),
+    kind: String(row.kind),
+    ...unmark(String(row.marked)),
+  }));
+  if (options.role === undefined) hits.push(...titleHits(index, query, options));
+  hits.sort((a, b) =>
+    (a.time ?? "") < (b.time ?? "") ? 1 : (a.time ?? "") > (b.time ?? "") ? -1 : 0
+  );
+  return hits.slice(0, options.limit);
+}
+
+/** Sessions whose title matches. */
+function titleHits(index: SessionIndex, query: string, options: SearchOptions): SearchHit[] {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = index.sql(
+      `SELECT t.session_id, n.updated_at, highlight(names_text, 0, char(2), char(3)) AS marked,
+        (SELECT f.path FROM files f WHERE f.session_id = t.session_id ORDER BY f.compressed, f.id LIMIT 1) AS path,
+        (SELECT f.cwd FROM files f WHERE f.session_id = t.session_id LIMIT 1) AS cwd,
+        n.name
+      FROM names_text t JOIN names n ON n.session_id = t.session_id
+      WHERE names_text MATCH ? LIMIT ?`,
+    ).all(query, options.limit) as Array<Record<string, unknown>>;
+  } catch (error) {
+    badQuery(error, query);
+  }
+  const hits: SearchHit[] = [];
+  for (const row of rows) {
+    if (row.path === null) continue;
+    const cwd = row.cwd === null ? null : String(row.cwd);
+    if (options.cwd !== undefined && cwd !== options.cwd) continue;
+    const time = row.updated_at === null ? null : String(row.updated_at);
+    if (options.since !== undefined && (time === null || time < options.since)) continue;
+    if (options.until !== undefined && (time === null || time >= options.until)) continue;
+    hits.push({
+      session_id: String(row.session_id),
+      title: String(row.name),
+      path: String(row.path),
+      time,
+      cwd,
+      item: null,
+      line: null,
+      role: "title",
+      kind: "title",
+      ...unmark(String(row.marked)),
+    });
+  }
+  return hits;
+}
+
+/** One session as `list` shows it. */
+export interface ListedSession {
+  id: string;
+  title: string | null;
+  path: string;
+  created: string;
+  updated: string;
+  cwd: string | null;
+  items: number;
+  preview: string | null;
+  format: string;
+  size: number;
+}
+
+/** A file the index could not read, and why. */
+export interface UnreadableFile {
+  path: string;
+  message: string;
+}
+
+/** Sessions newest first (by start time), and the files that could not be read. */
+export async function listIndexed(
+  index: SessionIndex,
+  options: { limit?: number; cwd?: string },
+): Promise<{ sessions: ListedSession[]; unreadable: UnreadableFile[] }> {
+  const limit = options.limit ?? Infinity;
+  const sessions: ListedSession[] = [];
+  const unreadable: UnreadableFile[] = [];
+  const rowsOf = index.sql(
+    `SELECT f.session_id AS id, n.name AS title, f.path, f.created, f.updated, f.cwd, f.items,
+      f.preview, f.format, f.size, f.error
+    FROM files f LEFT JOIN names n ON n.session_id = f.session_id
+    WHERE f.path IN (SELECT value FROM json_each(?))`,
+  );
+  // The dated folders are walked newest first and only as far as needed: the files of each
+  // step are brought up to date in the index, then shown from it.
+  const files = newestFirst(index.home);
+  let step = 32;
+  while (sessions.length < limit) {
+    const batch: string[] = [];
+    for (let next = files.next(); !next.done; next = files.next()) {
+      batch.push(next.value.path);
+      if (batch.length >= step) break;
+    }
+    if (batch.length === 0) break;
+    step = Math.min(step * 2, 4096);
+    await index.refreshFiles(batch);
+    const rows = new Map<string, ListedSession & { error: string | null }>();
+    for (const row of rowsOf.all(JSON.stringify(batch)) as unknown as ListedSession[]) {
+      rows.set(row.path, row as ListedSession & { error: string | null });
+    }
+    for (const path of batch) {
+      const row = rows.get(path);
+      if (row === undefined) continue;
+      if (row.error !== null) {
+        unreadable.push({ path, message: row.error });
+        continue;
+      }
+      if (options.cwd !== undefined && row.cwd !== options.cwd) continue;
+      const { error: _error, ...session } = row;
+      sessions.push({ ...session });
+      if (sessions.length >= limit) break;
+    }
+  }
+  return { sessions, unreadable };
+}
+
+/** The files under sessions/ that are no readable rollout, newest first, and why. */
+export function unreadableFiles(index: SessionIndex): UnreadableFile[] {
+  return index.sql(
+    "SELECT path, error AS message FROM files WHERE error IS NOT NULL ORDER BY sort_key DESC",
+  ).all() as unknown as UnreadableFile[];
+}
+
+/**
+ * Every counted turn at or after `since`, and the sessions with no token counts at all. A
+ * session kept in two files (after `convert`) is counted from one of them, the one with the
+ * most turns.
+ */
+export function usageRows(
+  index: SessionIndex,
+  since?: string,
+): { rows: SessionUsageTurn[]; without: string[] } {
+  const files = index.sql(
+    `SELECT f.id, f.session_id, f.cwd, (SELECT count(*) FROM usage u WHERE u.file_id = f.id) AS turns
+    FROM files f WHERE f.error IS NULL ORDER BY f.session_id, turns DESC, f.id`,
+  ).all() as Array<{ id: number; session_id: string; cwd: string | null; turns: number }>;
+  const chosen = new Map<string, { id: number; cwd: string | null; turns: number }>();
+  for (const file of files) {
+    if (!chosen.has(file.session_id)) chosen.set(file.session_id, file);
+  }
+  const rows: SessionUsageTurn[] = [];
+  const without: string[] = [];
+  const turns = index.sql(
+    `SELECT turn, time, model, input, cached_input, output, reasoning_output, total FROM usage
+    WHERE file_id = ? AND (? IS NULL OR time >= ?) ORDER BY turn`,
+  );
+  for (const [sessionId, file] of chosen) {
+    if (Number(file.turns) === 0) {
+      without.push(sessionId);
+      continue;
+    }
+    for (const row of turns.all(file.id, since ?? null, since ?? null) as unknown as UsageTurn[]) {
+      rows.push({
+        ...row,
+        session_id: sessionId,
+        cwd: file.cwd,
+        day: (row.time ?? "").slice(0, 10),
+      });
+    }
+  }
+  return { rows, without };
+}

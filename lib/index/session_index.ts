@@ -1,0 +1,725 @@
+/**
+ * The session index (SPEC §8): `<home>/rollout/index.sqlite`, a cache of every session under
+ * `<home>/sessions`, never the source of truth. Brought up to date before each use, reading
+ * only what changed: a grown journal from where the index stopped, a replaced or rewritten
+ * file again, a deleted one dropped. SQLite's WAL lets readers go on while one process writes;
+ * writers take turns. A corrupt index file is deleted and rebuilt.
+ *
+ * The tables use plain columns and stable keys (machine, session id, file path, line) so that
+ * they can be mirrored to another database; the full-text tables are SQLite's FTS5 and are
+ * derived from them.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as nodePath from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
+import {
+  findSessionFiles,
+  type IndexPosition,
+  nameStamp,
+  readSessionHead,
+  readThreadNames,
+  sessionIndexPath,
+  shorten,
+  stampOf,
+} from "../session/mod.ts";
+import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
+import type { UsageTurn } from "./usage_tracker.ts";
+
+/** Bumped whenever the tables change: an index of another version is rebuilt. */
+export const SCHEMA_VERSION = 2;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+  id INTEGER PRIMARY KEY,
+  machine TEXT NOT NULL,
+  path TEXT NOT NULL UNIQUE,
+  session_id TEXT,
+  format TEXT,
+  compressed INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  inode TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  indexed_bytes INTEGER NOT NULL DEFAULT 0,
+  tail TEXT,
+  created TEXT,
+  updated TEXT NOT NULL,
+  cwd TEXT,
+  model TEXT,
+  forked_from TEXT,
+  items INTEGER NOT NULL DEFAULT 0,
+  preview TEXT,
+  bytes_images INTEGER NOT NULL DEFAULT 0,
+  bytes_tool_output INTEGER NOT NULL DEFAULT 0,
+  bytes_compaction INTEGER NOT NULL DEFAULT 0,
+  bytes_other INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  state TEXT
+);
+CREATE INDEX IF NOT EXISTS files_session ON files(session_id);
+CREATE INDEX IF NOT EXISTS files_order ON files(sort_key);
+CREATE TABLE IF NOT EXISTS entries (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  item INTEGER NOT NULL,
+  line INTEGER,
+  time TEXT,
+  role TEXT NOT NULL,
+  kind TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_file ON entries(file_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_text
+  USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS usage (
+  file_id INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  turn INTEGER NOT NULL,
+  time TEXT,
+  model TEXT,
+  input INTEGER NOT NULL,
+  cached_input INTEGER NOT NULL,
+  output INTEGER NOT NULL,
+  reasoning_output INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  PRIMARY KEY (file_id, turn)
+);
+CREATE TABLE IF NOT EXISTS names (
+  session_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  updated_at TEXT
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS names_text
+  USING fts5(name, session_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+`;
+
+/** A row of `files`. */
+export interface FileRow {
+  id: number;
+  machine: string;
+  path: string;
+  session_id: string | null;
+  format: string | null;
+  compressed: number;
+  size: number;
+  mtime_ms: number;
+  inode: string;
+  /** `YYYY-MM-DDThh-mm-ss <path>`: the start time in the file name, else its mtime. */
+  sort_key: string;
+  indexed_bytes: number;
+  tail: string | null;
+  created: string | null;
+  updated: string;
+  cwd: string | null;
+  model: string | null;
+  forked_from: string | null;
+  items: number;
+  preview: string | null;
+  bytes_images: number;
+  bytes_tool_output: number;
+  bytes_compaction: number;
+  bytes_other: number;
+  error: string | null;
+  state: string | null;
+}
+
+/** What bringing the index up to date did. */
+export interface RefreshReport {
+  /** Files read from the start (new, replaced or rewritten). */
+  read: number;
+  /** Journals read on from where the index stopped. */
+  grown: number;
+  /** Files gone from the home whose rows were dropped. */
+  dropped: number;
+  /** Files already up to date. */
+  unchanged: number;
+  /** Bytes read. */
+  bytes: number;
+}
+
+/** Options of {@linkcode openIndex}. */
+export interface OpenOptions {
+  /** Told once when a corrupt index was deleted to be rebuilt. */
+  notice?: (message: string) => void;
+  /** Told the bytes read of the bytes to read while the index is brought up to date. */
+  progress?: ((read: number, total: number, lines: number) => void) | null;
+  /** Bring every row up to date when opening (default); false leaves it to the caller. */
+  refresh?: boolean;
+}
+
+/** How long a process waits for another one writing the index before giving up. */
+const BUSY_MS = 120_000;
+/** The bytes read before the writes so far are committed (and other writers get a turn). */
+const BATCH_BYTES = 32 * 1024 * 1024;
+const BATCH_FILES = 500;
+/** The bytes before the end of what was indexed that must be unchanged for a tail read. */
+const TAIL_BYTES = 64;
+
+/** Where a home's index lives. */
+export function indexPath(home: string): string {
+  return nodePath.join(home, "rollout", "index.sqlite");
+}
+
+/** Whether an error says the database file is damaged or no database at all. */
+function isCorruption(error: unknown): boolean {
+  const e = error as { errcode?: unknown; code?: unknown; message?: unknown };
+  const primary = typeof e.errcode === "number" ? e.errcode & 0xff : -1;
+  if (primary === 11 || primary === 26) return true;
+  const message = typeof e.message === "string" ? e.message : "";
+  return /database disk image is malformed|file is not a database|file is encrypted|malformed database schema/i
+    .test(message);
+}
+
+function removeIndexFiles(file: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      fs.unlinkSync(file + suffix);
+    } catch (error) {
+      if (errnoOf(error) !== "ENOENT") throw ioError("delete the damaged index", file, error);
+    }
+  }
+}
+
+/** Opens (creating it 0600 in a 0700 folder if needed) the index file; may throw corruption. */
+function openDatabase(file: string): DatabaseSync {
+  const dir = nodePath.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // SQLite gives its -wal and -shm files the mode of the database file.
+    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  } catch (error) {
+    throw ioError("open the session index", file, error);
+  }
+  const db = new DatabaseSync(file, { timeout: BUSY_MS });
+  try {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA cache_size = -1024");
+    const version = Number(
+      (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+    );
+    if (version !== SCHEMA_VERSION) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const again = Number(
+          (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+        );
+        if (again !== SCHEMA_VERSION) {
+          for (
+            const table of [
+              "meta",
+              "files",
+              "entries",
+              "entries_text",
+              "usage",
+              "names",
+              "names_text",
+            ]
+          ) db.exec(`DROP TABLE IF EXISTS ${table}`);
+          db.exec(SCHEMA);
+          db.prepare("INSERT INTO meta (key, value) VALUES ('machine', ?)").run(os.hostname());
+          db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+        }
+        db.exec("COMMIT");
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    }
+    // Reads a page of every table: a damaged file fails here rather than mid-query.
+    db.prepare("SELECT count(*) FROM files").get();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * The session index of `home`, brought up to date (unless `options.refresh` is false). A
+ * corrupt index file is deleted and rebuilt (`options.notice` says so). The caller closes it.
+ */
+export function openIndex(home: string, options: OpenOptions = {}): Promise<SessionIndex> {
+  return useIndex(home, options, (index) => Promise.resolve(index), { keepOpen: true });
+}
+
+/**
+ * Runs `work` on the session index of `home`, brought up to date first (unless
+ * `options.refresh` is false), and closes it. A corrupt index file, met while opening or
+ * during the work, is deleted and rebuilt once (`options.notice` says so), and the work done
+ * again.
+ */
+export async function useIndex<T>(
+  home: string,
+  options: OpenOptions,
+  work: (index: SessionIndex) => Promise<T>,
+  how: { keepOpen?: boolean } = {},
+): Promise<T> {
+  const file = indexPath(home);
+  for (let attempt = 0;; attempt++) {
+    let index: SessionIndex | null = null;
+    try {
+      index = new SessionIndex(home, openDatabase(file));
+      if (options.refresh !== false) await index.refresh(options.progress ?? null);
+      const result = await work(index);
+      if (how.keepOpen !== true) index.close();
+      return result;
+    } catch (error) {
+      index?.close();
+      if (attempt > 0 || !isCorruption(error)) throw error;
+      options.notice?.(
+        `the session index "${file}" was damaged (${
+          error instanceof Error ? error.message : String(error)
+        }); it is rebuilt from the session files`,
+      );
+      removeIndexFiles(file);
+    }
+  }
+}
+
+/** The key of a file's identity and content: equal keys mean nothing changed. */
+function inodeOf(stat: fs.Stats): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The `TAIL_BYTES` bytes before `end` of the file (fewer near its start), as hex; null if unreadable. */
+function tailOf(file: string, end: number): string | null {
+  try {
+    const fd = fs.openSync(file, "r");
+    try {
+      const length = Math.min(TAIL_BYTES, end);
+      const buffer = new Uint8Array(length);
+      const got = fs.readSync(fd, buffer, 0, length, end - length);
+      return got === length ? hex(buffer) : null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+interface Seen {
+  path: string;
+  stat: fs.Stats;
+}
+
+/** An open, up-to-date session index. */
+export class SessionIndex {
+  readonly home: string;
+  readonly db: DatabaseSync;
+  readonly machine: string;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(home: string, db: DatabaseSync) {
+    this.home = home;
+    this.db = db;
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'machine'").get() as
+      | { value: string }
+      | undefined;
+    this.machine = row?.value ?? os.hostname();
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** A prepared statement, made once. */
+  sql(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** The session files of the home now, oldest first (so the index grows in time order). */
+  #scan(): Seen[] {
+    const files = findSessionFiles(this.home);
+    const paths = new Set(files.map((f) => f.path));
+    const seen: Seen[] = [];
+    for (const file of files) {
+      // A .jsonl.zst beside its own .jsonl is the same session mid-way through (de)compression.
+      if (file.path.endsWith(".jsonl.zst") && paths.has(file.path.slice(0, -4))) continue;
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(file.path);
+      } catch (error) {
+        if (errnoOf(error) === "ENOENT") continue;
+        throw ioError("read", file.path, error);
+      }
+      seen.push({ path: file.path, stat });
+    }
+    return seen.sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs);
+  }
+
+  #rows(): Map<string, Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">> {
+    const rows = new Map<string, Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">>();
+    for (
+      const row of this.sql("SELECT id, path, size, mtime_ms, inode FROM files")
+        .all() as unknown as FileRow[]
+    ) {
+      rows.set(row.path, row);
+    }
+    return rows;
+  }
+
+  /** Brings the index up to date with the files of the home. */
+  async refresh(
+    progress: ((read: number, total: number, lines: number) => void) | null = null,
+  ): Promise<RefreshReport> {
+    const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
+    const seen = this.#scan();
+    const rows = this.#rows();
+    const changed: Seen[] = [];
+    for (const file of seen) {
+      const row = rows.get(file.path);
+      rows.delete(file.path);
+      if (row !== undefined && upToDate(row, file.stat)) report.unchanged++;
+      else changed.push(file);
+    }
+    const gone = [...rows.values()];
+    if (changed.length === 0 && gone.length === 0 && this.#namesUpToDate()) return report;
+    this.#write(() => {
+      for (const row of gone) this.#drop(row.id);
+      report.dropped = gone.length;
+      this.#refreshNames();
+    });
+    await this.#indexAll(changed, progress, report);
+    return report;
+  }
+
+  /**
+   * Brings the rows of these files (and the titles) up to date, and no others: what `list`
+   * does for the files it shows, so that listing the newest sessions of a large home reads
+   * only those.
+   */
+  async refreshFiles(paths: readonly string[]): Promise<RefreshReport> {
+    const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
+    const changed: Seen[] = [];
+    const rows = new Map<string, Pick<FileRow, "size" | "mtime_ms" | "inode">>();
+    const found = this.sql(
+      "SELECT path, size, mtime_ms, inode FROM files WHERE path IN (SELECT value FROM json_each(?))",
+    ).all(JSON.stringify(paths)) as unknown as FileRow[];
+    for (const row of found) rows.set(row.path, row);
+    for (const path of paths) {
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(path);
+      } catch (error) {
+        if (errnoOf(error) === "ENOENT") continue;
+        throw ioError("read", path, error);
+      }
+      const row = rows.get(path);
+      if (row !== undefined && upToDate(row, stat)) report.unchanged++;
+      else changed.push({ path, stat });
+    }
+    if (!this.#namesUpToDate()) this.#write(() => this.#refreshNames());
+    await this.#indexAll(changed, null, report);
+    return report;
+  }
+
+  /** Drops the rows of these files (deleted by `prune`), in one write. */
+  forget(paths: readonly string[]): number {
+    let dropped = 0;
+    this.#write(() => {
+      const idOf = this.sql("SELECT id FROM files WHERE path = ?");
+      for (const path of paths) {
+        const row = idOf.get(path) as { id: number } | undefined;
+        if (row === undefined) continue;
+        this.#drop(row.id);
+        dropped++;
+      }
+    });
+    return dropped;
+  }
+
+  /** Indexes `changed` in write transactions of a few MiB each. */
+  async #indexAll(
+    changed: readonly Seen[],
+    progress: ((read: number, total: number, lines: number) => void) | null,
+    report: RefreshReport,
+  ): Promise<void> {
+    const total = changed.reduce((sum, f) => sum + f.stat.size, 0);
+    let done = 0;
+    let i = 0;
+    while (i < changed.length) {
+      let batchBytes = 0;
+      let batchFiles = 0;
+      await this.#writeAsync(async () => {
+        while (i < changed.length && batchBytes < BATCH_BYTES && batchFiles < BATCH_FILES) {
+          const file = changed[i++]!;
+          const read = await this.#indexFile(file, (bytes) => {
+            done += bytes;
+            progress?.(done, total, 0);
+          });
+          if (read === "grown") report.grown++;
+          else if (read === "read") report.read++;
+          else report.unchanged++;
+          batchBytes += file.stat.size;
+          batchFiles++;
+        }
+      });
+    }
+    report.bytes = done;
+  }
+
+  #write(work: () => void): void {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      this.db.exec("COMMIT");
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  async #writeAsync(work: () => Promise<void>): Promise<void> {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      await work();
+      this.db.exec("COMMIT");
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #drop(fileId: number): void {
+    this.sql("DELETE FROM entries_text WHERE rowid IN (SELECT id FROM entries WHERE file_id = ?)")
+      .run(fileId);
+    this.sql("DELETE FROM entries WHERE file_id = ?").run(fileId);
+    this.sql("DELETE FROM usage WHERE file_id = ?").run(fileId);
+    this.sql("DELETE FROM files WHERE id = ?").run(fileId);
+  }
+
+  /**
+   * Indexes one file inside the current write transaction: read on from where the index
+   * stopped when only lines were added, else from the start. Another process may have done it
+   * meanwhile: its row is looked at again first.
+   */
+  async #indexFile(
+    file: Seen,
+    tick: (bytes: number) => void,
+  ): Promise<"read" | "grown" | "unchanged"> {
+    const row = this.sql("SELECT * FROM files WHERE path = ?").get(file.path) as
+      | FileRow
+      | undefined;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file.path);
+    } catch (error) {
+      if (errnoOf(error) !== "ENOENT") throw ioError("read", file.path, error);
+      if (row !== undefined) this.#drop(row.id);
+      return "unchanged";
+    }
+    if (row !== undefined && upToDate(row, stat)) return "unchanged";
+    let from = 0;
+    let state: ReadState | null = null;
+    if (row !== undefined && canReadOn(row, stat)) {
+      if (tailOf(file.path, row.indexed_bytes) === row.tail) {
+        from = row.indexed_bytes;
+        state = JSON.parse(row.state!) as ReadState;
+      }
+    }
+    let fileId: number;
+    if (row === undefined) {
+      fileId = Number(
+        this.sql(
+          "INSERT INTO files (machine, path, size, mtime_ms, inode, sort_key, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ).run(
+          this.machine,
+          file.path,
+          stat.size,
+          stat.mtimeMs,
+          inodeOf(stat),
+          sortKey(file.path, stat),
+          new Date(stat.mtimeMs).toISOString(),
+        ).lastInsertRowid,
+      );
+    } else {
+      fileId = row.id;
+      if (from === 0) {
+        this.sql(
+          "DELETE FROM entries_text WHERE rowid IN (SELECT id FROM entries WHERE file_id = ?)",
+        ).run(fileId);
+        this.sql("DELETE FROM entries WHERE file_id = ?").run(fileId);
+        this.sql("DELETE FROM usage WHERE file_id = ?").run(fileId);
+      }
+    }
+    const insertEntry = this.sql(
+      "INSERT INTO entries (file_id, session_id, item, line, time, role, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const insertText = this.sql("INSERT INTO entries_text (rowid, text) VALUES (?, ?)");
+    const insertUsage = this.sql(
+      "INSERT OR REPLACE INTO usage (file_id, session_id, turn, time, model, input, cached_input, output, reasoning_output, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const pendingUsage: UsageTurn[] = [];
+    const sink = {
+      entry: (entry: FoundEntry) => {
+        const rowId = insertEntry.run(
+          fileId,
+          entry.sessionId,
+          entry.item,
+          entry.line,
+          entry.time,
+          entry.role,
+          entry.kind,
+        ).lastInsertRowid;
+        insertText.run(rowId, entry.text);
+      },
+      usage: (turns: UsageTurn[]) => pendingUsage.push(...turns),
+    };
+    try {
+      const end = await readRollout(file.path, from, state, sink, tick);
+      const s = end.state;
+      for (const turn of pendingUsage) {
+        insertUsage.run(
+          fileId,
+          s.sessionId,
+          turn.turn,
+          turn.time,
+          turn.model,
+          turn.input,
+          turn.cached_input,
+          turn.output,
+          turn.reasoning_output,
+          turn.total,
+        );
+      }
+      const lineFile = !end.compressed && !isDocument(s.format);
+      this.sql(
+        `UPDATE files SET session_id = ?, format = ?, compressed = ?, size = ?, mtime_ms = ?,
+         inode = ?, sort_key = ?, indexed_bytes = ?, tail = ?, created = ?, updated = ?, cwd = ?, model = ?,
+         forked_from = ?, items = ?, preview = ?, bytes_images = ?, bytes_tool_output = ?,
+         bytes_compaction = ?, bytes_other = ?, error = NULL, state = ? WHERE id = ?`,
+      ).run(
+        s.sessionId,
+        s.format,
+        end.compressed ? 1 : 0,
+        stat.size,
+        stat.mtimeMs,
+        inodeOf(stat),
+        sortKey(file.path, stat),
+        lineFile ? end.end : stat.size,
+        lineFile ? tailOf(file.path, end.end) : null,
+        s.created,
+        new Date(stat.mtimeMs).toISOString(),
+        s.cwd,
+        s.model,
+        s.forkedFrom,
+        s.items,
+        s.preview === null ? null : shorten(s.preview),
+        s.bytes.images,
+        s.bytes.tool_output,
+        s.bytes.compaction,
+        s.bytes.other,
+        lineFile ? JSON.stringify(s) : null,
+        fileId,
+      );
+      return from === 0 ? "read" : "grown";
+    } catch (error) {
+      const message = error instanceof UnreadableRollout
+        ? whyUnreadable(file.path, error.message)
+        : errnoOf(error) !== undefined
+        ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
+        : null;
+      if (message === null) throw error;
+      this.#drop(fileId);
+      this.sql(
+        "INSERT INTO files (id, machine, path, size, mtime_ms, inode, sort_key, updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        fileId,
+        this.machine,
+        file.path,
+        stat.size,
+        stat.mtimeMs,
+        inodeOf(stat),
+        sortKey(file.path, stat),
+        new Date(stat.mtimeMs).toISOString(),
+        message,
+      );
+      return "read";
+    }
+  }
+
+  /** Where the last read of `<home>/session_index.jsonl` ended (null: never read). */
+  #namesMark(): IndexPosition | null {
+    const row = this.sql("SELECT value FROM meta WHERE key = 'names'").get() as
+      | { value: string }
+      | undefined;
+    return row === undefined ? null : JSON.parse(row.value) as IndexPosition;
+  }
+
+  /** Whether `<home>/session_index.jsonl` is as it was when its names were last read. */
+  #namesUpToDate(): boolean {
+    const mark = this.#namesMark();
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(sessionIndexPath(this.home));
+    } catch {
+      return mark !== null && mark.offset === 0;
+    }
+    return mark !== null && mark.ino === stat.ino && mark.offset === stat.size;
+  }
+
+  /** Reads the names appended since the last time (all of them if the file was replaced). */
+  #refreshNames(): void {
+    if (this.#namesUpToDate()) return;
+    const mark = this.#namesMark();
+    const read = readThreadNames(this.home, mark ?? undefined);
+    if (read.whole) {
+      this.sql("DELETE FROM names").run();
+      this.sql("DELETE FROM names_text").run();
+    }
+    for (const entry of read.names) {
+      this.sql("DELETE FROM names_text WHERE session_id = ?").run(entry.id);
+      this.sql("DELETE FROM names WHERE session_id = ?").run(entry.id);
+      if (entry.name === null) continue;
+      this.sql("INSERT INTO names (session_id, name, updated_at) VALUES (?, ?, ?)").run(
+        entry.id,
+        entry.name,
+        entry.updated_at,
+      );
+      this.sql("INSERT INTO names_text (name, session_id) VALUES (?, ?)").run(entry.name, entry.id);
+    }
+    this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('names', ?)").run(
+      JSON.stringify(read.position),
+    );
+  }
+}
+
+/** The order `list` shows files in: the start time in the file name, else the mtime. */
+function sortKey(file: string, stat: fs.Stats): string {
+  return `${nameStamp(nodePath.basename(file)) ?? stampOf(stat.mtimeMs)} ${file}`;
+}
+
+/** Why a file is no rollout, in the words `validate` and `list` use where they have some. */
+function whyUnreadable(file: string, found: string): string {
+  try {
+    const head = readSessionHead(file);
+    return head.ok ? found : head.message;
+  } catch {
+    return found;
+  }
+}
+
+function upToDate(row: Pick<FileRow, "size" | "mtime_ms" | "inode">, stat: fs.Stats): boolean {
+  return row.size === stat.size && row.mtime_ms === stat.mtimeMs && row.inode === inodeOf(stat);
+}
+
+/** Whether only lines were added to the file since it was indexed. */
+function canReadOn(row: FileRow, stat: fs.Stats): boolean {
+  return row.error === null && row.state !== null && row.compressed === 0 &&
+    row.inode === inodeOf(stat) && stat.size >= row.indexed_bytes && row.indexed_bytes > 0;
+}

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { setup, tempDir } from "../helpers.ts";
+import { cli } from "./cli_io.ts";
+import { idOf, writeSession } from "./fixtures.ts";
+
+const line = (timestamp: string, type: string, payload: unknown) =>
+  JSON.stringify({ timestamp, type, payload }) + "\n";
+const message = (role: string, text: string) => ({
+  type: "message",
+  role,
+  content: [{ type: role === "user" ? "input_text" : "output_text", text }],
+});
+
+/** Two sessions in two folders on two days; the second one ran a command that failed. */
+function home(dir: string): void {
+  writeSession(dir, {
+    id: idOf(1),
+    stamp: "2026-11-20T09-00-00",
+    text: line("2026-11-20T09:00:00.000Z", "session_meta", {
+      id: idOf(1),
+      timestamp: "2026-11-20T09:00:00.000Z",
+      cwd: "/work/api",
+    }) +
+      line("2026-11-20T09:00:01.000Z", "response_item", message("user", "Why is the disk full?")) +
+      line(
+        "2026-11-20T09:00:02.000Z",
+        "response_item",
+        message("assistant", "The disk is full of old build caches."),
+      ),
+  });
+  writeSession(dir, {
+    id: idOf(2),
+    stamp: "2026-11-25T10-00-00",
+    text: line("2026-11-25T10:00:00.000Z", "session_meta", {
+      id: idOf(2),
+      timestamp: "2026-11-25T10:00:00.000Z",
+      cwd: "/work/web",
+    }) +
+      line("2026-11-25T10:00:01.000Z", "response_item", message("user", "deploy the site")) +
+      line("2026-11-25T10:00:02.000Z", "response_item", {
+        type: "function_call",
+        name: "shell",
+        arguments: '{"command":["npm","run","deploy"]}',
+        call_id: "c1",
+      }) +
+      line("2026-11-25T10:00:03.000Z", "response_item", {
+        type: "function_call_output",
+        call_id: "c1",
+        output: "npm ERR! ENOSPC: no space left on device, write",
+      }) +
+      line(
+        "2026-11-25T10:00:04.000Z",
+        "response_item",
+        message("assistant", "The deploy failed: the disk is full."),
+      ),
+  });
+}
+
+interface Hit {
+  session_id: string;
+  item: number | null;
+  role: string;
+  kind: string;
+  cwd: string | null;
+  time: string | null;
+  snippet: string;
+  highlights: Array<[number, number]>;
+}
+
+async function hits(dir: string, ...args: string[]): Promise<Hit[]> {
+  const result = await cli(["search", ...args, "--home", dir, "--json"]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as Hit[];
+}
+
+test("rollout search finds words in messages, calls and outputs, newest first", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    home(dir);
+    const full = await hits(dir, "full");
+    assert.deepEqual(full.map((h) => [h.session_id, h.item, h.role]), [
+      [idOf(2), 4, "assistant"],
+      [idOf(1), 2, "assistant"],
+      [idOf(1), 1, "user"],
+    ]);
+    // The highlight covers the matched word in the snippet.
+    for (const hit of full) {
+      assert.deepEqual(
+        hit.highlights.map(([a, b]) => hit.snippet.slice(a, b).toLowerCase()),
+        ["full"],
+      );
+    }
+    const output = await hits(dir, "enospc");
+    assert.deepEqual(output.map((h) => [h.item, h.role, h.kind, h.cwd]), [
+      [3, "tool", "output", "/work/web"],
+    ]);
+    assert.deepEqual((await hits(dir, "deploy")).map((h) => h.item), [4, 2, 1]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout search understands phrases, prefixes, OR and NOT", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    home(dir);
+    const items = async (query: string) =>
+      (await hits(dir, query)).map((h) => `${h.session_id.slice(-1)}:${h.item}`);
+    assert.deepEqual(await items('"disk is full"'), ["2:4", "1:2"]);
+    assert.deepEqual(await items('"full disk"'), []);
+    assert.deepEqual(await items("cach*"), ["1:2"]);
+    assert.deepEqual(await items("caches OR enospc"), ["2:3", "1:2"]);
+    assert.deepEqual(await items("full NOT deploy"), ["1:2", "1:1"]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout search filters by folder, time and role, and limits", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    home(dir);
+    const at = (list: Hit[]) => list.map((h) => `${h.session_id.slice(-1)}:${h.item}`);
+    assert.deepEqual(at(await hits(dir, "full", "--cwd", "/work/api")), ["1:2", "1:1"]);
+    assert.deepEqual(at(await hits(dir, "full", "--since", "2026-11-21")), ["2:4"]);
+    assert.deepEqual(at(await hits(dir, "full", "--until", "2026-11-21")), ["1:2", "1:1"]);
+    assert.deepEqual(
+      at(await hits(dir, "full", "--since", "2026-11-20T09:00:02Z", "--until", "2026-11-21")),
+      ["1:2"],
+    );
+    assert.deepEqual(at(await hits(dir, "full", "--role", "user")), ["1:1"]);
+    assert.deepEqual(at(await hits(dir, "deploy", "--role", "tool")), ["2:2"]);
+    assert.deepEqual(at(await hits(dir, "full", "--limit", "1")), ["2:4"]);
+    // A relative time: everything here is more than a day old.
+    assert.deepEqual(await hits(dir, "full", "--since", "1d"), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout search prints each hit with where to open it; no match says so", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    home(dir);
+    const result = await cli(["search", "enospc", "--home", dir]);
+    assert.equal(result.code, 0);
+    assert.equal(
+      result.stdout,
+      `${idOf(2)}  2026-11-25 10:00:03Z  item 3  tool  /work/web\n` +
+        "  npm ERR! **ENOSPC**: no space left on device, write\n",
+    );
+    const none = await cli(["search", "nothinglikethis", "--home", dir]);
+    assert.deepEqual([none.code, none.stdout], [0, "No matches.\n"]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout search refuses bad input with exit 2 and says what was wrong", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    home(dir);
+    const cases: Array<[string[], RegExp]> = [
+      [["search", '"unclosed'], /the query "\\"unclosed" is not valid search syntax/],
+      [["search", "a AND"], /is not valid search syntax/],
+      [["search", "   "], /the QUERY is empty/],
+      [["search", "x", "--role", "robot"], /--role" must be user, assistant or tool, got "robot"/],
+      [["search", "x", "--since", "last tuesday"], /--since" needs a date.*got "last tuesday"/],
+      [["search", "x", "--limit", "0"], /--limit" must be at least 1/],
+      [["search"], /missing|QUERY|argument/i],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await cli([...argv, "--home", dir]);
+      assert.equal(result.code, 2, argv.join(" "));
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, "");
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout search names the files it could not read, and still searches the rest", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    home(dir);
+    const bad = path.join(dir, "sessions", "2026", "11", "26", "rollout-broken.jsonl");
+    fs.mkdirSync(path.dirname(bad), { recursive: true });
+    fs.writeFileSync(bad, "{not json\n");
+    const result = await cli(["search", "enospc", "--home", dir, "--json"]);
+    assert.equal(result.code, 0);
+    assert.equal(JSON.parse(result.stdout).length, 1);
+    assert.match(result.stderr, new RegExp(`"${bad}": not searched: `));
+  } finally {
+    cleanup();
+  }
+});

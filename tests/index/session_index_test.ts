@@ -1,0 +1,314 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { zstdCompressSync } from "node:zlib";
+import { DatabaseSync } from "node:sqlite";
+import { indexPath, listIndexed, openIndex, search } from "../../lib/index/mod.ts";
+import { tempDir } from "../helpers.ts";
+import { FORMATS, idOf, writeSession } from "../cli/fixtures.ts";
+
+const env = (type: string, payload: unknown, timestamp = "2026-11-26T11:15:29.000Z") =>
+  JSON.stringify({ timestamp, type, payload }) + "\n";
+const user = (text: string) => ({
+  type: "message",
+  role: "user",
+  content: [{ type: "input_text", text }],
+});
+const assistant = (text: string) => ({
+  type: "message",
+  role: "assistant",
+  content: [{ type: "output_text", text }],
+});
+const meta = (id: string, cwd = "/repo") =>
+  env("session_meta", { id, timestamp: "2026-11-26T11:15:28.000Z", cwd });
+
+function hitsOf(
+  home: string,
+  query: string,
+  options: Parameters<typeof search>[2] = { limit: 100 },
+) {
+  return openIndex(home).then((index) => {
+    try {
+      return search(index, query, options);
+    } finally {
+      index.close();
+    }
+  });
+}
+
+test("every format is indexed: items numbered as the file holds them, roles and kinds", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    FORMATS.forEach((format, n) => writeSession(dir, { id: idOf(n + 1), format }));
+    const hits = await hitsOf(dir, "files");
+    // "list files" (item 1, user) and "Two files: a and b." (item 4, assistant) in each.
+    assert.equal(hits.length, 2 * FORMATS.length);
+    for (let n = 1; n <= FORMATS.length; n++) {
+      const own = hits.filter((h) => h.session_id === idOf(n)).map((h) => [h.item, h.role]);
+      assert.deepEqual(own.sort(), [[1, "user"], [4, "assistant"]]);
+    }
+    const calls = await hitsOf(dir, "shell", { limit: 100, role: "tool" });
+    assert.equal(calls.length, FORMATS.length);
+    assert.ok(calls.every((h) => h.item === 2 && h.kind === "call"));
+    const outputs = await hitsOf(dir, "b", { limit: 100, role: "tool" });
+    assert.ok(outputs.some((h) => h.item === 3 && h.kind === "output"));
+  } finally {
+    cleanup();
+  }
+});
+
+test("a grown journal is read on from where the index stopped; the torn tail waits", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(1);
+    const file = writeSession(dir, { id, text: meta(id) + env("response_item", user("alpha")) });
+    let index = await openIndex(dir);
+    index.close();
+    fs.appendFileSync(file, env("response_item", assistant("bravo")) + '{"timestamp":"x","ty');
+    index = await openIndex(dir);
+    index.close();
+    const report = await (await openIndex(dir)).refresh();
+    assert.deepEqual([report.read, report.grown], [0, 0], "nothing changed since");
+    assert.equal((await hitsOf(dir, "alpha")).length, 1, "alpha is not indexed twice");
+    assert.deepEqual((await hitsOf(dir, "bravo")).map((h) => h.item), [2]);
+    // The torn line is completed: read once, where it starts.
+    fs.appendFileSync(
+      file,
+      'pe":"response_item","payload":' + JSON.stringify(assistant("charlie")) + "}\n",
+    );
+    const again = await openIndex(dir);
+    try {
+      const hits = search(again, "charlie OR bravo OR alpha", { limit: 10 });
+      assert.deepEqual(hits.map((h) => h.item).sort(), [1, 2, 3]);
+    } finally {
+      again.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("refresh reports a grown file as grown and reads only its tail", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(1);
+    const file = writeSession(dir, { id, text: meta(id) + env("response_item", user("one")) });
+    const index = await openIndex(dir);
+    try {
+      const before = fs.statSync(file).size;
+      const added = env("response_item", user("two"));
+      fs.appendFileSync(file, added);
+      const report = await index.refresh();
+      assert.equal(report.grown, 1);
+      assert.equal(report.read, 0);
+      assert.equal(report.bytes, Buffer.byteLength(added), `only the ${before}+ bytes`);
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("a file rewritten in place, replaced or deleted is read again or dropped", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const a = idOf(1);
+    const b = idOf(2);
+    const fileA = writeSession(dir, { id: a, text: meta(a) + env("response_item", user("old")) });
+    const fileB = writeSession(dir, {
+      id: b,
+      format: "document",
+      text: JSON.stringify({
+        session: { id: b, timestamp: "2026-11-26T11:15:28.000Z" },
+        items: [user("docold")],
+        state: {},
+      }),
+    });
+    assert.equal((await hitsOf(dir, "old")).length, 1);
+    // Same inode, longer, but its start changed: not a tail to read on from.
+    fs.writeFileSync(
+      fileA,
+      meta(a) + env("response_item", user("new")) + env("response_item", user("more")),
+    );
+    // A document replaced by rename, as its writer does.
+    const temp = `${fileB}.tmp-1`;
+    fs.writeFileSync(
+      temp,
+      JSON.stringify({
+        session: { id: b, timestamp: "2026-11-26T11:15:28.000Z" },
+        items: [user("docnew")],
+        state: {},
+      }),
+    );
+    fs.renameSync(temp, fileB);
+    assert.equal((await hitsOf(dir, "old")).length, 0);
+    assert.equal((await hitsOf(dir, "docold")).length, 0);
+    assert.deepEqual((await hitsOf(dir, "new")).map((h) => h.item), [1]);
+    assert.equal((await hitsOf(dir, "docnew")).length, 1);
+    fs.unlinkSync(fileA);
+    const index = await openIndex(dir);
+    try {
+      assert.equal(search(index, "new", { limit: 5 }).length, 0);
+      assert.deepEqual((await listIndexed(index, {})).sessions.map((s) => s.id), [b]);
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("a compressed rollout is indexed; beside its own .jsonl only the .jsonl counts", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(3);
+    const text = meta(id) + env("response_item", user("zebra crossing"));
+    const plain = writeSession(dir, { id, text });
+    fs.writeFileSync(`${plain}.zst`, zstdCompressSync(Buffer.from(text)));
+    assert.equal((await hitsOf(dir, "zebra")).length, 1, "one hit, not two");
+    fs.unlinkSync(plain);
+    const hits = await hitsOf(dir, "zebra");
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0]!.path, `${plain}.zst`);
+  } finally {
+    cleanup();
+  }
+});
+
+test("the index is 0600 in a 0700 folder, its WAL too", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    const index = await openIndex(dir);
+    try {
+      const file = indexPath(dir);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+      assert.equal(fs.statSync(`${file}-wal`).mode & 0o777, 0o600);
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("a damaged index is rebuilt with a notice; a deleted one is rebuilt silently", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    (await openIndex(dir)).close();
+    const file = indexPath(dir);
+    for (const suffix of ["-wal", "-shm"]) fs.rmSync(file + suffix, { force: true });
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0x55, 100, Math.min(bytes.length, 8192));
+    fs.writeFileSync(file, bytes);
+    const notices: string[] = [];
+    const index = await openIndex(dir, { notice: (m) => notices.push(m) });
+    try {
+      assert.equal(search(index, "files", { limit: 10 }).length, 2);
+    } finally {
+      index.close();
+    }
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /damaged.*rebuilt/);
+    fs.writeFileSync(file, "not a database at all, just text ".repeat(200));
+    const notices2: string[] = [];
+    (await openIndex(dir, { notice: (m) => notices2.push(m) })).close();
+    assert.equal(notices2.length, 1);
+    fs.rmSync(path.dirname(file), { recursive: true });
+    const notices3: string[] = [];
+    const rebuilt = await openIndex(dir, { notice: (m) => notices3.push(m) });
+    rebuilt.close();
+    assert.deepEqual(notices3, []);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a reader is never blocked by a process writing the index", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    (await openIndex(dir)).close();
+    // Another connection holds the write lock, as a refreshing process does.
+    const writer = new DatabaseSync(indexPath(dir));
+    writer.exec("BEGIN IMMEDIATE");
+    writer.exec("DELETE FROM entries");
+    try {
+      const index = await openIndex(dir);
+      try {
+        assert.equal(search(index, "files", { limit: 10 }).length, 2, "the last committed state");
+      } finally {
+        index.close();
+      }
+    } finally {
+      writer.exec("ROLLBACK");
+      writer.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("an unreadable file under sessions/ is listed as such, never skipped silently", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    const bad = writeSession(dir, { id: idOf(2), text: "this is no rollout\n" });
+    const index = await openIndex(dir);
+    try {
+      const { sessions, unreadable } = await listIndexed(index, {});
+      assert.deepEqual(sessions.map((s) => s.id), [idOf(1)]);
+      assert.equal(unreadable.length, 1);
+      assert.equal(unreadable[0]!.path, bad);
+      assert.equal(
+        unreadable[0]!.message,
+        "not a rollout (neither JSON lines nor a JSON document)",
+      );
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("titles from session_index.jsonl: the newest wins, matched by search, shown by list", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    const names = path.join(dir, "session_index.jsonl");
+    fs.writeFileSync(
+      names,
+      JSON.stringify({
+        id: idOf(1),
+        thread_name: "first draft",
+        updated_at: "2026-11-27T00:00:00Z",
+      }) + "\n",
+    );
+    assert.equal((await hitsOf(dir, "draft")).length, 1);
+    fs.appendFileSync(
+      names,
+      JSON.stringify({
+        id: idOf(1),
+        thread_name: "payment refactor",
+        updated_at: "2026-11-28T00:00:00Z",
+      }) + "\n",
+    );
+    assert.equal((await hitsOf(dir, "draft")).length, 0);
+    const hits = await hitsOf(dir, "refactor");
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0]!.role, "title");
+    const index = await openIndex(dir);
+    try {
+      assert.equal((await listIndexed(index, {})).sessions[0]!.title, "payment refactor");
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
