@@ -1,11 +1,12 @@
 /**
  * The full-count reliability run of RELIABILITY.md: the tier 1 CrashFS campaign and its five
  * mutants at full scale, then 500+ SIGKILLs per subject (compiled binary, Deno source, Bun
- * source), and 300 lock handovers between Deno and Bun. Prints the figures; exits 1 if any
- * promise was broken. Not a test.
+ * source), and 300 lock handovers between Deno and Bun; then tier 9 for archive, restore and
+ * prune: their CrashFS campaign and its mutants, and 200 SIGKILLs per subject. Prints the
+ * figures; exits 1 if any promise was broken. Not a test.
  *
  *   deno run -A scripts/crash.ts [--kills 500] [--scale 4] [--only binary,deno,bun] [--no-crashfs]
- *     [--lock-rounds 300]
+ *     [--lock-rounds 300] [--archive-kills 200]
  */
 import * as fs from "node:fs";
 import process from "node:process";
@@ -15,6 +16,8 @@ import { initRuntime } from "../lib/runtime/runtime.ts";
 import { runCrashFsCampaign } from "../tests/reliability/crashfs_campaign.ts";
 import { type KillFigures, runKillCampaign } from "../tests/reliability/kill_campaign.ts";
 import { runLockRounds } from "../tests/reliability/lock_rounds.ts";
+import { type CampaignMutant, runArchiveCampaign } from "../tests/reliability/archive_campaign.ts";
+import { runArchiveKillCampaign } from "../tests/reliability/archive_kill_campaign.ts";
 import { BINARY, SUBJECTS } from "../tests/reliability/proto_process.ts";
 
 const MUTANTS: readonly WriterMutant[] = [
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     "no-crashfs": { type: "boolean", default: false },
     seed: { type: "string", default: "20261126" },
     "lock-rounds": { type: "string", default: "300" },
+    "archive-kills": { type: "string", default: "200" },
   },
 });
 const kills = Number(values.kills);
@@ -113,6 +117,45 @@ async function lockTier(rounds: number): Promise<void> {
   broken.push(...f.problems);
 }
 
+const ARCHIVE_MUTANTS: readonly CampaignMutant[] = [
+  "unlink_before_rename",
+  "no_sync_before_rename",
+  "plain_first",
+];
+
+/** Tier 9: archive, restore, a write to an archive and prune on CrashFS, then under SIGKILL. */
+async function archiveTier(kills: number): Promise<void> {
+  let started = performance.now();
+  if (!values["no-crashfs"]) {
+    const f = await runArchiveCampaign({ scale, seed });
+    console.log(
+      `tier 9 CrashFS (scale ${scale}): ${f.images} images (${f.midway} mid-way), ` +
+        `${f.crashPoints} crash points, ${f.workloads} workloads, ${f.recoveries} reruns, ` +
+        `${f.violations.length} violations (${seconds(started)})`,
+    );
+    for (const v of f.violations.slice(0, 5)) broken.push(`archive CrashFS: ${JSON.stringify(v)}`);
+    for (const mutant of ARCHIVE_MUTANTS) {
+      const found = await runArchiveCampaign({ scale, seed, mutant, stopAfter: 1 });
+      if (found.violations.length === 0) broken.push(`archive mutant ${mutant} survived`);
+      console.log(`  mutant ${mutant}: ${found.violations.length > 0 ? "caught" : "SURVIVED"}`);
+    }
+  }
+  if (kills <= 0) return;
+  if (!fs.existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "npm run build" first`);
+  const only = new Set(values.only.split(","));
+  for (const [index, subject] of SUBJECTS.entries()) {
+    if (!only.has(subject.name)) continue;
+    started = performance.now();
+    const f = await runArchiveKillCampaign({ subject, kills, seed: seed + index });
+    console.log(
+      `tier 9 kills (${f.subject}): ${f.kills} kills (${f.stepKills} at a rename or unlink), ` +
+        `${f.midway} mid-way, ${f.archives} archives, ${f.appends} appends restoring, ` +
+        `${f.prunes} prunes, ${f.problems.length} problems (${seconds(started)})`,
+    );
+    broken.push(...f.problems);
+  }
+}
+
 /** Runs a tier; a tier that throws is a broken promise too, and the others still run. */
 async function tier(name: string, run: () => Promise<void>): Promise<void> {
   try {
@@ -127,6 +170,7 @@ if (!values["no-crashfs"]) await tier("tier 1", crashFsTier);
 if (kills > 0) await tier("tier 2", killTier);
 const lockRounds = Number(values["lock-rounds"]);
 if (lockRounds > 0) await tier("tier 6", () => lockTier(lockRounds));
+await tier("tier 9", () => archiveTier(Number(values["archive-kills"])));
 for (const problem of broken) console.log(`BROKEN: ${problem}`);
 console.log(broken.length === 0 ? "all promises held" : `${broken.length} broken promises`);
 process.exitCode = broken.length === 0 ? 0 : 1;

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, type EventMsg, RolloutError, type SessionMeta } from "../schemas/mod.ts";
 import { loadRollout } from "../formats/mod.ts";
-import { RolloutRecorder } from "../store/mod.ts";
+import { plainPathOf, RolloutRecorder } from "../store/mod.ts";
 import type { History } from "./history.ts";
 
 /** The fields of `configure_session` that shape a new session. */
@@ -31,6 +31,8 @@ export interface SessionHostOptions {
   history: History;
   /** Where problems that are no op's answer go (stderr). */
   warn: (message: string) => void;
+  /** Redact every session's items before they are written (`proto --redact`). */
+  redact?: boolean;
 }
 
 const NO_SESSION = "No session initialized, expected 'ConfigureSession' as first Op";
@@ -63,6 +65,11 @@ export class SessionHost {
     return this.#current?.id ?? "";
   }
 
+  /** Whether what is written now is redacted (`proto --redact`, or a session marked so). */
+  redacting(): boolean {
+    return this.#options.redact === true || this.#current?.redacts === true;
+  }
+
   /** Starts a new session (new id, new file unless in memory); the previous one is closed. */
   async configure(init: NewSession): Promise<EventMsg> {
     if (typeof init.cwd === "string" && !path.isAbsolute(init.cwd)) {
@@ -76,8 +83,9 @@ export class SessionHost {
     const o = this.#options;
     const history = o.history.metadata();
     await this.#current?.flush();
+    const redact = o.redact === true;
     const next = init.disable_response_storage === true
-      ? RolloutRecorder.inMemory({ meta, maxLineBytes: o.maxLineBytes })
+      ? RolloutRecorder.inMemory({ meta, maxLineBytes: o.maxLineBytes, redact })
       : await RolloutRecorder.create({
         home: o.home,
         format: init.format ?? o.format,
@@ -85,6 +93,7 @@ export class SessionHost {
         sync: o.sync,
         maxLineBytes: o.maxLineBytes,
         pid: o.pid,
+        redact,
       });
     await this.#replace(next);
     return {
@@ -105,16 +114,22 @@ export class SessionHost {
     const o = this.#options;
     const target = path.resolve(o.cwd, file);
     const current = this.#current;
-    if (current?.path != null && realPath(current.path) === realPath(target)) {
+    // An archive's name stands for the plain file once that is restored (and being written).
+    const names = [target, plainPathOf(target) ?? target].map(realPath);
+    if (current?.path != null && names.includes(realPath(current.path))) {
       await current.flush();
       const { report } = loadRollout(current.path, { maxLineBytes: o.maxLineBytes });
       return loadedEvent(current, report);
     }
-    const { recorder, loaded } = await RolloutRecorder.resume(target, {
+    const { recorder, loaded, restored } = await RolloutRecorder.resume(target, {
       sync: o.sync,
       maxLineBytes: o.maxLineBytes,
       pid: o.pid,
+      redact: o.redact === true,
     });
+    if (restored !== null) {
+      o.warn(`Session restored from its archive "${restored}" to "${recorder.path}" to be written`);
+    }
     await this.#replace(recorder);
     return loadedEvent(recorder, loaded.report);
   }

@@ -27,6 +27,10 @@ export interface FileSystem {
   write(fd: number, data: Uint8Array): number;
   read(fd: number, into: Uint8Array, position: number): number;
   size(fd: number): number;
+  /** The time of the file's last modification, in milliseconds since the epoch. */
+  mtime(fd: number): number;
+  /** Sets the time of last modification (and of last access) of an open file. */
+  setMtime(fd: number, ms: number): void;
   fdatasync(fd: number): void;
   /** `fdatasync` off the event loop (on a worker thread), so other work goes on meanwhile. */
   fdatasyncAsync(fd: number): Promise<void>;
@@ -76,6 +80,10 @@ export const nodeFileSystem: FileSystem = {
   write: (fd, data) => fs.writeSync(fd, data),
   read: (fd, into, position) => fs.readSync(fd, into, 0, into.length, position),
   size: (fd) => fs.fstatSync(fd).size,
+  mtime: (fd) => fs.fstatSync(fd).mtimeMs,
+  // A microsecond above: Deno converts to float seconds and truncates, which can lose the
+  // millisecond (760 ms came back as 759).
+  setMtime: (fd, ms) => fs.futimesSync(fd, (ms + 0.001) / 1000, (ms + 0.001) / 1000),
   fdatasync: (fd) => fs.fdatasyncSync(fd),
   fdatasyncAsync: (fd) =>
     new Promise((resolve, reject) => {

@@ -15,4 +15,14 @@ export { processIo } from "./process_io.ts";
 export { passwdHome, selfCommand } from "./self_command.ts";
 export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";
 export { memoryRelief } from "./memory.ts";
-export { isZstd, zstdDecompress, zstdHead, ZstdTooLarge, zstdToTempFile } from "./zstd.ts";
+export {
+  isZstd,
+  ZSTD_READ_PIECE,
+  type ZstdCompression,
+  zstdDecompress,
+  zstdHead,
+  zstdIncomplete,
+  zstdPieces,
+  ZstdTooLarge,
+  zstdToTempFile,
+} from "./zstd.ts";

@@ -68,6 +68,123 @@ export function zstdHead(read: (length: number) => Uint8Array, want: number): Ui
   return null;
 }
 
+/**
+ * Where the zstd frames of a file of `size` bytes stop being whole, or null when every frame
+ * (skippable ones too) ends exactly at the end: zlib decompresses a file cut inside a frame
+ * without complaint, so what is kept or restored is checked with this first. Reads only the
+ * headers (RFC 8878 §3.1), a few bytes per 128 KiB block.
+ */
+export function zstdIncomplete(
+  read: (into: Uint8Array, position: number) => number,
+  size: number,
+): string | null {
+  const head = new Uint8Array(18);
+  const view = new DataView(head.buffer);
+  const bytesAt = (position: number, length: number): boolean =>
+    position + length <= size && read(head.subarray(0, length), position) === length;
+  let at = 0;
+  while (at < size) {
+    if (!bytesAt(at, 8)) return `byte ${at}: a frame header is cut short`;
+    const magic = view.getUint32(0, true);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      at += 8 + view.getUint32(4, true);
+      if (at > size) return `byte ${size}: a skippable frame is cut short`;
+      continue;
+    }
+    if (!isZstd(head)) return `byte ${at}: not a zstd frame`;
+    const descriptor = head[4]!;
+    const single = (descriptor & 0x20) !== 0;
+    const fcs = [single ? 1 : 0, 2, 4, 8][descriptor >> 6]!;
+    const did = [0, 1, 2, 4][descriptor & 3]!;
+    at += 5 + (single ? 0 : 1) + did + fcs;
+    for (let last = false; !last;) {
+      if (!bytesAt(at, 3)) return `byte ${Math.min(at, size)}: a block header is cut short`;
+      const block = head[0]! | (head[1]! << 8) | (head[2]! << 16);
+      last = (block & 1) === 1;
+      const type = (block >> 1) & 3;
+      if (type === 3) return `byte ${at}: a block of the reserved type`;
+      at += 3 + (type === 1 ? 1 : block >>> 3);
+    }
+    if ((descriptor & 4) !== 0) at += 4;
+    if (at > size) return `byte ${size}: the last block or the checksum is cut short`;
+  }
+  return null;
+}
+
+/** How {@linkcode zstdPieces} compresses; without it, it decompresses. */
+export interface ZstdCompression {
+  /** zstd's compression level (1 to 19; negative levels are faster still). */
+  level: number;
+  /** The window in powers of two, for long-distance matching (27: 128 MiB, what `zstd -d` and
+   * Codex read without extra flags). */
+  windowLog: number;
+  /**
+   * The exact size of the input, when known: zstd then fits its window to it (a small file
+   * costs little memory and set-up) and records the size in the frame. Input of another size
+   * is an error.
+   */
+  sourceBytes?: number;
+}
+
+/**
+ * Compresses (with `compress`) or decompresses the pieces of `input` as a stream, yielding the
+ * output as it comes, in pieces of at most `pieceBytes` (by default 256 KiB; on Deno, 2 MiB
+ * decompressed): memory stays bounded by the window and a piece or two, whatever the size. Compression uses long-distance matching and writes a content checksum, as `zstd
+ * --long` does. Throws what zlib throws on bad input, and what `input` throws.
+ */
+export async function* zstdPieces(
+  input: Iterable<Uint8Array>,
+  options: { compress?: ZstdCompression; pieceBytes?: number } = {},
+): AsyncGenerator<Uint8Array> {
+  const z = zlib();
+  const c = z.constants;
+  const compress = options.compress;
+  const chunkSize = options.pieceBytes ?? (compress === undefined ? UNPACKED_PIECE : PIECE);
+  const transform = compress === undefined
+    ? z.createZstdDecompress({ chunkSize })
+    : z.createZstdCompress({
+      chunkSize,
+      ...(compress.sourceBytes === undefined ? {} : { pledgedSrcSize: compress.sourceBytes }),
+      params: {
+        [c.ZSTD_c_compressionLevel]: compress.level,
+        [c.ZSTD_c_enableLongDistanceMatching]: 1,
+        [c.ZSTD_c_windowLog]: compress.windowLog,
+        [c.ZSTD_c_checksumFlag]: 1,
+      },
+    });
+  // The input is written a piece at a time, each once the last is taken in; a failure ends
+  // the writing and the stream is never ended after it (Deno's zlib, asked to finish a stream
+  // that failed, throws the failure again where nobody can catch it).
+  let failed = false;
+  transform.on("error", () => (failed = true));
+  const feed = async () => {
+    for (const piece of input) {
+      if (failed) return;
+      await new Promise<void>((resolve) => transform.write(piece, () => resolve()));
+    }
+    if (!failed) transform.end();
+  };
+  feed().catch((error: unknown) => transform.destroy(error as Error));
+  try {
+    for await (const piece of transform) yield piece as Uint8Array;
+  } finally {
+    failed = true;
+  }
+}
+
+const PIECE = 256 * 1024;
+/**
+ * Deno's zlib throws a decompression error where nobody can catch it (instead of emitting
+ * it) when one piece of input fills more than one piece of output. On Deno, compressed input
+ * is therefore read in small pieces into large output pieces, so only data that expands more
+ * than 64 times within 32 KiB can still meet that; Bun, whose zlib has no such fault, keeps
+ * the pieces that cost it least (the small ones cost it 60 % more time).
+ */
+const ON_DENO = "Deno" in globalThis;
+const UNPACKED_PIECE = ON_DENO ? 2 * 1024 * 1024 : PIECE;
+/** How much compressed input to hand {@linkcode zstdPieces} at a time (see UNPACKED_PIECE). */
+export const ZSTD_READ_PIECE = ON_DENO ? 32 * 1024 : PIECE;
+
 /** The most a streamed decompression writes: the free space of the temporary folder, less 1 GiB. */
 function streamLimit(dir: string): number {
   try {

@@ -64,8 +64,8 @@ export async function atomicWrite(
   return bytes;
 }
 
-/** A new temporary file beside `target`, of our own pattern. */
-function openTemp(fsys: FileSystem, target: string): { path: string; fd: number } {
+/** A new temporary file beside `target`, of our own pattern (`<target>.tmp-<random>`). */
+export function openTemp(fsys: FileSystem, target: string): { path: string; fd: number } {
   const temp = `${target}${TEMP_MARK}${Math.random().toString(36).slice(2, 12)}`;
   return { path: temp, fd: fsys.open(temp, "create_exclusive") };
 }
@@ -116,18 +116,20 @@ export function assertAbsent(fsys: FileSystem, target: string): void {
 }
 
 /**
- * Removes stale temporary files of `target` left by a crashed writer; with `sync`, the
- * removal is made durable so that a crash cannot bring them back.
+ * Removes stale temporary files of `target` (or of several targets in one folder) left by a
+ * crashed writer; with `sync`, the removal is made durable so that a crash cannot bring them
+ * back.
  */
 export function removeStaleTemps(
   fsys: FileSystem,
-  target: string,
+  target: string | readonly string[],
   options: { sync: boolean },
 ): string[] {
-  const dir = path.dirname(target);
+  const targets = typeof target === "string" ? [target] : target;
+  const dir = path.dirname(targets[0]!);
   const removed: string[] = [];
   for (const name of fsys.readdir(dir)) {
-    if (!isTempOf(target, name)) continue;
+    if (!targets.some((t) => isTempOf(t, name))) continue;
     fsys.unlink(path.join(dir, name));
     removed.push(name);
   }
@@ -136,7 +138,7 @@ export function removeStaleTemps(
 }
 
 /** Unlinks a temporary file after a failure; a missing file is fine, the original error wins. */
-function removeQuietly(fsys: FileSystem, file: string): void {
+export function removeQuietly(fsys: FileSystem, file: string): void {
   try {
     fsys.unlink(file);
   } catch (error) {

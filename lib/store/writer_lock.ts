@@ -92,6 +92,33 @@ export class WriterLock {
     throw lockedError(rolloutPath, path);
   }
 
+  /**
+   * Who holds the writer lock of `rolloutPath` (`process 42`, `another process`), or null when
+   * nobody does. Creates nothing: for reports that must not change the folder (dry runs).
+   */
+  static heldBy(rolloutPath: string): string | null {
+    const path = lockPathOf(canonicalPath(rolloutPath));
+    let held: HeldLock | null;
+    try {
+      held = lockFile(path, { wait: false, existing: true });
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return null;
+      throw ioError("check the lock of", rolloutPath, error);
+    }
+    if (held === null) return holderOf(path);
+    held.release();
+    return null;
+  }
+
+  /**
+   * Locks the rollout file itself too, if that was not possible when the lock was taken
+   * because the file did not exist yet (it was restored from its compressed form since).
+   */
+  holdFile(rolloutPath: string): void {
+    if (this.#held === null || this.#file !== null) return;
+    this.#file = lockRollout(rolloutPath);
+  }
+
   /** Releases the lock and removes its file. Safe to call twice. */
   release(): void {
     const held = this.#held;
@@ -159,16 +186,20 @@ function refuseSpecialFile(rolloutPath: string): void {
   );
 }
 
-function lockedError(rolloutPath: string, lockPath: string): RolloutError {
+/** The holder named in a lock file: `process 42`, else `another process`. */
+function holderOf(lockPath: string): string {
   let pid = "";
   try {
     pid = fs.readFileSync(lockPath, "utf8").trim();
   } catch {
     pid = "";
   }
-  const holder = /^\d+$/.test(pid) ? `process ${pid}` : "another process";
+  return /^\d+$/.test(pid) ? `process ${pid}` : "another process";
+}
+
+function lockedError(rolloutPath: string, lockPath: string): RolloutError {
   return new RolloutError(
     "locked",
-    `Cannot write rollout "${rolloutPath}": it is locked by ${holder}`,
+    `Cannot write rollout "${rolloutPath}": it is locked by ${holderOf(lockPath)}`,
   );
 }

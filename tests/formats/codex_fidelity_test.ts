@@ -312,7 +312,7 @@ test("loadRollout() puts a fork's inherited history (history_base) before its ow
   }
 });
 
-test("a .jsonl.zst rollout is read like the plain file, and never appended to", async () => {
+test("a .jsonl.zst rollout is read like the plain file, and restored to it before it is written", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
@@ -320,25 +320,35 @@ test("a .jsonl.zst rollout is read like the plain file, and never appended to", 
     fs.mkdirSync(day, { recursive: true });
     const plain = codexFile(day, "paginated", `rollout-2026-08-20T10-00-00-${ID}.jsonl`);
     const packed = `${plain}.zst`;
-    fs.writeFileSync(packed, zlib.zstdCompressSync(fs.readFileSync(plain)));
+    const original = fs.readFileSync(plain);
+    fs.writeFileSync(packed, zlib.zstdCompressSync(original));
     const want = loadRollout(plain);
     fs.rmSync(plain);
     const got = loadRollout(packed);
     assert.deepEqual(got.saved, want.saved);
     assert.equal(got.compressed, true);
-    await assert.rejects(RolloutRecorder.resume(packed), {
-      code: "invalid_rollout",
-      message: new RegExp(
-        `^Cannot write rollout "${packed.replaceAll(".", "\\.")}": it is zstd-compressed`,
-      ),
-    });
     const list = await cli(["list", "--home", dir, "--json"]);
     assert.deepEqual(JSON.parse(list.stdout).map((s: { path: string }) => s.path), [packed]);
-    const validate = await cli(["validate", "--json", dir]);
+    const validate = await cli(["validate", "--json", path.join(dir, "sessions")]);
     assert.equal(validate.code, 0, validate.stdout);
     assert.deepEqual(JSON.parse(validate.stdout).map((r: { path: string }) => r.path), [packed]);
     const shown = await cli(["show", ID, "--home", dir]);
     assert.ok(shown.stdout.includes("take a screenshot"), shown.stdout);
+    const { recorder, restored } = await RolloutRecorder.resume(packed);
+    assert.equal(restored, packed);
+    assert.equal(recorder.path, plain);
+    assert.deepEqual(
+      fs.readdirSync(day),
+      [path.basename(plain) + ".lock", path.basename(plain)].sort(),
+    );
+    assert.deepEqual(fs.readFileSync(plain), original);
+    await recorder.recordItems([userMessage("after the restore")]);
+    await recorder.close();
+    assert.deepEqual(fs.readdirSync(day), [path.basename(plain)]);
+    assert.deepEqual(loadRollout(plain).saved.items, [
+      ...want.saved.items,
+      userMessage("after the restore"),
+    ]);
   } finally {
     cleanup();
   }

@@ -33,8 +33,10 @@ function memoryFs(data: Uint8Array): FileSystem {
       return n;
     },
     size: () => data.length,
+    mtime: () => 0,
     close: () => {},
     write: refuse,
+    setMtime: refuse,
     fdatasync: refuse,
     fdatasyncAsync: refuse,
     fsync: refuse,

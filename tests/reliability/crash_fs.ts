@@ -108,6 +108,8 @@ export class CrashFS implements FileSystem {
   #fds = new Map<number, { inode: number; mode: OpenMode; position: number }>();
   #nextFd = 3;
   #operations = 0;
+  /** Times of last modification set with `setMtime` (the rest are 0); never lost in a crash. */
+  #mtimes = new Map<number, number>();
   readonly #crashAt: number;
   #crashed = false;
 
@@ -224,6 +226,16 @@ export class CrashFS implements FileSystem {
     this.#step();
     const node = this.#live.get(this.#fd(fd, "size").inode)!;
     return node.kind === "file" ? node.data.length : 0;
+  }
+
+  mtime(fd: number): number {
+    this.#step();
+    return this.#mtimes.get(this.#fd(fd, "mtime").inode) ?? 0;
+  }
+
+  setMtime(fd: number, ms: number): void {
+    this.#step();
+    this.#mtimes.set(this.#fd(fd, "setMtime").inode, ms);
   }
 
   fdatasync(fd: number): void {
@@ -404,6 +416,7 @@ export class CrashFS implements FileSystem {
   #materialize(plan: Plan, seed: number, crashAt?: number): CrashFS {
     const image = new CrashFS(crashAt === undefined ? {} : { crashAt });
     image.#nextInode = this.#nextInode;
+    image.#mtimes = new Map(this.#mtimes);
     for (const [inode, node] of this.#durable) image.#durable.set(inode, cloneNode(node));
     const applied = new Map<number, number>();
     for (const change of this.#changes) {

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CrashError, CrashFS } from "./crash_fs.ts";
 import { runCrashFsCampaign } from "./crashfs_campaign.ts";
+import { runArchiveCampaign } from "./archive_campaign.ts";
+import { setup } from "../helpers.ts";
 
 const text = new TextDecoder();
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -113,5 +115,18 @@ test("runCrashFsCampaign() finds no violation for the real writer (CI profile)",
   assert.ok(figures.recoveryImages >= 100, `only ${figures.recoveryImages} recovery images`);
   console.log(
     `crashfs: ${figures.workloads} workloads, ${figures.crashPoints} crash points, ${figures.images} images (${figures.recoveryImages} during recovery), ${figures.ackedItemsVerified} acknowledged items verified, 0 violations`,
+  );
+});
+
+test("runArchiveCampaign() finds no violation in archive, restore, a write to an archived session and prune (CI profile)", async () => {
+  await setup();
+  const figures = await runArchiveCampaign({ scale: 1, seed: 20261205 });
+  assert.deepEqual(figures.violations, []);
+  assert.equal(figures.workloads, 6);
+  assert.ok(figures.images >= 500, `only ${figures.images} images`);
+  assert.ok(figures.midway >= 200, `only ${figures.midway} images caught the work mid-way`);
+  assert.ok(figures.recoveries >= 300, `only ${figures.recoveries} reruns checked`);
+  console.log(
+    `archive crashfs: ${figures.workloads} workloads, ${figures.crashPoints} crash points, ${figures.images} images (${figures.midway} mid-way), ${figures.recoveries} reruns, 0 violations`,
   );
 });

@@ -91,6 +91,16 @@ export class FaultyFileSystem implements FileSystem {
     return this.#inner.size(fd);
   }
 
+  mtime(fd: number): number {
+    this.#step("mtime");
+    return this.#inner.mtime(fd);
+  }
+
+  setMtime(fd: number, ms: number): void {
+    this.#step("setMtime");
+    this.#inner.setMtime(fd, ms);
+  }
+
   fdatasync(fd: number): void {
     this.#step("fdatasync");
     this.#inner.fdatasync(fd);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { WriterMutant } from "../../lib/store/sink.ts";
 import { runCrashFsCampaign } from "./crashfs_campaign.ts";
 import type { Invariant } from "./invariants.ts";
+import { type CampaignMutant, runArchiveCampaign } from "./archive_campaign.ts";
 
 /** Each mutant of RELIABILITY.md tier 1 and the invariant that must expose it. */
 const MUTANTS: [WriterMutant, Invariant][] = [
@@ -35,3 +36,17 @@ test("runCrashFsCampaign() catches every mutant and passes the real writer", asy
     `mutants: ${caught} of ${MUTANTS.length} caught; real writer: ${real.images} images, 0 violations`,
   );
 });
+
+/** Each deliberate bug of archive, restore and prune, caught by the archive campaign. */
+const ARCHIVE_MUTANTS: CampaignMutant[] = [
+  "unlink_before_rename",
+  "no_sync_before_rename",
+  "plain_first",
+];
+
+for (const mutant of ARCHIVE_MUTANTS) {
+  test(`runArchiveCampaign() catches the mutant "${mutant}"`, async () => {
+    const figures = await runArchiveCampaign({ scale: 1, seed: 7, mutant, stopAfter: 1 });
+    assert.equal(figures.violations.length, 1, `the mutant "${mutant}" survived`);
+  });
+}

@@ -7,8 +7,10 @@ import { checkItem, RolloutError } from "../../schemas/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../../formats/mod.ts";
 import { type ItemsRecorded, RolloutRecorder } from "../../store/mod.ts";
+import { addCounts, totalRedacted } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { counted, reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { secretsCounted } from "./redaction_note.ts";
+import { counted, reportDamage, reportRestored, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 
 /** Pending acknowledgements awaited before more stdin is read. */
 const WINDOW = 4096;
@@ -80,15 +82,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const flagged = args.strings("item").map((text, i) => parseItem(text, `--item ${i + 1}`));
   const file = sessionPathOf(args, io);
-  const { recorder, loaded } = await RolloutRecorder.resume(file, { pid: io.pid });
+  const { recorder, loaded, restored } = await RolloutRecorder.resume(file, { pid: io.pid });
+  await reportRestored(io, restored, recorder.path);
   await reportDamage(io, loaded);
   const pending: Promise<ItemsRecorded>[] = [];
   let recorded = 0;
   const dropped: string[] = [];
+  const redacted: Record<string, number> = {};
   const settle = async () => {
     for (const ack of await Promise.all(pending.splice(0))) {
       recorded += ack.recorded;
       for (const d of ack.dropped) dropped.push(d.type);
+      if (ack.redacted !== undefined) addCounts(redacted, ack.redacted);
     }
   };
   const fromStdin = args.strings("item").length === 0;
@@ -110,7 +115,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (error instanceof RolloutError) {
       throw new RolloutError(
         error.code,
-        `Cannot append to "${file}": ${error.message} (${
+        `Cannot append to "${recorder.path}": ${error.message} (${
           counted(recorded, "earlier item")
         } recorded)`,
         { cause: error },
@@ -119,7 +124,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw error;
   }
   await recorder.close();
-  const notes = dropped.length === 0 ? "" : `; not persisted: ${dropped.join(", ")}`;
+  let notes = dropped.length === 0 ? "" : `; not persisted: ${dropped.join(", ")}`;
+  // A session made with `new --redact` (or `proto --redact`) redacts every append.
+  if (totalRedacted(redacted) > 0) notes += `; redacted ${secretsCounted(redacted)}`;
   await io.stdout.write(
     `Appended ${
       counted(recorded, "item")

@@ -6,7 +6,7 @@
  */
 import type { Io } from "../../runtime/mod.ts";
 
-/** A read's progress callback: bytes read of `total`, lines read so far. */
+/** A read's progress callback: bytes read of `total`, lines read so far (-1: not counted). */
 export type ProgressTick = (read: number, total: number, lines: number) => void;
 
 const SHOW_AFTER_MS = 1000;
@@ -63,10 +63,12 @@ export class Progress {
     const rate = read / (elapsed / 1000);
     const left = rate > 0 ? Math.max(0, (total - read) / rate) : 0;
     const percent = total > 0 ? Math.floor((100 * read) / total) : 100;
-    const records = Math.round(this.#lines / (elapsed / 1000)).toLocaleString("en-US");
+    const records = lines < 0
+      ? ""
+      : `${Math.round(this.#lines / (elapsed / 1000)).toLocaleString("en-US")} records/s, `;
     const line = `${this.#label} ${size(read)} of ${size(total)} (${percent} %), ${
       size(rate)
-    }/s, ${records} records/s, ${Math.ceil(left)} s left`;
+    }/s, ${records}${Math.ceil(left)} s left`;
     this.#write(line);
   }
 

@@ -2,7 +2,7 @@
 import type { Io } from "../../runtime/mod.ts";
 import { RolloutRecorder } from "../../store/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { reportDamage, reportRestored, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Runs `rollout state`. */
@@ -21,7 +21,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw new UsageError('give exactly one of "--previous-response-id ID" and "--clear"');
   }
   const file = sessionPathOf(args, io);
-  const { recorder, loaded } = await RolloutRecorder.resume(file, { pid: io.pid });
+  const { recorder, loaded, restored } = await RolloutRecorder.resume(file, { pid: io.pid });
+  await reportRestored(io, restored, recorder.path);
   await reportDamage(io, loaded);
   try {
     await recorder.recordState(id === undefined ? {} : { previous_response_id: id });
