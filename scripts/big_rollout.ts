@@ -25,6 +25,8 @@ export interface BigRolloutOptions {
   imageBytes?: number;
   /** A compaction after every this many bytes (default 64 MiB). */
   compactEvery?: number;
+  /** Makes screenshot `seed`'s data URL of about `bytes` (default: base64 noise, no real PNG). */
+  image?: (seed: number, bytes: number) => string;
 }
 
 const ID = "019b0000-0000-7000-8000-00000000b1a9";
@@ -60,6 +62,7 @@ export function writeBigRollout(
   const outputBytes = options.outputBytes ?? 64 * 1024;
   const imageBytes = options.imageBytes ?? 256 * 1024;
   const compactEvery = options.compactEvery ?? 64 * 1024 * 1024;
+  const makeImage = options.image ?? image;
   const fd = fs.openSync(file, "w", 0o600);
   const result: BigRollout = { bytes: 0, lines: 0, longestLine: 0, compactions: 0 };
   let ordinal = 0;
@@ -106,7 +109,9 @@ export function writeBigRollout(
       const before = result.bytes;
       const text = `Turn ${turn}: ${filler(turn, 200)}`;
       const content: unknown[] = [{ type: "input_text", text }];
-      if (turn % 5 === 0) content.push({ type: "input_image", image_url: image(turn, imageBytes) });
+      if (turn % 5 === 0) {
+        content.push({ type: "input_image", image_url: makeImage(turn, imageBytes) });
+      }
       const user = { type: "message", role: "user", content };
       recentUsers.push(user);
       if (recentUsers.length > 4) recentUsers.shift();

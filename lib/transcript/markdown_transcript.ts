@@ -1,26 +1,14 @@
 /**
  * `rollout export --to md`: a SavedSession as Markdown a person pastes into an issue. Code
- * blocks use a fence longer than any backtick run inside them, so content cannot break out.
+ * blocks use a fence longer than any backtick run inside them and message text is contained
+ * (markdown_text.ts), so content cannot break out; control characters are made visible.
  */
 import type { ResponseItem, SavedSession } from "../schemas/mod.ts";
+import { codeBlock, codeSpan as inline, containedMarkdown, plainText } from "./markdown_text.ts";
 import { partOf } from "./transcript_parts.ts";
 
-/** A fenced code block that survives any content. */
-export function codeBlock(text: string, language = ""): string {
-  let longest = 0;
-  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  return `${fence}${language}\n${text.replace(/\n$/, "")}\n${fence}`;
-}
-
 function title(role: string): string {
-  return role === "" ? "Unknown" : `${role[0]!.toUpperCase()}${role.slice(1)}`;
-}
-
-function inline(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-  const tick = "`".repeat(longest + 1);
-  return longest === 0 ? `${tick}${text}${tick}` : `${tick} ${text} ${tick}`;
+  return role === "" ? "Unknown" : plainText(`${role[0]!.toUpperCase()}${role.slice(1)}`);
 }
 
 /** Renders the session as Markdown, ending in a newline. */
@@ -41,7 +29,7 @@ export class MarkdownWriter {
 
   header(meta: SavedSession["session"], items: number, state: SavedSession["state"]): string {
     const out: string[] = [`# Session ${inline(meta.id)}`, ""];
-    out.push(`- Created: ${meta.timestamp}`);
+    out.push(`- Created: ${plainText(meta.timestamp)}`);
     if (meta.cwd !== undefined) out.push(`- Working folder: ${inline(meta.cwd)}`);
     if (meta.model !== undefined) out.push(`- Model: ${inline(meta.model)}`);
     if (meta.forked_from_id !== undefined) {
@@ -64,7 +52,11 @@ export class MarkdownWriter {
     const out: string[] = [""];
     switch (part.kind) {
       case "message":
-        out.push(`### ${title(part.role)}`, "", part.text.trim() === "" ? "_(empty)_" : part.text);
+        out.push(
+          `### ${title(part.role)}`,
+          "",
+          part.text.trim() === "" ? "_(empty)_" : containedMarkdown(part.text),
+        );
         break;
       case "call": {
         const id = part.callId === null ? "" : ` (${inline(part.callId)})`;

@@ -23,7 +23,9 @@ export interface TranscriptOptions {
 const AGENTS_MD = "# AGENTS.md instructions";
 
 /** The words a history marker says. */
-function markerText(entry: Exclude<TimelineEntry, { kind: "item" | "instructions" }>): string {
+export function markerText(
+  entry: Exclude<TimelineEntry, { kind: "item" | "instructions" }>,
+): string {
   switch (entry.kind) {
     case "compacted":
       return `history compacted: the ${entry.replaced} item(s) above are replaced by ${entry.kept}; a resumed session continues from here`;
@@ -34,8 +36,18 @@ function markerText(entry: Exclude<TimelineEntry, { kind: "item" | "instructions
   }
 }
 
+/**
+ * Who speaks in a message: its role, but context Codex injects as a user message is labelled
+ * as such (`context`, `user instructions (AGENTS.md)`), never as the user's words.
+ */
+export function messageLabel(part: { role: string; text: string }): string {
+  if (part.role !== "user") return part.role;
+  if (part.text.trimStart().startsWith(AGENTS_MD)) return "user instructions (AGENTS.md)";
+  return isContextText(part.text) ? "context" : "user";
+}
+
 /** Codex's stock system prompt, named rather than shown as the user's words. */
-function baseInstructionsOf(meta: Record<string, unknown>): string | null {
+export function baseInstructionsOf(meta: Record<string, unknown>): string | null {
   const base = meta.base_instructions;
   if (typeof base !== "object" || base === null) return null;
   const text = (base as { text?: unknown }).text;
@@ -155,9 +167,11 @@ export class TranscriptWriter {
     this.#options = options;
   }
 
-  // Stored text is made visible before our own colour codes are added around it.
+  // A label is one line: stored text in it (a role, a tool name, an id) is made visible, a
+  // newline included, before our own colour codes are added around it.
   #paint(style: Style, text: string): string {
-    return this.#options.colour ? `\x1b[${CODES[style]}m${visible(text)}\x1b[0m` : visible(text);
+    const shown = visible(text, { oneLine: true });
+    return this.#options.colour ? `\x1b[${CODES[style]}m${shown}\x1b[0m` : shown;
   }
 
   #indent(text: string): string {
@@ -218,14 +232,7 @@ export class TranscriptWriter {
     const part = partOf(item);
     switch (part.kind) {
       case "message": {
-        // Context Codex injects is labelled as such, never as the user's words.
-        const label = part.role !== "user"
-          ? part.role
-          : part.text.trimStart().startsWith(AGENTS_MD)
-          ? "user instructions (AGENTS.md)"
-          : isContextText(part.text)
-          ? "context"
-          : "user";
+        const label = messageLabel(part);
         const style = label === "user" || part.role !== "user" ? roleStyle(part.role) : "dim";
         out.push(this.#paint(style, label), this.#indent(part.text));
         break;

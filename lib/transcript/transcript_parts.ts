@@ -5,30 +5,47 @@
 import type { ResponseItem } from "../schemas/mod.ts";
 import { isObject, parseJson } from "../base/mod.ts";
 
-/** One item, reduced to what a reader needs. */
+/**
+ * One item, reduced to what a reader needs; a message's and an output's `content` is the
+ * stored content, for views that show its images.
+ */
 export type TranscriptPart =
-  | { kind: "message"; role: string; text: string }
+  | { kind: "message"; role: string; text: string; content: unknown }
   | { kind: "call"; tool: string; callId: string | null; input: string; language: string }
-  | { kind: "output"; callId: string | null; text: string; failed: boolean }
+  | { kind: "output"; callId: string | null; text: string; failed: boolean; content: unknown }
   | { kind: "other"; type: string; text: string };
+
+/** One piece of message or output content: text, or an image by its URL. */
+export type ContentPiece = { text: string } | { image: string };
 
 function str(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
+/** Content parts as pieces: text as is, images by URL, other parts as `[type]`. */
+export function contentPieces(content: unknown): ContentPiece[] {
+  if (typeof content === "string") return [{ text: content }];
+  if (!Array.isArray(content)) return [{ text: JSON.stringify(content) ?? "" }];
+  return content.map((part) => {
+    if (!isObject(part)) return { text: JSON.stringify(part) ?? "" };
+    if (typeof part.text === "string") return { text: part.text };
+    if (typeof part.image_url === "string") return { image: part.image_url };
+    return { text: `[${String(part.type)}]` };
+  });
+}
+
+/** An image as text: `[image: URL]`, a data URL shortened to its media type. */
+export function imageLabel(url: string): string {
+  return `[image: ${url.startsWith("data:") ? `${url.slice(0, url.indexOf(","))},…` : url}]`;
+}
+
 /** The text of content parts: text as is, images and other parts as `[type: detail]`. */
 export function contentText(content: unknown): string {
   if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return JSON.stringify(content) ?? "";
-  return content.map((part) => {
-    if (!isObject(part)) return JSON.stringify(part);
-    if (typeof part.text === "string") return part.text;
-    if (typeof part.image_url === "string") {
-      const url = part.image_url;
-      return `[image: ${url.startsWith("data:") ? `${url.slice(0, url.indexOf(","))},…` : url}]`;
-    }
-    return `[${String(part.type)}]`;
-  }).join("\n");
+  return contentPieces(content).map((piece) =>
+    "text" in piece ? piece.text : imageLabel(piece.image)
+  )
+    .join("\n");
 }
 
 /** Pretty JSON for a string that holds JSON; the string itself otherwise. */
@@ -56,6 +73,7 @@ export function partOf(item: ResponseItem): TranscriptPart {
         kind: "message",
         role: str(item.role) ?? "unknown",
         text: contentText(item.content),
+        content: item.content,
       };
     case "function_call":
       return {
@@ -86,9 +104,10 @@ export function partOf(item: ResponseItem): TranscriptPart {
           callId,
           text: contentText(output.content),
           failed: output.success === false,
+          content: output.content,
         };
       }
-      return { kind: "output", callId, text: contentText(output), failed: false };
+      return { kind: "output", callId, text: contentText(output), failed: false, content: output };
     }
     case "web_search_call": {
       const action = isObject(item.action) ? item.action : {};

@@ -1,0 +1,70 @@
+/**
+ * Stored text made safe to paste as Markdown: code blocks and spans whose fences no content
+ * can close, message text whose own fences and HTML blocks end inside the message, control
+ * characters made visible. Pure.
+ */
+import { visible } from "./visible_text.ts";
+
+/** The longest run of `char` in `text`. */
+function longestRun(text: string, char: "`" | "~"): number {
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    run = text[i] === char ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  return longest;
+}
+
+/** A fenced code block that survives any content: its fence is longer than any backtick run. */
+export function codeBlock(text: string, language = ""): string {
+  const fence = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
+  return `${fence}${language}\n${visible(text).replace(/\n$/, "")}\n${fence}`;
+}
+
+/** A code span on one line that survives any content (CommonMark 6.1). */
+export function codeSpan(text: string): string {
+  const shown = visible(text, { oneLine: true });
+  const tick = "`".repeat(longestRun(shown, "`") + 1);
+  return tick.length === 1 && shown !== "" && !/^ | $/.test(shown)
+    ? `${tick}${shown}${tick}`
+    : `${tick} ${shown} ${tick}`;
+}
+
+/**
+ * Text on one line, after a heading's `### ` or a list item's `- `, shown as written: the
+ * characters that could start emphasis, a link, a code span, an entity, inline HTML or a
+ * heading's closing sequence are escaped.
+ */
+export function plainText(text: string): string {
+  return visible(text, { oneLine: true }).replace(/[\\`*_[\]<>!&~#|]/g, "\\$&");
+}
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+// A line that may start an HTML block (CommonMark 4.6), which can hide or swallow what follows.
+const HTML_START = /^( {0,3})<(?=[A-Za-z/!?])/;
+
+/**
+ * A message's Markdown, kept as Markdown but contained: a code fence it leaves open is closed
+ * at its end (the rest of the transcript is not swallowed into it), a line that would start
+ * an HTML block shows its `<` as text, and control characters are made visible.
+ */
+export function containedMarkdown(text: string): string {
+  const lines = visible(text).split("\n");
+  let open: { char: string; length: number } | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const fence = FENCE.exec(line);
+    if (open !== null) {
+      const closes = fence !== null && fence[1]![0] === open.char &&
+        fence[1]!.length >= open.length && fence[2]!.trim() === "";
+      if (closes) open = null;
+    } else if (fence !== null && !(fence[1]![0] === "`" && fence[2]!.includes("`"))) {
+      open = { char: fence[1]![0]!, length: fence[1]!.length };
+    } else {
+      lines[i] = line.replace(HTML_START, "$1&lt;");
+    }
+  }
+  if (open !== null) lines.push(open.char.repeat(open.length));
+  return lines.join("\n");
+}
