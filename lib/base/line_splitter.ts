@@ -108,6 +108,20 @@ export class LineSplitter {
     return { bytes, line: this.#lineNo + 1, offset: this.#lineStart };
   }
 
+  /**
+   * Ends the unfinished last line after its first `length` bytes, as if a `\n` followed them:
+   * the line handed over is those bytes, the rest of it is dropped (the NUL bytes a crash
+   * leaves past a record whose line end was never synced). Returns false, changing nothing,
+   * when there is no unfinished line that long.
+   */
+  endPending(length: number): boolean {
+    if (this.#discarding || length <= 0 || length > this.#carryLength) return false;
+    this.#carryLength = length;
+    this.#position = this.#lineStart + length;
+    this.push(new Uint8Array([NEWLINE]));
+    return true;
+  }
+
   /** Ends the input and says what was left over. */
   end(): SplitterEnd {
     let tail: SplitterEnd["tail"] = null;

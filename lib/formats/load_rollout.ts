@@ -439,11 +439,17 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   }
   // A whole record that only lacks its `\n` (an editor stripped it, or a crash came between
   // the record's bytes and its line end) is kept; only a part of a record is a torn tail.
+  // NUL bytes after it are what a crash leaves of its unsynced line end (the file grew, its
+  // data never reached the disk): they are not part of it, and `end` stops before them, so
+  // the writer cuts them before it adds the line end.
   const pending = last === NEWLINE ? null : splitter.pending();
-  const lineEndMissing = pending !== null && isWholeRecord(pending.bytes)
+  const record = pending === null ? 0 : withoutTrailingNuls(pending.bytes);
+  const lineEndMissing = pending !== null && record > 0 &&
+      isWholeRecord(pending.bytes.subarray(0, record))
     ? { line: pending.line, offset: pending.offset }
     : undefined;
-  if (lineEndMissing !== undefined) splitter.push(new Uint8Array([NEWLINE]));
+  const nuls = lineEndMissing === undefined ? 0 : pending!.bytes.length - record;
+  if (lineEndMissing !== undefined) splitter.endPending(record);
   const end = splitter.end();
   if (loader.meta === null) {
     throw invalidRollout(src.path, `line 1 is not a usable session meta: ${loader.metaError}`);
@@ -455,7 +461,11 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   if (loader.skipped.length > 0 || loader.ordinalErrors.length > 0) {
     fillOffsets(src, [...loader.skipped, ...loader.ordinalErrors]);
   }
-  const torn = end.tail === null
+  // The NUL bytes after a kept record are reported as the torn tail they are: ignored, and
+  // cut by the next write (or a repair).
+  const torn = nuls > 0
+    ? { line: lineEndMissing!.line, offset: lineEndMissing!.offset + record, bytes: nuls }
+    : end.tail === null
     ? null
     : { line: end.tail.line, offset: end.tail.offset, bytes: end.tail.length };
   const { history } = loader;
@@ -489,7 +499,9 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     turnInstructions: loader.turnInstructions,
     rawMeta: loader.rawMeta,
     rawItems: [],
-    end: Math.min(end.complete, position),
+    end: lineEndMissing === undefined
+      ? Math.min(end.complete, position)
+      : lineEndMissing.offset + record,
     nextOrdinal: loader.nextOrdinal,
     historyMode: loader.historyMode,
     compressed: src.compressed,
@@ -498,6 +510,13 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     ...(loader.inheritedRecords === null ? {} : { inheritedRecords: loader.inheritedRecords }),
     ...(loader.timeline === null ? {} : { timeline: loader.timeline }),
   };
+}
+
+/** The length of `bytes` without the NUL bytes at its end. */
+function withoutTrailingNuls(bytes: Uint8Array): number {
+  let length = bytes.length;
+  while (length > 0 && bytes[length - 1] === 0) length--;
+  return length;
 }
 
 /** Whether an unterminated last line is a whole JSON object (so no write was cut inside it). */

@@ -627,6 +627,35 @@ test("describeDamage() gives one line per piece of damage; other record types ar
   );
 });
 
+test("loadRollout() keeps a whole last record followed by NUL bytes (a crash before its line end was synced)", () => {
+  // The writer appended the `\n` and power was lost before its sync: the file kept its new
+  // size, not its data. The NULs are no part of the record: they are its torn tail.
+  const last = JOURNAL_LINES[1].replace('"ordinal":1', '"ordinal":4');
+  const loaded = load(concatBytes(JOURNAL, last, new Uint8Array(2)));
+  assert.deepEqual(loaded.saved.items, [...JOURNAL_ITEMS, JOURNAL_ITEMS[0]]);
+  assert.deepEqual(loaded.report.line_end_missing, { line: 6, offset: size(JOURNAL) });
+  const end = size(JOURNAL) + size(last);
+  assert.deepEqual(loaded.report.torn_tail, { line: 6, offset: end, bytes: 2 });
+  assert.deepEqual(loaded.report.skipped_lines, []);
+  assert.deepEqual(loaded.report.warnings, []);
+  assert.equal(loaded.end, end, "end excludes the NULs");
+  assert.equal(loaded.nextOrdinal, 5);
+  assert.deepEqual(describeDamage(loaded.report), [
+    `line 6 (byte ${end}): torn tail of 2 byte(s) ignored`,
+    `line 6 (byte ${
+      size(JOURNAL)
+    }): the last record has no line end; it is kept, and the next write adds the line end first`,
+  ]);
+  // NULs alone, or after a part of a record, are still a torn tail of their own.
+  const part = JOURNAL_LINES[1].slice(0, -1);
+  for (const tail of [new Uint8Array(3), concatBytes(part, new Uint8Array(3))]) {
+    const torn = load(concatBytes(JOURNAL, tail));
+    assert.equal(torn.report.line_end_missing, undefined);
+    assert.deepEqual(torn.report.torn_tail, { line: 6, offset: size(JOURNAL), bytes: tail.length });
+    assert.equal(torn.end, size(JOURNAL));
+  }
+});
+
 function isWholeObject(line: Uint8Array): boolean {
   try {
     const value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(line));

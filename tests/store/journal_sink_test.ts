@@ -9,6 +9,8 @@ import { test } from "node:test";
 import { type FileSystem, nodeFileSystem } from "../../lib/runtime/file_system.ts";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
+import { repairRollout } from "../../lib/session/repair_rollout.ts";
+import { validateFile } from "../../lib/session/validate_rollouts.ts";
 import { setup, tempDir, userMessage } from "../helpers.ts";
 
 const clock = () => new Date("2026-11-26T11:15:28.123Z");
@@ -129,6 +131,67 @@ test("RolloutRecorder.close() retries a failed recovery: the file ends at its la
     await assert.rejects(recorder.close(), { code: "io_error" });
     assert.deepEqual(fs.readFileSync(file), acknowledged, "close cut the refused bytes");
     assert.deepEqual(loadRollout(file).saved.items, [userMessage("one")]);
+  } finally {
+    cleanup();
+  }
+});
+
+/** A journal whose last record lacks its `\n` and is followed by NULs: a crash's leftover. */
+async function nulEnded(dir: string): Promise<{ file: string; record: number }> {
+  const file = await journal(dir);
+  const whole = fs.readFileSync(file);
+  // Power lost after the writer appended the missing `\n` but before its sync: the file kept
+  // its new size, not its data.
+  fs.writeFileSync(file, Buffer.concat([whole.subarray(0, -1), Buffer.alloc(2)]));
+  return { file, record: whole.length - 1 };
+}
+
+test("JournalSink resumes a journal ending in a whole record and NULs: cuts the NULs, adds the line end, loses nothing", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const { file, record } = await nulEnded(dir);
+    const { recorder, loaded } = await RolloutRecorder.resume(file, { clock });
+    assert.deepEqual(loaded.saved.items, [userMessage("one")]);
+    assert.notEqual(loaded.report.line_end_missing, undefined);
+    assert.equal(loaded.end, record);
+    await recorder.recordItems([userMessage("two")]);
+    await recorder.close();
+    const after = loadRollout(file);
+    assert.deepEqual(after.saved.items, [userMessage("one"), userMessage("two")]);
+    assert.equal(after.report.torn_tail, null);
+    assert.equal(after.report.line_end_missing, undefined);
+    assert.deepEqual(after.report.skipped_lines, []);
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.indexOf(0), -1, "no NUL left in the file");
+    assert.equal(bytes[record], 10, "the kept record ends its line");
+  } finally {
+    cleanup();
+  }
+});
+
+test("validate and repair of a journal ending in a whole record and NULs: the record kept, the NULs reported and dropped", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const { file, record } = await nulEnded(dir);
+    const checked = await validateFile(file, { strict: false });
+    assert.equal(checked.ok, true);
+    assert.equal(checked.items, 1);
+    assert.ok(checked.warnings.some((w) => w.includes(`(byte ${record}): torn tail of 2 byte(s)`)));
+    assert.ok(checked.warnings.some((w) => w.includes("the last record has no line end")));
+    const repaired = await repairRollout(file, { pid: process.pid, now: clock() });
+    assert.notEqual(repaired.original, null);
+    assert.equal(repaired.kept, 1);
+    assert.ok(repaired.fixed.some((f) => f.includes("the missing line end was added")));
+    assert.ok(repaired.dropped.some((d) => d.includes("torn tail of 2 byte(s) ignored")));
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.indexOf(0), -1, "no NUL left in the file");
+    assert.equal(bytes.at(-1), 10);
+    const after = loadRollout(file);
+    assert.deepEqual(after.saved.items, [userMessage("one")]);
+    assert.equal(after.report.torn_tail, null);
+    assert.equal(after.report.line_end_missing, undefined);
   } finally {
     cleanup();
   }
