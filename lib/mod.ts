@@ -47,6 +47,14 @@ export {
 } from "./store/mod.ts";
 export { initRuntime } from "./runtime/mod.ts";
 export {
+  type RedactionCounts,
+  redactItem,
+  redactJsonText,
+  Redactor,
+  redactText,
+  redactValue,
+} from "./redaction/mod.ts";
+export {
   type ListedSession,
   listIndexed,
   openIndex,

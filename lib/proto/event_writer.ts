@@ -25,9 +25,12 @@ const MAX_WRITE_CHARS = 1 << 20;
  */
 export function eventLine(id: string, msg: EventMsg): string {
   if (msg.type === "items_recorded" && msg.dropped.length === 0) {
+    const redacted = msg.redacted === undefined
+      ? ""
+      : `,"redacted":${JSON.stringify(msg.redacted)}`;
     return `{"id":${
       JSON.stringify(id)
-    },"msg":{"type":"items_recorded","recorded":${msg.recorded},"dropped":[],"item_count":${msg.item_count}}}\n`;
+    },"msg":{"type":"items_recorded","recorded":${msg.recorded},"dropped":[],"item_count":${msg.item_count}${redacted}}}\n`;
   }
   return `${JSON.stringify({ id, msg })}\n`;
 }

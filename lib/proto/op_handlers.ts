@@ -10,6 +10,7 @@ import {
   type PreparedItems,
   RolloutError,
 } from "../schemas/mod.ts";
+import { redactText } from "../redaction/mod.ts";
 import type { History } from "./history.ts";
 import type { OpMode } from "./op_pipeline.ts";
 import type { ItemsRecorded } from "../store/mod.ts";
@@ -54,6 +55,15 @@ function settle(work: () => Promise<EventMsg> | EventMsg): Promise<EventMsg> {
 
 /** The acknowledgement of a recording op (built field by field: this runs once per op). */
 function itemsRecorded(ack: ItemsRecorded): EventMsg {
+  if (ack.redacted !== undefined) {
+    return {
+      type: "items_recorded",
+      recorded: ack.recorded,
+      dropped: ack.dropped,
+      item_count: ack.item_count,
+      redacted: ack.redacted,
+    };
+  }
   return {
     type: "items_recorded",
     recorded: ack.recorded,
@@ -151,7 +161,9 @@ export function planOp(op: Op, ctx: OpContext, prepared?: PreparedItems): Planne
     case "add_to_history":
       return shared(() => {
         const ts = Math.floor(ctx.clock().getTime() / 1000);
-        const added = ctx.history.append({ session_id: host.sessionId(), ts, text: op.text });
+        // The history is on disk too: a session that redacts keeps secrets out of it.
+        const text = host.redacting() ? redactText(op.text, {}) : op.text;
+        const added = ctx.history.append({ session_id: host.sessionId(), ts, text });
         return { type: "history_entry_added", ...added };
       });
     case "get_history_entry_request":

@@ -7,7 +7,7 @@
  * built without the worker), the same reader runs on this thread and nothing is lost: the
  * worker reads nothing before it is ready, and bytes it was sent are read again here.
  */
-import type { Op, ParsedSubmission } from "../schemas/mod.ts";
+import type { Op, ParsedSubmission, PreparedItems } from "../schemas/mod.ts";
 import { noteLingeringRead } from "../runtime/mod.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 
@@ -18,7 +18,7 @@ import { SubmissionReader } from "./submission_reader.ts";
  * read nothing).
  */
 export type ToParser =
-  | { kind: "start"; maxLineBytes: number; readFd?: number }
+  | { kind: "start"; maxLineBytes: number; readFd?: number; redact?: boolean }
   | { kind: "credit"; count: number }
   | { kind: "chunk"; bytes: Uint8Array }
   | { kind: "end" };
@@ -40,6 +40,12 @@ export interface PackedBatch {
   ends: number[];
   /** Each item's `event_msg` mirror (JSON text) or null. */
   mirrors: (string | null)[];
+  /**
+   * Whether the worker redacted the items (`proto --redact`); then `redactions` holds the
+   * secrets replaced in op `op` (of the ops above), by rule, for the ops that had any.
+   */
+  redacted: boolean;
+  redactions: { op: number; counts: Record<string, number> }[];
 }
 
 /**
@@ -65,6 +71,7 @@ function unpack(batch: PackedBatch, deliver: (submission: ParsedSubmission) => v
   let op = 0;
   let item = 0;
   let start = 0;
+  let redaction = 0;
   for (let at = 0; at < batch.count; at++) {
     const next = batch.others[other];
     if (next !== undefined && next.at === at) {
@@ -82,7 +89,13 @@ function unpack(batch: PackedBatch, deliver: (submission: ParsedSubmission) => v
       });
       start = end;
     }
-    const prepared = { where: "op.items", items, error: null };
+    const prepared: PreparedItems = { where: "op.items", items, error: null };
+    if (batch.redacted) {
+      const found = batch.redactions[redaction];
+      const mine = found !== undefined && found.op === op;
+      if (mine) redaction++;
+      prepared.redacted = mine ? found.counts : {};
+    }
     deliver({ ok: true, id: batch.ids[op++]!, op: RECORD_ITEMS, prepared });
   }
 }
@@ -134,6 +147,8 @@ interface ParserOptions {
    * resolves (the caller's backlog of output), null lets it go on.
    */
   mayRead?: () => Promise<void> | null;
+  /** The worker redacts the items it prepares (`proto --redact`), so the main thread need not. */
+  redact?: boolean;
 }
 
 /** The worker's module: next to this file from source, at its build path in a compiled binary. */
@@ -232,6 +247,7 @@ class ThreadParser implements SubmissionParser {
         kind: "start",
         maxLineBytes: options.maxLineBytes,
         ...(options.readFd === undefined ? {} : { readFd: options.readFd }),
+        ...(options.redact === true ? { redact: true } : {}),
       } satisfies ToParser,
     );
   }

@@ -7,7 +7,14 @@
  * back.
  */
 import * as fs from "node:fs";
-import { describe, type Op, type ParsedSubmission, prepareItems } from "../schemas/mod.ts";
+import { redactingScrub } from "../redaction/mod.ts";
+import {
+  describe,
+  type Op,
+  type ParsedSubmission,
+  prepareItems,
+  type ResponseItem,
+} from "../schemas/mod.ts";
 import type { FromParser, PackedBatch, ReadStop, ToParser } from "./parse_thread.ts";
 import { SubmissionReader } from "./submission_reader.ts";
 
@@ -20,6 +27,8 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 let reader: SubmissionReader | null = null;
+/** `proto --redact`: items are redacted here, as they are prepared. */
+let redact = false;
 let reply = emptyReply();
 /** The descriptor this thread reads, until its end, an error or a handover. */
 let input: number | null = null;
@@ -38,6 +47,8 @@ function emptyReply(): ParsedBatch {
     payloads: [],
     ends: [],
     mirrors: [],
+    redacted: redact,
+    redactions: [],
   };
 }
 
@@ -48,14 +59,20 @@ function deliver(submission: ParsedSubmission): void {
     return;
   }
   // parseLine refuses every line nesting deeper than MAX_NESTING: no item can.
+  const counts: Record<string, number> | null = redact ? {} : null;
   const prepared = prepareItems(submission.op.items, "op.items", {
     keepItems: false,
     nestingChecked: true,
+    ...(counts === null ? {} : { scrub: redactingScrub<ResponseItem>(counts) }),
   });
+  if (counts !== null) prepared.redacted = counts;
   if (prepared.error !== null || prepared.items.some((item) => item.payload === null)) {
     const op: Op = { type: "record_items", items: [] };
     reply.others.push({ at, submission: { ok: true, id: submission.id, op, prepared } });
     return;
+  }
+  if (counts !== null && Object.keys(counts).length > 0) {
+    reply.redactions.push({ op: reply.ids.length, counts });
   }
   reply.ids.push(submission.id);
   reply.itemCounts.push(prepared.items.length);
@@ -68,6 +85,8 @@ function deliver(submission: ParsedSubmission): void {
 
 scope.onmessage = ({ data }) => {
   if (data.kind === "start") {
+    redact = data.redact === true;
+    reply = emptyReply();
     reader = new SubmissionReader({ maxLineBytes: data.maxLineBytes, deliver });
     scope.postMessage({ kind: "ready" });
     if (data.readFd === undefined) return;

@@ -22,6 +22,8 @@ export interface ProtoOptions {
   parseThread?: boolean;
   /** Replaces the parse thread's module (tests use it to make the worker fail). */
   parseWorkerUrl?: string;
+  /** `--redact`: secrets in items are replaced before anything reaches disk. */
+  redact?: boolean;
 }
 
 /** Reading pauses while this many events wait to be written, until half of them are. */
@@ -84,6 +86,7 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
     maxLineBytes: options.maxLineBytes,
     thread: options.parseThread !== false,
     ...(options.parseWorkerUrl === undefined ? {} : { workerUrl: options.parseWorkerUrl }),
+    ...(options.redact === true ? { redact: true } : {}),
     // The parse thread reads stdin itself, holding back while events wait to be written.
     ...(io.stdinFd === undefined ? {} : { readFd: io.stdinFd }),
     mayRead: () => writer.backlog >= MAX_BACKLOG ? writer.below(MAX_BACKLOG / 2) : null,

@@ -6,7 +6,7 @@ export { describe, errnoOf, ErrorCode, ioError, plainError, RolloutError } from 
 export { isContextText, isUserTurn, messageEvent, textParts } from "./codex_events.ts";
 export { formatIssue } from "./issue_path.ts";
 export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";
-export { payloadValue, type PreparedItems, prepareItems } from "./prepare_items.ts";
+export { payloadValue, type PreparedItems, prepareItems, type Scrub } from "./prepare_items.ts";
 export {
   type DamageReport,
   Event,

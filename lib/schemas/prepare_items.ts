@@ -33,7 +33,19 @@ export interface PreparedItems {
   where: string;
   items: PreparedItem[];
   error: { code: ErrorCode; message: string } | null;
+  /**
+   * Present when the items were redacted as they were prepared (`scrub`): the secrets
+   * replaced, by rule; a recorder that redacts does not redact them again.
+   */
+  redacted?: Record<string, number>;
 }
+
+/**
+ * A second look at each checked item before it is kept (redaction): given its encoded
+ * payload and its value, returns a changed value to encode instead, or null to keep it.
+ * It may only change string values, so the changed item still passes its schema.
+ */
+export type Scrub = (payload: string, item: ResponseItem) => ResponseItem | null;
 
 const decoder = new TextDecoder();
 
@@ -45,12 +57,13 @@ export function payloadValue(payload: string | Uint8Array): unknown {
 /**
  * Checks and encodes `items`. `keepItems` keeps each checked value next to its payload (the
  * recorder then holds it without decoding the payload again); `nestingChecked` says the caller
- * already knows the items nest at most MAX_NESTING levels.
+ * already knows the items nest at most MAX_NESTING levels; `scrub` may replace each item's
+ * value before it is encoded for good (redaction).
  */
 export function prepareItems(
   items: readonly unknown[],
   where: string,
-  options: { keepItems: boolean; nestingChecked?: boolean },
+  options: { keepItems: boolean; nestingChecked?: boolean; scrub?: Scrub },
 ): PreparedItems {
   const checkOptions = { nestingChecked: options.nestingChecked === true };
   const prepared: PreparedItem[] = [];
@@ -68,17 +81,21 @@ export function prepareItems(
       prepared.push({ type, payload: null });
       continue;
     }
+    let item = check.item;
     let payload: string;
     try {
-      payload = JSON.stringify(check.item);
+      payload = JSON.stringify(item);
+      const scrubbed = options.scrub?.(payload, item) ?? null;
+      if (scrubbed !== null) {
+        item = scrubbed;
+        payload = JSON.stringify(item);
+      }
     } catch (error) {
       const message = `${where}[${index}]: cannot be encoded: ${describe(error)}`;
       return { where, items: prepared, error: { code: "invalid_argument", message } };
     }
-    const mirror = messageEventText(check.item, payload);
-    prepared.push(
-      options.keepItems ? { type, payload, mirror, item: check.item } : { type, payload, mirror },
-    );
+    const mirror = messageEventText(item, payload);
+    prepared.push(options.keepItems ? { type, payload, mirror, item } : { type, payload, mirror });
   }
   return { where, items: prepared, error: null };
 }

@@ -138,6 +138,8 @@ export const EventMsg = z.discriminatedUnion("type", [
     recorded: z.number(),
     dropped: z.array(DroppedItem),
     item_count: z.number(),
+    /** Secrets replaced by rule, in a session that redacts (`proto --redact`, `new --redact`). */
+    redacted: z.record(z.string(), z.number()).optional(),
   }),
   z.object({ type: z.literal("state_recorded"), previous_response_id: z.string().nullable() }),
   z.object({

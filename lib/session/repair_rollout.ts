@@ -14,8 +14,9 @@ import {
   loadRollout,
   RecordLineEncoder,
 } from "../formats/mod.ts";
-import { checkItem, errnoOf, ioError, isDocument, RolloutError } from "../schemas/mod.ts";
+import { checkItem, ioError, isDocument, RolloutError } from "../schemas/mod.ts";
 import { nodeFileSystem } from "../runtime/mod.ts";
+import { keepOriginal } from "./keep_original.ts";
 import { salvage } from "./salvage.ts";
 
 /** What a repair did. */
@@ -91,7 +92,7 @@ export async function repairRollout(
       ...describeDamage({ ...quiet, skipped_lines: dropList }),
       ...describeDamage({ ...quiet, torn_tail: report.torn_tail }),
     ];
-    const original = keepOriginal(file, options.now);
+    const original = keepOriginal(file, { now: options.now, as: "corrupt" });
     try {
       if (document) {
         atomicReplace(nodeFileSystem, file, { bytes: cleanDocument(loaded), sync: true });
@@ -186,7 +187,7 @@ function salvageFile(file: string, now: Date): RepairResult | null {
         },
       ).text,
   );
-  const original = keepOriginal(file, now);
+  const original = keepOriginal(file, { now, as: "corrupt" });
   try {
     atomicReplace(nodeFileSystem, file, { bytes, sync: true });
   } catch (error) {
@@ -199,39 +200,4 @@ function salvageFile(file: string, now: Date): RepairResult | null {
     dropped: [],
     fixed: [`the session meta could not be read; rebuilt with ${saved.rebuilt.join(" and ")}`],
   };
-}
-
-/** Gives the original a second name beside it; a copy where hard links are not possible. */
-function keepOriginal(file: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  for (let n = 0; n < 100; n++) {
-    const name = `${file}.corrupt-${stamp}${n === 0 ? "" : `-${n}`}`;
-    try {
-      fs.linkSync(file, name);
-      return name;
-    } catch (error) {
-      const code = errnoOf(error);
-      if (code === "EEXIST") continue;
-      if (code !== "EPERM" && code !== "EXDEV" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") {
-        throw ioError("keep the original of", file, error);
-      }
-    }
-    copyDurably(file, name);
-    return name;
-  }
-  throw ioError("keep the original of", file, Object.assign(new Error("too many copies"), {}));
-}
-
-function copyDurably(from: string, to: string): void {
-  try {
-    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
-    const fd = fs.openSync(to, "r");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (error) {
-    throw ioError("keep the original of", from, error);
-  }
 }

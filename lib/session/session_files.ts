@@ -25,9 +25,13 @@ export function isRolloutName(name: string): boolean {
   return !isSidecarName(name);
 }
 
-/** Files rollout itself keeps beside a rollout: locks, temporary files, kept originals. */
+/**
+ * Files rollout itself keeps beside a rollout: locks, temporary files, kept originals (of
+ * repair, and of redact: those hold the secrets, and must not be listed or searched).
+ */
 export function isSidecarName(name: string): boolean {
-  return name.includes(".tmp-") || name.endsWith(".lock") || name.includes(".corrupt-");
+  return name.includes(".tmp-") || name.endsWith(".lock") || name.includes(".corrupt-") ||
+    name.includes(".unredacted-");
 }
 
 const DATED = /^rollout-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-/;

@@ -1,7 +1,22 @@
 /**
- * The crash-safe writer: the recorder, its sinks, atomic replace, the writer lock, where
- * files live and how new ones are named.
+ * The crash-safe writer: the recorder, its sinks, atomic replace, archive and restore, the
+ * writer lock, where files live and how new ones are named.
  */
+export {
+  ARCHIVE_WINDOW_LOG,
+  type ArchiveMutant,
+  type ArchiveOptions,
+  type ArchiveOutcome,
+  archiveRollout,
+  compressedPathOf,
+  DEFAULT_ARCHIVE_LEVEL,
+  heldBy,
+  MAX_ARCHIVE_WINDOW_LOG,
+  plainPathOf,
+  type RestoreOutcome,
+  restoreRollout,
+  type SkipReason,
+} from "./archive.ts";
 export { atomicReplace, atomicWrite, type Put } from "./atomic_replace.ts";
 export { createStreamedRollout, type StreamedRolloutOptions } from "./new_copy.ts";
 export { codexMetaOf } from "./new_rollout.ts";

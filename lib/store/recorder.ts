@@ -4,6 +4,7 @@
  * commit); a promise resolves only once its bytes are synced.
  */
 import * as path from "node:path";
+import { compressedPathOf, plainPathOf, restoreRollout } from "./archive.ts";
 import { assertAbsent, removeStaleTemps } from "./atomic_replace.ts";
 import { DocumentSink } from "./document_sink.ts";
 import { byteLength } from "../base/mod.ts";
@@ -21,7 +22,7 @@ import {
   type SessionMeta,
   type SessionState,
 } from "../schemas/mod.ts";
-import { type FileSystem, nodeFileSystem } from "../runtime/mod.ts";
+import { type FileSystem, isZstd, nodeFileSystem } from "../runtime/mod.ts";
 import {
   DEFAULT_MAX_LINE_BYTES,
   type LoadedRollout,
@@ -29,6 +30,8 @@ import {
   statePayload,
 } from "../formats/mod.ts";
 import { JournalSink } from "./journal_sink.ts";
+import { redactPrepared } from "./redact_prepared.ts";
+import { redactingScrub, redactValue } from "../redaction/mod.ts";
 import { sessionPath } from "./paths.ts";
 import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
 import { buildMeta, createDocument, createJournal, makeFolders } from "./new_rollout.ts";
@@ -55,6 +58,12 @@ export interface RecorderOptions {
   pid?: number;
   /** Test-only: run a deliberately broken writer (see {@linkcode WriterMutant}). */
   mutant?: WriterMutant;
+  /**
+   * Replace secrets in every item by `[REDACTED:<rule>]` before it is written (and in the
+   * meta of a new session, which is marked `rollout_redact: true`). A session so marked
+   * redacts whenever it is resumed, whatever this option says.
+   */
+  redact?: boolean;
 }
 
 /** Options of {@linkcode RolloutRecorder.create}. */
@@ -82,7 +91,12 @@ export interface ItemsRecorded {
   recorded: number;
   dropped: { index: number; type: string }[];
   item_count: number;
+  /** In a session that redacts: the secrets replaced in these items, by rule. */
+  redacted?: Record<string, number>;
 }
+
+/** The meta field that marks a session whose items are redacted as they are recorded. */
+const REDACT_MARK = "rollout_redact";
 
 interface QueuedOp {
   records: PendingRecord[];
@@ -121,6 +135,7 @@ export class RolloutRecorder {
   readonly #maxLine: number;
   readonly #maxBatch: number;
   readonly #mutant: WriterMutant | undefined;
+  readonly #redact: boolean;
   /** Acknowledged items; an item may be kept as its payload until `items` is read. */
   readonly #items: (ResponseItem | string | Uint8Array)[];
   /** What `items` returns: `#items` decoded, as far as it was when `items` was last read. */
@@ -156,6 +171,12 @@ export class RolloutRecorder {
     this.#maxLine = parts.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#maxBatch = parts.options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
     this.#mutant = parts.options.mutant;
+    this.#redact = parts.options.redact === true || parts.meta[REDACT_MARK] === true;
+  }
+
+  /** Whether items are redacted before they are written (the option, or the session's mark). */
+  get redacts(): boolean {
+    return this.#redact;
   }
 
   /** The session's id. */
@@ -204,7 +225,13 @@ export class RolloutRecorder {
     const fsys = options.fs ?? nodeFileSystem;
     const clock = options.clock ?? (() => new Date());
     const now = clock();
-    const meta = buildMeta(options.meta, now, { lines: options.format !== "json" });
+    let meta = buildMeta(options.meta, now, { lines: options.format !== "json" });
+    let items = [...(options.items ?? [])];
+    if (options.redact === true) {
+      const counts: Record<string, number> = {};
+      meta = { ...redactValue(meta, counts), [REDACT_MARK]: true };
+      items = redactValue(items, counts);
+    }
     const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const metaSize = byteLength(JSON.stringify(meta)) + 96;
     if (metaSize > maxLine) {
@@ -221,7 +248,6 @@ export class RolloutRecorder {
         created: now,
         extension: docFormat ? "json" : "jsonl",
       });
-    const items = [...(options.items ?? [])];
     const state = options.state ?? {};
     const sync = options.sync ?? true;
     makeFolders(fsys, path.dirname(target), sync);
@@ -253,30 +279,57 @@ export class RolloutRecorder {
   /**
    * Opens an existing rollout of any readable format for writing: takes its lock, then reads
    * it. Later records go to it in its own format. Fails without changing anything.
+   * An archived session (`x.jsonl.zst`, or `x.jsonl` when only its `.zst` is left) is first
+   * restored to `x.jsonl` the safe way (archive.ts) and written there: `restored` names the
+   * compressed file it came from, else it is null.
    */
   static async resume(
-    file: string,
+    given: string,
     options: RecorderOptions = {},
-  ): Promise<{ recorder: RolloutRecorder; loaded: LoadedRollout }> {
+  ): Promise<{ recorder: RolloutRecorder; loaded: LoadedRollout; restored: string | null }> {
     await Promise.resolve();
     checkOptions(options);
     const fsys = options.fs ?? nodeFileSystem;
     const sync = options.sync ?? true;
+    const { file, archived } = writeTargetOf(fsys, given);
     const lock = options.lock === false
       ? null
       : WriterLock.acquire(file, { pid: options.pid ?? process.pid });
     try {
-      const loaded = loadRollout(file, {
-        fs: fsys,
-        maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      });
+      let restored: string | null = null;
+      const restore = async (packed: string) => {
+        const outcome = await restoreRollout(packed, { fs: fsys, sync, lock: false });
+        if (outcome.status === "restored") restored = outcome.from;
+        lock?.holdFile(file);
+      };
+      if (archived !== null) await restore(archived);
+      const load = () =>
+        loadRollout(file, {
+          fs: fsys,
+          maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        });
+      let loaded: LoadedRollout;
+      try {
+        loaded = load();
+      } catch (error) {
+        // A journal archived since it was named: only its `.zst` is left.
+        const packed = compressedPathOf(file);
+        const gone = error instanceof RolloutError && error.code === "not_found";
+        if (!gone || !file.endsWith(".jsonl") || startsZstd(fsys, packed) !== true) throw error;
+        await restore(packed);
+        loaded = load();
+      }
       if (loaded.compressed) {
         throw new RolloutError(
           "invalid_rollout",
-          `Cannot write rollout "${file}": it is zstd-compressed (Codex's cold storage), which rollout reads but never appends to; decompress it first (zstd -d --rm "${file}")`,
+          `Cannot write rollout "${file}": it holds zstd-compressed data under a plain name; rename it to end in .jsonl.zst (rollout then restores it before writing) or decompress it (zstd -d)`,
         );
       }
-      removeStaleTemps(fsys, file, { sync });
+      // With a killed archive's copy beside a journal (the session's lock is ours: nobody is
+      // writing it).
+      removeStaleTemps(fsys, file.endsWith(".jsonl") ? [file, compressedPathOf(file)] : file, {
+        sync,
+      });
       let sink: Sink;
       if (isDocument(loaded.format)) {
         sink = new DocumentSink(fsys, {
@@ -310,7 +363,7 @@ export class RolloutRecorder {
         state: loaded.saved.state,
         options,
       });
-      return { recorder, loaded };
+      return { recorder, loaded, restored };
     } catch (error) {
       lock?.release();
       if (error instanceof RolloutError) throw error;
@@ -326,7 +379,8 @@ export class RolloutRecorder {
   ): RolloutRecorder {
     checkOptions(options);
     const now = (options.clock ?? (() => new Date()))();
-    const meta = buildMeta(options.meta, now, { lines: false });
+    const built = buildMeta(options.meta, now, { lines: false });
+    const meta = options.redact === true ? { ...built, [REDACT_MARK]: true } : built;
     return new RolloutRecorder({
       path: null,
       format: "journal",
@@ -350,12 +404,16 @@ export class RolloutRecorder {
     items: readonly unknown[],
     options: { where?: string; nestingChecked?: boolean } = {},
   ): Promise<ItemsRecorded> {
-    return this.recordPrepared(
-      prepareItems(items, options.where ?? "items", {
-        keepItems: true,
-        nestingChecked: options.nestingChecked === true,
-      }),
-    );
+    const where = options.where ?? "items";
+    const nestingChecked = options.nestingChecked === true;
+    if (!this.#redact) {
+      return this.recordPrepared(prepareItems(items, where, { keepItems: true, nestingChecked }));
+    }
+    const redacted: Record<string, number> = {};
+    const scrub = redactingScrub<ResponseItem>(redacted);
+    const prepared = prepareItems(items, where, { keepItems: true, nestingChecked, scrub });
+    prepared.redacted = redacted;
+    return this.recordPrepared(prepared);
   }
 
   /**
@@ -382,7 +440,9 @@ export class RolloutRecorder {
     prepared: PreparedItems,
     done: (outcome: ItemsRecorded | RolloutError) => void,
   ): void {
-    const { where } = prepared;
+    // Prepared without redaction (another thread) for a session that redacts: done here.
+    if (this.#redact && prepared.redacted === undefined) prepared = redactPrepared(prepared);
+    const { where, redacted } = prepared;
     const records: PendingRecord[] = [];
     const dropped: { index: number; type: string }[] = [];
     let bytes = 0;
@@ -417,7 +477,13 @@ export class RolloutRecorder {
       records,
       bytes,
       settle: (error, itemCount) => {
-        done(error ?? { recorded: records.length, dropped, item_count: itemCount });
+        if (error !== null) return done(error);
+        const recorded = records.length;
+        done(
+          this.#redact
+            ? { recorded, dropped, item_count: itemCount, redacted: redacted ?? {} }
+            : { recorded, dropped, item_count: itemCount },
+        );
       },
     });
   }
@@ -616,6 +682,37 @@ export class RolloutRecorder {
       for (const record of op.records) if (record.kind === "response_item") count++;
       op.settle(null, count);
     }
+  }
+}
+
+/**
+ * Where a writer given `given` writes, and the archive to restore there first (null: none).
+ * A `*.zst` holding zstd (judged by content, as every reader does) is written as its plain
+ * file, restored first; so is a `*.zst` already restored by someone else. Anything else is
+ * written as it is (a `*.jsonl` archived meanwhile is restored when loading finds it gone).
+ */
+function writeTargetOf(fsys: FileSystem, given: string): { file: string; archived: string | null } {
+  const plain = plainPathOf(given);
+  if (plain === null) return { file: given, archived: null };
+  const zstd = startsZstd(fsys, given);
+  if (zstd === true) return { file: plain, archived: given };
+  if (zstd === null && startsZstd(fsys, plain) !== null) return { file: plain, archived: null };
+  return { file: given, archived: null };
+}
+
+/** Whether `file` starts a zstd frame; null when it cannot be opened (the load says why). */
+function startsZstd(fsys: FileSystem, file: string): boolean | null {
+  let fd: number;
+  try {
+    fd = fsys.open(file, "read");
+  } catch {
+    return null;
+  }
+  try {
+    const head = new Uint8Array(4);
+    return fsys.read(fd, head, 0) === 4 && isZstd(head);
+  } finally {
+    fsys.close(fd);
   }
 }
 

@@ -1,7 +1,13 @@
 /**
- * Transcript views of a session: the terminal view, Markdown, and text made safe for a
- * terminal.
+ * Transcript views of a session: the terminal view, Markdown, the HTML page, and text made
+ * safe for a terminal.
  */
+export {
+  type HtmlEnd,
+  HtmlTranscriptWriter,
+  type TokenTotals,
+  type UsageSummary,
+} from "./html_transcript.ts";
 export { MarkdownWriter, renderMarkdown } from "./markdown_transcript.ts";
 export { TranscriptWriter, wantsColour } from "./transcript.ts";
 export { visible } from "./visible_text.ts";

@@ -15,6 +15,7 @@ import {
 } from "../../formats/mod.ts";
 import { resolveHome } from "../../store/mod.ts";
 import { lastSession, resolveSession } from "../../session/mod.ts";
+import { visible } from "../../transcript/mod.ts";
 import type { ParsedArgs } from "./args.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -43,12 +44,30 @@ export function sessionPathOf(args: ParsedArgs, io: Io): string {
   return resolveSession(spec, { home, cwd: io.cwd });
 }
 
+/**
+ * Says on stderr that a writer restored an archived session before writing to it (`restored`
+ * is the compressed file it came from, null when nothing was restored).
+ */
+export async function reportRestored(
+  io: Io,
+  restored: string | null,
+  file: string | null,
+): Promise<void> {
+  if (restored === null) return;
+  await io.stderr.write(
+    `rollout: note: session restored from its archive "${restored}" to "${file}" before writing\n`,
+  );
+}
+
 /** Writes the damage report of a load to stderr, one line per finding. */
 export async function reportDamage(io: Io, loaded: LoadedRollout): Promise<void> {
   const lines = describeDamage(loaded.report);
   if (lines.length === 0) return;
+  // A report can quote the rollout (an id, a field name): never its control characters.
+  const file = visible(loaded.path, { oneLine: true });
   await io.stderr.write(
-    lines.map((line) => `rollout: warning: "${loaded.path}": ${line}\n`).join(""),
+    lines.map((line) => `rollout: warning: "${file}": ${visible(line, { oneLine: true })}\n`)
+      .join(""),
   );
 }
 

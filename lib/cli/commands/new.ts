@@ -14,6 +14,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       instructions: { type: "string" },
       cwd: { type: "string" },
       json: { type: "boolean" },
+      redact: { type: "boolean" },
     },
     positionals: { min: 0, max: 0 },
   });
@@ -27,13 +28,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     format,
     meta: instructions === undefined ? { cwd } : { instructions, cwd },
     pid: io.pid,
+    // Kept in the session's meta: every later writer of it redacts too.
+    redact: args.flag("redact"),
   });
   await recorder.close();
   const file = recorder.path!;
   await io.stdout.write(
     args.flag("json")
       ? sessionJson(recorder.id, file)
-      : `Created session ${recorder.id}\n${file}\n`,
+      : `Created session ${recorder.id}${
+        recorder.redacts ? " (secrets are redacted)" : ""
+      }\n${file}\n`,
   );
   return 0;
 }

@@ -13,6 +13,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       format: { type: "string" },
       "no-fsync": { type: "boolean" },
       "max-line-bytes": { type: "string" },
+      redact: { type: "boolean" },
     },
     positionals: { min: 0, max: 0 },
   });
@@ -23,5 +24,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     format: args.choice("format", ["jsonl", "json"] as const) ?? "jsonl",
     sync: !args.flag("no-fsync"),
     maxLineBytes,
+    redact: args.flag("redact"),
   }, io);
 }

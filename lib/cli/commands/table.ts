@@ -23,12 +23,13 @@ const HOME = "  --home DIR        the home folder (default: $CODEX_HOME, else ~/
 const STREAMED = `Written as the file is read: any size in bounded memory; on a terminal, a read
 longer than a second shows its progress on stderr.`;
 const SESSION =
-  "SESSION is a path, a session id, a unique prefix of one, or --last (the most recently\nupdated session).";
+  "SESSION is a path, a session id, a unique prefix of one, a session's title (rollout name),\nor --last (the most recently updated session).";
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: Readonly<Record<string, CommandInfo>> = {
   proto: {
-    usage: "rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N]",
+    usage:
+      "rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N] [--redact]",
     summary: "speak the op stream: Submissions on stdin, Events on stdout",
     details: `Reads one Submission per line on stdin and writes one Event per line on stdout, in
 Codex's protocol shapes; every line gets exactly one event, in order. Acknowledgements of
@@ -39,25 +40,31 @@ ${HOME}
   --format jsonl|json  the format of new sessions (default: jsonl, the journal)
   --no-fsync        acknowledge without syncing to disk: faster, and the data survives a
                     crash of the process but NOT a crash of the machine or a power loss
-  --max-line-bytes N  refuse a line (op or item) above N bytes (default: 67108864)`,
+  --max-line-bytes N  refuse a line (op or item) above N bytes (default: 67108864)
+  --redact          replace secrets (API keys, tokens, passwords, private keys) in items by
+                    [REDACTED:<rule>] before anything reaches disk; new sessions are marked
+                    so later writers redact too; items_recorded counts them by rule`,
     load: () => import("./proto.ts"),
   },
   new: {
     usage:
-      "rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]",
+      "rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--redact] [--json]",
     summary: "create an empty session and print its id and path",
     details: `Options:
 ${HOME}
   --format jsonl|json  journal (default) or document
   --instructions TEXT  the session's instructions
   --cwd DIR         the working folder recorded in the meta (default: the current one)
+  --redact          a session that redacts: secrets in its meta and in every item appended
+                    later (append, proto) become [REDACTED:<rule>] before they reach disk
   --json            print {"session_id","path"}`,
     load: () => import("./new.ts"),
   },
   append: {
     usage: "rollout append SESSION [--item JSON]... [--home DIR]",
     summary: "append items (without --item: one JSON item per line on stdin)",
-    details: `Every item is checked first; items are durable when the command succeeds.
+    details: `Every item is checked first; items are durable when the command succeeds. In a
+session made with new --redact, secrets are replaced first and counted by rule.
 ${SESSION}
 
 Options:
@@ -93,27 +100,42 @@ ${HOME}
     load: () => import("./load.ts"),
   },
   show: {
-    usage: "rollout show SESSION [--home DIR]",
+    usage: "rollout show SESSION [--at N] [--no-redact] [--home DIR]",
     summary: "print a readable transcript (colour on a terminal, NO_COLOR honoured)",
     details: `Every item, with a marker where Codex's history was compacted or rolled back. Long
 tool outputs are folded; damage met while reading is reported on stderr.
 ${STREAMED}
 ${SESSION}
 
+Item numbers: item N is the Nth response item stored in the file itself, counted in file
+order from 1: every message, tool call, tool output and reasoning item, including those a
+later compaction or rollback took out of the history; not history markers, instructions,
+other records, damaged lines or the items a fork inherits. search reports its hits with
+these numbers (load and fork count the effective history instead).
+
 Options:
 ${HOME}
+  --at N            start at item N: the header, then a line saying how many items were
+                    passed over, then item N and everything after it (markers and
+                    instructions before item N are passed over too); an N beyond the last
+                    item is an error naming the item count
+  --no-redact       show secrets as stored (by default they are shown as [REDACTED:<rule>],
+                    and a note on stderr counts them by rule)
   --last            use the most recently updated session`,
     load: () => import("./show.ts"),
   },
   export: {
-    usage: "rollout export SESSION --to md|json|jsonl [-o FILE] [--home DIR]",
-    summary: "export as Markdown, a SavedSession document or a journal",
+    usage: "rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]",
+    summary: "export as Markdown, an HTML page, a SavedSession document or a journal",
     details: `${SESSION}
 
 Options:
 ${HOME}
-  --to md|json|jsonl  Markdown transcript, SavedSession JSON, or journal lines
+  --to md|html|json|jsonl  Markdown transcript, a self-contained HTML page (searchable,
+                    no network), SavedSession JSON, or journal lines
   -o, --output FILE  write to FILE (never over an existing file) instead of stdout
+  --no-redact       export secrets as stored (by default API keys, tokens, passwords and
+                    private keys become [REDACTED:<rule>]; a note on stderr counts them)
   --last            use the most recently updated session`,
     load: () => import("./export.ts"),
   },
@@ -139,12 +161,74 @@ ${HOME}
   list: {
     usage: "rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]",
     summary: "list sessions, newest first",
-    details: `Options:
+    details: `Read through the session index (<home>/rollout/index.sqlite), which is brought up
+to date first: only files that changed since the last time are read. The index is a cache:
+deleting it loses nothing.
+
+Options:
 ${HOME}
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
-  --json            print [{"id","path","created","updated","cwd","items","preview","format"}]`,
+  --json            print [{"id","title","path","created","updated","cwd","items","preview",
+                    "format","size"}]`,
     load: () => import("./list.ts"),
+  },
+  search: {
+    usage:
+      "rollout search QUERY [--cwd DIR] [--since DATE] [--until DATE] [--role user|assistant|tool] [--limit N] [--json] [--home DIR]",
+    summary: "find sessions by what was said in them, newest first",
+    details: `Searches message text, tool calls and tool outputs of every session of the home
+(Codex's and compressed ones included) and session titles, through the session index
+(<home>/rollout/index.sqlite), which is brought up to date first: only what changed since
+the last time is read. Each hit names the session, the time, the item (open it with
+"rollout show SESSION --at N"), the role and the words around the match.
+
+QUERY: words (all must occur), "a phrase", prefix*, OR, NOT, AND and (...); quote it for
+the shell: rollout search '"disk full" OR enospc'.
+DATE: 2026-11-30, 2026-11-30T14:00:00Z, or a time ago: 90m, 12h, 7d, 2w.
+
+Options:
+${HOME}
+  --cwd DIR         only sessions recorded in DIR
+  --since DATE      only hits at or after DATE
+  --until DATE      only hits before DATE
+  --role ROLE       only what the user said, the assistant said, or tools (calls, outputs)
+  --limit N         at most N hits (default: 20)
+  --json            print [{"session_id","title","path","time","cwd","item","line","role",
+                    "kind","snippet","highlights"}]; highlights are [start, end) offsets
+                    of the matched words in the snippet`,
+    load: () => import("./search.ts"),
+  },
+  du: {
+    usage: "rollout du [--limit N] [--json] [--home DIR]",
+    summary: "where the disk went: bytes per session, month and folder, and of what",
+    details: `Sizes on disk of every session file, the biggest first, by month and by working
+folder, and what the text holds: inline images, tool output, compaction copies (Codex copies
+the history, images included, each time it compacts) and the rest. Read through the session
+index, brought up to date first.
+
+Options:
+${HOME}
+  --limit N         list the N biggest sessions (default: 20)
+  --json            print {"total","sessions","months","cwds","unreadable"}`,
+    load: () => import("./du.ts"),
+  },
+  usage: {
+    usage: "rollout usage [--since DATE] [--by day|session|model|cwd] [--json] [--home DIR]",
+    summary: "token usage from Codex's token counts, counted once",
+    details: `Input, cached input, output and reasoning tokens from the token_count events Codex
+records, counted right: cached input is part of input and reasoning part of output (never
+added on top), a total Codex repeats is counted once, and a fork does not count again the
+turns it copied from its parent. The model of each turn is the one its turn_context names.
+Sessions without token counts are counted as such.
+DATE: 2026-11-30, 2026-11-30T14:00:00Z, or a time ago: 90m, 12h, 7d, 2w.
+
+Options:
+${HOME}
+  --since DATE      only turns at or after DATE
+  --by KEY          group by day (default), session, model or cwd
+  --json            print the groups, the totals and the sessions without usage as JSON`,
+    load: () => import("./usage.ts"),
   },
   convert: {
     usage: "rollout convert SESSION --to jsonl|json [-o PATH] [--home DIR]",
@@ -179,6 +263,24 @@ ${HOME}
   --last            use the most recently updated session`,
     load: () => import("./fork.ts"),
   },
+  name: {
+    usage: "rollout name SESSION [TITLE | --clear] [--home DIR]",
+    summary: "give a session a title (as Codex names threads), remove it, or show it",
+    details: `Appends {"id","thread_name","updated_at"} to <home>/session_index.jsonl, where Codex
+keeps thread names: the newest entry for a session wins, and Codex shows the same name. The
+line is written with one append, synced, under a lock, so concurrent writers lose nothing.
+TITLE is trimmed, one line without control characters, at most 256 characters. Once named,
+the title itself can be given wherever a SESSION is taken (exact match; an id, a path or an
+id prefix comes first). Without TITLE or --clear, prints the current title.
+${SESSION}
+
+Options:
+${HOME}
+  --clear           remove every title of the session, as Codex does when it deletes a
+                    thread: the index is rewritten without them (atomically, under the lock)
+  --last            use the most recently updated session`,
+    load: () => import("./name.ts"),
+  },
   selftest: {
     usage: "rollout selftest [--json] [--home DIR]",
     summary: "check that this machine's file system keeps rollout's guarantees",
@@ -207,6 +309,72 @@ without damage is left alone. Crash safe: PATH always holds either the original 
 Options:
 ${HOME}`,
     load: () => import("./repair.ts"),
+  },
+  redact: {
+    usage: "rollout redact SESSION [--dry-run] [--no-keep] [--json] [--home DIR]",
+    summary: "rewrite a stored session with its secrets replaced; print what was found",
+    details: `Replaces secrets (API keys of OpenAI, Anthropic, AWS, GitHub, GitLab, Slack, Google,
+Stripe, npm and PyPI, JWTs, PEM private keys, passwords in URLs, password=/token=/secret=
+assignments, random words beside a secret's name) by [REDACTED:<rule>] and prints how
+many of each rule it found, never a secret. Every record is kept as it was; only the
+string values holding a secret change. The file is rewritten under its writer lock and
+replaced atomically (a session held by a writer is refused); the original is kept beside
+it as PATH.unredacted-<time> (0600; it still holds the secrets: delete it when done). A
+session without secrets is left alone. ${STREAMED}
+${SESSION}
+
+Options:
+${HOME}
+  --dry-run         only count what would be replaced; change nothing
+  --no-keep         do not keep the original
+  --json            print {"path","format","dry_run","secrets","total","records","changed",
+                    "original","held_by"}
+  --last            use the most recently updated session`,
+    load: () => import("./redact.ts"),
+  },
+  archive: {
+    usage:
+      "rollout archive [SESSION...] [--older-than DURATION] [--dry-run] [--level N] [--window 20-27] [--json] [--home DIR]",
+    summary: "compress cold sessions to Codex's .jsonl.zst (verified, crash safe)",
+    details: `Without SESSION, every line session (.jsonl) of the home untouched for DURATION
+(default 30d); with SESSION, those sessions, whatever their age unless --older-than is
+given. Each is compressed with zstd and long-distance matching (repeated images cost almost
+nothing) into NAME.jsonl.zst beside it, which Codex and every rollout command read. The copy
+is written aside, synced, decompressed and compared byte for byte with the original, renamed
+into place and its folder synced; only then is the original removed, so a crash at any
+moment leaves the session readable. The file keeps its time of last change. Skipped, with
+the reason: a session held by a writer, a document (.json: Codex cannot read it
+compressed), a session already archived. Writing to an archived session (append, state,
+proto) restores its .jsonl the same safe way first.
+${SESSION}
+
+Options:
+${HOME}
+  --older-than DURATION  only sessions untouched for this long: 90m, 12h, 30d, 2w
+  --dry-run         list what would be archived and change nothing
+  --level N         zstd level, 1 to 19 (default: 3; higher is smaller and slower)
+  --window N        how far back repeats are found: 2^N bytes, 20 to 27 (default: 25, 32 MiB).
+                    Reading an archive takes that much memory; 27 (128 MiB) also finds images
+                    that a long session repeats farther apart
+  --json            print {"dry_run","older_than","level","window_log","sessions":[...],
+                    "already_archived","recent"}`,
+    load: () => import("./archive.ts"),
+  },
+  prune: {
+    usage: "rollout prune --older-than DURATION [--dry-run] [--yes] [--json] [--home DIR]",
+    summary: "delete sessions untouched for a given time (lists them without --yes)",
+    details: `Every session of the home whose files were last changed more than DURATION ago: its
+.jsonl, .jsonl.zst and .json files and rollout's own files beside them (temporary files,
+originals kept by repair). Without --yes nothing is deleted: the sessions are listed with
+the bytes that would be freed. A session held by a writer is skipped. Deletions are synced.
+
+Options:
+${HOME}
+  --older-than DURATION  how long untouched: 90m, 12h, 30d, 2w (required)
+  --yes             delete them
+  --dry-run         only list them (the default without --yes)
+  --json            print {"dry_run","older_than","sessions":[{"files","updated","bytes","status"}]}`,
+    load: () => import("./prune.ts"),
   },
 };
 

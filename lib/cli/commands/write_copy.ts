@@ -19,6 +19,7 @@ import {
   streamRollout,
 } from "../../formats/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
+import type { Redactor } from "../../redaction/mod.ts";
 import type { ResponseItem, SessionMeta, SessionState } from "../../schemas/mod.ts";
 import { codexMetaOf, createStreamedRollout, type Put } from "../../store/mod.ts";
 import { refuseExisting, reportDamage } from "./context.ts";
@@ -43,6 +44,23 @@ export interface CopySource {
   firstEventLine: number | null;
   /** The progress line of the command (on a terminal). */
   progress: Progress;
+  /** Redacts every record, item and meta of the copy (`export`); null copies them as stored. */
+  redactor: Redactor | null;
+}
+
+/** `value` redacted by the copy's redactor, if it has one. */
+function clean<T>(src: CopySource, value: T): T {
+  return src.redactor === null ? value : src.redactor.value(value);
+}
+
+/** A record with its payload (and other fields) redacted by the copy's redactor, if any. */
+function cleanRecord(src: CopySource, record: SourceRecord): SourceRecord {
+  if (src.redactor === null) return record;
+  const payload = src.redactor.value(record.payload);
+  const extra = src.redactor.value(record.extra);
+  return payload === record.payload && extra === record.extra
+    ? record
+    : { ...record, payload, extra };
 }
 
 function recordOf(type: string, payload: unknown): SourceRecord {
@@ -59,12 +77,12 @@ function recordOf(type: string, payload: unknown): SourceRecord {
 
 /**
  * The first read of `file` for a copy; its damage goes to stderr. `stdout`: the copy goes to
- * stdout (no progress line when that is a terminal).
+ * stdout (no progress line when that is a terminal); `redactor`: the copy is redacted.
  */
 export async function readForCopy(
   file: string,
   io: Io,
-  options: { stdout?: boolean } = {},
+  options: { stdout?: boolean; redactor?: Redactor | null } = {},
 ): Promise<CopySource> {
   let metaRecord: SourceRecord | undefined;
   let firstEventLine: number | null = null;
@@ -84,7 +102,7 @@ export async function readForCopy(
   progress.done();
   await reportDamage(io, first);
   if (first.inheritedRecords?.some(isMessageEvent)) firstEventLine = 0;
-  return { first, metaRecord, firstEventLine, progress };
+  return { first, metaRecord, firstEventLine, progress, redactor: options.redactor ?? null };
 }
 
 /** Records of a document source (held whole): its meta, every stored item, its state. */
@@ -167,15 +185,16 @@ export async function copyLinesTo(
   put(encoder.meta(documentSource?.[0] ?? src.metaRecord));
   if (plan.kind === "items") {
     // The first items of the effective history, recorded after the meta.
-    const record = (item: ResponseItem) => put(encoder.record(recordOf("response_item", item)));
+    const record = (item: ResponseItem) =>
+      put(encoder.record(recordOf("response_item", clean(src, item))));
     await replayFirst(src, plan.keep, between, record);
     return;
   }
   if (documentSource !== null) {
-    for (const record of documentSource.slice(1)) put(encoder.record(record));
+    for (const record of documentSource.slice(1)) put(encoder.record(cleanRecord(src, record)));
     return;
   }
-  for (const record of first.inheritedRecords ?? []) put(encoder.record(record));
+  for (const record of first.inheritedRecords ?? []) put(encoder.record(cleanRecord(src, record)));
   const endLine = plan.kind === "prefix" ? plan.endLine : null;
   await streamRollout(first.path, {
     history: "count",
@@ -187,7 +206,7 @@ export async function copyLinesTo(
         if (record.line === 1 || (endLine !== null && record.line >= endLine)) return;
         // A stored response id continues the parent's later conversation: a cut copy has none.
         if (endLine !== null && record.type === "state") return;
-        put(encoder.record(record));
+        put(encoder.record(cleanRecord(src, record)));
       },
     },
   });
@@ -264,26 +283,27 @@ export async function writeCopy(
     const copy = await createStreamedRollout({
       home: options.home,
       format: "json",
-      meta: (options.meta ?? first.saved.session) as Partial<SessionMeta>,
+      meta: clean(src, options.meta ?? first.saved.session) as Partial<SessionMeta>,
       pid: options.io.pid,
       ...where,
       write: async (meta, put) => {
         put(documentHead(meta));
         let n = 0;
         await replayFirst(src, keep, () => {}, (item) => {
-          put(`${n++ === 0 ? "\n" : ",\n"}${documentItemText(item)}`);
+          put(`${n++ === 0 ? "\n" : ",\n"}${documentItemText(clean(src, item))}`);
         });
-        put(documentTail(state, n));
+        put(documentTail(clean(src, state), n));
       },
     });
     return { ...copy, filled: [], left: documentLosses(first) };
   }
   // The copy's first line is this meta; the file is named after its id and start.
-  const { meta, filled } = copyMeta(src, {
+  const { meta: copied, filled } = copyMeta(src, {
     ...(options.meta === undefined ? {} : { meta: options.meta }),
     now,
     cwd: options.io.cwd,
   });
+  const meta = clean(src, copied);
   const copy = await createStreamedRollout({
     home: options.home,
     format: "jsonl",
