@@ -1,10 +1,13 @@
 /**
- * The benchmark of BENCH.md (B1–B8): each scenario measured in the same run as its reference,
+ * The benchmark of BENCH.md (B1–B11): each scenario measured in the same run as its reference,
  * printed as one table and written as JSON to bench/results-<runtime>.json. Not a test.
  *
  *   bun scripts/bench.ts [--quick] [--only B1,B3] [--reps N] [--out DIR] [--binary dist/rollout]
- *                        [--b8-sizes 100,1024,10240]
+ *                        [--b8-sizes 100,1024,10240] [--b9-sessions 10000] [--b9-size 1GB]
+ *                        [--rollout "deno run -A main.ts"]
  *   deno run -A scripts/bench.ts ...
+ *
+ * `--rollout` makes B9 and B10 run that command line instead of the compiled binary.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,7 +16,10 @@ import { initRuntime } from "../lib/runtime/runtime.ts";
 import { childMain } from "./bench_child.ts";
 import { FULL, QUICK, type Settings } from "./bench_fixtures.ts";
 import { benchB4 } from "./bench_load.ts";
+import { benchB10 } from "./bench_compression.ts";
+import { benchB9 } from "./bench_index.ts";
 import { benchB8 } from "./bench_large.ts";
+import { benchB11 } from "./bench_html.ts";
 import { benchB5, benchB6, benchB7 } from "./bench_process.ts";
 import {
   formatTable,
@@ -24,6 +30,7 @@ import {
   runtimeVersion,
 } from "./bench_report.ts";
 import { benchB1, benchB2, benchB3, benchGrowth } from "./bench_store.ts";
+import { parseSize } from "./gen_home.ts";
 
 const ROOT = path.resolve(import.meta.dirname ?? ".", "..");
 
@@ -37,6 +44,9 @@ const SCENARIOS: Record<string, (results: Results, s: Settings) => Promise<void>
   B6: benchB6,
   B7: benchB7,
   B8: benchB8,
+  B9: benchB9,
+  B10: benchB10,
+  B11: benchB11,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -50,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
       out: { type: "string" },
       binary: { type: "string" },
       "b8-sizes": { type: "string" },
+      "b9-sessions": { type: "string" },
+      "b9-size": { type: "string" },
+      rollout: { type: "string" },
     },
   });
   const settings: Settings = { ...(values.quick ? QUICK : FULL) };
@@ -62,6 +75,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  if (values["b9-sessions"] !== undefined) settings.b9Sessions = Number(values["b9-sessions"]);
+  if (values["b9-size"] !== undefined) settings.b9Bytes = parseSize(values["b9-size"]);
+  if (!(settings.b9Sessions >= 1) || !(settings.b9Bytes > 0)) {
+    process.stderr.write(`bench: --b9-sessions takes a count, --b9-size a size like 1GB\n`);
+    return 2;
+  }
+  if (values.rollout !== undefined) settings.rollout = values.rollout.split(/\s+/).filter(Boolean);
   const wanted = values.only === undefined
     ? Object.keys(SCENARIOS)
     : values.only.split(",").map((s) => s.trim());

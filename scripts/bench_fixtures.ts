@@ -24,8 +24,19 @@ export interface Settings {
   b7Ops: number;
   /** B8: sizes of the generated rollouts, in MiB. */
   b8Sizes: number[];
-  /** The compiled binary of B5–B8. */
+  /** B9: the generated home's sessions and bytes; repetitions of the first index. */
+  b9Sessions: number;
+  b9Bytes: number;
+  b9IndexReps: number;
+  /** B10: the image-heavy and the text-only sessions archived, and their bytes. */
+  b10ImageSessions: number;
+  b10ImageBytes: number;
+  b10TextSessions: number;
+  b10TextBytes: number;
+  /** The compiled binary of B5–B10. */
   binary: string;
+  /** B9 and B10 run this command line instead of the binary (`--rollout "deno run -A main.ts"`). */
+  rollout?: string[];
 }
 
 const BINARY = path.resolve(import.meta.dirname ?? ".", "..", "dist", "rollout");
@@ -44,6 +55,13 @@ export const FULL: Settings = {
   b6Spawns: 20,
   b7Ops: 100_000,
   b8Sizes: [100, 1024],
+  b9Sessions: 10_000,
+  b9Bytes: 1e9,
+  b9IndexReps: 3,
+  b10ImageSessions: 16,
+  b10ImageBytes: 256e6,
+  b10TextSessions: 100,
+  b10TextBytes: 128e6,
   binary: BINARY,
 };
 
@@ -61,6 +79,13 @@ export const QUICK: Settings = {
   b6Spawns: 3,
   b7Ops: 1_000,
   b8Sizes: [4],
+  b9Sessions: 200,
+  b9Bytes: 10e6,
+  b9IndexReps: 1,
+  b10ImageSessions: 4,
+  b10ImageBytes: 8e6,
+  b10TextSessions: 16,
+  b10TextBytes: 4e6,
   binary: BINARY,
 };
 

@@ -6,11 +6,16 @@ const LIST_HELP = `Usage: rollout list [--limit N] [--cwd DIR] [--json] [--home 
 
 List sessions, newest first.
 
+Read through the session index (<home>/rollout/index.sqlite), which is brought up
+to date first: only files that changed since the last time are read. The index is a cache:
+deleting it loses nothing.
+
 Options:
   --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
-  --json            print [{"id","path","created","updated","cwd","items","preview","format"}]
+  --json            print [{"id","title","path","created","updated","cwd","items","preview",
+                    "format","size"}]
 `;
 
 test("run() prints the version for --version and -V", async () => {
@@ -27,7 +32,7 @@ test("run() --help lists every command's usage line and summary", async () => {
     "rollout 0.1.0: durable session recording for AI agents",
     "",
     "Usage:",
-    "  rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N]",
+    "  rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N] [--redact]",
   ]);
   for (
     const name of [
@@ -40,6 +45,9 @@ test("run() --help lists every command's usage line and summary", async () => {
       "export",
       "validate",
       "list",
+      "search",
+      "du",
+      "usage",
       "convert",
       "fork",
       "repair",
@@ -115,23 +123,23 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["export", "x", "--to"],
-      'rollout export: option "--to" needs a value\nUsage: rollout export SESSION --to md|json|jsonl [-o FILE] [--home DIR]\n',
+      'rollout export: option "--to" needs a value\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]\n',
     ],
     [
       ["export", "x"],
-      'rollout export: missing option "--to md|json|jsonl"\nUsage: rollout export SESSION --to md|json|jsonl [-o FILE] [--home DIR]\n',
+      'rollout export: missing option "--to md|html|json|jsonl"\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]\n',
     ],
     [
       ["export", "x", "--to", "pdf"],
-      'rollout export: option "--to" must be "md" or "json" or "jsonl", got "pdf"\nUsage: rollout export SESSION --to md|json|jsonl [-o FILE] [--home DIR]\n',
+      'rollout export: option "--to" must be "md" or "html" or "json" or "jsonl", got "pdf"\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]\n',
     ],
     [
       ["show"],
-      "rollout show: missing SESSION (a path, an id, an id prefix or --last)\nUsage: rollout show SESSION [--home DIR]\n",
+      "rollout show: missing SESSION (a path, an id, an id prefix or --last)\nUsage: rollout show SESSION [--at N] [--no-redact] [--home DIR]\n",
     ],
     [
       ["show", "abc", "--last"],
-      "rollout show: give SESSION or --last, not both\nUsage: rollout show SESSION [--home DIR]\n",
+      "rollout show: give SESSION or --last, not both\nUsage: rollout show SESSION [--at N] [--no-redact] [--home DIR]\n",
     ],
     [
       ["validate"],
@@ -147,11 +155,11 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["new", "--format", "xml"],
-      'rollout new: option "--format" must be "jsonl" or "json", got "xml"\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+      'rollout new: option "--format" must be "jsonl" or "json", got "xml"\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--redact] [--json]\n',
     ],
     [
       ["proto", "--max-line-bytes", "-1"],
-      'rollout proto: option "--max-line-bytes" cannot be negative, got "-1"\nUsage: rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N]\n',
+      'rollout proto: option "--max-line-bytes" cannot be negative, got "-1"\nUsage: rollout proto [--home DIR] [--format jsonl|json] [--no-fsync] [--max-line-bytes N] [--redact]\n',
     ],
     [
       ["repair"],
@@ -159,11 +167,11 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["new", "--home", ""],
-      'rollout new: option "--home" needs a folder, got ""\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+      'rollout new: option "--home" needs a folder, got ""\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--redact] [--json]\n',
     ],
     [
       ["new", "--cwd", ""],
-      'rollout new: option "--cwd" needs a folder, got ""\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+      'rollout new: option "--cwd" needs a folder, got ""\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--redact] [--json]\n',
     ],
     [
       ["list", "--limit", "0"],
@@ -171,7 +179,7 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["new", "--cwd", "--json"],
-      'rollout new: option "--cwd" needs a value, got the option "--json" (write --cwd=VALUE for a value that starts with "-")\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--json]\n',
+      'rollout new: option "--cwd" needs a value, got the option "--json" (write --cwd=VALUE for a value that starts with "-")\nUsage: rollout new [--home DIR] [--format jsonl|json] [--instructions TEXT] [--cwd DIR] [--redact] [--json]\n',
     ],
     [
       ["state", "abc", "--previous-response-id", "--clear"],

@@ -215,7 +215,7 @@ test("SESSION never lets a crafted id reach outside the home", async () => {
     );
     assert.equal(
       (await cli(["load", "*", "--home", home], { cwd })).stderr,
-      'rollout: Cannot find session "*": not a file, a session id or an id prefix\n',
+      'rollout: Cannot find session "*": not a file, a session id, an id prefix or a session title\n',
     );
     assert.deepEqual(await cli(["load", "--last", "--home", `${dir}/empty`]), {
       code: 1,

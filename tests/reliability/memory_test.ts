@@ -79,6 +79,7 @@ test(
         { name: "load (through a pipe)", args: (f) => ["load", f], pipe: true },
         { name: "load --all", args: (f) => ["load", "--all", f], pipe: true },
         { name: "export --to md", args: (f) => ["export", "--to", "md", f] },
+        { name: "export --to html", args: (f) => ["export", "--to", "html", f] },
         { name: "export --to json", args: (f) => ["export", "--to", "json", f], pipe: true },
         { name: "export --to jsonl", args: (f) => ["export", "--to", "jsonl", f], pipe: true },
         {
@@ -149,6 +150,30 @@ test(
         assert.ok(
           atLarge - atSmall <= 16 * MiB,
           `${name} .zst grew ${((atLarge - atSmall) / MiB).toFixed(1)} MiB`,
+        );
+      }
+      // The session index: built from nothing over a home holding the file (SPEC §8).
+      for (const name of ["search", "du"]) {
+        const args = (f: string) => {
+          const home = path.join(dir, `home-${path.basename(f)}-${name}`);
+          fs.mkdirSync(path.join(home, "sessions"), { recursive: true });
+          fs.copyFileSync(f, path.join(home, "sessions", "rollout.jsonl"));
+          return name === "search"
+            ? ["search", "screenshot", "--home", home]
+            : ["du", "--home", home];
+        };
+        const base = peak(args(tiny), dir);
+        const atSmall = peak(args(small), dir);
+        const atLarge = peak(args(large), dir);
+        rows.push(
+          `${name} (indexing the home first): +${
+            ((atSmall - base) / MiB).toFixed(0)
+          } MiB at 96 MiB, +${((atLarge - base) / MiB).toFixed(0)} MiB at 320 MiB`,
+        );
+        assert.ok(atLarge - base <= bound, `${name}: ${((atLarge - base) / MiB).toFixed(1)} MiB`);
+        assert.ok(
+          atLarge - atSmall <= 16 * MiB,
+          `${name} grew ${((atLarge - atSmall) / MiB).toFixed(1)} MiB`,
         );
       }
       console.log(

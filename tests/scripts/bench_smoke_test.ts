@@ -10,7 +10,21 @@ import * as path from "node:path";
 import { readmeTable } from "../../scripts/bench_readme.ts";
 import { ROOT, tempDir } from "../helpers.ts";
 
-const IDS = ["B1", "B2", "B3", "growth", "bytes", "B4", "B5", "B6", "B7", "B8"];
+const IDS = [
+  "B1",
+  "B2",
+  "B3",
+  "growth",
+  "bytes",
+  "B4",
+  "B5",
+  "B6",
+  "B7",
+  "B8",
+  "B9",
+  "B10",
+  "B11",
+];
 
 function runtime(): "bun" | "deno" {
   return (globalThis as unknown as { Bun?: unknown }).Bun === undefined ? "deno" : "bun";
