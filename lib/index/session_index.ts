@@ -428,6 +428,29 @@ export class SessionIndex {
     return report;
   }
 
+  /** A new row for a file (with its old id when it is read again), the rest filled later. */
+  #insertFile(
+    path: string,
+    stat: fs.Stats,
+    row: { id: number | null; error: string | null },
+  ): number {
+    return Number(
+      this.sql(
+        "INSERT INTO files (id, machine, path, size, mtime_ms, inode, sort_key, updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        row.id,
+        this.machine,
+        path,
+        stat.size,
+        stat.mtimeMs,
+        inodeOf(stat),
+        sortKey(path, stat),
+        new Date(stat.mtimeMs).toISOString(),
+        row.error,
+      ).lastInsertRowid,
+    );
+  }
+
   /** Drops the rows of these files (deleted by `prune`), in one write. */
   forget(paths: readonly string[]): number {
     let dropped = 0;
@@ -534,19 +557,7 @@ export class SessionIndex {
     }
     let fileId: number;
     if (row === undefined) {
-      fileId = Number(
-        this.sql(
-          "INSERT INTO files (machine, path, size, mtime_ms, inode, sort_key, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ).run(
-          this.machine,
-          file.path,
-          stat.size,
-          stat.mtimeMs,
-          inodeOf(stat),
-          sortKey(file.path, stat),
-          new Date(stat.mtimeMs).toISOString(),
-        ).lastInsertRowid,
-      );
+      fileId = this.#insertFile(file.path, stat, { id: null, error: null });
     } else {
       fileId = row.id;
       if (from === 0) {
@@ -636,19 +647,7 @@ export class SessionIndex {
         : null;
       if (message === null) throw error;
       this.#drop(fileId);
-      this.sql(
-        "INSERT INTO files (id, machine, path, size, mtime_ms, inode, sort_key, updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ).run(
-        fileId,
-        this.machine,
-        file.path,
-        stat.size,
-        stat.mtimeMs,
-        inodeOf(stat),
-        sortKey(file.path, stat),
-        new Date(stat.mtimeMs).toISOString(),
-        message,
-      );
+      this.#insertFile(file.path, stat, { id: fileId, error: message });
       return "read";
     }
   }

@@ -62,6 +62,16 @@ export function findSessionFiles(home: string): SessionFile[] {
 }
 
 function walk(dir: string, depth: number, out: SessionFile[]): void {
+  for (const file of filesUnder(dir, depth)) {
+    if (isRolloutName(file.name)) out.push({ path: file.path, name: file.name });
+  }
+}
+
+/**
+ * The regular files of `<home>/sessions` and its folders (up to the `YYYY/MM/DD` depth),
+ * whatever their names; a missing `sessions` folder has none.
+ */
+export function* filesUnder(dir: string, depth = 0): Generator<SessionFile> {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -72,9 +82,9 @@ function walk(dir: string, depth: number, out: SessionFile[]): void {
   for (const entry of entries) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
-      if (depth < 3) walk(`${dir}/${name}`, depth + 1, out);
-    } else if (isRolloutName(name) && entry.isFile()) {
-      out.push({ path: `${dir}/${name}`, name });
+      if (depth < 3) yield* filesUnder(`${dir}/${name}`, depth + 1);
+    } else if (entry.isFile()) {
+      yield { path: `${dir}/${name}`, name };
     }
   }
 }

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import { errnoOf, ioError } from "../schemas/mod.ts";
 import { sessionsDir } from "../store/mod.ts";
+import { filesUnder } from "./session_files.ts";
 
 /** One file of a group. */
 export interface GroupFile {
@@ -42,7 +43,7 @@ const ORDER = ["jsonl.zst", "json", "jsonl"];
 /** Every session of the home with its files (the dated folders and files placed flat). */
 export function sessionGroups(home: string): SessionGroup[] {
   const groups = new Map<string, SessionGroup>();
-  walk(sessionsDir(home), 0, groups);
+  walk(sessionsDir(home), groups);
   const out: SessionGroup[] = [];
   for (const group of groups.values()) {
     if (group.rollouts.length === 0) continue;
@@ -56,23 +57,10 @@ function rank(file: GroupFile): number {
   return ORDER.findIndex((extension) => file.path.endsWith(`.${extension}`));
 }
 
-function walk(dir: string, depth: number, groups: Map<string, SessionGroup>): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    if (depth === 0 && errnoOf(error) === "ENOENT") return;
-    throw ioError("read folder", dir, error);
-  }
-  for (const entry of entries) {
-    const name = String(entry.name);
-    const file = `${dir}/${name}`;
-    if (entry.isDirectory()) {
-      if (depth < 3) walk(file, depth + 1, groups);
-      continue;
-    }
+function walk(dir: string, groups: Map<string, SessionGroup>): void {
+  for (const { path: file, name } of filesUnder(dir)) {
     const match = NAME.exec(name);
-    if (match === null || !entry.isFile() || match[3] === ".lock") continue;
+    if (match === null || match[3] === ".lock") continue;
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
@@ -80,7 +68,7 @@ function walk(dir: string, depth: number, groups: Map<string, SessionGroup>): vo
       if (errnoOf(error) === "ENOENT") continue; // Removed meanwhile.
       throw ioError("read", file, error);
     }
-    const stem = `${dir}/${match[1]}`;
+    const stem = `${file.slice(0, file.length - name.length)}${match[1]}`;
     let group = groups.get(stem);
     if (group === undefined) {
       group = { stem, rollouts: [], sidecars: [], mtimeMs: 0, bytes: 0 };

@@ -87,6 +87,7 @@ test("rollout archive compresses the line sessions untouched for 30 days, skips 
       dry_run: false,
       older_than: "30d",
       level: 3,
+      window_log: 25,
       sessions: [{
         path: files.document,
         status: "skipped",
@@ -195,7 +196,7 @@ test("rollout archive refuses bad input before touching anything", async () => {
     home(dir);
     const before = snapshot(dir);
     const usage =
-      "Usage: rollout archive [SESSION...] [--older-than DURATION] [--dry-run] [--level N] [--json] [--home DIR]\n";
+      "Usage: rollout archive [SESSION...] [--older-than DURATION] [--dry-run] [--level N] [--window 20-27] [--json] [--home DIR]\n";
     const cases: [string[], number, string][] = [
       [
         ["--older-than", "30"],
@@ -225,6 +226,17 @@ test("rollout archive refuses bad input before touching anything", async () => {
         ["--level", "fast"],
         2,
         'rollout archive: option "--level" needs a whole number, got "fast"\n' + usage,
+      ],
+      [
+        ["--window", "19"],
+        2,
+        'rollout archive: option "--window" must be 20 to 27 (log2 of the bytes), got "19"\n' +
+        usage,
+      ],
+      [
+        ["--window", "28"],
+        2,
+        'rollout archive: option "--window" can be at most 27, got "28"\n' + usage,
       ],
       [["--bogus"], 2, 'rollout archive: unknown option "--bogus"\n' + usage],
       [

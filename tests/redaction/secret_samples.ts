@@ -4,6 +4,8 @@
  * Shared by the rule tests and `scripts/redaction_eval.ts`.
  */
 
+import { SeededRandom } from "../reliability/seeded_random.ts";
+
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const DIGITS = "0123456789";
@@ -12,21 +14,7 @@ const B64URL = ALNUM + "_-";
 const B64 = ALNUM + "+/";
 
 /** A seeded generator of random characters. */
-export class SecretMaker {
-  #state: number;
-
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** A number in [0, 1) (mulberry32). */
-  next(): number {
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+export class SecretMaker extends SeededRandom {
   /** `n` characters of `alphabet`, with at least two digits when it has digits. */
   chars(alphabet: string, n: number): string {
     for (;;) {
@@ -38,10 +26,6 @@ export class SecretMaker {
 
   digits(n: number): string {
     return this.chars(DIGITS, n);
-  }
-
-  pick<T>(list: readonly T[]): T {
-    return list[Math.floor(this.next() * list.length)]!;
   }
 }
 
