@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cli } from "./cli_io.ts";
 
-const LIST_HELP = `Usage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]
+const LIST_HELP = `Usage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]
 
 List sessions, newest first.
 
@@ -14,6 +14,7 @@ Options:
   --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
+  --no-redact       show secrets in titles and first messages as they are (replaced by default)
   --json            print [{"id","title","path","created","updated","cwd","items","preview",
                     "format","size"}]
 `;
@@ -107,19 +108,19 @@ test("run() usage errors print the message and the usage line and exit 2", async
   const cases: [string[], string][] = [
     [
       ["list", "--bogus"],
-      'rollout list: unknown option "--bogus"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]\n',
+      'rollout list: unknown option "--bogus"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
     ],
     [
       ["list", "--limit", "x"],
-      'rollout list: option "--limit" needs a whole number, got "x"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]\n',
+      'rollout list: option "--limit" needs a whole number, got "x"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
     ],
     [
       ["list", "extra"],
-      'rollout list: unexpected argument "extra"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]\n',
+      'rollout list: unexpected argument "extra"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
     ],
     [
       ["list", "--json=yes"],
-      'rollout list: option "--json" takes no value\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]\n',
+      'rollout list: option "--json" takes no value\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
     ],
     [
       ["export", "x", "--to"],
@@ -175,7 +176,7 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["list", "--limit", "0"],
-      'rollout list: option "--limit" must be at least 1, got "0"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]\n',
+      'rollout list: option "--limit" must be at least 1, got "0"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
     ],
     [
       ["new", "--cwd", "--json"],

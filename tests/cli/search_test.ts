@@ -204,3 +204,43 @@ test("rollout search names the files it could not read, and still searches the r
     cleanup();
   }
 });
+
+test("rollout search and list show secrets replaced unless --no-redact", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Assembled at run time: no token sits in the source.
+    const key = `ghp_${"aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"}`;
+    writeSession(dir, {
+      id: idOf(9),
+      text: line("2026-11-20T09:00:00.000Z", "session_meta", {
+        id: idOf(9),
+        timestamp: "2026-11-20T09:00:00.000Z",
+        cwd: "/w",
+      }) +
+        line(
+          "2026-11-20T09:00:01.000Z",
+          "response_item",
+          message("user", `push with token ${key} please`),
+        ),
+    });
+    const found = await hits(dir, "push");
+    assert.equal(found.length, 1);
+    assert.ok(!found[0]!.snippet.includes(key), found[0]!.snippet);
+    assert.match(found[0]!.snippet, /\[REDACTED:github\]/);
+    // The highlight still covers the matched word.
+    assert.deepEqual(
+      found[0]!.highlights.map(([a, b]) => found[0]!.snippet.slice(a, b)),
+      ["push"],
+    );
+    const raw = await hits(dir, "push", "--no-redact");
+    assert.ok(raw[0]!.snippet.includes(key));
+    const listed = await cli(["list", "--home", dir, "--json"]);
+    assert.ok(!listed.stdout.includes(key), listed.stdout);
+    assert.match(JSON.parse(listed.stdout)[0].preview, /\[REDACTED:github\]/);
+    const rawList = await cli(["list", "--home", dir, "--json", "--no-redact"]);
+    assert.ok(rawList.stdout.includes(key));
+  } finally {
+    cleanup();
+  }
+});

@@ -11,6 +11,7 @@ import { homeOf } from "./context.ts";
 import { reportUnreadable, withIndex } from "./index_context.ts";
 import { visible } from "../../transcript/mod.ts";
 import { OutputBuffer } from "./output_buffer.ts";
+import { redactText } from "../../redaction/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 function size(bytes: number): string {
@@ -98,14 +99,19 @@ export function table(
 /** Runs `rollout list`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
-    flags: { limit: { type: "string" }, cwd: { type: "string" }, json: { type: "boolean" } },
+    flags: {
+      limit: { type: "string" },
+      cwd: { type: "string" },
+      json: { type: "boolean" },
+      "no-redact": { type: "boolean" },
+    },
     positionals: { min: 0, max: 0 },
   });
   const limit = args.integer("limit");
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const cwd = args.string("cwd");
   const json = args.flag("json");
-  const { sessions, unreadable } = await withIndex(
+  const listed = await withIndex(
     homeOf(args, io),
     io,
     { json, what: "not listed", refresh: false },
@@ -115,6 +121,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         ...(cwd === undefined ? {} : { cwd: path.resolve(io.cwd, cwd) }),
       }),
   );
+  const { unreadable } = listed;
+  // The first message and the title are shown text: their secrets are replaced by default.
+  const sessions = args.flag("no-redact") ? listed.sessions : listed.sessions.map((s) => ({
+    ...s,
+    preview: s.preview === null ? null : redactText(s.preview, {}),
+    title: s.title === null ? null : redactText(s.title, {}),
+  }));
   await reportUnreadable(io, unreadable, "not listed");
   if (json) {
     // Written session by session: a home of 100,000 sessions makes tens of MB of JSON.

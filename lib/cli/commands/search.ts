@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
 import { BadQuery, search, type SearchHit, type SearchOptions } from "../../index/mod.ts";
 import { visible, wantsColour } from "../../transcript/mod.ts";
+import { redactText } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { timeOption, withIndex } from "./index_context.ts";
@@ -43,6 +44,27 @@ export function renderHits(hits: readonly SearchHit[], colour: boolean): string 
   }).join("\n");
 }
 
+/**
+ * The hit with the secrets of its snippet and title replaced (SPEC §9: what is shown redacts
+ * by default); the highlights are found again in the redacted snippet.
+ */
+export function redactHit(hit: SearchHit): SearchHit {
+  const counts = {};
+  const snippet = redactText(hit.snippet, counts);
+  const title = hit.title === null ? null : redactText(hit.title, counts);
+  if (snippet === hit.snippet && title === hit.title) return hit;
+  const highlights: Array<[number, number]> = [];
+  let from = 0;
+  for (const [start, end] of hit.highlights) {
+    const word = hit.snippet.slice(start, end);
+    const at = snippet.indexOf(word, from);
+    if (at < 0) continue;
+    highlights.push([at, at + word.length]);
+    from = at + word.length;
+  }
+  return { ...hit, snippet, title, highlights };
+}
+
 /** Runs `rollout search`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
@@ -53,6 +75,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       role: { type: "string" },
       limit: { type: "string" },
       json: { type: "boolean" },
+      "no-redact": { type: "boolean" },
     },
     positionals: { min: 1, max: 1 },
   });
@@ -87,6 +110,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (error instanceof BadQuery) throw new UsageError(error.message);
     throw error;
   }
+  if (!args.flag("no-redact")) hits = hits.map(redactHit);
   if (json) {
     await io.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
   } else if (hits.length === 0) {

@@ -159,7 +159,7 @@ ${HOME}
     load: () => import("./validate.ts"),
   },
   list: {
-    usage: "rollout list [--limit N] [--cwd DIR] [--json] [--home DIR]",
+    usage: "rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]",
     summary: "list sessions, newest first",
     details: `Read through the session index (<home>/rollout/index.sqlite), which is brought up
 to date first: only files that changed since the last time are read. The index is a cache:
@@ -169,13 +169,14 @@ Options:
 ${HOME}
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
+  --no-redact       show secrets in titles and first messages as they are (replaced by default)
   --json            print [{"id","title","path","created","updated","cwd","items","preview",
                     "format","size"}]`,
     load: () => import("./list.ts"),
   },
   search: {
     usage:
-      "rollout search QUERY [--cwd DIR] [--since DATE] [--until DATE] [--role user|assistant|tool] [--limit N] [--json] [--home DIR]",
+      "rollout search QUERY [--cwd DIR] [--since DATE] [--until DATE] [--role user|assistant|tool] [--limit N] [--json] [--no-redact] [--home DIR]",
     summary: "find sessions by what was said in them, newest first",
     details: `Searches message text, tool calls and tool outputs of every session of the home
 (Codex's and compressed ones included) and session titles, through the session index
@@ -194,6 +195,7 @@ ${HOME}
   --until DATE      only hits before DATE
   --role ROLE       only what the user said, the assistant said, or tools (calls, outputs)
   --limit N         at most N hits (default: 20)
+  --no-redact       show secrets in snippets and titles as they are (replaced by default)
   --json            print [{"session_id","title","path","time","cwd","item","line","role",
                     "kind","snippet","highlights"}]; highlights are [start, end) offsets
                     of the matched words in the snippet`,
