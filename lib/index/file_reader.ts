@@ -317,7 +317,7 @@ async function readDocument(
 ): Promise<ReadEnd> {
   const reader = new LineReader(null, sink);
   const size = fs.statSync(path).size;
-  const loaded = await streamRollout(path, {
+  await streamRollout(path, {
     history: "count",
     visit: {
       meta: (_meta, raw, format) => reader.startWith(format, raw),
@@ -328,7 +328,6 @@ async function readDocument(
   tick(size);
   const state = reader.state!;
   state.bytes.other = size;
-  void loaded;
   return { state, end: size };
 }
 

@@ -55,7 +55,7 @@ function unmark(marked: string): { snippet: string; highlights: Array<[number, n
       start = -1;
     } else snippet += ch;
   }
-  return { snippet: snippet.trim() === snippet ? snippet : snippet, highlights };
+  return { snippet, highlights };
 }
 
 function badQuery(error: unknown, query: string): never {

@@ -9,6 +9,7 @@ import { visible } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { withIndex } from "./index_context.ts";
+import { byteSize } from "./older_than.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** What the bytes of a session (or a group of them) are. */
@@ -120,14 +121,6 @@ export function duReport(index: SessionIndex, limit: number): DuReport {
   return report;
 }
 
-/** Bytes for people: 1.2 GB, 340 MB, 12 kB, 512 B. */
-export function humanBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${bytes} B`;
-}
-
 function share(part: number, whole: number): string {
   return whole === 0 ? "0%" : `${Math.round((100 * part) / whole)}%`;
 }
@@ -158,10 +151,10 @@ export function renderDu(report: DuReport): string {
   const t = report.total;
   const all = t.kinds.images + t.kinds.tool_output + t.kinds.compaction + t.kinds.other;
   const line = (label: string, n: number) =>
-    `  ${label.padEnd(18)}${humanBytes(n).padStart(9)}  ${share(n, all).padStart(4)}`;
-  let out = `${t.files} session files, ${humanBytes(t.bytes)} on disk` +
+    `  ${label.padEnd(18)}${byteSize(n).padStart(9)}  ${share(n, all).padStart(4)}`;
+  let out = `${t.files} session files, ${byteSize(t.bytes)} on disk` +
     (t.compressed_files > 0 ? ` (${t.compressed_files} compressed)` : "") + "\n";
-  out += `What the text holds (${humanBytes(all)}, decompressed):\n`;
+  out += `What the text holds (${byteSize(all)}, decompressed):\n`;
   out += [
     line("images", t.kinds.images),
     line("tool output", t.kinds.tool_output),
@@ -174,7 +167,7 @@ export function renderDu(report: DuReport): string {
       ["ID", "SIZE", ...KIND_HEADS, "UPDATED", "CWD"],
       ...report.sessions.map((s) => [
         s.id,
-        humanBytes(s.bytes) + (s.compressed ? " zst" : ""),
+        byteSize(s.bytes) + (s.compressed ? " zst" : ""),
         ...kindCells(s.kinds),
         s.updated.slice(0, 10),
         visible(s.cwd ?? "-", { oneLine: true }),
@@ -193,7 +186,7 @@ export function renderDu(report: DuReport): string {
       [head, "SIZE", ...KIND_HEADS, "FILES"],
       ...groups.map((g) => [
         visible(g.key, { oneLine: true }),
-        humanBytes(g.bytes),
+        byteSize(g.bytes),
         ...kindCells(g.kinds),
         String(g.files),
       ]),
@@ -202,7 +195,7 @@ export function renderDu(report: DuReport): string {
   if (report.unreadable.length > 0) {
     const bytes = report.unreadable.reduce((sum, u) => sum + u.bytes, 0);
     out += `\n${report.unreadable.length} unreadable files, ${
-      humanBytes(bytes)
+      byteSize(bytes)
     } (listed on stderr)\n`;
   }
   return out;

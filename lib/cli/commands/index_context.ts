@@ -4,13 +4,13 @@
  * read said on stderr, and the times `--since` / `--until` take.
  */
 import type { Io } from "../../runtime/mod.ts";
-import { RolloutError } from "../../schemas/mod.ts";
 import {
   type SessionIndex,
   type UnreadableFile,
   unreadableFiles,
   useIndex,
 } from "../../index/mod.ts";
+import { durationMs } from "./older_than.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -69,25 +69,12 @@ export async function reportUnreadable(
   }
 }
 
-const UNITS: Record<string, number> = {
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-};
-
-/** A length of time like `90m`, `12h`, `30d`, `2w`, in milliseconds; null if `text` is none. */
-export function durationMs(text: string): number | null {
-  const match = /^(\d{1,6})([mhdw])$/.exec(text.trim());
-  return match === null ? null : Number(match[1]) * UNITS[match[2]!]!;
-}
-
 /**
  * The time `--since`/`--until` name, as an ISO string: a date (`2026-11-30`, midnight UTC),
  * a date and time (ISO 8601), or a length of time before `now` (`7d`, `12h`).
  */
 export function timeOption(flag: string, text: string, now = Date.now()): string {
-  const ago = durationMs(text);
+  const ago = durationMs(text.trim());
   if (ago !== null) return new Date(now - ago).toISOString();
   if (/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(text.trim())) {
     const parsed = Date.parse(text.trim().length === 10 ? `${text.trim()}T00:00:00Z` : text);
@@ -98,13 +85,4 @@ export function timeOption(flag: string, text: string, now = Date.now()): string
       JSON.stringify(text)
     }`,
   );
-}
-
-/** A failure of the index that is no bug: its file cannot be opened or written. */
-export function indexFailure(error: unknown): RolloutError | null {
-  const e = error as { code?: unknown; message?: unknown };
-  if (e.code === "ERR_SQLITE_ERROR" && typeof e.message === "string") {
-    return new RolloutError("io_error", `The session index failed: ${e.message}`);
-  }
-  return null;
 }

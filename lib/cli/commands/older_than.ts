@@ -18,10 +18,16 @@ export interface Age {
   ms: number;
 }
 
+/** The milliseconds of a duration such as `90m`, `12h`, `30d` or `2w`; null for anything else. */
+export function durationMs(text: string): number | null {
+  const match = /^(\d{1,6})([mhdw])$/.exec(text);
+  return match === null ? null : Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
 /** Parses a duration such as `90m`, `12h`, `30d` or `2w`; anything else is a usage error. */
 export function parseDuration(text: string, flag = "--older-than"): Age {
-  const match = /^(\d{1,6})([mhdw])$/.exec(text);
-  if (match === null) {
+  const ms = durationMs(text);
+  if (ms === null) {
     const hint = /^\d+$/.test(text)
       ? " (a number needs a unit: m, h, d or w)"
       : /^\d+(\.\d+)?[a-z]+$/i.test(text)
@@ -31,7 +37,7 @@ export function parseDuration(text: string, flag = "--older-than"): Age {
       `option "${flag}" needs a duration such as 90m, 12h, 30d or 2w, got "${text}"${hint}`,
     );
   }
-  return { text, ms: Number(match[1]) * UNIT_MS[match[2]!]! };
+  return { text, ms };
 }
 
 /** `--older-than` of a command: its duration, or `fallback` when the flag is absent. */
