@@ -20,7 +20,8 @@ const RANKS: Record<string, number> = {
   transcript: 5,
   proto: 6,
   index: 6,
-  cli: 7,
+  fleet: 7,
+  cli: 8,
 };
 
 /** Every relative module a file refers to: static and dynamic imports, re-exports, worker URLs. */

@@ -101,6 +101,11 @@ export class LineSplitter {
     return this.#lineNo;
   }
 
+  /** Bytes of the lines handed over (or reported bad) so far: each ended in a `\n`. */
+  get complete(): number {
+    return this.#lineStart;
+  }
+
   /** The unfinished last line so far, or null (none, or over the cap). */
   pending(): { bytes: Uint8Array; line: number; offset: number } | null {
     if (this.#discarding || this.#carryLength === 0) return null;

@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import process from "node:process";
-import { isObject, LineSplitter, parseJson } from "../base/mod.ts";
+import { type BadLineReason, isObject, LineSplitter, parseJson } from "../base/mod.ts";
 import { memoryRelief } from "../runtime/mod.ts";
 import {
   checkItem,
@@ -61,6 +61,16 @@ export interface FoundEntry extends ItemText {
 export interface ReadSink {
   entry(entry: FoundEntry): void;
   usage(turns: UsageTurn[]): void;
+  /**
+   * Every line of a line file, after what it holds was handed over: its text, or null and why
+   * it could not be read as text (the fleet store keeps the records themselves).
+   */
+  record?(line: number, text: string | null, damage: BadLineReason | null): void;
+  /**
+   * Called between the reads of a line file's chunks with where its complete lines end and
+   * the state there; a read may go on from that point later. Awaited.
+   */
+  between?(mark: ReadEnd): Promise<void> | void;
 }
 
 /** The end of a read: the new state, and the bytes of complete lines read up to. */
@@ -129,9 +139,21 @@ class LineReader {
     this.#usage = state === null ? new UsageTracker() : UsageTracker.restore(state.usage);
     this.#firstLine = state?.lines ?? 0;
     this.splitter = new LineSplitter({
-      line: (text, lineNo) => this.#line(text, this.#firstLine + lineNo),
-      bad: () => {},
+      line: (text, lineNo) => {
+        this.#line(text, this.#firstLine + lineNo);
+        this.#sink.record?.(this.#firstLine + lineNo, text, null);
+      },
+      bad: (lineNo, reason) => this.#sink.record?.(this.#firstLine + lineNo, null, reason),
     }, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
+  }
+
+  /** The state now, as a copy, with the lines read so far (a mark to read on from). */
+  snapshot(): ReadState | null {
+    if (this.state === null) return null;
+    const copy = structuredClone(this.state);
+    copy.lines = this.#firstLine + this.splitter.lines;
+    copy.usage = this.#usage.state();
+    return copy;
   }
 
   finish(): ReadState {
@@ -302,6 +324,10 @@ export async function readRollout(
       position += got;
       tick(got);
       relieve(got);
+      if (sink.between !== undefined) {
+        const state = reader.snapshot();
+        if (state !== null) await sink.between({ state, end: from + reader.splitter.complete });
+      }
     }
     const complete = reader.splitter.end().complete;
     return { state: reader.finish(), end: from + complete, compressed: false };
@@ -376,6 +402,10 @@ async function readCompressed(
       read += chunk.length;
       tick(chunk.length);
       relieve(chunk.length);
+      if (sink.between !== undefined) {
+        const state = reader.snapshot();
+        if (state !== null) await sink.between({ state, end: reader.splitter.complete });
+      }
     }
   } catch (error) {
     if (error instanceof UnreadableRollout) throw error;

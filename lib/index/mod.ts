@@ -2,6 +2,14 @@
  * The session index (SPEC §8): a SQLite cache of every session of a home, for `search`,
  * `list`, `usage` and `du`; always rebuildable from the files.
  */
+export {
+  type FoundEntry,
+  type ReadEnd,
+  readRollout,
+  type ReadSink,
+  type ReadState,
+  UnreadableRollout,
+} from "./file_reader.ts";
 export { itemText } from "./item_text.ts";
 export {
   BadQuery,
@@ -24,9 +32,13 @@ export {
 export { UsageTracker, UsageTurn } from "./usage_tracker.ts";
 export {
   indexPath,
+  inodeOf,
   openIndex,
   type RefreshReport,
   SCHEMA_VERSION,
   SessionIndex,
+  sortKey,
+  tailOf,
   useIndex,
+  whyUnreadable,
 } from "./session_index.ts";

@@ -282,7 +282,7 @@ export async function useIndex<T>(
 }
 
 /** The key of a file's identity and content: equal keys mean nothing changed. */
-function inodeOf(stat: fs.Stats): string {
+export function inodeOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
@@ -291,7 +291,7 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** The `TAIL_BYTES` bytes before `end` of the file (fewer near its start), as hex; null if unreadable. */
-function tailOf(file: string, end: number): string | null {
+export function tailOf(file: string, end: number): string | null {
   try {
     const fd = fs.openSync(file, "r");
     try {
@@ -699,12 +699,12 @@ export class SessionIndex {
 }
 
 /** The order `list` shows files in: the start time in the file name, else the mtime. */
-function sortKey(file: string, stat: fs.Stats): string {
+export function sortKey(file: string, stat: fs.Stats): string {
   return `${nameStamp(nodePath.basename(file)) ?? stampOf(stat.mtimeMs)} ${file}`;
 }
 
 /** Why a file is no rollout, in the words `validate` and `list` use where they have some. */
-function whyUnreadable(file: string, found: string): string {
+export function whyUnreadable(file: string, found: string): string {
   try {
     const head = readSessionHead(file);
     return head.ok ? found : head.message;

@@ -8,7 +8,9 @@ import type { SessionIndex } from "../../index/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
-import { withIndex } from "./index_context.ts";
+import { reportUnreadable, withIndex } from "./index_context.ts";
+import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { fleetDuRows } from "../../fleet/mod.ts";
 import { byteSize } from "./older_than.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -22,6 +24,8 @@ export interface Kinds {
 
 /** One session file in the report. */
 export interface DuSession {
+  /** The machine it is on (the fleet store only). */
+  machine?: string;
   id: string;
   path: string;
   /** On disk. */
@@ -48,7 +52,7 @@ export interface DuReport {
   months: DuGroup[];
   cwds: DuGroup[];
   /** Files under sessions/ that are no readable rollout: they take room too. */
-  unreadable: Array<{ path: string; bytes: number; message: string }>;
+  unreadable: Array<{ machine?: string; path: string; bytes: number; message: string }>;
 }
 
 function noKinds(): Kinds {
@@ -68,6 +72,14 @@ export function duReport(index: SessionIndex, limit: number): DuReport {
     `SELECT session_id, path, size, compressed, updated, created, cwd, bytes_images,
       bytes_tool_output, bytes_compaction, bytes_other, error FROM files ORDER BY size DESC, path`,
   ).all() as Array<Record<string, unknown>>;
+  return duReportOf(rows, limit);
+}
+
+/**
+ * The report from rows of files, biggest first (the index's, or the fleet store's, which
+ * also name their machine).
+ */
+export function duReportOf(rows: ReadonlyArray<Record<string, unknown>>, limit: number): DuReport {
   const report: DuReport = {
     total: { files: 0, bytes: 0, compressed_files: 0, kinds: noKinds() },
     sessions: [],
@@ -88,8 +100,14 @@ export function duReport(index: SessionIndex, limit: number): DuReport {
     const bytes = Number(row.size);
     report.total.files++;
     report.total.bytes += bytes;
+    const machine = row.machine === undefined ? {} : { machine: String(row.machine) };
     if (row.error !== null) {
-      report.unreadable.push({ path: String(row.path), bytes, message: String(row.error) });
+      report.unreadable.push({
+        ...machine,
+        path: String(row.path),
+        bytes,
+        message: String(row.error),
+      });
       continue;
     }
     const kinds: Kinds = {
@@ -104,6 +122,7 @@ export function duReport(index: SessionIndex, limit: number): DuReport {
     const cwd = row.cwd === null ? null : String(row.cwd);
     if (report.sessions.length < limit) {
       report.sessions.push({
+        ...machine,
         id: String(row.session_id),
         path: String(row.path),
         bytes,
@@ -204,18 +223,29 @@ export function renderDu(report: DuReport): string {
 /** Runs `rollout du`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
-    flags: { json: { type: "boolean" }, limit: { type: "string" } },
+    flags: { json: { type: "boolean" }, limit: { type: "string" }, ...FROM_FLAGS },
     positionals: { min: 0, max: 0 },
   });
   const limit = args.integer("limit") ?? 20;
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const json = args.flag("json");
-  const report = await withIndex(
-    homeOf(args, io),
-    io,
-    { json, what: "not counted" },
-    (index) => duReport(index, limit),
-  );
+  const from = fromUrlOf(args, io);
+  const report = from !== null
+    ? await withFleet(from, async (fleet) => {
+      const report = duReportOf(await fleetDuRows(fleet, fleetFilterOf(args)), limit);
+      await reportUnreadable(
+        io,
+        report.unreadable.map((u) => ({ path: `${u.machine}:${u.path}`, message: u.message })),
+        "not counted",
+      );
+      return report;
+    })
+    : await withIndex(
+      homeOf(args, io),
+      io,
+      { json, what: "not counted" },
+      (index) => duReport(index, limit),
+    );
   if (json) await io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.total.files === 0) await io.stdout.write("No sessions.\n");
   else await io.stdout.write(renderDu(report));

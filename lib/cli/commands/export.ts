@@ -7,7 +7,9 @@ import type { Io } from "../../runtime/mod.ts";
 import { replayHistory } from "../../formats/mod.ts";
 import { MarkdownWriter } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf, SESSION_FLAGS, sessionPathOf, writeNewFile } from "./context.ts";
+import type { ParsedArgs } from "./args.ts";
+import { homeOf, writeNewFile } from "./context.ts";
+import { SESSION_FROM_FLAGS, type SessionSource, sessionSourceOf } from "./fleet_context.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { REDACT_FLAGS, redactorOf, reportRedacted } from "./redaction_note.ts";
 import { UsageError } from "./usage_error.ts";
@@ -17,7 +19,7 @@ import { copyLinesTo, copyMeta, readForCopy, writeCopy } from "./write_copy.ts";
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
     flags: {
-      ...SESSION_FLAGS,
+      ...SESSION_FROM_FLAGS,
       ...REDACT_FLAGS,
       to: { type: "string" },
       output: { type: "string", short: "o" },
@@ -26,18 +28,39 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   // Secrets are replaced unless --no-redact (SPEC §9); what was replaced is said on stderr.
   const redactor = redactorOf(args);
-  const clean = <T>(value: T): T => redactor === null ? value : redactor.value(value);
   const to = args.choice("to", ["md", "html", "json", "jsonl"] as const);
   if (to === undefined) throw new UsageError('missing option "--to md|html|json|jsonl"');
   const output = args.string("output");
   const target = output === undefined ? undefined : path.resolve(io.cwd, output);
-  const file = sessionPathOf(args, io);
+  const source = await sessionSourceOf(args, io);
+  try {
+    return await exportSession(source, { args, io, to, target, redactor });
+  } finally {
+    source.done();
+  }
+}
+
+/** Writes the session of `source` in the format `to`, to `target` or stdout. */
+async function exportSession(
+  source: SessionSource,
+  options: {
+    args: ParsedArgs;
+    io: Io;
+    to: "md" | "html" | "json" | "jsonl";
+    target: string | undefined;
+    redactor: ReturnType<typeof redactorOf>;
+  },
+): Promise<number> {
+  const { args, io, to, target, redactor } = options;
+  const clean = <T>(value: T): T => redactor === null ? value : redactor.value(value);
+  const file = source.file;
   if (to === "html") {
     // Loaded only here: the page reads the token usage with the session index's tracker.
     const { exportHtml } = await import("./export_html.ts");
     const id = await exportHtml(file, io, {
       ...(target === undefined ? {} : { target }),
       redactor,
+      shown: source.shown,
     });
     if (target !== undefined) await io.stdout.write(`Exported session ${id} to ${target}\n`);
     await reportRedacted(io, redactor);

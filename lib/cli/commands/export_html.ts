@@ -66,6 +66,8 @@ class UsageSums {
 
 /** Options of {@linkcode exportHtml}. */
 export interface ExportHtmlOptions {
+  /** The path to name in the page (the file's own when absent). */
+  shown?: string;
   /** A new file to write (never replaced); stdout when absent. */
   target?: string;
   /**
@@ -92,7 +94,11 @@ export async function exportHtml(
       progress: progress.tick,
       visit: {
         meta: (meta, _raw, format) => {
-          writer = new HtmlTranscriptWriter({ path: file, format, version: VERSION });
+          writer = new HtmlTranscriptWriter({
+            path: options.shown ?? file,
+            format,
+            version: VERSION,
+          });
           put(writer.header(clean(meta)));
         },
         record: (record) => usage.record(record),

@@ -9,6 +9,8 @@ import { type ListedSession, listIndexed } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { reportUnreadable, withIndex } from "./index_context.ts";
+import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { fleetList } from "../../fleet/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { redactText } from "../../redaction/mod.ts";
@@ -69,12 +71,20 @@ const NARROWEST = 10;
  */
 export function table(
   sessions: readonly ListedSession[],
-  options: { ids?: readonly string[]; width?: number | undefined } = {},
+  options: { ids?: readonly string[]; width?: number | undefined; machines?: boolean } = {},
 ): string {
   const rows = [
     ["ID", "CREATED", "UPDATED", "ITEMS", "SIZE", "FORMAT", "CWD", "TITLE / MESSAGE"],
     ...sessions.map((s, i) => row(s, options.ids?.[i] ?? s.id)),
   ];
+  if (options.machines === true) {
+    // The fleet store's sessions: which machine each is on, as the last column (the widths
+    // above fit the others first).
+    rows[0]!.push("MACHINE");
+    sessions.forEach((s, i) =>
+      rows[i + 1]!.push(visible((s as { machine?: string }).machine ?? "-", { oneLine: true }))
+    );
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
   if (options.width !== undefined) {
@@ -104,23 +114,33 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       cwd: { type: "string" },
       json: { type: "boolean" },
       "no-redact": { type: "boolean" },
+      ...FROM_FLAGS,
     },
     positionals: { min: 0, max: 0 },
   });
   const limit = args.integer("limit");
+  const from = fromUrlOf(args, io);
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const cwd = args.string("cwd");
   const json = args.flag("json");
-  const listed = await withIndex(
-    homeOf(args, io),
-    io,
-    { json, what: "not listed", refresh: false },
-    (index) =>
-      listIndexed(index, {
-        ...(limit === undefined ? {} : { limit }),
-        ...(cwd === undefined ? {} : { cwd: path.resolve(io.cwd, cwd) }),
-      }),
-  );
+  const filter = {
+    ...(limit === undefined ? {} : { limit }),
+    ...(cwd === undefined ? {} : { cwd: path.resolve(io.cwd, cwd) }),
+  };
+  const listed = from !== null
+    ? await withFleet(from, async (fleet) => {
+      const found = await fleetList(fleet, { ...filter, ...fleetFilterOf(args) });
+      return {
+        sessions: found.sessions,
+        unreadable: found.unreadable.map((f) => ({ ...f, path: `${f.machine}:${f.path}` })),
+      };
+    })
+    : await withIndex(
+      homeOf(args, io),
+      io,
+      { json, what: "not listed", refresh: false },
+      (index) => listIndexed(index, filter),
+    );
   const { unreadable } = listed;
   // The first message and the title are shown text: their secrets are replaced by default.
   const sessions = args.flag("no-redact") ? listed.sessions : listed.sessions.map((s) => ({
@@ -146,11 +166,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // Ids as short as they can be while unique among their neighbours; full ids with --json.
     const shown = sessions.map((s) => s.id);
     const ids = shortestPrefixes(shown, [
-      ...sessionIdsBeside(sessions.map((s) => s.path)),
+      ...(from === null ? sessionIdsBeside(sessions.map((s) => s.path)) : []),
       ...shown,
     ]);
     const width = io.stdout.isTTY ? io.stdout.columns : undefined;
-    await io.stdout.write(table(sessions, { ids, width }));
+    await io.stdout.write(table(sessions, { ids, width, machines: from !== null }));
   }
   return 0;
 }

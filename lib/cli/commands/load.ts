@@ -6,7 +6,8 @@
 import type { Io } from "../../runtime/mod.ts";
 import { streamRollout } from "../../formats/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { reportDamage } from "./context.ts";
+import { SESSION_FROM_FLAGS, sessionSourceOf } from "./fleet_context.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { Progress } from "./progress.ts";
 import { PrettySessionWriter, streamSession } from "./session_stream.ts";
@@ -14,12 +15,21 @@ import { PrettySessionWriter, streamSession } from "./session_stream.ts";
 /** Runs `rollout load`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
-    flags: { ...SESSION_FLAGS, all: { type: "boolean" } },
+    flags: { ...SESSION_FROM_FLAGS, all: { type: "boolean" } },
     positionals: { min: 0, max: 1 },
   });
-  const file = sessionPathOf(args, io);
+  const source = await sessionSourceOf(args, io);
+  try {
+    return await loadFile(source.file, args.flag("all"), io);
+  } finally {
+    source.done();
+  }
+}
+
+/** Prints the session of `file` (every item with `all`). */
+async function loadFile(file: string, all: boolean, io: Io): Promise<number> {
   const writer = new PrettySessionWriter();
-  if (!args.flag("all")) {
+  if (!all) {
     await streamSession(file, io, {
       begin: (first) => writer.begin(first.saved.session),
       item: (item) => writer.item(item),

@@ -11,7 +11,9 @@ import { visible, wantsColour } from "../../transcript/mod.ts";
 import { redactText } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
-import { timeOption, withIndex } from "./index_context.ts";
+import { reportUnreadable, timeOption, withIndex } from "./index_context.ts";
+import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { fleetSearch, fleetUnreadable } from "../../fleet/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 const ROLES = ["user", "assistant", "tool"] as const;
@@ -38,7 +40,9 @@ export function renderHits(hits: readonly SearchHit[], colour: boolean): string 
   return hits.map((hit) => {
     const where = hit.item === null ? "title" : `item ${hit.item}`;
     const title = hit.title === null ? "" : `  "${visible(hit.title, { oneLine: true })}"`;
-    const head = `${hit.session_id}  ${when(hit.time)}  ${where}  ${hit.role}${title}`;
+    const machine = (hit as { machine?: string }).machine;
+    const on = machine === undefined ? "" : `${visible(machine, { oneLine: true })}  `;
+    const head = `${on}${hit.session_id}  ${when(hit.time)}  ${where}  ${hit.role}${title}`;
     const cwd = hit.cwd === null ? "" : `  ${visible(hit.cwd, { oneLine: true })}`;
     return `${colour ? `\x1b[36m${head}\x1b[39m` : head}${cwd}\n  ${marked(hit, colour)}\n`;
   }).join("\n");
@@ -76,6 +80,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       limit: { type: "string" },
       json: { type: "boolean" },
       "no-redact": { type: "boolean" },
+      ...FROM_FLAGS,
     },
     positionals: { min: 1, max: 1 },
   });
@@ -98,14 +103,26 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (until !== undefined) options.until = timeOption("until", until);
   if (role !== undefined) options.role = role as NonNullable<SearchOptions["role"]>;
   const json = args.flag("json");
+  const from = fromUrlOf(args, io);
   let hits: SearchHit[];
   try {
-    hits = await withIndex(
-      homeOf(args, io),
-      io,
-      { json, what: "not searched" },
-      (index) => search(index, query, options),
-    );
+    hits = from !== null
+      ? await withFleet(from, async (fleet) => {
+        const found = await fleetSearch(fleet, query, { ...options, ...fleetFilterOf(args) });
+        const unreadable = await fleetUnreadable(fleet, fleetFilterOf(args));
+        await reportUnreadable(
+          io,
+          unreadable.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message })),
+          "not searched",
+        );
+        return found;
+      })
+      : await withIndex(
+        homeOf(args, io),
+        io,
+        { json, what: "not searched" },
+        (index) => search(index, query, options),
+      );
   } catch (error) {
     if (error instanceof BadQuery) throw new UsageError(error.message);
     throw error;

@@ -9,7 +9,8 @@ import { RolloutError } from "../../schemas/mod.ts";
 import { streamRollout } from "../../formats/mod.ts";
 import { TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { reportDamage, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { reportDamage } from "./context.ts";
+import { SESSION_FROM_FLAGS, sessionSourceOf } from "./fleet_context.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { Progress } from "./progress.ts";
 import { REDACT_FLAGS, redactorOf, reportRedacted } from "./redaction_note.ts";
@@ -24,15 +25,30 @@ function passedOver(at: number, colour: boolean): string {
 /** Runs `rollout show`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
-    flags: { ...SESSION_FLAGS, ...REDACT_FLAGS, at: { type: "string" } },
+    flags: { ...SESSION_FROM_FLAGS, ...REDACT_FLAGS, at: { type: "string" } },
     positionals: { min: 0, max: 1 },
   });
   // Secrets are replaced unless --no-redact (SPEC §9); what was replaced is said on stderr.
   const redactor = redactorOf(args);
-  const clean = <T>(value: T): T => redactor === null ? value : redactor.value(value);
   const at = args.integer("at");
   if (at === 0) throw new UsageError('option "--at" counts items from 1, got "0"');
-  const file = sessionPathOf(args, io);
+  const source = await sessionSourceOf(args, io);
+  try {
+    return await showFile(source.file, source.shown, at, redactor, io);
+  } finally {
+    source.done();
+  }
+}
+
+/** Writes the transcript of `file` (named `shown`), from item `at` when given. */
+async function showFile(
+  file: string,
+  shown: string,
+  at: number | undefined,
+  redactor: ReturnType<typeof redactorOf>,
+  io: Io,
+): Promise<number> {
+  const clean = <T>(value: T): T => redactor === null ? value : redactor.value(value);
   const colour = wantsColour(io.stdout.isTTY, io.env);
   const out = new OutputBuffer(io);
   const progress = new Progress(io, { stdout: true });
@@ -45,7 +61,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     progress: progress.tick,
     visit: {
       meta: (meta, _raw, format) => {
-        writer = new TranscriptWriter({ colour, path: file, format });
+        writer = new TranscriptWriter({ colour, path: shown, format });
         out.add(writer.header(clean(meta)));
       },
       timeline: (entry) => {
@@ -61,7 +77,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await reportDamage(io, loaded);
     throw new RolloutError(
       "invalid_argument",
-      `Cannot show item ${at} of "${file}": it has ${items} item(s), counted from 1 in file order`,
+      `Cannot show item ${at} of "${shown}": it has ${items} item(s), counted from 1 in file order`,
     );
   }
   out.add(writer!.end(clean(loaded.saved.state)));

@@ -19,6 +19,11 @@ export interface CommandInfo {
 }
 
 const HOME = "  --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)";
+/** The options of the commands that also read the fleet store. */
+const FROM =
+  `  --from URL        read the fleet store (PostgreSQL) at URL instead of the home: every
+                    machine's sessions (--from '' takes $ROLLOUT_DATABASE_URL)
+  --machine NAME    with --from: only the sessions of machine NAME`;
 /** What the reading commands say of large files. */
 const STREAMED = `Written as the file is read: any size in bounded memory; on a terminal, a read
 longer than a second shows its progress on stderr.`;
@@ -86,7 +91,7 @@ ${HOME}
     load: () => import("./state.ts"),
   },
   load: {
-    usage: "rollout load SESSION [--all] [--home DIR]",
+    usage: "rollout load SESSION [--all] [--home DIR | --from URL [--machine NAME]]",
     summary: "print the SavedSession as pretty JSON",
     details: `The items are the effective history: what a resumed conversation continues from,
 after Codex's compactions and rollbacks. Damage met while reading is reported on stderr.
@@ -95,12 +100,13 @@ ${SESSION}
 
 Options:
 ${HOME}
+${FROM}
   --all             every response item of the file instead, and its records by type
   --last            use the most recently updated session`,
     load: () => import("./load.ts"),
   },
   show: {
-    usage: "rollout show SESSION [--at N] [--no-redact] [--home DIR]",
+    usage: "rollout show SESSION [--at N] [--no-redact] [--home DIR | --from URL [--machine NAME]]",
     summary: "print a readable transcript (colour on a terminal, NO_COLOR honoured)",
     details: `Every item, with a marker where Codex's history was compacted or rolled back. Long
 tool outputs are folded; damage met while reading is reported on stderr.
@@ -115,6 +121,7 @@ these numbers (load and fork count the effective history instead).
 
 Options:
 ${HOME}
+${FROM}
   --at N            start at item N: the header, then a line saying how many items were
                     passed over, then item N and everything after it (markers and
                     instructions before item N are passed over too); an N beyond the last
@@ -125,12 +132,14 @@ ${HOME}
     load: () => import("./show.ts"),
   },
   export: {
-    usage: "rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]",
+    usage:
+      "rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR | --from URL [--machine NAME]]",
     summary: "export as Markdown, an HTML page, a SavedSession document or a journal",
     details: `${SESSION}
 
 Options:
 ${HOME}
+${FROM}
   --to md|html|json|jsonl  Markdown transcript, a self-contained HTML page (searchable,
                     no network), SavedSession JSON, or journal lines
   -o, --output FILE  write to FILE (never over an existing file) instead of stdout
@@ -159,7 +168,8 @@ ${HOME}
     load: () => import("./validate.ts"),
   },
   list: {
-    usage: "rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]",
+    usage:
+      "rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]",
     summary: "list sessions, newest first",
     details: `Read through the session index (<home>/rollout/index.sqlite), which is brought up
 to date first: only files that changed since the last time are read. The index is a cache:
@@ -167,6 +177,7 @@ deleting it loses nothing.
 
 Options:
 ${HOME}
+${FROM}
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
   --no-redact       show secrets in titles and first messages as they are (replaced by default)
@@ -176,7 +187,7 @@ ${HOME}
   },
   search: {
     usage:
-      "rollout search QUERY [--cwd DIR] [--since DATE] [--until DATE] [--role user|assistant|tool] [--limit N] [--json] [--no-redact] [--home DIR]",
+      "rollout search QUERY [--cwd DIR] [--since DATE] [--until DATE] [--role user|assistant|tool] [--limit N] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]",
     summary: "find sessions by what was said in them, newest first",
     details: `Searches message text, tool calls and tool outputs of every session of the home
 (Codex's and compressed ones included) and session titles, through the session index
@@ -190,6 +201,7 @@ DATE: 2026-11-30, 2026-11-30T14:00:00Z, or a time ago: 90m, 12h, 7d, 2w.
 
 Options:
 ${HOME}
+${FROM}
   --cwd DIR         only sessions recorded in DIR
   --since DATE      only hits at or after DATE
   --until DATE      only hits before DATE
@@ -202,7 +214,7 @@ ${HOME}
     load: () => import("./search.ts"),
   },
   du: {
-    usage: "rollout du [--limit N] [--json] [--home DIR]",
+    usage: "rollout du [--limit N] [--json] [--home DIR | --from URL [--machine NAME]]",
     summary: "where the disk went: bytes per session, month and folder, and of what",
     details: `Sizes on disk of every session file, the biggest first, by month and by working
 folder, and what the text holds: inline images, tool output, compaction copies (Codex copies
@@ -211,12 +223,14 @@ index, brought up to date first.
 
 Options:
 ${HOME}
+${FROM}
   --limit N         list the N biggest sessions (default: 20)
   --json            print {"total","sessions","months","cwds","unreadable"}`,
     load: () => import("./du.ts"),
   },
   usage: {
-    usage: "rollout usage [--since DATE] [--by day|session|model|cwd] [--json] [--home DIR]",
+    usage:
+      "rollout usage [--since DATE] [--by day|session|model|cwd] [--json] [--home DIR | --from URL [--machine NAME]]",
     summary: "token usage from Codex's token counts, counted once",
     details: `Input, cached input, output and reasoning tokens from the token_count events Codex
 records, counted right: cached input is part of input and reasoning part of output (never
@@ -227,10 +241,36 @@ DATE: 2026-11-30, 2026-11-30T14:00:00Z, or a time ago: 90m, 12h, 7d, 2w.
 
 Options:
 ${HOME}
+${FROM}
   --since DATE      only turns at or after DATE
   --by KEY          group by day (default), session, model or cwd
   --json            print the groups, the totals and the sessions without usage as JSON`,
     load: () => import("./usage.ts"),
+  },
+  sync: {
+    usage: "rollout sync [--to URL] [--watch] [--machine NAME] [--redact] [--json] [--home DIR]",
+    summary: "push every session of the home to the fleet store (PostgreSQL)",
+    details: `Pushes every session file of the home (all formats, .jsonl.zst too) to the
+PostgreSQL database at URL, record by record, with what search, list, usage and du need,
+so that "rollout list|search|show|load|export|usage|du --from URL" answer for every machine.
+Only what changed since the last sync is read (a grown session from where it stopped). Killed
+at any moment and run again, the database ends with exactly the records of the files. The
+tables are created (and migrated) by the first sync; see docs/fleet.md for the roles to give.
+
+URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE; without --to, $ROLLOUT_DATABASE_URL. The
+password is never printed, in output or errors.
+
+Options:
+${HOME}
+  --to URL          the database (default: $ROLLOUT_DATABASE_URL)
+  --watch           keep following the home and push each change as it lands, until
+                    stopped (Ctrl-C, SIGTERM); a database that goes away is tried again
+                    with backoff, and the home caught up when it is back
+  --machine NAME    the name this machine's sessions are kept under (default: the host name)
+  --redact          replace secrets (tokens, keys, passwords) before anything leaves the
+                    machine; what was replaced is counted on stderr
+  --json            print the counts as one JSON line`,
+    load: () => import("./sync.ts"),
   },
   convert: {
     usage: "rollout convert SESSION --to jsonl|json [-o PATH] [--home DIR]",

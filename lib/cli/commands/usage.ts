@@ -6,7 +6,9 @@ import type { Io } from "../../runtime/mod.ts";
 import { aggregateUsage, renderUsageTable, usageRows } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
-import { timeOption, withIndex } from "./index_context.ts";
+import { reportUnreadable, timeOption, withIndex } from "./index_context.ts";
+import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { fleetUnreadable, fleetUsageRows } from "../../fleet/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 const GROUPS = ["day", "session", "model", "cwd"] as const;
@@ -15,7 +17,12 @@ type Group = typeof GROUPS[number];
 /** Runs `rollout usage`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
-    flags: { since: { type: "string" }, by: { type: "string" }, json: { type: "boolean" } },
+    flags: {
+      since: { type: "string" },
+      by: { type: "string" },
+      json: { type: "boolean" },
+      ...FROM_FLAGS,
+    },
     positionals: { min: 0, max: 0 },
   });
   const by = args.string("by") ?? "day";
@@ -27,12 +34,28 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const sinceText = args.string("since");
   const since = sinceText === undefined ? undefined : timeOption("since", sinceText);
   const json = args.flag("json");
-  const found = await withIndex(
-    homeOf(args, io),
-    io,
-    { json, what: "not counted" },
-    (index) => usageRows(index, since),
-  );
+  const from = fromUrlOf(args, io);
+  const found = from !== null
+    ? await withFleet(from, async (fleet) => {
+      const filter = fleetFilterOf(args);
+      const found = await fleetUsageRows(fleet, {
+        ...filter,
+        ...(since === undefined ? {} : { since }),
+      });
+      const unreadable = await fleetUnreadable(fleet, filter);
+      await reportUnreadable(
+        io,
+        unreadable.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message })),
+        "not counted",
+      );
+      return found;
+    })
+    : await withIndex(
+      homeOf(args, io),
+      io,
+      { json, what: "not counted" },
+      (index) => usageRows(index, since),
+    );
   const report = aggregateUsage(found.rows, by as Group, found.without);
   if (json) await io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else await io.stdout.write(renderUsageTable(report));

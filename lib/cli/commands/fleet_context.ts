@@ -1,0 +1,105 @@
+/**
+ * What the reading commands share to read the fleet store instead of the home (SPEC §10):
+ * `--from URL` (or `--from ''` for `$ROLLOUT_DATABASE_URL`) and `--machine NAME`, the store
+ * opened for the command and closed after, and one session written to a private temporary
+ * file for the commands that read a session file (show, load, export).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Io } from "../../runtime/mod.ts";
+import { RolloutError } from "../../schemas/mod.ts";
+import {
+  databaseUrl,
+  type Fleet,
+  fleetError,
+  type FleetFilter,
+  openFleet,
+  resolveFleetSession,
+  writeFleetSession,
+} from "../../fleet/mod.ts";
+import type { ParsedArgs } from "./args.ts";
+import { SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The options of a command that can read the fleet store. */
+export const FROM_FLAGS = {
+  from: { type: "string" },
+  machine: { type: "string" },
+} as const;
+
+/** `SESSION_FLAGS` and the fleet store's. */
+export const SESSION_FROM_FLAGS = { ...SESSION_FLAGS, ...FROM_FLAGS } as const;
+
+/** The fleet store's URL when `--from` is given, else null; `--machine` needs `--from`. */
+export function fromUrlOf(args: ParsedArgs, io: Io): string | null {
+  const from = args.string("from");
+  const machine = args.string("machine");
+  if (from === undefined) {
+    if (machine !== undefined) throw new UsageError('option "--machine" needs --from URL');
+    return null;
+  }
+  if (args.string("home") !== undefined) {
+    throw new UsageError("give --home or --from, not both: --from reads the fleet store");
+  }
+  if (args.flag("last")) throw new UsageError("--last reads a home: give SESSION with --from");
+  return databaseUrl(from === "" ? undefined : from, io.env, "from");
+}
+
+/** The `--machine` filter. */
+export function fleetFilterOf(args: ParsedArgs): FleetFilter {
+  const machine = args.string("machine");
+  return machine === undefined ? {} : { machine };
+}
+
+/** Runs `work` on the fleet store at `url`, closed after; its failures said without secrets. */
+export async function withFleet<T>(url: string, work: (fleet: Fleet) => Promise<T>): Promise<T> {
+  const fleet = await openFleet(url, { create: false });
+  try {
+    return await work(fleet);
+  } catch (error) {
+    if (error instanceof RolloutError || error instanceof UsageError) throw error;
+    throw fleetError(error, url);
+  } finally {
+    await fleet.close().catch(() => {});
+  }
+}
+
+/** The session a reading command works on: a file, the path to show for it, and cleanup. */
+export interface SessionSource {
+  file: string;
+  /** The path it has on its machine. */
+  shown: string;
+  /** Removes what was written for it (nothing for a session of the home). */
+  done(): void;
+}
+
+/**
+ * The SESSION argument as a file: from the home, or (`--from`) written from the fleet store
+ * to a private temporary folder (0700) that `done()` removes.
+ */
+export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<SessionSource> {
+  const url = fromUrlOf(args, io);
+  if (url === null) {
+    const file = sessionPathOf(args, io);
+    return { file, shown: file, done: () => {} };
+  }
+  const [spec] = args.positionals;
+  if (spec === undefined) {
+    throw new UsageError("missing SESSION (an id, an id prefix, a title or its path)");
+  }
+  return await withFleet(url, async (fleet) => {
+    const session = await resolveFleetSession(fleet, spec, fleetFilterOf(args));
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-from-"));
+    const done = () => fs.rmSync(folder, { recursive: true, force: true });
+    try {
+      fs.chmodSync(folder, 0o700);
+      const file = path.join(folder, path.basename(session.path));
+      await writeFleetSession(fleet, session, file);
+      return { file, shown: session.path, done };
+    } catch (error) {
+      done();
+      throw error;
+    }
+  });
+}

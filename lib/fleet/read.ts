@@ -1,0 +1,382 @@
+/**
+ * What the reading commands ask the fleet store (SPEC §10): the session list, full-text hits,
+ * usage rows, byte counts, and one session's records in order, across every machine or one
+ * (`--machine`). The answers have the shapes the session index gives, so that the commands
+ * print them the same way.
+ */
+import * as fs from "node:fs";
+import type { Sql } from "postgres";
+import { RolloutError } from "../schemas/mod.ts";
+import type { ListedSession, SearchHit, SearchOptions, SessionUsageTurn } from "../index/mod.ts";
+import type { Fleet } from "./connect.ts";
+import { toTsquery } from "./tsquery.ts";
+
+/** Filters every reading command takes. */
+export interface FleetFilter {
+  /** Only this machine's sessions. */
+  machine?: string;
+}
+
+/** A session row as the reading commands use it. */
+export interface FleetSession {
+  id: number;
+  machine: string;
+  path: string;
+  month: string;
+  session_id: string;
+  format: string;
+  records: number;
+}
+
+const OPEN = "\u0002";
+const CLOSE = "\u0003";
+
+/** Turns ts_headline's marked text into text and highlight ranges. */
+function unmark(marked: string): { snippet: string; highlights: Array<[number, number]> } {
+  let snippet = "";
+  const highlights: Array<[number, number]> = [];
+  let start = -1;
+  for (const ch of marked.replace(/\s+/g, " ").trim()) {
+    if (ch === OPEN) start = snippet.length;
+    else if (ch === CLOSE) {
+      if (start >= 0) highlights.push([start, snippet.length]);
+      start = -1;
+    } else snippet += ch;
+  }
+  return { snippet, highlights };
+}
+
+function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+/** Hits for `query` (search syntax of the session index, as far as it maps), newest first. */
+export async function fleetSearch(
+  fleet: Fleet,
+  query: string,
+  options: SearchOptions & FleetFilter,
+): Promise<Array<SearchHit & { machine: string }>> {
+  const tsquery = toTsquery(query);
+  const sql = fleet.sql;
+  const machine = options.machine ?? null;
+  const cwd = options.cwd ?? null;
+  const since = options.since ?? null;
+  const until = options.until ?? null;
+  const role = options.role ?? null;
+  const rows = await sql`
+    WITH q AS (SELECT to_tsquery('simple', ${tsquery}) AS query),
+    hits AS (
+      SELECT r.session, r.month, r.line, r.item, r.time, r.role, r.kind, r.body
+      FROM rollout.records r JOIN rollout.sessions s ON s.id = r.session, q
+      WHERE r.words @@ q.query
+        AND (${machine}::text IS NULL OR s.machine = ${machine})
+        AND (${cwd}::text IS NULL OR s.cwd = ${cwd})
+        AND (${since}::timestamptz IS NULL OR r.time >= ${since})
+        AND (${until}::timestamptz IS NULL OR r.time < ${until})
+        AND (${role}::text IS NULL OR r.role = ${role})
+      ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
+      LIMIT ${options.limit}
+    )
+    SELECT s.machine, s.session_id, n.name AS title, s.path, s.format, h.time, s.cwd, h.item,
+      h.line, h.role, h.kind,
+      ts_headline('simple', regexp_replace(h.body, '[[:space:]]+', ' ', 'g'), q.query,
+        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=6, ShortWord=0, HighlightAll=false')
+        AS marked
+    FROM hits h JOIN rollout.sessions s ON s.id = h.session
+      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id, q
+    ORDER BY h.time DESC NULLS LAST, h.session DESC, h.line DESC`;
+  const hits: Array<SearchHit & { machine: string }> = rows.map((row) => ({
+    machine: String(row.machine),
+    session_id: String(row.session_id),
+    title: row.title === null ? null : String(row.title),
+    path: String(row.path),
+    time: iso(row.time),
+    cwd: row.cwd === null ? null : String(row.cwd),
+    item: Number(row.item),
+    line: String(row.format).endsWith("_document") ? null : Number(row.line),
+    role: String(row.role),
+    kind: String(row.kind),
+    ...unmark(String(row.marked)),
+  }));
+  if (options.role === undefined) hits.push(...await titleHits(sql, tsquery, options));
+  hits.sort((a, b) =>
+    (a.time ?? "") < (b.time ?? "") ? 1 : (a.time ?? "") > (b.time ?? "") ? -1 : 0
+  );
+  return hits.slice(0, options.limit);
+}
+
+async function titleHits(
+  sql: Sql,
+  tsquery: string,
+  options: SearchOptions & FleetFilter,
+): Promise<Array<SearchHit & { machine: string }>> {
+  const machine = options.machine ?? null;
+  const rows = await sql`
+    SELECT n.machine, n.session_id, n.name, n.updated_at,
+      ts_headline('simple', n.name, to_tsquery('simple', ${tsquery}),
+        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', HighlightAll=true') AS marked,
+      (SELECT s.path FROM rollout.sessions s WHERE s.machine = n.machine AND s.session_id = n.session_id
+        ORDER BY s.compressed, s.id LIMIT 1) AS path,
+      (SELECT s.cwd FROM rollout.sessions s WHERE s.machine = n.machine AND s.session_id = n.session_id
+        LIMIT 1) AS cwd
+    FROM rollout.names n
+    WHERE to_tsvector('simple', regexp_replace(n.name, '[[:punct:][:space:]]+', ' ', 'g'))
+        @@ to_tsquery('simple', ${tsquery})
+      AND (${machine}::text IS NULL OR n.machine = ${machine})
+    LIMIT ${options.limit}`;
+  const hits: Array<SearchHit & { machine: string }> = [];
+  for (const row of rows) {
+    if (row.path === null) continue;
+    const cwd = row.cwd === null ? null : String(row.cwd);
+    if (options.cwd !== undefined && cwd !== options.cwd) continue;
+    const time = iso(row.updated_at);
+    if (options.since !== undefined && (time === null || time < options.since)) continue;
+    if (options.until !== undefined && (time === null || time >= options.until)) continue;
+    hits.push({
+      machine: String(row.machine),
+      session_id: String(row.session_id),
+      title: String(row.name),
+      path: String(row.path),
+      time,
+      cwd,
+      item: null,
+      line: null,
+      role: "title",
+      kind: "title",
+      ...unmark(String(row.marked)),
+    });
+  }
+  return hits;
+}
+
+/** A file of the store that is no readable rollout, and why. */
+export interface FleetUnreadable {
+  machine: string;
+  path: string;
+  message: string;
+}
+
+/** Sessions newest first (by start time), and the files that could not be read. */
+export async function fleetList(
+  fleet: Fleet,
+  options: { limit?: number; cwd?: string } & FleetFilter,
+): Promise<
+  { sessions: Array<ListedSession & { machine: string }>; unreadable: FleetUnreadable[] }
+> {
+  const machine = options.machine ?? null;
+  const cwd = options.cwd ?? null;
+  const limit = options.limit ?? null;
+  const rows = await fleet.sql`
+    SELECT s.machine, s.session_id AS id, n.name AS title, s.path, s.created, s.updated, s.cwd,
+      s.items, s.preview, s.format, s.size
+    FROM rollout.sessions s
+      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
+    WHERE s.error IS NULL AND s.format IS NOT NULL
+      AND (${machine}::text IS NULL OR s.machine = ${machine})
+      AND (${cwd}::text IS NULL OR s.cwd = ${cwd})
+    ORDER BY s.sort_key DESC, s.machine
+    LIMIT ${limit}`;
+  const sessions = rows.map((row) => ({
+    machine: String(row.machine),
+    id: String(row.id),
+    title: row.title === null ? null : String(row.title),
+    path: String(row.path),
+    created: String(row.created),
+    updated: iso(row.updated)!,
+    cwd: row.cwd === null ? null : String(row.cwd),
+    items: Number(row.items),
+    preview: row.preview === null ? null : String(row.preview),
+    format: String(row.format),
+    size: Number(row.size),
+  }));
+  return { sessions, unreadable: await fleetUnreadable(fleet, options) };
+}
+
+/** The files of the store that are no readable rollout, newest first, and why. */
+export async function fleetUnreadable(
+  fleet: Fleet,
+  options: FleetFilter,
+): Promise<FleetUnreadable[]> {
+  const machine = options.machine ?? null;
+  const rows = await fleet.sql`SELECT machine, path, error FROM rollout.sessions
+    WHERE error IS NOT NULL AND (${machine}::text IS NULL OR machine = ${machine})
+    ORDER BY sort_key DESC`;
+  return rows.map((row) => ({
+    machine: String(row.machine),
+    path: String(row.path),
+    message: String(row.error),
+  }));
+}
+
+/**
+ * Every counted turn at or after `since`, and the sessions with no token counts at all; a
+ * session kept in two files is counted from the one with the most turns (as the index does).
+ */
+export async function fleetUsageRows(
+  fleet: Fleet,
+  options: { since?: string } & FleetFilter,
+): Promise<{ rows: SessionUsageTurn[]; without: string[] }> {
+  const machine = options.machine ?? null;
+  const since = options.since ?? null;
+  const files = await fleet.sql`
+    SELECT s.id, s.session_id, s.cwd, (SELECT count(*) FROM rollout.usage u WHERE u.session = s.id) AS turns
+    FROM rollout.sessions s
+    WHERE s.error IS NULL AND s.session_id IS NOT NULL
+      AND (${machine}::text IS NULL OR s.machine = ${machine})
+    ORDER BY s.session_id, turns DESC, s.id`;
+  const chosen = new Map<string, { id: number; cwd: string | null; turns: number }>();
+  for (const file of files) {
+    const key = String(file.session_id);
+    if (!chosen.has(key)) {
+      chosen.set(key, {
+        id: Number(file.id),
+        cwd: file.cwd === null ? null : String(file.cwd),
+        turns: Number(file.turns),
+      });
+    }
+  }
+  const ids = [...chosen.values()].filter((f) => f.turns > 0).map((f) => f.id);
+  const turns = ids.length === 0 ? [] : await fleet.sql`
+    SELECT session, turn, time, model, input, cached_input, output, reasoning_output, total
+    FROM rollout.usage WHERE session = ANY(${ids}::bigint[])
+      AND (${since}::timestamptz IS NULL OR time >= ${since})
+    ORDER BY session, turn`;
+  const bySession = new Map<number, Array<Record<string, unknown>>>();
+  for (const turn of turns as Array<Record<string, unknown>>) {
+    const list = bySession.get(Number(turn.session)) ?? [];
+    list.push(turn);
+    bySession.set(Number(turn.session), list);
+  }
+  const rows: SessionUsageTurn[] = [];
+  const without: string[] = [];
+  for (const [sessionId, file] of chosen) {
+    if (file.turns === 0) {
+      without.push(sessionId);
+      continue;
+    }
+    for (const turn of bySession.get(file.id) ?? []) {
+      const time = turn.time === null ? null : iso(turn.time);
+      rows.push({
+        turn: Number(turn.turn),
+        time,
+        model: turn.model === null ? null : String(turn.model),
+        input: Number(turn.input),
+        cached_input: Number(turn.cached_input),
+        output: Number(turn.output),
+        reasoning_output: Number(turn.reasoning_output),
+        total: Number(turn.total),
+        session_id: sessionId,
+        cwd: file.cwd,
+        day: (time ?? "").slice(0, 10),
+      });
+    }
+  }
+  return { rows, without };
+}
+
+/** The rows `du` reads, in the shape of the index's `files` rows, biggest first. */
+export async function fleetDuRows(
+  fleet: Fleet,
+  options: FleetFilter,
+): Promise<Array<Record<string, unknown>>> {
+  const machine = options.machine ?? null;
+  const rows = await fleet.sql`
+    SELECT machine, session_id, path, size, CASE WHEN compressed THEN 1 ELSE 0 END AS compressed,
+      updated, created, cwd, bytes_images, bytes_tool_output, bytes_compaction, bytes_other, error
+    FROM rollout.sessions WHERE (${machine}::text IS NULL OR machine = ${machine})
+    ORDER BY size DESC, path, machine`;
+  return rows.map((row) => ({ ...row, updated: iso(row.updated) }));
+}
+
+/**
+ * The session `name` stands for: a session id, a unique prefix of one (at least 4
+ * characters), a title, or the path a session had on its machine.
+ */
+export async function resolveFleetSession(
+  fleet: Fleet,
+  name: string,
+  options: FleetFilter,
+): Promise<FleetSession> {
+  const machine = options.machine ?? null;
+  const prefix = name.length >= 4 ? `${name.replace(/[\\%_]/g, "\\$&")}%` : name;
+  const rows = await fleet.sql`
+    SELECT DISTINCT s.id, s.machine, s.path, to_char(s.month, 'YYYY-MM-DD') AS month, s.session_id,
+      s.format, s.records, s.compressed
+    FROM rollout.sessions s
+      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
+    WHERE s.error IS NULL AND s.format IS NOT NULL
+      AND (${machine}::text IS NULL OR s.machine = ${machine})
+      AND (s.session_id LIKE ${prefix} OR s.path = ${name} OR n.name = ${name})
+    ORDER BY s.machine, s.compressed, s.id`;
+  const where = options.machine === undefined
+    ? "in the database"
+    : `of machine "${options.machine}"`;
+  if (rows.length === 0) {
+    throw new RolloutError(
+      "not_found",
+      `No session ${
+        JSON.stringify(name)
+      } ${where}: give a session id (or its first characters), a title or its path; rollout list --from URL shows them`,
+    );
+  }
+  const sessions = new Set(rows.map((r) => `${r.machine}\u0000${r.session_id}`));
+  if (sessions.size > 1) {
+    const names = [...sessions].slice(0, 5).map((s) => s.replace("\u0000", ": ")).join(", ");
+    throw new RolloutError(
+      "invalid_argument",
+      `${JSON.stringify(name)} matches ${sessions.size} sessions ${where} (${names}${
+        sessions.size > 5 ? ", …" : ""
+      }): give more of the id, or --machine`,
+    );
+  }
+  const row = rows[0]!;
+  return {
+    id: Number(row.id),
+    machine: String(row.machine),
+    path: String(row.path),
+    month: String(row.month),
+    session_id: String(row.session_id),
+    format: String(row.format),
+    records: Number(row.records),
+  };
+}
+
+/** What a damaged line is written back as: bytes the reader finds damaged in the same way. */
+const DAMAGE_BYTES: Record<string, Uint8Array> = {
+  invalid_utf8: new Uint8Array([0xff]),
+  too_long: new Uint8Array([0xff]),
+  nul: new Uint8Array([0]),
+};
+
+/**
+ * Writes the session's records, in order, to the file `dest` (created 0600): a line file's
+ * lines each ended by `\n`, a document's text. Read 2,000 records at a time (bounded memory).
+ */
+export async function writeFleetSession(
+  fleet: Fleet,
+  session: FleetSession,
+  dest: string,
+): Promise<void> {
+  const fd = fs.openSync(dest, "wx", 0o600);
+  const newline = new Uint8Array([10]);
+  try {
+    const document = session.format.endsWith("_document");
+    const cursor = fleet.sql`
+      SELECT line, raw, damage FROM rollout.records
+      WHERE month = ${session.month} AND session = ${session.id}
+        AND (raw IS NOT NULL OR damage IS NOT NULL) ${
+      document ? fleet.sql`AND line = 0` : fleet.sql``
+    }
+      ORDER BY line`.cursor(2000);
+    for await (const rows of cursor) {
+      for (const row of rows) {
+        if (row.raw !== null) fs.writeSync(fd, String(row.raw));
+        else fs.writeSync(fd, DAMAGE_BYTES[String(row.damage)] ?? DAMAGE_BYTES.invalid_utf8!);
+        if (!document) fs.writeSync(fd, newline);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The fleet store's tables (SPEC §10), created and migrated by `rollout` itself: versioned,
+ * forward only, and safe when several machines start at once (one advisory lock serialises
+ * the migrations; each runs in its own transaction).
+ */
+import type { Sql } from "postgres";
+import { FleetError } from "./errors.ts";
+
+/** The newest schema this `rollout` knows; a database at a higher version is refused. */
+export const FLEET_SCHEMA_VERSION = 1;
+
+/** The key of the advisory lock every migration and partition creation holds. */
+const LOCK = 0x726f6c6c; // "roll"
+
+/**
+ * Each migration in order; migration N takes the schema from version N - 1 to N. Never edit
+ * one that has shipped: add the next.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE rollout.machines (
+    machine text PRIMARY KEY,
+    names_mark jsonb,
+    synced_at timestamptz
+  );
+  CREATE TABLE rollout.sessions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    machine text NOT NULL,
+    path text NOT NULL,
+    month date NOT NULL,
+    session_id text,
+    format text,
+    compressed boolean NOT NULL DEFAULT false,
+    redacted boolean NOT NULL DEFAULT false,
+    size bigint NOT NULL DEFAULT 0,
+    mtime_ms double precision NOT NULL DEFAULT 0,
+    inode text NOT NULL DEFAULT '',
+    sort_key text NOT NULL,
+    synced_bytes bigint NOT NULL DEFAULT 0,
+    records bigint NOT NULL DEFAULT 0,
+    tail text,
+    state jsonb,
+    created text,
+    updated timestamptz,
+    cwd text,
+    model text,
+    forked_from text,
+    items integer NOT NULL DEFAULT 0,
+    preview text,
+    bytes_images bigint NOT NULL DEFAULT 0,
+    bytes_tool_output bigint NOT NULL DEFAULT 0,
+    bytes_compaction bigint NOT NULL DEFAULT 0,
+    bytes_other bigint NOT NULL DEFAULT 0,
+    error text,
+    synced_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (machine, path)
+  );
+  CREATE INDEX sessions_session_id ON rollout.sessions (session_id);
+  CREATE INDEX sessions_order ON rollout.sessions (sort_key);
+  CREATE TABLE rollout.records (
+    session bigint NOT NULL,
+    month date NOT NULL,
+    line integer NOT NULL,
+    raw text,
+    damage text,
+    item integer,
+    time timestamptz,
+    role text,
+    kind text,
+    body text,
+    words tsvector GENERATED ALWAYS AS
+      (to_tsvector('simple', regexp_replace(coalesce(body, ''), '[[:punct:][:space:]]+', ' ', 'g'))) STORED,
+    PRIMARY KEY (month, session, line)
+  ) PARTITION BY RANGE (month);
+  CREATE INDEX records_words ON rollout.records USING gin (words);
+  CREATE INDEX records_time ON rollout.records (time);
+  CREATE TABLE rollout.usage (
+    session bigint NOT NULL REFERENCES rollout.sessions (id) ON DELETE CASCADE,
+    turn integer NOT NULL,
+    time timestamptz,
+    model text,
+    input bigint NOT NULL,
+    cached_input bigint NOT NULL,
+    output bigint NOT NULL,
+    reasoning_output bigint NOT NULL,
+    total bigint NOT NULL,
+    PRIMARY KEY (session, turn)
+  );
+  CREATE TABLE rollout.names (
+    machine text NOT NULL,
+    session_id text NOT NULL,
+    name text NOT NULL,
+    updated_at timestamptz,
+    PRIMARY KEY (machine, session_id)
+  );
+  `,
+];
+
+/** Where the schema version is kept. */
+const VERSION_TABLE = "rollout.schema_version";
+
+async function versionOf(sql: Sql): Promise<number> {
+  const [exists] = await sql`SELECT to_regclass(${VERSION_TABLE}) IS NOT NULL AS present`;
+  if (!exists!.present) return 0;
+  const [row] = await sql`SELECT max(version) AS version FROM rollout.schema_version`;
+  return Number(row?.version ?? 0);
+}
+
+function newerSchema(version: number): FleetError {
+  return new FleetError(
+    `the database was migrated by a newer rollout (schema version ${version}; this rollout knows up to ${FLEET_SCHEMA_VERSION}): upgrade rollout on this machine`,
+  );
+}
+
+/**
+ * Brings the schema to {@linkcode FLEET_SCHEMA_VERSION}, or refuses a newer one. With
+ * `create` false (the reading commands), a database without the tables is an error too.
+ */
+export async function ensureSchema(sql: Sql, options: { create: boolean }): Promise<void> {
+  const seen = await versionOf(sql);
+  if (seen > FLEET_SCHEMA_VERSION) throw newerSchema(seen);
+  if (seen === FLEET_SCHEMA_VERSION) return;
+  if (!options.create) {
+    throw new FleetError(
+      "the database holds no rollout sessions yet (no rollout tables): run `rollout sync --to URL` on a machine first",
+    );
+  }
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
+    await tx`CREATE SCHEMA IF NOT EXISTS rollout`;
+    await tx`CREATE TABLE IF NOT EXISTS rollout.schema_version (
+      version integer PRIMARY KEY, migrated_at timestamptz NOT NULL DEFAULT now())`;
+    // Another machine may have migrated while this one waited for the lock.
+    const now = await versionOf(tx as unknown as Sql);
+    if (now > FLEET_SCHEMA_VERSION) throw newerSchema(now);
+    for (let version = now + 1; version <= FLEET_SCHEMA_VERSION; version++) {
+      await tx.unsafe(MIGRATIONS[version - 1]!);
+      await tx`INSERT INTO rollout.schema_version (version) VALUES (${version})`;
+    }
+  });
+}
+
+/** The first day of the month of `iso` (UTC), as `YYYY-MM-01`. */
+export function monthOf(iso: string | null): string {
+  const time = iso === null ? NaN : Date.parse(iso);
+  const date = Number.isNaN(time) ? new Date(0) : new Date(time);
+  return `${date.toISOString().slice(0, 7)}-01`;
+}
+
+/** The partition of `rollout.records` that holds the month starting `month`. */
+export function partitionName(month: string): string {
+  return `records_${month.slice(0, 4)}_${month.slice(5, 7)}`;
+}
+
+function nextMonth(month: string): string {
+  const [year, mm] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
+  return mm === 12 ? `${year + 1}-01-01` : `${year}-${String(mm + 1).padStart(2, "0")}-01`;
+}
+
+/** The months whose partition is known to exist, per connection pool. */
+const knownMonths = new WeakMap<Sql, Set<string>>();
+
+/** Creates the records partition of `month` when it is missing (asked once per pool). */
+export async function ensureMonth(sql: Sql, month: string): Promise<void> {
+  let known = knownMonths.get(sql);
+  if (known === undefined) knownMonths.set(sql, known = new Set());
+  if (known.has(month)) return;
+  const name = `rollout.${partitionName(month)}`;
+  const [row] = await sql`SELECT to_regclass(${name}) IS NOT NULL AS present`;
+  if (!row!.present) {
+    await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
+      await tx.unsafe(
+        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF rollout.records FOR VALUES FROM ('${month}') TO ('${
+          nextMonth(month)
+        }')`,
+      );
+    });
+  }
+  known.add(month);
+}
+
+/** Forgets the partitions known to exist (one was dropped: a team's retention). */
+export function forgetMonths(sql: Sql): void {
+  knownMonths.delete(sql);
+}

@@ -1,0 +1,604 @@
+/**
+ * `rollout sync --to URL` (SPEC §10): every session file of a home pushed to the fleet store,
+ * record by record, with what the session index knows of it (meta, searchable text, usage,
+ * byte kinds). Only what changed is read: a grown line file from where the last push stopped
+ * (its last 64 bytes there must not have changed), anything else again from its start.
+ *
+ * Exactly once: a file's records go in transactions of about 16 MB, each also moving the file's
+ * mark (bytes, records, reader state) in `rollout.sessions`; killed at any moment, the next run
+ * reads on from the last mark committed, so no record is missing or there twice. One sync per
+ * machine at a time (a session advisory lock on a connection of its own).
+ */
+import * as fs from "node:fs";
+import * as nodePath from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReservedSql, Sql, TransactionSql } from "postgres";
+import type { BadLineReason } from "../base/mod.ts";
+import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
+import {
+  findSessionFiles,
+  type IndexPosition,
+  nameStamp,
+  readThreadNames,
+  shorten,
+  stampOf,
+} from "../session/mod.ts";
+import {
+  type FoundEntry,
+  inodeOf,
+  type ReadEnd,
+  readRollout,
+  type ReadState,
+  sortKey,
+  tailOf,
+  UnreadableRollout,
+  type UsageTurn,
+  whyUnreadable,
+} from "../index/mod.ts";
+import { type RedactionCounts, redactJsonText, redactText } from "../redaction/mod.ts";
+import type { Fleet } from "./connect.ts";
+import { FleetError } from "./errors.ts";
+import { ensureMonth, forgetMonths, monthOf } from "./schema.ts";
+
+/** Bytes of rows gathered before they are committed with the file's new mark. */
+const COMMIT_BYTES = 16 * 1024 * 1024;
+/** Searchable text kept per record: PostgreSQL's tsvector holds at most 1 MB. */
+export const MAX_BODY_CHARS = 256 * 1024;
+
+/** What one sync did. */
+export interface SyncReport {
+  /** Files read from their start. */
+  read: number;
+  /** Files read on from where the last push stopped. */
+  grown: number;
+  unchanged: number;
+  /** Files that are no rollout (their rows say why). */
+  unreadable: number;
+  /** Records written. */
+  records: number;
+  /** Bytes of the files read. */
+  bytes: number;
+  /** Secrets replaced before they left the machine (`--redact`), by rule. */
+  redacted: RedactionCounts;
+}
+
+/** How a home is synced. */
+export interface SyncOptions {
+  home: string;
+  machine: string;
+  redact: boolean;
+  /** Told the bytes read so far of the bytes to read, as files are read. */
+  progress?: (read: number, total: number) => void;
+}
+
+/** A row of `rollout.sessions` as the sync compares it with the file. */
+interface SessionRow {
+  id: number;
+  path: string;
+  month: string;
+  size: number;
+  mtime_ms: number;
+  inode: string;
+  synced_bytes: number;
+  records: number;
+  tail: string | null;
+  compressed: boolean;
+  redacted: boolean;
+  error: string | null;
+}
+
+interface Seen {
+  /** The path the session is known by: a `.jsonl.zst` under its `.jsonl` name. */
+  path: string;
+  /** The file on disk. */
+  file: string;
+  stat: fs.Stats;
+}
+
+/** The value of a column in COPY's text format. */
+function cell(value: string | number | null): string {
+  if (value === null) return "\\N";
+  if (typeof value === "number") return String(value);
+  return value.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!);
+}
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** A file system's error (not the database's), by its code. */
+function fileErrno(error: unknown): string | undefined {
+  const code = errnoOf(error);
+  return code !== undefined && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/**
+ * A time as PostgreSQL takes it: an ISO string the file gave, or null for a text that is no
+ * time (the record keeps it as it was).
+ */
+function timeOf(text: string | null | undefined): string | null {
+  if (text === null || text === undefined) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/** PostgreSQL text holds no NUL character. */
+function withoutNul(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "\uFFFD") : text;
+}
+
+/** The name a session is known by in the store: its `.jsonl` name when it is archived. */
+export function logicalPath(file: string): string {
+  return file.endsWith(".jsonl.zst") ? file.slice(0, -4) : file;
+}
+
+/** Syncs homes into one fleet store for one machine. */
+export class FleetSync {
+  readonly #fleet: Fleet;
+  readonly #options: SyncOptions;
+  #lock: ReservedSql | null = null;
+  #counts: RedactionCounts = {};
+  #read = 0;
+  #total = 0;
+
+  constructor(fleet: Fleet, options: SyncOptions) {
+    this.#fleet = fleet;
+    this.#options = options;
+  }
+
+  get #sql(): Sql {
+    return this.#fleet.sql;
+  }
+
+  /**
+   * Takes the machine's sync lock (another `rollout sync` of the same machine name holds it:
+   * an error naming it), on a connection of its own that holds it until {@linkcode release}.
+   */
+  async acquire(): Promise<void> {
+    if (this.#lock !== null) return;
+    const lock = await this.#sql.reserve();
+    const key = `rollout sync ${this.#options.machine}`;
+    const [row] = await lock`SELECT pg_try_advisory_lock(hashtext(${key})) AS got`;
+    if (!row!.got) {
+      lock.release();
+      throw new FleetError(
+        `another rollout sync for machine "${this.#options.machine}" is running against this database; wait for it or give another --machine`,
+      );
+    }
+    this.#lock = lock;
+  }
+
+  /** Gives the lock back (also when its connection was lost: the server dropped it then). */
+  async release(): Promise<void> {
+    const lock = this.#lock;
+    this.#lock = null;
+    if (lock === null) return;
+    try {
+      await lock`SELECT pg_advisory_unlock_all()`;
+    } catch {
+      // The connection is gone, and the lock with it.
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Whether the lock's connection is still there (a restarted server dropped it). */
+  async holdsLock(): Promise<boolean> {
+    if (this.#lock === null) return false;
+    try {
+      await this.#lock`SELECT 1`;
+      return true;
+    } catch {
+      this.#lock.release();
+      this.#lock = null;
+      return false;
+    }
+  }
+
+  /** Brings the store up to date with every session file of the home. */
+  async syncAll(): Promise<SyncReport> {
+    await this.acquire();
+    const report = emptyReport();
+    const rows = await this.#rows();
+    const seen = this.#scan();
+    this.#read = 0;
+    this.#total = 0;
+    for (const file of seen) {
+      const row = rows.get(file.path);
+      if (row === undefined || !upToDate(row, file.stat, file.file !== file.path)) {
+        this.#total += file.stat.size - (row?.synced_bytes ?? 0);
+      }
+    }
+    for (const file of seen) {
+      await this.#syncOne(file, rows.get(file.path), report);
+    }
+    await this.#syncNames();
+    await this
+      .#sql`INSERT INTO rollout.machines (machine, synced_at) VALUES (${this.#options.machine}, now())
+      ON CONFLICT (machine) DO UPDATE SET synced_at = now()`;
+    report.redacted = this.#takeCounts();
+    return report;
+  }
+
+  /** Brings the store up to date with the files named (a watcher saw them change). */
+  async syncFiles(paths: Iterable<string>): Promise<SyncReport> {
+    await this.acquire();
+    const report = emptyReport();
+    for (const file of paths) {
+      const seen = this.#seenOne(file);
+      if (seen === null) continue;
+      const [row] = await this.#sql<SessionRow[]>`${this.#rowColumns()}
+        WHERE machine = ${this.#options.machine} AND path = ${seen.path}`;
+      await this.#syncOne(seen, row === undefined ? undefined : numbers(row), report);
+    }
+    await this.#syncNames();
+    report.redacted = this.#takeCounts();
+    return report;
+  }
+
+  #takeCounts(): RedactionCounts {
+    const counts = this.#counts;
+    this.#counts = {};
+    return counts;
+  }
+
+  #rowColumns() {
+    return this.#sql`SELECT id, path, to_char(month, 'YYYY-MM-DD') AS month, size, mtime_ms,
+      inode, synced_bytes, records, tail, compressed, redacted, error FROM rollout.sessions`;
+  }
+
+  async #rows(): Promise<Map<string, SessionRow>> {
+    const rows = new Map<string, SessionRow>();
+    const found = await this.#sql<SessionRow[]>`${this.#rowColumns()}
+      WHERE machine = ${this.#options.machine}`;
+    for (const row of found) rows.set(row.path, numbers(row));
+    return rows;
+  }
+
+  /** The session files of the home, oldest first; a `.jsonl.zst` beside its `.jsonl` once. */
+  #scan(): Seen[] {
+    const files = findSessionFiles(this.#options.home);
+    const paths = new Set(files.map((f) => f.path));
+    const seen: Seen[] = [];
+    for (const file of files) {
+      if (file.path.endsWith(".jsonl.zst") && paths.has(logicalPath(file.path))) continue;
+      const one = this.#stat(file.path);
+      if (one !== null) seen.push(one);
+    }
+    return seen.sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs);
+  }
+
+  #stat(file: string): Seen | null {
+    try {
+      const stat = fs.statSync(file);
+      return stat.isFile() ? { path: logicalPath(file), file, stat } : null;
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return null;
+      throw ioError("read", file, error);
+    }
+  }
+
+  /** The file a changed path stands for now: itself, or its archive. */
+  #seenOne(path: string): Seen | null {
+    const plain = logicalPath(path);
+    return this.#stat(plain) ?? this.#stat(`${plain}.zst`);
+  }
+
+  async #syncOne(seen: Seen, row: SessionRow | undefined, report: SyncReport): Promise<void> {
+    try {
+      const done = await this.#syncFile(seen, row);
+      report[done.outcome]++;
+      report.records += done.records;
+      report.bytes += done.bytes;
+    } catch (error) {
+      if (fileErrno(error) === "ENOENT") return;
+      throw error;
+    }
+  }
+
+  async #syncFile(
+    seen: Seen,
+    row: SessionRow | undefined,
+  ): Promise<
+    { outcome: "read" | "grown" | "unchanged" | "unreadable"; records: number; bytes: number }
+  > {
+    const { stat } = seen;
+    const redact = this.#options.redact;
+    const compressed = seen.file !== seen.path;
+    if (row !== undefined && row.redacted === redact && upToDate(row, stat, compressed)) {
+      return { outcome: "unchanged", records: 0, bytes: 0 };
+    }
+    // Where to read from: on from the mark when only lines were added (or, for an archive
+    // whose push was cut short, its records already there are passed over); else from 0.
+    let from = 0;
+    let state: ReadState | null = null;
+    let skip = 0;
+    let fresh = true;
+    if (row !== undefined && row.redacted === redact && row.error === null && row.records > 0) {
+      if (!compressed && canReadOn(row, stat) && tailOf(seen.file, row.synced_bytes) === row.tail) {
+        const [saved] = await this.#sql`SELECT state FROM rollout.sessions WHERE id = ${row.id}`;
+        if (saved?.state !== null && saved?.state !== undefined) {
+          from = row.synced_bytes;
+          state = saved.state as ReadState;
+          fresh = false;
+        }
+      } else if (compressed && row.compressed && row.mtime_ms < 0 && row.inode === inodeOf(stat)) {
+        skip = row.records;
+        fresh = false;
+      }
+    }
+    const id = row?.id ?? await this.#insertRow(seen);
+    const month = row?.month ?? monthOf(sortTime(seen));
+    await ensureMonth(this.#sql, month);
+    const push = new FilePush(this, { id, month, seen, skip, records: row?.records ?? 0, fresh });
+    try {
+      const end = await readRollout(seen.file, from, state, push.sink(), (bytes) => {
+        this.#read += bytes;
+        this.#options.progress?.(this.#read, Math.max(this.#total, this.#read));
+      });
+      if (isDocument(end.state.format)) push.document(fs.readFileSync(seen.file, "utf8"));
+      await push.commit(end, true);
+      return { outcome: fresh ? "read" : "grown", records: push.written, bytes: stat.size - from };
+    } catch (error) {
+      const message = error instanceof UnreadableRollout
+        ? whyUnreadable(seen.file, error.message)
+        : fileErrno(error) !== undefined && fileErrno(error) !== "ENOENT"
+        ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
+        : null;
+      if (message === null) throw error;
+      await this.#sql.begin(async (tx) => {
+        await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ${id}`;
+        await tx`DELETE FROM rollout.usage WHERE session = ${id}`;
+        await tx`UPDATE rollout.sessions SET error = ${message}, size = ${stat.size},
+          mtime_ms = ${stat.mtimeMs}, inode = ${inodeOf(stat)}, synced_bytes = 0, records = 0,
+          tail = NULL, state = NULL, compressed = ${compressed}, redacted = ${redact},
+          synced_at = now() WHERE id = ${id}`;
+      });
+      return { outcome: "unreadable", records: 0, bytes: stat.size };
+    }
+  }
+
+  async #insertRow(seen: Seen): Promise<number> {
+    const [row] = await this
+      .#sql`INSERT INTO rollout.sessions (machine, path, month, sort_key, mtime_ms)
+      VALUES (${this.#options.machine}, ${seen.path}, ${monthOf(sortTime(seen))},
+        ${listKey(this.#options.home, seen)}, -1)
+      ON CONFLICT (machine, path) DO UPDATE SET mtime_ms = -1
+      RETURNING id`;
+    return Number(row!.id);
+  }
+
+  /** Pushes the titles of `<home>/session_index.jsonl` added since the last time. */
+  async #syncNames(): Promise<void> {
+    const machine = this.#options.machine;
+    const [row] = await this
+      .#sql`SELECT names_mark FROM rollout.machines WHERE machine = ${machine}`;
+    const mark = (row?.names_mark ?? undefined) as IndexPosition | undefined;
+    const read = readThreadNames(this.#options.home, mark);
+    if (!read.whole && read.names.length === 0 && mark?.offset === read.position.offset) return;
+    await this.#sql.begin(async (tx) => {
+      if (read.whole) await tx`DELETE FROM rollout.names WHERE machine = ${machine}`;
+      for (const entry of read.names) {
+        await tx`DELETE FROM rollout.names WHERE machine = ${machine} AND session_id = ${entry.id}`;
+        if (entry.name === null) continue;
+        const name = this.#options.redact ? redactText(entry.name, this.#counts) : entry.name;
+        await tx`INSERT INTO rollout.names (machine, session_id, name, updated_at)
+          VALUES (${machine}, ${entry.id}, ${name}, ${entry.updated_at})`;
+      }
+      await tx`INSERT INTO rollout.machines (machine, names_mark) VALUES (${machine}, ${
+        tx.json(read.position as never)
+      })
+        ON CONFLICT (machine) DO UPDATE SET names_mark = EXCLUDED.names_mark`;
+    });
+  }
+
+  /** The sql pool, for {@linkcode FilePush}. */
+  get sql(): Sql {
+    return this.#sql;
+  }
+
+  /** Applies `--redact` to a line of JSON text, or a text. */
+  clean(text: string, json: boolean): string {
+    if (!this.#options.redact) return text;
+    return json ? redactJsonText(text, this.#counts) : redactText(text, this.#counts);
+  }
+
+  get redact(): boolean {
+    return this.#options.redact;
+  }
+
+  /** Forgets the partitions thought to exist (one was dropped under a long `--watch`). */
+  forgetMonths(): void {
+    forgetMonths(this.#sql);
+  }
+}
+
+function emptyReport(): SyncReport {
+  return { read: 0, grown: 0, unchanged: 0, unreadable: 0, records: 0, bytes: 0, redacted: {} };
+}
+
+/** Bigints and numeric strings of a row as numbers. */
+function numbers(row: SessionRow): SessionRow {
+  return {
+    ...row,
+    id: Number(row.id),
+    size: Number(row.size),
+    mtime_ms: Number(row.mtime_ms),
+    synced_bytes: Number(row.synced_bytes),
+    records: Number(row.records),
+  };
+}
+
+/**
+ * The order `list` shows sessions in, newest first when sorted down, as a home is walked: the
+ * dated folder (`YYYY/MM/DD`), then the start in the name (else the mtime), then the name.
+ * A file outside the dated folders counts as in the folder of that time.
+ */
+function listKey(home: string, seen: Seen): string {
+  const root = `${home.replace(/\/+$/, "")}/sessions/`;
+  const name = nodePath.basename(seen.path);
+  const stamp = nameStamp(name) ?? stampOf(seen.stat.mtimeMs);
+  const under = seen.path.startsWith(root) ? seen.path.slice(root.length) : "";
+  const dated = /^(\d{4}\/\d\d\/\d\d)\/[^/]+$/.exec(under);
+  const folder = dated?.[1] ?? stamp.slice(0, 10).replaceAll("-", "/");
+  return `${folder} ${stamp} ${name}`;
+}
+
+/** The time a session is filed under: the start in its name, else its file's mtime. */
+function sortTime(seen: Seen): string {
+  const key = sortKey(seen.path, seen.stat).split(" ")[0]!;
+  const stamp = /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)/.exec(key);
+  return stamp === null
+    ? new Date(seen.stat.mtimeMs).toISOString()
+    : `${stamp[1]}T${stamp[2]}:${stamp[3]}:${stamp[4]}Z`;
+}
+
+function upToDate(row: SessionRow, stat: fs.Stats, compressed: boolean): boolean {
+  return row.mtime_ms >= 0 && row.size === stat.size && row.mtime_ms === stat.mtimeMs &&
+    row.inode === inodeOf(stat) && row.compressed === compressed;
+}
+
+/** Whether only lines were added to the file since its last mark. */
+function canReadOn(row: SessionRow, stat: fs.Stats): boolean {
+  return !row.compressed && row.inode === inodeOf(stat) && stat.size >= row.synced_bytes &&
+    row.synced_bytes > 0;
+}
+
+/** What the damaged line of a record was (raw is null then). */
+type Damage = BadLineReason | "nul";
+
+/** One file's push: rows gathered from the reader, committed with the file's mark. */
+class FilePush {
+  readonly #sync: FleetSync;
+  readonly #id: number;
+  readonly #month: string;
+  readonly #seen: Seen;
+  /** Records already in the store from an earlier, cut-short push (passed over). */
+  readonly #skip: number;
+  /** Whether the file's earlier rows go first (it is read from its start). */
+  #fresh: boolean;
+  /** The records the store holds for the file, as of the last commit. */
+  #records: number;
+  #rows: string[] = [];
+  #rowBytes = 0;
+  #usage: UsageTurn[] = [];
+  #entry: FoundEntry | null = null;
+  #documentItems: FoundEntry[] = [];
+  written = 0;
+
+  constructor(
+    sync: FleetSync,
+    file: { id: number; month: string; seen: Seen; skip: number; records: number; fresh: boolean },
+  ) {
+    this.#sync = sync;
+    this.#id = file.id;
+    this.#month = file.month;
+    this.#seen = file.seen;
+    this.#skip = file.skip;
+    this.#records = file.fresh ? 0 : file.records;
+    this.#fresh = file.fresh;
+  }
+
+  sink() {
+    return {
+      entry: (entry: FoundEntry) => {
+        if (entry.line === null) this.#documentItems.push(entry);
+        else this.#entry = entry;
+      },
+      usage: (turns: UsageTurn[]) => this.#usage.push(...turns),
+      record: (line: number, text: string | null, damage: BadLineReason | null) => {
+        const entry = this.#entry?.line === line ? this.#entry : null;
+        this.#entry = null;
+        if (line <= this.#skip) return;
+        let raw = text;
+        let why: Damage | null = damage;
+        if (raw !== null && raw.includes("\0")) {
+          raw = null;
+          why = "nul";
+        }
+        this.#row(line, raw === null ? null : this.#sync.clean(raw, true), why, entry);
+      },
+      between: async (mark: ReadEnd) => {
+        if (this.#rowBytes >= COMMIT_BYTES) await this.commit(mark, false);
+      },
+    };
+  }
+
+  #row(line: number, raw: string | null, damage: Damage | null, entry: FoundEntry | null): void {
+    let body: string | null = null;
+    if (entry !== null) {
+      body = this.#sync.clean(withoutNul(entry.text), false);
+      if (body.length > MAX_BODY_CHARS) body = body.slice(0, MAX_BODY_CHARS);
+    }
+    const text = `${this.#id}\t${this.#month}\t${line}\t${cell(raw)}\t${cell(damage)}\t${
+      cell(entry?.item ?? null)
+    }\t${cell(timeOf(entry?.time))}\t${cell(entry?.role ?? null)}\t${cell(entry?.kind ?? null)}\t${
+      cell(body)
+    }\n`;
+    this.#rows.push(text);
+    this.#rowBytes += text.length;
+    this.written++;
+  }
+
+  /** A document: its whole text as record 0, its items as records 1..n (search only). */
+  document(text: string): void {
+    this.#row(0, this.#sync.clean(withoutNul(text), true), null, null);
+    for (const entry of this.#documentItems) {
+      this.#row(entry.item, null, null, { ...entry, line: entry.item });
+    }
+  }
+
+  /**
+   * Commits the rows gathered with the file's mark `end`; the `last` commit also records the
+   * file's time, so that it counts as up to date (until then its `mtime_ms` is -1).
+   */
+  async commit(end: ReadEnd, last: boolean): Promise<void> {
+    const rows = this.#rows;
+    const usage = this.#usage;
+    this.#rows = [];
+    this.#rowBytes = 0;
+    this.#usage = [];
+    const s = end.state;
+    const lines = Math.max(s.lines, this.#records);
+    const seen = this.#seen;
+    const stat = seen.stat;
+    const compressed = seen.file !== seen.path;
+    const lineFile = !compressed && !isDocument(s.format);
+    const sql = this.#sync.sql;
+    const fresh = this.#fresh;
+    this.#fresh = false;
+    const id = this.#id;
+    const month = this.#month;
+    await sql.begin(async (tx: TransactionSql) => {
+      if (fresh) {
+        await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ${id}`;
+        await tx`DELETE FROM rollout.usage WHERE session = ${id}`;
+      }
+      if (rows.length > 0) {
+        const copy =
+          await tx`COPY rollout.records (session, month, line, raw, damage, item, time, role, kind, body) FROM STDIN`
+            .writable();
+        await pipeline(Readable.from(rows), copy);
+      }
+      for (const turn of usage) {
+        await tx`INSERT INTO rollout.usage (session, turn, time, model, input, cached_input, output, reasoning_output, total)
+          VALUES (${id}, ${turn.turn}, ${
+          timeOf(turn.time)
+        }, ${turn.model}, ${turn.input}, ${turn.cached_input},
+            ${turn.output}, ${turn.reasoning_output}, ${turn.total})
+          ON CONFLICT (session, turn) DO NOTHING`;
+      }
+      await tx`UPDATE rollout.sessions SET session_id = ${s.sessionId}, format = ${s.format},
+        compressed = ${compressed}, redacted = ${this.#sync.redact},
+        size = ${stat.size}, mtime_ms = ${last ? stat.mtimeMs : -1}, inode = ${inodeOf(stat)},
+        synced_bytes = ${end.end}, records = ${lines},
+        tail = ${lineFile ? tailOf(seen.file, end.end) : null},
+        state = ${lineFile ? tx.json(s as never) : null},
+        created = ${s.created}, updated = ${new Date(stat.mtimeMs).toISOString()},
+        cwd = ${s.cwd}, model = ${s.model}, forked_from = ${s.forkedFrom}, items = ${s.items},
+        preview = ${s.preview === null ? null : shorten(this.#sync.clean(s.preview, false))},
+        bytes_images = ${s.bytes.images}, bytes_tool_output = ${s.bytes.tool_output},
+        bytes_compaction = ${s.bytes.compaction}, bytes_other = ${s.bytes.other},
+        error = NULL, synced_at = now() WHERE id = ${id}`;
+    });
+    this.#records = lines;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The search syntax of the session index (SQLite FTS5: words, "a phrase", prefix*, AND, OR,
+ * NOT, parentheses) turned into a PostgreSQL tsquery (SPEC §10). Words are split where the
+ * stored text is split (at punctuation and spaces) and lower-cased by the `simple`
+ * configuration; a phrase becomes words that follow each other (`<->`).
+ */
+import { BadQuery } from "../index/mod.ts";
+
+type Token =
+  | { kind: "word"; text: string; prefix: boolean }
+  | { kind: "phrase"; words: string[]; prefix: boolean }
+  | { kind: "and" | "or" | "not" | "open" | "close" };
+
+const HELP = 'words, "a phrase", prefix*, AND, OR, NOT and (...) are understood';
+
+function bad(query: string, why: string): never {
+  throw new BadQuery(
+    `the query ${JSON.stringify(query)} is not valid search syntax (${why}); ${HELP}`,
+  );
+}
+
+/** The words of a text as the stored text is split into them. */
+function wordsOf(text: string): string[] {
+  return text.split(/[\p{P}\p{S}\s]+/u).filter((w) => w !== "").map((w) => w.toLowerCase());
+}
+
+function tokens(query: string): Token[] {
+  const out: Token[] = [];
+  let at = 0;
+  while (at < query.length) {
+    const ch = query[at]!;
+    if (/\s/.test(ch)) {
+      at++;
+    } else if (ch === "(" || ch === ")") {
+      out.push({ kind: ch === "(" ? "open" : "close" });
+      at++;
+    } else if (ch === '"') {
+      let text = "";
+      at++;
+      for (;;) {
+        if (at >= query.length) bad(query, "a phrase is not closed");
+        if (query[at] === '"') {
+          if (query[at + 1] === '"') {
+            text += '"';
+            at += 2;
+            continue;
+          }
+          at++;
+          break;
+        }
+        text += query[at++];
+      }
+      const prefix = query[at] === "*";
+      if (prefix) at++;
+      out.push({ kind: "phrase", words: wordsOf(text), prefix });
+    } else {
+      const match = /^[\p{L}\p{N}_\u0080-\u{10ffff}]+/u.exec(query.slice(at));
+      if (match === null) bad(query, `unexpected ${JSON.stringify(ch)}`);
+      const text = match[0];
+      at += text.length;
+      const prefix = query[at] === "*";
+      if (prefix) at++;
+      if (!prefix && (text === "AND" || text === "OR" || text === "NOT")) {
+        out.push({ kind: text.toLowerCase() as "and" | "or" | "not" });
+      } else if (query[at] === ":") {
+        bad(query, "column filters are not supported here");
+      } else {
+        out.push({ kind: "word", text, prefix });
+      }
+    }
+  }
+  return out;
+}
+
+function lexeme(word: string, prefix: boolean): string {
+  return `'${word.replace(/\\/g, "\\\\").replace(/'/g, "''")}'${prefix ? ":*" : ""}`;
+}
+
+/**
+ * Parses with FTS5's precedence: NOT binds tightest, then AND (also two terms side by side),
+ * then OR.
+ */
+class Parser {
+  #at = 0;
+  constructor(readonly query: string, readonly list: Token[]) {}
+
+  parse(): string {
+    if (this.list.length === 0) bad(this.query, "no words");
+    const out = this.#or();
+    if (this.#at < this.list.length) bad(this.query, "unexpected )");
+    return out;
+  }
+
+  #peek(): Token | undefined {
+    return this.list[this.#at];
+  }
+
+  #or(): string {
+    const parts = [this.#and()];
+    while (this.#peek()?.kind === "or") {
+      this.#at++;
+      parts.push(this.#and());
+    }
+    return parts.length === 1 ? parts[0]! : `(${parts.join(" | ")})`;
+  }
+
+  #and(): string {
+    const parts = [this.#not()];
+    for (;;) {
+      const next = this.#peek();
+      if (next?.kind === "and") {
+        this.#at++;
+        parts.push(this.#not());
+      } else if (
+        next !== undefined && next.kind !== "or" && next.kind !== "close" && next.kind !== "not"
+      ) {
+        parts.push(this.#not());
+      } else break;
+    }
+    return parts.length === 1 ? parts[0]! : `(${parts.join(" & ")})`;
+  }
+
+  #not(): string {
+    let left = this.#term();
+    while (this.#peek()?.kind === "not") {
+      this.#at++;
+      left = `(${left} & !${this.#term()})`;
+    }
+    return left;
+  }
+
+  #term(): string {
+    const token = this.list[this.#at++];
+    if (token === undefined) bad(this.query, "it ends where a word was expected");
+    switch (token.kind) {
+      case "open": {
+        const inner = this.#or();
+        if (this.list[this.#at++]?.kind !== "close") bad(this.query, "a ( is not closed");
+        return inner;
+      }
+      case "word": {
+        const words = wordsOf(token.text);
+        if (words.length === 0) bad(this.query, `no word in ${JSON.stringify(token.text)}`);
+        return chain(words, token.prefix);
+      }
+      case "phrase":
+        if (token.words.length === 0) bad(this.query, "an empty phrase");
+        return chain(token.words, token.prefix);
+      default:
+        bad(this.query, `unexpected ${token.kind.toUpperCase()}`);
+    }
+  }
+}
+
+function chain(words: string[], prefix: boolean): string {
+  const parts = words.map((w, i) => lexeme(w, prefix && i === words.length - 1));
+  return parts.length === 1 ? parts[0]! : `(${parts.join(" <-> ")})`;
+}
+
+/** The tsquery text for `query`, for `to_tsquery('simple', ...)`; bad syntax is a {@linkcode BadQuery}. */
+export function toTsquery(query: string): string {
+  return new Parser(query, tokens(query)).parse();
+}
