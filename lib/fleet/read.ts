@@ -26,6 +26,8 @@ export interface FleetSession {
   session_id: string;
   format: string;
   records: number;
+  /** Whether the file on its machine is a `.jsonl.zst` (named `path` + `.zst`). */
+  compressed: boolean;
 }
 
 const OPEN = "\u0002";
@@ -78,8 +80,9 @@ export async function fleetSearch(
       ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
       LIMIT ${options.limit}
     )
-    SELECT s.machine, s.session_id, n.name AS title, s.path, s.format, h.time, s.cwd, h.item,
-      h.line, h.role, h.kind,
+    SELECT s.machine, s.session_id, n.name AS title,
+      (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
+      s.cwd, h.item, h.line, h.role, h.kind,
       ts_headline('simple', regexp_replace(h.body, '[[:space:]]+', ' ', 'g'), q.query,
         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=6, ShortWord=0, HighlightAll=false')
         AS marked
@@ -116,7 +119,8 @@ async function titleHits(
     SELECT n.machine, n.session_id, n.name, n.updated_at,
       ts_headline('simple', n.name, to_tsquery('simple', ${tsquery}),
         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', HighlightAll=true') AS marked,
-      (SELECT s.path FROM rollout.sessions s WHERE s.machine = n.machine AND s.session_id = n.session_id
+      (SELECT (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) FROM rollout.sessions s
+        WHERE s.machine = n.machine AND s.session_id = n.session_id
         ORDER BY s.compressed, s.id LIMIT 1) AS path,
       (SELECT s.cwd FROM rollout.sessions s WHERE s.machine = n.machine AND s.session_id = n.session_id
         LIMIT 1) AS cwd
@@ -168,8 +172,9 @@ export async function fleetList(
   const cwd = options.cwd ?? null;
   const limit = options.limit ?? null;
   const rows = await fleet.sql`
-    SELECT s.machine, s.session_id AS id, n.name AS title, s.path, s.created, s.updated, s.cwd,
-      s.items, s.preview, s.format, s.size
+    SELECT s.machine, s.session_id AS id, n.name AS title,
+      (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.created,
+      s.updated, s.cwd, s.items, s.preview, s.format, s.size
     FROM rollout.sessions s
       LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
     WHERE s.error IS NULL AND s.format IS NOT NULL
@@ -199,7 +204,9 @@ export async function fleetUnreadable(
   options: FleetFilter,
 ): Promise<FleetUnreadable[]> {
   const machine = options.machine ?? null;
-  const rows = await fleet.sql`SELECT machine, path, error FROM rollout.sessions
+  const rows = await fleet.sql`
+    SELECT machine, (CASE WHEN compressed THEN path || '.zst' ELSE path END) AS path, error
+    FROM rollout.sessions
     WHERE error IS NOT NULL AND (${machine}::text IS NULL OR machine = ${machine})
     ORDER BY sort_key DESC`;
   return rows.map((row) => ({
@@ -282,8 +289,9 @@ export async function fleetDuRows(
 ): Promise<Array<Record<string, unknown>>> {
   const machine = options.machine ?? null;
   const rows = await fleet.sql`
-    SELECT machine, session_id, path, size, CASE WHEN compressed THEN 1 ELSE 0 END AS compressed,
-      updated, created, cwd, bytes_images, bytes_tool_output, bytes_compaction, bytes_other, error
+    SELECT machine, session_id, (CASE WHEN compressed THEN path || '.zst' ELSE path END) AS path,
+      size, CASE WHEN compressed THEN 1 ELSE 0 END AS compressed, updated, created, cwd,
+      bytes_images, bytes_tool_output, bytes_compaction, bytes_other, error
     FROM rollout.sessions WHERE (${machine}::text IS NULL OR machine = ${machine})
     ORDER BY size DESC, path, machine`;
   return rows.map((row) => ({ ...row, updated: iso(row.updated) }));
@@ -307,7 +315,8 @@ export async function resolveFleetSession(
       LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
     WHERE s.error IS NULL AND s.format IS NOT NULL
       AND (${machine}::text IS NULL OR s.machine = ${machine})
-      AND (s.session_id LIKE ${prefix} OR s.path = ${name} OR n.name = ${name})
+      AND (s.session_id LIKE ${prefix} OR s.path = ${name} OR n.name = ${name}
+        OR (s.compressed AND s.path || '.zst' = ${name}))
     ORDER BY s.machine, s.compressed, s.id`;
   const where = options.machine === undefined
     ? "in the database"
@@ -339,6 +348,7 @@ export async function resolveFleetSession(
     session_id: String(row.session_id),
     format: String(row.format),
     records: Number(row.records),
+    compressed: row.compressed === true,
   };
 }
 
@@ -359,9 +369,10 @@ export async function writeFleetSession(
   dest: string,
 ): Promise<void> {
   const fd = fs.openSync(dest, "wx", 0o600);
+  const document = session.format.endsWith("_document");
   const newline = new Uint8Array([10]);
+  let written = 0;
   try {
-    const document = session.format.endsWith("_document");
     const cursor = fleet.sql`
       SELECT line, raw, damage FROM rollout.records
       WHERE month = ${session.month} AND session = ${session.id}
@@ -374,9 +385,19 @@ export async function writeFleetSession(
         if (row.raw !== null) fs.writeSync(fd, String(row.raw));
         else fs.writeSync(fd, DAMAGE_BYTES[String(row.damage)] ?? DAMAGE_BYTES.invalid_utf8!);
         if (!document) fs.writeSync(fd, newline);
+        written++;
       }
     }
   } finally {
     fs.closeSync(fd);
+  }
+  const expected = document ? 1 : session.records;
+  if (written < expected) {
+    throw new RolloutError(
+      "not_found",
+      `The database holds ${written} of the ${expected} records of session ${session.session_id} (machine "${session.machine}"): its month (${
+        session.month.slice(0, 7)
+      }) was dropped from rollout.records, or is being pushed again right now`,
+    );
   }
 }

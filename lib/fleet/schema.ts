@@ -68,8 +68,7 @@ const MIGRATIONS: readonly string[] = [
     role text,
     kind text,
     body text,
-    words tsvector GENERATED ALWAYS AS
-      (to_tsvector('simple', regexp_replace(coalesce(body, ''), '[[:punct:][:space:]]+', ' ', 'g'))) STORED,
+    words tsvector,
     PRIMARY KEY (month, session, line)
   ) PARTITION BY RANGE (month);
   CREATE INDEX records_words ON rollout.records USING gin (words);

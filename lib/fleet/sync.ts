@@ -4,11 +4,12 @@
  * byte kinds). Only what changed is read: a grown line file from where the last push stopped
  * (its last 64 bytes there must not have changed), anything else again from its start.
  *
- * Exactly once: a file's records go in transactions of about 16 MB, each also moving the file's
+ * Exactly once: a file's records go in transactions of about 8 MB, each also moving the file's
  * mark (bytes, records, reader state) in `rollout.sessions`; killed at any moment, the next run
  * reads on from the last mark committed, so no record is missing or there twice. One sync per
  * machine at a time (a session advisory lock on a connection of its own).
  */
+import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { Readable } from "node:stream";
@@ -16,6 +17,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import type { BadLineReason } from "../base/mod.ts";
 import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
+import { collectIfAbove } from "../runtime/mod.ts";
 import {
   findSessionFiles,
   type IndexPosition,
@@ -40,9 +42,12 @@ import { type RedactionCounts, redactJsonText, redactText } from "../redaction/m
 import type { Fleet } from "./connect.ts";
 import { FleetError } from "./errors.ts";
 import { ensureMonth, forgetMonths, monthOf } from "./schema.ts";
+import { tsvectorOf } from "./words.ts";
 
 /** Bytes of rows gathered before they are committed with the file's new mark. */
-const COMMIT_BYTES = 16 * 1024 * 1024;
+const COMMIT_BYTES = 8 * 1024 * 1024;
+/** Memory over the start let grow before a commit is followed by a collection (SPEC §7). */
+const SLACK_BYTES = 48 * 1024 * 1024;
 /** Searchable text kept per record: PostgreSQL's tsvector holds at most 1 MB. */
 export const MAX_BODY_CHARS = 256 * 1024;
 
@@ -284,7 +289,16 @@ export class FleetSync {
 
   async #syncOne(seen: Seen, row: SessionRow | undefined, report: SyncReport): Promise<void> {
     try {
-      const done = await this.#syncFile(seen, row);
+      let done;
+      try {
+        done = await this.#syncFile(seen, row);
+      } catch (error) {
+        // A month's partition dropped while this process knew it (a team's retention under a
+        // long --watch): made again, and the file pushed once more.
+        if (errnoOf(error) !== "23514") throw error;
+        this.forgetMonths();
+        done = await this.#syncFile(seen, row);
+      }
       report[done.outcome]++;
       report.records += done.records;
       report.bytes += done.bytes;
@@ -477,7 +491,8 @@ class FilePush {
   #fresh: boolean;
   /** The records the store holds for the file, as of the last commit. */
   #records: number;
-  #rows: string[] = [];
+  /** Rows in COPY's text form, as UTF-8 (compact, and the strings they came from freed). */
+  #rows: Uint8Array[] = [];
   #rowBytes = 0;
   #usage: UsageTurn[] = [];
   #entry: FoundEntry | null = null;
@@ -532,9 +547,10 @@ class FilePush {
       cell(entry?.item ?? null)
     }\t${cell(timeOf(entry?.time))}\t${cell(entry?.role ?? null)}\t${cell(entry?.kind ?? null)}\t${
       cell(body)
-    }\n`;
-    this.#rows.push(text);
-    this.#rowBytes += text.length;
+    }\t${cell(body === null ? null : tsvectorOf(body))}\n`;
+    const bytes = Buffer.from(text);
+    this.#rows.push(bytes);
+    this.#rowBytes += bytes.length;
     this.written++;
   }
 
@@ -574,7 +590,7 @@ class FilePush {
       }
       if (rows.length > 0) {
         const copy =
-          await tx`COPY rollout.records (session, month, line, raw, damage, item, time, role, kind, body) FROM STDIN`
+          await tx`COPY rollout.records (session, month, line, raw, damage, item, time, role, kind, body, words) FROM STDIN`
             .writable();
         await pipeline(Readable.from(rows), copy);
       }
@@ -600,5 +616,7 @@ class FilePush {
         error = NULL, synced_at = now() WHERE id = ${id}`;
     });
     this.#records = lines;
+    // The batch just sent is garbage now: lines, their escaped copies, the texts' words.
+    collectIfAbove(SLACK_BYTES);
   }
 }

@@ -5,6 +5,7 @@
  * configuration; a phrase becomes words that follow each other (`<->`).
  */
 import { BadQuery } from "../index/mod.ts";
+import { quoteLexeme, wordsOf } from "./words.ts";
 
 type Token =
   | { kind: "word"; text: string; prefix: boolean }
@@ -17,11 +18,6 @@ function bad(query: string, why: string): never {
   throw new BadQuery(
     `the query ${JSON.stringify(query)} is not valid search syntax (${why}); ${HELP}`,
   );
-}
-
-/** The words of a text as the stored text is split into them. */
-function wordsOf(text: string): string[] {
-  return text.split(/[\p{P}\p{S}\s]+/u).filter((w) => w !== "").map((w) => w.toLowerCase());
 }
 
 function tokens(query: string): Token[] {
@@ -73,7 +69,7 @@ function tokens(query: string): Token[] {
 }
 
 function lexeme(word: string, prefix: boolean): string {
-  return `'${word.replace(/\\/g, "\\\\").replace(/'/g, "''")}'${prefix ? ":*" : ""}`;
+  return `${quoteLexeme(word)}${prefix ? ":*" : ""}`;
 }
 
 /**

@@ -95,3 +95,14 @@ export function memoryRelief(): (bytes?: number) => void {
     trigger = Math.max(start + STEP, process.memoryUsage.rss() + STEP / 2);
   };
 }
+
+/**
+ * Collects the whole heap when the resident size is more than `above` bytes over where the
+ * first long read began (or over now, before any): for a writer that builds large batches
+ * between reads (the fleet store's pushes), after each batch is sent.
+ */
+export function collectIfAbove(above: number): void {
+  const start = baseline ??= process.memoryUsage.rss();
+  const { heavy } = collectorsOf();
+  if (heavy !== null && process.memoryUsage.rss() > start + above) heavy();
+}

@@ -14,7 +14,7 @@ export { inputStillRead, noteLingeringRead } from "./lingering_read.ts";
 export { processIo } from "./process_io.ts";
 export { passwdHome, selfCommand } from "./self_command.ts";
 export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";
-export { memoryRelief } from "./memory.ts";
+export { collectIfAbove, memoryRelief } from "./memory.ts";
 export {
   isZstd,
   ZSTD_READ_PIECE,

@@ -13,6 +13,7 @@ export { repairRollout } from "./repair_rollout.ts";
 export { lastSession, resolveSession, sessionIdOf } from "./resolve_session.ts";
 export {
   findSessionFiles,
+  isRolloutName,
   nameStamp,
   newestFirst,
   sessionIdsBeside,

@@ -27,7 +27,7 @@ test("dist/rollout --version and usage errors exit with the right status", () =>
     code: 2,
     stdout: "",
     stderr:
-      'rollout list: unknown option "--bogus"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
+      'rollout list: unknown option "--bogus"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
   });
 });
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cli } from "./cli_io.ts";
 
-const LIST_HELP = `Usage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]
+const LIST_HELP =
+  `Usage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]
 
 List sessions, newest first.
 
@@ -12,6 +13,9 @@ deleting it loses nothing.
 
 Options:
   --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)
+  --from URL        read the fleet store (PostgreSQL) at URL instead of the home: every
+                    machine's sessions (--from '' takes $ROLLOUT_DATABASE_URL)
+  --machine NAME    with --from: only the sessions of machine NAME
   --limit N         at most N sessions
   --cwd DIR         only sessions recorded in DIR
   --no-redact       show secrets in titles and first messages as they are (replaced by default)
@@ -108,39 +112,39 @@ test("run() usage errors print the message and the usage line and exit 2", async
   const cases: [string[], string][] = [
     [
       ["list", "--bogus"],
-      'rollout list: unknown option "--bogus"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
+      'rollout list: unknown option "--bogus"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["list", "--limit", "x"],
-      'rollout list: option "--limit" needs a whole number, got "x"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
+      'rollout list: option "--limit" needs a whole number, got "x"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["list", "extra"],
-      'rollout list: unexpected argument "extra"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
+      'rollout list: unexpected argument "extra"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["list", "--json=yes"],
-      'rollout list: option "--json" takes no value\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
+      'rollout list: option "--json" takes no value\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["export", "x", "--to"],
-      'rollout export: option "--to" needs a value\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]\n',
+      'rollout export: option "--to" needs a value\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["export", "x"],
-      'rollout export: missing option "--to md|html|json|jsonl"\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]\n',
+      'rollout export: missing option "--to md|html|json|jsonl"\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["export", "x", "--to", "pdf"],
-      'rollout export: option "--to" must be "md" or "html" or "json" or "jsonl", got "pdf"\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR]\n',
+      'rollout export: option "--to" must be "md" or "html" or "json" or "jsonl", got "pdf"\nUsage: rollout export SESSION --to md|html|json|jsonl [-o FILE] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["show"],
-      "rollout show: missing SESSION (a path, an id, an id prefix or --last)\nUsage: rollout show SESSION [--at N] [--no-redact] [--home DIR]\n",
+      "rollout show: missing SESSION (a path, an id, an id prefix or --last)\nUsage: rollout show SESSION [--at N] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n",
     ],
     [
       ["show", "abc", "--last"],
-      "rollout show: give SESSION or --last, not both\nUsage: rollout show SESSION [--at N] [--no-redact] [--home DIR]\n",
+      "rollout show: give SESSION or --last, not both\nUsage: rollout show SESSION [--at N] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n",
     ],
     [
       ["validate"],
@@ -176,7 +180,7 @@ test("run() usage errors print the message and the usage line and exit 2", async
     ],
     [
       ["list", "--limit", "0"],
-      'rollout list: option "--limit" must be at least 1, got "0"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR]\n',
+      'rollout list: option "--limit" must be at least 1, got "0"\nUsage: rollout list [--limit N] [--cwd DIR] [--json] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n',
     ],
     [
       ["new", "--cwd", "--json"],

@@ -196,7 +196,8 @@ test(
     );
     assert.ok(result.stdout.startsWith(`Session ${ID}\n`));
     assert.ok(!result.stdout.includes("passed over"));
-    const usage = "Usage: rollout show SESSION [--at N] [--no-redact] [--home DIR]\n";
+    const usage =
+      "Usage: rollout show SESSION [--at N] [--no-redact] [--home DIR | --from URL [--machine NAME]]\n";
     assert.deepEqual(await cli(["show", file, "--at", "0"]), {
       code: 2,
       stdout: "",

@@ -96,7 +96,7 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
       fs.chmodSync(folder, 0o700);
       const file = path.join(folder, path.basename(session.path));
       await writeFleetSession(fleet, session, file);
-      return { file, shown: session.path, done };
+      return { file, shown: session.compressed ? `${session.path}.zst` : session.path, done };
     } catch (error) {
       done();
       throw error;

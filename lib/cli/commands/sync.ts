@@ -18,6 +18,7 @@ import {
   type SyncReport,
 } from "../../fleet/mod.ts";
 import { describeCounts, totalRedacted } from "../../redaction/mod.ts";
+import { isRolloutName } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { byteSize } from "./older_than.ts";
@@ -137,7 +138,9 @@ async function watch(
     try {
       watcher = fs.watch(sessions, { recursive: true }, (_event, name) => {
         if (name === null) whole = true;
-        else changed.add(path.join(sessions, String(name)));
+        else if (isRolloutName(path.basename(String(name)))) {
+          changed.add(path.join(sessions, String(name)));
+        } else return; // A lock, temporary file or kept original: never a session.
         poke();
       });
       watcher.on("error", () => {
