@@ -118,6 +118,8 @@ export function fleetError(error: unknown, url: string): FleetError {
   let message: string;
   if (typeof code === "string" && STATES[code] !== undefined) {
     message = STATES[code]!(url);
+    // Which object a role may not use helps whoever grants it.
+    if (code === "42501" && error instanceof Error) message += ` (${error.message})`;
   } else if (isUnreachable(error)) {
     const networkCode = typeof code === "string" && code in NETWORK
       ? code

@@ -85,6 +85,23 @@ const MIGRATIONS: readonly string[] = [
     total bigint NOT NULL,
     PRIMARY KEY (session, turn)
   );
+  -- Writers add a month's partition through this function, with the rights of the role that
+  -- migrated (only a table's owner may add partitions to it).
+  CREATE FUNCTION rollout.ensure_month(first date) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+  DECLARE
+    name text := 'records_' || to_char(first, 'YYYY_MM');
+  BEGIN
+    IF first <> date_trunc('month', first)::date THEN
+      RAISE EXCEPTION 'not the first day of a month: %', first;
+    END IF;
+    PERFORM pg_advisory_xact_lock(${LOCK});
+    IF to_regclass('rollout.' || quote_ident(name)) IS NULL THEN
+      EXECUTE format('CREATE TABLE rollout.%I PARTITION OF rollout.records FOR VALUES FROM (%L) TO (%L)',
+        name, first, (first + interval '1 month')::date);
+    END IF;
+  END
+  $fn$;
   CREATE TABLE rollout.names (
     machine text NOT NULL,
     session_id text NOT NULL,
@@ -126,7 +143,10 @@ export async function ensureSchema(sql: Sql, options: { create: boolean }): Prom
   }
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
-    await tx`CREATE SCHEMA IF NOT EXISTS rollout`;
+    // Created only when missing: a team's admin may own it without the right to create
+    // schemas in the database (docs/fleet.md).
+    const [schema] = await tx`SELECT to_regnamespace('rollout') IS NOT NULL AS present`;
+    if (!schema!.present) await tx`CREATE SCHEMA rollout`;
     await tx`CREATE TABLE IF NOT EXISTS rollout.schema_version (
       version integer PRIMARY KEY, migrated_at timestamptz NOT NULL DEFAULT now())`;
     // Another machine may have migrated while this one waited for the lock.
@@ -151,11 +171,6 @@ export function partitionName(month: string): string {
   return `records_${month.slice(0, 4)}_${month.slice(5, 7)}`;
 }
 
-function nextMonth(month: string): string {
-  const [year, mm] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
-  return mm === 12 ? `${year + 1}-01-01` : `${year}-${String(mm + 1).padStart(2, "0")}-01`;
-}
-
 /** The months whose partition is known to exist, per connection pool. */
 const knownMonths = new WeakMap<Sql, Set<string>>();
 
@@ -166,16 +181,7 @@ export async function ensureMonth(sql: Sql, month: string): Promise<void> {
   if (known.has(month)) return;
   const name = `rollout.${partitionName(month)}`;
   const [row] = await sql`SELECT to_regclass(${name}) IS NOT NULL AS present`;
-  if (!row!.present) {
-    await sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
-      await tx.unsafe(
-        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF rollout.records FOR VALUES FROM ('${month}') TO ('${
-          nextMonth(month)
-        }')`,
-      );
-    });
-  }
+  if (!row!.present) await sql`SELECT rollout.ensure_month(${month}::date)`;
   known.add(month);
 }
 

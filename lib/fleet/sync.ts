@@ -10,6 +10,7 @@
  * machine at a time (a session advisory lock on a connection of its own).
  */
 import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { Readable } from "node:stream";
@@ -327,7 +328,9 @@ export class FleetSync {
     let skip = 0;
     let fresh = true;
     if (row !== undefined && row.redacted === redact && row.error === null && row.records > 0) {
-      if (!compressed && canReadOn(row, stat) && tailOf(seen.file, row.synced_bytes) === row.tail) {
+      if (
+        !compressed && canReadOn(row, stat) && tailMark(seen.file, row.synced_bytes) === row.tail
+      ) {
         const [saved] = await this.#sql`SELECT state FROM rollout.sessions WHERE id = ${row.id}`;
         if (saved?.state !== null && saved?.state !== undefined) {
           from = row.synced_bytes;
@@ -385,7 +388,11 @@ export class FleetSync {
     const machine = this.#options.machine;
     const [row] = await this
       .#sql`SELECT names_mark FROM rollout.machines WHERE machine = ${machine}`;
-    const mark = (row?.names_mark ?? undefined) as IndexPosition | undefined;
+    const saved = (row?.names_mark ?? undefined) as
+      | (IndexPosition & { redacted?: boolean })
+      | undefined;
+    // Titles pushed with the other --redact setting are all pushed again.
+    const mark = saved?.redacted === this.#options.redact ? saved : undefined;
     const read = readThreadNames(this.#options.home, mark);
     if (!read.whole && read.names.length === 0 && mark?.offset === read.position.offset) return;
     await this.#sql.begin(async (tx) => {
@@ -398,7 +405,7 @@ export class FleetSync {
           VALUES (${machine}, ${entry.id}, ${name}, ${entry.updated_at})`;
       }
       await tx`INSERT INTO rollout.machines (machine, names_mark) VALUES (${machine}, ${
-        tx.json(read.position as never)
+        tx.json({ ...read.position, redacted: this.#options.redact } as never)
       })
         ON CONFLICT (machine) DO UPDATE SET names_mark = EXCLUDED.names_mark`;
     });
@@ -468,6 +475,15 @@ function sortTime(seen: Seen): string {
 function upToDate(row: SessionRow, stat: fs.Stats, compressed: boolean): boolean {
   return row.mtime_ms >= 0 && row.size === stat.size && row.mtime_ms === stat.mtimeMs &&
     row.inode === inodeOf(stat) && row.compressed === compressed;
+}
+
+/**
+ * The mark of a file's last bytes before `end` (unchanged: only lines were added): a digest,
+ * so that no text of the file leaves the machine in it unredacted.
+ */
+function tailMark(file: string, end: number): string | null {
+  const tail = tailOf(file, end);
+  return tail === null ? null : createHash("sha256").update(tail).digest("hex");
 }
 
 /** Whether only lines were added to the file since its last mark. */
@@ -583,6 +599,8 @@ class FilePush {
     this.#fresh = false;
     const id = this.#id;
     const month = this.#month;
+    // Under --redact, the reader's state keeps the first message as it leaves the machine too.
+    const preview = s.preview === null ? null : this.#sync.clean(s.preview, false);
     await sql.begin(async (tx: TransactionSql) => {
       if (fresh) {
         await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ${id}`;
@@ -606,11 +624,11 @@ class FilePush {
         compressed = ${compressed}, redacted = ${this.#sync.redact},
         size = ${stat.size}, mtime_ms = ${last ? stat.mtimeMs : -1}, inode = ${inodeOf(stat)},
         synced_bytes = ${end.end}, records = ${lines},
-        tail = ${lineFile ? tailOf(seen.file, end.end) : null},
-        state = ${lineFile ? tx.json(s as never) : null},
+        tail = ${lineFile ? tailMark(seen.file, end.end) : null},
+        state = ${lineFile ? tx.json({ ...s, preview } as never) : null},
         created = ${s.created}, updated = ${new Date(stat.mtimeMs).toISOString()},
         cwd = ${s.cwd}, model = ${s.model}, forked_from = ${s.forkedFrom}, items = ${s.items},
-        preview = ${s.preview === null ? null : shorten(this.#sync.clean(s.preview, false))},
+        preview = ${preview === null ? null : shorten(preview)},
         bytes_images = ${s.bytes.images}, bytes_tool_output = ${s.bytes.tool_output},
         bytes_compaction = ${s.bytes.compaction}, bytes_other = ${s.bytes.other},
         error = NULL, synced_at = now() WHERE id = ${id}`;
