@@ -394,7 +394,9 @@ export class FleetSync {
     // Titles pushed with the other --redact setting are all pushed again.
     const mark = saved?.redacted === this.#options.redact ? saved : undefined;
     const read = readThreadNames(this.#options.home, mark);
-    if (!read.whole && read.names.length === 0 && mark?.offset === read.position.offset) return;
+    const same = mark !== undefined && mark.ino === read.position.ino &&
+      mark.offset === read.position.offset;
+    if (same && read.names.length === 0) return;
     await this.#sql.begin(async (tx) => {
       if (read.whole) await tx`DELETE FROM rollout.names WHERE machine = ${machine}`;
       for (const entry of read.names) {
@@ -416,10 +418,15 @@ export class FleetSync {
     return this.#sql;
   }
 
-  /** Applies `--redact` to a line of JSON text, or a text. */
-  clean(text: string, json: boolean): string {
+  /**
+   * Applies `--redact` to a line of JSON text, or a text. What is replaced is counted for the
+   * records themselves (and titles); a text taken from a record (its searchable text, the
+   * first message) is `derived` and not counted again.
+   */
+  clean(text: string, json: boolean, derived = false): string {
     if (!this.#options.redact) return text;
-    return json ? redactJsonText(text, this.#counts) : redactText(text, this.#counts);
+    const counts = derived ? {} : this.#counts;
+    return json ? redactJsonText(text, counts) : redactText(text, counts);
   }
 
   get redact(): boolean {
@@ -556,7 +563,7 @@ class FilePush {
   #row(line: number, raw: string | null, damage: Damage | null, entry: FoundEntry | null): void {
     let body: string | null = null;
     if (entry !== null) {
-      body = this.#sync.clean(withoutNul(entry.text), false);
+      body = this.#sync.clean(withoutNul(entry.text), false, true);
       if (body.length > MAX_BODY_CHARS) body = body.slice(0, MAX_BODY_CHARS);
     }
     const text = `${this.#id}\t${this.#month}\t${line}\t${cell(raw)}\t${cell(damage)}\t${
@@ -600,7 +607,7 @@ class FilePush {
     const id = this.#id;
     const month = this.#month;
     // Under --redact, the reader's state keeps the first message as it leaves the machine too.
-    const preview = s.preview === null ? null : this.#sync.clean(s.preview, false);
+    const preview = s.preview === null ? null : this.#sync.clean(s.preview, false, true);
     await sql.begin(async (tx: TransactionSql) => {
       if (fresh) {
         await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ${id}`;

@@ -148,6 +148,8 @@ async function watch(
         watcher = null;
         whole = true;
       });
+      // What was written before the watcher began is found by a whole pass.
+      whole = true;
     } catch {
       watcher = null; // No sessions folder yet: the whole passes find it.
     }
@@ -212,8 +214,13 @@ async function watch(
         await pause(SETTLE_MS, (resume) => wake = resume, () => stopping);
         continue;
       }
-      // Wait for a change, a signal or the next whole pass.
-      await pause(FULL_PASS_MS, (resume) => wake = resume, () => stopping);
+      // Wait for a change, a signal or the next whole pass; without a watcher (no sessions
+      // folder yet), look again each second.
+      await pause(
+        watcher === null ? 1000 : FULL_PASS_MS,
+        (resume) => wake = resume,
+        () => stopping,
+      );
       if (changed.size > 0) await pause(SETTLE_MS, () => {}, () => stopping);
     }
   } finally {
