@@ -63,7 +63,13 @@ export interface OpenFleetOptions {
 
 /** Connects to `url` and checks its schema; a failure is a {@linkcode FleetError}. */
 export async function openFleet(url: string, options: OpenFleetOptions): Promise<Fleet> {
-  const sql = connection(url, options);
+  // A reading command asks a few queries once, on one connection (a second would cost a
+  // connection's start, more than the queries); unnamed statements save a round trip each.
+  const sql = connection(url, {
+    ...options,
+    prepare: options.create,
+    ...(options.create ? {} : { max: 1 }),
+  });
   try {
     await ensureSchema(sql, { create: options.create });
   } catch (error) {
@@ -73,15 +79,22 @@ export async function openFleet(url: string, options: OpenFleetOptions): Promise
   return {
     sql,
     url,
-    close: () => sql.end({ timeout: 5 }),
+    // A reader has nothing left in flight when it closes; a writer lets its last commit end.
+    close: () => sql.end({ timeout: options.create ? 5 : 0 }),
   };
 }
 
 /** A pool for `url`, quiet (no notices printed) and with no secret in its errors. */
-export function connection(url: string, options: { max?: number; connectTimeout?: number }): Sql {
+export function connection(
+  url: string,
+  options: { max?: number; connectTimeout?: number; prepare?: boolean },
+): Sql {
   return postgres(url, {
     max: options.max ?? 2,
     connect_timeout: options.connectTimeout ?? 10,
+    prepare: options.prepare ?? true,
+    // The tables use built-in types only: no look-up of the server's types at each connect.
+    fetch_types: false,
     onnotice: () => {},
     idle_timeout: 0,
     // A session text is text: no type is read into anything else than what the code asks.

@@ -66,6 +66,10 @@ export async function fleetSearch(
   const since = options.since ?? null;
   const until = options.until ?? null;
   const role = options.role ?? null;
+  // The title hits are asked at the same time, on the same connection.
+  const titles = options.role === undefined
+    ? titleHits(sql, tsquery, options)
+    : Promise.resolve([]);
   const rows = await sql`
     WITH q AS (SELECT to_tsquery('simple', ${tsquery}) AS query),
     hits AS (
@@ -102,7 +106,7 @@ export async function fleetSearch(
     kind: String(row.kind),
     ...unmark(String(row.marked)),
   }));
-  if (options.role === undefined) hits.push(...await titleHits(sql, tsquery, options));
+  hits.push(...await titles);
   hits.sort((a, b) =>
     (a.time ?? "") < (b.time ?? "") ? 1 : (a.time ?? "") > (b.time ?? "") ? -1 : 0
   );

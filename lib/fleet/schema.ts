@@ -112,14 +112,17 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Where the schema version is kept. */
-const VERSION_TABLE = "rollout.schema_version";
-
+/** The schema's version: 0 when there are no tables yet (one round trip). */
 async function versionOf(sql: Sql): Promise<number> {
-  const [exists] = await sql`SELECT to_regclass(${VERSION_TABLE}) IS NOT NULL AS present`;
-  if (!exists!.present) return 0;
-  const [row] = await sql`SELECT max(version) AS version FROM rollout.schema_version`;
-  return Number(row?.version ?? 0);
+  try {
+    const [row] = await sql`SELECT max(version) AS version FROM rollout.schema_version`;
+    return Number(row?.version ?? 0);
+  } catch (error) {
+    // No such table (42P01) or schema (3F000): nothing was made here yet.
+    const code = (error as { code?: unknown }).code;
+    if (code === "42P01" || code === "3F000") return 0;
+    throw error;
+  }
 }
 
 function newerSchema(version: number): FleetError {
@@ -150,7 +153,8 @@ export async function ensureSchema(sql: Sql, options: { create: boolean }): Prom
     await tx`CREATE TABLE IF NOT EXISTS rollout.schema_version (
       version integer PRIMARY KEY, migrated_at timestamptz NOT NULL DEFAULT now())`;
     // Another machine may have migrated while this one waited for the lock.
-    const now = await versionOf(tx as unknown as Sql);
+    const [row] = await tx`SELECT max(version) AS version FROM rollout.schema_version`;
+    const now = Number(row?.version ?? 0);
     if (now > FLEET_SCHEMA_VERSION) throw newerSchema(now);
     for (let version = now + 1; version <= FLEET_SCHEMA_VERSION; version++) {
       await tx.unsafe(MIGRATIONS[version - 1]!);

@@ -108,8 +108,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     hits = from !== null
       ? await withFleet(from, async (fleet) => {
-        const found = await fleetSearch(fleet, query, { ...options, ...fleetFilterOf(args) });
-        const unreadable = await fleetUnreadable(fleet, fleetFilterOf(args));
+        const [found, unreadable] = await Promise.all([
+          fleetSearch(fleet, query, { ...options, ...fleetFilterOf(args) }),
+          fleetUnreadable(fleet, fleetFilterOf(args)),
+        ]);
         await reportUnreadable(
           io,
           unreadable.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message })),
