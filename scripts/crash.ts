@@ -11,22 +11,19 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { WriterMutant } from "../lib/store/sink.ts";
 import { initRuntime } from "../lib/runtime/runtime.ts";
 import { runCrashFsCampaign } from "../tests/reliability/crashfs_campaign.ts";
 import { type KillFigures, runKillCampaign } from "../tests/reliability/kill_campaign.ts";
 import { runLockRounds } from "../tests/reliability/lock_rounds.ts";
-import { type CampaignMutant, runArchiveCampaign } from "../tests/reliability/archive_campaign.ts";
+import { runArchiveCampaign } from "../tests/reliability/archive_campaign.ts";
 import { runArchiveKillCampaign } from "../tests/reliability/archive_kill_campaign.ts";
 import { BINARY, SUBJECTS } from "../tests/reliability/proto_process.ts";
-
-const MUTANTS: readonly WriterMutant[] = [
-  "ack_before_sync",
-  "no_sync_before_rename",
-  "no_folder_sync",
-  "no_tail_cut",
-  "no_line_end_added",
-];
+import {
+  ARCHIVE_MUTANTS,
+  type ArchiveMutant,
+  withMutant,
+  WRITER_MUTANTS,
+} from "../tests/reliability/source_mutants.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -61,14 +58,18 @@ async function crashFsTier(): Promise<void> {
   for (const v of figures.violations.slice(0, 5)) broken.push(`CrashFS: ${JSON.stringify(v)}`);
   started = performance.now();
   let caught = 0;
-  for (const mutant of MUTANTS) {
-    const found = await runCrashFsCampaign({ scale, seed, mutant, stopAfter: 1 });
+  const mutants = Object.values(WRITER_MUTANTS);
+  for (const mutant of mutants) {
+    const found = await withMutant(
+      mutant,
+      (writers) => runCrashFsCampaign({ scale, seed, writers, stopAfter: 1 }),
+    );
     const verdict = found.violations.length > 0 ? "caught" : "SURVIVED";
     if (found.violations.length > 0) caught++;
-    else broken.push(`mutant ${mutant} survived tier 1`);
-    console.log(`  mutant ${mutant}: ${verdict} ${found.violations[0]?.invariant ?? ""}`);
+    else broken.push(`mutant ${mutant.name} survived tier 1`);
+    console.log(`  mutant ${mutant.name}: ${verdict} ${found.violations[0]?.invariant ?? ""}`);
   }
-  console.log(`tier 1 mutants: ${caught} of ${MUTANTS.length} caught (${seconds(started)})`);
+  console.log(`tier 1 mutants: ${caught} of ${mutants.length} caught (${seconds(started)})`);
 }
 
 function killLine(f: KillFigures, started: number): string {
@@ -117,7 +118,8 @@ async function lockTier(rounds: number): Promise<void> {
   broken.push(...f.problems);
 }
 
-const ARCHIVE_MUTANTS: readonly CampaignMutant[] = [
+/** The archive mutants the tier 9 campaign must catch (the others break the recipe test). */
+const CAMPAIGN_MUTANTS: readonly ArchiveMutant[] = [
   "unlink_before_rename",
   "no_sync_before_rename",
   "plain_first",
@@ -134,8 +136,11 @@ async function archiveTier(kills: number): Promise<void> {
         `${f.violations.length} violations (${seconds(started)})`,
     );
     for (const v of f.violations.slice(0, 5)) broken.push(`archive CrashFS: ${JSON.stringify(v)}`);
-    for (const mutant of ARCHIVE_MUTANTS) {
-      const found = await runArchiveCampaign({ scale, seed, mutant, stopAfter: 1 });
+    for (const mutant of CAMPAIGN_MUTANTS) {
+      const found = await withMutant(
+        ARCHIVE_MUTANTS[mutant],
+        (writers) => runArchiveCampaign({ scale, seed, writers, stopAfter: 1 }),
+      );
       if (found.violations.length === 0) broken.push(`archive mutant ${mutant} survived`);
       console.log(`  mutant ${mutant}: ${found.violations.length > 0 ? "caught" : "SURVIVED"}`);
     }

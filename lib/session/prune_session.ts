@@ -18,8 +18,6 @@ export interface PruneOptions {
   /** Take the writer locks of the session's files (default true; false in tests). */
   lock?: boolean;
   pid?: number;
-  /** Test-only: remove the plain file before its archive (a bug the crash tests must catch). */
-  mutant?: "plain_first";
 }
 
 /** What {@linkcode pruneSession} did. */
@@ -51,11 +49,8 @@ export function pruneSession(group: SessionGroup, options: PruneOptions = {}): P
         }
       }
     }
-    const files = options.mutant === "plain_first"
-      ? [...group.rollouts].reverse()
-      : [...group.rollouts];
     const deleted: string[] = [];
-    for (const { path: file } of [...files, ...group.sidecars]) {
+    for (const { path: file } of [...group.rollouts, ...group.sidecars]) {
       try {
         fsys.unlink(file);
         deleted.push(file);

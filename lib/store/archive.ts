@@ -34,20 +34,6 @@ export const ARCHIVE_WINDOW_LOG = 25;
 /** The largest window an archive may use: what zstd's decoders accept without being told. */
 export const MAX_ARCHIVE_WINDOW_LOG = 27;
 
-/**
- * Test-only: a deliberately broken archive or restore, so the crash tests can show they catch
- * each bug. Never set outside tests.
- */
-export type ArchiveMutant =
-  /** remove the old form before the new one is renamed into place */
-  | "unlink_before_rename"
-  /** rename the new form without syncing it first */
-  | "no_sync_before_rename"
-  /** never sync the folder after the rename */
-  | "no_folder_sync"
-  /** skip the byte-for-byte check of the new form */
-  | "no_verify";
-
 /** Options of {@linkcode archiveRollout} and {@linkcode restoreRollout}. */
 export interface ArchiveOptions {
   /** The file system (tests pass a simulated one). */
@@ -71,7 +57,6 @@ export interface ArchiveOptions {
   progress?: (done: number) => void;
   /** Bytes read and written at a time (default 256 KiB; tests make it small). */
   pieceBytes?: number;
-  mutant?: ArchiveMutant;
 }
 
 /** Why a session was left as it was. */
@@ -206,28 +191,24 @@ async function replaceVerified(
     try {
       bytes = await steps.fill(temp.fd);
       fsys.setMtime(temp.fd, options.mtime);
-      if (sync && options.mutant !== "no_sync_before_rename") fsys.fsync(temp.fd);
+      if (sync) fsys.fsync(temp.fd);
     } finally {
       fsys.close(temp.fd);
     }
-    if (options.mutant !== "no_verify") {
-      const fd = fsys.open(temp.path, "read");
-      let refused: string | null;
-      try {
-        refused = await steps.check({ fd, size: fsys.size(fd) });
-      } finally {
-        fsys.close(fd);
-      }
-      if (refused !== null) return { refused };
+    const fd = fsys.open(temp.path, "read");
+    let refused: string | null;
+    try {
+      refused = await steps.check({ fd, size: fsys.size(fd) });
+    } finally {
+      fsys.close(fd);
     }
+    if (refused !== null) return { refused };
     fsys.rename(temp.path, target);
     renamed = true;
     return { bytes };
   } finally {
     if (!renamed) removeQuietly(fsys, temp.path);
-    else if (sync && options.mutant !== "no_folder_sync") {
-      syncDirectory(fsys, path.dirname(target));
-    }
+    else if (sync) syncDirectory(fsys, path.dirname(target));
   }
 }
 
@@ -297,7 +278,6 @@ async function archiveLocked(file: string, options: ArchiveOptions): Promise<Arc
     const copy = {
       ...(options.pieceBytes === undefined ? {} : { pieceBytes: options.pieceBytes }),
     };
-    if (options.mutant === "unlink_before_rename") fsys.unlink(file);
     const written = await replaceVerified(fsys, packed, { ...options, mtime: plain.mtime }, {
       fill: (fd) =>
         zstdCopy(fsys, plain, fd, {
@@ -332,7 +312,7 @@ async function archiveLocked(file: string, options: ArchiveOptions): Promise<Arc
       removeDurably(fsys, packed, sync);
       return changed;
     }
-    if (options.mutant !== "unlink_before_rename") removeDurably(fsys, file, sync);
+    removeDurably(fsys, file, sync);
     return {
       status: "archived",
       path: file,
@@ -403,7 +383,6 @@ async function restoreLocked(
     }
     const cut = zstdIncomplete((into, at) => fsys.read(packed.fd, into, at), packed.size);
     if (cut !== null) throw unreadable(file, `it is damaged at ${cut}`);
-    if (options.mutant === "unlink_before_rename") fsys.unlink(file);
     const written = await replaceVerified(fsys, plainPath, { ...options, mtime: packed.mtime }, {
       fill: (fd) => zstdCopy(fsys, packed, fd, { ...copy, progress: options.progress }),
       check: async (temp) => {
@@ -422,7 +401,7 @@ async function restoreLocked(
     if ("refused" in written) {
       throw new Error(`Restore check refused "${file}": ${written.refused}`);
     }
-    if (options.mutant !== "unlink_before_rename") removeDurably(fsys, file, sync);
+    removeDurably(fsys, file, sync);
     return { status: "restored", path: plainPath, from: file, bytes: written.bytes };
   } catch (error) {
     if (error instanceof RolloutError) throw error;

@@ -6,7 +6,6 @@ import * as path from "node:path";
 import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
 import { TextPieces } from "../base/mod.ts";
 import { type FileSystem, syncDirectory, writeAll } from "../runtime/mod.ts";
-import type { WriterMutant } from "./sink.ts";
 
 const TEMP_MARK = ".tmp-";
 
@@ -23,7 +22,7 @@ export function isTempOf(target: string, name: string): boolean {
 export function atomicReplace(
   fsys: FileSystem,
   target: string,
-  options: { bytes: Uint8Array; sync: boolean; mutant?: WriterMutant | undefined },
+  options: { bytes: Uint8Array; sync: boolean },
 ): void {
   const temp = openTemp(fsys, target);
   completeReplace(fsys, target, temp, options, () => writeAll(fsys, temp.fd, options.bytes));
@@ -40,7 +39,7 @@ export type Put = (text: string) => void;
 export async function atomicWrite(
   fsys: FileSystem,
   target: string,
-  options: { sync: boolean; mutant?: WriterMutant | undefined },
+  options: { sync: boolean },
   write: (put: Put) => Promise<void> | void,
 ): Promise<number> {
   const temp = openTemp(fsys, target);
@@ -79,14 +78,14 @@ function completeReplace(
   fsys: FileSystem,
   target: string,
   temp: { path: string; fd: number },
-  options: { sync: boolean; mutant?: WriterMutant | undefined },
+  options: { sync: boolean },
   fill: () => void,
 ): void {
   let renamed = false;
   try {
     try {
       fill();
-      if (options.sync && options.mutant !== "no_sync_before_rename") fsys.fsync(temp.fd);
+      if (options.sync) fsys.fsync(temp.fd);
     } finally {
       fsys.close(temp.fd);
     }
@@ -95,9 +94,7 @@ function completeReplace(
   } finally {
     if (!renamed) removeQuietly(fsys, temp.path);
   }
-  if (options.sync && options.mutant !== "no_folder_sync") {
-    syncDirectory(fsys, path.dirname(target));
-  }
+  if (options.sync) syncDirectory(fsys, path.dirname(target));
 }
 
 const textEncoder = new TextEncoder();

@@ -13,7 +13,7 @@ import {
 } from "../schemas/mod.ts";
 import { documentHead, documentItemText, documentTail } from "../formats/mod.ts";
 import type { FileSystem } from "../runtime/mod.ts";
-import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
+import type { PendingRecord, Sink } from "./sink.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,7 +31,6 @@ export class DocumentSink implements Sink {
   readonly #format: RolloutFormat;
   readonly #sync: boolean;
   readonly #meta: unknown;
-  readonly #mutant: WriterMutant | undefined;
   /** UTF-8 of the document up to its last committed item; room after it for the next write. */
   #bytes: Uint8Array;
   #committedBytes: number;
@@ -47,7 +46,6 @@ export class DocumentSink implements Sink {
       meta: unknown;
       items: readonly unknown[];
       state: SessionState;
-      mutant?: WriterMutant | undefined;
     },
   ) {
     this.#fs = fsys;
@@ -61,7 +59,6 @@ export class DocumentSink implements Sink {
     this.#committedBytes = this.#bytes.length;
     this.#itemCount = texts.length;
     this.#state = options.state;
-    this.#mutant = options.mutant;
   }
 
   commit(records: readonly PendingRecord[]): void {
@@ -107,7 +104,6 @@ export class DocumentSink implements Sink {
     atomicReplace(this.#fs, this.#path, {
       bytes: this.#bytes.subarray(0, length),
       sync: this.#sync,
-      mutant: this.#mutant,
     });
   }
 }

@@ -6,7 +6,7 @@
 import { RolloutError, type RolloutFormat } from "../schemas/mod.ts";
 import { type FileSystem, writeAll } from "../runtime/mod.ts";
 import { BatchEncoder, statePayload } from "../formats/mod.ts";
-import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
+import type { PendingRecord, Sink } from "./sink.ts";
 
 const NEWLINE = 10;
 
@@ -23,7 +23,6 @@ export class JournalSink implements Sink {
   readonly #path: string;
   readonly #format: RolloutFormat;
   readonly #sync: boolean;
-  readonly #mutant: WriterMutant | undefined;
   #fd: number | null = null;
   /** Bytes known to be durable: everything up to the last acknowledged line. */
   #durable: number;
@@ -46,7 +45,6 @@ export class JournalSink implements Sink {
       nextOrdinal: number;
       /** The last record lacks its `\n` (the loader kept it): add it before appending. */
       lineEndMissing?: boolean;
-      mutant?: WriterMutant | undefined;
       /** Batches of at least this many bytes are synced off the event loop. */
       backgroundSyncBytes?: number | undefined;
     },
@@ -59,7 +57,6 @@ export class JournalSink implements Sink {
     this.#durable = options.durableBytes;
     this.#nextOrdinal = options.nextOrdinal;
     this.#lineEndMissing = options.lineEndMissing ?? false;
-    this.#mutant = options.mutant;
     this.#backgroundSyncBytes = options.backgroundSyncBytes ?? DEFAULT_BACKGROUND_SYNC_BYTES;
     this.#encoder = new BatchEncoder(options.format);
   }
@@ -170,10 +167,8 @@ export class JournalSink implements Sink {
         `Cannot append to rollout "${this.#path}": it shrank to ${size} bytes, expected at least ${this.#durable}`,
       );
     }
-    if (size > this.#durable && this.#mutant !== "no_tail_cut") {
-      this.#fs.truncate(fd, this.#durable);
-    }
-    if (this.#lineEndMissing && this.#mutant !== "no_line_end_added") this.#addLineEnd(fd);
+    if (size > this.#durable) this.#fs.truncate(fd, this.#durable);
+    if (this.#lineEndMissing) this.#addLineEnd(fd);
     this.#tailChecked = true;
     return fd;
   }

@@ -4,7 +4,6 @@
  */
 export {
   ARCHIVE_WINDOW_LOG,
-  type ArchiveMutant,
   type ArchiveOptions,
   type ArchiveOutcome,
   archiveRollout,

@@ -10,7 +10,7 @@ import { documentItemText, encodeDocument, encodeJournal } from "../formats/mod.
 import { type FileSystem, syncDirectory } from "../runtime/mod.ts";
 import { ioError, type ResponseItem, type SessionMeta, type SessionState } from "../schemas/mod.ts";
 import { JournalSink } from "./journal_sink.ts";
-import type { Sink, WriterMutant } from "./sink.ts";
+import type { Sink } from "./sink.ts";
 import { uuidv7 } from "./uuid.ts";
 import { VERSION } from "../base/mod.ts";
 
@@ -118,7 +118,6 @@ export interface NewRollout {
   items: ResponseItem[];
   state: SessionState;
   sync: boolean;
-  mutant: WriterMutant | undefined;
   backgroundSyncBytes?: number | undefined;
 }
 
@@ -139,14 +138,13 @@ export function createJournal(
     timestamp,
   );
   const bytes = encoder.encode(text);
-  atomicReplace(fsys, target, { bytes, sync: init.sync, mutant: init.mutant });
+  atomicReplace(fsys, target, { bytes, sync: init.sync });
   return new JournalSink(fsys, {
     path: target,
     format: "journal",
     sync: init.sync,
     durableBytes: bytes.length,
     nextOrdinal,
-    mutant: init.mutant,
     backgroundSyncBytes: init.backgroundSyncBytes,
   });
 }
@@ -158,11 +156,7 @@ export function createDocument(fsys: FileSystem, init: NewRollout): Sink {
     itemTexts: init.items.map(documentItemText),
     state: init.state,
   });
-  atomicReplace(fsys, init.target, {
-    bytes: encoder.encode(text),
-    sync: init.sync,
-    mutant: init.mutant,
-  });
+  atomicReplace(fsys, init.target, { bytes: encoder.encode(text), sync: init.sync });
   return new DocumentSink(fsys, {
     path: init.target,
     format: "document",
@@ -170,6 +164,5 @@ export function createDocument(fsys: FileSystem, init: NewRollout): Sink {
     meta: init.meta,
     items: init.items,
     state: init.state,
-    mutant: init.mutant,
   });
 }

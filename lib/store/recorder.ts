@@ -33,7 +33,7 @@ import { JournalSink } from "./journal_sink.ts";
 import { redactPrepared } from "./redact_prepared.ts";
 import { redactingScrub, redactValue } from "../redaction/mod.ts";
 import { sessionPath } from "./paths.ts";
-import type { PendingRecord, Sink, WriterMutant } from "./sink.ts";
+import type { PendingRecord, Sink } from "./sink.ts";
 import { buildMeta, createDocument, createJournal, makeFolders } from "./new_rollout.ts";
 import { WriterLock } from "./writer_lock.ts";
 
@@ -56,8 +56,6 @@ export interface RecorderOptions {
   /** Take the cross-process writer lock (default true). */
   lock?: boolean;
   pid?: number;
-  /** Test-only: run a deliberately broken writer (see {@linkcode WriterMutant}). */
-  mutant?: WriterMutant;
   /**
    * Replace secrets in every item by `[REDACTED:<rule>]` before it is written (and in the
    * meta of a new session, which is marked `rollout_redact: true`). A session so marked
@@ -134,7 +132,6 @@ export class RolloutRecorder {
   #stamp = { ms: NaN, text: "" };
   readonly #maxLine: number;
   readonly #maxBatch: number;
-  readonly #mutant: WriterMutant | undefined;
   readonly #redact: boolean;
   /** Acknowledged items; an item may be kept as its payload until `items` is read. */
   readonly #items: (ResponseItem | string | Uint8Array)[];
@@ -170,7 +167,6 @@ export class RolloutRecorder {
     this.#clock = parts.options.clock ?? null;
     this.#maxLine = parts.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#maxBatch = parts.options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
-    this.#mutant = parts.options.mutant;
     this.#redact = parts.options.redact === true || parts.meta[REDACT_MARK] === true;
   }
 
@@ -261,7 +257,6 @@ export class RolloutRecorder {
         items,
         state,
         sync,
-        mutant: options.mutant,
         backgroundSyncBytes: options.backgroundSyncBytes,
       };
       assertAbsent(fsys, target);
@@ -339,7 +334,6 @@ export class RolloutRecorder {
           meta: loaded.rawMeta,
           items: loaded.rawItems,
           state: loaded.saved.state,
-          mutant: options.mutant,
         });
       } else {
         sink = new JournalSink(fsys, {
@@ -349,7 +343,6 @@ export class RolloutRecorder {
           durableBytes: loaded.end,
           nextOrdinal: loaded.nextOrdinal,
           lineEndMissing: loaded.report.line_end_missing !== undefined,
-          mutant: options.mutant,
           backgroundSyncBytes: options.backgroundSyncBytes,
         });
       }
@@ -646,7 +639,6 @@ export class RolloutRecorder {
         records.push(record);
       }
     }
-    if (this.#mutant === "ack_before_sync") this.#settleAll(batch);
     const committed = () => {
       this.#state = state;
       this.#settleAll(batch);

@@ -32,19 +32,3 @@ export interface Sink {
   recover(): void;
   close(): void;
 }
-
-/**
- * Test-only: a deliberately broken writer (RELIABILITY.md tier 1 mutants), so the crash tests
- * can show they catch each bug. Never set outside tests.
- */
-export type WriterMutant =
-  /** acknowledge a batch before it is written and synced */
-  | "ack_before_sync"
-  /** rename the temporary file without syncing it first */
-  | "no_sync_before_rename"
-  /** never sync the folder after a create or rename */
-  | "no_folder_sync"
-  /** append after a torn tail without cutting it */
-  | "no_tail_cut"
-  /** keep a whole last record without `\n` but append after it without adding the `\n` */
-  | "no_line_end_added";

@@ -9,30 +9,22 @@ import * as path from "node:path";
 import process from "node:process";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { isZstd, zstdIncomplete } from "../../lib/runtime/zstd.ts";
-import {
-  ARCHIVE_WINDOW_LOG,
-  type ArchiveMutant,
-  archiveRollout,
-  restoreRollout,
-} from "../../lib/store/archive.ts";
-import { RolloutRecorder } from "../../lib/store/recorder.ts";
-import { pruneSession } from "../../lib/session/prune_session.ts";
+import { ARCHIVE_WINDOW_LOG } from "../../lib/store/archive.ts";
 import type { SessionGroup } from "../../lib/session/session_groups.ts";
 import { CrashError, CrashFS } from "./crash_fs.ts";
 import { generateItem } from "./item_generator.ts";
 import { SeededRandom } from "./seeded_random.ts";
+import { REAL_WRITERS, type Writers } from "./writers.ts";
 
 const zlib = process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
-
-/** A deliberately broken archive, restore or prune the campaign must catch. */
-export type CampaignMutant = ArchiveMutant | "plain_first";
 
 /** Options of {@linkcode runArchiveCampaign}. */
 export interface ArchiveCampaignOptions {
   seed: number;
   /** Rounds of every workload, each with new content (1 is the CI profile). */
   scale: number;
-  mutant?: CampaignMutant;
+  /** The writers to crash (default: the real ones; source_mutants.ts makes broken ones). */
+  writers?: Writers;
   /** Stop after this many violations (default: never). */
   stopAfter?: number;
 }
@@ -73,7 +65,7 @@ function plainOf(name: string): string {
 async function rolloutBytes(random: SeededRandom, id: string, turns: number): Promise<Uint8Array> {
   const fs = new CrashFS();
   const file = `${DIR}/scratch.jsonl`;
-  const recorder = await RolloutRecorder.create({
+  const recorder = await REAL_WRITERS.RolloutRecorder.create({
     fs,
     home: "/home/u/.codex",
     path: file,
@@ -182,13 +174,9 @@ function groupOf(s: Seeded): SessionGroup {
   };
 }
 
-async function workloads(random: SeededRandom, round: number, mutant?: CampaignMutant) {
-  const archiveOptions = (fs: CrashFS) => ({
-    fs,
-    lock: false,
-    pieceBytes: PIECE,
-    ...(mutant === undefined || mutant === "plain_first" ? {} : { mutant }),
-  });
+async function workloads(random: SeededRandom, round: number, writers: Writers) {
+  const { archiveRollout, restoreRollout, RolloutRecorder, pruneSession } = writers;
+  const archiveOptions = (fs: CrashFS) => ({ fs, lock: false, pieceBytes: PIECE });
   const id = (n: number) => `019abc00-0000-7000-a000-${String(round * 100 + n).padStart(12, "0")}`;
   const content = await rolloutBytes(random, id(1), random.int(6, 12));
   const older = content.subarray(0, content.lastIndexOf(10, content.length - 2) + 1);
@@ -271,11 +259,7 @@ async function workloads(random: SeededRandom, round: number, mutant?: CampaignM
     sessions: [...pruned, { plain: kept, files: { [kept]: content }, content }],
     run: (fs) => {
       for (const s of pruned) {
-        pruneSession(groupOf(s), {
-          fs,
-          lock: false,
-          ...(mutant === "plain_first" ? { mutant } : {}),
-        });
+        pruneSession(groupOf(s), { fs, lock: false });
       }
       return Promise.resolve({ acked: true });
     },
@@ -372,7 +356,7 @@ export async function runArchiveCampaign(
   const random = new SeededRandom(options.seed);
   const stopAfter = options.stopAfter ?? Infinity;
   for (let round = 0; round < options.scale; round++) {
-    for (const w of await workloads(random, round, options.mutant)) {
+    for (const w of await workloads(random, round, options.writers ?? REAL_WRITERS)) {
       if (figures.violations.length >= stopAfter) return figures;
       figures.workloads++;
       const recovered = new Set<string>();

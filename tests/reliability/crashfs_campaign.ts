@@ -9,7 +9,6 @@ import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { sessionPath } from "../../lib/store/paths.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import type { SessionState } from "../../lib/schemas/session_meta.ts";
-import type { WriterMutant } from "../../lib/store/sink.ts";
 import { CrashFS } from "./crash_fs.ts";
 import {
   checkImage,
@@ -20,14 +19,15 @@ import {
 } from "./invariants.ts";
 import { type GeneratedItem, generateItem } from "./item_generator.ts";
 import { SeededRandom } from "./seeded_random.ts";
+import { REAL_WRITERS, type Writers } from "./writers.ts";
 
 /** Options of {@linkcode runCrashFsCampaign}. */
 export interface CampaignOptions {
   /** 1 is the CI profile; the work grows about linearly with it. */
   scale: number;
   seed: number;
-  /** Run a deliberately broken writer instead of the real one. */
-  mutant?: WriterMutant;
+  /** The writer to crash (default: the real one; source_mutants.ts makes broken ones). */
+  writers?: Writers;
   /** Stop after this many violations (default: never). */
   stopAfter?: number;
 }
@@ -134,17 +134,12 @@ function contents(start: Content, steps: readonly Step[]): { all: Content[]; aft
   return { all, afterStep };
 }
 
-async function run(
-  w: Workload,
-  crashAt: number,
-  mutant: WriterMutant | undefined,
-): Promise<Outcome> {
+async function run(w: Workload, crashAt: number, writer: typeof RolloutRecorder): Promise<Outcome> {
   // Pipelined workloads sync batches in the background (as big batches do) and commit a burst
   // above 2 KiB at once, inline (as a burst above 8 MiB does); the others sync inline.
   const options = {
     lock: false,
     clock,
-    ...(mutant === undefined ? {} : { mutant }),
     ...(w.pipelined ? { backgroundSyncBytes: 0, maxBatchBytes: 2048 } : {}),
   };
   const acked = w.steps.map(() => false);
@@ -153,7 +148,7 @@ async function run(
   try {
     if (w.start.kind === "create") {
       fs = new CrashFS({ crashAt });
-      recorder = await RolloutRecorder.create({
+      recorder = await writer.create({
         ...options,
         fs,
         home: HOME,
@@ -163,7 +158,7 @@ async function run(
       });
     } else {
       fs = w.start.base.fs.restarted({ crashAt });
-      recorder = (await RolloutRecorder.resume(w.start.base.file, { ...options, fs })).recorder;
+      recorder = (await writer.resume(w.start.base.file, { ...options, fs })).recorder;
     }
   } catch {
     return { fs: fs!, started: false, acked };
@@ -185,7 +180,7 @@ async function run(
 function expectationOf(
   w: Workload,
   outcome: Outcome,
-  mutant: WriterMutant | undefined,
+  writer: typeof RolloutRecorder,
 ): Expectation {
   const create = w.start.kind === "create";
   const start: Content = w.start.kind === "create"
@@ -200,7 +195,7 @@ function expectationOf(
     candidates: outcome.started ? all.slice(ackedPrefix) : all.slice(0, 1),
     mayBeAbsent: create && !outcome.started,
     document: w.document,
-    mutant,
+    recorder: writer,
   };
 }
 
@@ -310,6 +305,7 @@ export async function runCrashFsCampaign(options: CampaignOptions): Promise<Camp
   const random = new SeededRandom(options.seed);
   const stopAfter = options.stopAfter ?? Infinity;
   const reorders = 2 * options.scale;
+  const writer = (options.writers ?? REAL_WRITERS).RolloutRecorder;
   const done = () => figures.violations.length >= stopAfter;
   for (let round = 0; round < options.scale && !done(); round++) {
     for (const w of await workloads(random, round)) {
@@ -319,7 +315,7 @@ export async function runCrashFsCampaign(options: CampaignOptions): Promise<Camp
       await crashEveryOperation(w, {
         random,
         reorders,
-        mutant: options.mutant,
+        writer,
         figures,
         done,
         onImage: async (image, verdictContent, expect, index) => {
@@ -348,7 +344,7 @@ export async function runCrashFsCampaign(options: CampaignOptions): Promise<Camp
           await crashEveryOperation(recovery, {
             random,
             reorders,
-            mutant: options.mutant,
+            writer,
             figures,
             done,
           });
@@ -365,7 +361,7 @@ async function crashEveryOperation(
   ctx: {
     random: SeededRandom;
     reorders: number;
-    mutant: WriterMutant | undefined;
+    writer: typeof RolloutRecorder;
     figures: CampaignFigures;
     done: () => boolean;
     onImage?: (
@@ -376,12 +372,12 @@ async function crashEveryOperation(
     ) => Promise<void>;
   },
 ): Promise<void> {
-  const total = (await run(w, Infinity, ctx.mutant)).fs.operations;
+  const total = (await run(w, Infinity, ctx.writer)).fs.operations;
   let index = 0;
   for (let crashAt = 0; crashAt <= total && !ctx.done(); crashAt++) {
     ctx.figures.crashPoints++;
-    const outcome = await run(w, crashAt, ctx.mutant);
-    const expect = expectationOf(w, outcome, ctx.mutant);
+    const outcome = await run(w, crashAt, ctx.writer);
+    const expect = expectationOf(w, outcome, ctx.writer);
     for (
       const image of outcome.fs.images({ seed: ctx.random.int(0, 2 ** 31), reorders: ctx.reorders })
     ) {

@@ -8,7 +8,6 @@ import type { FileSystem } from "../../lib/runtime/file_system.ts";
 import { type LoadedRollout, loadRollout } from "../../lib/formats/load_rollout.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import type { SessionState } from "../../lib/schemas/session_meta.ts";
-import type { WriterMutant } from "../../lib/store/sink.ts";
 
 /** The items (as JSON text) and state of a rollout. */
 export interface Content {
@@ -29,8 +28,8 @@ export interface Expectation {
   mayBeAbsent: boolean;
   /** A journal may end in a torn tail; a document must be whole. */
   document: boolean;
-  /** The writer under test, for the writable check. */
-  mutant?: WriterMutant | undefined;
+  /** The writer under test, for the writable check (default: the real one). */
+  recorder?: typeof RolloutRecorder | undefined;
   /**
    * The writer ran to its end (a fault, no crash): it must have removed its temporary files
    * itself, so they are looked for before the writable check resumes (which removes them).
@@ -162,12 +161,8 @@ async function checkWritable(
   found: Content,
 ): Promise<string | null> {
   try {
-    const { recorder } = await RolloutRecorder.resume(expect.file, {
-      fs,
-      lock: false,
-      clock,
-      ...(expect.mutant === undefined ? {} : { mutant: expect.mutant }),
-    });
+    const writer = expect.recorder ?? RolloutRecorder;
+    const { recorder } = await writer.resume(expect.file, { fs, lock: false, clock });
     await recorder.recordItems([PROBE]);
     await recorder.close();
     const again = loadRollout(expect.file, { fs });

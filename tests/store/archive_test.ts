@@ -6,14 +6,18 @@ import process from "node:process";
 import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { type FileSystem, nodeFileSystem, type OpenMode } from "../../lib/runtime/file_system.ts";
-import { type ArchiveMutant, archiveRollout, restoreRollout } from "../../lib/store/archive.ts";
+import { archiveRollout, restoreRollout } from "../../lib/store/archive.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import { setup, skipReason, tempDir } from "../helpers.ts";
+import { ARCHIVE_MUTANTS, sourceMutantsSkip, withMutant } from "../reliability/source_mutants.ts";
+import { REAL_WRITERS, type Writers } from "../reliability/writers.ts";
 
 const zlib = process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
 const ID = "019abc00-0000-7000-8000-0000000a4c01";
 const PAST = new Date("2026-10-01T08:00:00.000Z");
 const hasZstd = spawnSync("zstd", ["--version"]).status === 0;
+/** The tests that apply a deliberate bug (source_mutants.ts). */
+const mutants = { skip: skipReason("archive_test.ts", sourceMutantsSkip()) };
 const SCREENSHOT = `data:image/png;base64,${"iVBORw0KGgo".repeat(4000)}`;
 
 /** A recorded session with repeated screenshots, last changed at PAST; returns its path. */
@@ -318,18 +322,36 @@ test("archiveRollout() refuses a copy that does not decompress to the original: 
     );
     assert.deepEqual(names(file), [path.basename(file)]);
     assert.deepEqual(fs.readFileSync(file), original);
-    // Without the check the damaged copy would replace the session: the test above relies on it.
-    const unchecked = await archiveRollout(file, { fs: corruptingFs(), mutant: "no_verify" });
-    assert.equal(unchecked.status, "archived");
-    assert.throws(() => {
-      if (!zlib.zstdDecompressSync(fs.readFileSync(`${file}.zst`)).equals(original)) {
-        throw new Error("damaged");
-      }
-    });
   } finally {
     cleanup();
   }
 });
+
+test(
+  "archiveRollout() without its byte-for-byte check (the mutant no_verify) lets the damaged copy replace the session",
+  mutants,
+  async () => {
+    await setup();
+    const { dir, cleanup } = tempDir();
+    try {
+      // The test above relies on the check: without it the damaged copy replaces the session.
+      const file = await session(dir);
+      const original = fs.readFileSync(file);
+      const unchecked = await withMutant(
+        ARCHIVE_MUTANTS.no_verify,
+        (writers) => writers.archiveRollout(file, { fs: corruptingFs() }),
+      );
+      assert.equal(unchecked.status, "archived");
+      assert.throws(() => {
+        if (!zlib.zstdDecompressSync(fs.readFileSync(`${file}.zst`)).equals(original)) {
+          throw new Error("damaged");
+        }
+      });
+    } finally {
+      cleanup();
+    }
+  },
+);
 
 test("archiveRollout() leaves a file that grew while it was compressed as it is", async () => {
   await setup();
@@ -409,14 +431,14 @@ function recordingFs(plain: string, log: string[]): FileSystem {
 }
 
 /** The calls of one archive and one restore, consecutive repeats folded. */
-async function recipes(dir: string, mutant?: ArchiveMutant): Promise<[string[], string[]]> {
+async function recipes(dir: string, writers: Writers): Promise<[string[], string[]]> {
   const file = await session(dir);
   const archived: string[] = [];
   const restored: string[] = [];
   // One piece for the whole session, so each read and write of the copy is one call.
-  const options = { pieceBytes: 4 << 20, ...(mutant === undefined ? {} : { mutant }) };
-  await archiveRollout(file, { fs: recordingFs(file, archived), ...options });
-  await restoreRollout(`${file}.zst`, { fs: recordingFs(file, restored), ...options });
+  const pieceBytes = 4 << 20;
+  await writers.archiveRollout(file, { fs: recordingFs(file, archived), pieceBytes });
+  await writers.restoreRollout(`${file}.zst`, { fs: recordingFs(file, restored), pieceBytes });
   fs.rmSync(path.join(dir, "sessions"), { recursive: true, force: true });
   return [archived, restored];
 }
@@ -486,17 +508,33 @@ const RESTORE_RECIPE = [
   "close archive",
 ];
 
-test("archiveRollout() and restoreRollout() follow the recipe call by call; each broken order is seen", async () => {
+test("archiveRollout() and restoreRollout() follow the recipe call by call", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    assert.deepEqual(await recipes(dir), [ARCHIVE_RECIPE, RESTORE_RECIPE]);
-    for (const mutant of ["no_folder_sync", "no_sync_before_rename", "no_verify"] as const) {
-      const [archived, restored] = await recipes(dir, mutant);
-      assert.notDeepEqual(archived, ARCHIVE_RECIPE, mutant);
-      assert.notDeepEqual(restored, RESTORE_RECIPE, mutant);
-    }
+    assert.deepEqual(await recipes(dir, REAL_WRITERS), [ARCHIVE_RECIPE, RESTORE_RECIPE]);
   } finally {
     cleanup();
   }
 });
+
+test(
+  "archiveRollout() and restoreRollout() recipes: each broken order is seen",
+  mutants,
+  async () => {
+    await setup();
+    const { dir, cleanup } = tempDir();
+    try {
+      for (const mutant of ["no_folder_sync", "no_sync_before_rename", "no_verify"] as const) {
+        const [archived, restored] = await withMutant(
+          ARCHIVE_MUTANTS[mutant],
+          (writers) => recipes(dir, writers),
+        );
+        assert.notDeepEqual(archived, ARCHIVE_RECIPE, mutant);
+        assert.notDeepEqual(restored, RESTORE_RECIPE, mutant);
+      }
+    } finally {
+      cleanup();
+    }
+  },
+);
