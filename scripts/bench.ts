@@ -1,9 +1,10 @@
 /**
- * The benchmark of BENCH.md (B1–B11): each scenario measured in the same run as its reference,
+ * The benchmark of BENCH.md (B1–B12): each scenario measured in the same run as its reference,
  * printed as one table and written as JSON to bench/results-<runtime>.json. Not a test.
  *
  *   bun scripts/bench.ts [--quick] [--only B1,B3] [--reps N] [--out DIR] [--binary dist/rollout]
  *                        [--b8-sizes 100,1024,10240] [--b9-sessions 10000] [--b9-size 1GB]
+ *                        [--b12-sessions 10000] [--b12-size 1GB] [--b12-reps 3]
  *                        [--rollout "deno run -A main.ts"]
  *   deno run -A scripts/bench.ts ...
  *
@@ -20,6 +21,7 @@ import { benchB10 } from "./bench_compression.ts";
 import { benchB9 } from "./bench_index.ts";
 import { benchB8 } from "./bench_large.ts";
 import { benchB11 } from "./bench_html.ts";
+import { benchB12 } from "./bench_fleet.ts";
 import { benchB5, benchB6, benchB7 } from "./bench_process.ts";
 import {
   formatTable,
@@ -47,6 +49,7 @@ const SCENARIOS: Record<string, (results: Results, s: Settings) => Promise<void>
   B9: benchB9,
   B10: benchB10,
   B11: benchB11,
+  B12: benchB12,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -62,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
       "b8-sizes": { type: "string" },
       "b9-sessions": { type: "string" },
       "b9-size": { type: "string" },
+      "b12-sessions": { type: "string" },
+      "b12-size": { type: "string" },
+      "b12-reps": { type: "string" },
       rollout: { type: "string" },
     },
   });
@@ -79,6 +85,15 @@ async function main(argv: string[]): Promise<number> {
   if (values["b9-size"] !== undefined) settings.b9Bytes = parseSize(values["b9-size"]);
   if (!(settings.b9Sessions >= 1) || !(settings.b9Bytes > 0)) {
     process.stderr.write(`bench: --b9-sessions takes a count, --b9-size a size like 1GB\n`);
+    return 2;
+  }
+  if (values["b12-sessions"] !== undefined) settings.b12Sessions = Number(values["b12-sessions"]);
+  if (values["b12-size"] !== undefined) settings.b12Bytes = parseSize(values["b12-size"]);
+  if (values["b12-reps"] !== undefined) settings.b12Reps = Number(values["b12-reps"]);
+  if (!(settings.b12Sessions >= 1) || !(settings.b12Bytes > 0) || !(settings.b12Reps >= 1)) {
+    process.stderr.write(
+      `bench: --b12-sessions takes a count, --b12-size a size like 1GB, --b12-reps a count\n`,
+    );
     return 2;
   }
   if (values.rollout !== undefined) settings.rollout = values.rollout.split(/\s+/).filter(Boolean);

@@ -33,6 +33,13 @@ export interface Settings {
   b10ImageBytes: number;
   b10TextSessions: number;
   b10TextBytes: number;
+  /** B12: the synced home's sessions and bytes, repetitions of the sync, records searched. */
+  b12Sessions: number;
+  b12Bytes: number;
+  b12Reps: number;
+  b12Records: number;
+  /** B12: appends timed under `sync --watch`. */
+  b12Appends: number;
   /** The compiled binary of B5–B10. */
   binary: string;
   /** B9 and B10 run this command line instead of the binary (`--rollout "deno run -A main.ts"`). */
@@ -62,6 +69,11 @@ export const FULL: Settings = {
   b10ImageBytes: 256e6,
   b10TextSessions: 100,
   b10TextBytes: 128e6,
+  b12Sessions: 10_000,
+  b12Bytes: 1e9,
+  b12Reps: 3,
+  b12Records: 1_000_000,
+  b12Appends: 20,
   binary: BINARY,
 };
 
@@ -86,6 +98,11 @@ export const QUICK: Settings = {
   b10ImageBytes: 8e6,
   b10TextSessions: 16,
   b10TextBytes: 4e6,
+  b12Sessions: 200,
+  b12Bytes: 10e6,
+  b12Reps: 1,
+  b12Records: 20_000,
+  b12Appends: 5,
   binary: BINARY,
 };
 

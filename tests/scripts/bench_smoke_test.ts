@@ -24,6 +24,7 @@ const IDS = [
   "B9",
   "B10",
   "B11",
+  "B12",
 ];
 
 function runtime(): "bun" | "deno" {
