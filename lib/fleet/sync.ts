@@ -47,6 +47,8 @@ import { tsvectorOf } from "./words.ts";
 
 /** Bytes of rows gathered before they are committed with the file's new mark. */
 const COMMIT_BYTES = 8 * 1024 * 1024;
+/** Files whose marks one transaction holds at most (small sessions go many to a commit). */
+const MAX_FILES = 1000;
 /** Memory over the start let grow before a commit is followed by a collection (SPEC §7). */
 const SLACK_BYTES = 48 * 1024 * 1024;
 /** Searchable text kept per record: PostgreSQL's tsvector holds at most 1 MB. */
@@ -144,6 +146,8 @@ export class FleetSync {
   #counts: RedactionCounts = {};
   #read = 0;
   #total = 0;
+  /** What the next transaction writes: rows and marks of any number of files. */
+  readonly batch = new Batch();
 
   constructor(fleet: Fleet, options: SyncOptions) {
     this.#fleet = fleet;
@@ -213,9 +217,11 @@ export class FleetSync {
         this.#total += file.stat.size - (row?.synced_bytes ?? 0);
       }
     }
+    await this.#insertRows(seen.filter((file) => !rows.has(file.path)), rows);
     for (const file of seen) {
       await this.#syncOne(file, rows.get(file.path), report);
     }
+    await this.flush();
     await this.#syncNames();
     await this
       .#sql`INSERT INTO rollout.machines (machine, synced_at) VALUES (${this.#options.machine}, now())
@@ -235,6 +241,7 @@ export class FleetSync {
         WHERE machine = ${this.#options.machine} AND path = ${seen.path}`;
       await this.#syncOne(seen, row === undefined ? undefined : numbers(row), report);
     }
+    await this.flush();
     await this.#syncNames();
     report.redacted = this.#takeCounts();
     return report;
@@ -290,16 +297,7 @@ export class FleetSync {
 
   async #syncOne(seen: Seen, row: SessionRow | undefined, report: SyncReport): Promise<void> {
     try {
-      let done;
-      try {
-        done = await this.#syncFile(seen, row);
-      } catch (error) {
-        // A month's partition dropped while this process knew it (a team's retention under a
-        // long --watch): made again, and the file pushed once more.
-        if (errnoOf(error) !== "23514") throw error;
-        this.forgetMonths();
-        done = await this.#syncFile(seen, row);
-      }
+      const done = await this.#syncFile(seen, row);
       report[done.outcome]++;
       report.records += done.records;
       report.bytes += done.bytes;
@@ -346,13 +344,15 @@ export class FleetSync {
     const month = row?.month ?? monthOf(sortTime(seen));
     await ensureMonth(this.#sql, month);
     const push = new FilePush(this, { id, month, seen, skip, records: row?.records ?? 0, fresh });
+    const start = this.batch.fileStart(id, fresh ? month : null);
     try {
       const end = await readRollout(seen.file, from, state, push.sink(), (bytes) => {
         this.#read += bytes;
         this.#options.progress?.(this.#read, Math.max(this.#total, this.#read));
       });
       if (isDocument(end.state.format)) push.document(fs.readFileSync(seen.file, "utf8"));
-      await push.commit(end, true);
+      push.stage(end, true);
+      if (this.batch.full()) await this.flush();
       return { outcome: fresh ? "read" : "grown", records: push.written, bytes: stat.size - from };
     } catch (error) {
       const message = error instanceof UnreadableRollout
@@ -361,16 +361,53 @@ export class FleetSync {
         ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
         : null;
       if (message === null) throw error;
-      await this.#sql.begin(async (tx) => {
-        await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ${id}`;
-        await tx`DELETE FROM rollout.usage WHERE session = ${id}`;
-        await tx`UPDATE rollout.sessions SET error = ${message}, size = ${stat.size},
+      // What this file put in the batch goes; its rows (any committed before) are deleted and
+      // the reason kept, in the same transaction as the rest of the batch.
+      this.batch.dropFile(start);
+      this.batch.mark(
+        id,
+        month,
+        true,
+        (tx) =>
+          tx`UPDATE rollout.sessions SET error = ${message}, size = ${stat.size},
           mtime_ms = ${stat.mtimeMs}, inode = ${inodeOf(stat)}, synced_bytes = 0, records = 0,
           tail = NULL, state = NULL, compressed = ${compressed}, redacted = ${redact},
-          synced_at = now() WHERE id = ${id}`;
-      });
+          synced_at = now() WHERE id = ${id}`,
+      );
+      if (this.batch.full()) await this.flush();
       return { outcome: "unreadable", records: 0, bytes: stat.size };
     }
+  }
+
+  /** Rows for the files seen for the first time, 1,000 to a statement; `rows` gets them. */
+  async #insertRows(files: readonly Seen[], rows: Map<string, SessionRow>): Promise<void> {
+    for (let at = 0; at < files.length; at += 1000) {
+      const values = files.slice(at, at + 1000).map((seen) => ({
+        machine: this.#options.machine,
+        path: seen.path,
+        month: monthOf(sortTime(seen)),
+        sort_key: listKey(this.#options.home, seen),
+        mtime_ms: -1,
+      }));
+      const made = await this.#sql<SessionRow[]>`INSERT INTO rollout.sessions
+        ${this.#sql(values, "machine", "path", "month", "sort_key", "mtime_ms")}
+        ON CONFLICT (machine, path) DO UPDATE SET mtime_ms = -1
+        RETURNING id, path, to_char(month, 'YYYY-MM-DD') AS month, size, mtime_ms, inode,
+          synced_bytes, records, tail, compressed, redacted, error`;
+      for (const row of made) rows.set(row.path, numbers(row));
+    }
+  }
+
+  /** Commits the batch: every file's rows with its mark, in one transaction. */
+  async flush(): Promise<void> {
+    await this.batch.commit(this.#sql, async (months) => {
+      // A month's partition dropped while this process knew it (a team's retention under a
+      // long --watch): made again before the batch is tried once more.
+      forgetMonths(this.#sql);
+      for (const month of months) await ensureMonth(this.#sql, month);
+    });
+    // What was just sent is garbage now: lines, their escaped copies, the texts' words.
+    collectIfAbove(SLACK_BYTES);
   }
 
   async #insertRow(seen: Seen): Promise<number> {
@@ -510,14 +547,8 @@ class FilePush {
   readonly #seen: Seen;
   /** Records already in the store from an earlier, cut-short push (passed over). */
   readonly #skip: number;
-  /** Whether the file's earlier rows go first (it is read from its start). */
-  #fresh: boolean;
-  /** The records the store holds for the file, as of the last commit. */
+  /** The records the store holds for the file, as of the last mark staged. */
   #records: number;
-  /** Rows in COPY's text form, as UTF-8 (compact, and the strings they came from freed). */
-  #rows: Uint8Array[] = [];
-  #rowBytes = 0;
-  #usage: UsageTurn[] = [];
   #entry: FoundEntry | null = null;
   #documentItems: FoundEntry[] = [];
   written = 0;
@@ -532,7 +563,6 @@ class FilePush {
     this.#seen = file.seen;
     this.#skip = file.skip;
     this.#records = file.fresh ? 0 : file.records;
-    this.#fresh = file.fresh;
   }
 
   sink() {
@@ -541,7 +571,7 @@ class FilePush {
         if (entry.line === null) this.#documentItems.push(entry);
         else this.#entry = entry;
       },
-      usage: (turns: UsageTurn[]) => this.#usage.push(...turns),
+      usage: (turns: UsageTurn[]) => this.#sync.batch.addUsage(this.#id, turns),
       record: (line: number, text: string | null, damage: BadLineReason | null) => {
         const entry = this.#entry?.line === line ? this.#entry : null;
         this.#entry = null;
@@ -555,7 +585,9 @@ class FilePush {
         this.#row(line, raw === null ? null : this.#sync.clean(raw, true), why, entry);
       },
       between: async (mark: ReadEnd) => {
-        if (this.#rowBytes >= COMMIT_BYTES) await this.commit(mark, false);
+        if (!this.#sync.batch.full()) return;
+        this.stage(mark, false);
+        await this.#sync.flush();
       },
     };
   }
@@ -571,9 +603,7 @@ class FilePush {
     }\t${cell(timeOf(entry?.time))}\t${cell(entry?.role ?? null)}\t${cell(entry?.kind ?? null)}\t${
       cell(body)
     }\t${cell(body === null ? null : tsvectorOf(body))}\n`;
-    const bytes = Buffer.from(text);
-    this.#rows.push(bytes);
-    this.#rowBytes += bytes.length;
+    this.#sync.batch.addRow(Buffer.from(text));
     this.written++;
   }
 
@@ -586,32 +616,157 @@ class FilePush {
   }
 
   /**
-   * Commits the rows gathered with the file's mark `end`; the `last` commit also records the
-   * file's time, so that it counts as up to date (until then its `mtime_ms` is -1).
+   * Stages the file's mark `end` in the batch, to be committed with the rows read up to it;
+   * the `last` mark also records the file's time, so that it counts as up to date (until then
+   * its `mtime_ms` is -1).
    */
-  async commit(end: ReadEnd, last: boolean): Promise<void> {
-    const rows = this.#rows;
-    const usage = this.#usage;
-    this.#rows = [];
-    this.#rowBytes = 0;
-    this.#usage = [];
+  stage(end: ReadEnd, last: boolean): void {
     const s = end.state;
     const lines = Math.max(s.lines, this.#records);
     const seen = this.#seen;
     const stat = seen.stat;
     const compressed = seen.file !== seen.path;
     const lineFile = !compressed && !isDocument(s.format);
-    const sql = this.#sync.sql;
-    const fresh = this.#fresh;
-    this.#fresh = false;
     const id = this.#id;
-    const month = this.#month;
+    const redacted = this.#sync.redact;
     // Under --redact, the reader's state keeps the first message as it leaves the machine too.
     const preview = s.preview === null ? null : this.#sync.clean(s.preview, false, true);
+    const tail = lineFile ? tailMark(seen.file, end.end) : null;
+    const state = lineFile ? { ...s, preview } : null;
+    this.#sync.batch.mark(
+      id,
+      this.#month,
+      false,
+      (tx) =>
+        tx`UPDATE rollout.sessions SET session_id = ${s.sessionId}, format = ${s.format},
+        compressed = ${compressed}, redacted = ${redacted},
+        size = ${stat.size}, mtime_ms = ${last ? stat.mtimeMs : -1}, inode = ${inodeOf(stat)},
+        synced_bytes = ${end.end}, records = ${lines}, tail = ${tail},
+        state = ${state === null ? null : tx.json(state as never)},
+        created = ${s.created}, updated = ${new Date(stat.mtimeMs).toISOString()},
+        cwd = ${s.cwd}, model = ${s.model}, forked_from = ${s.forkedFrom}, items = ${s.items},
+        preview = ${preview === null ? null : shorten(preview)},
+        bytes_images = ${s.bytes.images}, bytes_tool_output = ${s.bytes.tool_output},
+        bytes_compaction = ${s.bytes.compaction}, bytes_other = ${s.bytes.other},
+        error = NULL, synced_at = now() WHERE id = ${id}`,
+    );
+    this.#records = lines;
+  }
+}
+
+/** One staged statement of a batch, run in its transaction. */
+type Staged = (tx: TransactionSql) => Promise<unknown>;
+
+/**
+ * What one transaction writes: the rows of any number of files (one COPY), their usage, the
+ * files whose old rows go first, and each file's mark. A file's rows and its mark always go
+ * together, so that a sync killed at any moment leaves marks that say exactly what is stored.
+ */
+class Batch {
+  #rows: Uint8Array[] = [];
+  #bytes = 0;
+  #usage: Array<Record<string, unknown>> = [];
+  /** Files whose rows are deleted before this batch's rows go in, by month. */
+  #deletes = new Map<number, string>();
+  /** The newest mark of each file (a later one replaces an earlier). */
+  #marks = new Map<number, Staged>();
+  /** The months of the files in the batch. */
+  #months = new Set<string>();
+
+  /** Whether the batch should be committed now. */
+  full(): boolean {
+    return this.#bytes >= COMMIT_BYTES || this.#marks.size >= MAX_FILES;
+  }
+
+  /**
+   * Where a file's part of the batch begins; `freshMonth` (a file read from its start): its
+   * old rows are deleted first.
+   */
+  fileStart(id: number, freshMonth: string | null): { rows: number; usage: number; id: number } {
+    if (freshMonth !== null) this.#deletes.set(id, freshMonth);
+    return { rows: this.#rows.length, usage: this.#usage.length, id };
+  }
+
+  /** Takes back what a file put in the batch since `start` (it turned out unreadable). */
+  dropFile(start: { rows: number; usage: number; id: number }): void {
+    for (const row of this.#rows.splice(start.rows)) this.#bytes -= row.length;
+    this.#usage.splice(start.usage);
+    this.#marks.delete(start.id);
+  }
+
+  addRow(row: Uint8Array): void {
+    this.#rows.push(row);
+    this.#bytes += row.length;
+  }
+
+  addUsage(id: number, turns: readonly UsageTurn[]): void {
+    for (const turn of turns) {
+      this.#usage.push({
+        session: id,
+        turn: turn.turn,
+        time: timeOf(turn.time),
+        model: turn.model,
+        input: turn.input,
+        cached_input: turn.cached_input,
+        output: turn.output,
+        reasoning_output: turn.reasoning_output,
+        total: turn.total,
+      });
+    }
+  }
+
+  /** Stages a file's mark; `deleteFirst`: its rows go first (in this batch). */
+  mark(id: number, month: string, deleteFirst: boolean, statement: Staged): void {
+    if (deleteFirst) this.#deletes.set(id, month);
+    this.#months.add(month);
+    this.#marks.set(id, statement);
+  }
+
+  /**
+   * Writes the batch in one transaction, then empties it. When a month's partition turns out
+   * missing (dropped meanwhile), `remake` makes the batch's months again and it is tried once
+   * more.
+   */
+  async commit(sql: Sql, remake: (months: string[]) => Promise<void>): Promise<void> {
+    if (this.#marks.size === 0 && this.#rows.length === 0 && this.#deletes.size === 0) return;
+    const rows = this.#rows;
+    const usage = this.#usage;
+    const deletes = this.#deletes;
+    const marks = [...this.#marks.values()];
+    const months = [...this.#months];
+    this.#rows = [];
+    this.#bytes = 0;
+    this.#usage = [];
+    this.#deletes = new Map();
+    this.#marks = new Map();
+    this.#months = new Set();
+    try {
+      await Batch.#write(sql, { rows, usage, deletes, marks });
+    } catch (error) {
+      if (errnoOf(error) !== "23514") throw error;
+      await remake(months);
+      await Batch.#write(sql, { rows, usage, deletes, marks });
+    }
+  }
+
+  static async #write(
+    sql: Sql,
+    batch: {
+      rows: Uint8Array[];
+      usage: Array<Record<string, unknown>>;
+      deletes: Map<number, string>;
+      marks: Staged[];
+    },
+  ): Promise<void> {
+    const { rows, usage, deletes, marks } = batch;
     await sql.begin(async (tx: TransactionSql) => {
-      if (fresh) {
-        await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ${id}`;
-        await tx`DELETE FROM rollout.usage WHERE session = ${id}`;
+      const byMonth = new Map<string, number[]>();
+      for (const [id, month] of deletes) byMonth.set(month, [...(byMonth.get(month) ?? []), id]);
+      for (const [month, ids] of byMonth) {
+        await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ANY(${ids}::bigint[])`;
+      }
+      if (deletes.size > 0) {
+        await tx`DELETE FROM rollout.usage WHERE session = ANY(${[...deletes.keys()]}::bigint[])`;
       }
       if (rows.length > 0) {
         const copy =
@@ -619,29 +774,14 @@ class FilePush {
             .writable();
         await pipeline(Readable.from(rows), copy);
       }
-      for (const turn of usage) {
-        await tx`INSERT INTO rollout.usage (session, turn, time, model, input, cached_input, output, reasoning_output, total)
-          VALUES (${id}, ${turn.turn}, ${
-          timeOf(turn.time)
-        }, ${turn.model}, ${turn.input}, ${turn.cached_input},
-            ${turn.output}, ${turn.reasoning_output}, ${turn.total})
-          ON CONFLICT (session, turn) DO NOTHING`;
+      for (let at = 0; at < usage.length; at += 1000) {
+        const part = usage.slice(at, at + 1000);
+        await tx`INSERT INTO rollout.usage ${
+          tx(part as never)
+        } ON CONFLICT (session, turn) DO NOTHING`;
       }
-      await tx`UPDATE rollout.sessions SET session_id = ${s.sessionId}, format = ${s.format},
-        compressed = ${compressed}, redacted = ${this.#sync.redact},
-        size = ${stat.size}, mtime_ms = ${last ? stat.mtimeMs : -1}, inode = ${inodeOf(stat)},
-        synced_bytes = ${end.end}, records = ${lines},
-        tail = ${lineFile ? tailMark(seen.file, end.end) : null},
-        state = ${lineFile ? tx.json({ ...s, preview } as never) : null},
-        created = ${s.created}, updated = ${new Date(stat.mtimeMs).toISOString()},
-        cwd = ${s.cwd}, model = ${s.model}, forked_from = ${s.forkedFrom}, items = ${s.items},
-        preview = ${preview === null ? null : shorten(preview)},
-        bytes_images = ${s.bytes.images}, bytes_tool_output = ${s.bytes.tool_output},
-        bytes_compaction = ${s.bytes.compaction}, bytes_other = ${s.bytes.other},
-        error = NULL, synced_at = now() WHERE id = ${id}`;
+      // The marks are sent together (one round trip for all of them).
+      await Promise.all(marks.map((statement) => statement(tx)));
     });
-    this.#records = lines;
-    // The batch just sent is garbage now: lines, their escaped copies, the texts' words.
-    collectIfAbove(SLACK_BYTES);
   }
 }
