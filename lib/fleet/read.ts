@@ -70,19 +70,27 @@ export async function fleetSearch(
   const titles = options.role === undefined
     ? titleHits(sql, tsquery, options)
     : Promise.resolve([]);
-  const rows = await sql`
+  // The newest month's partition first: a common word fills the page there, without every
+  // match of every month fetched and sorted; the older months are asked only if it does not.
+  const [newest] = await sql`SELECT to_char(max(month), 'YYYY-MM-DD') AS month
+    FROM rollout.sessions WHERE (${machine}::text IS NULL OR machine = ${machine})`;
+  const month = (newest?.month ?? null) as string | null;
+  const ask = (only: string | null, before: string | null, limit: number) =>
+    sql`
     WITH q AS (SELECT to_tsquery('simple', ${tsquery}) AS query),
     hits AS (
       SELECT r.session, r.month, r.line, r.item, r.time, r.role, r.kind, r.body
       FROM rollout.records r JOIN rollout.sessions s ON s.id = r.session, q
       WHERE r.words @@ q.query
+        AND (${only}::date IS NULL OR r.month = ${only}::date)
+        AND (${before}::date IS NULL OR r.month < ${before}::date)
         AND (${machine}::text IS NULL OR s.machine = ${machine})
         AND (${cwd}::text IS NULL OR s.cwd = ${cwd})
         AND (${since}::timestamptz IS NULL OR r.time >= ${since})
         AND (${until}::timestamptz IS NULL OR r.time < ${until})
         AND (${role}::text IS NULL OR r.role = ${role})
       ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
-      LIMIT ${options.limit}
+      LIMIT ${limit}
     )
     SELECT s.machine, s.session_id, n.name AS title,
       (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
@@ -93,6 +101,10 @@ export async function fleetSearch(
     FROM hits h JOIN rollout.sessions s ON s.id = h.session
       LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id, q
     ORDER BY h.time DESC NULLS LAST, h.session DESC, h.line DESC`;
+  const rows = month === null ? [] : [...await ask(month, null, options.limit)];
+  if (month !== null && rows.length < options.limit) {
+    rows.push(...await ask(null, month, options.limit - rows.length));
+  }
   const hits: Array<SearchHit & { machine: string }> = rows.map((row) => ({
     machine: String(row.machine),
     session_id: String(row.session_id),

@@ -57,6 +57,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_session_id ON rollout.sessions (session_id);
   CREATE INDEX sessions_order ON rollout.sessions (sort_key);
+  CREATE INDEX sessions_month ON rollout.sessions (month);
   CREATE TABLE rollout.records (
     session bigint NOT NULL,
     month date NOT NULL,

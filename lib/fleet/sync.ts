@@ -22,6 +22,7 @@ import { collectIfAbove } from "../runtime/mod.ts";
 import {
   findSessionFiles,
   type IndexPosition,
+  isRolloutName,
   nameStamp,
   readThreadNames,
   shorten,
@@ -289,8 +290,9 @@ export class FleetSync {
     }
   }
 
-  /** The file a changed path stands for now: itself, or its archive. */
+  /** The file a changed path stands for now: itself, or its archive (never a lock, a temporary file or a kept original). */
   #seenOne(path: string): Seen | null {
+    if (!isRolloutName(nodePath.basename(path))) return null;
     const plain = logicalPath(path);
     return this.#stat(plain) ?? this.#stat(`${plain}.zst`);
   }

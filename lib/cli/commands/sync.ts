@@ -122,14 +122,19 @@ async function watch(
   let wake: (() => void) | null = null;
   const changed = new Set<string>();
   let whole = true;
-  const poke = () => {
+  /** While waiting out an unreachable database, only the timer or a signal ends the wait. */
+  let backingOff = false;
+  const resumeNow = () => {
     const resume = wake;
     wake = null;
     resume?.();
   };
+  const poke = () => {
+    if (!backingOff) resumeNow();
+  };
   const removeHandler = io.onTerminate(() => {
     stopping = true;
-    poke();
+    resumeNow();
   });
   const sessions = path.join(options.home, "sessions");
   let watcher: fs.FSWatcher | null = null;
@@ -207,7 +212,9 @@ async function watch(
         sync = null;
         await fleet?.close().catch(() => {});
         fleet = null;
+        backingOff = true;
         await pause(backoff, (resume) => wake = resume, () => stopping);
+        backingOff = false;
         continue;
       }
       if (changed.size > 0 || whole) {
