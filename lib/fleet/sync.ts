@@ -354,7 +354,8 @@ export class FleetSync {
       });
       if (isDocument(end.state.format)) push.document(fs.readFileSync(seen.file, "utf8"));
       push.stage(end, true);
-      if (this.batch.full()) await this.flush();
+      if (this.batch.full()) await this.flushBehind();
+      else if (this.committing) await new Promise((resolve) => setImmediate(resolve));
       return { outcome: fresh ? "read" : "grown", records: push.written, bytes: stat.size - from };
     } catch (error) {
       const message = error instanceof UnreadableRollout
@@ -400,8 +401,36 @@ export class FleetSync {
     }
   }
 
-  /** Commits the batch: every file's rows with its mark, in one transaction. */
+  /** The commit of the last batch while the next is read (at most one in flight). */
+  #inFlight: Promise<void> | null = null;
+
+  /**
+   * Starts the commit of the batch and returns once the one before it has ended: the database
+   * writes a batch while this process reads the next. {@linkcode flush} waits for both.
+   */
+  async flushBehind(): Promise<void> {
+    const before = this.#inFlight;
+    this.#inFlight = null;
+    await before;
+    const commit = this.#commit();
+    commit.catch(() => {}); // Said when awaited.
+    this.#inFlight = commit;
+  }
+
+  /** Whether a commit is under way (the reader then lets its data flow between reads). */
+  get committing(): boolean {
+    return this.#inFlight !== null;
+  }
+
+  /** Commits the batch, after the one in flight: every file's rows with its mark. */
   async flush(): Promise<void> {
+    const before = this.#inFlight;
+    this.#inFlight = null;
+    await before;
+    await this.#commit();
+  }
+
+  async #commit(): Promise<void> {
     await this.batch.commit(this.#sql, async (months) => {
       // A month's partition dropped while this process knew it (a team's retention under a
       // long --watch): made again before the batch is tried once more.
@@ -587,9 +616,13 @@ class FilePush {
         this.#row(line, raw === null ? null : this.#sync.clean(raw, true), why, entry);
       },
       between: async (mark: ReadEnd) => {
-        if (!this.#sync.batch.full()) return;
+        if (!this.#sync.batch.full()) {
+          // A commit under way sends its rows when the event loop turns.
+          if (this.#sync.committing) await new Promise((resolve) => setImmediate(resolve));
+          return;
+        }
         this.stage(mark, false);
-        await this.#sync.flush();
+        await this.#sync.flushBehind();
       },
     };
   }
@@ -656,6 +689,15 @@ class FilePush {
   }
 }
 
+/** Where a file's part of a batch begins. */
+interface FileStart {
+  rows: number;
+  usage: number;
+  id: number;
+  /** The batch it began in. */
+  batch: number;
+}
+
 /** One staged statement of a batch, run in its transaction. */
 type Staged = (tx: TransactionSql) => Promise<unknown>;
 
@@ -674,6 +716,8 @@ class Batch {
   #marks = new Map<number, Staged>();
   /** The months of the files in the batch. */
   #months = new Set<string>();
+  /** Counts the batches committed (which one a file's start is in). */
+  #number = 0;
 
   /** Whether the batch should be committed now. */
   full(): boolean {
@@ -684,15 +728,19 @@ class Batch {
    * Where a file's part of the batch begins; `freshMonth` (a file read from its start): its
    * old rows are deleted first.
    */
-  fileStart(id: number, freshMonth: string | null): { rows: number; usage: number; id: number } {
+  fileStart(id: number, freshMonth: string | null): FileStart {
     if (freshMonth !== null) this.#deletes.set(id, freshMonth);
-    return { rows: this.#rows.length, usage: this.#usage.length, id };
+    return { rows: this.#rows.length, usage: this.#usage.length, id, batch: this.#number };
   }
 
-  /** Takes back what a file put in the batch since `start` (it turned out unreadable). */
-  dropFile(start: { rows: number; usage: number; id: number }): void {
-    for (const row of this.#rows.splice(start.rows)) this.#bytes -= row.length;
-    this.#usage.splice(start.usage);
+  /**
+   * Takes back what a file put in the batch since `start` (it turned out unreadable): all of
+   * this batch when an earlier one was committed since (files are read one at a time).
+   */
+  dropFile(start: FileStart): void {
+    const same = start.batch === this.#number;
+    for (const row of this.#rows.splice(same ? start.rows : 0)) this.#bytes -= row.length;
+    this.#usage.splice(same ? start.usage : 0);
     this.#marks.delete(start.id);
   }
 
@@ -742,6 +790,7 @@ class Batch {
     this.#deletes = new Map();
     this.#marks = new Map();
     this.#months = new Set();
+    this.#number++;
     try {
       await Batch.#write(sql, { rows, usage, deletes, marks });
     } catch (error) {

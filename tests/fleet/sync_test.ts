@@ -26,6 +26,8 @@ import {
   jsonl,
 } from "../fixtures_rollouts.ts";
 import { pgAvailable, type PgCluster, startCluster } from "./pg_cluster.ts";
+import { writeSession as writeCodexSession } from "./codex_turns.ts";
+import { SeededRandom } from "../reliability/seeded_random.ts";
 
 const skip = skipReason(
   "tests/fleet/sync_test.ts",
@@ -810,3 +812,32 @@ storeTest("rollout name titles reach list --from and search --from after sync", 
   assert.deepEqual(await titleHits("zebra"), []);
   assert.deepEqual(await titleHits("giraffe"), [[idOf(1), "Giraffe audit", "m"]]);
 });
+
+storeTest(
+  "a large archive found damaged after batches were committed leaves none of its rows, and the sessions pushed with it all of theirs",
+  async ({ home, url, sql }) => {
+    const random = new SeededRandom(7);
+    // A small session first (files go oldest first), so the archive starts mid-batch.
+    const small = writeCodexSession(home, random, { id: idOf(902), bytes: 200_000 });
+    fs.utimesSync(small, new Date("2026-11-20T10:00:00Z"), new Date("2026-11-20T10:00:00Z"));
+    // 24 MB of turns: the batches of 8 MB commit part of it before the damage is met.
+    const big = writeCodexSession(home, random, { id: idOf(901), bytes: 24 * 1024 * 1024 });
+    const packed = zstdCompressSync(fs.readFileSync(big));
+    // Bytes past the middle of the frame made garbage: the damage is met after 8 MB or more.
+    packed.fill(0xa5, Math.floor(packed.length * 0.7), Math.floor(packed.length * 0.7) + 4096);
+    fs.writeFileSync(`${big}.zst`, packed);
+    fs.rmSync(big);
+    const first = await sync(home, url, "m");
+    assert.equal(first.report.unreadable, 1, first.stderr);
+    assert.equal(first.report.read, 1);
+    const [broken] = await sql`SELECT id, error, records FROM rollout.sessions
+      WHERE machine = 'm' AND path = ${big}`;
+    assert.match(String(broken!.error), /zstd/);
+    assert.equal(Number(broken!.records), 0);
+    const [left] = await sql`SELECT count(*) AS n FROM rollout.records WHERE session = ${
+      Number(broken!.id)
+    }`;
+    assert.equal(Number(left!.n), 0, "no row of the damaged archive is left");
+    assert.deepEqual(await storedRecords(sql, "m", small), fileRecords(small));
+  },
+);
