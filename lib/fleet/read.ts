@@ -7,7 +7,14 @@
 import * as fs from "node:fs";
 import type { Sql } from "postgres";
 import { RolloutError } from "../schemas/mod.ts";
-import type { ListedSession, SearchHit, SearchOptions, SessionUsageTurn } from "../index/mod.ts";
+import {
+  type ListedSession,
+  type SearchHit,
+  type SearchOptions,
+  type SessionUsageTurn,
+  titleHit,
+  type TitleMatch,
+} from "../index/mod.ts";
 import type { Fleet } from "./connect.ts";
 import { toTsquery } from "./tsquery.ts";
 
@@ -147,25 +154,9 @@ async function titleHits(
     LIMIT ${options.limit}`;
   const hits: Array<SearchHit & { machine: string }> = [];
   for (const row of rows) {
-    if (row.path === null) continue;
-    const cwd = row.cwd === null ? null : String(row.cwd);
-    if (options.cwd !== undefined && cwd !== options.cwd) continue;
-    const time = iso(row.updated_at);
-    if (options.since !== undefined && (time === null || time < options.since)) continue;
-    if (options.until !== undefined && (time === null || time >= options.until)) continue;
-    hits.push({
-      machine: String(row.machine),
-      session_id: String(row.session_id),
-      title: String(row.name),
-      path: String(row.path),
-      time,
-      cwd,
-      item: null,
-      line: null,
-      role: "title",
-      kind: "title",
-      ...unmark(String(row.marked)),
-    });
+    const match = { ...row, time: iso(row.updated_at), ...unmark(String(row.marked)) };
+    const hit = titleHit(match as unknown as TitleMatch, options);
+    if (hit !== null) hits.push({ machine: String(row.machine), ...hit });
   }
   return hits;
 }

@@ -18,6 +18,8 @@ export {
   search,
   type SearchHit,
   type SearchOptions,
+  titleHit,
+  type TitleMatch,
   type UnreadableFile,
   unreadableFiles,
   usageRows,

@@ -144,26 +144,49 @@ function titleHits(index: SessionIndex, query: string, options: SearchOptions): 
   }
   const hits: SearchHit[] = [];
   for (const row of rows) {
-    if (row.path === null) continue;
-    const cwd = row.cwd === null ? null : String(row.cwd);
-    if (options.cwd !== undefined && cwd !== options.cwd) continue;
     const time = row.updated_at === null ? null : String(row.updated_at);
-    if (options.since !== undefined && (time === null || time < options.since)) continue;
-    if (options.until !== undefined && (time === null || time >= options.until)) continue;
-    hits.push({
-      session_id: String(row.session_id),
-      title: String(row.name),
-      path: String(row.path),
-      time,
-      cwd,
-      item: null,
-      line: null,
-      role: "title",
-      kind: "title",
-      ...unmark(String(row.marked)),
-    });
+    const match = { ...row, time, ...unmark(String(row.marked)) } as unknown as TitleMatch;
+    const hit = titleHit(match, options);
+    if (hit !== null) hits.push(hit);
   }
   return hits;
+}
+
+/** What a title match found: the title's session, where it is, when it was named. */
+export interface TitleMatch {
+  session_id: unknown;
+  name: unknown;
+  path: unknown;
+  cwd: unknown;
+  time: string | null;
+  snippet: string;
+  highlights: Array<[number, number]>;
+}
+
+/**
+ * A title match as a hit, or null when it is left out: no file of the session, or outside the
+ * folder or the times `options` ask for (a title's time is when it was given).
+ */
+export function titleHit(match: TitleMatch, options: SearchOptions): SearchHit | null {
+  if (match.path === null) return null;
+  const cwd = match.cwd === null ? null : String(match.cwd);
+  if (options.cwd !== undefined && cwd !== options.cwd) return null;
+  const time = match.time;
+  if (options.since !== undefined && (time === null || time < options.since)) return null;
+  if (options.until !== undefined && (time === null || time >= options.until)) return null;
+  return {
+    session_id: String(match.session_id),
+    title: String(match.name),
+    path: String(match.path),
+    time,
+    cwd,
+    item: null,
+    line: null,
+    role: "title",
+    kind: "title",
+    snippet: match.snippet,
+    highlights: match.highlights,
+  };
 }
 
 /** One session as `list` shows it. */

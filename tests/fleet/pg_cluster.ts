@@ -106,8 +106,8 @@ function runAsOwner(cmd: string, args: string[], cwd: string): Promise<Ran> {
   });
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free (nothing listening) a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

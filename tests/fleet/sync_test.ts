@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import process from "node:process";
 import { after, before, test } from "node:test";
@@ -25,7 +24,7 @@ import {
   JOURNAL_LINES,
   jsonl,
 } from "../fixtures_rollouts.ts";
-import { pgAvailable, type PgCluster, startCluster } from "./pg_cluster.ts";
+import { freePort, pgAvailable, type PgCluster, startCluster } from "./pg_cluster.ts";
 import { writeSession as writeCodexSession } from "./codex_turns.ts";
 import { SeededRandom } from "../reliability/seeded_random.ts";
 
@@ -596,18 +595,6 @@ function snapshot(dir: string): string[] {
   });
 }
 
-/** A TCP port on 127.0.0.1 where nothing listens (a moment ago). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `text` as a regular expression that matches it literally. */
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
@@ -644,7 +631,7 @@ storeTest("sync and --from fail in one line, hide the password, write nothing", 
   await fails(["show", idOf(1), "--from", wrong], 1, refused);
 
   // Nothing listening there.
-  const port = await closedPort();
+  const port = await freePort();
   const nowhere = `postgres://postgres:${secret}@127.0.0.1:${port}/${database}`;
   const unreachable = new RegExp(
     `^rollout: cannot reach the database at 127\\.0\\.0\\.1:${port}/${database}: connection refused [^\\n]*\\n$`,

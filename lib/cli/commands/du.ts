@@ -8,8 +8,14 @@ import type { SessionIndex } from "../../index/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
-import { reportUnreadable, withIndex } from "./index_context.ts";
-import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { withIndex } from "./index_context.ts";
+import {
+  fleetFilterOf,
+  FROM_FLAGS,
+  fromUrlOf,
+  reportFleetUnreadable,
+  withFleet,
+} from "./fleet_context.ts";
 import { fleetDuRows } from "../../fleet/mod.ts";
 import { byteSize } from "./older_than.ts";
 import { UsageError } from "./usage_error.ts";
@@ -233,11 +239,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const report = from !== null
     ? await withFleet(from, async (fleet) => {
       const report = duReportOf(await fleetDuRows(fleet, fleetFilterOf(args)), limit);
-      await reportUnreadable(
-        io,
-        report.unreadable.map((u) => ({ path: `${u.machine}:${u.path}`, message: u.message })),
-        "not counted",
-      );
+      await reportFleetUnreadable(io, report.unreadable, "not counted");
       return report;
     })
     : await withIndex(

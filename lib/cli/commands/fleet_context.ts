@@ -20,6 +20,7 @@ import {
 } from "../../fleet/mod.ts";
 import type { ParsedArgs } from "./args.ts";
 import { SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { reportUnreadable } from "./index_context.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** The options of a command that can read the fleet store. */
@@ -63,6 +64,16 @@ export async function withFleet<T>(url: string, work: (fleet: Fleet) => Promise<
   } finally {
     await fleet.close().catch(() => {});
   }
+}
+
+/** Says on stderr which files of the store are no readable rollout, as `machine:path`. */
+export async function reportFleetUnreadable(
+  io: Io,
+  files: ReadonlyArray<{ machine?: string; path: string; message: string }>,
+  what: string,
+): Promise<void> {
+  const named = files.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message }));
+  await reportUnreadable(io, named, what);
 }
 
 /** The session a reading command works on: a file, the path to show for it, and cleanup. */

@@ -11,8 +11,14 @@ import { visible, wantsColour } from "../../transcript/mod.ts";
 import { redactText } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
-import { reportUnreadable, timeOption, withIndex } from "./index_context.ts";
-import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { timeOption, withIndex } from "./index_context.ts";
+import {
+  fleetFilterOf,
+  FROM_FLAGS,
+  fromUrlOf,
+  reportFleetUnreadable,
+  withFleet,
+} from "./fleet_context.ts";
 import { fleetSearch, fleetUnreadable } from "../../fleet/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -112,11 +118,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           fleetSearch(fleet, query, { ...options, ...fleetFilterOf(args) }),
           fleetUnreadable(fleet, fleetFilterOf(args)),
         ]);
-        await reportUnreadable(
-          io,
-          unreadable.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message })),
-          "not searched",
-        );
+        await reportFleetUnreadable(io, unreadable, "not searched");
         return found;
       })
       : await withIndex(

@@ -6,8 +6,14 @@ import type { Io } from "../../runtime/mod.ts";
 import { aggregateUsage, renderUsageTable, usageRows } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
-import { reportUnreadable, timeOption, withIndex } from "./index_context.ts";
-import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
+import { timeOption, withIndex } from "./index_context.ts";
+import {
+  fleetFilterOf,
+  FROM_FLAGS,
+  fromUrlOf,
+  reportFleetUnreadable,
+  withFleet,
+} from "./fleet_context.ts";
 import { fleetUnreadable, fleetUsageRows } from "../../fleet/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -43,11 +49,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         ...(since === undefined ? {} : { since }),
       });
       const unreadable = await fleetUnreadable(fleet, filter);
-      await reportUnreadable(
-        io,
-        unreadable.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message })),
-        "not counted",
-      );
+      await reportFleetUnreadable(io, unreadable, "not counted");
       return found;
     })
     : await withIndex(
