@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import process from "node:process";
 import { type BadLineReason, isObject, LineSplitter, parseJson } from "../base/mod.ts";
-import { memoryRelief } from "../runtime/mod.ts";
+import { fileChunks, memoryRelief, zstdPieces } from "../runtime/mod.ts";
 import {
   checkItem,
   checkMeta,
@@ -300,7 +300,7 @@ export async function readRollout(
   try {
     if (!fs.fstatSync(fd).isFile()) throw new UnreadableRollout("it is not a regular file");
     if (isZstdHead(headOf(fd))) {
-      const end = await readCompressed(path, fd, sink, tick);
+      const end = await readCompressed(fd, sink, tick);
       return { ...end, compressed: true };
     }
     // A document is read by the document reader: by its name, or (a document written on one
@@ -378,7 +378,6 @@ function smallUnpacked(fd: number): Uint8Array | null {
 }
 
 async function readCompressed(
-  path: string,
   fd: number,
   sink: ReadSink,
   tick: (bytes: number) => void,
@@ -393,11 +392,11 @@ async function readCompressed(
     relieve(small.length);
     return { state: reader.finish(), end: small.length };
   }
-  const input = fs.createReadStream(path, { fd, autoClose: false, start: 0 });
-  const unpack = input.pipe(zlib().createZstdDecompress());
+  // zstdPieces never ends a stream that failed (Deno's zlib would throw that failure where
+  // nobody can catch it): a damaged frame is an unreadable file, not a dead process.
   let read = 0;
   try {
-    for await (const chunk of unpack as AsyncIterable<Uint8Array>) {
+    for await (const chunk of zstdPieces(fileChunks(fd))) {
       reader.splitter.push(chunk);
       read += chunk.length;
       tick(chunk.length);

@@ -16,6 +16,7 @@ export { passwdHome, selfCommand } from "./self_command.ts";
 export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";
 export { collectIfAbove, memoryRelief } from "./memory.ts";
 export {
+  fileChunks,
   isZstd,
   ZSTD_READ_PIECE,
   type ZstdCompression,

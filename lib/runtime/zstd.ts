@@ -157,6 +157,16 @@ export async function* zstdPieces(
   // that failed, throws the failure again where nobody can catch it).
   let failed = false;
   transform.on("error", () => (failed = true));
+  // Deno's zlib throws a damaged frame's error out of the stream, as an uncaught exception,
+  // and the stream then never ends: caught here while this stream runs, it fails the stream.
+  const uncaught = (error: unknown) => {
+    if (!(error instanceof Error) || !/^Zstd (de)?compress(ion)? error/i.test(error.message)) {
+      throw error;
+    }
+    failed = true;
+    transform.destroy(error);
+  };
+  process.on("uncaughtException", uncaught);
   const feed = async () => {
     for (const piece of input) {
       if (failed) return;
@@ -169,10 +179,22 @@ export async function* zstdPieces(
     for await (const piece of transform) yield piece as Uint8Array;
   } finally {
     failed = true;
+    process.off("uncaughtException", uncaught);
   }
 }
 
 const PIECE = 256 * 1024;
+
+/** The bytes of the open file `fd` from `start` on, a MiB at a time, read as they are asked for. */
+export function* fileChunks(fd: number, start = 0): Generator<Uint8Array> {
+  for (let position = start;;) {
+    const chunk = new Uint8Array(1024 * 1024);
+    const got = fs.readSync(fd, chunk, 0, chunk.length, position);
+    if (got === 0) return;
+    position += got;
+    yield got === chunk.length ? chunk : chunk.subarray(0, got);
+  }
+}
 /**
  * Deno's zlib throws a decompression error where nobody can catch it (instead of emitting
  * it) when one piece of input fills more than one piece of output. On Deno, compressed input
@@ -217,23 +239,26 @@ export async function zstdToTempFile(
   }
   const limit = options.maxBytes ?? streamLimit(os.tmpdir());
   try {
-    const decompress = zlib().createZstdDecompress({ chunkSize: 1024 * 1024 });
-    const input = fs.createReadStream(source, { highWaterMark: 1024 * 1024 });
+    const from = fs.openSync(source, "r");
     let written = 0;
     let relieved = 0;
-    for await (const chunk of input.pipe(decompress)) {
-      const bytes = chunk as Uint8Array;
-      if (written + bytes.length > limit) {
-        decompress.destroy();
-        throw new ZstdTooLarge(limit);
+    try {
+      // Through zstdPieces, which never ends a stream that failed: piped, Deno's zlib throws
+      // the failure of a damaged frame again where nobody can catch it, and the process dies.
+      for await (const bytes of zstdPieces(fileChunks(from), { pieceBytes: 1024 * 1024 })) {
+        if (written + bytes.length > limit) {
+          throw new ZstdTooLarge(limit);
+        }
+        let done = 0;
+        while (done < bytes.length) {
+          done += fs.writeSync(fd, bytes, done, bytes.length - done, written + done);
+        }
+        written += bytes.length;
+        // The relief counts MiB read, as the loader calls it.
+        for (; relieved + 1024 * 1024 <= written; relieved += 1024 * 1024) options.relieve?.();
       }
-      let done = 0;
-      while (done < bytes.length) {
-        done += fs.writeSync(fd, bytes, done, bytes.length - done, written + done);
-      }
-      written += bytes.length;
-      // The relief counts MiB read, as the loader calls it.
-      for (; relieved + 1024 * 1024 <= written; relieved += 1024 * 1024) options.relieve?.();
+    } finally {
+      fs.closeSync(from);
     }
     return fd;
   } catch (error) {

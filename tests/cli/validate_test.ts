@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import { zstdCompressSync } from "node:zlib";
 import { setup, tempDir } from "../helpers.ts";
 import { cli } from "./cli_io.ts";
 import { fixtureText, FORMATS, idOf } from "./fixtures.ts";
+import { writeSession as writeCodexSession } from "../fleet/codex_turns.ts";
+import { SeededRandom } from "../reliability/seeded_random.ts";
 
 /** A folder of five good files (one per format), damaged files and files validate skips. */
 function folder(
@@ -195,6 +198,36 @@ test("rollout validate follows linked folders once, and reports what it cannot r
     assert.deepEqual(report[2]!.warnings, [
       "a link back to a folder already checked: not entered again",
     ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a .jsonl.zst damaged past its first MiB is an invalid file for validate, list and search, never a crash", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Turns of random words compress to several MiB: the damage is met while streaming (Deno's
+    // zlib throws it out of the stream, where only an uncaught-exception listener sees it).
+    const file = writeCodexSession(dir, new SeededRandom(7), { id: idOf(77), bytes: 24 << 20 });
+    const packed = zstdCompressSync(fs.readFileSync(file));
+    assert.ok(packed.length > 2 << 20, `only ${packed.length} bytes packed`);
+    const at = Math.floor(packed.length * 0.7);
+    packed.fill(0xa5, at, at + 4096);
+    fs.writeFileSync(`${file}.zst`, packed);
+    fs.rmSync(file);
+    const checked = await cli(["validate", `${file}.zst`]);
+    assert.equal(checked.code, 1, checked.stderr);
+    assert.match(
+      checked.stdout,
+      /^INVALID .*\n +error: it is not readable zstd \(.*corruption.*\)\n/,
+    );
+    const listed = await cli(["list", "--home", dir]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /not listed: it is not readable zstd/);
+    const searched = await cli(["search", "turn", "--home", dir]);
+    assert.equal(searched.code, 0, searched.stderr);
+    assert.match(searched.stderr, /not searched: it is not readable zstd/);
   } finally {
     cleanup();
   }
