@@ -138,7 +138,7 @@ test(
     const big = path.join(home, "sessions", "2026", "11", "01");
     fs.mkdirSync(big, { recursive: true });
     const bigFile = path.join(big, `rollout-2026-11-01T09-00-00-${BIG_ID}.jsonl`);
-    let ordinal = writeBigRollout(bigFile, 60 * MiB).lines;
+    let ordinal = writeBigRollout(bigFile, 32 * MiB).lines;
     const sync = (url: string) => ["sync", "--to", url, "--machine", "k", "--home", home];
 
     // One whole sync into a database of its own sets the range of the kill moments.
@@ -181,16 +181,16 @@ test(
         figures.finished++;
         const id = `019b1111-0000-7000-8000-${String(figures.finished).padStart(12, "0")}`;
         writeSession(home, random, { id, bytes: 200_000 });
-        if (fs.statSync(bigFile).size < 100 * MiB) {
+        if (fs.statSync(bigFile).size < 56 * MiB) {
           ordinal = appendTurns(bigFile, random, {
             ordinal,
-            bytes: 24 * MiB,
+            bytes: 16 * MiB,
             outputBytes: 64 * 1024,
           }).ordinal;
           figures.grown++;
         } else {
           const other = path.join(dir, "replacement.jsonl");
-          ordinal = writeBigRollout(other, 60 * MiB, { outputBytes: 48 * 1024 + figures.finished })
+          ordinal = writeBigRollout(other, 32 * MiB, { outputBytes: 48 * 1024 + figures.finished })
             .lines;
           fs.renameSync(other, bigFile);
           figures.replaced++;
