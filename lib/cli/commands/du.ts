@@ -7,15 +7,8 @@ import type { Io } from "../../runtime/mod.ts";
 import type { SessionIndex } from "../../index/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf } from "./context.ts";
-import { withIndex } from "./index_context.ts";
-import {
-  fleetFilterOf,
-  FROM_FLAGS,
-  fromUrlOf,
-  reportFleetUnreadable,
-  withFleet,
-} from "./fleet_context.ts";
+
+import { FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
 import { fleetDuRows } from "../../fleet/mod.ts";
 import { byteSize } from "./older_than.ts";
 import { UsageError } from "./usage_error.ts";
@@ -236,18 +229,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const json = args.flag("json");
   const from = fromUrlOf(args, io);
-  const report = from !== null
-    ? await withFleet(from, async (fleet) => {
-      const report = duReportOf(await fleetDuRows(fleet, fleetFilterOf(args)), limit);
-      await reportFleetUnreadable(io, report.unreadable, "not counted");
-      return report;
-    })
-    : await withIndex(
-      homeOf(args, io),
-      io,
-      { json, what: "not counted" },
-      (index) => duReport(index, limit),
-    );
+  const report = await fromStoreOrIndex(from, args, io, { json, what: "not counted" }, {
+    store: async (fleet, filter) => duReportOf(await fleetDuRows(fleet, filter), limit),
+    index: (index) => duReport(index, limit),
+  });
   if (json) await io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.total.files === 0) await io.stdout.write("No sessions.\n");
   else await io.stdout.write(renderDu(report));

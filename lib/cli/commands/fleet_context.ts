@@ -14,13 +14,15 @@ import {
   type Fleet,
   fleetError,
   type FleetFilter,
+  fleetUnreadable,
   openFleet,
   resolveFleetSession,
   writeFleetSession,
 } from "../../fleet/mod.ts";
 import type { ParsedArgs } from "./args.ts";
-import { SESSION_FLAGS, sessionPathOf } from "./context.ts";
-import { reportUnreadable } from "./index_context.ts";
+import { homeOf, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { type IndexUse, reportUnreadable, withIndex } from "./index_context.ts";
+import type { SessionIndex } from "../../index/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** The options of a command that can read the fleet store. */
@@ -74,6 +76,32 @@ export async function reportFleetUnreadable(
 ): Promise<void> {
   const named = files.map((f) => ({ path: `${f.machine}:${f.path}`, message: f.message }));
   await reportUnreadable(io, named, what);
+}
+
+/**
+ * Runs a reading command's work on the fleet store (`from`, with its `--machine` filter) or on
+ * the home's index, and says on stderr the files either could not read (`use.what`).
+ */
+export async function fromStoreOrIndex<T>(
+  from: string | null,
+  args: ParsedArgs,
+  io: Io,
+  use: IndexUse,
+  work: {
+    store: (fleet: Fleet, filter: FleetFilter) => Promise<T>;
+    index: (index: SessionIndex) => Promise<T> | T;
+  },
+): Promise<T> {
+  if (from === null) return await withIndex(homeOf(args, io), io, use, work.index);
+  const filter = fleetFilterOf(args);
+  return await withFleet(from, async (fleet) => {
+    const [done, unreadable] = await Promise.all([
+      work.store(fleet, filter),
+      fleetUnreadable(fleet, filter),
+    ]);
+    await reportFleetUnreadable(io, unreadable, use.what);
+    return done;
+  });
 }
 
 /** The session a reading command works on: a file, the path to show for it, and cleanup. */

@@ -10,16 +10,9 @@ import { BadQuery, search, type SearchHit, type SearchOptions } from "../../inde
 import { visible, wantsColour } from "../../transcript/mod.ts";
 import { redactText } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf } from "./context.ts";
-import { timeOption, withIndex } from "./index_context.ts";
-import {
-  fleetFilterOf,
-  FROM_FLAGS,
-  fromUrlOf,
-  reportFleetUnreadable,
-  withFleet,
-} from "./fleet_context.ts";
-import { fleetSearch, fleetUnreadable } from "../../fleet/mod.ts";
+import { timeOption } from "./index_context.ts";
+import { FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
+import { fleetSearch } from "../../fleet/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 const ROLES = ["user", "assistant", "tool"] as const;
@@ -112,21 +105,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const from = fromUrlOf(args, io);
   let hits: SearchHit[];
   try {
-    hits = from !== null
-      ? await withFleet(from, async (fleet) => {
-        const [found, unreadable] = await Promise.all([
-          fleetSearch(fleet, query, { ...options, ...fleetFilterOf(args) }),
-          fleetUnreadable(fleet, fleetFilterOf(args)),
-        ]);
-        await reportFleetUnreadable(io, unreadable, "not searched");
-        return found;
-      })
-      : await withIndex(
-        homeOf(args, io),
-        io,
-        { json, what: "not searched" },
-        (index) => search(index, query, options),
-      );
+    hits = await fromStoreOrIndex(from, args, io, { json, what: "not searched" }, {
+      store: (fleet, filter) => fleetSearch(fleet, query, { ...options, ...filter }),
+      index: (index) => search(index, query, options),
+    });
   } catch (error) {
     if (error instanceof BadQuery) throw new UsageError(error.message);
     throw error;

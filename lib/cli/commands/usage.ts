@@ -5,16 +5,9 @@
 import type { Io } from "../../runtime/mod.ts";
 import { aggregateUsage, renderUsageTable, usageRows } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf } from "./context.ts";
-import { timeOption, withIndex } from "./index_context.ts";
-import {
-  fleetFilterOf,
-  FROM_FLAGS,
-  fromUrlOf,
-  reportFleetUnreadable,
-  withFleet,
-} from "./fleet_context.ts";
-import { fleetUnreadable, fleetUsageRows } from "../../fleet/mod.ts";
+import { timeOption } from "./index_context.ts";
+import { FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
+import { fleetUsageRows } from "../../fleet/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 const GROUPS = ["day", "session", "model", "cwd"] as const;
@@ -41,23 +34,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const since = sinceText === undefined ? undefined : timeOption("since", sinceText);
   const json = args.flag("json");
   const from = fromUrlOf(args, io);
-  const found = from !== null
-    ? await withFleet(from, async (fleet) => {
-      const filter = fleetFilterOf(args);
-      const found = await fleetUsageRows(fleet, {
-        ...filter,
-        ...(since === undefined ? {} : { since }),
-      });
-      const unreadable = await fleetUnreadable(fleet, filter);
-      await reportFleetUnreadable(io, unreadable, "not counted");
-      return found;
-    })
-    : await withIndex(
-      homeOf(args, io),
-      io,
-      { json, what: "not counted" },
-      (index) => usageRows(index, since),
-    );
+  const found = await fromStoreOrIndex(from, args, io, { json, what: "not counted" }, {
+    store: (fleet, filter) =>
+      fleetUsageRows(fleet, { ...filter, ...(since === undefined ? {} : { since }) }),
+    index: (index) => usageRows(index, since),
+  });
   const report = aggregateUsage(found.rows, by as Group, found.without);
   if (json) await io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else await io.stdout.write(renderUsageTable(report));
