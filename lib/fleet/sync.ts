@@ -441,14 +441,11 @@ export class FleetSync {
     collectIfAbove(SLACK_BYTES);
   }
 
+  /** The row of one file seen for the first time (a watcher's change). */
   async #insertRow(seen: Seen): Promise<number> {
-    const [row] = await this
-      .#sql`INSERT INTO rollout.sessions (machine, path, month, sort_key, mtime_ms)
-      VALUES (${this.#options.machine}, ${seen.path}, ${monthOf(sortTime(seen))},
-        ${listKey(this.#options.home, seen)}, -1)
-      ON CONFLICT (machine, path) DO UPDATE SET mtime_ms = -1
-      RETURNING id`;
-    return Number(row!.id);
+    const rows = new Map<string, SessionRow>();
+    await this.#insertRows([seen], rows);
+    return rows.get(seen.path)!.id;
   }
 
   /** Pushes the titles of `<home>/session_index.jsonl` added since the last time. */
@@ -499,11 +496,6 @@ export class FleetSync {
 
   get redact(): boolean {
     return this.#options.redact;
-  }
-
-  /** Forgets the partitions thought to exist (one was dropped under a long `--watch`). */
-  forgetMonths(): void {
-    forgetMonths(this.#sql);
   }
 }
 
