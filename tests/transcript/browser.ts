@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Headless Chromium for the HTML transcript's tests: Debian's own browser (`.ci/run` installs
  * it), driven by puppeteer-core; pages are opened with every request, dialog and console
@@ -55,7 +56,12 @@ export interface OpenOptions {
   viewport?: { width: number; height: number; isMobile?: boolean };
 }
 
-/** Opens `file` in a new page and waits for its load event. */
+/**
+ * Opens `file` in a new page and waits for its load event and then two frames: the browser
+ * decides which lazily rendered chunk (`content-visibility: auto`) is near the screen at a
+ * rendering update, which a loaded page under load may not have had yet (its text then reads
+ * as empty to `innerText`).
+ */
 export async function openPage(
   browser: Browser,
   file: string,
@@ -87,5 +93,8 @@ export async function openPage(
   });
   page.on("pageerror", (error) => opened.errors.push(String(error)));
   await page.goto(url, { waitUntil: "load" });
+  await page.evaluate(() =>
+    new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())))
+  );
   return opened;
 }
