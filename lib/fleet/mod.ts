@@ -17,7 +17,13 @@ export {
   resolveFleetSession,
   writeFleetSession,
 } from "./read.ts";
-export { ensureMonth, FLEET_SCHEMA_VERSION, monthOf, partitionName } from "./schema.ts";
+export {
+  ensureMonth,
+  ensureSchema,
+  FLEET_SCHEMA_VERSION,
+  monthOf,
+  partitionName,
+} from "./schema.ts";
 export {
   FleetSync,
   logicalPath,

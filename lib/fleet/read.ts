@@ -60,6 +60,19 @@ function iso(value: unknown): string | null {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
 }
 
+/** A time of the database in milliseconds, or null. */
+function msOf(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.getTime() : Date.parse(String(value));
+}
+
+/** Newest first as search pages: by time (untimed last), then session and line, descending. */
+function newestRowFirst(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const [at, bt] = [msOf(a.time), msOf(b.time)];
+  if (at !== bt) return at === null ? 1 : bt === null ? -1 : bt - at;
+  return Number(b.session) - Number(a.session) || Number(b.line) - Number(a.line);
+}
+
 /** Hits for `query` (search syntax of the session index, as far as it maps), newest first. */
 export async function fleetSearch(
   fleet: Fleet,
@@ -77,40 +90,52 @@ export async function fleetSearch(
   const titles = options.role === undefined
     ? titleHits(sql, tsquery, options)
     : Promise.resolve([]);
-  // The newest month's partition first: a common word fills the page there, without every
-  // match of every month fetched and sorted; the older months are asked only if it does not.
-  const [newest] = await sql`SELECT to_char(max(month), 'YYYY-MM-DD') AS month
-    FROM rollout.sessions WHERE (${machine}::text IS NULL OR machine = ${machine})`;
-  const month = (newest?.month ?? null) as string | null;
-  const ask = (only: string | null, before: string | null, limit: number) =>
+  // Each month's partition, with the time of its newest record: no record of a month is newer,
+  // so months are asked newest first, each for a page of its own newest hits, until the page
+  // is full and no month left can hold anything newer than its last hit.
+  const months = await sql`SELECT to_char(m.month, 'YYYY-MM-DD') AS month,
+      (SELECT r.time FROM rollout.records r WHERE r.month = m.month
+        ORDER BY r.time DESC NULLS LAST LIMIT 1) AS newest
+    FROM (SELECT DISTINCT month FROM rollout.sessions
+      WHERE (${machine}::text IS NULL OR machine = ${machine})) AS m
+    ORDER BY newest DESC NULLS LAST`;
+  // One month's hits, planned for this word and month: a common word is read along the
+  // month's time index until the page is full, a rare one found through the words index.
+  const ask = (month: string) =>
     sql`
-    WITH q AS (SELECT to_tsquery('simple', ${tsquery}) AS query),
-    hits AS (
-      SELECT r.session, r.month, r.line, r.item, r.time, r.role, r.kind, r.body
-      FROM rollout.records r JOIN rollout.sessions s ON s.id = r.session, q
-      WHERE r.words @@ q.query
-        AND (${only}::date IS NULL OR r.month = ${only}::date)
-        AND (${before}::date IS NULL OR r.month < ${before}::date)
+    SELECT s.machine, s.session_id, n.name AS title,
+      (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
+      s.cwd, h.session, h.item, h.line, h.role, h.kind,
+      ts_headline('simple', regexp_replace(h.body, '[[:space:]]+', ' ', 'g'),
+        to_tsquery('simple', ${tsquery}),
+        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=6, ShortWord=0, HighlightAll=false')
+        AS marked
+    FROM (
+      SELECT r.session, r.line, r.item, r.time, r.role, r.kind, r.body
+      FROM rollout.records r JOIN rollout.sessions s ON s.id = r.session
+      WHERE r.month = ${month}::date AND r.words @@ to_tsquery('simple', ${tsquery})
         AND (${machine}::text IS NULL OR s.machine = ${machine})
         AND (${cwd}::text IS NULL OR s.cwd = ${cwd})
         AND (${since}::timestamptz IS NULL OR r.time >= ${since})
         AND (${until}::timestamptz IS NULL OR r.time < ${until})
         AND (${role}::text IS NULL OR r.role = ${role})
       ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
-      LIMIT ${limit}
-    )
-    SELECT s.machine, s.session_id, n.name AS title,
-      (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
-      s.cwd, h.item, h.line, h.role, h.kind,
-      ts_headline('simple', regexp_replace(h.body, '[[:space:]]+', ' ', 'g'), q.query,
-        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=6, ShortWord=0, HighlightAll=false')
-        AS marked
-    FROM hits h JOIN rollout.sessions s ON s.id = h.session
-      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id, q
-    ORDER BY h.time DESC NULLS LAST, h.session DESC, h.line DESC`;
-  const rows = month === null ? [] : [...await ask(month, null, options.limit)];
-  if (month !== null && rows.length < options.limit) {
-    rows.push(...await ask(null, month, options.limit - rows.length));
+      LIMIT ${options.limit}
+    ) AS h JOIN rollout.sessions s ON s.id = h.session
+      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id`;
+  const rows: Record<string, unknown>[] = [];
+  const sinceMs = since === null ? null : Date.parse(since);
+  for (let i = 0; i < months.length; i++) {
+    const newest = msOf(months[i]!.newest);
+    // Months come newest first: none from here on holds a record at or after --since.
+    if (sinceMs !== null && (newest === null || newest < sinceMs)) break;
+    rows.push(...await ask(String(months[i]!.month)));
+    rows.sort(newestRowFirst);
+    rows.length = Math.min(rows.length, options.limit);
+    const last = rows.length === options.limit ? msOf(rows[rows.length - 1]!.time) : null;
+    const next = i + 1 < months.length ? msOf(months[i + 1]!.newest) : null;
+    // The page is full and no month left holds a record as new as its last hit: done.
+    if (last !== null && (next === null || next < last)) break;
   }
   const hits: Array<SearchHit & { machine: string }> = rows.map((row) => ({
     machine: String(row.machine),

@@ -7,7 +7,13 @@ import type { Sql } from "postgres";
 import { FleetError } from "./errors.ts";
 
 /** The newest schema this `rollout` knows; a database at a higher version is refused. */
-export const FLEET_SCHEMA_VERSION = 1;
+export const FLEET_SCHEMA_VERSION = 2;
+
+/**
+ * The oldest schema the reading commands (`--from`) work with: later migrations only added
+ * indexes, so a store not yet migrated by its admin is still read (more slowly).
+ */
+const READABLE_FROM = 1;
 
 /** The key of the advisory lock every migration and partition creation holds. */
 const LOCK = 0x726f6c6c; // "roll"
@@ -111,6 +117,14 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (machine, session_id)
   );
   `,
+  // 2: search walks a month's records newest first through one index in the order it pages
+  // (a common word fills a page from the newest rows, the newest row of a month bounds what
+  // an older month can add); the unreadable files are found without reading every session.
+  `
+  DROP INDEX rollout.records_time;
+  CREATE INDEX records_recent ON rollout.records (time DESC NULLS LAST, session DESC, line DESC);
+  CREATE INDEX sessions_unreadable ON rollout.sessions (sort_key) WHERE error IS NOT NULL;
+  `,
 ];
 
 /** The schema's version: 0 when there are no tables yet (one round trip). */
@@ -136,15 +150,34 @@ function newerSchema(version: number): FleetError {
  * Brings the schema to {@linkcode FLEET_SCHEMA_VERSION}, or refuses a newer one. With
  * `create` false (the reading commands), a database without the tables is an error too.
  */
-export async function ensureSchema(sql: Sql, options: { create: boolean }): Promise<void> {
+export async function ensureSchema(
+  sql: Sql,
+  options: { create: boolean; upTo?: number },
+): Promise<void> {
   const seen = await versionOf(sql);
   if (seen > FLEET_SCHEMA_VERSION) throw newerSchema(seen);
   if (seen === FLEET_SCHEMA_VERSION) return;
   if (!options.create) {
+    if (seen >= READABLE_FROM) return;
     throw new FleetError(
       "the database holds no rollout sessions yet (no rollout tables): run `rollout sync --to URL` on a machine first",
     );
   }
+  try {
+    await migrate(sql, options.upTo ?? FLEET_SCHEMA_VERSION);
+  } catch (error) {
+    // Only the tables' owner may change them (docs/fleet.md: the admin migrates).
+    if (seen > 0 && (error as { code?: unknown }).code === "42501") {
+      throw new FleetError(
+        `the tables are at schema version ${seen} and this rollout needs version ${FLEET_SCHEMA_VERSION}, which only the role that owns them may migrate: run \`rollout sync\` once as that role (the admin), then again as this one`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Runs the migrations up to `upTo` under the advisory lock, in one transaction. */
+async function migrate(sql: Sql, upTo: number): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
     // Created only when missing: a team's admin may own it without the right to create
@@ -157,7 +190,7 @@ export async function ensureSchema(sql: Sql, options: { create: boolean }): Prom
     const [row] = await tx`SELECT max(version) AS version FROM rollout.schema_version`;
     const now = Number(row?.version ?? 0);
     if (now > FLEET_SCHEMA_VERSION) throw newerSchema(now);
-    for (let version = now + 1; version <= FLEET_SCHEMA_VERSION; version++) {
+    for (let version = now + 1; version <= upTo; version++) {
       await tx.unsafe(MIGRATIONS[version - 1]!);
       await tx`INSERT INTO rollout.schema_version (version) VALUES (${version})`;
     }

@@ -25,6 +25,7 @@ import {
   jsonl,
 } from "../fixtures_rollouts.ts";
 import { freePort, pgAvailable, type PgCluster, startCluster } from "./pg_cluster.ts";
+import { FLEET_SCHEMA_VERSION } from "../../lib/fleet/mod.ts";
 import { writeSession as writeCodexSession } from "./codex_turns.ts";
 import { SeededRandom } from "../reliability/seeded_random.ts";
 
@@ -494,7 +495,9 @@ storeTest("rollout sync of two machines at once into a fresh database", async (s
         for (const result of ran) assert.equal(result.code, 0, result.stderr);
         assert.deepEqual(ran.map((r) => JSON.parse(r.stdout).read), [2, 3]);
         const versions = await fresh.sql`SELECT version FROM rollout.schema_version`;
-        assert.deepEqual(versions.map((v) => v.version), [1]);
+        // Every migration once, in order.
+        const every = Array.from({ length: FLEET_SCHEMA_VERSION }, (_, i) => i + 1);
+        assert.deepEqual(versions.map((v) => v.version), every);
         assert.deepEqual(await listed(fresh.url), expected("a", "b"));
         await assertMirrored(fresh.sql, "a", ofA);
         await assertMirrored(fresh.sql, "b", ofB);
@@ -668,7 +671,7 @@ storeTest("sync and --from fail in one line, hide the password, write nothing", 
     migrated_at timestamptz NOT NULL DEFAULT now())`;
   await sql`INSERT INTO rollout.schema_version (version) VALUES (99)`;
   const newer =
-    "rollout: the database was migrated by a newer rollout (schema version 99; this rollout knows up to 1): upgrade rollout on this machine\n";
+    `rollout: the database was migrated by a newer rollout (schema version 99; this rollout knows up to ${FLEET_SCHEMA_VERSION}): upgrade rollout on this machine\n`;
   await fails(syncTo(url), 1, newer);
   await fails(["list", "--from", url], 1, newer);
   await fails(["search", "files", "--from", url], 1, newer);
@@ -770,6 +773,78 @@ storeTest("rollout sync --redact leaves no secret in any row of the store", asyn
 
 // ---------------------------------------------------------------------------------------------
 // 7. Titles
+
+/** A Codex session of `entries` ([time, user text]) whose file is named for `stamp`. */
+function timedSession(
+  home: string,
+  n: number,
+  stamp: string,
+  entries: Array<[string, string]>,
+): string {
+  const line = (time: string, type: string, payload: unknown) =>
+    JSON.stringify({ timestamp: time, type, payload }) + "\n";
+  const id = idOf(n);
+  const meta = { id, timestamp: entries[0]![0], cwd: "/repo", originator: "codex_cli_rs" };
+  const text = line(entries[0]![0], "session_meta", { ...meta, cli_version: "0.60.0" }) +
+    entries.map(([time, words]) =>
+      line(time, "response_item", {
+        type: "message",
+        role: "user",
+        content: [{ type: "input_text", text: words }],
+      })
+    ).join("");
+  return writeSession(home, { id, format: "codex_envelope", stamp, text });
+}
+
+storeTest(
+  "search --from pages newest first across months, a long session's late hits first",
+  async (store) => {
+    const { home, url } = store;
+    // Month partitions follow the session's start; a session started in January whose last
+    // turns came in late March holds the newest hits of all, in the oldest partition.
+    const spread: Array<[number, string, Array<[string, string]>]> = [
+      [1, "2025-01-05T10-00-00", [
+        ["2025-01-05T10:00:00.000Z", "quokka wombat one"],
+        ["2025-01-06T10:00:00.000Z", "wombat two"],
+        ["2025-03-20T10:00:00.000Z", "quokka wombat three"],
+      ]],
+      [2, "2025-02-10T10-00-00", [
+        ["2025-02-10T10:00:00.000Z", "quokka wombat four"],
+        ["2025-02-11T10:00:00.000Z", "wombat five"],
+      ]],
+      [3, "2025-03-01T10-00-00", [
+        ["2025-03-01T10:00:00.000Z", "quokka wombat six"],
+        ["2025-03-02T10:00:00.000Z", "quokka wombat seven"],
+        ["2025-03-03T10:00:00.000Z", "wombat eight"],
+      ]],
+    ];
+    for (const [n, stamp, entries] of spread) timedSession(home, n, stamp, entries);
+    await sync(home, url, "m");
+    /** Every [session, time] of a record holding `word` at or after `since`, newest first. */
+    const expected = (word: string, since = "") =>
+      spread.flatMap(([n, , entries]) =>
+        entries.filter(([time, words]) => words.split(" ").includes(word) && time >= since)
+          .map(([time]) => [idOf(n), time])
+      ).sort((a, b) => a[1]! < b[1]! ? 1 : -1);
+    for (const word of ["quokka", "wombat"]) {
+      const all = expected(word);
+      for (let limit = 1; limit <= all.length + 1; limit++) {
+        const hits = JSON.parse(
+          await ok(["search", word, "--from", url, "--limit", String(limit), "--json"]),
+        ) as Array<Record<string, unknown>>;
+        assert.deepEqual(
+          hits.map((h) => [h.session_id, h.time]),
+          all.slice(0, limit),
+          `${word} --limit ${limit}`,
+        );
+      }
+      const since = JSON.parse(
+        await ok(["search", word, "--from", url, "--since", "2025-03-01", "--json"]),
+      ) as Array<Record<string, unknown>>;
+      assert.deepEqual(since.map((h) => [h.session_id, h.time]), expected(word, "2025-03-01"));
+    }
+  },
+);
 
 storeTest("rollout name titles reach list --from and search --from after sync", async (store) => {
   const { home, url } = store;
