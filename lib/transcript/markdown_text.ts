@@ -43,26 +43,73 @@ export function plainText(text: string): string {
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 // A line that may start an HTML block (CommonMark 4.6), which can hide or swallow what follows.
 const HTML_START = /^( {0,3})<(?=[A-Za-z/!?])/;
+// A line of an indented code block when it follows a blank line (it cannot interrupt a paragraph).
+const INDENTED = /^( {4}| {0,3}\t)/;
+
+/** The index of the next run of exactly `length` backticks in `line` from `from`, or -1. */
+function closingRun(line: string, from: number, length: number): number {
+  for (let i = from; i < line.length; i++) {
+    if (line[i] !== "`") continue;
+    let end = i;
+    while (line[end] === "`") end++;
+    if (end - i === length) return i;
+    i = end;
+  }
+  return -1;
+}
+
+/**
+ * `line` with the `<` that would start inline HTML (CommonMark 6.6: a tag, a closing tag, a
+ * comment, a declaration, a processing instruction) shown as text, outside code spans and
+ * backslash escapes. A code span is taken only when it closes on the same line: one that
+ * spans lines gets its `<` escaped too, which shows `&lt;` in it but lets no markup through.
+ */
+function inlineHtmlShown(line: string): string {
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === "\\") {
+      i++;
+    } else if (ch === "`") {
+      let end = i;
+      while (line[end] === "`") end++;
+      const close = closingRun(line, end, end - i);
+      i = close < 0 ? end - 1 : close + (end - i) - 1;
+    } else if (ch === "<" && /[A-Za-z/!?]/.test(line[i + 1] ?? "")) {
+      out += line.slice(at, i) + "&lt;";
+      at = i + 1;
+    }
+  }
+  return out + line.slice(at);
+}
 
 /**
  * A message's Markdown, kept as Markdown but contained: a code fence it leaves open is closed
- * at its end (the rest of the transcript is not swallowed into it), a line that would start
- * an HTML block shows its `<` as text, and control characters are made visible.
+ * at its end (the rest of the transcript is not swallowed into it), a `<` that would start an
+ * HTML block or inline HTML outside code shows as text (no markup of a message reaches a
+ * viewer that renders HTML), and control characters are made visible.
  */
 export function containedMarkdown(text: string): string {
   const lines = visible(text).split("\n");
   let open: { char: string; length: number } | null = null;
+  let code = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const fence = FENCE.exec(line);
+    const blankBefore = i === 0 || lines[i - 1]!.trim() === "";
     if (open !== null) {
       const closes = fence !== null && fence[1]![0] === open.char &&
         fence[1]!.length >= open.length && fence[2]!.trim() === "";
       if (closes) open = null;
     } else if (fence !== null && !(fence[1]![0] === "`" && fence[2]!.includes("`"))) {
       open = { char: fence[1]![0]!, length: fence[1]!.length };
+      code = false;
+    } else if (line.trim() !== "" && INDENTED.test(line) && (code || blankBefore)) {
+      code = true;
     } else {
-      lines[i] = line.replace(HTML_START, "$1&lt;");
+      if (line.trim() !== "") code = false;
+      lines[i] = inlineHtmlShown(line.replace(HTML_START, "$1&lt;"));
     }
   }
   if (open !== null) lines.push(open.char.repeat(open.length));

@@ -60,10 +60,41 @@ test("containedMarkdown() closes the fences a message leaves open and keeps clos
 test("containedMarkdown() shows the < of lines that would start an HTML block, outside code", () => {
   assert.equal(
     containedMarkdown("<!-- hide the rest\n<details>\n  <script>x</script>\na <b>\n    <pre>"),
-    "&lt;!-- hide the rest\n&lt;details>\n  &lt;script>x</script>\na <b>\n    <pre>",
+    // "    <pre>" continues the paragraph above (indented code cannot interrupt one).
+    "&lt;!-- hide the rest\n&lt;details>\n  &lt;script>x&lt;/script>\na &lt;b>\n    &lt;pre>",
   );
   assert.equal(containedMarkdown("```html\n<!--\n```"), "```html\n<!--\n```");
   assert.equal(containedMarkdown("a < b\n< c"), "a < b\n< c");
+});
+
+test("containedMarkdown() shows inline HTML as text, outside code spans and indented code", () => {
+  assert.equal(
+    containedMarkdown('see <img src=x onerror="alert(1)"> and <a href="javascript:x">y</a>'),
+    'see &lt;img src=x onerror="alert(1)"> and &lt;a href="javascript:x">y&lt;/a>',
+  );
+  // Comments, declarations and processing instructions start inline HTML too; `a<b` with a
+  // space or digit after the < does not.
+  assert.equal(
+    containedMarkdown("x <!-- y --> <!DOCTYPE z> <?php ?> 1 <2"),
+    "x &lt;!-- y --> &lt;!DOCTYPE z> &lt;?php ?> 1 <2",
+  );
+  // In code spans the < is already text, and so is an escaped one.
+  assert.equal(
+    containedMarkdown("`<b>` and ``a ` <i>`` and \\<u>"),
+    "`<b>` and ``a ` <i>`` and \\<u>",
+  );
+  // A backtick run with no closing run of its length opens no span.
+  assert.equal(containedMarkdown("`` <b> `"), "`` &lt;b> `");
+  // An autolink shows as text (its < escaped), a raw tag before a code span is escaped first.
+  assert.equal(
+    containedMarkdown('<https://e.com> <img title="`" src=x>`'),
+    '&lt;https://e.com> &lt;img title="`" src=x>`',
+  );
+  // An indented code block after a blank line keeps its text, also past a blank line in it.
+  assert.equal(
+    containedMarkdown("code:\n\n    <b>\n\n    <i>\nafter <u>"),
+    "code:\n\n    <b>\n\n    <i>\nafter &lt;u>",
+  );
 });
 
 test("containedMarkdown() makes control characters and bidi overrides visible", () => {
