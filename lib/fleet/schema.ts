@@ -6,7 +6,11 @@
 import type { Sql } from "postgres";
 import { FleetError } from "./errors.ts";
 
-/** The newest schema this `rollout` knows; a database at a higher version is refused. */
+/**
+ * The newest schema this `rollout` knows. A database at a higher version is used as it is when
+ * that version says this one can still use it (it only added what this one need not know of,
+ * such as an index), else refused.
+ */
 export const FLEET_SCHEMA_VERSION = 2;
 
 /**
@@ -19,11 +23,13 @@ const READABLE_FROM = 1;
 const LOCK = 0x726f6c6c; // "roll"
 
 /**
- * Each migration in order; migration N takes the schema from version N - 1 to N. Never edit
- * one that has shipped: add the next.
+ * Each migration in order; migration N takes the schema from version N - 1 to N, and the
+ * oldest version whose `rollout` can still read and write the tables after it is recorded
+ * with it (`usable_from`). Never edit one that has shipped: add the next.
  */
-const MIGRATIONS: readonly string[] = [
-  `
+const MIGRATIONS: readonly { usableFrom: number; sql: string }[] = [{
+  usableFrom: 1,
+  sql: `
   CREATE TABLE rollout.machines (
     machine text PRIMARY KEY,
     names_mark jsonb,
@@ -117,25 +123,38 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (machine, session_id)
   );
   `,
+}, {
   // 2: search walks a month's records newest first through one index in the order it pages
   // (a common word fills a page from the newest rows, the newest row of a month bounds what
   // an older month can add); the unreadable files are found without reading every session.
-  `
+  // Indexes only: a rollout of version 1 still reads and writes the tables.
+  usableFrom: 1,
+  sql: `
   DROP INDEX rollout.records_time;
   CREATE INDEX records_recent ON rollout.records (time DESC NULLS LAST, session DESC, line DESC);
   CREATE INDEX sessions_unreadable ON rollout.sessions (sort_key) WHERE error IS NOT NULL;
   `,
-];
+}];
+
+/** A store's schema version and the oldest version whose `rollout` can use it. */
+interface SchemaVersion {
+  version: number;
+  usableFrom: number;
+}
 
 /** The schema's version: 0 when there are no tables yet (one round trip). */
-async function versionOf(sql: Sql): Promise<number> {
+async function versionOf(sql: Sql): Promise<SchemaVersion> {
   try {
-    const [row] = await sql`SELECT max(version) AS version FROM rollout.schema_version`;
-    return Number(row?.version ?? 0);
+    // As JSON: the tables of version 1 have no usable_from column.
+    const [row] = await sql`SELECT to_jsonb(v) AS v FROM rollout.schema_version v
+      ORDER BY version DESC LIMIT 1`;
+    const last = (row?.v ?? {}) as { version?: number; usable_from?: number | null };
+    const version = Number(last.version ?? 0);
+    return { version, usableFrom: Number(last.usable_from ?? version) };
   } catch (error) {
     // No such table (42P01) or schema (3F000): nothing was made here yet.
     const code = (error as { code?: unknown }).code;
-    if (code === "42P01" || code === "3F000") return 0;
+    if (code === "42P01" || code === "3F000") return { version: 0, usableFrom: 0 };
     throw error;
   }
 }
@@ -154,8 +173,11 @@ export async function ensureSchema(
   sql: Sql,
   options: { create: boolean; upTo?: number },
 ): Promise<void> {
-  const seen = await versionOf(sql);
-  if (seen > FLEET_SCHEMA_VERSION) throw newerSchema(seen);
+  const { version: seen, usableFrom } = await versionOf(sql);
+  if (seen > FLEET_SCHEMA_VERSION) {
+    if (usableFrom <= FLEET_SCHEMA_VERSION) return;
+    throw newerSchema(seen);
+  }
   if (seen === FLEET_SCHEMA_VERSION) return;
   if (!options.create) {
     if (seen >= READABLE_FROM) return;
@@ -186,13 +208,18 @@ async function migrate(sql: Sql, upTo: number): Promise<void> {
     if (!schema!.present) await tx`CREATE SCHEMA rollout`;
     await tx`CREATE TABLE IF NOT EXISTS rollout.schema_version (
       version integer PRIMARY KEY, migrated_at timestamptz NOT NULL DEFAULT now())`;
+    await tx`ALTER TABLE rollout.schema_version ADD COLUMN IF NOT EXISTS usable_from integer`;
     // Another machine may have migrated while this one waited for the lock.
-    const [row] = await tx`SELECT max(version) AS version FROM rollout.schema_version`;
-    const now = Number(row?.version ?? 0);
-    if (now > FLEET_SCHEMA_VERSION) throw newerSchema(now);
+    const { version: now, usableFrom } = await versionOf(tx as unknown as Sql);
+    if (now > FLEET_SCHEMA_VERSION) {
+      if (usableFrom <= FLEET_SCHEMA_VERSION) return;
+      throw newerSchema(now);
+    }
     for (let version = now + 1; version <= upTo; version++) {
-      await tx.unsafe(MIGRATIONS[version - 1]!);
-      await tx`INSERT INTO rollout.schema_version (version) VALUES (${version})`;
+      const migration = MIGRATIONS[version - 1]!;
+      await tx.unsafe(migration.sql);
+      await tx`INSERT INTO rollout.schema_version (version, usable_from)
+        VALUES (${version}, ${migration.usableFrom})`;
     }
   });
 }

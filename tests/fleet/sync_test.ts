@@ -584,6 +584,39 @@ storeTest("--from answers list, search, show, load, export, usage, du as --home"
   }
 });
 
+storeTest(
+  "a store a newer rollout migrated is used when its version says this one still can",
+  async (store) => {
+    const { home, url, sql } = store;
+    writeSession(home, { id: idOf(1) });
+    await sync(home, url, "m");
+    const next = FLEET_SCHEMA_VERSION + 1;
+    // A version that only added what this rollout need not know of (as version 2 added indexes).
+    await sql`INSERT INTO rollout.schema_version (version, usable_from)
+    VALUES (${next}, ${FLEET_SCHEMA_VERSION})`;
+    writeSession(home, { id: idOf(2), stamp: "2026-11-26T12-00-00" });
+    const { report } = await sync(home, url, "m");
+    assert.equal(report.read, 1);
+    const listed = JSON.parse(await ok(["list", "--from", url, "--json"])) as Listed[];
+    assert.deepEqual(listed.map((s) => s.id).sort(), [idOf(1), idOf(2)]);
+    // One that changed what this rollout reads or writes: refused, the store left as it was.
+    await sql`INSERT INTO rollout.schema_version (version, usable_from) VALUES (${
+      next + 1
+    }, ${next})`;
+    writeSession(home, { id: idOf(3), stamp: "2026-11-26T13-00-00" });
+    const newer = `rollout: the database was migrated by a newer rollout (schema version ${
+      next + 1
+    }; this rollout knows up to ${FLEET_SCHEMA_VERSION}): upgrade rollout on this machine\n`;
+    for (const argv of [["sync", "--to", url, "--home", home], ["list", "--from", url]]) {
+      const result = await cli(argv);
+      assert.equal(result.code, 1, argv.join(" "));
+      assert.equal(result.stderr, newer);
+    }
+    const [row] = await sql`SELECT count(*)::int AS n FROM rollout.sessions`;
+    assert.equal(row!.n, 2);
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // 5. Failures
 
