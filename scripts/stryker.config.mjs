@@ -21,7 +21,9 @@ export default {
   concurrency: 2,
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: `reports/mutation/${folder}.json` },
-  timeoutMS: 120000,
+  // A mutant that loops forever is cut after 1.5 × the clean run plus 10 s (a whole folder's
+  // tests take seconds); at 120 s two such mutants held both workers for minutes.
+  timeoutMS: 10000,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };
