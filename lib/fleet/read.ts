@@ -93,11 +93,20 @@ export async function fleetSearch(
   // Each month's partition, with the time of its newest record: no record of a month is newer,
   // so months are asked newest first, each for a page of its own newest hits, until the page
   // is full and no month left can hold anything newer than its last hit.
+  // The months: every machine's through one look into the month index per month (a fleet's
+  // millions of sessions are not read), one machine's by reading its rows' months.
+  const known = machine === null
+    ? sql`WITH RECURSIVE m AS (
+        SELECT max(month) AS month FROM rollout.sessions
+        UNION ALL
+        SELECT (SELECT max(s.month) FROM rollout.sessions s WHERE s.month < m.month)
+        FROM m WHERE m.month IS NOT NULL)
+      SELECT month FROM m WHERE month IS NOT NULL`
+    : sql`SELECT DISTINCT month FROM rollout.sessions WHERE machine = ${machine}`;
   const months = await sql`SELECT to_char(m.month, 'YYYY-MM-DD') AS month,
       (SELECT r.time FROM rollout.records r WHERE r.month = m.month
         ORDER BY r.time DESC NULLS LAST LIMIT 1) AS newest
-    FROM (SELECT DISTINCT month FROM rollout.sessions
-      WHERE (${machine}::text IS NULL OR machine = ${machine})) AS m
+    FROM (${known}) AS m
     ORDER BY newest DESC NULLS LAST`;
   // One month's hits, planned for this word and month: a common word is read along the
   // month's time index until the page is full, a rare one found through the words index.

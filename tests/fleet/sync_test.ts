@@ -875,6 +875,13 @@ storeTest(
         await ok(["search", word, "--from", url, "--since", "2025-03-01", "--json"]),
       ) as Array<Record<string, unknown>>;
       assert.deepEqual(since.map((h) => [h.session_id, h.time]), expected(word, "2025-03-01"));
+      // One machine's months are found another way: the same answer for it, none for another.
+      for (const [machine, want] of [["m", all], ["nobody", []]] as const) {
+        const hits = JSON.parse(
+          await ok(["search", word, "--from", url, "--machine", machine, "--json"]),
+        ) as Array<Record<string, unknown>>;
+        assert.deepEqual(hits.map((h) => [h.session_id, h.time]), want, `--machine ${machine}`);
+      }
     }
   },
 );
