@@ -303,6 +303,29 @@ test("loadRollout() puts a fork's inherited history (history_base) before its ow
     assert.deepEqual(await replayed(childFile), loaded.saved.items);
     assert.equal(loaded.report.ordinal_errors, undefined);
     assert.deepEqual(loaded.report.history, { compacted: 0, rolled_back: 0, inherited: 2 });
+    // A history_base with a field of the wrong type names no prefix: the fork reads as its own
+    // records alone, whichever field it is.
+    const malformed = [
+      { ...base, thread_id: 7 },
+      { ...base, end_ordinal_exclusive: "3" },
+      { ...base, end_byte_offset: String(prefix.length) },
+    ];
+    for (const bad of malformed) {
+      const env = numbered(3);
+      fs.writeFileSync(
+        childFile,
+        env("session_meta", codexMeta("paginated", { id: childId, history_base: bad })) +
+          env("response_item", userMessage("child question")),
+      );
+      const own = loadRollout(childFile);
+      assert.deepEqual(own.saved.items, [userMessage("child question")], JSON.stringify(bad));
+      assert.equal(own.report.history, undefined);
+    }
+    fs.writeFileSync(
+      childFile,
+      cenv("session_meta", codexMeta("paginated", { id: childId, history_base: base })) +
+        cenv("response_item", userMessage("child question")),
+    );
     fs.rmSync(parentFile);
     const orphan = loadRollout(childFile);
     assert.deepEqual(orphan.saved.items, [userMessage("child question")]);

@@ -739,3 +739,44 @@ test("loadRollout() reads lines longer than its 1 MiB reads, multi-byte characte
     { line: 3, offset: size(jsonl(lines.slice(0, 2))), message: "not valid UTF-8" },
   ]);
 });
+
+test("loadRollout({ records }) keeps each line as stored: type, time, payload, ordinal, other fields", () => {
+  // Codex's newer lines carry fields beside the envelope's (its `metadata`).
+  const envelope: string[] = [...CODEX_ENVELOPE_LINES];
+  for (const i of [0, 3]) {
+    envelope[i] = JSON.stringify({ ...JSON.parse(envelope[i]!), metadata: { turn_id: `t${i}` } });
+  }
+  for (const lines of [envelope, [...JOURNAL_LINES]]) {
+    const loaded = loadRollout(FILE, { fs: memoryFs(bytes(jsonl(lines))), records: true });
+    const expected = lines.map((text, i) => {
+      const { timestamp, ordinal, type, payload, ...rest } = JSON.parse(text);
+      const extra = Object.keys(rest).length === 0 ? null : rest;
+      return { line: i + 1, type, timestamp, payload, ordinal, extra, bare: false };
+    });
+    assert.deepEqual(loaded.records, expected);
+  }
+  // Codex's 2025 lines have no envelope: the meta line is the session_meta (with its own
+  // time), a record_type line is of that type, any other line a response_item.
+  const bare = loadRollout(FILE, { fs: memoryFs(bytes(jsonl(CODEX_2025_LINES))), records: true });
+  assert.deepEqual(
+    bare.records,
+    CODEX_2025_LINES.map((text, i) => {
+      const value = JSON.parse(text);
+      const type = i === 0
+        ? "session_meta"
+        : typeof value.record_type === "string"
+        ? value.record_type
+        : "response_item";
+      const timestamp = i === 0 ? value.timestamp : undefined;
+      return {
+        line: i + 1,
+        type,
+        timestamp,
+        payload: value,
+        ordinal: undefined,
+        extra: null,
+        bare: true,
+      };
+    }),
+  );
+});
