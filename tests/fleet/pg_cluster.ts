@@ -242,5 +242,20 @@ export async function startCluster(): Promise<PgCluster> {
     await abandon(bin, dir);
     throw error;
   }
+  // Should the test process end without destroying it (a run filtered so that its `after`
+  // hooks do not run, a test killed), the server is shut down at once rather than left behind.
+  const leftBehind = () => {
+    if (!running) return;
+    try {
+      const pidFile = fs.readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8");
+      const pid = Number(pidFile.split("\n")[0]);
+      if (pid > 0) process.kill(pid, "SIGQUIT");
+    } catch {
+      // Stopped already.
+    }
+  };
+  // Bun emits the process's exit, `deno test` only the global unload.
+  process.once("exit", leftBehind);
+  globalThis.addEventListener?.("unload", leftBehind);
   return cluster;
 }
