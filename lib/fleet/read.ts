@@ -55,15 +55,16 @@ function unmark(marked: string): { snippet: string; highlights: Array<[number, n
   return { snippet, highlights };
 }
 
-function iso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
 /** A time of the database in milliseconds, or null. */
 function msOf(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   return value instanceof Date ? value.getTime() : Date.parse(String(value));
+}
+
+/** A time of the database as ISO text, or null. */
+function iso(value: unknown): string | null {
+  const ms = msOf(value);
+  return ms === null ? null : new Date(ms).toISOString();
 }
 
 /** Newest first as search pages: by time (untimed last), then session and line, descending. */
@@ -92,9 +93,9 @@ export async function fleetSearch(
     : Promise.resolve([]);
   // Each month's partition, with the time of its newest record: no record of a month is newer,
   // so months are asked newest first, each for a page of its own newest hits, until the page
-  // is full and no month left can hold anything newer than its last hit.
-  // The months: every machine's through one look into the month index per month (a fleet's
-  // millions of sessions are not read), one machine's by reading its rows' months.
+  // is full and no month left can hold anything newer than its last hit. Every machine's
+  // months come from one look into the month index per month (a fleet's millions of sessions
+  // are not read), one machine's from its rows.
   const known = machine === null
     ? sql`WITH RECURSIVE m AS (
         SELECT max(month) AS month FROM rollout.sessions

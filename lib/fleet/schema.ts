@@ -166,6 +166,18 @@ function newerSchema(version: number): FleetError {
 }
 
 /**
+ * Whether a store at `found` is used as it is: at this rollout's version, or at a newer one
+ * that says this rollout can still use it. Throws when it is newer and says not.
+ */
+function usedAsItIs(found: SchemaVersion): boolean {
+  if (found.version < FLEET_SCHEMA_VERSION) return false;
+  if (found.version === FLEET_SCHEMA_VERSION || found.usableFrom <= FLEET_SCHEMA_VERSION) {
+    return true;
+  }
+  throw newerSchema(found.version);
+}
+
+/**
  * Brings the schema to {@linkcode FLEET_SCHEMA_VERSION}, or refuses a newer one. With
  * `create` false (the reading commands), a database without the tables is an error too.
  */
@@ -173,12 +185,9 @@ export async function ensureSchema(
   sql: Sql,
   options: { create: boolean; upTo?: number },
 ): Promise<void> {
-  const { version: seen, usableFrom } = await versionOf(sql);
-  if (seen > FLEET_SCHEMA_VERSION) {
-    if (usableFrom <= FLEET_SCHEMA_VERSION) return;
-    throw newerSchema(seen);
-  }
-  if (seen === FLEET_SCHEMA_VERSION) return;
+  const found = await versionOf(sql);
+  if (usedAsItIs(found)) return;
+  const seen = found.version;
   if (!options.create) {
     if (seen >= READABLE_FROM) return;
     throw new FleetError(
@@ -210,12 +219,9 @@ async function migrate(sql: Sql, upTo: number): Promise<void> {
       version integer PRIMARY KEY, migrated_at timestamptz NOT NULL DEFAULT now())`;
     await tx`ALTER TABLE rollout.schema_version ADD COLUMN IF NOT EXISTS usable_from integer`;
     // Another machine may have migrated while this one waited for the lock.
-    const { version: now, usableFrom } = await versionOf(tx as unknown as Sql);
-    if (now > FLEET_SCHEMA_VERSION) {
-      if (usableFrom <= FLEET_SCHEMA_VERSION) return;
-      throw newerSchema(now);
-    }
-    for (let version = now + 1; version <= upTo; version++) {
+    const now = await versionOf(tx as unknown as Sql);
+    if (usedAsItIs(now)) return;
+    for (let version = now.version + 1; version <= upTo; version++) {
       const migration = MIGRATIONS[version - 1]!;
       await tx.unsafe(migration.sql);
       await tx`INSERT INTO rollout.schema_version (version, usable_from)

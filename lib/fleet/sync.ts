@@ -50,6 +50,8 @@ import { tsvectorOf } from "./words.ts";
 const COMMIT_BYTES = 8 * 1024 * 1024;
 /** Files whose marks one transaction holds at most (small sessions go many to a commit). */
 const MAX_FILES = 1000;
+/** Rows one multi-row INSERT sends (session rows, usage turns). */
+const ROWS_PER_INSERT = 1000;
 /** Memory over the start let grow before a commit is followed by a collection (SPEC §7). */
 const SLACK_BYTES = 48 * 1024 * 1024;
 /** Searchable text kept per record: PostgreSQL's tsvector holds at most 1 MB. */
@@ -354,8 +356,7 @@ export class FleetSync {
       });
       if (isDocument(end.state.format)) push.document(fs.readFileSync(seen.file, "utf8"));
       push.stage(end, true);
-      if (this.batch.full()) await this.flushBehind();
-      else if (this.committing) await new Promise((resolve) => setImmediate(resolve));
+      await this.step();
       return { outcome: fresh ? "read" : "grown", records: push.written, bytes: stat.size - from };
     } catch (error) {
       const message = error instanceof UnreadableRollout
@@ -382,10 +383,10 @@ export class FleetSync {
     }
   }
 
-  /** Rows for the files seen for the first time, 1,000 to a statement; `rows` gets them. */
+  /** Rows for the files seen for the first time, many to a statement; `rows` gets them. */
   async #insertRows(files: readonly Seen[], rows: Map<string, SessionRow>): Promise<void> {
-    for (let at = 0; at < files.length; at += 1000) {
-      const values = files.slice(at, at + 1000).map((seen) => ({
+    for (let at = 0; at < files.length; at += ROWS_PER_INSERT) {
+      const values = files.slice(at, at + ROWS_PER_INSERT).map((seen) => ({
         machine: this.#options.machine,
         path: seen.path,
         month: monthOf(sortTime(seen)),
@@ -405,21 +406,22 @@ export class FleetSync {
   #inFlight: Promise<void> | null = null;
 
   /**
-   * Starts the commit of the batch and returns once the one before it has ended: the database
-   * writes a batch while this process reads the next. {@linkcode flush} waits for both.
+   * After a mark is staged, and between two reads of a file: a full batch starts its commit
+   * (returning once the one before it has ended, so that the database writes a batch while
+   * this process reads the next; {@linkcode flush} waits for both); otherwise a commit under
+   * way is let send its rows, which flow when the event loop turns.
    */
-  async flushBehind(): Promise<void> {
+  async step(): Promise<void> {
+    if (!this.batch.full()) {
+      if (this.#inFlight !== null) await new Promise((resolve) => setImmediate(resolve));
+      return;
+    }
     const before = this.#inFlight;
     this.#inFlight = null;
     await before;
     const commit = this.#commit();
     commit.catch(() => {}); // Said when awaited.
     this.#inFlight = commit;
-  }
-
-  /** Whether a commit is under way (the reader then lets its data flow between reads). */
-  get committing(): boolean {
-    return this.#inFlight !== null;
   }
 
   /** Commits the batch, after the one in flight: every file's rows with its mark. */
@@ -608,13 +610,9 @@ class FilePush {
         this.#row(line, raw === null ? null : this.#sync.clean(raw, true), why, entry);
       },
       between: async (mark: ReadEnd) => {
-        if (!this.#sync.batch.full()) {
-          // A commit under way sends its rows when the event loop turns.
-          if (this.#sync.committing) await new Promise((resolve) => setImmediate(resolve));
-          return;
-        }
-        this.stage(mark, false);
-        await this.#sync.flushBehind();
+        // A full batch goes with the file's mark as read so far.
+        if (this.#sync.batch.full()) this.stage(mark, false);
+        await this.#sync.step();
       },
     };
   }
@@ -804,7 +802,11 @@ class Batch {
     const { rows, usage, deletes, marks } = batch;
     await sql.begin(async (tx: TransactionSql) => {
       const byMonth = new Map<string, number[]>();
-      for (const [id, month] of deletes) byMonth.set(month, [...(byMonth.get(month) ?? []), id]);
+      for (const [id, month] of deletes) {
+        const ids = byMonth.get(month);
+        if (ids === undefined) byMonth.set(month, [id]);
+        else ids.push(id);
+      }
       for (const [month, ids] of byMonth) {
         await tx`DELETE FROM rollout.records WHERE month = ${month} AND session = ANY(${ids}::bigint[])`;
       }
@@ -817,8 +819,8 @@ class Batch {
             .writable();
         await pipeline(Readable.from(rows), copy);
       }
-      for (let at = 0; at < usage.length; at += 1000) {
-        const part = usage.slice(at, at + 1000);
+      for (let at = 0; at < usage.length; at += ROWS_PER_INSERT) {
+        const part = usage.slice(at, at + ROWS_PER_INSERT);
         await tx`INSERT INTO rollout.usage ${
           tx(part as never)
         } ON CONFLICT (session, turn) DO NOTHING`;

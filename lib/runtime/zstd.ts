@@ -185,10 +185,13 @@ export async function* zstdPieces(
 
 const PIECE = 256 * 1024;
 
-/** The bytes of the open file `fd` from `start` on, a MiB at a time, read as they are asked for. */
-export function* fileChunks(fd: number, start = 0): Generator<Uint8Array> {
-  for (let position = start;;) {
-    const chunk = new Uint8Array(1024 * 1024);
+/**
+ * The bytes of the open file `fd`, read as they are asked for, in the pieces
+ * {@linkcode zstdPieces} is fed compressed input in ({@linkcode ZSTD_READ_PIECE}).
+ */
+export function* fileChunks(fd: number): Generator<Uint8Array> {
+  for (let position = 0;;) {
+    const chunk = new Uint8Array(ZSTD_READ_PIECE);
     const got = fs.readSync(fd, chunk, 0, chunk.length, position);
     if (got === 0) return;
     position += got;
@@ -245,7 +248,7 @@ export async function zstdToTempFile(
     try {
       // Through zstdPieces, which never ends a stream that failed: piped, Deno's zlib throws
       // the failure of a damaged frame again where nobody can catch it, and the process dies.
-      for await (const bytes of zstdPieces(fileChunks(from), { pieceBytes: 1024 * 1024 })) {
+      for await (const bytes of zstdPieces(fileChunks(from))) {
         if (written + bytes.length > limit) {
           throw new ZstdTooLarge(limit);
         }
