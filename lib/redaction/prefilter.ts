@@ -1,11 +1,13 @@
 /**
  * The prefilter: does a text hold any word that every rule's match starts from (a token
  * prefix, `-----BEGIN`, `://`, a secret keyword)? Most of a transcript holds none, and is
- * passed over after one look at each character: an Aho–Corasick automaton over the words,
- * letters folded to lower case, run as a table (faster than one regular expression with that
- * many alternatives, in JavaScriptCore by half).
+ * passed over after one look at each byte: an Aho–Corasick automaton over the words, letters
+ * folded to lower case, run as one table indexed by state and byte over the text's UTF-8
+ * (written into a scratch buffer by `TextEncoder.encodeInto`, which copies ASCII at memory
+ * speed). One load per byte: twice as fast as the same automaton over `charCodeAt` with a
+ * table of character classes, and faster than one regular expression with that many
+ * alternatives in either engine.
  */
-
 /** Anchors, in lower case; a superset of what the rules (rules.ts) can start from. */
 const ANCHORS: readonly string[] = [
   "sk-",
@@ -49,17 +51,18 @@ const ANCHORS: readonly string[] = [
   ),
 ];
 
-/** The automaton: a character class per code unit, and the transitions by class. */
-interface Automaton {
-  classes: Uint8Array;
-  width: number;
-  /** Transitions: the next state's row offset (state × width), or -1 where an anchor ends. */
-  next: Int32Array;
-}
+/** Bytes in the table's rows: every value of a UTF-8 byte. */
+const WIDTH = 256;
 
-function build(anchors: readonly string[]): Automaton {
+/**
+ * The automaton as one table: for a state's row offset (state × WIDTH) plus a byte, the next
+ * state's row offset, or -1 where an anchor ends. Built over the few characters the anchors
+ * use (their classes), then spread to every byte: the bytes of multi-byte characters (128
+ * and up) are in no anchor and lead back towards the start.
+ */
+function build(anchors: readonly string[]): Int32Array {
   const lower = (c: number) => (c >= 65 && c <= 90 ? c | 32 : c);
-  const classes = new Uint8Array(65536);
+  const classes = new Uint8Array(WIDTH);
   let width = 1;
   for (const anchor of anchors) {
     for (let i = 0; i < anchor.length; i++) {
@@ -86,9 +89,8 @@ function build(anchors: readonly string[]): Automaton {
     }
     ends[state] = true;
   }
-  const states = trie.length;
-  const delta = new Int32Array(states * width);
-  const fail = new Int32Array(states);
+  const delta = new Int32Array(trie.length * width);
+  const fail = new Int32Array(trie.length);
   const queue: number[] = [];
   for (const [k, next] of trie[0]!) {
     delta[k] = next;
@@ -108,21 +110,62 @@ function build(anchors: readonly string[]): Automaton {
       }
     }
   }
-  const next = new Int32Array(states * width);
-  for (let i = 0; i < next.length; i++) next[i] = ends[delta[i]!] ? -1 : delta[i]! * width;
-  return { classes, width, next };
+  const table = new Int32Array(trie.length * WIDTH);
+  for (let state = 0; state < trie.length; state++) {
+    for (let c = 0; c < WIDTH; c++) {
+      const to = delta[state * width + classes[c]!]!;
+      table[state * WIDTH + c] = ends[to] ? -1 : to * WIDTH;
+    }
+  }
+  return table;
 }
 
-const { classes: CLASSES, next: NEXT } = build(ANCHORS);
-/** Characters a lane reads past its quarter, so that an anchor across the border is found. */
+/** The table, built on first use: a command that never redacts does not wait for it. */
+let table: Int32Array | null = null;
+/** Bytes a lane reads past its quarter, so that an anchor across the border is found. */
 const OVERLAP = Math.max(...ANCHORS.map((anchor) => anchor.length)) - 1;
 
-/** The automaton over `text` from `from` to `to`, one character after the other. */
-function scan(text: string, from: number, to: number): boolean {
+const encoder = new TextEncoder();
+/** Where a text's UTF-8 is written to be scanned; a longer text goes through in pieces. */
+const SCRATCH = new Uint8Array(96 * 1024);
+/** Characters of a piece: each takes at most 3 bytes (a surrogate pair, 4 for 2). */
+const PIECE = Math.floor(SCRATCH.length / 3) - OVERLAP;
+
+/** The automaton over `bytes[from..to)`, one byte after the other. */
+function scan(next: Int32Array, bytes: Uint8Array, from: number, to: number): boolean {
   let row = 0;
   for (let i = from; i < to; i++) {
-    row = NEXT[row + CLASSES[text.charCodeAt(i)]!]!;
+    row = next[row + bytes[i]!]!;
     if (row < 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the first `n` bytes of `bytes` hold an anchor. A longer run is read as four
+ * quarters at once, each lane running the automaton over its quarter and a little past it:
+ * each step waits for the step before in its own lane only, so the processor runs the four
+ * side by side.
+ */
+function scanLanes(next: Int32Array, bytes: Uint8Array, n: number): boolean {
+  if (n < 256) return scan(next, bytes, 0, n);
+  const q = n >> 2;
+  const b = q, c = 2 * q, d = 3 * q;
+  let rowA = 0, rowB = 0, rowC = 0, rowD = 0;
+  // The last quarter runs to the end (n - d is q to q + 3); the others OVERLAP past theirs.
+  let k = 0;
+  for (; k < n - d; k++) {
+    rowA = next[rowA + bytes[k]!]!;
+    rowB = next[rowB + bytes[b + k]!]!;
+    rowC = next[rowC + bytes[c + k]!]!;
+    rowD = next[rowD + bytes[d + k]!]!;
+    if ((rowA | rowB | rowC | rowD) < 0) return true;
+  }
+  for (; k < q + OVERLAP; k++) {
+    rowA = next[rowA + bytes[k]!]!;
+    rowB = next[rowB + bytes[b + k]!]!;
+    rowC = next[rowC + bytes[c + k]!]!;
+    if ((rowA | rowB | rowC) < 0) return true;
   }
   return false;
 }
@@ -131,31 +174,15 @@ function scan(text: string, from: number, to: number): boolean {
  * Whether `text` may hold a secret (false: it holds none, and redacting it changes nothing).
  * Works on a JSON text too: every anchor is made of characters a JSON writer never escapes
  * (but `/`, looked for escaped as well), so it holds for the text of its strings.
- *
- * A longer text is read as four quarters at once, each lane running the automaton over its
- * quarter and a little past it: each step waits for the step before in its own lane only, so
- * the processor runs the four side by side (twice as fast as one lane, in either engine).
  */
 export function mayHoldSecret(text: string): boolean {
-  const n = text.length;
-  if (n < 256) return scan(text, 0, n);
-  const q = n >> 2;
-  const [b, c, d] = [q, 2 * q, 3 * q];
-  let [rowA, rowB, rowC, rowD] = [0, 0, 0, 0];
-  // The last quarter runs to the end (n - d is q to q + 3); the others OVERLAP past theirs.
-  let k = 0;
-  for (; k < n - d; k++) {
-    rowA = NEXT[rowA + CLASSES[text.charCodeAt(k)]!]!;
-    rowB = NEXT[rowB + CLASSES[text.charCodeAt(b + k)]!]!;
-    rowC = NEXT[rowC + CLASSES[text.charCodeAt(c + k)]!]!;
-    rowD = NEXT[rowD + CLASSES[text.charCodeAt(d + k)]!]!;
-    if ((rowA | rowB | rowC | rowD) < 0) return true;
-  }
-  for (; k < q + OVERLAP; k++) {
-    rowA = NEXT[rowA + CLASSES[text.charCodeAt(k)]!]!;
-    rowB = NEXT[rowB + CLASSES[text.charCodeAt(b + k)]!]!;
-    rowC = NEXT[rowC + CLASSES[text.charCodeAt(c + k)]!]!;
-    if ((rowA | rowB | rowC) < 0) return true;
+  const next = table ??= build(ANCHORS);
+  // Pieces overlap by OVERLAP characters, so an anchor across their border is in one whole.
+  for (let from = 0; from === 0 || from + OVERLAP < text.length; from += PIECE) {
+    const piece = from === 0 && text.length <= PIECE + OVERLAP
+      ? text
+      : text.slice(from, from + PIECE + OVERLAP);
+    if (scanLanes(next, SCRATCH, encoder.encodeInto(piece, SCRATCH).written)) return true;
   }
   return false;
 }
