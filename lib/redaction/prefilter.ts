@@ -56,65 +56,48 @@ const WIDTH = 256;
 
 /**
  * The automaton as one table: for a state's row offset (state × WIDTH) plus a byte, the next
- * state's row offset, or -1 where an anchor ends. Built over the few characters the anchors
- * use (their classes), then spread to every byte: the bytes of multi-byte characters (128
- * and up) are in no anchor and lead back towards the start.
+ * state's row offset, or -1 where an anchor ends. Each row starts as a copy of its failure
+ * state's row (Aho–Corasick, breadth first), then takes its own trie edges, upper case
+ * letters as lower case: the bytes of multi-byte characters (128 and up) are in no anchor.
+ * A state where an anchor ends is never left (the scan stops there), so its row stays empty.
  */
 function build(anchors: readonly string[]): Int32Array {
-  const lower = (c: number) => (c >= 65 && c <= 90 ? c | 32 : c);
-  const classes = new Uint8Array(WIDTH);
-  let width = 1;
-  for (const anchor of anchors) {
-    for (let i = 0; i < anchor.length; i++) {
-      const c = lower(anchor.charCodeAt(i));
-      if (classes[c] === 0) classes[c] = width++;
-    }
-  }
-  for (let c = 65; c <= 90; c++) classes[c] = classes[c | 32]!;
-  // The trie of the anchors, then the failure links breadth first (Aho–Corasick).
-  const trie: Map<number, number>[] = [new Map()];
+  // The trie: each state's edges by character code.
+  const edges: Map<number, number>[] = [new Map()];
   const ends: boolean[] = [false];
   for (const anchor of anchors) {
     let state = 0;
     for (let i = 0; i < anchor.length; i++) {
-      const k = classes[lower(anchor.charCodeAt(i))]!;
-      let next = trie[state]!.get(k);
+      const c = anchor.charCodeAt(i);
+      let next = edges[state]!.get(c);
       if (next === undefined) {
-        next = trie.length;
-        trie.push(new Map());
+        next = edges.length;
+        edges.push(new Map());
         ends.push(false);
-        trie[state]!.set(k, next);
+        edges[state]!.set(c, next);
       }
       state = next;
     }
     ends[state] = true;
   }
-  const delta = new Int32Array(trie.length * width);
-  const fail = new Int32Array(trie.length);
-  const queue: number[] = [];
-  for (const [k, next] of trie[0]!) {
-    delta[k] = next;
-    queue.push(next);
-  }
+  const table = new Int32Array(edges.length * WIDTH);
+  const fail = new Int32Array(edges.length);
+  const queue = [0];
   for (let head = 0; head < queue.length; head++) {
     const state = queue[head]!;
-    if (ends[fail[state]!]) ends[state] = true;
-    for (let k = 0; k < width; k++) {
-      const next = trie[state]!.get(k);
-      const fallback = delta[fail[state]! * width + k]!;
-      if (next === undefined) delta[state * width + k] = fallback;
-      else {
-        fail[next] = fallback;
-        delta[state * width + k] = next;
-        queue.push(next);
-      }
-    }
-  }
-  const table = new Int32Array(trie.length * WIDTH);
-  for (let state = 0; state < trie.length; state++) {
-    for (let c = 0; c < WIDTH; c++) {
-      const to = delta[state * width + classes[c]!]!;
-      table[state * WIDTH + c] = ends[to] ? -1 : to * WIDTH;
+    const row = state * WIDTH;
+    const failRow = fail[state]! * WIDTH;
+    if (state !== 0) table.copyWithin(row, failRow, failRow + WIDTH);
+    for (const [c, next] of edges[state]!) {
+      // The failure state of `next`: where the failure state of this one goes on `c`; -1
+      // when an anchor ends there, so `next` holds one too.
+      const to = state === 0 ? 0 : table[failRow + c]!;
+      fail[next] = Math.max(to, 0) / WIDTH;
+      const end = ends[next]! || to < 0;
+      const target = end ? -1 : next * WIDTH;
+      table[row + c] = target;
+      if (c >= 97 && c <= 122) table[row + (c & ~32)] = target;
+      if (!end) queue.push(next);
     }
   }
   return table;
