@@ -29,6 +29,10 @@ const scope = globalThis as unknown as WorkerScope;
 let reader: SubmissionReader | null = null;
 /** `proto --redact`: items are redacted here, as they are prepared. */
 let redact = false;
+/** What the submission being prepared had redacted, by rule (null: nothing yet). */
+let found: Record<string, number> | null = null;
+/** The scrub of `proto --redact`, made once: it counts into `found`. */
+let scrub: ((payload: string, item: ResponseItem) => ResponseItem | null) | null = null;
 let reply = emptyReply();
 /** The descriptor this thread reads, until its end, an error or a handover. */
 let input: number | null = null;
@@ -59,19 +63,20 @@ function deliver(submission: ParsedSubmission): void {
     return;
   }
   // parseLine refuses every line nesting deeper than MAX_NESTING: no item can.
-  const counts: Record<string, number> | null = redact ? {} : null;
+  found = null;
   const prepared = prepareItems(submission.op.items, "op.items", {
     keepItems: false,
     nestingChecked: true,
-    ...(counts === null ? {} : { scrub: redactingScrub<ResponseItem>(counts) }),
+    ...(scrub === null ? {} : { scrub }),
   });
-  if (counts !== null) prepared.redacted = counts;
+  const counts = found as Record<string, number> | null;
+  if (redact) prepared.redacted = counts ?? {};
   if (prepared.error !== null || prepared.items.some((item) => item.payload === null)) {
     const op: Op = { type: "record_items", items: [] };
     reply.others.push({ at, submission: { ok: true, id: submission.id, op, prepared } });
     return;
   }
-  if (counts !== null && Object.keys(counts).length > 0) {
+  if (counts !== null) {
     reply.redactions.push({ op: reply.ids.length, counts });
   }
   reply.ids.push(submission.id);
@@ -86,6 +91,7 @@ function deliver(submission: ParsedSubmission): void {
 scope.onmessage = ({ data }) => {
   if (data.kind === "start") {
     redact = data.redact === true;
+    scrub = redact ? redactingScrub<ResponseItem>(() => (found ??= {})) : null;
     reply = emptyReply();
     reader = new SubmissionReader({ maxLineBytes: data.maxLineBytes, deliver });
     scope.postMessage({ kind: "ready" });

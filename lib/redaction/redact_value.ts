@@ -58,16 +58,20 @@ const LARGE = 64 * 1024;
 /**
  * A scrub for items being encoded (the record path): given an item and its JSON text, the
  * redacted item, or null when it holds no secret. The JSON text is searched first, in one
- * pass, so an item without a secret costs that pass alone.
+ * pass, so an item without a secret costs that pass alone and allocates nothing: what is
+ * replaced is counted into `countsOf()`, asked only when there is something to count.
  */
 export function redactingScrub<T>(
-  counts: RedactionCounts,
+  countsOf: () => RedactionCounts,
 ): (payload: string, item: T) => T | null {
   return (payload, item) => {
     // A large item (an image inside) is searched string by string, images passed over.
     if (payload.length < LARGE && !mayHoldSecret(payload)) return null;
-    const clean = redactValue(item, counts);
-    return clean === item ? null : clean;
+    const found: RedactionCounts = {};
+    const clean = redactValue(item, found);
+    if (clean === item) return null;
+    addCounts(countsOf(), found);
+    return clean;
   };
 }
 

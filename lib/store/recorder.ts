@@ -90,8 +90,11 @@ export interface ItemsRecorded {
   dropped: { index: number; type: string }[];
   item_count: number;
   /** In a session that redacts: the secrets replaced in these items, by rule. */
-  redacted?: Record<string, number>;
+  redacted?: Readonly<Record<string, number>>;
 }
+
+/** The counts of an acknowledgement that redacted nothing (shared: acks are not changed). */
+const NOTHING_REDACTED: Readonly<Record<string, number>> = Object.freeze({});
 
 /** The meta field that marks a session whose items are redacted as they are recorded. */
 const REDACT_MARK = "rollout_redact";
@@ -133,6 +136,10 @@ export class RolloutRecorder {
   readonly #maxLine: number;
   readonly #maxBatch: number;
   readonly #redact: boolean;
+  /** The scrub of a session that redacts, made on first use; it counts into `#found`. */
+  #scrub: ((payload: string, item: ResponseItem) => ResponseItem | null) | null = null;
+  /** What the items being prepared had redacted, by rule (null: nothing yet). */
+  #found: Record<string, number> | null = null;
   /** Acknowledged items; an item may be kept as its payload until `items` is read. */
   readonly #items: (ResponseItem | string | Uint8Array)[];
   /** What `items` returns: `#items` decoded, as far as it was when `items` was last read. */
@@ -402,10 +409,10 @@ export class RolloutRecorder {
     if (!this.#redact) {
       return this.recordPrepared(prepareItems(items, where, { keepItems: true, nestingChecked }));
     }
-    const redacted: Record<string, number> = {};
-    const scrub = redactingScrub<ResponseItem>(redacted);
+    this.#found = null;
+    const scrub = this.#scrub ??= redactingScrub<ResponseItem>(() => (this.#found ??= {}));
     const prepared = prepareItems(items, where, { keepItems: true, nestingChecked, scrub });
-    prepared.redacted = redacted;
+    prepared.redacted = this.#found ?? NOTHING_REDACTED;
     return this.recordPrepared(prepared);
   }
 
@@ -474,7 +481,7 @@ export class RolloutRecorder {
         const recorded = records.length;
         done(
           this.#redact
-            ? { recorded, dropped, item_count: itemCount, redacted: redacted ?? {} }
+            ? { recorded, dropped, item_count: itemCount, redacted: redacted ?? NOTHING_REDACTED }
             : { recorded, dropped, item_count: itemCount },
         );
       },

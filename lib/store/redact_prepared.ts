@@ -16,7 +16,7 @@ const decoder = new TextDecoder();
 /** `prepared` with its items redacted and the counts in `redacted`. */
 export function redactPrepared(prepared: PreparedItems): PreparedItems {
   const counts: Record<string, number> = {};
-  const scrub = redactingScrub<ResponseItem>(counts);
+  const scrub = redactingScrub<ResponseItem>(() => counts);
   const items = prepared.items.map((entry) => {
     if (entry.payload === null) return entry;
     const text = typeof entry.payload === "string" ? entry.payload : decoder.decode(entry.payload);

@@ -64,14 +64,22 @@ test("Redactor counts across every value it redacts", () => {
 
 test("redactingScrub() looks at an item only when its JSON text may hold a secret", () => {
   const counts: Record<string, number> = {};
-  const scrub = redactingScrub<Record<string, unknown>>(counts);
+  let asked = 0;
+  const scrub = redactingScrub<Record<string, unknown>>(() => (asked++, counts));
   const quiet = { text: "nothing here" };
   assert.equal(scrub(JSON.stringify(quiet), quiet), null);
   // Found through the JSON text alone: an item whose text does not hold it is not searched.
   const loud = { text: GITHUB };
   assert.equal(scrub('{"text":"nothing"}', loud), null);
+  // A keyword without a secret after it: searched, nothing found, nothing counted.
+  const near = { text: "the token is stored in the keychain" };
+  assert.equal(scrub(JSON.stringify(near), near), null);
+  // The counts are asked for only when something was replaced.
+  assert.equal(asked, 0);
   assert.deepEqual(scrub(JSON.stringify(loud), loud), { text: "[REDACTED:github]" });
-  assert.deepEqual(counts, { github: 1 });
+  assert.deepEqual(scrub(JSON.stringify(loud), loud), { text: "[REDACTED:github]" });
+  assert.deepEqual(counts, { github: 2 });
+  assert.equal(asked, 2);
 });
 
 test("redactJsonText() changes only the string values that held a secret, byte for byte", () => {
