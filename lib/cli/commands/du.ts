@@ -8,8 +8,7 @@ import type { SessionIndex } from "../../index/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 
-import { FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
-import { fleetDuRows } from "../../fleet/mod.ts";
+import { fleetStore, FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
 import { byteSize } from "./older_than.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -228,9 +227,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const limit = args.integer("limit") ?? 20;
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const json = args.flag("json");
-  const from = fromUrlOf(args, io);
+  const from = await fromUrlOf(args, io);
   const report = await fromStoreOrIndex(from, args, io, { json, what: "not counted" }, {
-    store: async (fleet, filter) => duReportOf(await fleetDuRows(fleet, filter), limit),
+    store: async (fleet, filter) =>
+      duReportOf(await (await fleetStore()).fleetDuRows(fleet, filter), limit),
     index: (index) => duReport(index, limit),
   });
   if (json) await io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

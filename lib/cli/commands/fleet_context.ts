@@ -9,16 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
-import {
-  databaseUrl,
-  type Fleet,
-  fleetError,
-  type FleetFilter,
-  fleetUnreadable,
-  openFleet,
-  resolveFleetSession,
-  writeFleetSession,
-} from "../../fleet/mod.ts";
+import type * as FleetStore from "../../fleet/mod.ts";
+import type { Fleet, FleetFilter } from "../../fleet/mod.ts";
 import type { ParsedArgs } from "./args.ts";
 import { homeOf, SESSION_FLAGS, sessionPathOf } from "./context.ts";
 import { type IndexUse, reportUnreadable, withIndex } from "./index_context.ts";
@@ -34,8 +26,16 @@ export const FROM_FLAGS = {
 /** `SESSION_FLAGS` and the fleet store's. */
 export const SESSION_FROM_FLAGS = { ...SESSION_FLAGS, ...FROM_FLAGS } as const;
 
+/**
+ * The fleet store's code, loaded by a command only when it is given `--from`: it brings the
+ * PostgreSQL driver, whose modules would add a fifth to the start of every command on a home.
+ */
+export function fleetStore(): Promise<typeof FleetStore> {
+  return import("../../fleet/mod.ts");
+}
+
 /** The fleet store's URL when `--from` is given, else null; `--machine` needs `--from`. */
-export function fromUrlOf(args: ParsedArgs, io: Io): string | null {
+export async function fromUrlOf(args: ParsedArgs, io: Io): Promise<string | null> {
   const from = args.string("from");
   const machine = args.string("machine");
   if (from === undefined) {
@@ -46,6 +46,7 @@ export function fromUrlOf(args: ParsedArgs, io: Io): string | null {
     throw new UsageError("give --home or --from, not both: --from reads the fleet store");
   }
   if (args.flag("last")) throw new UsageError("--last reads a home: give SESSION with --from");
+  const { databaseUrl } = await fleetStore();
   return databaseUrl(from === "" ? undefined : from, io.env, "from");
 }
 
@@ -57,6 +58,7 @@ export function fleetFilterOf(args: ParsedArgs): FleetFilter {
 
 /** Runs `work` on the fleet store at `url`, closed after; its failures said without secrets. */
 export async function withFleet<T>(url: string, work: (fleet: Fleet) => Promise<T>): Promise<T> {
+  const { fleetError, openFleet } = await fleetStore();
   const fleet = await openFleet(url, { create: false });
   try {
     return await work(fleet);
@@ -94,6 +96,7 @@ export async function fromStoreOrIndex<T>(
 ): Promise<T> {
   if (from === null) return await withIndex(homeOf(args, io), io, use, work.index);
   const filter = fleetFilterOf(args);
+  const { fleetUnreadable } = await fleetStore();
   return await withFleet(from, async (fleet) => {
     const [done, unreadable] = await Promise.all([
       work.store(fleet, filter),
@@ -118,7 +121,7 @@ export interface SessionSource {
  * to a private temporary folder (0700) that `done()` removes.
  */
 export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<SessionSource> {
-  const url = fromUrlOf(args, io);
+  const url = await fromUrlOf(args, io);
   if (url === null) {
     const file = sessionPathOf(args, io);
     return { file, shown: file, done: () => {} };
@@ -127,6 +130,7 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
   if (spec === undefined) {
     throw new UsageError("missing SESSION (an id, an id prefix, a title or its path)");
   }
+  const { resolveFleetSession, writeFleetSession } = await fleetStore();
   return await withFleet(url, async (fleet) => {
     const session = await resolveFleetSession(fleet, spec, fleetFilterOf(args));
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-from-"));

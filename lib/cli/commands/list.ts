@@ -9,8 +9,7 @@ import { type ListedSession, listIndexed } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { reportUnreadable, withIndex } from "./index_context.ts";
-import { fleetFilterOf, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
-import { fleetList } from "../../fleet/mod.ts";
+import { fleetFilterOf, fleetStore, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
 import { visible } from "../../transcript/mod.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { redactText } from "../../redaction/mod.ts";
@@ -119,7 +118,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     positionals: { min: 0, max: 0 },
   });
   const limit = args.integer("limit");
-  const from = fromUrlOf(args, io);
+  const from = await fromUrlOf(args, io);
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const cwd = args.string("cwd");
   const json = args.flag("json");
@@ -129,6 +128,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   };
   const listed = from !== null
     ? await withFleet(from, async (fleet) => {
+      const { fleetList } = await fleetStore();
       const found = await fleetList(fleet, { ...filter, ...fleetFilterOf(args) });
       return {
         sessions: found.sessions,

@@ -11,8 +11,7 @@ import { visible, wantsColour } from "../../transcript/mod.ts";
 import { redactText } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { timeOption } from "./index_context.ts";
-import { FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
-import { fleetSearch } from "../../fleet/mod.ts";
+import { fleetStore, FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
 import { UsageError } from "./usage_error.ts";
 
 const ROLES = ["user", "assistant", "tool"] as const;
@@ -102,11 +101,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (until !== undefined) options.until = timeOption("until", until);
   if (role !== undefined) options.role = role as NonNullable<SearchOptions["role"]>;
   const json = args.flag("json");
-  const from = fromUrlOf(args, io);
+  const from = await fromUrlOf(args, io);
   let hits: SearchHit[];
   try {
     hits = await fromStoreOrIndex(from, args, io, { json, what: "not searched" }, {
-      store: (fleet, filter) => fleetSearch(fleet, query, { ...options, ...filter }),
+      store: async (fleet, filter) =>
+        (await fleetStore()).fleetSearch(fleet, query, { ...options, ...filter }),
       index: (index) => search(index, query, options),
     });
   } catch (error) {

@@ -6,8 +6,7 @@ import type { Io } from "../../runtime/mod.ts";
 import { aggregateUsage, renderUsageTable, usageRows } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { timeOption } from "./index_context.ts";
-import { FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
-import { fleetUsageRows } from "../../fleet/mod.ts";
+import { fleetStore, FROM_FLAGS, fromStoreOrIndex, fromUrlOf } from "./fleet_context.ts";
 import { UsageError } from "./usage_error.ts";
 
 const GROUPS = ["day", "session", "model", "cwd"] as const;
@@ -33,10 +32,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const sinceText = args.string("since");
   const since = sinceText === undefined ? undefined : timeOption("since", sinceText);
   const json = args.flag("json");
-  const from = fromUrlOf(args, io);
+  const from = await fromUrlOf(args, io);
   const found = await fromStoreOrIndex(from, args, io, { json, what: "not counted" }, {
-    store: (fleet, filter) =>
-      fleetUsageRows(fleet, { ...filter, ...(since === undefined ? {} : { since }) }),
+    store: async (fleet, filter) =>
+      (await fleetStore()).fleetUsageRows(fleet, {
+        ...filter,
+        ...(since === undefined ? {} : { since }),
+      }),
     index: (index) => usageRows(index, since),
   });
   const report = aggregateUsage(found.rows, by as Group, found.without);
