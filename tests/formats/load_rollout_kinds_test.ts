@@ -4,6 +4,13 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { tempDir } from "../helpers.ts";
+import {
+  CODEX_ENVELOPE_LINES,
+  DOCUMENT,
+  DOCUMENT_ITEMS,
+  jsonl,
+  writeFixture,
+} from "../fixtures_rollouts.ts";
 
 test("loadRollout() refuses a folder and a FIFO as invalid_rollout, without waiting on the FIFO", () => {
   const { dir, cleanup } = tempDir();
@@ -19,6 +26,69 @@ test("loadRollout() refuses a folder and a FIFO as invalid_rollout, without wait
       code: "invalid_rollout",
       message: `Cannot load rollout "${fifo}": it is not a regular file`,
     });
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() of a document gives what each option asks for, and nothing it does not", () => {
+  // A document is held whole: its items are the history, every item and the timeline at once.
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = writeFixture(dir, "doc.json", DOCUMENT);
+    const plain = loadRollout(file);
+    assert.deepEqual(plain.saved.items, DOCUMENT_ITEMS);
+    assert.equal(plain.itemCount, DOCUMENT_ITEMS.length);
+    assert.equal(plain.historyRefs, undefined);
+    assert.equal(plain.allItems, undefined);
+    assert.equal(plain.timeline, undefined);
+
+    const asked = loadRollout(file, { history: "refs", all: true, timeline: true });
+    assert.deepEqual(asked.historyRefs, DOCUMENT_ITEMS.map((item) => ({ item })));
+    assert.deepEqual(asked.allItems, DOCUMENT_ITEMS);
+    assert.deepEqual(asked.timeline, DOCUMENT_ITEMS.map((item) => ({ kind: "item", item })));
+    // Not kept beside the references: counted.
+    assert.deepEqual(asked.saved.items, []);
+    assert.equal(asked.itemCount, DOCUMENT_ITEMS.length);
+    // Each on its own: the other two stay absent.
+    const counted = loadRollout(file, { history: "count" });
+    assert.deepEqual(counted.saved.items, []);
+    assert.equal(counted.itemCount, DOCUMENT_ITEMS.length);
+    assert.equal(counted.historyRefs, undefined);
+    assert.deepEqual(loadRollout(file, { all: true }).timeline, undefined);
+    assert.deepEqual(loadRollout(file, { timeline: true }).allItems, undefined);
+    assert.deepEqual(loadRollout(file, { all: true }).saved.items, DOCUMENT_ITEMS);
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() marks in the timeline where a turn's user or developer instructions change", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const turn = (context: Record<string, unknown>) =>
+      JSON.stringify({
+        timestamp: "2025-11-03T09:13:00.000Z",
+        type: "turn_context",
+        payload: context,
+      });
+    const lines = [
+      CODEX_ENVELOPE_LINES[0],
+      turn({ cwd: "/r", user_instructions: "U1", developer_instructions: "D1" }),
+      turn({ cwd: "/r", user_instructions: "U1", developer_instructions: "D2" }),
+      turn({ cwd: "/r", user_instructions: "U1", developer_instructions: "D2" }),
+      turn({ cwd: "/r", user_instructions: "U2", developer_instructions: null }),
+      turn({ cwd: "/r", developer_instructions: 7, user_instructions: ["U3"] }),
+      turn({ cwd: "/r", developer_instructions: "D1" }),
+    ];
+    const loaded = loadRollout(writeFixture(dir, "c.jsonl", jsonl(lines)), { timeline: true });
+    assert.deepEqual(loaded.timeline, [
+      { kind: "instructions", user: "U1", developer: "D1" },
+      { kind: "instructions", developer: "D2" },
+      { kind: "instructions", user: "U2" },
+      { kind: "instructions", developer: "D1" },
+    ]);
+    assert.deepEqual(loaded.turnInstructions, { user: "U2", developer: "D1" });
   } finally {
     cleanup();
   }
