@@ -95,10 +95,20 @@ export interface LoaderOptions {
   /** Items and history markers in file order (`show`). */
   timeline?: boolean;
   /** The effective history of the prefix a fork inherits, when its meta names one. */
-  inherit?: (
-    base: HistoryBase,
-  ) => { items: ResponseItem[]; records?: SourceRecord[] } | { error: string };
+  inherit?: (base: HistoryBase) => InheritedHistory | { error: string };
 }
+
+/** The prefix a fork inherits, read from its parent. */
+export interface InheritedHistory {
+  items: ResponseItem[];
+  /** With `records`: the parent's records, its own inherited ones first. */
+  records?: SourceRecord[];
+  /** What the parent could not inherit in turn (warnings that start MISSING_INHERITANCE). */
+  warnings?: string[];
+}
+
+/** How the warning about a prefix that could not be read starts. */
+export const MISSING_INHERITANCE = "the history inherited from rollout ";
 
 /** Accept-only fast check derived from {@linkcode EnvelopeLine}: true means the schema accepts. */
 const isEnvelope = guardOf(EnvelopeLine) as (value: unknown) => value is EnvelopeLine;
@@ -304,11 +314,11 @@ export class LineLoader implements LineSink {
     const got = this.#inherit?.(base) ??
       { error: "rollout reads inherited history only from files" };
     if ("error" in got) {
-      this.warnings.push(
-        `the history inherited from rollout ${base.thread_id} is missing: ${got.error}`,
-      );
+      this.warnings.push(`${MISSING_INHERITANCE}${base.thread_id} is missing: ${got.error}`);
       return;
     }
+    // Further up the chain of forks: the parent's own inheritance that could not be read.
+    for (const warning of got.warnings ?? []) this.warnings.push(warning);
     this.history.inherit(got.items);
     if (got.records !== undefined) this.inheritedRecords = got.records;
     this.#timeline({ kind: "inherited", items: got.items.length, from: base.thread_id });

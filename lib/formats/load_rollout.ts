@@ -11,7 +11,6 @@ import {
   errnoOf,
   ioError,
   isDocument,
-  type ResponseItem,
   RolloutError,
   type RolloutFormat,
 } from "../schemas/mod.ts";
@@ -28,10 +27,11 @@ import {
 import { formatOfFirstRecord } from "./detect_format.ts";
 import {
   type HistoryBase,
+  type InheritedHistory,
   LineLoader,
+  MISSING_INHERITANCE,
   type RolloutVisitor,
   type SkippedLine,
-  type SourceRecord,
 } from "./line_loader.ts";
 import { findRolloutById, sessionsRootOf } from "./rollout_files.ts";
 import type { LoadedRollout, LoadReport } from "./loaded_rollout.ts";
@@ -276,7 +276,7 @@ function inheritedHistory(
   path: string,
   base: HistoryBase,
   ctx: { options: LoadOptions; chain: string[] },
-): { items: ResponseItem[]; records?: SourceRecord[] } | { error: string } {
+): InheritedHistory | { error: string } {
   if (ctx.chain.length > MAX_INHERITANCE) return { error: "the chain of forks is too long" };
   const found = findRolloutById(sessionsRootOf(path), base.thread_id);
   if (found === null) return { error: "no file of that id in the sessions folder" };
@@ -298,10 +298,13 @@ function inheritedHistory(
       },
       ctx.chain,
     ));
-    if (parent.records === undefined) return { items: parent.saved.items };
+    // What the parent could not inherit in turn is missing here too: said, not lost quietly.
+    const missing = parent.report.warnings.filter((w) => w.startsWith(MISSING_INHERITANCE));
+    const warnings = missing.length === 0 ? {} : { warnings: missing };
+    if (parent.records === undefined) return { items: parent.saved.items, ...warnings };
     // Its own inherited records, then its records after its meta.
     const records = [...parent.inheritedRecords ?? [], ...parent.records.slice(1)];
-    return { items: parent.saved.items, records };
+    return { items: parent.saved.items, records, ...warnings };
   } catch (error) {
     return { error: describe(error) };
   }
@@ -314,7 +317,7 @@ interface Source {
   options: LoadOptions;
   inherit: (
     base: HistoryBase,
-  ) => { items: ResponseItem[]; records?: SourceRecord[] } | { error: string };
+  ) => InheritedHistory | { error: string };
   compressed: boolean;
 }
 

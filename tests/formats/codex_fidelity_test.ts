@@ -931,3 +931,86 @@ test("a .jsonl.zst that decompresses past the cap is refused, not unpacked; list
     cleanup();
   }
 });
+
+test("only a thread_rolled_back event with a number of turns rolls the history back", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "rollbacks.jsonl");
+    const env = numbered();
+    fs.writeFileSync(
+      file,
+      env("session_meta", codexMeta("paginated")) +
+        env("response_item", userMessage("first")) +
+        env("response_item", assistant("one")) +
+        env("response_item", userMessage("second")) +
+        env("response_item", assistant("two")) +
+        // None of these is a rollback: a count as text, another event, no payload object.
+        env("event_msg", { type: "thread_rolled_back", num_turns: "1" }) +
+        env("event_msg", { type: "thread_rolled_backs", num_turns: 1 }) +
+        env("event_msg", { type: "token_count", num_turns: 1 }) +
+        env("event_msg", "thread_rolled_back") +
+        env("event_msg", { type: "thread_rolled_back" }),
+    );
+    const kept = loadRollout(file, { timeline: true });
+    assert.equal(kept.saved.items.length, 4);
+    assert.equal(kept.report.history, undefined);
+    // Codex could not decode a rollback without a whole number of turns: said, as elsewhere.
+    const undecodable = (n: number) =>
+      `line ${n}: a event_msg record Codex cannot read (its num_turns is no whole number of turns): kept, no change to the history`;
+    assert.deepEqual(kept.report.warnings, [undecodable(6), undecodable(10)]);
+    assert.deepEqual(kept.timeline!.filter((e) => e.kind !== "item"), []);
+    // The same file with one that is: the last turn goes.
+    fs.appendFileSync(file, env("event_msg", { type: "thread_rolled_back", num_turns: 1 }));
+    const rolled = loadRollout(file, { timeline: true });
+    assert.deepEqual(rolled.saved.items, [userMessage("first"), assistant("one")]);
+    assert.deepEqual(rolled.timeline!.filter((e) => e.kind !== "item"), [
+      { kind: "rolled_back", turns: 1, removed: 2 },
+    ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a chain of forks is followed 64 deep; a longer one is read without what lies beyond", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const idOf = (k: number) => `0199a1b2-0000-7000-8000-${String(k).padStart(12, "0")}`;
+    // Session k forks session k - 1 at its end and adds one question of its own.
+    const files: string[] = [];
+    for (let k = 0; k <= 66; k++) {
+      const env = numbered(k);
+      const meta = k === 0 ? codexMeta("paginated", { id: idOf(0) }) : codexMeta("paginated", {
+        id: idOf(k),
+        history_base: {
+          thread_id: idOf(k - 1),
+          end_ordinal_exclusive: k,
+          end_byte_offset: fs.statSync(files[k - 1]!).size,
+        },
+      });
+      const file = path.join(day, `rollout-2026-08-20T10-00-00-${idOf(k)}.jsonl`);
+      fs.writeFileSync(
+        file,
+        env("session_meta", meta) + env("response_item", userMessage(`q${k}`)),
+      );
+      files.push(file);
+    }
+    // 64 forks deep: every question since the first session.
+    const deep = loadRollout(files[64]!);
+    assert.deepEqual(deep.saved.items, Array.from({ length: 65 }, (_, k) => userMessage(`q${k}`)));
+    assert.deepEqual(deep.report.warnings, []);
+    // 66 deep: the sessions beyond 64 forks up are not read, and the warning of the fork
+    // that could not read its parent reaches the session loaded; the rest of it is there.
+    const long = loadRollout(files[66]!);
+    assert.deepEqual(
+      long.saved.items,
+      Array.from({ length: 65 }, (_, k) => userMessage(`q${k + 2}`)),
+    );
+    assert.deepEqual(long.report.warnings, [
+      `the history inherited from rollout ${idOf(1)} is missing: the chain of forks is too long`,
+    ]);
+  } finally {
+    cleanup();
+  }
+});
