@@ -1014,3 +1014,49 @@ test("a chain of forks is followed 64 deep; a longer one is read without what li
     cleanup();
   }
 });
+
+test("a fork's parent is read with the fork's line cap, and its records kept only when asked", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const day = path.join(dir, "sessions", "2026", "08", "20");
+    fs.mkdirSync(day, { recursive: true });
+    const parentId = "0199a1b2-0000-7000-8000-0000000000a2";
+    const parentFile = path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`);
+    const penv = numbered();
+    // A line of about 3 KB in the parent, a short one after it.
+    const prefix = penv("session_meta", codexMeta("paginated", { id: parentId })) +
+      penv("response_item", userMessage("x".repeat(3000))) +
+      penv("response_item", assistant("short answer"));
+    fs.writeFileSync(parentFile, prefix);
+    const childId = "0199a1b2-0000-7000-8000-0000000000c2";
+    const childFile = path.join(day, `rollout-2026-08-20T10-05-00-${childId}.jsonl`);
+    const cenv = numbered(3);
+    const base = { thread_id: parentId, end_ordinal_exclusive: 3, end_byte_offset: prefix.length };
+    fs.writeFileSync(
+      childFile,
+      cenv("session_meta", codexMeta("paginated", { id: childId, history_base: base })) +
+        cenv("response_item", userMessage("child question")),
+    );
+    const whole = loadRollout(childFile);
+    assert.equal(whole.saved.items.length, 3);
+    assert.equal(whole.inheritedRecords, undefined);
+    // Under a cap of 2 KB the parent's long line is skipped there as it is in the fork.
+    const capped = loadRollout(childFile, { maxLineBytes: 2048 });
+    assert.deepEqual(capped.saved.items, [
+      assistant("short answer"),
+      userMessage("child question"),
+    ]);
+    // The records of the prefix, asked for by `records` or `inheritedRecords`: the parent's
+    // records after its meta, as stored.
+    for (const options of [{ records: true }, { inheritedRecords: true }]) {
+      const kept = loadRollout(childFile, options);
+      assert.deepEqual(
+        kept.inheritedRecords!.map((r) => [r.line, r.type, r.ordinal]),
+        [[2, "response_item", 1], [3, "response_item", 2]],
+        JSON.stringify(options),
+      );
+    }
+  } finally {
+    cleanup();
+  }
+});
