@@ -11,6 +11,7 @@ import {
   errnoOf,
   ioError,
   isDocument,
+  plainError,
   RolloutError,
   type RolloutFormat,
 } from "../schemas/mod.ts";
@@ -130,6 +131,16 @@ export async function streamRollout(
  */
 const plainCopies = new Map<string, number>();
 
+/**
+ * A compressed rollout could not be unpacked into the temporary folder: no fault of the file,
+ * and every compressed rollout would fail alike (a command stops at it, `validate` too).
+ */
+export class TemporaryCopyFailed extends RolloutError {
+  constructor(message: string, cause: unknown) {
+    super("io_error", message, { cause });
+  }
+}
+
 /** Whether the file at `path` starts a zstd frame (false when it cannot be read: the load says why). */
 function startsZstdFile(path: string): boolean {
   try {
@@ -168,8 +179,19 @@ export async function plainCopyOf(path: string, maxBytes?: number): Promise<numb
         `${error.message}, more than the free space of the temporary folder; decompress it where there is room (zstd -d "${path}") and read the .jsonl`,
       );
     }
-    const errno = errnoOf(error);
-    if (errno === "ENOSPC" || errno === "EACCES" || errno === "EROFS") {
+    // A system error is no fault of the rollout: said as an I/O failure, so that nothing
+    // calls the file damaged; one of the temporary copy (its folder missing, full, read-only)
+    // names that folder, and fails every compressed rollout alike (TemporaryCopyFailed).
+    if (/^E[A-Z0-9]+$/.test(errnoOf(error) ?? "")) {
+      const where = (error as { path?: unknown }).path;
+      if (typeof where === "string" && nodePath.resolve(where) !== nodePath.resolve(path)) {
+        throw new TemporaryCopyFailed(
+          `Cannot decompress rollout "${path}": its temporary copy at "${where}" failed: ${
+            plainError(error)
+          }; set TMPDIR to a folder with room`,
+          error,
+        );
+      }
       throw ioError("decompress rollout", path, error);
     }
     throw invalidRollout(path, `it is not readable zstd (${describe(error)})`);

@@ -31,5 +31,6 @@ export {
   type SkippedLine,
   type SourceRecord,
   streamRollout,
+  TemporaryCopyFailed,
   type TimelineEntry,
 } from "./load_rollout.ts";

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, errnoOf, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
-import { describeDamage, streamRollout } from "../formats/mod.ts";
+import { describeDamage, streamRollout, TemporaryCopyFailed } from "../formats/mod.ts";
 import { isRolloutName, isSidecarName } from "./session_files.ts";
 
 /** One finding with its place in the file (null for a whole-file or document finding). */
@@ -147,6 +147,8 @@ export async function validateFile(
       between: () => {},
     });
   } catch (error) {
+    // The temporary folder failing is no verdict on the file: the run stops and says why.
+    if (error instanceof TemporaryCopyFailed) throw error;
     const message = describe(error);
     const prefix = `Cannot load rollout "${file}": `;
     const reason = error instanceof RolloutError && message.startsWith(prefix)

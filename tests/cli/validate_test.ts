@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { zstdCompressSync } from "node:zlib";
 import { setup, tempDir } from "../helpers.ts";
@@ -229,6 +230,43 @@ test("a .jsonl.zst damaged past its first MiB is an invalid file for validate, l
     assert.equal(searched.code, 0, searched.stderr);
     assert.match(searched.stderr, /not searched: it is not readable zstd/);
   } finally {
+    cleanup();
+  }
+});
+
+test("a temporary folder that fails is said as such: no .jsonl.zst is called invalid for it", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  const before = process.env.TMPDIR;
+  try {
+    const file = writeCodexSession(dir, new SeededRandom(8), { id: idOf(78), bytes: 64 << 10 });
+    fs.writeFileSync(`${file}.zst`, zstdCompressSync(fs.readFileSync(file)));
+    fs.rmSync(file);
+    const packed = fs.readFileSync(`${file}.zst`);
+    // TMPDIR a file, then a folder that does not exist: the copy cannot be made. (First: a
+    // process keeps the copy it made of a file for the commands after.)
+    const notFolder = path.join(dir, "not-a-folder");
+    fs.writeFileSync(notFolder, "");
+    for (const tmp of [notFolder, path.join(dir, "missing", "deeper")]) {
+      process.env.TMPDIR = tmp;
+      const checked = await cli(["validate", `${file}.zst`]);
+      assert.equal(checked.code, 1, tmp);
+      assert.doesNotMatch(checked.stdout, /INVALID/, tmp);
+      assert.match(
+        checked.stderr,
+        /^rollout: Cannot decompress rollout ".*\.jsonl\.zst": its temporary copy at ".*rollout-zst-.*" failed: .*; set TMPDIR to a folder with room\n$/,
+      );
+      assert.ok(checked.stderr.includes(tmp), checked.stderr);
+      const shown = await cli(["show", `${file}.zst`]);
+      assert.equal(shown.code, 1, tmp);
+      assert.match(shown.stderr, /its temporary copy at .* failed/);
+    }
+    assert.deepEqual(fs.readFileSync(`${file}.zst`), packed);
+    process.env.TMPDIR = dir;
+    assert.equal((await cli(["validate", `${file}.zst`])).code, 0);
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
     cleanup();
   }
 });
