@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { test } from "node:test";
-import { loadRollout } from "../../lib/formats/load_rollout.ts";
+import { loadRollout, streamRollout } from "../../lib/formats/load_rollout.ts";
 import { tempDir } from "../helpers.ts";
 import {
   CODEX_ENVELOPE_LINES,
   DOCUMENT,
   DOCUMENT_ITEMS,
+  DOCUMENT_META,
   jsonl,
   writeFixture,
 } from "../fixtures_rollouts.ts";
@@ -89,6 +90,33 @@ test("loadRollout() marks in the timeline where a turn's user or developer instr
       { kind: "instructions", developer: "D1" },
     ]);
     assert.deepEqual(loaded.turnInstructions, { user: "U2", developer: "D1" });
+  } finally {
+    cleanup();
+  }
+});
+
+test("streamRollout() visits a document's meta, then each item as an item and a timeline entry", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = writeFixture(dir, "doc.json", DOCUMENT);
+    const seen: unknown[] = [];
+    await streamRollout(file, {
+      visit: {
+        meta: (meta, _raw, format) => seen.push(["meta", meta.id, format]),
+        item: (item) => seen.push(["item", item]),
+        timeline: (entry) => seen.push(["timeline", entry]),
+      },
+      between: () => {},
+    });
+    assert.deepEqual(seen, [
+      ["meta", DOCUMENT_META.id, "document"],
+      ...DOCUMENT_ITEMS.flatMap((item) => [["item", item], ["timeline", { kind: "item", item }]]),
+    ]);
+    // A visitor of the timeline alone, or of nothing: the same file reads the same.
+    const entries: unknown[] = [];
+    await streamRollout(file, { visit: { timeline: (e) => entries.push(e) }, between: () => {} });
+    assert.deepEqual(entries, DOCUMENT_ITEMS.map((item) => ({ kind: "item", item })));
+    await streamRollout(file, { visit: {}, between: () => {} });
   } finally {
     cleanup();
   }

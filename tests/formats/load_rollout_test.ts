@@ -560,6 +560,15 @@ test("loadRollout() refuses files without a usable meta, naming the file and the
       jsonl(['{"id":"a","timestamp":"t","instructions":7}']),
       "line 1 is not a usable session meta: instructions: expected string, got number",
     ],
+    // The envelope around a meta: each of its own fields checked before the payload.
+    [
+      jsonl(['{"timestamp":7,"type":"session_meta","payload":{"id":"a","timestamp":"t"}}']),
+      "line 1 is not a usable session meta: timestamp: expected string, got number",
+    ],
+    [
+      jsonl(['{"ordinal":-1,"type":"session_meta","payload":{"id":"a","timestamp":"t"}}']),
+      "line 1 is not a usable session meta: ordinal: expected a number >= 0, got -1",
+    ],
     [
       jsonl([meta.replace("Be terse.", "Be t\\u00ersé."), ...JOURNAL_LINES.slice(1)]),
       "not a rollout (neither JSON lines nor a complete JSON document)",
