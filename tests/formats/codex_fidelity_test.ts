@@ -1037,9 +1037,16 @@ test("a fork's parent is read with the fork's line cap, and its records kept onl
       cenv("session_meta", codexMeta("paginated", { id: childId, history_base: base })) +
         cenv("response_item", userMessage("child question")),
     );
-    const whole = loadRollout(childFile);
+    const whole = loadRollout(childFile, { timeline: true });
     assert.equal(whole.saved.items.length, 3);
-    assert.equal(whole.inheritedRecords, undefined);
+    assert.equal("inheritedRecords" in whole, false);
+    assert.deepEqual(whole.timeline![0], { kind: "inherited", items: 2, from: parentId });
+    // Told not to inherit: the fork's own records, and a warning that the prefix was not read.
+    const own = loadRollout(childFile, { inherit: false });
+    assert.deepEqual(own.saved.items, [userMessage("child question")]);
+    assert.deepEqual(own.report.warnings, [
+      `the history inherited from rollout ${parentId} is missing: not read`,
+    ]);
     // Under a cap of 2 KB the parent's long line is skipped there as it is in the fork.
     const capped = loadRollout(childFile, { maxLineBytes: 2048 });
     assert.deepEqual(capped.saved.items, [

@@ -9,6 +9,8 @@ import {
   DOCUMENT,
   DOCUMENT_ITEMS,
   DOCUMENT_META,
+  JOURNAL_ITEMS,
+  JOURNAL_LINES,
   jsonl,
   writeFixture,
 } from "../fixtures_rollouts.ts";
@@ -120,4 +122,65 @@ test("streamRollout() visits a document's meta, then each item as an item and a 
   } finally {
     cleanup();
   }
+});
+
+test("loadRollout() of a line file gives each list only when asked, and each whole", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = writeFixture(dir, "j.jsonl", jsonl(JOURNAL_LINES));
+    const plain = loadRollout(file);
+    assert.deepEqual(plain.saved.items, JOURNAL_ITEMS);
+    for (const key of ["allItems", "records", "timeline", "historyRefs", "inheritedRecords"]) {
+      assert.equal(key in plain, false, key);
+    }
+    const all = loadRollout(file, { all: true });
+    assert.deepEqual(all.allItems, JOURNAL_ITEMS);
+    assert.equal("timeline" in all || "records" in all, false);
+    const records = loadRollout(file, { records: true });
+    assert.deepEqual(
+      records.records!.map((r) => [r.line, r.type]),
+      [[1, "session_meta"], [2, "response_item"], [3, "response_item"], [4, "response_item"], [
+        5,
+        "state",
+      ]],
+    );
+    assert.equal("allItems" in records, false);
+    const timeline = loadRollout(file, { timeline: true });
+    assert.deepEqual(timeline.timeline, JOURNAL_ITEMS.map((item) => ({ kind: "item", item })));
+    const refs = loadRollout(file, { history: "refs" });
+    assert.equal(refs.historyRefs!.length, JOURNAL_ITEMS.length);
+    assert.deepEqual(refs.saved.items, []);
+    assert.equal(refs.itemCount, JOURNAL_ITEMS.length);
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() names a blank line and a compaction without an object apart from other damage", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = [
+      ...JOURNAL_LINES.slice(0, 2),
+      "   \t ",
+      "{not json",
+      '{"timestamp":"2026-11-26T11:15:30.000Z","type":"compacted","payload":"x"}',
+    ];
+    const loaded = loadRollout(writeFixture(dir, "j.jsonl", jsonl(lines)));
+    assert.deepEqual(loaded.report.skipped_lines.map((s) => [s.line, s.message]), [
+      [3, "empty line"],
+      [4, "not JSON"],
+    ]);
+    assert.equal(loaded.report.warnings.length, 1);
+    assert.match(loaded.report.warnings[0]!, /^line 5: .*compacted.*its payload is no object/);
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() refuses a /proc file, which reports no size and has content", () => {
+  assert.throws(() => loadRollout("/proc/self/status"), {
+    code: "invalid_rollout",
+    message:
+      'Cannot load rollout "/proc/self/status": it reports no size but has content (a /proc or /sys file), so it is no rollout',
+  });
 });
