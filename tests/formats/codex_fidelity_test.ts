@@ -25,6 +25,13 @@ function line(fields: Record<string, unknown>): string {
   return `${JSON.stringify(fields)}\n`;
 }
 
+/** The sessions folder of one day under the home `dir`, made (forks are looked for there). */
+function dayFolder(dir: string): string {
+  const day = path.join(dir, "sessions", "2026", "08", "20");
+  fs.mkdirSync(day, { recursive: true });
+  return day;
+}
+
 /** A writer of a paginated file's lines, each taking the next ordinal from `start`. */
 function numbered(start = 0): (type: string, payload: unknown) => string {
   let ordinal = start;
@@ -275,8 +282,7 @@ test("loadRollout() rebuilds a compaction without replacement_history as Codex d
 test("loadRollout() puts a fork's inherited history (history_base) before its own records", async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const parentId = "0199a1b2-0000-7000-8000-0000000000a1";
     const parentFile = path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`);
     const penv = numbered();
@@ -339,8 +345,7 @@ test("a .jsonl.zst rollout is read like the plain file, and restored to it befor
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const plain = codexFile(day, "paginated", `rollout-2026-08-20T10-00-00-${ID}.jsonl`);
     const packed = `${plain}.zst`;
     const original = fs.readFileSync(plain);
@@ -746,8 +751,7 @@ test("a copy of a fork that inherits its history (history_base) holds the whole 
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const parentId = "0199a1b2-0000-7000-8000-0000000000a1";
     const penv = numbered();
     const prefix = penv("session_meta", codexMeta("paginated", { id: parentId })) +
@@ -832,8 +836,7 @@ test("repair refuses a .jsonl.zst; list shows a session once when its plain and 
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const plain = codexFile(day, "paginated", `rollout-2026-08-20T10-00-00-${ID}.jsonl`);
     const packed = `${plain}.zst`;
     fs.writeFileSync(
@@ -892,8 +895,7 @@ test("a .jsonl.zst that decompresses past the cap is refused, not unpacked; list
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const file = path.join(day, `rollout-2026-08-20T10-00-00-${ID}.jsonl.zst`);
     const env = numbered();
     // A session whose one tool output is 3 MiB of the same letter: it packs to a few KiB.
@@ -974,8 +976,7 @@ test("only a thread_rolled_back event with a number of turns rolls the history b
 test("a chain of forks is followed 64 deep; a longer one is read without what lies beyond", () => {
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const idOf = (k: number) => `0199a1b2-0000-7000-8000-${String(k).padStart(12, "0")}`;
     // Session k forks session k - 1 at its end and adds one question of its own.
     const files: string[] = [];
@@ -1018,8 +1019,7 @@ test("a chain of forks is followed 64 deep; a longer one is read without what li
 test("a fork's parent is read with the fork's line cap, and its records kept only when asked", () => {
   const { dir, cleanup } = tempDir();
   try {
-    const day = path.join(dir, "sessions", "2026", "08", "20");
-    fs.mkdirSync(day, { recursive: true });
+    const day = dayFolder(dir);
     const parentId = "0199a1b2-0000-7000-8000-0000000000a2";
     const parentFile = path.join(day, `rollout-2026-08-20T10-00-00-${parentId}.jsonl`);
     const penv = numbered();
