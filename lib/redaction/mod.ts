@@ -7,6 +7,6 @@
 export { addCounts, describeCounts, type RedactionCounts, totalRedacted } from "./counts.ts";
 export { redactJsonText } from "./redact_json_text.ts";
 export { mayHoldSecret } from "./prefilter.ts";
-export { redactText } from "./redact_text.ts";
+export { redactsLineByLine, redactText } from "./redact_text.ts";
 export { redactingScrub, redactItem, Redactor, redactValue } from "./redact_value.ts";
 export { CONTEXT_RULES, FORMAT_RULES, type Rule } from "./rules.ts";

@@ -128,6 +128,16 @@ export function redactText(text: string, counts: RedactionCounts): string {
 }
 
 /**
+ * Whether redacting `text` replaces, on each of its lines, what redacting that line alone
+ * replaces: true unless a rule reads across lines or the whole decides how it is read. A PEM
+ * private key spans lines, a JSON text is redacted string by string with keys as context, and
+ * a data URL is not searched at all.
+ */
+export function redactsLineByLine(text: string): boolean {
+  return !text.startsWith("data:") && !/^\s*[[{]/.test(text) && !text.includes("-----BEGIN");
+}
+
+/**
  * The string values of a JSON text redacted in place, each with its key as context: in
  * `{"password": "x"}` the value alone holds no keyword, its member does.
  */

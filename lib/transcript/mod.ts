@@ -9,5 +9,5 @@ export {
   type UsageSummary,
 } from "./html_transcript.ts";
 export { MarkdownWriter, renderMarkdown } from "./markdown_transcript.ts";
-export { TranscriptWriter, wantsColour } from "./transcript.ts";
+export { hideFolded, shownPart, TranscriptWriter, wantsColour } from "./transcript.ts";
 export { visible } from "./visible_text.ts";

@@ -12,6 +12,7 @@ import {
 import { partOf } from "./transcript_parts.ts";
 import { visible } from "./visible_text.ts";
 import { parseJson } from "../base/mod.ts";
+import { redactsLineByLine } from "../redaction/mod.ts";
 
 /** Options of {@linkcode TranscriptWriter}. */
 export interface TranscriptOptions {
@@ -107,6 +108,42 @@ function lineEnds(body: string): { count: number; shown: string[] } {
     to = start;
   }
   return { count, shown: [...shown, ...tail] };
+}
+
+/**
+ * `text` with the lines a fold leaves out made empty: {@linkcode fold} shows the same of it
+ * (the same lines, the same count of lines hidden), and whatever reads the shown text next
+ * (redaction) reads 16 lines, not 100,000. A text with no line to hide comes back as it is.
+ */
+export function hideFolded(text: string): string {
+  const ends = text.endsWith("\n");
+  const body = ends ? text.slice(0, -1) : text;
+  const { count, shown } = lineEnds(body);
+  if (count <= FOLD_LINES) return text;
+  const head = shown.slice(0, KEEP_HEAD).join("\n");
+  const tail = shown.slice(KEEP_HEAD).join("\n");
+  // The hidden lines stay, empty: the text still has `count` lines.
+  return `${head}${"\n".repeat(count - KEEP_HEAD - KEEP_TAIL + 1)}${tail}${ends ? "\n" : ""}`;
+}
+
+/**
+ * The entry with what {@linkcode TranscriptWriter} will not show of it left out, where that
+ * changes nothing shown once redacted: the lines a fold hides in a tool output are emptied
+ * when redaction reads that output line by line. Redacting the result searches the 16 lines
+ * shown of a 100,000-line output, not all of them, and replaces in them what redacting the
+ * whole would have replaced.
+ */
+export function shownPart(entry: TimelineEntry): TimelineEntry {
+  if (entry.kind !== "item") return entry;
+  const item = entry.item;
+  if (item.type !== "function_call_output" && item.type !== "custom_tool_call_output") {
+    return entry;
+  }
+  const output = item.output;
+  if (typeof output !== "string" || !redactsLineByLine(output)) return entry;
+  const shown = hideFolded(output);
+  if (shown === output || !redactsLineByLine(shown)) return entry;
+  return { kind: "item", item: { ...item, output: shown } };
 }
 
 /**

@@ -80,6 +80,40 @@ test("rollout show redacts secrets by default, says how many by rule, and --no-r
   }
 });
 
+test("rollout show searches a long output's shown lines for secrets, not the lines it folds away", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // 100 lines: the 12 first and the 4 last are shown; a secret on line 1 and one on line 50.
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`);
+    lines[0] = `token in use: ${GITHUB}`;
+    lines[49] = `export NPM_TOKEN=${NPM}`;
+    const long = { ...OUTPUT, output: lines.join("\n") };
+    const text = secretJournal().replace(JSON.stringify(OUTPUT), JSON.stringify(long));
+    const file = writeSession(dir, { id: ID, text });
+    const shown = await cli(["show", file]);
+    assert.equal(shown.code, 0, shown.stderr);
+    holdsNoSecret(shown.stdout);
+    assert.ok(shown.stdout.includes("token in use: [REDACTED:github]"), shown.stdout);
+    assert.ok(shown.stdout.includes("84 lines folded"), shown.stdout);
+    // The folded secret is neither shown nor counted; the user message's is.
+    assert.equal(
+      shown.stderr,
+      "rollout: note: redacted 3 secrets (github 2, npm 1); --no-redact keeps them\n",
+    );
+    // export shows every line, and redacts and counts them all.
+    const md = await cli(["export", file, "--to", "md"]);
+    holdsNoSecret(md.stdout);
+    assert.ok(md.stdout.includes("export NPM_TOKEN=[REDACTED:npm]"));
+    assert.equal(
+      md.stderr,
+      "rollout: note: redacted 4 secrets (github 2, npm 2); --no-redact keeps them\n",
+    );
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout export redacts md, json and jsonl by default, to stdout and to a file", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

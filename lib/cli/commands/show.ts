@@ -6,8 +6,8 @@
  */
 import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
-import { streamRollout } from "../../formats/mod.ts";
-import { TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
+import { streamRollout, type TimelineEntry } from "../../formats/mod.ts";
+import { shownPart, TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { reportDamage } from "./context.ts";
 import { SESSION_FROM_FLAGS, sessionSourceOf } from "./fleet_context.ts";
@@ -49,6 +49,9 @@ async function showFile(
   io: Io,
 ): Promise<number> {
   const clean = <T>(value: T): T => redactor === null ? value : redactor.value(value);
+  // Secrets are searched for only in what is shown (the note counts those).
+  const cleanEntry = (entry: TimelineEntry) =>
+    redactor === null ? entry : redactor.value(shownPart(entry));
   const colour = wantsColour(io.stdout.isTTY, io.env);
   const out = new OutputBuffer(io);
   const progress = new Progress(io, { stdout: true });
@@ -66,7 +69,7 @@ async function showFile(
       },
       timeline: (entry) => {
         if (entry.kind === "item" && ++items === at) out.add(passedOver(at, colour));
-        if (items >= from) out.add(writer!.entry(clean(entry)));
+        if (items >= from) out.add(writer!.entry(cleanEntry(entry)));
       },
     },
     between: () => out.flushIfFull(),
