@@ -26,6 +26,7 @@ import {
 } from "../session/mod.ts";
 import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
+import { ScanHash } from "./scan_hash.ts";
 
 /** Bumped whenever the tables change: an index of another version is rebuilt. */
 export const SCHEMA_VERSION = 2;
@@ -161,6 +162,13 @@ const TAIL_BYTES = 64;
 /** Where a home's index lives. */
 export function indexPath(home: string): string {
   return nodePath.join(home, "rollout", "index.sqlite");
+}
+
+/** Whether an error is SQLite's "database is locked" (another process writes). */
+function isBusy(error: unknown): boolean {
+  const e = error as { errcode?: unknown; message?: unknown };
+  if (typeof e.errcode === "number") return (e.errcode & 0xff) === 5;
+  return typeof e.message === "string" && /database is locked/i.test(e.message);
 }
 
 /** Whether an error says the database file is damaged or no database at all. */
@@ -342,11 +350,16 @@ export class SessionIndex {
     return statement;
   }
 
-  /** The session files of the home now, oldest first (so the index grows in time order). */
-  #scan(): Seen[] {
+  /**
+   * The session files of the home now, in the order of the walk, and the digest of what was
+   * seen: each one's path and the key {@linkcode upToDate} compares.
+   */
+  #scan(): { seen: Seen[]; signature: string } {
     const files = findSessionFiles(this.home);
-    const paths = new Set(files.map((f) => f.path));
+    const paths = new Set<string>();
+    for (const file of files) paths.add(file.path);
     const seen: Seen[] = [];
+    const hash = new ScanHash();
     for (const file of files) {
       // A .jsonl.zst beside its own .jsonl is the same session mid-way through (de)compression.
       if (file.path.endsWith(".jsonl.zst") && paths.has(file.path.slice(0, -4))) continue;
@@ -358,8 +371,38 @@ export class SessionIndex {
         throw ioError("read", file.path, error);
       }
       seen.push({ path: file.path, stat });
+      hash.text(file.path);
+      hash.number(stat.size);
+      hash.number(stat.mtimeMs);
+      hash.number(stat.dev);
+      hash.number(stat.ino);
     }
-    return seen.sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs);
+    return { seen, signature: hash.digest() };
+  }
+
+  /** The digest of the last scan whose files the rows all match, or null. */
+  #lastScan(): string | null {
+    const row = this.sql("SELECT value FROM meta WHERE key = 'scan'").get() as
+      | { value: string }
+      | undefined;
+    return row?.value ?? null;
+  }
+
+  /**
+   * Keeps `signature` as the digest of the last scan the rows match. Only if no other process is writing:
+   * the next refresh compares the rows one by one instead, which is all that is lost.
+   */
+  #saveScan(signature: string): void {
+    this.db.exec("PRAGMA busy_timeout = 0");
+    try {
+      this.#write(() => {
+        this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('scan', ?)").run(signature);
+      });
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_MS}`);
+    }
   }
 
   #rows(): Map<string, Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">> {
@@ -378,7 +421,14 @@ export class SessionIndex {
     progress: ((read: number, total: number, lines: number) => void) | null = null,
   ): Promise<RefreshReport> {
     const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
-    const seen = this.#scan();
+    const { seen, signature } = this.#scan();
+    // The same files with the same sizes, times and inodes as at the end of a refresh (the
+    // same 64-bit digest): every row still matches its file, since rows are only written from
+    // a newer look at the file than the scan before them.
+    if (signature === this.#lastScan() && this.#namesUpToDate()) {
+      report.unchanged = seen.length;
+      return report;
+    }
     const rows = this.#rows();
     const changed: Seen[] = [];
     for (const file of seen) {
@@ -388,13 +438,17 @@ export class SessionIndex {
       else changed.push(file);
     }
     const gone = [...rows.values()];
-    if (changed.length === 0 && gone.length === 0 && this.#namesUpToDate()) return report;
-    this.#write(() => {
-      for (const row of gone) this.#drop(row.id);
-      report.dropped = gone.length;
-      this.#refreshNames();
-    });
-    await this.#indexAll(changed, progress, report);
+    if (changed.length > 0 || gone.length > 0 || !this.#namesUpToDate()) {
+      this.#write(() => {
+        for (const row of gone) this.#drop(row.id);
+        report.dropped = gone.length;
+        this.#refreshNames();
+      });
+      // Oldest first, so the index grows in time order.
+      changed.sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs);
+      await this.#indexAll(changed, progress, report);
+    }
+    this.#saveScan(signature);
     return report;
   }
 

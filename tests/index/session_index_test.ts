@@ -253,6 +253,69 @@ test("a reader is never blocked by a process writing the index", async () => {
   }
 });
 
+test("a refresh with nothing changed trusts the last scan's digest; any change reads rows again", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const files = [1, 2, 3].map((n) => writeSession(dir, { id: idOf(n) }));
+    (await openIndex(dir)).close();
+    // Damage one row behind the index's back: a refresh comparing rows would read it again.
+    const db = new DatabaseSync(indexPath(dir));
+    db.prepare("UPDATE files SET size = 1 WHERE path = ?").run(files[1]!);
+    db.close();
+    let index = await openIndex(dir, { refresh: false });
+    let report = await index.refresh();
+    index.close();
+    assert.deepEqual([report.read, report.grown, report.unchanged], [0, 0, 3], "digest trusted");
+    // A changed time on another file: the scan differs, every row is compared, and both files
+    // are looked at again (read on from where the index stopped: their starts are unchanged).
+    const later = new Date(Date.now() + 5_000);
+    fs.utimesSync(files[2]!, later, later);
+    index = await openIndex(dir, { refresh: false });
+    report = await index.refresh();
+    index.close();
+    assert.deepEqual([report.read + report.grown, report.unchanged], [2, 1]);
+    // A file added, then one renamed: each is seen.
+    const added = writeSession(dir, { id: idOf(4) });
+    index = await openIndex(dir, { refresh: false });
+    assert.equal((await index.refresh()).read, 1);
+    index.close();
+    fs.renameSync(added, added.replace(".jsonl", "-moved.jsonl"));
+    index = await openIndex(dir, { refresh: false });
+    report = await index.refresh();
+    index.close();
+    assert.deepEqual([report.read, report.dropped], [1, 1]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a refresh does not wait for another writer to keep its scan's digest", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    (await openIndex(dir)).close();
+    const writer = new DatabaseSync(indexPath(dir));
+    writer.exec("DELETE FROM meta WHERE key = 'scan'");
+    writer.exec("BEGIN IMMEDIATE");
+    try {
+      // Nothing to index, a digest to keep, the write lock taken: it returns at once.
+      const started = Date.now();
+      const index = await openIndex(dir);
+      index.close();
+      assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    } finally {
+      writer.exec("ROLLBACK");
+    }
+    const kept = () => writer.prepare("SELECT count(*) AS n FROM meta WHERE key = 'scan'").get();
+    assert.equal(Number((kept() as { n: number }).n), 0, "not kept while locked");
+    (await openIndex(dir)).close();
+    assert.equal(Number((kept() as { n: number }).n), 1, "kept by the next refresh");
+    writer.close();
+  } finally {
+    cleanup();
+  }
+});
+
 test("an unreadable file under sessions/ is listed as such, never skipped silently", async () => {
   const { dir, cleanup } = tempDir();
   try {
