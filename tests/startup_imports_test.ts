@@ -39,3 +39,14 @@ test("rollout's start-up loads neither zod nor a command: `--version` stays as f
   );
   assert.deepEqual(heavy, []);
 });
+
+test("the reading commands load no crypto, stream, network or database driver code: each costs a start", () => {
+  for (const command of ["list", "search", "show", "usage", "du", "validate", "export", "load"]) {
+    const graph = [...staticGraph(path.join(ROOT, "lib", "cli", "commands", `${command}.ts`))];
+    assert.ok(graph.includes("node:sqlite") || command === "validate", `${command}: ${graph}`);
+    const costly = graph.filter((m) =>
+      ["node:crypto", "node:stream", "node:net", "node:tls", "node:zlib", "postgres"].includes(m)
+    );
+    assert.deepEqual(costly, [], command);
+  }
+});

@@ -14,7 +14,7 @@ import {
   textBlock,
 } from "./html_blocks.ts";
 import { htmlAttribute, htmlText } from "./html_text.ts";
-import { PAGE_CSP, PAGE_SCRIPT, PAGE_STYLE } from "./html_page.ts";
+import { PAGE_SCRIPT, PAGE_STYLE, pageCsp } from "./html_page.ts";
 import { partOf } from "./transcript_parts.ts";
 import { baseInstructionsOf, markerText, messageLabel } from "./transcript.ts";
 
@@ -124,7 +124,7 @@ export class HtmlTranscriptWriter {
     }
     return [
       `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">`,
-      `<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">`,
+      `<meta http-equiv="Content-Security-Policy" content="${pageCsp()}">`,
       `<meta name="viewport" content="width=device-width, initial-scale=1">`,
       `<meta name="color-scheme" content="light dark">`,
       `<meta name="referrer" content="no-referrer">`,
