@@ -85,7 +85,14 @@ test("RolloutRecorder.recordItems() reports the first failing item, whether too 
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const rec = await RolloutRecorder.create({ home: dir, maxLineBytes: 300, clock });
+    // A fixed cwd: the default (the process's folder) would make the meta as long as the path
+    // the repository was cloned to.
+    const rec = await RolloutRecorder.create({
+      home: dir,
+      maxLineBytes: 300,
+      clock,
+      meta: { cwd: "/repo" },
+    });
     const before = fs.readFileSync(rec.path!, "utf8");
     const long = userMessage("l".repeat(300));
     await assert.rejects(rec.recordItems([userMessage("ok"), long, {}], { where: "op.items" }), {
@@ -116,7 +123,7 @@ test("RolloutRecorder refuses a state or a meta above maxLineBytes before writin
       RolloutRecorder.create({
         home: dir,
         maxLineBytes: 300,
-        meta: { instructions: "i".repeat(300) },
+        meta: { instructions: "i".repeat(300), cwd: "/repo" },
       }),
       {
         code: "line_too_long",
@@ -124,7 +131,12 @@ test("RolloutRecorder refuses a state or a meta above maxLineBytes before writin
       },
     );
     assert.equal(fs.existsSync(`${dir}/sessions`), false);
-    const rec = await RolloutRecorder.create({ home: dir, maxLineBytes: 300, clock });
+    const rec = await RolloutRecorder.create({
+      home: dir,
+      maxLineBytes: 300,
+      clock,
+      meta: { cwd: "/repo" },
+    });
     const before = fs.readFileSync(rec.path!, "utf8");
     await assert.rejects(rec.recordState({ previous_response_id: "r".repeat(250) }), {
       code: "line_too_long",
