@@ -315,6 +315,9 @@ export function tailOf(file: string, end: number): string | null {
   }
 }
 
+/** What a refresh compares of a row. */
+type RowKey = Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">;
+
 interface Seen {
   path: string;
   stat: fs.Stats;
@@ -380,33 +383,47 @@ export class SessionIndex {
     return { seen, signature: hash.digest() };
   }
 
-  /** The digest of the last scan whose files the rows all match, or null. */
-  #lastScan(): string | null {
-    const row = this.sql("SELECT value FROM meta WHERE key = 'scan'").get() as
-      | { value: string }
-      | undefined;
-    return row?.value ?? null;
+  /**
+   * The rows' generation (bumped by every transaction that writes them) and the digest kept
+   * with it, `"<generation>:<digest>"`, or null.
+   */
+  #lastScan(): { generation: number; kept: string | null } {
+    const rows = this.sql("SELECT key, value FROM meta WHERE key IN ('generation', 'scan')")
+      .all() as unknown as { key: string; value: string }[];
+    let generation = 0;
+    let kept: string | null = null;
+    for (const row of rows) {
+      if (row.key === "generation") generation = Number(row.value);
+      else kept = row.value;
+    }
+    return { generation, kept };
   }
 
   /**
-   * Keeps `signature` as the digest of the last scan the rows match. Only if no other process is writing:
-   * the next refresh compares the rows one by one instead, which is all that is lost.
+   * Keeps `signature` as the digest of a scan the rows match: the rows were compared at
+   * `generation`, and no transaction but this refresh's own (`mine`) has written them since.
+   * Never waits for another writer and never fails the command: it is only a shortcut, and
+   * without it the next refresh compares the rows one by one.
    */
-  #saveScan(signature: string): void {
+  #saveScan(signature: string, generation: number, mine: number): void {
     this.db.exec("PRAGMA busy_timeout = 0");
     try {
       this.#write(() => {
-        this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('scan', ?)").run(signature);
-      });
+        const now = this.#lastScan().generation;
+        if (now !== generation + mine) return;
+        this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('scan', ?)").run(
+          `${now}:${signature}`,
+        );
+      }, { rows: false });
     } catch (error) {
-      if (!isBusy(error)) throw error;
+      if (isCorruption(error)) throw error;
     } finally {
       this.db.exec(`PRAGMA busy_timeout = ${BUSY_MS}`);
     }
   }
 
-  #rows(): Map<string, Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">> {
-    const rows = new Map<string, Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">>();
+  #rows(): Map<string, RowKey> {
+    const rows = new Map<string, RowKey>();
     for (
       const row of this.sql("SELECT id, path, size, mtime_ms, inode FROM files")
         .all() as unknown as FileRow[]
@@ -422,14 +439,25 @@ export class SessionIndex {
   ): Promise<RefreshReport> {
     const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
     const { seen, signature } = this.#scan();
-    // The same files with the same sizes, times and inodes as at the end of a refresh (the
-    // same 64-bit digest): every row still matches its file, since rows are only written from
-    // a newer look at the file than the scan before them.
-    if (signature === this.#lastScan() && this.#namesUpToDate()) {
+    // The rows and their generation, read together (one read transaction).
+    this.db.exec("BEGIN");
+    let last: { generation: number; kept: string | null };
+    let rows: Map<string, RowKey> | null = null;
+    try {
+      last = this.#lastScan();
+      // The same files with the same sizes, times and inodes (the same 64-bit digest) as a
+      // refresh that left every row matching them, and no row written since: nothing to do.
+      if (last.kept !== `${last.generation}:${signature}` || !this.#namesUpToDate()) {
+        rows = this.#rows();
+      }
+    } finally {
+      this.db.exec("COMMIT");
+    }
+    if (rows === null) {
       report.unchanged = seen.length;
       return report;
     }
-    const rows = this.#rows();
+    const writesBefore = this.#writes;
     const changed: Seen[] = [];
     for (const file of seen) {
       const row = rows.get(file.path);
@@ -448,7 +476,7 @@ export class SessionIndex {
       changed.sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs);
       await this.#indexAll(changed, progress, report);
     }
-    this.#saveScan(signature);
+    this.#saveScan(signature, last.generation, this.#writes - writesBefore);
     return report;
   }
 
@@ -550,11 +578,23 @@ export class SessionIndex {
     report.bytes = done;
   }
 
-  #write(work: () => void): void {
+  /** Transactions this connection committed that wrote rows. */
+  #writes = 0;
+
+  /** Bumps the rows' generation: every transaction writing rows does, inside itself. */
+  #bump(): void {
+    this.sql(
+      "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    ).run();
+  }
+
+  #write(work: () => void, how: { rows?: boolean } = {}): void {
     this.db.exec("BEGIN IMMEDIATE");
     try {
+      if (how.rows !== false) this.#bump();
       work();
       this.db.exec("COMMIT");
+      if (how.rows !== false) this.#writes++;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");
       throw error;
@@ -564,8 +604,10 @@ export class SessionIndex {
   async #writeAsync(work: () => Promise<void>): Promise<void> {
     this.db.exec("BEGIN IMMEDIATE");
     try {
+      this.#bump();
       await work();
       this.db.exec("COMMIT");
+      this.#writes++;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");
       throw error;

@@ -40,19 +40,23 @@ const NEAR = new Map(
   ]),
 );
 
-/** Where the run of `[A-Za-z0-9_.+-]` starting at `i` ends. */
+/** The head of a data URL is looked for in this many first characters. */
+const HEAD = 256;
+
+/** Where the run of `[A-Za-z0-9_.+-]` starting at `i` ends (at most at HEAD). */
 function tokenEnd(text: string, i: number): number {
-  for (;; i++) {
+  for (; i < HEAD; i++) {
     const c = text.charCodeAt(i);
     const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
       c === 95 || c === 46 || c === 43 || c === 45;
     if (!word) return i;
   }
+  return i;
 }
 
 /**
  * Whether `text` is a data URL of base64 bytes (an image): bytes, not text, and never searched.
- * `data:type/subtype(;name=value)*;base64,` in its first 256 characters, read character by
+ * `data:type/subtype(;name=value)*;base64,` within its first 256 characters, read character by
  * character: a regular expression would keep the text (an image of megabytes) alive as its
  * last input until the next match, and a collector of the young generation then keeps it for
  * the old one (a 1 GiB `show` grew 8 MiB and spent 12 collections giving memory back).
@@ -64,8 +68,8 @@ function isBase64DataUrl(text: string): boolean {
   const subtype = i + 1;
   i = tokenEnd(text, subtype);
   if (i === subtype) return false;
-  while (i < 256 && text.charCodeAt(i) === 59) { // ";"
-    if (text.startsWith("base64,", i + 1)) return true;
+  while (i < HEAD && text.charCodeAt(i) === 59) { // ";"
+    if (i + 8 <= HEAD && text.startsWith("base64,", i + 1)) return true;
     const name = i + 1;
     i = tokenEnd(text, name);
     if (i === name || text.charCodeAt(i) !== 61) return false; // name "="

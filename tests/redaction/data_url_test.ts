@@ -40,6 +40,25 @@ test("a base64 data URL is passed over whole; any other text starting with data:
   });
 });
 
+test("a data URL's head counts only within its first 256 characters, to the character", () => {
+  // `;base64,` ending at 255, at 256 and past it; the last token running up to and past 256.
+  for (let at = 240; at <= 260; at++) {
+    for (const tail of [";base64,", "/x;base64,"]) {
+      const name = "n".repeat(at - "data:image/png;".length);
+      const heads = [
+        `data:image/png;${name}=v${tail}`,
+        `data:image/${"p".repeat(at - "data:image/".length)}${tail}`,
+        `data:image/png;${name}${tail}`,
+      ];
+      for (const head of heads) {
+        const text = `${head} ${GITHUB} password=hunter22x`;
+        const passed = DATA_URL.test(text.slice(0, 256));
+        assert.equal(redactText(text, {}) === text, passed, `${head.length}: ${head.slice(-24)}`);
+      }
+    }
+  }
+});
+
 test("redactsLineByLine: a text opening with { or [ after any white space is read whole", () => {
   const spaces = [
     " ",

@@ -116,6 +116,30 @@ test("show redacts a folded output's shown lines as it would redact the whole, a
   });
 });
 
+test("show's redaction of a folded output matches the whole's at the shown lines' borders, CRLF too", () => {
+  const make = new SecretMaker(11);
+  const token = `gh${"p"}_${make.chars("abcdefABCDEF0123456789", 36)}`;
+  // A keyword ending one line and its value starting the next, on each border of the fold.
+  const borders = (
+    count: number,
+  ) => [[11, 12], [12, 13], [count - 5, count - 4], [count - 4, count - 3]];
+  for (const end of ["\n", "\r\n"]) {
+    for (const count of [21, 22, 40]) {
+      for (const [first, second] of borders(count)) {
+        const lines = Array.from({ length: count }, (_, i) => `line ${i}`);
+        lines[first!] = `export API_KEY=`;
+        lines[second!] = `${token} password: hunter2x9 url https://u:s3cretpw@db.example:5432`;
+        const entry = outputEntry(lines.join(end));
+        const cut = shownPart(entry);
+        assert.notEqual(cut, entry, "hidden lines emptied");
+        const whole = redacted(entry);
+        assert.equal(redacted(cut).text, whole.text, `${count} lines, ${first}/${second}`);
+        assert.ok(!whole.text.includes(token));
+      }
+    }
+  }
+});
+
 test("an output redaction must read whole is redacted whole: a private key, JSON, a data URL", () => {
   const secrets = plantedSecrets(new SecretMaker(7));
   const pem = secrets.find((s) => s.rule === "private_key" && s.text.includes("END"))!;
