@@ -164,13 +164,6 @@ export function indexPath(home: string): string {
   return nodePath.join(home, "rollout", "index.sqlite");
 }
 
-/** Whether an error is SQLite's "database is locked" (another process writes). */
-function isBusy(error: unknown): boolean {
-  const e = error as { errcode?: unknown; message?: unknown };
-  if (typeof e.errcode === "number") return (e.errcode & 0xff) === 5;
-  return typeof e.message === "string" && /database is locked/i.test(e.message);
-}
-
 /** Whether an error says the database file is damaged or no database at all. */
 function isCorruption(error: unknown): boolean {
   const e = error as { errcode?: unknown; code?: unknown; message?: unknown };
