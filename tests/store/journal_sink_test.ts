@@ -383,6 +383,24 @@ test("JournalSink adds a missing line end once, durably, and counts it as writte
   }
 });
 
+test("JournalSink asked not to sync syncs nothing: not its batches, its recovery or an added line end", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = `${dir}/j.jsonl`;
+    fs.writeFileSync(file, '{"a":1}');
+    const fsys = countingFs();
+    const sink = sinkOn(file, fsys, { sync: false, lineEndMissing: true });
+    sink.commit([item("one")], { inlineSync: true });
+    sink.recover();
+    sink.commit([item("two")]);
+    sink.close();
+    assert.deepEqual(fsys.calls.filter((c) => c.startsWith("fdatasync")), []);
+    assert.equal(fs.readFileSync(file, "utf8").split("\n").length, 4, "three lines, each ended");
+  } finally {
+    cleanup();
+  }
+});
+
 test("JournalSink: a batch whose write and cut both failed is cut before the next one", () => {
   const { dir, cleanup } = tempDir();
   try {
