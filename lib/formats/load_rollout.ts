@@ -11,6 +11,7 @@ import {
   errnoOf,
   ioError,
   isDocument,
+  isSystemError,
   plainError,
   RolloutError,
   type RolloutFormat,
@@ -182,7 +183,7 @@ export async function plainCopyOf(path: string, maxBytes?: number): Promise<numb
     // A system error is no fault of the rollout: said as an I/O failure, so that nothing
     // calls the file damaged; one of the temporary copy (its folder missing, full, read-only)
     // names that folder, and fails every compressed rollout alike (TemporaryCopyFailed).
-    if (/^E[A-Z0-9]+$/.test(errnoOf(error) ?? "")) {
+    if (isSystemError(error)) {
       const where = (error as { path?: unknown }).path;
       if (typeof where === "string" && nodePath.resolve(where) !== nodePath.resolve(path)) {
         throw new TemporaryCopyFailed(

@@ -377,8 +377,8 @@ export class SessionIndex {
   }
 
   /**
-   * The rows' generation (bumped by every transaction that writes them) and the digest kept
-   * with it, `"<generation>:<digest>"`, or null.
+   * The rows' generation (bumped by every transaction that writes them), and the last scan's
+   * digest as kept, `"<generation>:<digest>"` (null if none is).
    */
   #lastScan(): { generation: number; kept: string | null } {
     const rows = this.sql("SELECT key, value FROM meta WHERE key IN ('generation', 'scan')")
@@ -432,6 +432,7 @@ export class SessionIndex {
   ): Promise<RefreshReport> {
     const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
     const { seen, signature } = this.#scan();
+    const namesFresh = this.#namesUpToDate();
     // The rows and their generation, read together (one read transaction).
     this.db.exec("BEGIN");
     let last: { generation: number; kept: string | null };
@@ -440,7 +441,7 @@ export class SessionIndex {
       last = this.#lastScan();
       // The same files with the same sizes, times and inodes (the same 64-bit digest) as a
       // refresh that left every row matching them, and no row written since: nothing to do.
-      if (last.kept !== `${last.generation}:${signature}` || !this.#namesUpToDate()) {
+      if (last.kept !== `${last.generation}:${signature}` || !namesFresh) {
         rows = this.#rows();
       }
     } finally {
@@ -459,7 +460,7 @@ export class SessionIndex {
       else changed.push(file);
     }
     const gone = [...rows.values()];
-    if (changed.length > 0 || gone.length > 0 || !this.#namesUpToDate()) {
+    if (changed.length > 0 || gone.length > 0 || !namesFresh) {
       this.#write(() => {
         for (const row of gone) this.#drop(row.id);
         report.dropped = gone.length;

@@ -79,6 +79,14 @@ export function errnoOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether `error` is a system call's failure (a `code` such as ENOENT, EACCES, E2BIG): the disk
+ * or the system, never the content of a file.
+ */
+export function isSystemError(error: unknown): boolean {
+  return /^E[A-Z0-9]+$/.test(errnoOf(error) ?? "");
+}
+
 /** A short text for any thrown value. */
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.message;

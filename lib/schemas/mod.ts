@@ -2,7 +2,15 @@
  * The zod schemas of every wire and disk shape (items, metas, the op stream, record lines,
  * format names) and the checks built on them. Pure.
  */
-export { describe, errnoOf, ErrorCode, ioError, plainError, RolloutError } from "./errors.ts";
+export {
+  describe,
+  errnoOf,
+  ErrorCode,
+  ioError,
+  isSystemError,
+  plainError,
+  RolloutError,
+} from "./errors.ts";
 export { isContextText, isUserTurn, messageEvent, textParts } from "./codex_events.ts";
 export { formatIssue } from "./issue_path.ts";
 export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";

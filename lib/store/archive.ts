@@ -5,7 +5,7 @@
  * so a crash at any moment leaves the session readable in one of its forms, never neither.
  */
 import * as path from "node:path";
-import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
+import { errnoOf, ioError, isSystemError, RolloutError } from "../schemas/mod.ts";
 import {
   type FileSystem,
   isZstd,
@@ -405,7 +405,7 @@ async function restoreLocked(
     return { status: "restored", path: plainPath, from: file, bytes: written.bytes };
   } catch (error) {
     if (error instanceof RolloutError) throw error;
-    if (/^E[A-Z]+$/.test(errnoOf(error) ?? "")) throw ioError("restore rollout", file, error);
+    if (isSystemError(error)) throw ioError("restore rollout", file, error);
     // zlib's own failures (a bad checksum, a corrupt block): the file, not the disk.
     throw unreadable(file, `zstd cannot decompress it (${(error as Error).message})`);
   } finally {

@@ -4,7 +4,7 @@
  * byte for byte against a plain one. Never holds a file whole (SPEC §7).
  */
 import { Buffer } from "node:buffer";
-import { errnoOf } from "../schemas/mod.ts";
+import { isSystemError } from "../schemas/mod.ts";
 import {
   type FileSystem,
   writeAll,
@@ -118,7 +118,7 @@ export async function compareUnpacked(
       options.checked?.(at);
     }
   } catch (error) {
-    if (/^E[A-Z]+$/.test(errnoOf(error) ?? "")) throw error;
+    if (isSystemError(error)) throw error;
     const why = error instanceof Error ? error.message : String(error);
     return { kind: "differs", detail: `zstd cannot decompress it (${why})` };
   }

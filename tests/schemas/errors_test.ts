@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
-import { ioError, plainError } from "../../lib/schemas/errors.ts";
+import { ioError, isSystemError, plainError } from "../../lib/schemas/errors.ts";
 import { cli } from "../cli/cli_io.ts";
 
 const system = (code: string, syscall: string) =>
@@ -55,4 +55,15 @@ test("a /proc file is no rollout, said as such; a folder that takes no lock file
     stderr:
       'rollout: Cannot write rollout "/proc/version": its lock file "/proc/version.lock" cannot be created there: the folder does not take new files\n',
   });
+});
+
+test("isSystemError() tells a system call's failure from any other error with a code", () => {
+  for (const code of ["ENOENT", "EACCES", "E2BIG", "ENOTDIR"]) {
+    assert.equal(isSystemError(Object.assign(new Error(code), { code })), true, code);
+  }
+  for (
+    const error of [{ code: "ERR_SQLITE_ERROR" }, { code: "io_error" }, new Error("x"), null, "EIO"]
+  ) {
+    assert.equal(isSystemError(error), false, String(error));
+  }
 });
