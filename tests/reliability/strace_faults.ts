@@ -160,7 +160,9 @@ export async function runFaultCase(
     if (errors.length !== OPS - ackedItems.length) {
       problems.push(`${errors.length} error events, ${ackedItems.length} acknowledgements`);
     }
-    if (exit.code !== 1) problems.push(`exit ${JSON.stringify(exit)} after a failed final close`);
+    if (exit.code !== 1) {
+      problems.push(`exit ${JSON.stringify(exit)} after a failed final close: ${proc.stderr.trim()}`);
+    }
     problems.push(...invariantProblems(truth, disk.items));
   } else {
     // One failed call: exactly its op fails, the writer recovers, the file holds exactly
@@ -171,7 +173,7 @@ export async function runFaultCase(
     if (JSON.stringify(disk.items) !== JSON.stringify(ackedItems)) {
       problems.push(`file holds ${disk.items.length} items, ${ackedItems.length} acknowledged`);
     }
-    if (exit.code !== 0) problems.push(`exit ${JSON.stringify(exit)}`);
+    if (exit.code !== 0) problems.push(`exit ${JSON.stringify(exit)}: ${proc.stderr.trim()}`);
   }
   problems.push(...(await afterFault(file, disk.items, { killed: c.fault === "SIGKILL" })));
   return { injected, acked: ackedItems.length, failedOps, errors, problems };

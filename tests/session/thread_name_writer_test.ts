@@ -131,8 +131,12 @@ test(
       appender(n % 2 === 0 ? "deno" : "bun", [home, id, `${count}`, n >= 5 ? "--as-codex" : ""])
     );
     for (const run of runs) assert.deepEqual(await run.done, { code: 0, out: "done\n", err: "" });
-    const lines = fs.readFileSync(index, "utf8").split("\n");
-    assert.equal(lines.pop(), "");
+    const all = fs.readFileSync(index, "utf8").split("\n");
+    assert.equal(all.pop(), "");
+    // A Codex line seen half-written makes the next title start with a line end: a blank line,
+    // which readers skip. Nothing else may sit between the entries.
+    const lines = all.filter((line) => line !== "");
+    assert.ok(all.length - lines.length <= 3 * count, `${all.length - lines.length} blank lines`);
     assert.equal(lines.length, ids.length * count);
     const titles = new Map<string, string[]>(ids.map((id) => [id, []]));
     for (const line of lines) {
