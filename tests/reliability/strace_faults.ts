@@ -88,12 +88,33 @@ export function straceWrapper(
   ];
 }
 
-/** Runs one case in `dir` against `subject` and checks what it left. */
+/** strace's own failure to follow a thread (it then exits 1 whatever the traced process did). */
+const STRACE_FAILED = /^\/usr\/bin\/strace: ptrace\(/m;
+
+/**
+ * Runs one case in `dir` against `subject` and checks what it left. strace sometimes loses a
+ * thread that is exiting ("ptrace(PTRACE_LISTEN, ...): Input/output error") and then exits 1,
+ * hiding the child's own status: such a run says nothing about rollout and is run again, in a
+ * fresh folder, up to twice.
+ */
 export async function runFaultCase(
   subject: Subject,
   c: FaultCase,
   options: { dir: string; seed: number },
 ): Promise<FaultOutcome> {
+  for (let attempt = 1;; attempt++) {
+    const dir = path.join(options.dir, `attempt-${attempt}`);
+    const run = await runOnce(subject, c, { dir, seed: options.seed });
+    if (!run.straceFailed || attempt === 3) return run.outcome;
+    console.log(`strace lost a thread in ${injectSpec(c)} (${subject.name}); run again`);
+  }
+}
+
+async function runOnce(
+  subject: Subject,
+  c: FaultCase,
+  options: { dir: string; seed: number },
+): Promise<{ outcome: FaultOutcome; straceFailed: boolean }> {
   const home = path.join(options.dir, "home");
   const document = c.syscall === "rename";
   const created = await RolloutRecorder.create({ home, format: document ? "json" : "jsonl" });
@@ -114,7 +135,8 @@ export async function runFaultCase(
   if (configured?.msg.type !== "session_configured" && configured?.msg.type !== "session_loaded") {
     await proc.kill();
     const problem = `resume: ${JSON.stringify(configured)}`;
-    return { injected: 0, acked: 0, failedOps: [], errors: [], problems: [problem] };
+    const outcome = { injected: 0, acked: 0, failedOps: [], errors: [], problems: [problem] };
+    return { outcome, straceFailed: STRACE_FAILED.test(proc.stderr) };
   }
   const rng = new SeededRandom(options.seed);
   const submitted: string[] = [];
@@ -161,7 +183,9 @@ export async function runFaultCase(
       problems.push(`${errors.length} error events, ${ackedItems.length} acknowledgements`);
     }
     if (exit.code !== 1) {
-      problems.push(`exit ${JSON.stringify(exit)} after a failed final close: ${proc.stderr.trim()}`);
+      problems.push(
+        `exit ${JSON.stringify(exit)} after a failed final close: ${proc.stderr.trim()}`,
+      );
     }
     problems.push(...invariantProblems(truth, disk.items));
   } else {
@@ -176,7 +200,10 @@ export async function runFaultCase(
     if (exit.code !== 0) problems.push(`exit ${JSON.stringify(exit)}: ${proc.stderr.trim()}`);
   }
   problems.push(...(await afterFault(file, disk.items, { killed: c.fault === "SIGKILL" })));
-  return { injected, acked: ackedItems.length, failedOps, errors, problems };
+  return {
+    outcome: { injected, acked: ackedItems.length, failedOps, errors, problems },
+    straceFailed: STRACE_FAILED.test(proc.stderr),
+  };
 }
 
 /** Invariants 4-6 after the fault: tidy, validate, lock free, resume + append, clean. */
