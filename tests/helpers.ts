@@ -1,7 +1,9 @@
 /** Shared test helpers: temporary homes, runtime init, reading files back. */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import process from "node:process";
 import { initRuntime } from "../lib/runtime/runtime.ts";
 import { codexConformance } from "./formats/codex_model.ts";
 
@@ -95,4 +97,84 @@ export function filePosition(fd: number): number {
 export function skipReason(file: string, reason: string | false): string | false {
   if (reason !== false) console.log(`${file}: skipped: ${reason}`);
   return reason;
+}
+
+/** The compiled binary the process tests run. */
+export const BINARY_PATH = path.join(ROOT, "dist", "rollout");
+
+/**
+ * A home where one session file cannot be read by the user `nobody`, who owns the rest: a
+ * failed system call that root's tests cannot otherwise cause (root reads any file). The
+ * `locked` file holds `word`; `unlock()` makes it readable with chmod, which changes neither
+ * its size, nor its mtime, nor its inode. Null, with the reason said once, when the test
+ * cannot run so (not root, no `runuser`, no user `nobody`, no binary).
+ */
+export function lockedHome(
+  file: string,
+  home: string,
+  word: string,
+): {
+  locked: string;
+  asNobody(args: string[]): { code: number | null; stdout: string; stderr: string };
+  unlock(): void;
+} | null {
+  const runuser = ["/usr/sbin/runuser", "/sbin/runuser"].find((p) => fs.existsSync(p));
+  const nobody = fs.existsSync("/etc/passwd")
+    ? fs.readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":"))
+      .find((f) => f[0] === "nobody")
+    : undefined;
+  const why = process.getuid?.() !== 0
+    ? "not run as root"
+    : runuser === undefined
+    ? "runuser is missing"
+    : nobody === undefined
+    ? "no user nobody"
+    : !fs.existsSync(BINARY_PATH)
+    ? `${BINARY_PATH} is missing (npm run build)`
+    : null;
+  if (why !== null) {
+    console.log(`${file}: part skipped: ${why}`);
+    return null;
+  }
+  const uid = Number(nobody![2]);
+  const gid = Number(nobody![3]);
+  const line = (type: string, payload: unknown) =>
+    JSON.stringify({ timestamp: "2026-11-20T09:00:00.000Z", type, payload }) + "\n";
+  const id = "019abc00-0000-7000-8000-00000000a0c5";
+  const folder = path.join(home, "sessions", "2026", "11", "20");
+  fs.mkdirSync(folder, { recursive: true });
+  const locked = markFixture(path.join(folder, `rollout-2026-11-20T09-00-00-${id}.jsonl`));
+  fs.writeFileSync(
+    locked,
+    line("session_meta", { id, timestamp: "2026-11-20T09:00:00.000Z", cwd: "/locked" }) +
+      line("response_item", {
+        type: "message",
+        role: "user",
+        content: [{ type: "input_text", text: `${word} is in here` }],
+      }),
+    { mode: 0o600 },
+  );
+  // Everything up to the home can be passed through; the home and all in it is nobody's.
+  for (let at = path.dirname(home); at !== path.dirname(at); at = path.dirname(at)) {
+    if ((fs.statSync(at).mode & 0o001) === 0) fs.chmodSync(at, fs.statSync(at).mode | 0o011);
+  }
+  const own = (at: string) => {
+    fs.chownSync(at, uid, gid);
+    if (fs.statSync(at).isDirectory()) {
+      for (const name of fs.readdirSync(at)) own(path.join(at, name));
+    }
+  };
+  own(home);
+  fs.chownSync(locked, 0, 0);
+  return {
+    locked,
+    asNobody: (args) => {
+      const run = spawnSync(runuser!, ["-u", "nobody", "--", BINARY_PATH, ...args], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" },
+      });
+      return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+    },
+    unlock: () => fs.chmodSync(locked, 0o644),
+  };
 }

@@ -359,9 +359,13 @@ export class FleetSync {
       await this.step();
       return { outcome: fresh ? "read" : "grown", records: push.written, bytes: stat.size - from };
     } catch (error) {
+      // A failed system call (no permission, an I/O error) is retried by the next pass, even
+      // if the file's stats stay the same (a chmod): its row is kept out of date.
+      const failedCall = !(error instanceof UnreadableRollout) && fileErrno(error) !== undefined &&
+        fileErrno(error) !== "ENOENT";
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(seen.file, error.message)
-        : fileErrno(error) !== undefined && fileErrno(error) !== "ENOENT"
+        : failedCall
         ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
         : null;
       if (message === null) throw error;
@@ -374,7 +378,8 @@ export class FleetSync {
         true,
         (tx) =>
           tx`UPDATE rollout.sessions SET error = ${message}, size = ${stat.size},
-          mtime_ms = ${stat.mtimeMs}, inode = ${inodeOf(stat)}, synced_bytes = 0, records = 0,
+          mtime_ms = ${failedCall ? -1 : stat.mtimeMs}, inode = ${inodeOf(stat)},
+          synced_bytes = 0, records = 0,
           tail = NULL, state = NULL, compressed = ${compressed}, redacted = ${redact},
           synced_at = now() WHERE id = ${id}`,
       );

@@ -404,6 +404,9 @@ export class SessionIndex {
       this.#write(() => {
         const now = this.#lastScan().generation;
         if (now !== generation + mine) return;
+        // A file whose read failed may become readable with its stats unchanged (a chmod): the
+        // next refresh must look at the rows, and retry it.
+        if (this.sql("SELECT 1 FROM files WHERE mtime_ms = ? LIMIT 1").get(READ_AGAIN)) return;
         this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('scan', ?)").run(
           `${now}:${signature}`,
         );
@@ -504,11 +507,15 @@ export class SessionIndex {
     return report;
   }
 
-  /** A new row for a file (with its old id when it is read again), the rest filled later. */
+  /**
+   * A new row for a file (with its old id when it is read again), the rest filled later. A row
+   * for a file that could not be read (`readAgain`) never matches the file's stats, so every
+   * refresh tries it again.
+   */
   #insertFile(
     path: string,
     stat: fs.Stats,
-    row: { id: number | null; error: string | null },
+    row: { id: number | null; error: string | null; readAgain?: boolean },
   ): number {
     return Number(
       this.sql(
@@ -518,7 +525,7 @@ export class SessionIndex {
         this.machine,
         path,
         stat.size,
-        stat.mtimeMs,
+        row.readAgain === true ? READ_AGAIN : stat.mtimeMs,
         inodeOf(stat),
         sortKey(path, stat),
         new Date(stat.mtimeMs).toISOString(),
@@ -730,14 +737,17 @@ export class SessionIndex {
       );
       return from === 0 ? "read" : "grown";
     } catch (error) {
+      // What the file holds is judged once per version of it; a failed system call (no
+      // permission, an I/O error) is retried by every refresh.
+      const readAgain = !(error instanceof UnreadableRollout) && errnoOf(error) !== undefined;
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(file.path, error.message)
-        : errnoOf(error) !== undefined
+        : readAgain
         ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
         : null;
       if (message === null) throw error;
       this.#drop(fileId);
-      this.#insertFile(file.path, stat, { id: fileId, error: message });
+      this.#insertFile(file.path, stat, { id: fileId, error: message, readAgain });
       return "read";
     }
   }
@@ -803,8 +813,12 @@ export function whyUnreadable(file: string, found: string): string {
   }
 }
 
+/** The `mtime_ms` of a row whose file could not be read: no file's stats match it. */
+const READ_AGAIN = -1;
+
 function upToDate(row: Pick<FileRow, "size" | "mtime_ms" | "inode">, stat: fs.Stats): boolean {
-  return row.size === stat.size && row.mtime_ms === stat.mtimeMs && row.inode === inodeOf(stat);
+  return row.mtime_ms !== READ_AGAIN && row.size === stat.size && row.mtime_ms === stat.mtimeMs &&
+    row.inode === inodeOf(stat);
 }
 
 /** Whether only lines were added to the file since it was indexed. */

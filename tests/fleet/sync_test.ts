@@ -12,7 +12,7 @@ import process from "node:process";
 import { after, before, test } from "node:test";
 import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import postgres from "postgres";
-import { markFixture, ROOT, setup, skipReason, tempDir } from "../helpers.ts";
+import { lockedHome, markFixture, ROOT, setup, skipReason, tempDir } from "../helpers.ts";
 import { cli, type CliResult } from "../cli/cli_io.ts";
 import { fixtureText, idOf, writeSession } from "../cli/fixtures.ts";
 import {
@@ -941,5 +941,43 @@ storeTest(
     }`;
     assert.equal(Number(left!.n), 0, "no row of the damaged archive is left");
     assert.deepEqual(await storedRecords(sql, "m", small), fileRecords(small));
+  },
+);
+
+storeTest(
+  "a file sync could not read (no permission) is read on the next sync once a chmod allows it",
+  async ({ home, url, sql }) => {
+    writeSession(home, { id: idOf(1) });
+    const locked = lockedHome("tests/fleet/sync_test.ts", home, "zanquorix");
+    if (locked === null) return;
+    const push = () => {
+      const run = locked.asNobody([
+        "sync",
+        "--to",
+        url,
+        "--home",
+        home,
+        "--machine",
+        "m",
+        "--json",
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      return JSON.parse(run.stdout) as Report;
+    };
+    const first = push();
+    assert.deepEqual([first.read, first.unreadable], [1, 1]);
+    const [row] =
+      await sql`SELECT error, records FROM rollout.sessions WHERE path = ${locked.locked}`;
+    assert.match(String(row!.error), /cannot be read \(EACCES/);
+    assert.deepEqual(push().unreadable, 1, "still unreadable: tried again, not passed over");
+    locked.unlock();
+    const third = push();
+    assert.deepEqual([third.read, third.unreadable, third.unchanged], [1, 0, 1]);
+    const [now] =
+      await sql`SELECT error, records FROM rollout.sessions WHERE path = ${locked.locked}`;
+    assert.deepEqual([now!.error, Number(now!.records)], [null, 2]);
+    assert.deepEqual(await storedRecords(sql, "m", locked.locked), fileRecords(locked.locked));
+    const found = await ok(["search", "zanquorix", "--from", url, "--json"]);
+    assert.deepEqual((JSON.parse(found) as { path: string }[]).map((h) => h.path), [locked.locked]);
   },
 );
