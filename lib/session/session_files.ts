@@ -184,12 +184,18 @@ export function* newestFirst(home: string): Generator<KeyedFile> {
       if (file !== null) loose.push(file);
     }
   }
-  loose.sort(byKeyDescending);
+  // As in a dated folder, a .jsonl.zst beside its own .jsonl is that session: the plain file
+  // stands for it.
+  const paths = new Set(loose.map((file) => file.path));
+  const shown = loose.filter((file) =>
+    !(file.path.endsWith(".jsonl.zst") && paths.has(file.path.slice(0, -4)))
+  );
+  shown.sort(byKeyDescending);
   const dated = datedFiles(root, years.sort().reverse());
   let next = dated.next();
   let i = 0;
-  while (!next.done || i < loose.length) {
-    const flat = loose[i];
+  while (!next.done || i < shown.length) {
+    const flat = shown[i];
     if (flat !== undefined && (next.done || flat.key > next.value.key)) {
       i++;
       yield flat;

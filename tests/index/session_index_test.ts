@@ -177,6 +177,38 @@ test("a compressed rollout is indexed; beside its own .jsonl only the .jsonl cou
   }
 });
 
+test("list shows a session kept as .jsonl and .jsonl.zst once, in any folder of sessions/", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const folders = ["", "imported", "imported/2025"].map((f) => path.join(dir, "sessions", f));
+    const plains: string[] = [];
+    folders.forEach((folder, n) => {
+      const id = idOf(40 + n);
+      const text = meta(id) + env("response_item", user(`session ${n}`));
+      fs.mkdirSync(folder, { recursive: true });
+      const plain = path.join(folder, `rollout-2026-11-2${n}T10-00-00-${id}.jsonl`);
+      fs.writeFileSync(plain, text);
+      fs.writeFileSync(`${plain}.zst`, zstdCompressSync(Buffer.from(text)));
+      plains.push(plain);
+    });
+    // One dated session too, so the loose ones are merged with the dated walk.
+    writeSession(dir, { id: idOf(49) });
+    const index = await openIndex(dir);
+    try {
+      const { sessions, unreadable } = await listIndexed(index, {});
+      assert.deepEqual(unreadable, []);
+      assert.deepEqual(sessions.map((s) => s.id).sort(), [idOf(40), idOf(41), idOf(42), idOf(49)]);
+      for (const plain of plains) {
+        assert.ok(sessions.some((s) => s.path === plain), `${plain} is listed by its .jsonl`);
+      }
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
 test("the index is 0600 in a 0700 folder, its WAL too", async () => {
   const { dir, cleanup } = tempDir();
   try {
