@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of one folder of lib/ (default: store): npm run mutate -- formats
+# MUTATE_TESTS="tests/x_test.ts ..." runs those tests instead; MUTATE_REPORT=NAME names the report.
 # StrykerJS runs under Node (>= 20); each mutant runs the folder's tests under Bun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
