@@ -14,10 +14,11 @@ const TESTS = {
 /**
  * `MUTATE_TESTS` runs other tests instead (a few files that guard the files mutated: faster
  * per mutant, and a mutant only the rest of the suite would kill counts as a survivor);
- * `MUTATE_REPORT` names the JSON report (default: the folder's name).
+ * `MUTATE_REPORT` names the JSON report and the sandbox (default: the folder's name), so two
+ * runs can go side by side.
  */
-const tests = process.env.MUTATE_TESTS ?? TESTS[folder] ?? `tests/${folder}`;
-const report = process.env.MUTATE_REPORT ?? folder;
+const tests = process.env.MUTATE_TESTS || TESTS[folder] || `tests/${folder}`;
+const report = process.env.MUTATE_REPORT || folder;
 
 export default {
   testRunner: "command",
@@ -32,6 +33,8 @@ export default {
   // A mutant that loops forever is cut after 1.5 × the clean run plus 10 s (a whole folder's
   // tests take seconds); at 120 s two such mutants held both workers for minutes.
   timeoutMS: 10000,
-  tempDirName: ".stryker-tmp",
+  tempDirName: `.stryker-tmp-${report}`,
+  // Another run's sandbox, the binary and benchmark output are no part of the project.
+  ignorePatterns: [".stryker-tmp*", "dist", "bench", "reports"],
   cleanTempDir: "always",
 };

@@ -102,12 +102,15 @@ export function skipReason(file: string, reason: string | false): string | false
 /** The compiled binary the process tests run. */
 export const BINARY_PATH = path.join(ROOT, "dist", "rollout");
 
+/** Why a test cannot run the binary as `nobody`, or null when it can; found once. */
+let nobodyBlocked: string | null | undefined;
+
 /**
  * A home where one session file cannot be read by the user `nobody`, who owns the rest: a
  * failed system call that root's tests cannot otherwise cause (root reads any file). The
  * `locked` file holds `word`; `unlock()` makes it readable with chmod, which changes neither
- * its size, nor its mtime, nor its inode. Null, with the reason said once, when the test
- * cannot run so (not root, no `runuser`, no user `nobody`, no binary).
+ * its size, nor its mtime, nor its inode. Null, with the reason printed, when the test cannot
+ * run so (not root, no `runuser`, no binary, `nobody` cannot run it or reach the home).
  */
 export function lockedHome(
   file: string,
@@ -119,25 +122,42 @@ export function lockedHome(
   unlock(): void;
 } | null {
   const runuser = ["/usr/sbin/runuser", "/sbin/runuser"].find((p) => fs.existsSync(p));
-  const nobody = fs.existsSync("/etc/passwd")
-    ? fs.readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":"))
-      .find((f) => f[0] === "nobody")
-    : undefined;
-  const why = process.getuid?.() !== 0
-    ? "not run as root"
-    : runuser === undefined
-    ? "runuser is missing"
-    : nobody === undefined
-    ? "no user nobody"
-    : !fs.existsSync(BINARY_PATH)
-    ? `${BINARY_PATH} is missing (npm run build)`
-    : null;
-  if (why !== null) {
-    console.log(`${file}: part skipped: ${why}`);
+  const asNobody = (args: string[]) => {
+    const run = spawnSync(runuser!, ["-u", "nobody", "--", BINARY_PATH, ...args], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" },
+    });
+    return { code: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "" };
+  };
+  if (nobodyBlocked === undefined) {
+    nobodyBlocked = process.getuid?.() !== 0
+      ? "not run as root"
+      : runuser === undefined
+      ? "runuser is missing"
+      : !fs.existsSync(BINARY_PATH)
+      ? `${BINARY_PATH} is missing (npm run build)`
+      : null;
+    if (nobodyBlocked === null) {
+      const version = asNobody(["--version"]);
+      if (version.code !== 0) {
+        nobodyBlocked = `the user nobody cannot run ${BINARY_PATH}: ${
+          version.stderr.trim() || `exit ${version.code}`
+        }`;
+      }
+    }
+  }
+  // Every folder above the home must let others pass (the home itself becomes nobody's).
+  let closed: string | null = null;
+  for (let at = path.dirname(home); closed === null; at = path.dirname(at)) {
+    if ((fs.statSync(at).mode & 0o001) === 0) closed = at;
+    if (at === path.dirname(at)) break;
+  }
+  const blocked = nobodyBlocked ??
+    (closed === null ? null : `the user nobody cannot pass through ${closed}`);
+  if (blocked !== null) {
+    console.log(`${file}: part skipped: ${blocked}`);
     return null;
   }
-  const uid = Number(nobody![2]);
-  const gid = Number(nobody![3]);
   const line = (type: string, payload: unknown) =>
     JSON.stringify({ timestamp: "2026-11-20T09:00:00.000Z", type, payload }) + "\n";
   const id = "019abc00-0000-7000-8000-00000000a0c5";
@@ -154,10 +174,8 @@ export function lockedHome(
       }),
     { mode: 0o600 },
   );
-  // Everything up to the home can be passed through; the home and all in it is nobody's.
-  for (let at = path.dirname(home); at !== path.dirname(at); at = path.dirname(at)) {
-    if ((fs.statSync(at).mode & 0o001) === 0) fs.chmodSync(at, fs.statSync(at).mode | 0o011);
-  }
+  // The home and all in it is nobody's, the locked file aside.
+  const { uid, gid } = nobodyIds();
   const own = (at: string) => {
     fs.chownSync(at, uid, gid);
     if (fs.statSync(at).isDirectory()) {
@@ -166,15 +184,13 @@ export function lockedHome(
   };
   own(home);
   fs.chownSync(locked, 0, 0);
-  return {
-    locked,
-    asNobody: (args) => {
-      const run = spawnSync(runuser!, ["-u", "nobody", "--", BINARY_PATH, ...args], {
-        encoding: "utf8",
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" },
-      });
-      return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-    },
-    unlock: () => fs.chmodSync(locked, 0o644),
-  };
+  return { locked, asNobody, unlock: () => fs.chmodSync(locked, 0o644) };
+}
+
+/** The user and group ids of `nobody`. */
+function nobodyIds(): { uid: number; gid: number } {
+  const fields = fs.readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":"))
+    .find((f) => f[0] === "nobody");
+  if (fields === undefined) throw new Error("no user nobody in /etc/passwd");
+  return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }

@@ -29,6 +29,7 @@ import {
   stampOf,
 } from "../session/mod.ts";
 import {
+  failedCall,
   type FoundEntry,
   inodeOf,
   type ReadEnd,
@@ -359,16 +360,21 @@ export class FleetSync {
       await this.step();
       return { outcome: fresh ? "read" : "grown", records: push.written, bytes: stat.size - from };
     } catch (error) {
-      // A failed system call (no permission, an I/O error) is retried by the next pass, even
+      // A failed system call (no permission, an I/O error) is tried again by every pass, even
       // if the file's stats stay the same (a chmod): its row is kept out of date.
-      const failedCall = !(error instanceof UnreadableRollout) && fileErrno(error) !== undefined &&
+      const again = !(error instanceof UnreadableRollout) && failedCall(error) &&
         fileErrno(error) !== "ENOENT";
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(seen.file, error.message)
-        : failedCall
+        : again
         ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
         : null;
       if (message === null) throw error;
+      // The same failure as last time: nothing to write, nothing new to report.
+      if (again && row !== undefined && row.mtime_ms === -1 && row.error === message) {
+        this.batch.dropFile(start);
+        return { outcome: "unchanged", records: 0, bytes: 0 };
+      }
       // What this file put in the batch goes; its rows (any committed before) are deleted and
       // the reason kept, in the same transaction as the rest of the batch.
       this.batch.dropFile(start);
@@ -378,7 +384,7 @@ export class FleetSync {
         true,
         (tx) =>
           tx`UPDATE rollout.sessions SET error = ${message}, size = ${stat.size},
-          mtime_ms = ${failedCall ? -1 : stat.mtimeMs}, inode = ${inodeOf(stat)},
+          mtime_ms = ${again ? -1 : stat.mtimeMs}, inode = ${inodeOf(stat)},
           synced_bytes = 0, records = 0,
           tail = NULL, state = NULL, compressed = ${compressed}, redacted = ${redact},
           synced_at = now() WHERE id = ${id}`,

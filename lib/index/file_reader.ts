@@ -15,6 +15,7 @@ import {
   checkMeta,
   isDocument,
   type ResponseItem,
+  RolloutError,
   RolloutFormat,
 } from "../schemas/mod.ts";
 import { DEFAULT_MAX_LINE_BYTES, formatOfFirstRecord, streamRollout } from "../formats/mod.ts";
@@ -343,14 +344,26 @@ async function readDocument(
 ): Promise<ReadEnd> {
   const reader = new LineReader(null, sink);
   const size = fs.statSync(path).size;
-  await streamRollout(path, {
-    history: "count",
-    visit: {
-      meta: (_meta, raw, format) => reader.startWith(format, raw),
-      item: (item) => reader.documentItem(item),
-    },
-    between: () => {},
-  });
+  try {
+    await streamRollout(path, {
+      history: "count",
+      visit: {
+        meta: (_meta, raw, format) => reader.startWith(format, raw),
+        item: (item) => reader.documentItem(item),
+      },
+      between: () => {},
+    });
+  } catch (error) {
+    // A document that is no rollout is said so as a file of lines would be, by its reason.
+    const prefix = `Cannot load rollout ${JSON.stringify(path)}: `;
+    if (
+      error instanceof RolloutError && error.code === "invalid_rollout" &&
+      error.message.startsWith(prefix)
+    ) {
+      throw new UnreadableRollout(error.message.slice(prefix.length));
+    }
+    throw error;
+  }
   tick(size);
   const state = reader.state!;
   state.bytes.other = size;

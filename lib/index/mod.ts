@@ -33,6 +33,7 @@ export {
 } from "./usage_report.ts";
 export { UsageTracker, UsageTurn } from "./usage_tracker.ts";
 export {
+  failedCall,
   indexPath,
   inodeOf,
   openIndex,

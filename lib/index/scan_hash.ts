@@ -1,5 +1,5 @@
 /**
- * A 64-bit digest of what a look at a home's files saw (each file's path, size, time and
+ * A 64-bit digest of what a look at a home's files saw (each file's path, size, times and
  * inode, in order), so that the next look can tell "nothing changed" by comparing 16 hex
  * digits instead of 10,000 rows. Two lanes of MurmurHash3's 32-bit mixing with different
  * constants; a number is hashed by the bits of its float, so fractions of a millisecond count.

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
+import { errnoOf, ioError, isDocument, isSystemError } from "../schemas/mod.ts";
 import {
   findSessionFiles,
   type IndexPosition,
@@ -372,6 +372,8 @@ export class SessionIndex {
       hash.number(stat.mtimeMs);
       hash.number(stat.dev);
       hash.number(stat.ino);
+      // A chmod or chown changes only this: a file that could not be opened is tried again.
+      hash.number(stat.ctimeMs);
     }
     return { seen, signature: hash.digest() };
   }
@@ -404,9 +406,6 @@ export class SessionIndex {
       this.#write(() => {
         const now = this.#lastScan().generation;
         if (now !== generation + mine) return;
-        // A file whose read failed may become readable with its stats unchanged (a chmod): the
-        // next refresh must look at the rows, and retry it.
-        if (this.sql("SELECT 1 FROM files WHERE mtime_ms = ? LIMIT 1").get(READ_AGAIN)) return;
         this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('scan', ?)").run(
           `${now}:${signature}`,
         );
@@ -738,11 +737,12 @@ export class SessionIndex {
       return from === 0 ? "read" : "grown";
     } catch (error) {
       // What the file holds is judged once per version of it; a failed system call (no
-      // permission, an I/O error) is retried by every refresh.
-      const readAgain = !(error instanceof UnreadableRollout) && errnoOf(error) !== undefined;
+      // permission, an I/O error) is tried again by the next refresh that finds anything
+      // changed in the home, its permissions included.
+      const readAgain = !(error instanceof UnreadableRollout) && failedCall(error);
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(file.path, error.message)
-        : readAgain
+        : errnoOf(error) !== undefined
         ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
         : null;
       if (message === null) throw error;
@@ -815,6 +815,14 @@ export function whyUnreadable(file: string, found: string): string {
 
 /** The `mtime_ms` of a row whose file could not be read: no file's stats match it. */
 const READ_AGAIN = -1;
+
+/**
+ * Whether reading a file failed in a system call (no permission, an I/O error), directly or
+ * wrapped by the loader (`io_error`), rather than on what the file holds.
+ */
+export function failedCall(error: unknown): boolean {
+  return isSystemError(error) || errnoOf(error) === "io_error";
+}
 
 function upToDate(row: Pick<FileRow, "size" | "mtime_ms" | "inode">, stat: fs.Stats): boolean {
   return row.mtime_ms !== READ_AGAIN && row.size === stat.size && row.mtime_ms === stat.mtimeMs &&

@@ -65,8 +65,8 @@ function checkId(id: string): void {
  * that rollout processes never interleave; the file is created 0600 when missing. A torn last
  * line (a crash mid-write) is ended with a newline first, so the new line stands on its own.
  * A writer that takes no lock (Codex) can be caught mid-write: the kernel may show part of its
- * line before the rest. Its write still ends before ours (O_APPEND), so the lead then only
- * makes a blank line, which this module's reader and Codex's both skip.
+ * line before the rest. Its write still ends before ours (O_APPEND), so the newline added
+ * first then only makes a blank line, which this module's reader and Codex's both skip.
  */
 export function appendThreadName(
   home: string,

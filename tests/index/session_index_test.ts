@@ -394,18 +394,26 @@ test("a refresh does not wait for another writer to keep its scan's digest", asy
 test("an unreadable file under sessions/ is listed as such, never skipped silently", async () => {
   const { dir, cleanup } = tempDir();
   try {
-    writeSession(dir, { id: idOf(1) });
+    const good = writeSession(dir, { id: idOf(1) });
     const bad = writeSession(dir, { id: idOf(2), text: "this is no rollout\n" });
+    // A document cut short: said the same way, and (its content being the cause) not read
+    // again until it changes.
+    const cut = writeSession(dir, {
+      id: idOf(3),
+      format: "document",
+      stamp: "2026-11-26T11-15-27",
+      text: `{"session": {"id": "${idOf(3)}", "timestamp": "2026-11-26T11:15:27Z"}, "items": [`,
+    });
     const index = await openIndex(dir);
     try {
       const { sessions, unreadable } = await listIndexed(index, {});
       assert.deepEqual(sessions.map((s) => s.id), [idOf(1)]);
-      assert.equal(unreadable.length, 1);
-      assert.equal(unreadable[0]!.path, bad);
-      assert.equal(
-        unreadable[0]!.message,
-        "not a rollout (neither JSON lines nor a JSON document)",
-      );
+      const why = "not a rollout (neither JSON lines nor a JSON document)";
+      assert.deepEqual(unreadable, [{ path: bad, message: why }, { path: cut, message: why }]);
+      // A chmod elsewhere makes the next refresh compare every row.
+      fs.chmodSync(good, 0o640);
+      const again = await index.refresh();
+      assert.deepEqual([again.read, again.unchanged], [0, 3], "nothing is read again");
     } finally {
       index.close();
     }

@@ -89,7 +89,10 @@ export function straceWrapper(
 }
 
 /** strace's own failure to follow a thread (it then exits 1 whatever the traced process did). */
-const STRACE_FAILED = /^\/usr\/bin\/strace: ptrace\(/m;
+const STRACE_FAILED = new RegExp(
+  `^${STRACE.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: ptrace\\(`,
+  "m",
+);
 
 /**
  * Runs one case in `dir` against `subject` and checks what it left. strace sometimes loses a
