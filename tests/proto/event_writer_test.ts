@@ -120,3 +120,136 @@ test("EventWriter.reserve() keeps a slot in order until its answer comes, then w
   await writer.drained();
   assert.equal(written.at(-1), '{"id":"4","msg":{"type":"flushed"}}\n');
 });
+
+/** One turn of the event loop: what the writer can do without the test, it has done. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** An EventWriter whose writes wait until the test lets each one finish (`release()`). */
+function gatedWriter() {
+  const written: string[] = [];
+  const gates: (() => void)[] = [];
+  const writer = new EventWriter({
+    isTTY: false,
+    write: (data) => {
+      written.push(data as string);
+      return new Promise<void>((resolve) => gates.push(resolve));
+    },
+  }, { onFailure: () => assert.fail("no failure expected") });
+  return {
+    writer,
+    written,
+    /** Waits for the writer to start a write, lets it finish, and gives the writer a turn. */
+    async release() {
+      while (gates.length === 0) await turn();
+      gates.shift()!();
+      await turn();
+    },
+    /** Lets every write finish until all is written. */
+    async drain() {
+      let done = false;
+      void writer.drained().then(() => (done = true));
+      while (!done) {
+        gates.shift()?.();
+        await turn();
+      }
+    },
+  };
+}
+
+const flushed = (n: number) => `{"id":"${n}","msg":{"type":"flushed"}}\n`;
+
+test("eventLine() keeps an acknowledgement's redaction counts", () => {
+  const msg: EventMsg = {
+    type: "items_recorded",
+    recorded: 2,
+    dropped: [],
+    item_count: 7,
+    redacted: { github: 1, "private key": 2 },
+  };
+  const line = eventLine("r", msg);
+  assert.equal(line, `${JSON.stringify({ id: "r", msg })}\n`);
+  assert.deepEqual(JSON.parse(line).msg.redacted, { github: 1, "private key": 2 });
+});
+
+test("EventWriter: events that settled as promises join the next write with the rest", async () => {
+  const { writer, written, release, drain } = gatedWriter();
+  writer.push("1", { type: "flushed" });
+  await turn();
+  // Event 1 is being written; the next three wait for that write to finish.
+  const late = deferred<EventMsg>();
+  writer.push("2", late.promise);
+  writer.push("3", Promise.resolve({ type: "flushed" }));
+  writer.push("4", { type: "flushed" });
+  late.resolve({ type: "flushed" });
+  await turn();
+  await release();
+  await drain();
+  assert.deepEqual(written, [flushed(1), flushed(2) + flushed(3) + flushed(4)]);
+});
+
+test("EventWriter: an answer given while an earlier write is in flight is written after it", async () => {
+  const { writer, written, drain } = gatedWriter();
+  writer.push("1", { type: "flushed" });
+  await turn();
+  assert.deepEqual(written, [flushed(1)]);
+  writer.reserve("2")({ type: "flushed" });
+  await drain();
+  assert.deepEqual(written, [flushed(1), flushed(2)]);
+});
+
+test("EventWriter.below(n) resolves once fewer than n events wait, not before", async () => {
+  const { writer, release } = gatedWriter();
+  let at2 = false;
+  let at1 = false;
+  assert.equal(await Promise.race([writer.below(1), "waits"]), undefined, "none waits");
+  writer.push("1", { type: "flushed" });
+  const gated = deferred<EventMsg>();
+  writer.push("2", gated.promise);
+  writer.push("3", { type: "flushed" });
+  await turn();
+  // Event 1 is being written (off the backlog); 2 and 3 wait.
+  assert.equal(writer.backlog, 2);
+  void writer.below(2).then(() => (at2 = true));
+  void writer.below(1).then(() => (at1 = true));
+  assert.equal(await Promise.race([writer.below(3), "waits"]), undefined, "2 < 3: at once");
+  await release();
+  assert.deepEqual([at2, at1], [false, false], "still 2 waiting");
+  gated.resolve({ type: "flushed" });
+  await turn();
+  // 2 and 3 are being written in one write: they count as waiting until it is done.
+  assert.deepEqual([at2, at1], [false, false]);
+  await release();
+  assert.deepEqual([at2, at1], [true, true]);
+  await writer.drained();
+});
+
+test("EventWriter gathers at most about 1 MiB of settled events into one write", async () => {
+  const { writer, written, drain } = gatedWriter();
+  writer.push("first", { type: "flushed" });
+  await turn();
+  const big = "x".repeat(300_000);
+  for (let i = 0; i < 10; i++) {
+    writer.push(`${i}`, { type: "error", code: "invalid_json", message: big });
+  }
+  await drain();
+  // The first write alone, then 3 MB in writes that each stop once past 1 MiB.
+  assert.equal(written.length, 4, written.map((w) => w.length).join(" "));
+  for (const text of written.slice(1)) assert.ok(text.length < (1 << 20) + 300_100);
+  assert.equal(written.join("").split("\n").length - 1, 11);
+});
+
+test("EventWriter writes nothing more after a failed write, events pushed later included", async () => {
+  let calls = 0;
+  const writer = new EventWriter({
+    isTTY: false,
+    write: () => {
+      calls++;
+      return Promise.reject(new Error("EPIPE"));
+    },
+  }, { onFailure: () => {} });
+  writer.push("1", { type: "flushed" });
+  await writer.drained();
+  writer.push("2", { type: "flushed" });
+  await writer.drained();
+  assert.equal(calls, 1);
+});

@@ -89,3 +89,42 @@ test("OpPipeline.startShared() starts only when submit would, and holds exclusiv
   last!();
   await settled;
 });
+
+test("OpPipeline: a shared op submitted while an exclusive one runs waits for it", async () => {
+  const pipeline = new OpPipeline();
+  const log: string[] = [];
+  const gate = deferred<void>();
+  const exclusive = pipeline.submit("exclusive", () => {
+    log.push("start X");
+    return gate.promise.then(() => log.push("end X"));
+  });
+  // The exclusive op is running and nothing is queued behind it.
+  assert.deepEqual(log, ["start X"]);
+  const shared = pipeline.submit("shared", () => {
+    log.push("start s");
+    return Promise.resolve();
+  });
+  await Promise.resolve();
+  assert.deepEqual(log, ["start X"]);
+  gate.resolve();
+  await exclusive;
+  await shared;
+  assert.deepEqual(log, ["start X", "end X", "start s"]);
+});
+
+test("OpPipeline.settled() waits for every op, round after round", async () => {
+  const pipeline = new OpPipeline();
+  for (let round = 0; round < 2; round++) {
+    const gates = [deferred<void>(), deferred<void>()];
+    const ops = gates.map((gate) => pipeline.submit("shared", () => gate.promise));
+    let idle = false;
+    const settled = pipeline.settled().then(() => (idle = true));
+    gates[0]!.resolve();
+    await ops[0];
+    await Promise.resolve();
+    assert.equal(idle, false, `round ${round}: one op still runs`);
+    gates[1]!.resolve();
+    await settled;
+    assert.equal(idle, true);
+  }
+});

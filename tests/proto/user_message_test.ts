@@ -72,3 +72,57 @@ test("userMessage() fails with a code and the field path of the bad item", () =>
     cleanup();
   }
 });
+
+test("userMessage() makes one user message of the items in order, local images embedded", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    fs.writeFileSync(path.join(dir, "shot.png"), "png bytes");
+    assert.deepEqual(
+      userMessage(
+        [
+          { type: "text", text: "look at" },
+          { type: "image", image_url: "https://example.com/a.png" },
+          { type: "local_image", path: "shot.png" },
+          { type: "text", text: "and this" },
+        ],
+        { cwd: dir },
+      ),
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_text", text: "look at" },
+          { type: "input_image", image_url: "https://example.com/a.png" },
+          { type: "input_image", image_url: "data:image/png;base64,cG5nIGJ5dGVz" },
+          { type: "input_text", text: "and this" },
+        ],
+      },
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test("userMessage() refuses no items; an image that cannot be read keeps its cause", () => {
+  assert.throws(() => userMessage([], { cwd: "/" }), (error: unknown) => {
+    assert.ok(error instanceof RolloutError);
+    assert.deepEqual([error.code, error.message], [
+      "invalid_argument",
+      "op.items: expected at least one item",
+    ]);
+    return true;
+  });
+  const { dir, cleanup } = tempDir();
+  try {
+    assert.throws(
+      () => imageDataUrl("missing.png", { cwd: dir, where: "w" }),
+      (error: unknown) => {
+        assert.ok(error instanceof RolloutError);
+        assert.equal((error.cause as { code?: string }).code, "ENOENT");
+        return true;
+      },
+    );
+  } finally {
+    cleanup();
+  }
+});
