@@ -113,7 +113,9 @@ export class History {
     try {
       fd = fs.openSync(this.path, "r");
     } catch (error) {
-      if (errnoOf(error) === "ENOENT") return null;
+      // As for metadata(): no history file (or no home folder) holds no entry.
+      const errno = errnoOf(error);
+      if (errno === "ENOENT" || errno === "ENOTDIR") return null;
       throw ioError("read history", this.path, error);
     }
     try {

@@ -67,6 +67,72 @@ test("History.append() cuts a torn last line and lookup() returns null for a bad
   }
 });
 
+test("History: entries longer than a read chunk are counted and looked up whole", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const history = new History(dir, { sync: false });
+    // 64 KiB chunks: lines that span one and two borders, a short one between.
+    const texts = ["a".repeat(70_000), "b", "c".repeat(140_000), "é".repeat(40_000)];
+    const added = texts.map((text, n) => history.append({ session_id: "s", ts: n, text }));
+    assert.deepEqual(added.map((a) => a.offset), [0, 1, 2, 3]);
+    const fresh = new History(dir, { sync: false });
+    assert.deepEqual(fresh.metadata().entry_count, 4);
+    texts.forEach((text, n) => {
+      assert.deepEqual(fresh.lookup(added[0]!.log_id, n), { session_id: "s", ts: n, text }, `${n}`);
+    });
+    assert.equal(fresh.lookup(added[0]!.log_id, 4), null);
+  } finally {
+    cleanup();
+  }
+});
+
+test("History counts again a file that another process grew, shrank or replaced", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "history.jsonl");
+    const line = (text: string) => `${JSON.stringify({ session_id: "o", ts: 1, text })}\n`;
+    const history = new History(dir, { sync: false });
+    history.append({ session_id: "s", ts: 0, text: "mine" });
+    assert.equal(history.metadata().entry_count, 1);
+    // Grown by another writer: its lines are counted on from where this one stopped.
+    fs.appendFileSync(file, line("x") + line("y"));
+    assert.equal(history.metadata().entry_count, 3);
+    assert.equal(history.append({ session_id: "s", ts: 0, text: "next" }).offset, 3);
+    // Shrunk in place (same inode): counted from the start again.
+    const ino = fs.statSync(file).ino;
+    fs.truncateSync(file, fs.readFileSync(file, "utf8").indexOf("\n") + 1);
+    assert.equal(fs.statSync(file).ino, ino);
+    assert.deepEqual(history.metadata(), { log_id: ino, entry_count: 1 });
+    // Replaced by a longer file: a new inode, counted from its start (read on from where the
+    // old file ended, it would count 4).
+    const replacement = path.join(dir, "new.jsonl");
+    fs.writeFileSync(replacement, ["p", "q", "r"].map((t) => line(t.repeat(100))).join(""));
+    fs.renameSync(replacement, file);
+    const now = fs.statSync(file).ino;
+    assert.notEqual(now, ino);
+    assert.deepEqual(history.metadata(), { log_id: now, entry_count: 3 });
+    const appended = history.append({ session_id: "s", ts: 0, text: "last" });
+    assert.deepEqual(appended, { log_id: now, offset: 3 });
+    assert.equal(history.lookup(ino, 0), null, "the old file's log_id no longer answers");
+  } finally {
+    cleanup();
+  }
+});
+
+test("History.metadata() is empty when the home is a file, not a folder", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const home = path.join(dir, "home");
+    fs.writeFileSync(home, "");
+    assert.deepEqual(new History(home, { sync: false }).metadata(), { log_id: 0, entry_count: 0 });
+    assert.equal(new History(home, { sync: false }).lookup(1, 0), null);
+  } finally {
+    cleanup();
+  }
+});
+
 test("History.append() from two processes at once never interleaves bytes", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
