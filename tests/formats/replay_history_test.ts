@@ -1,0 +1,164 @@
+/**
+ * replayHistory(), the second read of a large rollout: the items it hands over are the
+ * effective history the whole-file loader keeps (the oracle), whatever the line endings,
+ * chunk borders, compactions, compression or file system; a file changed between the reads is
+ * an io_error that says which item went missing.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { zstdCompressSync } from "node:zlib";
+import { test } from "node:test";
+import { loadRollout, streamRollout } from "../../lib/formats/load_rollout.ts";
+import { replayHistory } from "../../lib/formats/replay_history.ts";
+import { nodeFileSystem } from "../../lib/runtime/file_system.ts";
+import { RolloutError } from "../../lib/schemas/errors.ts";
+import { CODEX_2025_LINES } from "../fixtures_rollouts.ts";
+import { markFixture, tempDir } from "../helpers.ts";
+
+const ID = "019abc00-0000-7000-8000-0000000000aa";
+const T = "2026-11-20T09:00:00.000Z";
+const env = (type: string, payload: unknown) => JSON.stringify({ timestamp: T, type, payload });
+const user = (text: string) => ({
+  type: "message",
+  role: "user",
+  content: [{ type: "input_text", text }],
+});
+const output = (id: string, text: string) => ({
+  type: "function_call_output",
+  call_id: id,
+  output: text,
+});
+
+/** Lines of a Codex rollout with long outputs, a compaction with a replacement, and more. */
+function codexLines(): string[] {
+  return [
+    env("session_meta", { id: ID, timestamp: T, cwd: "/w" }),
+    env("response_item", user("before the compaction")),
+    // Longer than a 1 MiB read: spans chunk borders.
+    env("response_item", output("c1", "a".repeat(1_500_000))),
+    env("compacted", {
+      message: "summary",
+      replacement_history: [user("kept by the compaction"), output("c0", "b".repeat(2_300_000))],
+    }),
+    env("event_msg", { type: "token_count", info: null }),
+    env("response_item", user("after")),
+    env("response_item", output("c2", "c".repeat(900_000))),
+    env("response_item", { type: "ghost_snapshot", ghost_commit: {} }),
+    env("response_item", user("last")),
+  ];
+}
+
+async function replayed(file: string, options: { fs?: typeof nodeFileSystem } = {}) {
+  const first = await streamRollout(file, { history: "refs", between: () => {}, ...options });
+  const items: unknown[] = [];
+  let chunks = 0;
+  let progress: number[] = [];
+  await replayHistory(first, {
+    ...options,
+    between: () => void chunks++,
+    item: (item) => items.push(item),
+    progress: (read, total, lines) => (progress = [read, total, lines]),
+  });
+  return { items, chunks, progress };
+}
+
+function write(dir: string, name: string, text: string | Uint8Array): string {
+  const file = markFixture(path.join(dir, name));
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+test("replayHistory() hands over the effective history across chunk borders, in order", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = write(dir, "long.jsonl", `${codexLines().join("\n")}\n`);
+    const expected = loadRollout(file).saved.items;
+    assert.equal(expected.length, 5, "kept, its output, after, c2, last");
+    const got = await replayed(file);
+    assert.deepEqual(got.items, expected);
+    assert.ok(got.chunks >= 2, `${got.chunks} chunks`);
+    // The last item is on the last line: the whole file was read, its 9 lines passed.
+    const size = fs.statSync(file).size;
+    assert.deepEqual(got.progress, [size, size, 9]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() reads CRLF lines and a last line without its line end", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = write(dir, "crlf.jsonl", codexLines().join("\r\n"));
+    const got = await replayed(file);
+    assert.deepEqual(got.items, loadRollout(file).saved.items);
+    assert.deepEqual(got.items.at(-1), user("last"));
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() reads a .jsonl.zst, the 2025 format, and through another file system", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const text = `${codexLines().join("\n")}\n`;
+    const packed = write(dir, "packed.jsonl.zst", zstdCompressSync(Buffer.from(text)));
+    const plain = write(dir, "plain.jsonl", text);
+    const old = write(dir, "old.jsonl", `${CODEX_2025_LINES.join("\n")}\n`);
+    for (const file of [packed, old]) {
+      assert.deepEqual((await replayed(file)).items, loadRollout(file).saved.items, file);
+    }
+    // A file system given: the records are streamed instead of found by their line ends.
+    for (const file of [plain, packed]) {
+      const got = await replayed(file, { fs: nodeFileSystem });
+      assert.deepEqual(got.items, loadRollout(file).saved.items, file);
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() says which item went missing when the file changed between the reads", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = codexLines();
+    const file = write(dir, "changing.jsonl", `${lines.join("\n")}\n`);
+    const first = await streamRollout(file, { history: "refs", between: () => {} });
+    // Cut before the last record: items 1-4 are still where they were, the 5th is gone.
+    fs.writeFileSync(file, `${lines.slice(0, -1).join("\n")}\n`);
+    const items: unknown[] = [];
+    await assert.rejects(
+      replayHistory(first, { between: () => {}, item: (item) => items.push(item) }),
+      (error: unknown) => {
+        assert.ok(error instanceof RolloutError);
+        assert.equal(error.code, "io_error");
+        assert.equal(
+          error.message,
+          `Cannot read rollout "${file}": it changed while it was read (item 5 of 5 is no longer where it was)`,
+        );
+        return true;
+      },
+    );
+    assert.equal(items.length, 4);
+    // A line that no longer holds an item at the place of one is not taken for it.
+    fs.writeFileSync(
+      file,
+      `${lines.slice(0, 5).join("\n")}\n${env("response_item", { nope: 1 })}\n`,
+    );
+    await assert.rejects(
+      replayHistory(first, { between: () => {}, item: () => {} }),
+      /item 3 of 5 is no longer where it was/,
+    );
+    // The compaction's line now holds another kind of record: its items are not there.
+    fs.writeFileSync(
+      file,
+      `${[...lines.slice(0, 3), env("response_item", user("x")), ...lines.slice(4)].join("\n")}\n`,
+    );
+    await assert.rejects(
+      replayHistory(first, { between: () => {}, item: () => {} }),
+      /item 1 of 5 is no longer where it was/,
+    );
+  } finally {
+    cleanup();
+  }
+});
