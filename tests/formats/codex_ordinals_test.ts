@@ -88,6 +88,13 @@ test("OrdinalCheck: an ordinal not above the last is refused and does not move t
     ],
     next: 3,
   });
+  // A decoded record going back holds no ordinal of the gap after it.
+  assert.deepEqual(run(0, [item(0), item(1), item(1), item(3)]).answers, [
+    null,
+    null,
+    "ordinal 1 is not above the previous ordinal 1: Codex expects 2 or more",
+    "ordinal jumps from 1 to 3: 1 record(s) missing before this line",
+  ]);
   // An undecodable record going back also counts as a line that may hold an ordinal.
   assert.deepEqual(run(0, [item(0), item(1), ["record", "future_kind", 0], item(3)]).answers, [
     null,
