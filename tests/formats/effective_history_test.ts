@@ -194,3 +194,53 @@ test("counting keeps an inter-agent message as the turn it starts, for rollbacks
   assert.equal(history.rollBack(1), 2);
   assert.deepEqual(history.items, [user("u")]);
 });
+
+test("a compaction without a replacement keeps only what the user typed", () => {
+  const history = new EffectiveHistory();
+  // Developer instructions are input text too, but not the user's; nor is an image alone.
+  history.add({
+    type: "message",
+    role: "developer",
+    content: [{ type: "input_text", text: "developer rules" }],
+  } as unknown as ResponseItem);
+  history.add({
+    type: "message",
+    role: "assistant",
+    content: [{ type: "input_text", text: "odd assistant part" }],
+  } as unknown as ResponseItem);
+  history.add({
+    type: "message",
+    role: "user",
+    content: [{ type: "input_image", image_url: "data:image/png;base64,AA==" }],
+  } as unknown as ResponseItem);
+  history.add(user("typed"));
+  history.compact({ message: "s" });
+  assert.deepEqual(history.items, [user("typed"), user("s")]);
+});
+
+test("a replacement whose first entry is no item is refused", () => {
+  assert.equal(
+    compactionProblem({ message: "m", replacement_history: [7, user("x")] }),
+    "replacement_history[0] is not an item",
+  );
+});
+
+test("refs are kept only when asked for; counting keeps placeholders and user words", () => {
+  const plain = new EffectiveHistory();
+  assert.equal(plain.refs, null);
+  plain.add(user("a"));
+  plain.compact({ message: "m", replacement_history: [user("r")] });
+  assert.equal(plain.refs, null);
+  plain.compact({ message: "m" });
+  assert.equal(plain.refs, null);
+  const counting = new EffectiveHistory({ count: true });
+  assert.equal(counting.refs, null);
+  counting.add(call("1"));
+  counting.add(assistant("b"));
+  counting.add({
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text: "u" }, { type: "input_image", image_url: "x" }],
+  } as unknown as ResponseItem);
+  assert.deepEqual(counting.items, [{ type: "counted" }, { type: "counted" }, user("u")]);
+});

@@ -264,3 +264,31 @@ test("HistoryPrefix counts items as the effective history does: compactions and 
   assert.deepEqual(records.map((r) => three.take(r)), [true, true, true, true, true, true, true]);
   assert.equal(three.stopped, false);
 });
+
+test("HistoryPrefix rolls back only on a thread_rolled_back event with a number of turns", () => {
+  const counted = (middle: SourceRecord) => {
+    const prefix = new HistoryPrefix(2);
+    const records = [
+      rec("response_item", user("a")),
+      rec("response_item", user("b")),
+      middle,
+      rec("response_item", user("c")),
+    ];
+    return records.map((r) => prefix.take(r));
+  };
+  // A real rollback of one turn: "c" is the 2nd item again.
+  assert.deepEqual(
+    counted(rec("event_msg", { type: "thread_rolled_back", num_turns: 1 })),
+    [true, true, true, true],
+  );
+  for (
+    const middle of [
+      rec("event_msg", { type: "token_count", num_turns: 1 }),
+      rec("event_msg", { type: "thread_rolled_back", num_turns: "1" }),
+      rec("event_msg", null),
+      rec("turn_context", { type: "thread_rolled_back", num_turns: 1 }),
+    ]
+  ) {
+    assert.deepEqual(counted(middle), [true, true, true, false], JSON.stringify(middle.payload));
+  }
+});
