@@ -99,6 +99,8 @@ export class SubmissionReader {
       this.#deliver(this.#bad(tail.line, "invalid_utf8"));
       return;
     }
+    // As the splitter does for a line with its end: a byte order mark opening line 1 goes.
+    if (tail.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     this.#deliver(parseLine(text.endsWith("\r") ? text.slice(0, -1) : text, tail.line));
   }
 

@@ -205,3 +205,90 @@ test("runProto() survives thousands of hostile lines: one error each, session un
     cleanup();
   }
 });
+
+test("parseLine() refuses nesting past the limit only, whatever mix of brackets", async () => {
+  const { MAX_NESTING } = await import("../../lib/base/json_depth.ts");
+  const nested = (depth: number, open: (i: number) => string) => {
+    let text = "1";
+    for (let i = depth - 1; i >= 0; i--) text = open(i) === "[" ? `[${text}]` : `{"k":${text}}`;
+    return text;
+  };
+  const line = (value: string) => `{"id":"n","op":{"type":"flush","x":${value}}}`;
+  const deep = (depth: number, open: (i: number) => string) =>
+    parseLine(line(nested(depth, open)), 4);
+  const refusal = {
+    ok: false,
+    id: "",
+    code: "invalid_json",
+    message: `Line 4 is nested deeper than ${MAX_NESTING} levels`,
+  };
+  // The envelope and op add two levels.
+  const arrays = () => "[";
+  const mixed = (i: number) => (i % 2 === 0 ? "[" : "{");
+  assert.deepEqual(deep(MAX_NESTING - 1, arrays), refusal);
+  assert.deepEqual(deep(MAX_NESTING - 1, mixed), refusal, "brackets of both kinds count");
+  // Exactly at the limit, with one more bracket beside it (so the depth is looked at).
+  const atLimit = `{"id":"n","op":{"type":"flush","y":[],"x":${nested(MAX_NESTING - 2, arrays)}}}`;
+  assert.equal((parseLine(atLimit, 4) as { code: string }).code, "invalid_submission");
+  for (const open of [arrays, mixed]) {
+    const accepted = deep(MAX_NESTING - 2, open);
+    assert.equal(accepted.ok, false, "the op has an unknown field");
+    assert.equal((accepted as { code: string }).code, "invalid_submission");
+  }
+  // Many brackets, shallow: closed ones are counted out.
+  const wide = `[${Array.from({ length: MAX_NESTING + 10 }, () => "[]").join(",")}]`;
+  assert.equal(nestingDepth(wide, MAX_NESTING), 2);
+  assert.equal((parseLine(line(wide), 4) as { code: string }).code, "invalid_submission");
+  const objects = `[${Array.from({ length: MAX_NESTING + 10 }, () => "{}").join(",")}]`;
+  assert.equal(nestingDepth(objects, MAX_NESTING), 2);
+});
+
+test("SubmissionReader.end() reads a last line without its line end as any other", async () => {
+  const { SubmissionReader } = await import("../../lib/proto/submission_reader.ts");
+  const read = (...chunks: Uint8Array[]) => {
+    const got: unknown[] = [];
+    const reader = new SubmissionReader({ maxLineBytes: 200, deliver: (s) => got.push(s) });
+    for (const chunk of chunks) reader.push(chunk);
+    reader.end();
+    return got;
+  };
+  const flush = '{"id":"f","op":{"type":"flush"}}';
+  const ok = { ok: true, id: "f", op: { type: "flush" } };
+  assert.deepEqual(read(encoder.encode(`${flush}\n`)), [ok], "nothing more at the end");
+  assert.deepEqual(read(encoder.encode(flush)), [ok]);
+  assert.deepEqual(read(encoder.encode(`${flush}\r`)), [ok]);
+  assert.deepEqual(read(encoder.encode(`\r${flush}`)), [ok], "a CR first is white space");
+  // A byte that is no UTF-8, inside a string: refused, not read as U+FFFD.
+  const bad = new Uint8Array([
+    ...encoder.encode('{"id":"'),
+    0xff,
+    ...encoder.encode('","op":{"type":"flush"}}'),
+  ]);
+  const refused = {
+    ok: false,
+    id: "",
+    code: "invalid_json",
+    message: "Line 1 is not valid UTF-8",
+  };
+  assert.deepEqual(read(bad), [refused]);
+  assert.deepEqual(read(bad, new Uint8Array([10])), [refused], "the same with its line end");
+  // A byte order mark opening the stream is passed over, with or without a line end; on a
+  // later line it is no JSON.
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(flush)]);
+  assert.deepEqual(read(bom, new Uint8Array([10])), [ok]);
+  assert.deepEqual(read(bom), [ok]);
+  const notJson = { ok: false, id: "", code: "invalid_json", message: "Line 2 is not JSON" };
+  const first = encoder.encode(`${flush}\n`);
+  assert.deepEqual(read(first, bom), [ok, notJson]);
+  assert.deepEqual(read(first, bom, new Uint8Array([10])), [ok, notJson]);
+  // Too long, with or without its line end.
+  const long = encoder.encode(`{"id":"${"x".repeat(300)}"}`);
+  const tooLong = {
+    ok: false,
+    id: "",
+    code: "line_too_long",
+    message: "Line 1 is longer than the limit of 200 bytes",
+  };
+  assert.deepEqual(read(long), [tooLong]);
+  assert.deepEqual(read(long, new Uint8Array([10])), [tooLong]);
+});
