@@ -162,3 +162,85 @@ test("replayHistory() says which item went missing when the file changed between
     cleanup();
   }
 });
+
+test("replayHistory() finds a line whose line end is the first byte of the next read", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const meta = env("session_meta", { id: ID, timestamp: T, cwd: "/w" });
+    const head = env("response_item", output("c1", ""));
+    // Pad the output so that the meta's line and this line end exactly at 1 MiB.
+    const pad = (1 << 20) - (meta.length + 1) - head.length;
+    const long = env("response_item", output("c1", "p".repeat(pad)));
+    assert.equal(meta.length + 1 + long.length, 1 << 20);
+    const file = write(
+      dir,
+      "border.jsonl",
+      `${[meta, long, env("response_item", user("x"))].join("\n")}\n`,
+    );
+    const expected = loadRollout(file).saved.items;
+    assert.equal(expected.length, 2);
+    assert.deepEqual((await replayed(file)).items, expected);
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() stops reading once every item is handed over", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const events = Array.from(
+      { length: 3000 },
+      () => env("event_msg", { type: "token_count", info: "t".repeat(1000) }),
+    );
+    const lines = [codexLines()[0]!, env("response_item", user("only")), ...events];
+    const file = write(dir, "tail.jsonl", `${lines.join("\n")}\n`);
+    const got = await replayed(file);
+    assert.deepEqual(got.items, [user("only")]);
+    const size = fs.statSync(file).size;
+    assert.ok(size > 3 * (1 << 20));
+    assert.equal(got.progress[0], 1 << 20, "one read of 1 MiB, not the whole file");
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() of a .jsonl.zst twice in one process reads the unpacked copy again", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const text = `${codexLines().join("\n")}\n`;
+    const packed = write(dir, "twice.jsonl.zst", zstdCompressSync(Buffer.from(text)));
+    const expected = loadRollout(packed).saved.items;
+    assert.deepEqual((await replayed(packed)).items, expected);
+    assert.deepEqual((await replayed(packed)).items, expected);
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() names the file it can no longer open, and a compaction line emptied", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = codexLines();
+    const file = write(dir, "gone.jsonl", `${lines.join("\n")}\n`);
+    const first = await streamRollout(file, { history: "refs", between: () => {} });
+    fs.rmSync(file);
+    await assert.rejects(
+      replayHistory(first, { between: () => {}, item: () => {} }),
+      (error: unknown) => {
+        assert.ok(error instanceof RolloutError);
+        assert.ok(error.message.startsWith(`Cannot read rollout "${file}": `), error.message);
+        return true;
+      },
+    );
+    fs.writeFileSync(
+      file,
+      `${[...lines.slice(0, 3), env("compacted", null), ...lines.slice(4)].join("\n")}\n`,
+    );
+    await assert.rejects(
+      replayHistory(first, { between: () => {}, item: () => {} }),
+      /item 1 of 5 is no longer where it was/,
+    );
+  } finally {
+    cleanup();
+  }
+});
