@@ -165,3 +165,54 @@ for (const format of ["jsonl", "json"] as const) {
     }
   });
 }
+
+test("encodeJournal() writes the meta, each item with Codex's mirror, and the state (SPEC §2.1)", async () => {
+  const { encodeJournal } = await import("../../lib/formats/encode.ts");
+  const T = "2026-11-26T11:15:28.123Z";
+  const meta = { id: "019abc00-0000-7000-8000-0000000000c1", timestamp: T };
+  const user = { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] };
+  const answer = {
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: "hello" }],
+  };
+  const call = { type: "function_call", name: "shell", arguments: "{}", call_id: "c" };
+  const out = encodeJournal(
+    { session: meta, items: [user, answer, call], state: { previous_response_id: "resp_42" } },
+    T,
+  );
+  const line = (fields: Record<string, unknown>) => `${JSON.stringify(fields)}\n`;
+  assert.equal(
+    out.text,
+    line({ timestamp: T, ordinal: 0, type: "session_meta", payload: meta }) +
+      line({ timestamp: T, ordinal: 1, type: "response_item", payload: user }) +
+      line({
+        timestamp: T,
+        ordinal: 2,
+        type: "event_msg",
+        payload: {
+          type: "user_message",
+          message: "hi",
+          images: [],
+          local_images: [],
+          text_elements: [],
+        },
+      }) +
+      line({ timestamp: T, ordinal: 3, type: "response_item", payload: answer }) +
+      line({
+        timestamp: T,
+        ordinal: 4,
+        type: "event_msg",
+        payload: { type: "agent_message", message: "hello", phase: null, memory_citation: null },
+      }) +
+      line({ timestamp: T, ordinal: 5, type: "response_item", payload: call }) +
+      line({ timestamp: T, type: "state", payload: { previous_response_id: "resp_42" } }),
+  );
+  assert.equal(out.nextOrdinal, 6);
+  // No previous response: no state line.
+  const bare = encodeJournal({ session: meta, items: [], state: {} }, T);
+  assert.deepEqual(bare, {
+    text: line({ timestamp: T, ordinal: 0, type: "session_meta", payload: meta }),
+    nextOrdinal: 1,
+  });
+});
