@@ -23,6 +23,7 @@ import {
   nodeFileSystem,
   readAll,
   zstdDecompress,
+  zstdIncomplete,
   ZstdTooLarge,
   zstdToTempFile,
 } from "../runtime/mod.ts";
@@ -270,6 +271,12 @@ function decompressed(
 ): Bytes {
   let plain: Uint8Array;
   try {
+    const cut = zstdIncomplete((into, at) => {
+      const piece = file.subarray(at, at + into.length);
+      into.set(piece);
+      return piece.length;
+    }, file.length);
+    if (cut !== null) throw new Error(`cut short or damaged at ${cut}`);
     plain = zstdDecompress(file, maxBytes);
   } catch (error) {
     if (error instanceof ZstdTooLarge) {

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import process from "node:process";
 import { type BadLineReason, isObject, LineSplitter, parseJson } from "../base/mod.ts";
-import { fileChunks, memoryRelief, zstdPieces } from "../runtime/mod.ts";
+import { fileChunks, memoryRelief, zstdIncomplete, zstdPieces } from "../runtime/mod.ts";
 import {
   checkItem,
   checkMeta,
@@ -397,6 +397,14 @@ async function readCompressed(
 ): Promise<ReadEnd> {
   const reader = new LineReader(null, sink);
   const relieve = relief();
+  // zlib decompresses a frame cut short without a word.
+  const cut = zstdIncomplete(
+    (into, at) => fs.readSync(fd, into, 0, into.length, at),
+    fs.fstatSync(fd).size,
+  );
+  if (cut !== null) {
+    throw new UnreadableRollout(`it is not readable zstd (cut short or damaged at ${cut})`);
+  }
   const small = smallUnpacked(fd);
   if (small !== null) {
     reader.splitter.push(small);

@@ -805,6 +805,8 @@ export function sortKey(file: string, stat: fs.Stats): string {
 
 /** Why a file is no rollout, in the words `validate` and `list` use where they have some. */
 export function whyUnreadable(file: string, found: string): string {
+  // Damage to the compressed data says more than what its first line looks like.
+  if (found.startsWith("it is not readable zstd")) return found;
   try {
     const head = readSessionHead(file);
     return head.ok ? found : head.message;

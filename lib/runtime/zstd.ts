@@ -246,6 +246,13 @@ export async function zstdToTempFile(
     let written = 0;
     let relieved = 0;
     try {
+      // zlib decompresses a frame cut short without a word: what it gives would pass for a
+      // whole file (with a torn last line).
+      const cut = zstdIncomplete(
+        (into, at) => fs.readSync(from, into, 0, into.length, at),
+        fs.fstatSync(from).size,
+      );
+      if (cut !== null) throw new Error(`cut short or damaged at ${cut}`);
       // Through zstdPieces, which never ends a stream that failed: piped, Deno's zlib throws
       // the failure of a damaged frame again where nobody can catch it, and the process dies.
       for await (const bytes of zstdPieces(fileChunks(from))) {

@@ -234,6 +234,42 @@ test("a .jsonl.zst damaged past its first MiB is an invalid file for validate, l
   }
 });
 
+test("a .jsonl.zst cut short is invalid for validate, show, list and search, small or large", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // zlib hands out what a cut frame holds without a word: read so, the file would pass for
+    // a whole session with a torn last line, and every record after the cut would be lost.
+    const small = writeCodexSession(dir, new SeededRandom(9), { id: idOf(79), bytes: 200 << 10 });
+    const large = writeCodexSession(dir, new SeededRandom(10), { id: idOf(80), bytes: 24 << 20 });
+    for (const file of [small, large]) {
+      const packed = zstdCompressSync(fs.readFileSync(file));
+      fs.writeFileSync(`${file}.zst`, packed.subarray(0, Math.floor(packed.length * 0.6)));
+      fs.rmSync(file);
+      const checked = await cli(["validate", `${file}.zst`]);
+      assert.equal(checked.code, 1, checked.stdout);
+      assert.match(
+        checked.stdout,
+        /^INVALID .*\n +error: it is not readable zstd \(cut short or damaged at byte \d+: .*\)\n/,
+      );
+      const shown = await cli(["show", `${file}.zst`]);
+      assert.equal(shown.code, 1);
+      assert.match(shown.stderr, /it is not readable zstd \(cut short or damaged/);
+    }
+    const listed = await cli(["list", "--home", dir]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(
+      listed.stderr.match(/not listed: it is not readable zstd \(cut short/g)?.length,
+      2,
+    );
+    const searched = await cli(["search", "turn", "--home", dir]);
+    assert.equal(searched.code, 0, searched.stderr);
+    assert.equal(searched.stdout.trim(), "No matches.");
+  } finally {
+    cleanup();
+  }
+});
+
 test("a temporary folder that fails is said as such: no .jsonl.zst is called invalid for it", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

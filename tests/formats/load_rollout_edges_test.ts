@@ -19,6 +19,7 @@ import {
   TemporaryCopyFailed,
 } from "../../lib/formats/load_rollout.ts";
 import { type FileSystem, nodeFileSystem } from "../../lib/runtime/file_system.ts";
+import { RolloutError } from "../../lib/schemas/errors.ts";
 import {
   bytes,
   DOCUMENT,
@@ -295,12 +296,13 @@ test("loadRollout() says a failed read as io_error and closes the file anyway", 
 test("loadRollout() takes any file starting with zstd's magic for compressed", () => {
   const { dir, cleanup } = tempDir();
   try {
-    // A frame cut right after its magic number holds nothing; read as plain text, those
-    // bytes would be a first line that is no JSON object.
+    // A frame cut right after its magic number is a compressed file cut short; read as plain
+    // text, those bytes would be a first line that is no JSON object.
     const file = writeFixture(dir, "m.jsonl.zst", new Uint8Array([0x28, 0xb5, 0x2f, 0xfd]));
     assert.throws(() => loadRollout(file), {
       code: "invalid_rollout",
-      message: `Cannot load rollout "${file}": the file is empty`,
+      message:
+        `Cannot load rollout "${file}": it is not readable zstd (cut short or damaged at byte 0: a frame header is cut short)`,
     });
     // A frame whose header is broken cannot be decompressed at all.
     const broken = writeFixture(
@@ -595,4 +597,42 @@ test("loadRollout() gives the offset of a skipped line just past a 1 MiB boundar
     { line: 6, offset: CHUNK + 1, message: "not JSON" },
   ]);
   assert.equal(loaded.itemCount, JOURNAL_ITEMS.length + 2);
+});
+
+test("a .jsonl.zst cut short is refused through any file system, not read as a torn tail", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = [
+      JSON.stringify({
+        timestamp: "2026-11-20T09:00:00.000Z",
+        type: "session_meta",
+        payload: {
+          id: "019abc00-0000-7000-8000-0000000000cc",
+          timestamp: "2026-11-20T09:00:00.000Z",
+        },
+      }),
+      ...Array.from(
+        { length: 3000 },
+        (_, i) =>
+          JSON.stringify({
+            timestamp: "2026-11-20T09:00:01.000Z",
+            type: "response_item",
+            payload: userMessage(`message ${i} ${"word ".repeat(40)}`),
+          }),
+      ),
+    ];
+    const packed = zlib.zstdCompressSync(Buffer.from(`${lines.join("\n")}\n`));
+    const file = path.join(dir, "cut.jsonl.zst");
+    fs.writeFileSync(file, packed.subarray(0, Math.floor(packed.length / 2)));
+    for (const options of [{}, { fs: nodeFileSystem }]) {
+      assert.throws(() => loadRollout(file, options), (error: unknown) => {
+        assert.ok(error instanceof RolloutError);
+        assert.equal(error.code, "invalid_rollout");
+        assert.match(error.message, /it is not readable zstd \(cut short or damaged at byte \d+: /);
+        return true;
+      });
+    }
+  } finally {
+    cleanup();
+  }
 });
