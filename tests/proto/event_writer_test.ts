@@ -253,3 +253,16 @@ test("EventWriter writes nothing more after a failed write, events pushed later 
   await writer.drained();
   assert.equal(calls, 1);
 });
+
+test("EventWriter keeps order over many thousands of events (its queue is compacted as it goes)", async () => {
+  const { writer, written, drain } = gatedWriter();
+  const count = 20_000;
+  // Pushed while writes wait, so that thousands are taken off the queue between writes.
+  for (let i = 0; i < count; i++) {
+    writer.push(`${i}`, i % 3 === 0 ? Promise.resolve({ type: "flushed" }) : { type: "flushed" });
+    if (i % 5000 === 0) await turn();
+  }
+  await drain();
+  const ids = written.join("").trimEnd().split("\n").map((line) => JSON.parse(line).id);
+  assert.deepEqual(ids, Array.from({ length: count }, (_, i) => `${i}`));
+});
