@@ -204,3 +204,35 @@ test("rollout proto --redact keeps secrets out of the history file too", async (
     cleanup();
   }
 });
+
+test("add_to_history redacts what it writes when the session redacts, and only then", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const history = () =>
+      fs.readFileSync(`${dir}/history.jsonl`, "utf8").trimEnd().split("\n").map((line) =>
+        JSON.parse(line).text as string
+      );
+    // --redact: before any session and in one.
+    await proto([
+      { id: "1", op: { type: "add_to_history", text: `early ${GITHUB}` } },
+      { id: "2", op: { type: "configure_session" } },
+      { id: "3", op: { type: "add_to_history", text: `later ${GITHUB}` } },
+      { id: "4", op: { type: "shutdown" } },
+    ], { home: dir, redact: true, parseThread: true });
+    assert.deepEqual(history(), ["early [REDACTED:github]", "later [REDACTED:github]"]);
+    const marked = fs.readdirSync(`${dir}/sessions`, { recursive: true })
+      .map(String).find((name) => name.endsWith(".jsonl"))!;
+    // Without --redact: a plain session writes as given; a session marked to redact does not.
+    await proto([
+      { id: "1", op: { type: "configure_session" } },
+      { id: "2", op: { type: "add_to_history", text: `plain ${GITHUB}` } },
+      { id: "3", op: { type: "load_session", path: `${dir}/sessions/${marked}` } },
+      { id: "4", op: { type: "add_to_history", text: `marked ${GITHUB}` } },
+      { id: "5", op: { type: "shutdown" } },
+    ], { home: dir, redact: false, parseThread: true });
+    assert.deepEqual(history().slice(2), [`plain ${GITHUB}`, "marked [REDACTED:github]"]);
+  } finally {
+    cleanup();
+  }
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { readLines, setup, tempDir, userMessage } from "../helpers.ts";
@@ -432,6 +433,66 @@ test("runProto() reports io errors of configure_session and add_to_history when 
       events[1]!.msg.message as string,
     );
     assert.equal(fs.readFileSync(home, "utf8"), "not a folder");
+  } finally {
+    cleanup();
+  }
+});
+
+test("configure_session records the folder proto runs in when the op gives none", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const { events } = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session", model: "gpt-5.4" } },
+        { id: "2", op: { type: "shutdown" } },
+      ]),
+      { home: dir, cwd: "/work/here" },
+    );
+    const file = (events[0]!.msg as { rollout_path: string }).rollout_path;
+    const meta = JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0]!).payload;
+    assert.equal(meta.cwd, "/work/here");
+    assert.equal(meta.model, "gpt-5.4");
+    assert.equal("instructions" in meta, false);
+  } finally {
+    cleanup();
+  }
+});
+
+test("resuming an archive restores it beside, says so on stderr, and writes there", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const first = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session" } },
+        { id: "2", op: { type: "record_items", items: [userMessage("before")] } },
+        { id: "3", op: { type: "shutdown" } },
+      ]),
+      { home: dir },
+    );
+    const plain = (first.events[0]!.msg as { rollout_path: string }).rollout_path;
+    fs.writeFileSync(`${plain}.zst`, zlib.zstdCompressSync(fs.readFileSync(plain)));
+    fs.rmSync(plain);
+    const second = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session", resume_path: `${plain}.zst` } },
+        { id: "2", op: { type: "record_items", items: [userMessage("after")] } },
+        { id: "3", op: { type: "shutdown" } },
+      ]),
+      { home: dir },
+    );
+    assert.equal(
+      (second.events[0]!.msg as { rollout_path: string }).rollout_path,
+      plain,
+      JSON.stringify(second.events[0]),
+    );
+    assert.equal(
+      second.io.err.join(""),
+      `rollout proto: Session restored from its archive "${plain}.zst" to "${plain}" to be written\n`,
+    );
+    assert.equal(fs.existsSync(`${plain}.zst`), false);
+    assert.ok(fs.readFileSync(plain, "utf8").includes('"after"'));
   } finally {
     cleanup();
   }
