@@ -20,6 +20,7 @@ import {
 } from "../../lib/formats/load_rollout.ts";
 import { type FileSystem, nodeFileSystem } from "../../lib/runtime/file_system.ts";
 import { RolloutError } from "../../lib/schemas/errors.ts";
+import { concatBytes } from "../../lib/base/bytes.ts";
 import {
   bytes,
   DOCUMENT,
@@ -74,15 +75,9 @@ function memoryFs(
   };
 }
 
-function concatBytes(...parts: (string | Uint8Array)[]): Uint8Array {
-  const arrays = parts.map((p) => (typeof p === "string" ? bytes(p) : p));
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
+/** The parts, text as UTF-8, one after the other. */
+function joined(...parts: (string | Uint8Array)[]): Uint8Array {
+  return concatBytes(parts.map((p) => (typeof p === "string" ? bytes(p) : p)));
 }
 
 /** A journal item line with `ordinal` whose text pads it to exactly `length` bytes. */
@@ -566,7 +561,7 @@ test("loadRollout() keeps a last record missing its \\n after a short last read"
   // The last record is 2 bytes short of 1 MiB, so the second read returns fewer bytes than the
   // first: the byte after them in the buffer is left from the first read, here a `\n`.
   const last = itemLineOf(CHUNK - 2, 4);
-  const data = concatBytes(JOURNAL, last);
+  const data = joined(JOURNAL, last);
   assert.equal(data[data.length - CHUNK + 1], 10);
   const loaded = loadRollout(FILE, { fs: memoryFs(data) });
   assert.equal(loaded.itemCount, JOURNAL_ITEMS.length + 1);
@@ -578,8 +573,8 @@ test("loadRollout() keeps a last record missing its \\n after a short last read"
 test("loadRollout() tears off a last line with no line end and a non-UTF-8 byte", () => {
   // A whole object but for one byte (0xff) inside a string.
   const [head, tail] = JOURNAL_LINES[1].replace('"ordinal":1', '"ordinal":4').split("café");
-  const last = concatBytes(head!, new Uint8Array([0xff]), tail!);
-  const loaded = loadRollout(FILE, { fs: memoryFs(concatBytes(JOURNAL, last)) });
+  const last = joined(head!, new Uint8Array([0xff]), tail!);
+  const loaded = loadRollout(FILE, { fs: memoryFs(joined(JOURNAL, last)) });
   assert.deepEqual(loaded.saved.items, JOURNAL_ITEMS);
   assert.equal(loaded.report.line_end_missing, undefined);
   assert.deepEqual(loaded.report.torn_tail, { line: 6, offset: size(JOURNAL), bytes: last.length });
