@@ -84,7 +84,13 @@ function sinkAt(
     items,
     state,
   });
-  const read = () => JSON.parse(fs.readFileSync(file, "utf8"));
+  // SPEC §2.2: the document is what JSON.stringify(x, null, 2) gives, byte for byte.
+  const read = () => {
+    const text = fs.readFileSync(file, "utf8");
+    const value = JSON.parse(text);
+    assert.equal(text, JSON.stringify(value, null, 2));
+    return value;
+  };
   return { sink, file, read };
 }
 const META = { id: "019abc00-0000-7000-8000-0000000000d5", timestamp: "2026-11-20T09:00:00Z" };
