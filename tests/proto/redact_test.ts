@@ -236,3 +236,29 @@ test("add_to_history redacts what it writes when the session redacts, and only t
     cleanup();
   }
 });
+
+test("rollout proto --redact redacts what it adds to a resumed session not marked to redact", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const first = await proto([
+      { id: "1", op: { type: "configure_session" } },
+      { id: "2", op: { type: "shutdown" } },
+    ], { home: dir, redact: false, parseThread: true });
+    const plain = (first.events[0]!.msg as { rollout_path: string }).rollout_path;
+    for (const parseThread of [true, false]) {
+      const second = await proto([
+        { id: "1", op: { type: "configure_session", resume_path: plain } },
+        { id: "2", op: { type: "record_items", items: [userMessage(`resumed ${GITHUB}`)] } },
+        { id: "3", op: { type: "shutdown" } },
+      ], { home: dir, redact: true, parseThread });
+      assert.deepEqual(
+        second.events[1],
+        ack("2", { recorded: 1, item_count: parseThread ? 1 : 2, redacted: { github: 1 } }),
+      );
+    }
+    assert.ok(!fs.readFileSync(plain, "utf8").includes(GITHUB));
+  } finally {
+    cleanup();
+  }
+});

@@ -493,6 +493,18 @@ test("resuming an archive restores it beside, says so on stderr, and writes ther
     );
     assert.equal(fs.existsSync(`${plain}.zst`), false);
     assert.ok(fs.readFileSync(plain, "utf8").includes('"after"'));
+    // Resuming the plain file says nothing; a bad item is named by its place in the op.
+    const third = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session", resume_path: plain } },
+        { id: "2", op: { type: "record_items", items: [{ type: "function_call", name: 5 }] } },
+      ]),
+      { home: dir, parseThread: false },
+    );
+    assert.equal(third.io.err.join(""), "");
+    const refused = third.events[1]!.msg as { code: string; message: string };
+    assert.equal(refused.code, "invalid_submission");
+    assert.match(refused.message, /^op\.items\[0\]/);
   } finally {
     cleanup();
   }
