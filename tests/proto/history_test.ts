@@ -245,3 +245,24 @@ test("runProto() add_to_history and get_history_entry_request round-trip through
     cleanup();
   }
 });
+
+test("History.lookup() answers null for a line that is not UTF-8, never a guess at it", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "history.jsonl");
+    fs.writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('{"session_id":"s","ts":1,"text":"a'),
+        Buffer.from([0xff]),
+        Buffer.from('"}\n{"session_id":"s","ts":2,"text":"ok"}\n'),
+      ]),
+    );
+    const history = new History(dir, { sync: false });
+    const ino = fs.statSync(file).ino;
+    assert.equal(history.lookup(ino, 0), null);
+    assert.deepEqual(history.lookup(ino, 1), { session_id: "s", ts: 2, text: "ok" });
+  } finally {
+    cleanup();
+  }
+});
