@@ -127,6 +127,15 @@ export class LineSplitter {
     return true;
   }
 
+  /**
+   * Hands over an unfinished last line as if a `\n` ended it (through the same checks as any
+   * line: its cap, UTF-8, a byte order mark on line 1, a CR): for input whose last line is
+   * whole without its line end (an op stream). Nothing when the input ended with a `\n`.
+   */
+  finishLine(): void {
+    if (this.#discarding || this.#carryLength > 0) this.push(new Uint8Array([NEWLINE]));
+  }
+
   /** Ends the input and says what was left over. */
   end(): SplitterEnd {
     let tail: SplitterEnd["tail"] = null;

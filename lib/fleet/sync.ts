@@ -20,6 +20,7 @@ import type { BadLineReason } from "../base/mod.ts";
 import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
 import { collectIfAbove } from "../runtime/mod.ts";
 import {
+  besideItsPlain,
   findSessionFiles,
   type IndexPosition,
   isRolloutName,
@@ -276,7 +277,7 @@ export class FleetSync {
     const paths = new Set(files.map((f) => f.path));
     const seen: Seen[] = [];
     for (const file of files) {
-      if (file.path.endsWith(".jsonl.zst") && paths.has(logicalPath(file.path))) continue;
+      if (besideItsPlain(file.path, paths)) continue;
       const one = this.#stat(file.path);
       if (one !== null) seen.push(one);
     }

@@ -22,8 +22,8 @@ import {
   memoryRelief,
   nodeFileSystem,
   readAll,
+  zstdCutShort,
   zstdDecompress,
-  zstdIncomplete,
   ZstdTooLarge,
   zstdToTempFile,
 } from "../runtime/mod.ts";
@@ -271,12 +271,8 @@ function decompressed(
 ): Bytes {
   let plain: Uint8Array;
   try {
-    const cut = zstdIncomplete((into, at) => {
-      const piece = file.subarray(at, at + into.length);
-      into.set(piece);
-      return piece.length;
-    }, file.length);
-    if (cut !== null) throw new Error(`cut short or damaged at ${cut}`);
+    const cut = zstdCutShort(file);
+    if (cut !== null) throw new Error(cut);
     plain = zstdDecompress(file, maxBytes);
   } catch (error) {
     if (error instanceof ZstdTooLarge) {

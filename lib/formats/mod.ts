@@ -19,6 +19,7 @@ export {
   statePayload,
 } from "./encode.ts";
 export { type HistoryRef } from "./effective_history.ts";
+export { InvalidRollout } from "./read_document.ts";
 export { replayHistory } from "./replay_history.ts";
 export {
   DEFAULT_MAX_LINE_BYTES,

@@ -19,9 +19,19 @@ import type { LoadedRollout } from "./loaded_rollout.ts";
 /** The warning for a file that starts with a UTF-8 byte order mark. */
 export const BOM_WARNING = "the file starts with a byte order mark";
 
+/** The `invalid_rollout` error naming the file, and its `reason` alone for who words its own. */
+export class InvalidRollout extends RolloutError {
+  readonly reason: string;
+
+  constructor(path: string, reason: string) {
+    super("invalid_rollout", `Cannot load rollout "${path}": ${reason}`);
+    this.reason = reason;
+  }
+}
+
 /** The `invalid_rollout` error naming the file and the reason. */
 export function invalidRollout(path: string, reason: string): RolloutError {
-  return new RolloutError("invalid_rollout", `Cannot load rollout "${path}": ${reason}`);
+  return new InvalidRollout(path, reason);
 }
 
 /** `JSON.parse` as a value: the parsed value, or not ok. */

@@ -9,16 +9,20 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import process from "node:process";
 import { type BadLineReason, isObject, LineSplitter, parseJson } from "../base/mod.ts";
-import { fileChunks, memoryRelief, zstdIncomplete, zstdPieces } from "../runtime/mod.ts";
+import { fileChunks, memoryRelief, zstdCutShort, zstdPieces } from "../runtime/mod.ts";
 import {
   checkItem,
   checkMeta,
   isDocument,
   type ResponseItem,
-  RolloutError,
   RolloutFormat,
 } from "../schemas/mod.ts";
-import { DEFAULT_MAX_LINE_BYTES, formatOfFirstRecord, streamRollout } from "../formats/mod.ts";
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  formatOfFirstRecord,
+  InvalidRollout,
+  streamRollout,
+} from "../formats/mod.ts";
 import { userText } from "../session/mod.ts";
 import { type ItemText, itemText } from "./item_text.ts";
 import { UsageTracker, type UsageTurn } from "./usage_tracker.ts";
@@ -355,13 +359,7 @@ async function readDocument(
     });
   } catch (error) {
     // A document that is no rollout is said so as a file of lines would be, by its reason.
-    const prefix = `Cannot load rollout ${JSON.stringify(path)}: `;
-    if (
-      error instanceof RolloutError && error.code === "invalid_rollout" &&
-      error.message.startsWith(prefix)
-    ) {
-      throw new UnreadableRollout(error.message.slice(prefix.length));
-    }
+    if (error instanceof InvalidRollout) throw new UnreadableRollout(error.reason);
     throw error;
   }
   tick(size);
@@ -397,14 +395,8 @@ async function readCompressed(
 ): Promise<ReadEnd> {
   const reader = new LineReader(null, sink);
   const relieve = relief();
-  // zlib decompresses a frame cut short without a word.
-  const cut = zstdIncomplete(
-    (into, at) => fs.readSync(fd, into, 0, into.length, at),
-    fs.fstatSync(fd).size,
-  );
-  if (cut !== null) {
-    throw new UnreadableRollout(`it is not readable zstd (cut short or damaged at ${cut})`);
-  }
+  const cut = zstdCutShort(fd);
+  if (cut !== null) throw new UnreadableRollout(`it is not readable zstd (${cut})`);
   const small = smallUnpacked(fd);
   if (small !== null) {
     reader.splitter.push(small);

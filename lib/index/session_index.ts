@@ -15,6 +15,7 @@ import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { errnoOf, ioError, isDocument, isSystemError } from "../schemas/mod.ts";
 import {
+  besideItsPlain,
   findSessionFiles,
   type IndexPosition,
   nameStamp,
@@ -357,8 +358,7 @@ export class SessionIndex {
     const seen: Seen[] = [];
     const hash = new ScanHash();
     for (const file of files) {
-      // A .jsonl.zst beside its own .jsonl is the same session mid-way through (de)compression.
-      if (file.path.endsWith(".jsonl.zst") && paths.has(file.path.slice(0, -4))) continue;
+      if (besideItsPlain(file.path, paths)) continue;
       let stat: fs.Stats;
       try {
         stat = fs.statSync(file.path);

@@ -33,6 +33,12 @@ function scanLines(fd: number, from: number, to: number): { lines: number; end: 
   return { lines, end };
 }
 
+/** Whether opening the history failed because there is none: no file, or no home folder. */
+function noFile(error: unknown): boolean {
+  const errno = errnoOf(error);
+  return errno === "ENOENT" || errno === "ENOTDIR";
+}
+
 /** The history file of one home. */
 export class History {
   readonly path: string;
@@ -53,8 +59,7 @@ export class History {
     try {
       fd = fs.openSync(this.path, "r");
     } catch (error) {
-      const errno = errnoOf(error);
-      if (errno === "ENOENT" || errno === "ENOTDIR") return { log_id: 0, entry_count: 0 };
+      if (noFile(error)) return { log_id: 0, entry_count: 0 };
       throw ioError("read history", this.path, error);
     }
     try {
@@ -113,9 +118,7 @@ export class History {
     try {
       fd = fs.openSync(this.path, "r");
     } catch (error) {
-      // As for metadata(): no history file (or no home folder) holds no entry.
-      const errno = errnoOf(error);
-      if (errno === "ENOENT" || errno === "ENOTDIR") return null;
+      if (noFile(error)) return null;
       throw ioError("read history", this.path, error);
     }
     try {

@@ -5,8 +5,6 @@
 import { LineSplitter, MAX_NESTING, parseJson } from "../base/mod.ts";
 import { type ParsedSubmission, parseSubmission } from "../schemas/mod.ts";
 
-const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 function refused(lineNo: number, code: "invalid_json" | "line_too_long", why: string) {
   return { ok: false, id: "", code, message: `Line ${lineNo} ${why}` } as const;
 }
@@ -84,24 +82,10 @@ export class SubmissionReader {
     this.#splitter.push(chunk);
   }
 
-  /** Ends the input: a last line without `\n` is still a submission. */
+  /** Ends the input: a last line without `\n` is still a submission, read as any other. */
   end(): void {
-    const { tail } = this.#splitter.end();
-    if (tail === null) return;
-    if (tail.bytes === null) {
-      this.#deliver(this.#bad(tail.line, "too_long"));
-      return;
-    }
-    let text: string;
-    try {
-      text = fatal.decode(tail.bytes);
-    } catch {
-      this.#deliver(this.#bad(tail.line, "invalid_utf8"));
-      return;
-    }
-    // As the splitter does for a line with its end: a byte order mark opening line 1 goes.
-    if (tail.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    this.#deliver(parseLine(text.endsWith("\r") ? text.slice(0, -1) : text, tail.line));
+    this.#splitter.finishLine();
+    this.#splitter.end();
   }
 
   #bad(lineNo: number, reason: "invalid_utf8" | "too_long"): ParsedSubmission {

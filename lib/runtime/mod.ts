@@ -20,6 +20,7 @@ export {
   isZstd,
   ZSTD_READ_PIECE,
   type ZstdCompression,
+  zstdCutShort,
   zstdDecompress,
   zstdHead,
   zstdIncomplete,

@@ -69,6 +69,26 @@ export function zstdHead(read: (length: number) => Uint8Array, want: number): Ui
 }
 
 /**
+ * Why the compressed file open at `fd` (or the compressed bytes) cannot be read whole, in the
+ * words an error gives it ("cut short or damaged at byte N: ..."), or null when every frame is
+ * whole. Checked before decompressing: zlib hands out what a cut frame holds without a word,
+ * which would pass for a whole file with a torn last line.
+ */
+export function zstdCutShort(source: number | Uint8Array): string | null {
+  const cut = typeof source === "number"
+    ? zstdIncomplete(
+      (into, at) => fs.readSync(source, into, 0, into.length, at),
+      fs.fstatSync(source).size,
+    )
+    : zstdIncomplete((into, at) => {
+      const piece = source.subarray(at, at + into.length);
+      into.set(piece);
+      return piece.length;
+    }, source.length);
+  return cut === null ? null : `cut short or damaged at ${cut}`;
+}
+
+/**
  * Where the zstd frames of a file of `size` bytes stop being whole, or null when every frame
  * (skippable ones too) ends exactly at the end: zlib decompresses a file cut inside a frame
  * without complaint, so what is kept or restored is checked with this first. Reads only the
@@ -246,13 +266,8 @@ export async function zstdToTempFile(
     let written = 0;
     let relieved = 0;
     try {
-      // zlib decompresses a frame cut short without a word: what it gives would pass for a
-      // whole file (with a torn last line).
-      const cut = zstdIncomplete(
-        (into, at) => fs.readSync(from, into, 0, into.length, at),
-        fs.fstatSync(from).size,
-      );
-      if (cut !== null) throw new Error(`cut short or damaged at ${cut}`);
+      const cut = zstdCutShort(from);
+      if (cut !== null) throw new Error(cut);
       // Through zstdPieces, which never ends a stream that failed: piped, Deno's zlib throws
       // the failure of a damaged frame again where nobody can catch it, and the process dies.
       for await (const bytes of zstdPieces(fileChunks(from))) {

@@ -121,10 +121,15 @@ function entriesOf(dir: string, optional: boolean): fs.Dirent[] {
 }
 
 /**
- * The rollout files of one folder, newest first. A `.jsonl.zst` beside its own `.jsonl` is
- * the same session mid-way through Codex's (de)compression: the plain file stands for it, as
- * in Codex (codex-rs/rollout/src/compression.rs:986-988 at 343074d).
+ * Whether `file` (a name or a path) is a `.jsonl.zst` whose own `.jsonl` is in `present`: the
+ * same session mid-way through Codex's (de)compression, which the plain file stands for, as in
+ * Codex (codex-rs/rollout/src/compression.rs:986-988 at 343074d).
  */
+export function besideItsPlain(file: string, present: ReadonlySet<string>): boolean {
+  return file.endsWith(".jsonl.zst") && present.has(file.slice(0, -4));
+}
+
+/** The rollout files of one folder, newest first; a `.jsonl.zst` beside its `.jsonl` once. */
 function folderFiles(dir: string): KeyedFile[] {
   const out: KeyedFile[] = [];
   const entries = entriesOf(dir, true);
@@ -132,7 +137,7 @@ function folderFiles(dir: string): KeyedFile[] {
   for (const entry of entries) {
     const name = String(entry.name);
     if (!isRolloutName(name) || !entry.isFile()) continue;
-    if (name.endsWith(".jsonl.zst") && names.has(name.slice(0, -4))) continue;
+    if (besideItsPlain(name, names)) continue;
     const file = keyed(dir, name);
     if (file !== null) out.push(file);
   }
@@ -184,12 +189,8 @@ export function* newestFirst(home: string): Generator<KeyedFile> {
       if (file !== null) loose.push(file);
     }
   }
-  // As in a dated folder, a .jsonl.zst beside its own .jsonl is that session: the plain file
-  // stands for it.
   const paths = new Set(loose.map((file) => file.path));
-  const shown = loose.filter((file) =>
-    !(file.path.endsWith(".jsonl.zst") && paths.has(file.path.slice(0, -4)))
-  );
+  const shown = loose.filter((file) => !besideItsPlain(file.path, paths));
   shown.sort(byKeyDescending);
   const dated = datedFiles(root, years.sort().reverse());
   let next = dated.next();
