@@ -57,7 +57,12 @@ async function fetchLines(
     let lineNo = 1;
     /** The wanted line being gathered across chunks, or null. */
     let parts: Uint8Array[] | null = null;
+    // Bytes decoded and parsed since the last chunk: a line skipped by its end alone makes no
+    // garbage, so the relief counts these, not the bytes read (a compacted file's history is
+    // mostly in its last part, and the rest would cost a collection per MiB for nothing).
+    let parsed = 0;
     const serve = (bytes: Uint8Array) => {
+      parsed += bytes.length;
       let text = decoder.decode(bytes);
       if (text.endsWith("\r")) text = text.slice(0, -1);
       let value: unknown;
@@ -108,7 +113,8 @@ async function fetchLines(
         start = end + 1;
       }
       position += n;
-      relieve();
+      relieve(parsed);
+      parsed = 0;
       options.progress?.(position, total, lineNo - 1);
       await options.between();
     }
