@@ -9,5 +9,12 @@ export {
   type UsageSummary,
 } from "./html_transcript.ts";
 export { MarkdownWriter, renderMarkdown } from "./markdown_transcript.ts";
-export { hideFolded, shownPart, TranscriptWriter, wantsColour } from "./transcript.ts";
+export {
+  hideFolded,
+  redactShown,
+  SHOWN_REACH,
+  shownPart,
+  TranscriptWriter,
+  wantsColour,
+} from "./transcript.ts";
 export { visible } from "./visible_text.ts";

@@ -12,7 +12,7 @@ import {
 import { partOf } from "./transcript_parts.ts";
 import { visible } from "./visible_text.ts";
 import { parseJson } from "../base/mod.ts";
-import { redactsLineByLine } from "../redaction/mod.ts";
+import { mayHoldSecret, redactsLineByLine } from "../redaction/mod.ts";
 
 /** Options of {@linkcode TranscriptWriter}. */
 export interface TranscriptOptions {
@@ -89,7 +89,24 @@ const LINE_CHARS = Math.floor(FOLD_CHARS / (KEEP_HEAD + KEEP_TAIL));
  * first KEEP_HEAD and the last KEEP_TAIL. Found with `indexOf`, so a tool output of 100,000
  * lines is not split into 100,000 strings to show 16 of them.
  */
-function lineEnds(body: string): { count: number; shown: string[] } {
+function lineEnds(body: string, remember = false): { count: number; shown: string[] } {
+  // `show` asks twice for each redacted output: the parts to search (which remembers), then
+  // the fold (which takes it, so that no output outlives its entry: a text still held when the
+  // young generation is collected moves to the old one).
+  if (lastBody !== null && body === lastBody) {
+    const ends = lastEnds!;
+    lastBody = lastEnds = null;
+    return ends;
+  }
+  const ends = countLineEnds(body);
+  if (remember) [lastBody, lastEnds] = [body, ends];
+  return ends;
+}
+
+let lastBody: string | null = null;
+let lastEnds: { count: number; shown: string[] } | null = null;
+
+function countLineEnds(body: string): { count: number; shown: string[] } {
   let count = 1;
   for (let at = body.indexOf("\n"); at >= 0; at = body.indexOf("\n", at + 1)) count++;
   if (count <= FOLD_LINES) return { count, shown: body.split("\n") };
@@ -144,6 +161,56 @@ export function shownPart(entry: TimelineEntry): TimelineEntry {
   const shown = hideFolded(output);
   if (shown === output || !redactsLineByLine(shown)) return entry;
   return { kind: "item", item: { ...item, output: shown } };
+}
+
+/**
+ * Characters past what a line shows that are searched before its shown part is taken to hold
+ * no secret: every rule's match starts from one of the prefilter's anchors, which ends at most
+ * 13 characters after the secret it finds starts (a token's own prefix; a keyword, a URL's
+ * `://` or `aws_secret` stand before it), so a line whose shown part and these characters hold
+ * no anchor shows nothing that redaction replaces. (tests/transcript/shown_redaction_test.ts
+ * checks the reach on every sample secret.)
+ */
+export const SHOWN_REACH = 64;
+
+/**
+ * What {@linkcode fold} shows of each line of `text`, each with the SHOWN_REACH characters
+ * after it, one per line: the part of a tool output that redaction can change on screen.
+ */
+function shownWindows(text: string): string {
+  const { count, shown } = lineEnds(text.endsWith("\n") ? text.slice(0, -1) : text, true);
+  const limit = count > FOLD_LINES ? LINE_CHARS : FOLD_CHARS;
+  let budget = FOLD_CHARS;
+  return shown.map((line) => {
+    const keep = Math.max(0, Math.min(line.length, limit, budget));
+    budget -= keep;
+    return line.slice(0, keep + SHOWN_REACH);
+  }).join("\n");
+}
+
+/**
+ * The entry as `show` prints it redacted by `redact`: a tool output's text is searched only
+ * where the fold shows it. When those parts hold no anchor of a secret, the output is left as
+ * stored (nothing shown changes) and only the rest of the item is redacted: a 64 KiB output
+ * on one line costs a search of 4 KiB, not 64. Otherwise its hidden lines are emptied first
+ * ({@linkcode shownPart}). Either way the screen shows what redacting the whole output would,
+ * but for the count of characters a cut line leaves out (of the stored text here) and the
+ * secrets counted (those in what is shown and searched, not beyond).
+ */
+export function redactShown(entry: TimelineEntry, redact: <T>(value: T) => T): TimelineEntry {
+  if (entry.kind === "item") {
+    const item = entry.item;
+    const output = item.output;
+    if (
+      (item.type === "function_call_output" || item.type === "custom_tool_call_output") &&
+      typeof output === "string" && redactsLineByLine(output) &&
+      !mayHoldSecret(shownWindows(output))
+    ) {
+      const rest = redact({ ...item, output: "" });
+      return { kind: "item", item: { ...rest, output } };
+    }
+  }
+  return redact(shownPart(entry));
 }
 
 /**

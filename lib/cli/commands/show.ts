@@ -7,7 +7,7 @@
 import type { Io } from "../../runtime/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
 import { streamRollout, type TimelineEntry } from "../../formats/mod.ts";
-import { shownPart, TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
+import { redactShown, TranscriptWriter, wantsColour } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { reportDamage } from "./context.ts";
 import { SESSION_FROM_FLAGS, sessionSourceOf } from "./fleet_context.ts";
@@ -51,7 +51,7 @@ async function showFile(
   const clean = <T>(value: T): T => redactor === null ? value : redactor.value(value);
   // Secrets are searched for only in what is shown (the note counts those).
   const cleanEntry = (entry: TimelineEntry) =>
-    redactor === null ? entry : redactor.value(shownPart(entry));
+    redactor === null ? entry : redactShown(entry, (value) => redactor.value(value));
   const colour = wantsColour(io.stdout.isTTY, io.env);
   const out = new OutputBuffer(io);
   const progress = new Progress(io, { stdout: true });
