@@ -68,6 +68,20 @@ export async function setup(): Promise<void> {
   await initRuntime();
 }
 
+/** Runs `body` in a new temporary folder (the runtime set up first), removed afterwards. */
+export async function inTempDir(
+  body: (dir: string) => void | Promise<void>,
+  prefix?: string,
+): Promise<void> {
+  await setup();
+  const { dir, cleanup } = tempDir(prefix);
+  try {
+    await body(dir);
+  } finally {
+    cleanup();
+  }
+}
+
 /** A user message item. */
 export function userMessage(text: string): Record<string, unknown> {
   return { type: "message", role: "user", content: [{ type: "input_text", text }] };

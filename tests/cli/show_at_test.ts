@@ -10,22 +10,14 @@ import {
   jsonl,
   writeFixture,
 } from "../fixtures_rollouts.ts";
-import { setup, tempDir } from "../helpers.ts";
+import { inTempDir } from "../helpers.ts";
 import { cli } from "./cli_io.ts";
 import { fixtureText, idOf, T0, writeSession } from "./fixtures.ts";
 
 const ID = idOf(1);
 
 function withDir(body: (dir: string) => Promise<void>) {
-  return async () => {
-    await setup();
-    const { dir, cleanup } = tempDir();
-    try {
-      await body(dir);
-    } finally {
-      cleanup();
-    }
-  };
+  return () => inTempDir(body);
 }
 
 function passed(at: number): string {

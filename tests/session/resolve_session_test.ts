@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { resolveSession } from "../../lib/session/resolve_session.ts";
 import { sessionIndexPath } from "../../lib/session/thread_names.ts";
 import { appendThreadName } from "../../lib/session/thread_name_writer.ts";
-import { setup, tempDir } from "../helpers.ts";
+import { inTempDir } from "../helpers.ts";
 import { writeSession } from "../cli/fixtures.ts";
 
 const A = "019abc00-0000-7000-8000-0000000000a1";
@@ -13,15 +13,7 @@ const B = "019abc00-0000-7000-8000-0000000000b2";
 const C = "019abc00-0000-7000-8000-0000000000c3";
 
 function withHome(body: (home: string) => void | Promise<void>) {
-  return async () => {
-    await setup();
-    const { dir, cleanup } = tempDir();
-    try {
-      await body(dir);
-    } finally {
-      cleanup();
-    }
-  };
+  return () => inTempDir(body);
 }
 
 test(

@@ -14,20 +14,10 @@ import { archiveRollout, RolloutRecorder } from "../../lib/store/mod.ts";
 import { buildMeta } from "../../lib/store/new_rollout.ts";
 import type { ResponseItem } from "../../lib/schemas/mod.ts";
 import { SecretMaker } from "../redaction/secret_samples.ts";
-import { setup, tempDir, userMessage } from "../helpers.ts";
+import { inTempDir as inTemp, userMessage } from "../helpers.ts";
 
 const clock = () => new Date("2026-11-26T11:15:28.123Z");
 const ID = "019abc00-0000-7000-8000-0000000000e1";
-
-async function inTemp(body: (dir: string) => Promise<void>): Promise<void> {
-  await setup();
-  const { dir, cleanup } = tempDir();
-  try {
-    await body(dir);
-  } finally {
-    cleanup();
-  }
-}
 
 function token(seed: number): string {
   return `gh${"p"}_${new SecretMaker(seed).chars("abcdefABCDEF0123456789", 36)}`;

@@ -18,7 +18,7 @@ import {
   size,
   writeFixture,
 } from "../fixtures_rollouts.ts";
-import { setup, tempDir } from "../helpers.ts";
+import { inTempDir } from "../helpers.ts";
 
 const T = "2026-11-26T12:00:00.000Z";
 const clock = () => new Date(T);
@@ -43,14 +43,8 @@ async function appendTo(file: string, state: { previous_response_id?: string } |
   return { ack, loaded };
 }
 
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  await setup();
-  const { dir, cleanup } = tempDir();
-  try {
-    await body(dir);
-  } finally {
-    cleanup();
-  }
+function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  return inTempDir(body);
 }
 
 test("resume() appends journal lines with the next ordinals; the state line takes none", async () => {

@@ -9,16 +9,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { lockPathOf, WriterLock } from "../../lib/store/writer_lock.ts";
-import { setup, tempDir } from "../helpers.ts";
+import { inTempDir } from "../helpers.ts";
 
-async function inTemp(body: (dir: string) => void): Promise<void> {
-  await setup();
-  const { dir, cleanup } = tempDir("rollout-lock-");
-  try {
-    body(fs.realpathSync(dir));
-  } finally {
-    cleanup();
-  }
+/** Runs `body` in a new folder, named by its real path (symbolic links resolved). */
+function inTemp(body: (dir: string) => void): Promise<void> {
+  return inTempDir((dir) => body(fs.realpathSync(dir)), "rollout-lock-");
 }
 
 test("two names of one existing file share its lock: a symbolic link to it", async () => {

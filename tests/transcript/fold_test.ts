@@ -12,18 +12,10 @@ import {
   redactValue,
   totalRedacted,
 } from "../../lib/redaction/mod.ts";
-import { hideFolded, shownPart, TranscriptWriter } from "../../lib/transcript/mod.ts";
+import { hideFolded, shownPart } from "../../lib/transcript/mod.ts";
+import { outputEntry, shown } from "./output_entries.ts";
 import { prng, runSeed, withSeed } from "../fixtures_random.ts";
 import { plantedSecrets, SecretMaker } from "../redaction/secret_samples.ts";
-
-function outputEntry(output: string): TimelineEntry {
-  return { kind: "item", item: { type: "function_call_output", call_id: "call_1", output } };
-}
-
-/** What `show` prints for the entry, redacted as given. */
-function shown(entry: TimelineEntry): string {
-  return new TranscriptWriter({ colour: false, path: "x", format: "codex_envelope" }).entry(entry);
-}
 
 function redacted(entry: TimelineEntry): { text: string; total: number } {
   const counts: RedactionCounts = {};

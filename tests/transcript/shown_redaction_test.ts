@@ -13,18 +13,10 @@ import {
   redactValue,
   totalRedacted,
 } from "../../lib/redaction/mod.ts";
-import { redactShown, SHOWN_REACH, TranscriptWriter } from "../../lib/transcript/mod.ts";
+import { redactShown, SHOWN_REACH } from "../../lib/transcript/mod.ts";
+import { outputEntry, shown } from "./output_entries.ts";
 import { prng, runSeed, withSeed } from "../fixtures_random.ts";
 import { type Planted, plantedSecrets, SecretMaker } from "../redaction/secret_samples.ts";
-
-function outputEntry(output: string): TimelineEntry {
-  return { kind: "item", item: { type: "function_call_output", call_id: "call_1", output } };
-}
-
-/** What `show` prints for the entry. */
-function shown(entry: TimelineEntry): string {
-  return new TranscriptWriter({ colour: false, path: "x", format: "codex_envelope" }).entry(entry);
-}
 
 /** The entry as show redacts it, and as redacting every string of it does. */
 function bothWays(entry: TimelineEntry): {
