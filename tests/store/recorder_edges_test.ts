@@ -297,3 +297,85 @@ test("recordItems names the failing item by the caller's word for the list", asy
     await rec.close();
   });
 });
+
+test("a state is measured in UTF-8 bytes with its envelope, and may fill the limit exactly", async () => {
+  await inTemp(async (dir) => {
+    const rec = await RolloutRecorder.create({
+      home: dir,
+      clock,
+      meta: { id: ID },
+      maxLineBytes: 2_000,
+    });
+    // 1,000 characters of two bytes each: 2,027 bytes of JSON, not 1,027.
+    const wide = { previous_response_id: "é".repeat(1_000) };
+    await assert.rejects(rec.recordState(wide), {
+      code: "line_too_long",
+      message:
+        "previous_response_id: the encoded state is 2123 bytes, above the limit of 2000 bytes",
+    });
+    // Its JSON and the 96 bytes of envelope make exactly the limit: accepted.
+    const exact = { previous_response_id: "r".repeat(2_000 - 96 - 27) };
+    assert.equal(JSON.stringify(exact).length + 96, 2_000);
+    await rec.recordState(exact);
+    await assert.rejects(
+      rec.recordState({ previous_response_id: `${exact.previous_response_id}r` }),
+      {
+        code: "line_too_long",
+      },
+    );
+    await rec.close();
+    assert.deepEqual(loadRollout(rec.path!).saved.state, exact);
+  });
+});
+
+test("items nested deeper than the limit are refused unless the caller checked them", async () => {
+  await inTemp(async (dir) => {
+    const rec = await RolloutRecorder.create({ home: dir, clock, meta: { id: ID } });
+    let deep: unknown = "x";
+    for (let i = 0; i < 1_100; i++) deep = [deep];
+    const item = {
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "t" }],
+      deep,
+    };
+    await assert.rejects(rec.recordItems([item]), {
+      code: "invalid_submission",
+      message: /^items\[0\]: nested deeper than 1000 levels/,
+    });
+    assert.equal(rec.itemCount, 0);
+    await rec.close();
+  });
+});
+
+test("an archive's name resumes its journal when only the journal is there", async () => {
+  await inTemp(async (dir) => {
+    const rec = await RolloutRecorder.create({ home: dir, clock, meta: { id: ID } });
+    await rec.close();
+    const { recorder, restored } = await RolloutRecorder.resume(`${rec.path}.zst`);
+    assert.equal(recorder.path, rec.path);
+    assert.equal(restored, null);
+    await recorder.recordItems([userMessage("x")]);
+    await recorder.close();
+    assert.equal(fs.existsSync(`${rec.path}.zst`), false);
+    assert.equal(loadRollout(rec.path!).saved.items.length, 1);
+    // Neither name there: the archive's name is not found.
+    await assert.rejects(RolloutRecorder.resume(path.join(dir, "gone.jsonl.zst")), {
+      code: "not_found",
+    });
+  });
+});
+
+test("an archive's name holding no zstd is refused, not taken for the journal beside it", async () => {
+  await inTemp(async (dir) => {
+    const rec = await RolloutRecorder.create({ home: dir, clock, meta: { id: ID } });
+    await rec.close();
+    const before = fs.readFileSync(rec.path!, "utf8");
+    fs.writeFileSync(`${rec.path}.zst`, "plain text, no zstd\n");
+    await assert.rejects(RolloutRecorder.resume(`${rec.path}.zst`), (error: Error) => {
+      assert.match(error.message, /\.jsonl\.zst/);
+      return true;
+    });
+    assert.equal(fs.readFileSync(rec.path!, "utf8"), before);
+  });
+});
