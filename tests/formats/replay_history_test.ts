@@ -244,3 +244,92 @@ test("replayHistory() names the file it can no longer open, and a compaction lin
     cleanup();
   }
 });
+
+test("replayHistory() through another file system reads only through it, and closes what it opens", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const text = `${codexLines().join("\n")}\n`;
+    const real = {
+      plain: write(dir, "real.jsonl", text),
+      packed: write(dir, "real.jsonl.zst", zstdCompressSync(Buffer.from(text))),
+    };
+    // Files that exist only in this file system, under names no other reader can open.
+    const open = new Set<number>();
+    const virtual: typeof nodeFileSystem = {
+      ...nodeFileSystem,
+      open: (file, mode) => {
+        const name = path.basename(file);
+        const mapped = name === "v.jsonl"
+          ? real.plain
+          : name === "v.jsonl.zst"
+          ? real.packed
+          : file;
+        const fd = nodeFileSystem.open(mapped, mode);
+        open.add(fd);
+        return fd;
+      },
+      close: (fd) => {
+        open.delete(fd);
+        nodeFileSystem.close(fd);
+      },
+    };
+    const expected = loadRollout(real.plain).saved.items;
+    for (const name of ["v.jsonl", "v.jsonl.zst"]) {
+      const file = path.join(dir, "nowhere", name);
+      const first = await streamRollout(file, { history: "refs", fs: virtual, between: () => {} });
+      const items: unknown[] = [];
+      const seen: number[][] = [];
+      await replayHistory(first, {
+        fs: virtual,
+        maxLineBytes: 4 * 1024 * 1024,
+        between: () => {},
+        item: (item) => items.push(item),
+        progress: (read, total, lines) => seen.push([read, total, lines]),
+      });
+      assert.deepEqual(items, expected, name);
+      assert.ok(seen.length > 0, `${name}: no progress told`);
+      assert.deepEqual(open, new Set(), `${name}: left open`);
+      if (name.endsWith(".zst")) {
+        // There the records are streamed again, with the cap on a line passed on: one smaller
+        // than the longest line leaves that line's item out.
+        const capped: unknown[] = [];
+        await assert.rejects(
+          replayHistory(first, {
+            fs: virtual,
+            maxLineBytes: 1024 * 1024,
+            between: () => {},
+            item: (item) => capped.push(item),
+          }),
+          { code: "io_error" },
+        );
+        assert.ok(capped.length < expected.length, "the cap was not passed on");
+      }
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() hands over a compaction's rebuilt messages, kept as items, before its lines", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = [
+      env("session_meta", { id: ID, timestamp: T, cwd: "/w" }),
+      env("response_item", user("first words")),
+      env("response_item", output("c1", "x".repeat(2_000_000))),
+      // No replacement history: Codex rebuilds the user's messages and the summary.
+      env("compacted", { message: "what happened so far" }),
+      env("response_item", user("after the summary")),
+      env("response_item", output("c2", "y".repeat(1_200_000))),
+    ];
+    const file = write(dir, "rebuilt.jsonl", `${lines.join("\n")}\n`);
+    const expected = loadRollout(file).saved.items;
+    assert.ok(expected.length >= 3, JSON.stringify(expected).slice(0, 200));
+    const first = await streamRollout(file, { history: "refs", between: () => {} });
+    assert.ok(first.historyRefs!.some((ref) => "item" in ref), "no item kept as itself");
+    assert.equal((await replayed(file)).items.length, expected.length);
+    assert.deepEqual((await replayed(file)).items, expected);
+  } finally {
+    cleanup();
+  }
+});
