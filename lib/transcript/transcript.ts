@@ -178,14 +178,28 @@ export const SHOWN_REACH = 64;
  * after it, one per line: the part of a tool output that redaction can change on screen.
  */
 function shownWindows(text: string): string {
-  const { count, shown } = lineEnds(text.endsWith("\n") ? text.slice(0, -1) : text, true);
+  const { shown, keeps } = foldPlan(text, true);
+  return shown.map((line, i) => line.slice(0, keeps[i]! + SHOWN_REACH)).join("\n");
+}
+
+/**
+ * The lines a fold shows of `text` and how many characters of each it keeps: one line cut at
+ * FOLD_CHARS, or each of many at LINE_CHARS, all within FOLD_CHARS together. `remember` as in
+ * lineEnds.
+ */
+function foldPlan(
+  text: string,
+  remember = false,
+): { count: number; shown: string[]; keeps: number[] } {
+  const { count, shown } = lineEnds(text.endsWith("\n") ? text.slice(0, -1) : text, remember);
   const limit = count > FOLD_LINES ? LINE_CHARS : FOLD_CHARS;
   let budget = FOLD_CHARS;
-  return shown.map((line) => {
+  const keeps = shown.map((line) => {
     const keep = Math.max(0, Math.min(line.length, limit, budget));
     budget -= keep;
-    return line.slice(0, keep + SHOWN_REACH);
-  }).join("\n");
+    return keep;
+  });
+  return { count, shown, keeps };
 }
 
 /**
@@ -218,16 +232,12 @@ export function redactShown(entry: TimelineEntry, redact: <T>(value: T) => T): T
  * saying how much was left out; a very long line is cut (the marker after it says so).
  */
 export function fold(text: string): { head: string[]; folded: string | null; tail: string[] } {
-  const { count, shown } = lineEnds(text.endsWith("\n") ? text.slice(0, -1) : text);
+  const { count, shown, keeps } = foldPlan(text);
   const many = count > FOLD_LINES;
-  const limit = many ? LINE_CHARS : FOLD_CHARS;
   let cut = 0;
-  let budget = FOLD_CHARS;
-  const kept = shown.map((line) => {
-    const keep = Math.max(0, Math.min(line.length, limit, budget));
-    budget -= keep;
-    cut += line.length - keep;
-    return line.slice(0, keep);
+  const kept = shown.map((line, i) => {
+    cut += line.length - keeps[i]!;
+    return line.slice(0, keeps[i]);
   });
   const more = cut > 0 ? ` and ${cut} more characters` : "";
   if (many) {

@@ -96,15 +96,20 @@ for (const parseThread of [true, false]) {
   });
 }
 
+/** A new session made and shut at once by `rollout proto`; its rollout's path. */
+async function emptySession(home: string, redact: boolean): Promise<string> {
+  const { events } = await proto([
+    { id: "1", op: { type: "configure_session" } },
+    { id: "2", op: { type: "shutdown" } },
+  ], { home, redact, parseThread: true });
+  return (events[0]!.msg as { rollout_path: string }).rollout_path;
+}
+
 test("rollout proto without --redact redacts a loaded session marked to redact, and no other", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const first = await proto([
-      { id: "1", op: { type: "configure_session" } },
-      { id: "2", op: { type: "shutdown" } },
-    ], { home: dir, redact: true, parseThread: true });
-    const marked = (first.events[0]!.msg as { rollout_path: string }).rollout_path;
+    const marked = await emptySession(dir, true);
     const second = await proto([
       { id: "1", op: { type: "configure_session" } },
       { id: "2", op: { type: "record_items", items: [userMessage(`plain ${GITHUB}`)] } },
@@ -241,11 +246,7 @@ test("rollout proto --redact redacts what it adds to a resumed session not marke
   await setup();
   const { dir, cleanup } = tempDir();
   try {
-    const first = await proto([
-      { id: "1", op: { type: "configure_session" } },
-      { id: "2", op: { type: "shutdown" } },
-    ], { home: dir, redact: false, parseThread: true });
-    const plain = (first.events[0]!.msg as { rollout_path: string }).rollout_path;
+    const plain = await emptySession(dir, false);
     for (const parseThread of [true, false]) {
       const second = await proto([
         { id: "1", op: { type: "configure_session", resume_path: plain } },
