@@ -35,7 +35,8 @@ export function withoutSecrets(message: string, url: string): string {
     for (const [key, value] of parsed.searchParams) {
       if (/pass|secret|key|token/i.test(key)) secrets.push(value);
     }
-    for (const secret of secrets) {
+    // The longest first: a secret that holds another is taken out whole.
+    for (const secret of secrets.sort((a, b) => b.length - a.length)) {
       if (secret.length > 0) out = out.split(secret).join("***");
     }
   } catch {
@@ -110,7 +111,9 @@ export function isUnreachable(error: unknown): boolean {
 
 /**
  * Any error met talking to the database at `url`, as a {@linkcode FleetError}: its SQLSTATE or
- * network code in plain words, the rest with the server's own message; secrets taken out.
+ * network code in plain words, the rest with the server's own message. Secrets are taken out of
+ * the server's and the driver's words, which may quote the URL; the words written here hold
+ * none, and a short password is no reason to cut them up ("data***ase" for a password "b").
  */
 export function fleetError(error: unknown, url: string): FleetError {
   if (error instanceof FleetError) return error;
@@ -119,7 +122,9 @@ export function fleetError(error: unknown, url: string): FleetError {
   if (typeof code === "string" && STATES[code] !== undefined) {
     message = STATES[code]!(url);
     // Which object a role may not use helps whoever grants it.
-    if (code === "42501" && error instanceof Error) message += ` (${error.message})`;
+    if (code === "42501" && error instanceof Error) {
+      message += ` (${withoutSecrets(error.message, url)})`;
+    }
   } else if (isUnreachable(error)) {
     const networkCode = typeof code === "string" && code in NETWORK
       ? code
@@ -130,9 +135,9 @@ export function fleetError(error: unknown, url: string): FleetError {
     }`;
   } else {
     const text = error instanceof Error ? error.message : String(error);
-    message = `the database at ${placeOf(url)} answered: ${text}${
+    message = `the database at ${placeOf(url)} answered: ${withoutSecrets(text, url)}${
       typeof code === "string" ? ` (${code})` : ""
     }`;
   }
-  return new FleetError(withoutSecrets(message, url), { cause: error });
+  return new FleetError(message, { cause: error });
 }

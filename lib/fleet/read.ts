@@ -74,29 +74,46 @@ function newestRowFirst(a: Record<string, unknown>, b: Record<string, unknown>):
   return Number(b.session) - Number(a.session) || Number(b.line) - Number(a.line);
 }
 
+/** The oids of PostgreSQL's `text` and `bigint`. */
+const TEXT_OID = 25;
+const BIGINT_OID = 20;
+
+/**
+ * The values a search sends, each with its type named: the driver then sends a query and its
+ * values in one round trip (a value of no named type makes it ask the server to describe the
+ * parameters first, a round trip more), and queries asked at once go out together.
+ */
+function typedValues(sql: Sql) {
+  return {
+    text: (value: string | null) => sql.typed(value, TEXT_OID),
+    count: (value: number) => sql.typed(value, BIGINT_OID),
+  };
+}
+
 /** Hits for `query` (search syntax of the session index, as far as it maps), newest first. */
 export async function fleetSearch(
   fleet: Fleet,
   query: string,
   options: SearchOptions & FleetFilter,
 ): Promise<Array<SearchHit & { machine: string }>> {
-  const tsquery = toTsquery(query);
   const sql = fleet.sql;
-  const machine = options.machine ?? null;
-  const cwd = options.cwd ?? null;
-  const since = options.since ?? null;
-  const until = options.until ?? null;
-  const role = options.role ?? null;
+  const { text, count } = typedValues(sql);
+  const tsquery = text(toTsquery(query));
+  const machine = text(options.machine ?? null);
+  const cwd = text(options.cwd ?? null);
+  const since = text(options.since ?? null);
+  const until = text(options.until ?? null);
+  const role = text(options.role ?? null);
   // The title hits are asked at the same time, on the same connection.
   const titles = options.role === undefined
-    ? titleHits(sql, tsquery, options)
+    ? titleHits(sql, toTsquery(query), options)
     : Promise.resolve([]);
   // Each month's partition, with the time of its newest record: no record of a month is newer,
   // so months are asked newest first, each for a page of its own newest hits, until the page
   // is full and no month left can hold anything newer than its last hit. Every machine's
   // months come from one look into the month index per month (a fleet's millions of sessions
   // are not read), one machine's from its rows.
-  const known = machine === null
+  const known = options.machine === undefined
     ? sql`WITH RECURSIVE m AS (
         SELECT max(month) AS month FROM rollout.sessions
         UNION ALL
@@ -123,27 +140,41 @@ export async function fleetSearch(
     FROM (
       SELECT r.session, r.line, r.item, r.time, r.role, r.kind, r.body
       FROM rollout.records r JOIN rollout.sessions s ON s.id = r.session
-      WHERE r.month = ${month}::date AND r.words @@ to_tsquery('simple', ${tsquery})
+      WHERE r.month = ${text(month)}::date AND r.words @@ to_tsquery('simple', ${tsquery})
         AND (${machine}::text IS NULL OR s.machine = ${machine})
         AND (${cwd}::text IS NULL OR s.cwd = ${cwd})
-        AND (${since}::timestamptz IS NULL OR r.time >= ${since})
-        AND (${until}::timestamptz IS NULL OR r.time < ${until})
+        AND (${since}::timestamptz IS NULL OR r.time >= ${since}::timestamptz)
+        AND (${until}::timestamptz IS NULL OR r.time < ${until}::timestamptz)
         AND (${role}::text IS NULL OR r.role = ${role})
       ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
-      LIMIT ${options.limit}
+      LIMIT ${count(options.limit)}
     ) AS h JOIN rollout.sessions s ON s.id = h.session
       LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id`;
   const rows: Record<string, unknown>[] = [];
-  const sinceMs = since === null ? null : Date.parse(since);
+  const sinceMs = options.since === undefined ? null : Date.parse(options.since);
+  // Months come newest first: none from the first older than --since on holds a record at or
+  // after it.
+  let candidates = months.length;
   for (let i = 0; i < months.length; i++) {
     const newest = msOf(months[i]!.newest);
-    // Months come newest first: none from here on holds a record at or after --since.
-    if (sinceMs !== null && (newest === null || newest < sinceMs)) break;
-    rows.push(...await ask(String(months[i]!.month)));
+    if (sinceMs !== null && (newest === null || newest < sinceMs)) {
+      candidates = i;
+      break;
+    }
+  }
+  // The months are asked in batches of 1, 2, 4, ... sent at once on the connection (one round
+  // trip per batch, not per month): a common word's page fills in the newest month, a rare one
+  // reads every month in a few round trips, and no batch asks more than twice the months an
+  // exact stop would have.
+  for (let i = 0, batch = 1; i < candidates; i += batch, batch *= 2) {
+    const asked = months.slice(i, Math.min(candidates, i + batch));
+    for (const page of await Promise.all(asked.map((m) => ask(String(m.month))))) {
+      rows.push(...page);
+    }
     rows.sort(newestRowFirst);
     rows.length = Math.min(rows.length, options.limit);
     const last = rows.length === options.limit ? msOf(rows[rows.length - 1]!.time) : null;
-    const next = i + 1 < months.length ? msOf(months[i + 1]!.newest) : null;
+    const next = i + asked.length < candidates ? msOf(months[i + asked.length]!.newest) : null;
     // The page is full and no month left holds a record as new as its last hit: done.
     if (last !== null && (next === null || next < last)) break;
   }
@@ -169,10 +200,12 @@ export async function fleetSearch(
 
 async function titleHits(
   sql: Sql,
-  tsquery: string,
+  query: string,
   options: SearchOptions & FleetFilter,
 ): Promise<Array<SearchHit & { machine: string }>> {
-  const machine = options.machine ?? null;
+  const { text, count } = typedValues(sql);
+  const tsquery = text(query);
+  const machine = text(options.machine ?? null);
   const rows = await sql`
     SELECT n.machine, n.session_id, n.name, n.updated_at,
       ts_headline('simple', n.name, to_tsquery('simple', ${tsquery}),
@@ -186,7 +219,7 @@ async function titleHits(
     WHERE to_tsvector('simple', regexp_replace(n.name, '[[:punct:][:space:]]+', ' ', 'g'))
         @@ to_tsquery('simple', ${tsquery})
       AND (${machine}::text IS NULL OR n.machine = ${machine})
-    LIMIT ${options.limit}`;
+    LIMIT ${count(options.limit)}`;
   const hits: Array<SearchHit & { machine: string }> = [];
   for (const row of rows) {
     const match = { ...row, time: iso(row.updated_at), ...unmark(String(row.marked)) };

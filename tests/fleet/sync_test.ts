@@ -674,6 +674,9 @@ storeTest("sync and --from fail in one line, hide the password, write nothing", 
   );
   assert.ok(!(await fails(syncTo(nowhere), 1, unreachable)).includes(secret));
   await fails(["usage", "--from", nowhere], 1, unreachable);
+  // A password of one letter found in the words of the message leaves them whole.
+  const short = `postgres://postgres:b@127.0.0.1:${port}/${database}`;
+  await fails(["list", "--from", short], 1, unreachable);
 
   // Not a PostgreSQL URL, or none at all; no such database on the server.
   const mysql = `mysql://root:${secret}@127.0.0.1/db`;
@@ -850,15 +853,26 @@ storeTest(
         ["2025-03-02T10:00:00.000Z", "quokka wombat seven"],
         ["2025-03-03T10:00:00.000Z", "wombat eight"],
       ]],
+      // Four more months: the months are asked in batches of 1, 2 and 4, and a page can end
+      // inside a batch.
+      [4, "2025-04-01T10-00-00", [["2025-04-01T10:00:00.000Z", "wombat nine"]]],
+      [5, "2025-05-01T10-00-00", [["2025-05-01T10:00:00.000Z", "quokka ten"]]],
+      [6, "2025-06-01T10-00-00", [["2025-06-01T10:00:00.000Z", "wombat eleven"]]],
+      [7, "2025-07-01T10-00-00", [["2025-07-01T10:00:00.000Z", "quokka wombat twelve"]]],
     ];
     for (const [n, stamp, entries] of spread) timedSession(home, n, stamp, entries);
     await sync(home, url, "m");
-    /** Every [session, time] of a record holding `word` at or after `since`, newest first. */
-    const expected = (word: string, since = "") =>
+    /** Every [session, time] of a record holding `word` in [since, until), newest first. */
+    const expected = (word: string, since = "", until = "9") =>
       spread.flatMap(([n, , entries]) =>
-        entries.filter(([time, words]) => words.split(" ").includes(word) && time >= since)
-          .map(([time]) => [idOf(n), time])
+        entries.filter(([time, words]) =>
+          words.split(" ").includes(word) && time >= since && time < until
+        ).map(([time]) => [idOf(n), time])
       ).sort((a, b) => a[1]! < b[1]! ? 1 : -1);
+    const found = async (args: string[]) =>
+      (JSON.parse(await ok(["search", ...args, "--from", url, "--json"])) as Array<
+        Record<string, unknown>
+      >).map((h) => [h.session_id, h.time]);
     for (const word of ["quokka", "wombat"]) {
       const all = expected(word);
       for (let limit = 1; limit <= all.length + 1; limit++) {
@@ -871,10 +885,23 @@ storeTest(
           `${word} --limit ${limit}`,
         );
       }
-      const since = JSON.parse(
-        await ok(["search", word, "--from", url, "--since", "2025-03-01", "--json"]),
-      ) as Array<Record<string, unknown>>;
-      assert.deepEqual(since.map((h) => [h.session_id, h.time]), expected(word, "2025-03-01"));
+      assert.deepEqual(
+        await found([word, "--since", "2025-03-01"]),
+        expected(word, "2025-03-01"),
+      );
+      assert.deepEqual(
+        // A record at the very time of --until is not before it.
+        await found([word, "--until", "2025-03-02T10:00:00.000Z", "--limit", "2"]),
+        expected(word, "", "2025-03-02T10:00:00.000Z").slice(0, 2),
+      );
+      assert.deepEqual(
+        await found([word, "--since", "2025-02-11", "--until", "2025-06-01"]),
+        expected(word, "2025-02-11", "2025-06-01"),
+      );
+      // Every record is a user's, in /repo.
+      assert.deepEqual(await found([word, "--role", "user", "--cwd", "/repo"]), all);
+      assert.deepEqual(await found([word, "--role", "assistant"]), []);
+      assert.deepEqual(await found([word, "--cwd", "/elsewhere"]), []);
       // One machine's months are found another way: the same answer for it, none for another.
       for (const [machine, want] of [["m", all], ["nobody", []]] as const) {
         const hits = JSON.parse(
