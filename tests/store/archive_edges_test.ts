@@ -1,0 +1,171 @@
+/**
+ * archiveRollout() and restoreRollout() at their edges: whose lock they take, what they sync
+ * (and nothing with `sync: false`), restore's progress, a restore asked of a plain name or of
+ * an archive that is gone, and a disk failing in the middle of either (an I/O error, both
+ * forms of the session as they were).
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { type FileSystem, nodeFileSystem } from "../../lib/runtime/mod.ts";
+import { RolloutError } from "../../lib/schemas/mod.ts";
+import {
+  archiveRollout,
+  restoreRollout,
+  RolloutRecorder,
+  WriterLock,
+} from "../../lib/store/mod.ts";
+import { inTempDir, userMessage } from "../helpers.ts";
+
+const ID = "019abc00-0000-7000-8000-0000000a4ce1";
+
+/** A recorded session of a few turns; returns its path. */
+async function session(home: string): Promise<string> {
+  const rec = await RolloutRecorder.create({ home, meta: { id: ID, cwd: "/repo" } });
+  for (let turn = 0; turn < 20; turn++) {
+    await rec.recordItems([userMessage(`turn ${turn}: ${"words of the turn ".repeat(40)}`)]);
+  }
+  await rec.close();
+  return rec.path!;
+}
+
+/** The node file system counting its syncs. */
+function countingSyncs(): { fsys: FileSystem; syncs: () => number } {
+  let syncs = 0;
+  return {
+    fsys: {
+      ...nodeFileSystem,
+      fdatasync: (fd) => (syncs++, nodeFileSystem.fdatasync(fd)),
+      fdatasyncAsync: (fd) => (syncs++, nodeFileSystem.fdatasyncAsync(fd)),
+      fsync: (fd) => (syncs++, nodeFileSystem.fsync(fd)),
+    },
+    syncs: () => syncs,
+  };
+}
+
+/** The node file system whose reads fail with EIO once `failAfter` reads went well. */
+function failingReads(failAfter: number): FileSystem {
+  let reads = 0;
+  return {
+    ...nodeFileSystem,
+    read: (fd, into, at) => {
+      if (++reads > failAfter) {
+        throw Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" });
+      }
+      return nodeFileSystem.read(fd, into, at);
+    },
+  };
+}
+
+const names = (file: string) => fs.readdirSync(path.dirname(file)).sort();
+
+test("archive and restore hold the session's lock for the given process, else this one", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    const holders = new Set<string | null>();
+    const seen = () => holders.add(WriterLock.heldBy(file));
+    await archiveRollout(file, { pid: 777, progress: seen });
+    assert.deepEqual([...holders], ["process 777"]);
+    holders.clear();
+    await restoreRollout(`${file}.zst`, { progress: seen });
+    assert.deepEqual([...holders], [`process ${process.pid}`]);
+    assert.equal(WriterLock.heldBy(file), null);
+  });
+});
+
+test("archive and restore sync the copy and the folder, and nothing with sync: false", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    const synced = countingSyncs();
+    await archiveRollout(file, { fs: synced.fsys });
+    // The copy, the folder after the rename, the folder after the original went.
+    assert.ok(synced.syncs() >= 3, `archive: ${synced.syncs()} syncs`);
+    const restoredSynced = countingSyncs();
+    await restoreRollout(`${file}.zst`, { fs: restoredSynced.fsys });
+    assert.ok(restoredSynced.syncs() >= 3, `restore: ${restoredSynced.syncs()} syncs`);
+
+    const none = countingSyncs();
+    await archiveRollout(file, { fs: none.fsys, sync: false });
+    await restoreRollout(`${file}.zst`, { fs: none.fsys, sync: false });
+    // Stale temporary files are removed without syncs too.
+    fs.writeFileSync(`${file}.tmp-killedrun1`, "x");
+    await archiveRollout(`${file}.zst`, { fs: none.fsys, sync: false });
+    assert.equal(none.syncs(), 0);
+    assert.deepEqual(names(file), [path.basename(file)]);
+  });
+});
+
+test("restore reports its progress in order, up to twice the archive's size", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    await archiveRollout(file);
+    const size = fs.statSync(`${file}.zst`).size;
+    const seen: number[] = [];
+    await restoreRollout(`${file}.zst`, { pieceBytes: 512, progress: (n) => seen.push(n) });
+    assert.ok(seen.length > 2, `${seen.length} reports`);
+    assert.ok(seen.every((n, i) => i === 0 || n >= seen[i - 1]!), `out of order: ${seen}`);
+    assert.ok(seen.some((n) => n > size && n < 2 * size), "no report while checking");
+    assert.ok(Math.abs(seen.at(-1)! - 2 * size) < 1e-6, `${seen.at(-1)} for ${size} bytes`);
+  });
+});
+
+test("restore is asked of a .jsonl.zst only, and says when the archive is gone", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    await assert.rejects(
+      restoreRollout(file),
+      (error: unknown) =>
+        error instanceof RolloutError && error.code === "invalid_argument" &&
+        error.message ===
+          `Cannot restore "${file}": only a compressed rollout (*.jsonl.zst) can be restored`,
+    );
+    // Only the plain file: another process restored it meanwhile.
+    assert.deepEqual(await restoreRollout(`${file}.zst`), {
+      status: "skipped",
+      path: `${file}.zst`,
+      reason: "missing",
+      message: "it is gone (restored meanwhile)",
+    });
+    // Neither form: not found, naming the archive.
+    fs.rmSync(file);
+    await assert.rejects(
+      restoreRollout(`${file}.zst`),
+      (error: unknown) =>
+        error instanceof RolloutError && error.code === "not_found" &&
+        error.message === `Cannot restore rollout "${file}.zst": no such file or directory`,
+    );
+  });
+});
+
+test("a disk failing under archive or restore is an I/O error; both forms stay as they were", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    const original = fs.readFileSync(file);
+    for (const failAfter of [0, 1, 3]) {
+      await assert.rejects(
+        archiveRollout(file, { fs: failingReads(failAfter), pieceBytes: 4096 }),
+        (error: unknown) =>
+          error instanceof RolloutError && error.code === "io_error" &&
+          error.message.startsWith(`Cannot archive rollout "${file}": `),
+        `after ${failAfter} reads`,
+      );
+      assert.deepEqual(names(file), [path.basename(file)], `after ${failAfter} reads`);
+      assert.deepEqual(fs.readFileSync(file), original);
+    }
+    await archiveRollout(file);
+    const packed = fs.readFileSync(`${file}.zst`);
+    for (const failAfter of [0, 1, 3]) {
+      await assert.rejects(
+        restoreRollout(`${file}.zst`, { fs: failingReads(failAfter), pieceBytes: 512 }),
+        (error: unknown) =>
+          error instanceof RolloutError && error.code === "io_error" &&
+          error.message.startsWith(`Cannot restore rollout "${file}.zst": `),
+        `after ${failAfter} reads`,
+      );
+      assert.deepEqual(names(file), [`${path.basename(file)}.zst`], `after ${failAfter} reads`);
+      assert.deepEqual(fs.readFileSync(`${file}.zst`), packed);
+    }
+  });
+});
