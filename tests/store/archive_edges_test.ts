@@ -94,6 +94,13 @@ test("archive and restore sync the copy and the folder, and nothing with sync: f
     await archiveRollout(`${file}.zst`, { fs: none.fsys, sync: false });
     assert.equal(none.syncs(), 0);
     assert.deepEqual(names(file), [path.basename(file)]);
+    // By default their removal is made durable.
+    await archiveRollout(file);
+    fs.writeFileSync(`${file}.tmp-killedrun2`, "x");
+    const tidied = countingSyncs();
+    await archiveRollout(`${file}.zst`, { fs: tidied.fsys });
+    assert.ok(tidied.syncs() >= 1, "the removal of a temporary file is not synced");
+    assert.deepEqual(names(file), [`${path.basename(file)}.zst`]);
   });
 });
 
@@ -167,5 +174,179 @@ test("a disk failing under archive or restore is an I/O error; both forms stay a
       assert.deepEqual(names(file), [`${path.basename(file)}.zst`], `after ${failAfter} reads`);
       assert.deepEqual(fs.readFileSync(`${file}.zst`), packed);
     }
+  });
+});
+
+/** The node file system with `open` of `file` failing with `code`. */
+function refusingOpen(file: string, code: string): FileSystem {
+  return {
+    ...nodeFileSystem,
+    open: (at, mode) => {
+      if (at === file) throw Object.assign(new Error(`${code}: refused, open`), { code });
+      return nodeFileSystem.open(at, mode);
+    },
+  };
+}
+
+test("a file that cannot be opened or measured is an I/O error naming it, not a session gone", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    /** Rejects with an I/O error saying `what` of `where`, ending in the system's code. */
+    const rejectsWith = (work: Promise<unknown>, what: string, where: string, errno: string) =>
+      assert.rejects(
+        work,
+        (error: unknown) =>
+          error instanceof RolloutError && error.code === "io_error" &&
+          error.message.startsWith(`Cannot ${what} "${where}": `) &&
+          error.message.endsWith(`(${errno})`),
+      );
+    await rejectsWith(
+      archiveRollout(file, { fs: refusingOpen(file, "EACCES") }),
+      "archive rollout",
+      file,
+      "EACCES",
+    );
+    const unmeasured: FileSystem = {
+      ...nodeFileSystem,
+      size: () => {
+        throw Object.assign(new Error("EIO: i/o error, fstat"), { code: "EIO" });
+      },
+    };
+    await rejectsWith(
+      archiveRollout(file, { fs: unmeasured }),
+      "archive rollout",
+      file,
+      "EIO",
+    );
+    await archiveRollout(file);
+    const packed = `${file}.zst`;
+    await rejectsWith(
+      restoreRollout(packed, { fs: refusingOpen(packed, "EACCES") }),
+      "restore rollout",
+      packed,
+      "EACCES",
+    );
+    // The plain form is looked at too: when the archive is gone, and beside it.
+    await rejectsWith(
+      restoreRollout(packed, { fs: refusingOpen(file, "EACCES") }),
+      "restore rollout",
+      file,
+      "EACCES",
+    );
+    fs.renameSync(packed, `${packed}.aside`);
+    await rejectsWith(
+      restoreRollout(packed, { fs: refusingOpen(file, "EACCES") }),
+      "restore rollout",
+      file,
+      "EACCES",
+    );
+    fs.renameSync(`${packed}.aside`, packed);
+    // The folder cannot be listed for a killed run's temporary files.
+    const unlisted: FileSystem = {
+      ...nodeFileSystem,
+      readdir: () => {
+        throw Object.assign(new Error("EIO: i/o error, scandir"), { code: "EIO" });
+      },
+    };
+    await assert.rejects(
+      restoreRollout(packed, { fs: unlisted }),
+      (error: unknown) =>
+        error instanceof RolloutError &&
+        error.message.startsWith(`Cannot remove temporary files of "${file}": `),
+    );
+    assert.deepEqual(names(file), [`${path.basename(file)}.zst`]);
+  });
+});
+
+test("the lock: a caller holding it passes lock: false; another error of the lock is no skip", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    const lock = WriterLock.acquire(file, { pid: process.pid });
+    try {
+      const archived = await archiveRollout(file, { lock: false });
+      assert.equal(archived.status, "archived");
+      const restored = await restoreRollout(`${file}.zst`, { lock: false });
+      assert.equal(restored.status, "restored");
+    } finally {
+      lock.release();
+    }
+    // The lock file cannot be made (a folder stands in its place): an error, not "held".
+    fs.rmSync(`${file}.lock`, { force: true });
+    fs.mkdirSync(`${file}.lock`);
+    await assert.rejects(
+      archiveRollout(file),
+      (error: unknown) => error instanceof RolloutError && error.code !== "locked",
+    );
+    assert.deepEqual(names(file), [path.basename(file), `${path.basename(file)}.lock`]);
+  });
+});
+
+test("archive: a file appended to between the check and the rename keeps no copy", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    const line = `${JSON.stringify({ appended: true })}\n`;
+    const racing: FileSystem = {
+      ...nodeFileSystem,
+      rename: (from, to) => {
+        if (to === `${file}.zst`) fs.appendFileSync(file, line);
+        nodeFileSystem.rename(from, to);
+      },
+    };
+    const outcome = await archiveRollout(file, { fs: racing });
+    assert.equal(outcome.status, "skipped");
+    assert.equal((outcome as { reason: string }).reason, "changed");
+    assert.deepEqual(names(file), [path.basename(file)]);
+    assert.ok(fs.readFileSync(file, "utf8").endsWith(line));
+  });
+});
+
+test("a copy that does not check out is refused with what differs, and nothing is left of it", async () => {
+  await inTempDir(async (home) => {
+    const file = await session(home);
+    const original = fs.readFileSync(file);
+    /** Writes of temporary files with one byte changed. */
+    const corrupting: FileSystem = {
+      ...nodeFileSystem,
+      write: (fd, data) => {
+        const changed = new Uint8Array(data);
+        changed[Math.floor(changed.length / 2)]! ^= 0x20;
+        return nodeFileSystem.write(fd, changed);
+      },
+    };
+    await assert.rejects(
+      archiveRollout(file, { fs: corrupting }),
+      (error: unknown) =>
+        error instanceof RolloutError && error.code === "io_error" &&
+        error.message.startsWith(
+          `Cannot archive rollout "${file}": the compressed copy does not match the original (`,
+        ) && error.message.endsWith("); the original is kept"),
+    );
+    assert.deepEqual(names(file), [path.basename(file)]);
+    assert.deepEqual(fs.readFileSync(file), original);
+
+    await archiveRollout(file);
+    const packed = `${file}.zst`;
+    await assert.rejects(
+      restoreRollout(packed, { fs: corrupting }),
+      (error: unknown) =>
+        error instanceof RolloutError && error.code === "invalid_rollout" &&
+        /^Cannot restore "[^"]+": byte \d+ differs; it is kept as it is$/.test(error.message),
+    );
+    // A plain copy longer than the archive holds (bytes added before its time is set).
+    const longer: FileSystem = {
+      ...nodeFileSystem,
+      setMtime: (fd, ms) => {
+        nodeFileSystem.write(fd, new TextEncoder().encode("extra\n"));
+        nodeFileSystem.setMtime(fd, ms);
+      },
+    };
+    await assert.rejects(
+      restoreRollout(packed, { fs: longer }),
+      (error: unknown) =>
+        error instanceof RolloutError && error.code === "invalid_rollout" &&
+        error.message ===
+          `Cannot restore "${packed}": the plain copy came out longer; it is kept as it is`,
+    );
+    assert.deepEqual(names(file), [`${path.basename(file)}.zst`]);
   });
 });
