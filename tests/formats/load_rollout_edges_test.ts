@@ -18,6 +18,7 @@ import {
   streamRollout,
   TemporaryCopyFailed,
 } from "../../lib/formats/load_rollout.ts";
+import type { SourceRecord } from "../../lib/formats/line_loader.ts";
 import { type FileSystem, nodeFileSystem } from "../../lib/runtime/file_system.ts";
 import { RolloutError } from "../../lib/schemas/errors.ts";
 import { concatBytes } from "../../lib/base/bytes.ts";
@@ -627,6 +628,88 @@ test("a .jsonl.zst cut short is refused through any file system, not read as a t
         return true;
       });
     }
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() keeps the records a fork inherits when asked, its ancestors' first", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    // Grandparent says "a"; the parent forks all of it and says "b"; the child forks all of
+    // the parent and says "c".
+    const [g, p, c] = [idOf(1), idOf(2), idOf(3)];
+    const grand = paginated(g, [["response_item", userMessage("a")]]);
+    writeFixture(dir, nameOf(g), grand);
+    const parent = paginated(p, [["response_item", userMessage("b")]], {
+      start: 2,
+      base: baseOf(g, grand),
+    });
+    writeFixture(dir, nameOf(p), parent);
+    const child = writeFixture(
+      dir,
+      nameOf(c),
+      paginated(c, [["response_item", userMessage("c")]], { start: 4, base: baseOf(p, parent) }),
+    );
+    /** The records as [type, text of a message or the session's id]. */
+    const shown = (records: SourceRecord[] | undefined) =>
+      records?.map((r) => {
+        const payload = r.payload as { id?: string; content?: Array<{ text: string }> };
+        return [r.type, payload.content?.[0]?.text ?? payload.id];
+      });
+    for (const options of [{ records: true }, { inheritedRecords: true }]) {
+      const loaded = loadRollout(child, options);
+      assert.deepEqual(loaded.saved.items, [userMessage("a"), userMessage("b"), userMessage("c")]);
+      // The ancestors' records after their metas, oldest first.
+      assert.deepEqual(shown(loaded.inheritedRecords), [["response_item", "a"], [
+        "response_item",
+        "b",
+      ]]);
+    }
+    assert.deepEqual(shown(loadRollout(child, { records: true }).records), [
+      ["session_meta", c],
+      ["response_item", "c"],
+    ]);
+    assert.equal("inheritedRecords" in loadRollout(child), false);
+  } finally {
+    cleanup();
+  }
+});
+
+test("loadRollout() says so when a fork inherits from itself, through any number of forks", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const [a, b] = [idOf(1), idOf(2)];
+    const base = (id: string) => ({
+      thread_id: id,
+      end_ordinal_exclusive: 1,
+      end_byte_offset: 1_000_000,
+    });
+    const self = writeFixture(
+      dir,
+      nameOf(a),
+      paginated(a, [["response_item", userMessage("a")]], { start: 1, base: base(a) }),
+    );
+    assert.deepEqual(loadRollout(self).report.warnings, [
+      `the history inherited from rollout ${a} is missing: "${self}" inherits from itself`,
+    ]);
+    // a forks b and b forks a: b's own warning reaches a.
+    fs.rmSync(self);
+    const first = writeFixture(
+      dir,
+      nameOf(a),
+      paginated(a, [["response_item", userMessage("a")]], { start: 1, base: base(b) }),
+    );
+    writeFixture(
+      dir,
+      nameOf(b),
+      paginated(b, [["response_item", userMessage("b")]], { start: 1, base: base(a) }),
+    );
+    const loaded = loadRollout(first);
+    assert.deepEqual(loaded.report.warnings, [
+      `the history inherited from rollout ${a} is missing: "${first}" inherits from itself`,
+    ]);
+    assert.deepEqual(loaded.saved.items, [userMessage("b"), userMessage("a")]);
   } finally {
     cleanup();
   }
