@@ -10,7 +10,7 @@ import * as path from "node:path";
 import postgres, { type Sql } from "postgres";
 import { type Fleet, fleetSearch, openFleet } from "../lib/fleet/mod.ts";
 import { pgAvailable, type PgCluster, startCluster } from "../tests/fleet/pg_cluster.ts";
-import { addRow, ratios, type Results } from "./bench_report.ts";
+import { addRow, ratios, type Results, runtimeName } from "./bench_report.ts";
 import { remove, scratch, type Settings } from "./bench_fixtures.ts";
 import {
   filesUnder,
@@ -26,6 +26,15 @@ const MACHINE = "bench";
 /** Warm-up runs, then timed runs, of each search. */
 const WARM = 3;
 const SEARCHES = 10;
+/** The delay each way of the link to "a database on another machine" (scripts/lag_proxy.ts). */
+const LINK_DELAY_MS = 2;
+const LAG_PROXY = new URL("./lag_proxy.ts", import.meta.url).pathname;
+/**
+ * The relay runs on Bun when it is installed (package.json pins it), whichever runtime runs the
+ * benchmark: under Deno the same relay put a rare word's search at 379 ms against 221 ms, its
+ * timers holding each chunk longer than asked.
+ */
+const BUN = new URL("../node_modules/.bin/bun", import.meta.url).pathname;
 
 const connect = (url: string, debug?: postgres.Options<never>["debug"]): Sql =>
   postgres(url, { max: 1, onnotice: () => {}, ...(debug === undefined ? {} : { debug }) });
@@ -247,6 +256,52 @@ async function benchSearch(results: Results, s: Settings, url: string, total: nu
   );
 }
 
+/** Starts scripts/lag_proxy.ts in front of `url`'s server; returns its URL and the child. */
+async function startLagProxy(url: string): Promise<{ url: string; child: ChildProcess }> {
+  const target = new URL(url);
+  const args = [LAG_PROXY, target.port, String(LINK_DELAY_MS)];
+  const [program, argv] = fs.existsSync(BUN)
+    ? [BUN, args]
+    : [process.execPath, runtimeName() === "deno" ? ["run", "-A", ...args] : args];
+  const child = spawn(program, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk) => {
+      out += String(chunk);
+      if (out.includes("\n")) resolve(out.trim());
+    });
+    child.on("close", (code) => reject(new Error(`B12: lag_proxy.ts ended (${code})`)));
+  });
+  target.port = port;
+  return { url: target.toString(), child };
+}
+
+/**
+ * (ii b) The same searches per process through a link that holds every chunk 2 ms each way, as
+ * a database on another machine would: what the round trips of a search cost.
+ */
+async function benchSearchAway(results: Results, s: Settings, url: string) {
+  const proxy = await startLagProxy(url);
+  try {
+    for (const [name, word] of [["rare word", RARE_WORD], ["common word", COMMON_WORD]]) {
+      const args = ["search", word!, "--from", proxy.url, "--limit", "20", "--json"];
+      for (let i = 0; i < WARM; i++) timeRollout(s, args);
+      const runs: number[] = [];
+      for (let i = 0; i < SEARCHES; i++) runs.push(timeRollout(s, args).ms);
+      addRow(results, {
+        id: "B12",
+        label:
+          `search ${name}, ${LINK_DELAY_MS} ms each way (scripts/lag_proxy.ts): search ${word} --from URL --limit 20`,
+        unit: "ms",
+        samples: runs,
+      });
+    }
+  } finally {
+    proxy.child.kill("SIGTERM");
+    await stopped(proxy.child);
+  }
+}
+
 function stopped(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) resolve(child.exitCode);
@@ -391,6 +446,7 @@ export async function benchB12(results: Results, s: Settings): Promise<void> {
       } s)`,
     );
     await benchSearch(results, s, url, total);
+    await benchSearchAway(results, s, url);
     process.stderr.write(" watch...");
     await benchWatch(results, s, url);
   } finally {

@@ -266,3 +266,50 @@ test("History.lookup() answers null for a line that is not UTF-8, never a guess 
     cleanup();
   }
 });
+
+test("History says which file failed and how, instead of taking a broken one for none", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const home = path.join(dir, "home");
+    fs.mkdirSync(home);
+    const file = path.join(home, "history.jsonl");
+    const history = new History(home, { sync: false });
+    /** An io_error of `what` on the history file. */
+    const failsWith = (work: () => unknown, what: string) =>
+      assert.throws(work, (error: unknown) => {
+        const e = error as { code?: string; message: string };
+        assert.equal(e.code, "io_error", e.message);
+        assert.ok(e.message.startsWith(`Cannot ${what} "${file}": `), e.message);
+        return true;
+      });
+    // A name that loops: it cannot be opened, and it is not "no history yet".
+    fs.symlinkSync("history.jsonl", file);
+    failsWith(() => history.metadata(), "read history");
+    failsWith(() => history.lookup(1, 0), "read history");
+    fs.rmSync(file);
+    // A folder in its place opens, and fails on the read.
+    fs.mkdirSync(file);
+    const ino = fs.statSync(file).ino;
+    failsWith(() => history.metadata(), "read history");
+    failsWith(() => history.lookup(ino, 0), "read history");
+    assert.throws(
+      () => history.append({ session_id: "s", ts: 1, text: "t" }),
+      (error: unknown) =>
+        (error as { code?: string }).code === "io_error" &&
+        /^Cannot (lock|append to) history "/.test((error as Error).message),
+    );
+    // A home that cannot be made: the folder is named.
+    const blocked = path.join(dir, "a-file");
+    fs.writeFileSync(blocked, "");
+    const nowhere = new History(path.join(blocked, "home"), { sync: false });
+    assert.throws(
+      () => nowhere.append({ session_id: "s", ts: 1, text: "t" }),
+      (error: unknown) =>
+        (error as Error).message.startsWith(
+          `Cannot create folder "${path.join(blocked, "home")}": `,
+        ),
+    );
+  } finally {
+    cleanup();
+  }
+});
