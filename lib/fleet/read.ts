@@ -98,16 +98,15 @@ export async function fleetSearch(
 ): Promise<Array<SearchHit & { machine: string }>> {
   const sql = fleet.sql;
   const { text, count } = typedValues(sql);
-  const tsquery = text(toTsquery(query));
+  const words = toTsquery(query);
+  const tsquery = text(words);
   const machine = text(options.machine ?? null);
   const cwd = text(options.cwd ?? null);
   const since = text(options.since ?? null);
   const until = text(options.until ?? null);
   const role = text(options.role ?? null);
   // The title hits are asked at the same time, on the same connection.
-  const titles = options.role === undefined
-    ? titleHits(sql, toTsquery(query), options)
-    : Promise.resolve([]);
+  const titles = options.role === undefined ? titleHits(sql, words, options) : Promise.resolve([]);
   // Each month's partition, with the time of its newest record: no record of a month is newer,
   // so months are asked newest first, each for a page of its own newest hits, until the page
   // is full and no month left can hold anything newer than its last hit. Every machine's
@@ -154,14 +153,11 @@ export async function fleetSearch(
   const sinceMs = options.since === undefined ? null : Date.parse(options.since);
   // Months come newest first: none from the first older than --since on holds a record at or
   // after it.
-  let candidates = months.length;
-  for (let i = 0; i < months.length; i++) {
-    const newest = msOf(months[i]!.newest);
-    if (sinceMs !== null && (newest === null || newest < sinceMs)) {
-      candidates = i;
-      break;
-    }
-  }
+  const older = sinceMs === null ? -1 : months.findIndex((m) => {
+    const newest = msOf(m.newest);
+    return newest === null || newest < sinceMs;
+  });
+  const candidates = older === -1 ? months.length : older;
   // The months are asked in batches of 1, 2, 4, ... sent at once on the connection (one round
   // trip per batch, not per month): a common word's page fills in the newest month, a rare one
   // reads every month in a few round trips, and no batch asks more than twice the months an

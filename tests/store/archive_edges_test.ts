@@ -17,6 +17,7 @@ import {
   RolloutRecorder,
   WriterLock,
 } from "../../lib/store/mod.ts";
+import { FaultyFileSystem } from "../reliability/faulty_fs.ts";
 import { inTempDir, userMessage } from "../helpers.ts";
 
 const ID = "019abc00-0000-7000-8000-0000000a4ce1";
@@ -31,18 +32,14 @@ async function session(home: string): Promise<string> {
   return rec.path!;
 }
 
-/** The node file system counting its syncs. */
+/** The node file system, counting its syncs (a FaultyFileSystem that never fails). */
 function countingSyncs(): { fsys: FileSystem; syncs: () => number } {
-  let syncs = 0;
-  return {
-    fsys: {
-      ...nodeFileSystem,
-      fdatasync: (fd) => (syncs++, nodeFileSystem.fdatasync(fd)),
-      fdatasyncAsync: (fd) => (syncs++, nodeFileSystem.fdatasyncAsync(fd)),
-      fsync: (fd) => (syncs++, nodeFileSystem.fsync(fd)),
-    },
-    syncs: () => syncs,
-  };
+  const fsys = new FaultyFileSystem(nodeFileSystem, {
+    failAt: Infinity,
+    code: "EIO",
+    sticky: false,
+  });
+  return { fsys, syncs: () => fsys.syncs };
 }
 
 /** The node file system whose reads fail with EIO once `failAfter` reads went well. */

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { type FileSystem, nodeFileSystem } from "../../lib/runtime/mod.ts";
 import { RolloutError } from "../../lib/schemas/mod.ts";
 import { createStreamedRollout, WriterLock } from "../../lib/store/mod.ts";
+import { FaultyFileSystem } from "../reliability/faulty_fs.ts";
 import { inTempDir } from "../helpers.ts";
 
 const NOW = new Date("2026-11-20T09:00:00.000Z");
@@ -28,16 +29,14 @@ function metaLine(meta: unknown): string {
   }\n`;
 }
 
-/** The node file system, counting the syncs of files and folders. */
+/** The node file system, counting its syncs (a FaultyFileSystem that never fails). */
 function countingSyncs(): { fsys: FileSystem; syncs: () => number } {
-  let syncs = 0;
-  const fsys: FileSystem = {
-    ...nodeFileSystem,
-    fdatasync: (fd) => (syncs++, nodeFileSystem.fdatasync(fd)),
-    fdatasyncAsync: (fd) => (syncs++, nodeFileSystem.fdatasyncAsync(fd)),
-    fsync: (fd) => (syncs++, nodeFileSystem.fsync(fd)),
-  };
-  return { fsys, syncs: () => syncs };
+  const fsys = new FaultyFileSystem(nodeFileSystem, {
+    failAt: Infinity,
+    code: "EIO",
+    sticky: false,
+  });
+  return { fsys, syncs: () => fsys.syncs };
 }
 
 test("a line file goes to the dated folder under its id, with a Codex meta; a document gets a plain one", async () => {
