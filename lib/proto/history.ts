@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { concatBytes, parseJson } from "../base/mod.ts";
 import { errnoOf, HistoryEntry, ioError } from "../schemas/mod.ts";
 import { historyPath } from "../store/mod.ts";
-import { lockFile } from "../runtime/mod.ts";
+import { lockFile, nodeFileSystem } from "../runtime/mod.ts";
 
 const CHUNK = 1 << 16;
 const NEWLINE = 10;
@@ -53,11 +53,15 @@ export class History {
     this.#sync = options.sync;
   }
 
-  /** `{log_id, entry_count}`; both are 0 while the file (or the home folder) does not exist. */
+  /**
+   * `{log_id, entry_count}`; both are 0 while the file (or the home folder) does not exist.
+   * Reads open without blocking and refuse anything but a regular file (a FIFO would wait for a
+   * writer forever).
+   */
   metadata(): { log_id: number; entry_count: number } {
     let fd: number;
     try {
-      fd = fs.openSync(this.path, "r");
+      fd = nodeFileSystem.open(this.path, "read");
     } catch (error) {
       if (noFile(error)) return { log_id: 0, entry_count: 0 };
       throw ioError("read history", this.path, error);
@@ -94,6 +98,8 @@ export class History {
     try {
       fd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_APPEND, 0o600);
       const stat = fs.fstatSync(fd);
+      // A FIFO or a device in its place would take the entry and keep nothing.
+      if (!stat.isFile()) throw new Error("is not a regular file");
       if ((stat.mode & 0o777) !== 0o600) fs.fchmodSync(fd, 0o600);
       const known = this.#count(fd, stat.ino, stat.size);
       if (known.end < stat.size) fs.ftruncateSync(fd, known.end);
@@ -116,7 +122,7 @@ export class History {
   lookup(logId: number, offset: number): HistoryEntry | null {
     let fd: number;
     try {
-      fd = fs.openSync(this.path, "r");
+      fd = nodeFileSystem.open(this.path, "read");
     } catch (error) {
       if (noFile(error)) return null;
       throw ioError("read history", this.path, error);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -309,6 +309,69 @@ test("History says which file failed and how, instead of taking a broken one for
           `Cannot create folder "${path.join(blocked, "home")}": `,
         ),
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test("History refuses a FIFO in place of the file instead of waiting on it or losing the entry", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "history.jsonl");
+    const made = spawnSync("mkfifo", [file]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const history = new History(dir, { sync: false });
+    for (
+      const [work, what] of [
+        [() => history.metadata(), "read history"],
+        [() => history.lookup(fs.statSync(file).ino, 0), "read history"],
+        [() => history.append({ session_id: "s", ts: 1, text: "kept?" }), "append to history"],
+      ] as const
+    ) {
+      assert.throws(work, (error: unknown) => {
+        const e = error as { code?: string; message: string };
+        assert.equal(e.code, "io_error", e.message);
+        assert.equal(e.message, `Cannot ${what} "${file}": is not a regular file`);
+        return true;
+      });
+    }
+    assert.ok(fs.statSync(file).isFIFO(), "the FIFO is left as it was");
+  } finally {
+    cleanup();
+  }
+});
+
+test("History: a torn last line just past a read chunk is neither counted nor looked up", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Lines of 257 bytes: 256 of them end 256 bytes into the second 64 KiB chunk, and a torn
+    // line of 257 more bytes ends the file where the first chunk had a line end (byte 513).
+    // A scan that looked one byte past what it read would see that stale line end.
+    const entry = (n: number) => {
+      const head = JSON.stringify({ session_id: "s", ts: n, text: "" });
+      return JSON.stringify({ session_id: "s", ts: n, text: "x".repeat(256 - head.length) });
+    };
+    const whole = Array.from({ length: 256 }, (_, n) => `${entry(n)}\n`).join("");
+    const torn = `${entry(256)} `;
+    assert.equal(whole.length, 256 * 257);
+    assert.equal(torn.length, 257);
+    assert.equal(whole[513], "\n");
+    const file = path.join(dir, "history.jsonl");
+    fs.writeFileSync(file, whole + torn);
+    const ino = fs.statSync(file).ino;
+    const history = new History(dir, { sync: false });
+    assert.deepEqual(history.metadata(), { log_id: ino, entry_count: 256 });
+    assert.deepEqual(history.lookup(ino, 255), JSON.parse(entry(255)));
+    assert.equal(history.lookup(ino, 256), null);
+    const added = history.append({ session_id: "t", ts: 9, text: "after" });
+    assert.deepEqual(added, { log_id: ino, offset: 256 });
+    assert.equal(
+      fs.readFileSync(file, "utf8"),
+      `${whole}{"session_id":"t","ts":9,"text":"after"}\n`,
+    );
+    assert.deepEqual(history.lookup(ino, 256), { session_id: "t", ts: 9, text: "after" });
   } finally {
     cleanup();
   }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
 import { processTierSkip } from "./process_tier_gate.ts";
-import { ProtoProcess, SUBJECTS } from "./proto_process.ts";
+import { BINARY, ProtoProcess, SUBJECTS } from "./proto_process.ts";
 import {
   type FaultCase,
   injectSpec,
@@ -143,3 +144,44 @@ for (const subject of SUBJECTS) {
     }
   });
 }
+
+test(
+  "add_to_history syncs the history before it answers, and --no-fsync does not",
+  { skip },
+  () => {
+    const { dir, cleanup } = tempDir("rollout-history-sync-");
+    try {
+      const op = `${JSON.stringify({ id: "1", op: { type: "add_to_history", text: "kept" } })}\n`;
+      /** The answer to one add_to_history while every fdatasync fails with EIO. */
+      const answer = (home: string, ...flags: string[]) => {
+        const run = spawnSync(STRACE, [
+          "-f",
+          "-qq",
+          "-o",
+          "/dev/null",
+          "-e",
+          "trace=fdatasync",
+          "-e",
+          "inject=fdatasync:error=EIO",
+          BINARY,
+          "proto",
+          "--home",
+          home,
+          ...flags,
+        ], { input: op, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        return JSON.parse(run.stdout).msg;
+      };
+      const synced = answer(path.join(dir, "a"));
+      assert.equal(synced.type, "error", JSON.stringify(synced));
+      assert.equal(synced.code, "io_error");
+      assert.match(synced.message, /^Cannot append to history ".*": .*\(EIO in fdatasync\)$/);
+      const home = path.join(dir, "b");
+      const unsynced = answer(home, "--no-fsync");
+      const ino = fs.statSync(path.join(home, "history.jsonl")).ino;
+      assert.deepEqual(unsynced, { type: "history_entry_added", log_id: ino, offset: 0 });
+    } finally {
+      cleanup();
+    }
+  },
+);
