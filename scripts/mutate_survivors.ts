@@ -1,12 +1,14 @@
 /**
  * Runs the survivors of a Stryker report again against today's tests, without a new Stryker
  * run: each surviving mutant's replacement is put alone where Stryker put it, the tests given
- * are run under Bun, and the file is restored. Prints how many are now killed and the rest.
+ * are run under Bun (stopping at the first failure), and the file is restored. Prints how many are now killed and the rest.
  *
  *   bun scripts/mutate_survivors.ts reports/mutation/NAME.json lib/store/x.ts tests/store/x_test.ts ...
  *
- * It edits the file in place while it runs: run nothing else on the repository meanwhile. A
- * report older than the file (its source differs) is refused, as its places no longer hold.
+ * It edits the file in place while it runs: run nothing else on the repository meanwhile. Where
+ * the file changed since the report, each mutant is put where its lines are now (the same lines
+ * of text, the nearest match to where they were); a mutant whose lines are gone is skipped and
+ * counted apart.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -41,17 +43,33 @@ if (entry === undefined) {
   process.exit(2);
 }
 const source = fs.readFileSync(file, "utf8");
-if (source !== entry.source) {
-  process.stderr.write(`mutate_survivors: ${file} changed since ${report}; run Stryker again\n`);
-  process.exit(2);
-}
 const lineStarts = [0];
 for (let i = 0; i < source.length; i++) if (source[i] === "\n") lineStarts.push(i + 1);
-const offsetOf = (place: Place) => lineStarts[place.line - 1]! + place.column - 1;
+const lines = source.split("\n");
+const reportLines = entry.source.split("\n");
+
+/** Where a mutant's text is in today's file: its lines, found nearest to where they were. */
+function placeOf(mutant: Mutant): { from: number; to: number } | null {
+  const { start, end } = mutant.location;
+  const span = reportLines.slice(start.line - 1, end.line);
+  let found = -1;
+  for (let at = 0; at + span.length <= lines.length; at++) {
+    if (!span.every((line, k) => lines[at + k] === line)) continue;
+    if (found < 0 || Math.abs(at - (start.line - 1)) < Math.abs(found - (start.line - 1))) {
+      found = at;
+    }
+  }
+  if (found < 0) return null;
+  return {
+    from: lineStarts[found]! + start.column - 1,
+    to: lineStarts[found + end.line - start.line]! + end.column - 1,
+  };
+}
 
 const survivors = entry.mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
 const left: string[] = [];
 let killed = 0;
+let gone = 0;
 const restore = () => fs.writeFileSync(file, source);
 process.on("SIGINT", () => {
   restore();
@@ -59,9 +77,14 @@ process.on("SIGINT", () => {
 });
 try {
   for (const mutant of survivors) {
-    const [from, to] = [offsetOf(mutant.location.start), offsetOf(mutant.location.end)];
+    const place = placeOf(mutant);
+    if (place === null) {
+      gone++;
+      continue;
+    }
+    const { from, to } = place;
     fs.writeFileSync(file, source.slice(0, from) + (mutant.replacement ?? "") + source.slice(to));
-    const run = spawnSync(bun, ["test", "--timeout", "60000", ...tests], {
+    const run = spawnSync(bun, ["test", "--bail", "--timeout", "60000", ...tests], {
       cwd: root,
       stdio: "ignore",
       timeout: 300_000,
@@ -80,7 +103,7 @@ try {
   restore();
 }
 process.stdout.write(
-  `${file}: of ${survivors.length} survivors, ${killed} now killed, ${left.length} survive\n${
-    left.join("\n")
-  }\n`,
+  `${file}: of ${survivors.length} survivors, ${killed} now killed, ${left.length} survive${
+    gone > 0 ? `, ${gone} skipped (their lines changed since the report)` : ""
+  }\n${left.join("\n")}\n`,
 );

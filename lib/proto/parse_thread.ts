@@ -177,7 +177,7 @@ export function startParser(
 }
 
 /** A worker error in one line: Bun's message puts a source excerpt before its `error:` line. */
-function workerErrorText(event: ErrorEvent): string {
+export function workerErrorText(event: Pick<ErrorEvent, "error" | "message">): string {
   if (event.error instanceof Error) return event.error.message;
   const text = String(event.message ?? "unknown error");
   const line = text.split("\n").find((l) => /^\s*(error|\w*Error): /.test(l));
