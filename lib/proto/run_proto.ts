@@ -151,6 +151,8 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   } catch (error) {
     // Set by the parser's callback: the compiler cannot see that from here.
     const failure = parseFailure as Error | null;
+    // Reading failed: the lines read before it still get their answers.
+    if (failure === null) await parser.idle().catch(() => {});
     warn(
       failure === null
         ? `Cannot read standard input: ${describe(error)}`
