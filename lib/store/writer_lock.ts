@@ -56,6 +56,14 @@ export class WriterLock {
       try {
         held = lockFile(path, { wait: false });
       } catch (error) {
+        const folder = nodePath.dirname(rolloutPath);
+        if (errnoOf(error) === "ENOENT" && !fs.existsSync(folder)) {
+          throw new RolloutError(
+            "not_found",
+            `Cannot write rollout "${rolloutPath}": its folder "${folder}" does not exist`,
+            { cause: error },
+          );
+        }
         throw new RolloutError(
           "io_error",
           `Cannot write rollout "${rolloutPath}": its lock file "${path}" cannot be created there: ${

@@ -112,12 +112,13 @@ test("a folder, a FIFO, a socket or a device is refused before anything is creat
 
 test("a lock file that cannot be made says why, naming the lock file", async () => {
   await inTemp((dir) => {
+    // A folder that is not there is named as missing, not as one that refuses files.
     const missing = path.join(dir, "gone", "a.jsonl");
     assert.throws(() => WriterLock.acquire(missing, { pid: 1 }), {
-      code: "io_error",
-      message: `Cannot write rollout "${missing}": its lock file "${
-        lockPathOf(missing)
-      }" cannot be created there: the folder does not take new files`,
+      code: "not_found",
+      message: `Cannot write rollout "${missing}": its folder "${
+        path.join(dir, "gone")
+      }" does not exist`,
     });
     assert.throws(() => WriterLock.acquire(missing, { pid: 1 }), (error: Error) => {
       assert.equal((error.cause as { code?: string } | undefined)?.code, "ENOENT");
