@@ -294,9 +294,7 @@ export class RolloutRecorder {
     const fsys = options.fs ?? nodeFileSystem;
     const sync = options.sync ?? true;
     const { file, archived } = writeTargetOf(fsys, given);
-    const lock = options.lock === false
-      ? null
-      : WriterLock.acquire(file, { pid: options.pid ?? process.pid });
+    const lock = options.lock === false ? null : lockToResume(file, options.pid ?? process.pid);
     try {
       let restored: string | null = null;
       const restore = async (packed: string) => {
@@ -681,6 +679,21 @@ export class RolloutRecorder {
       for (const record of op.records) if (record.kind === "response_item") count++;
       op.settle(null, count);
     }
+  }
+}
+
+/**
+ * The writer lock of a rollout being resumed. One in a folder that does not exist is answered
+ * as a missing file is (`not_found`, "Cannot load rollout"), not as a lock that failed.
+ */
+function lockToResume(file: string, pid: number): WriterLock {
+  try {
+    return WriterLock.acquire(file, { pid });
+  } catch (error) {
+    if (error instanceof RolloutError && error.code === "not_found") {
+      throw ioError("load rollout", file, error.cause);
+    }
+    throw error;
   }
 }
 

@@ -98,7 +98,7 @@ test("a load of a missing file names that file, even when the current session's 
     const answer = io.events()[1]!.msg;
     assert.equal(answer.type, "error", JSON.stringify(answer));
     assert.equal(answer.code, "not_found", String(answer.message));
-    assert.ok(String(answer.message).includes(missing), String(answer.message));
+    assert.equal(answer.message, `Cannot load rollout "${missing}": no such file or directory`);
   } finally {
     cleanup();
   }
