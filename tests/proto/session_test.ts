@@ -477,16 +477,21 @@ test("resuming an archive restores it beside, says so on stderr, and writes ther
     const second = await runScript(
       lines([
         { id: "1", op: { type: "configure_session", resume_path: `${plain}.zst` } },
+        // The archive's name again: the session restored from it is reloaded, not restored.
+        { id: "1b", op: { type: "configure_session", resume_path: `${plain}.zst` } },
         { id: "2", op: { type: "record_items", items: [userMessage("after")] } },
         { id: "3", op: { type: "shutdown" } },
       ]),
       { home: dir },
     );
-    assert.equal(
-      (second.events[0]!.msg as { rollout_path: string }).rollout_path,
-      plain,
-      JSON.stringify(second.events[0]),
-    );
+    for (const loaded of second.events.slice(0, 2)) {
+      assert.deepEqual(
+        [loaded.msg.type, loaded.msg.rollout_path, loaded.msg.item_count],
+        ["session_loaded", plain, 1],
+        JSON.stringify(loaded),
+      );
+    }
+    assert.equal(second.events[1]!.msg.session_id, second.events[0]!.msg.session_id);
     assert.equal(
       second.io.err.join(""),
       `rollout proto: Session restored from its archive "${plain}.zst" to "${plain}" to be written\n`,
