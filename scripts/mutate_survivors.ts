@@ -1,7 +1,8 @@
 /**
  * Runs the survivors of a Stryker report again against today's tests, without a new Stryker
  * run: each surviving mutant's replacement is put alone where Stryker put it, the tests given
- * are run under Bun (stopping at the first failure), and the file is restored. Prints how many are now killed and the rest.
+ * are run under Bun (stopping at the first failure), and the file is restored. Prints how many
+ * are now killed and the rest.
  *
  *   bun scripts/mutate_survivors.ts reports/mutation/NAME.json lib/store/x.ts tests/store/x_test.ts ...
  *

@@ -9,7 +9,6 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { type ParsedSubmission } from "../../lib/schemas/mod.ts";
 import { startParser, workerErrorText } from "../../lib/proto/parse_thread.ts";
-import { SecretMaker } from "../redaction/secret_samples.ts";
 import { tempDir, userMessage } from "../helpers.ts";
 
 const encoder = new TextEncoder();
@@ -177,39 +176,5 @@ test("startParser() hands over items bigger than the worker's first encoding buf
       JSON.parse(typeof item.payload === "string" ? item.payload : decoder.decode(item.payload!))
     ),
     items,
-  );
-});
-
-test("startParser({redact: true}) counts each op's own secrets when one batch holds several", async () => {
-  const make = new SecretMaker(7);
-  const github = () => `gh${"p"}_${make.chars("abcdefABCDEF0123456789", 36)}`;
-  const ops = [
-    [userMessage(`first ${github()}`)],
-    [userMessage("nothing here")],
-    [userMessage(`two ${github()} and ${github()}`)],
-    [userMessage(`last ${github()}`)],
-  ];
-  const delivered: ParsedSubmission[] = [];
-  const parser = startParser({
-    maxLineBytes: 1 << 20,
-    deliver: (s) => delivered.push(s),
-    redact: true,
-  });
-  try {
-    // One chunk: the worker packs the four ops into one batch.
-    await parser.push(encoder.encode(
-      ops.map((items, n) =>
-        `${JSON.stringify({ id: `${n}`, op: { type: "record_items", items } })}\n`
-      )
-        .join(""),
-    ));
-    await parser.end();
-    assert.equal(parser.threaded, true);
-  } finally {
-    parser.close();
-  }
-  assert.deepEqual(
-    delivered.map((s) => [s.id, s.ok ? s.prepared?.redacted : null]),
-    [["0", { github: 1 }], ["1", {}], ["2", { github: 2 }], ["3", { github: 1 }]],
   );
 });

@@ -167,6 +167,8 @@ test("startParser({redact}) redacts on the parse thread and marks each op with i
         id: "c",
         op: { type: "record_items", items: [{ type: "reasoning" }, userMessage(GITHUB)] },
       },
+      // A second op of the same batch with secrets: its counts are its own, not b's.
+      { id: "d", op: { type: "record_items", items: [userMessage(`again ${GITHUB}`)] } },
     ])));
     await parser.end();
   } finally {
@@ -191,6 +193,7 @@ test("startParser({redact}) redacts on the parse thread and marks each op with i
       payloads: [userMessage("[REDACTED:github]"), userMessage("[REDACTED:aws_access_key_id]")],
     },
     { redacted: { github: 1 }, payloads: [null, userMessage("[REDACTED:github]")] },
+    { redacted: { github: 1 }, payloads: [userMessage("again [REDACTED:github]")] },
   ]);
 });
 
