@@ -93,7 +93,6 @@ export class History {
     } catch (error) {
       throw ioError("lock history", this.path, error);
     }
-    if (held === null) throw ioError("lock history", this.path, new Error("lock not granted"));
     let fd = -1;
     try {
       fd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_APPEND, 0o600);

@@ -124,15 +124,12 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
 
   let status = 0;
   let input: AsyncIterator<Uint8Array> | null = null;
+  /** Whether `input` was read to its end (else it is closed when the run stops). */
   let finished = false;
   try {
     // Fed from here unless the parse thread reads stdin to its end (it may hand it back).
     let feed = true;
-    if (parser.reading !== null) {
-      const end = await unlessStopped(parser.reading);
-      finished = end === "end";
-      feed = end === "handover";
-    }
+    if (parser.reading !== null) feed = (await unlessStopped(parser.reading)) === "handover";
     // Created only now: on Bun, opening process.stdin may make the descriptor non-blocking.
     if (feed) input = io.stdin[Symbol.asyncIterator]();
     while (input !== null && !shutdown && reason === null && parseFailure === null) {

@@ -144,11 +144,12 @@ export class SessionHost {
   async #replace(next: RolloutRecorder): Promise<void> {
     const previous = this.#current;
     this.#current = next;
+    if (previous === null) return;
     try {
-      await previous?.close();
+      await previous.close();
     } catch (error) {
       this.#options.warn(
-        `Cannot close the previous rollout "${previous?.path ?? "(memory)"}": ${describe(error)}`,
+        `Cannot close the previous rollout "${previous.path ?? "(memory)"}": ${describe(error)}`,
       );
     }
   }

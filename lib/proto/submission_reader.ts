@@ -28,8 +28,11 @@ export function nestingDepth(text: string, limit: number): number {
   return deepest;
 }
 
-/** Whether `text` holds more than `limit` opening brackets (a bound on its nesting). */
-function manyBrackets(text: string, limit: number): boolean {
+/**
+ * Whether `text` holds more than `limit` opening brackets, in strings or not (a bound on its
+ * nesting, found with the engine's own search: most long lines are let through here).
+ */
+export function manyBrackets(text: string, limit: number): boolean {
   let count = 0;
   for (const bracket of ["[", "{"]) {
     for (let at = text.indexOf(bracket); at >= 0; at = text.indexOf(bracket, at + 1)) {

@@ -122,9 +122,15 @@ function bunLock(path: string, wait: boolean, existing: boolean): HeldLock | nul
 
 /**
  * Takes an exclusive lock on `path` (created 0600 if missing) through a descriptor of its
- * own. With `wait: false` returns null at once when another holder has it. With `existing`,
- * `path` is opened read-only and must exist (a lock on a file that is not ours to write).
+ * own. With `wait: true` it waits for the lock (never null); with `wait: false` it returns
+ * null at once when another holder has it. With `existing`, `path` is opened read-only and
+ * must exist (a lock on a file that is not ours to write).
  */
+export function lockFile(path: string, options: { wait: true; existing?: boolean }): HeldLock;
+export function lockFile(
+  path: string,
+  options: { wait: boolean; existing?: boolean },
+): HeldLock | null;
 export function lockFile(
   path: string,
   options: { wait: boolean; existing?: boolean },

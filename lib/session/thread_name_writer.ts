@@ -28,13 +28,12 @@ const encoder = new TextEncoder();
  */
 function lockIndex(file: string): HeldLock {
   for (let attempt = 0; attempt < 100; attempt++) {
-    let held: HeldLock | null;
+    let held: HeldLock;
     try {
       held = lockFile(file, { wait: true });
     } catch (error) {
       throw ioError("lock", file, error);
     }
-    if (held === null) continue;
     let ino = -1;
     try {
       ino = fs.statSync(file).ino;

@@ -376,3 +376,42 @@ test("History: a torn last line just past a read chunk is neither counted nor lo
     cleanup();
   }
 });
+
+test("History closes every file it opens, whether the read or the append worked or failed", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const openFiles = () => fs.readdirSync("/proc/self/fd").length;
+    const before = openFiles();
+    const good = new History(path.join(dir, "good"), { sync: false });
+    const bad = new History(path.join(dir, "bad"), { sync: false });
+    fs.mkdirSync(path.join(dir, "bad", "history.jsonl"), { recursive: true });
+    const badIno = fs.statSync(bad.path).ino;
+    const refusals: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const { log_id } = good.append({ session_id: "s", ts: n, text: `entry ${n}` });
+      assert.equal(good.metadata().entry_count, n + 1);
+      assert.deepEqual(good.lookup(log_id, n), { session_id: "s", ts: n, text: `entry ${n}` });
+      assert.equal(good.lookup(log_id, n + 1), null);
+      // A folder in the file's place opens for reading, then fails: the descriptor still closes.
+      for (
+        const work of [
+          () => bad.metadata(),
+          () => bad.lookup(badIno, 0),
+          () => bad.append({ session_id: "s", ts: n, text: "refused" }),
+        ]
+      ) {
+        try {
+          work();
+          refusals.push("answered");
+        } catch (error) {
+          refusals.push((error as { code?: string }).code ?? String(error));
+        }
+      }
+    }
+    assert.deepEqual(refusals, Array(60).fill("io_error"));
+    assert.equal(openFiles(), before, "descriptors left open");
+  } finally {
+    cleanup();
+  }
+});

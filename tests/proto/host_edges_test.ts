@@ -1,7 +1,8 @@
 /**
  * The op stream's session host and op handlers at their edges: a load while the current file
  * is gone, null fields in `configure_session`, an op refused by the recorder after it was read,
- * and failures that are no RolloutError.
+ * failures that are no RolloutError, a reload under the session's line cap, and sessions that
+ * cannot be closed.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,8 +11,8 @@ import { test } from "node:test";
 import { errorEvent } from "../../lib/proto/op_handlers.ts";
 import { runProto } from "../../lib/proto/run_proto.ts";
 import { RolloutError } from "../../lib/schemas/mod.ts";
-import { readLines, setup, tempDir } from "../helpers.ts";
-import { fakeIo, lines, runScript } from "./fake_io.ts";
+import { readLines, setup, tempDir, userMessage } from "../helpers.ts";
+import { type FakeIo, fakeIo, lines, runScript } from "./fake_io.ts";
 
 const encoder = new TextEncoder();
 
@@ -115,3 +116,163 @@ test("a user_input that fits in its line but not as a record is refused by its p
     cleanup();
   }
 });
+
+test("loading the current session's file again reports its damage by the session's line cap", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const wrote = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session" } },
+        { id: "2", op: { type: "record_items", items: [userMessage("z".repeat(3000))] } },
+        { id: "3", op: { type: "record_items", items: [userMessage("short")] } },
+        { id: "4", op: { type: "shutdown" } },
+      ]),
+      { home: dir },
+    );
+    const file = String(wrote.events[0]!.msg.rollout_path);
+    // The message and its event_msg mirror.
+    const longLines = readLines(file).flatMap((line, i) => line.length > 3000 ? [i + 1] : []);
+    assert.equal(longLines.length, 2);
+    // Under a cap of 2,000 bytes the long records are skipped, on the first load and on the
+    // reload of the same file, which must not fall back to a larger default cap.
+    const run = await runScript(
+      lines([
+        { id: "1", op: { type: "configure_session", resume_path: file } },
+        { id: "2", op: { type: "load_session", path: file } },
+      ]),
+      { home: dir, maxLineBytes: 2000 },
+    );
+    const skippedLines = (n: number) =>
+      (run.events[n]!.msg.skipped as { skipped_lines: { line: number }[] }).skipped_lines
+        .map((s) => s.line);
+    assert.equal(run.events[0]!.msg.type, "session_loaded", JSON.stringify(run.events[0]));
+    assert.deepEqual(skippedLines(0), longLines);
+    assert.equal(run.events[1]!.msg.type, "session_loaded", JSON.stringify(run.events[1]));
+    assert.deepEqual(skippedLines(1), longLines);
+  } finally {
+    cleanup();
+  }
+});
+
+/** A document rollout made in `dir/home` by a session of its own; returns its path. */
+async function documentSession(dir: string): Promise<string> {
+  const wrote = await runScript(
+    lines([{ id: "1", op: { type: "configure_session" } }, { id: "2", op: { type: "shutdown" } }]),
+    { home: path.join(dir, "home"), format: "json" },
+  );
+  const file = wrote.events[0]?.msg.rollout_path;
+  // The caller removes this file's folder: it must be the one just made, under `dir`.
+  assert.ok(
+    typeof file === "string" && file.startsWith(`${dir}/home/sessions/`),
+    JSON.stringify(wrote.events),
+  );
+  return file;
+}
+
+/**
+ * An op stream that loads the document rollout `doomed` (made by `documentSession`), then
+ * removes its folder and sends `after`: the session's next write fails, and so does the
+ * rewrite that closing it tries. `answered(id, io)` sees each answer as it is written; with
+ * `open`, stdin ends only once it resolves.
+ */
+function doomedStream(
+  doomed: string,
+  after: unknown[],
+  answered: (id: string, io: FakeIo) => void = () => {},
+  open: Promise<void> = Promise.resolve(),
+): FakeIo {
+  let loaded: () => void = () => {};
+  const folderGone = new Promise<void>((resolve) => (loaded = resolve));
+  const stdin = (async function* () {
+    yield encoder.encode(
+      lines([{ id: "1", op: { type: "configure_session", resume_path: doomed } }]),
+    );
+    await folderGone;
+    yield encoder.encode(lines(after));
+    await open;
+  })();
+  const io: FakeIo = fakeIo(stdin, {
+    write: (text) => {
+      for (const line of text.split("\n").filter((line) => line !== "")) {
+        const { id } = JSON.parse(line) as { id: string };
+        if (id === "1") {
+          fs.rmSync(path.dirname(doomed), { recursive: true });
+          loaded();
+        }
+        answered(id, io);
+      }
+      return Promise.resolve();
+    },
+  });
+  return io;
+}
+
+const options = (home: string) => ({
+  home,
+  format: "jsonl" as const,
+  sync: false,
+  maxLineBytes: 1 << 20,
+});
+
+test("a previous session that cannot be closed is named on stderr and the loaded one takes over", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const doomed = await documentSession(dir);
+    const other = path.join(dir, "other.json");
+    fs.renameSync(await documentSession(dir), other);
+    const io = doomedStream(doomed, [
+      { id: "2", op: { type: "record_items", items: [userMessage("lost")] } },
+      { id: "3", op: { type: "load_session", path: other } },
+      { id: "4", op: { type: "record_items", items: [userMessage("kept")] } },
+    ]);
+    const status = await runProto(options(dir), io);
+    assert.equal(status, 0, JSON.stringify([io.err, io.events()]));
+    const [load, lost, swap, kept] = io.events().map((event) => event.msg);
+    assert.equal(load!.type, "session_loaded", JSON.stringify(load));
+    assert.equal(lost!.type, "error", JSON.stringify(lost));
+    assert.equal(swap!.type, "session_loaded", JSON.stringify(swap));
+    assert.equal(swap!.rollout_path, other);
+    assert.equal(kept!.type, "items_recorded", JSON.stringify(kept));
+    const warning = io.err.join("");
+    assert.ok(
+      warning.startsWith(`rollout proto: Cannot close the previous rollout "${doomed}": `),
+      JSON.stringify(warning),
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+for (const signal of [null, "SIGINT"] as const) {
+  const how = signal === null ? "at the end of input" : `when ${signal} stops the run`;
+  test(`runProto() fails with status 1 and says why when the last session cannot be closed ${how}`, async () => {
+    await setup();
+    const { dir, cleanup } = tempDir();
+    try {
+      const doomed = await documentSession(dir);
+      const after = [{ id: "2", op: { type: "record_items", items: [userMessage("lost")] } }];
+      // With a signal, stdin stays open: only the signal ends the run.
+      let end: () => void = () => {};
+      const open = signal === null ? Promise.resolve() : new Promise<void>((r) => (end = r));
+      const io = doomedStream(doomed, after, (id, io) => {
+        if (id === "2" && signal !== null) io.terminate(signal);
+      }, open);
+      const status = await runProto(options(dir), io);
+      end();
+      assert.deepEqual(io.events().map((event) => [event.id, event.msg.type]), [
+        ["1", "session_loaded"],
+        ["2", "error"],
+      ]);
+      // A failure to close is status 1, whatever else stopped the run (SIGINT alone is 130).
+      assert.equal(status, 1, io.err.join(""));
+      assert.match(
+        io.err.join(""),
+        new RegExp(`^rollout proto: Cannot write rollout "${doomed}": an earlier write failed`),
+      );
+    } finally {
+      cleanup();
+    }
+  });
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { nestingDepth, parseLine } from "../../lib/proto/submission_reader.ts";
+import { manyBrackets, nestingDepth, parseLine } from "../../lib/proto/submission_reader.ts";
 import { prng } from "../fixtures_random.ts";
 import { setup, tempDir, userMessage } from "../helpers.ts";
 import { hostileLine, runScript } from "./fake_io.ts";
@@ -49,6 +49,26 @@ test("nestingDepth() counts arrays and objects outside strings", () => {
   assert.equal(nestingDepth('{"a":[1,{"b":"[[[{{"}]}', 100), 3);
   assert.equal(nestingDepth('"\\"[["', 100), 0);
   assert.equal(nestingDepth("[".repeat(50), 10), 11);
+});
+
+test("manyBrackets() counts opening brackets of both kinds, in strings too, up to its limit", () => {
+  const cases: [string, number, boolean][] = [
+    ["", 0, false],
+    ["no brackets at all", 3, false],
+    ["[", 0, true],
+    ["[", 1, false],
+    ["[[", 2, false],
+    ["[[[", 2, true],
+    ["{{{", 2, true],
+    ["[{", 1, true],
+    ['{"a":"[["}', 3, false],
+    ['{"a":"[[["}', 3, true],
+    ["]]]}}}", 0, false],
+    [`x${"[".repeat(5)}`, 4, true],
+  ];
+  for (const [text, limit, many] of cases) {
+    assert.equal(manyBrackets(text, limit), many, `${JSON.stringify(text)} over ${limit}`);
+  }
 });
 
 test("runProto() answers each bad line with one error and carries on", async () => {

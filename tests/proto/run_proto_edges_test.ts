@@ -3,9 +3,13 @@
  * `shutdown`: in-process, with a fake stdin and stdout (the binary's cases are in tests/cli).
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { runProto } from "../../lib/proto/run_proto.ts";
-import { setup, tempDir } from "../helpers.ts";
+import { setup, skipReason, tempDir } from "../helpers.ts";
 import { fakeIo, lines } from "./fake_io.ts";
 
 const options = (home: string) => ({
@@ -82,3 +86,69 @@ for (const parseThread of [true, false]) {
     }
   });
 }
+
+/** Deno's workers see only their own descriptors and 0–2: the thread cannot read one of ours. */
+const NO_SHARED_DESCRIPTORS = skipReason(
+  "run_proto_edges_test.ts (2 tests)",
+  ("Deno" in globalThis && "Deno's workers do not see descriptors opened here") ||
+    (process.platform !== "linux" && "needs mkfifo and O_NONBLOCK as on Linux"),
+);
+
+/** The ids and types of a run's events. */
+const answers = (io: ReturnType<typeof fakeIo>) => io.events().map((e) => [e.id, e.msg.type]);
+
+test("runProto() whose parse thread reads stdin to its end answers every line and reads no more", {
+  skip: NO_SHARED_DESCRIPTORS,
+}, async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  const file = path.join(dir, "stdin");
+  fs.writeFileSync(
+    file,
+    lines([
+      { id: "1", op: { type: "configure_session", disable_response_storage: true } },
+      { id: "2", op: { type: "flush" } },
+    ]),
+  );
+  const fd = fs.openSync(file, "r");
+  try {
+    // What the stream would give if it were read after the thread reached the end.
+    const io = { ...fakeIo([lines([{ id: "late", op: { type: "flush" } }])]), stdinFd: fd };
+    const status = await runProto(options(dir), io);
+    assert.equal(status, 0, io.err.join(""));
+    assert.deepEqual(answers(io), [["1", "session_configured"], ["2", "flushed"]]);
+  } finally {
+    fs.closeSync(fd);
+    cleanup();
+  }
+});
+
+test("runProto() reads the rest of stdin itself when its parse thread hands a blocking read back", {
+  skip: NO_SHARED_DESCRIPTORS,
+}, async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  const fifo = path.join(dir, "stdin");
+  assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+  const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
+  try {
+    // The thread reads the first line and half of the second, then a read would block: the
+    // rest comes from the stream the caller reads.
+    const first = { id: "1", op: { type: "configure_session", disable_response_storage: true } };
+    const half = '{"id":"2","op":';
+    fs.writeSync(writeFd, `${JSON.stringify(first)}\n${half}`);
+    const rest = `{"type":"flush"}}\n${lines([{ id: "3", op: { type: "get_session" } }])}`;
+    const io = { ...fakeIo([rest]), stdinFd: readFd };
+    const status = await runProto(options(dir), io);
+    assert.equal(status, 0, io.err.join(""));
+    assert.deepEqual(answers(io), [["1", "session_configured"], ["2", "flushed"], [
+      "3",
+      "session",
+    ]]);
+  } finally {
+    fs.closeSync(writeFd);
+    fs.closeSync(readFd);
+    cleanup();
+  }
+});
