@@ -1,18 +1,21 @@
 /**
  * Runs the survivors of a Stryker report again against today's tests, without a new Stryker
  * run: each surviving mutant's replacement is put alone where Stryker put it, the tests given
- * are run under Bun (stopping at the first failure), and the file is restored. Prints how many
- * are now killed and the rest.
+ * are run under Bun (stopping at the first failure), and the next mutant replaces it. Prints
+ * how many are now killed and the rest.
  *
  *   bun scripts/mutate_survivors.ts reports/mutation/NAME.json lib/store/x.ts tests/store/x_test.ts ...
  *
- * It edits the file in place while it runs: run nothing else on the repository meanwhile. Where
- * the file changed since the report, each mutant is put where its lines are now (the same lines
- * of text, the nearest match to where they were); a mutant whose lines are gone is skipped and
+ * It works on a copy of the repository in a temporary folder (its files as `git ls-files` lists
+ * them, tracked or new, with `node_modules` and `dist` linked): the checkout is never edited,
+ * and a mutant that makes a test delete its working folder deletes only the copy. Where the
+ * file changed since the report, each mutant is put where its lines are now (the same lines of
+ * text, the nearest match to where they were); a mutant whose lines are gone is skipped and
  * counted apart.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 
@@ -67,13 +70,43 @@ function placeOf(mutant: Mutant): { from: number; to: number } | null {
   };
 }
 
+/** A copy of the repository's files to mutate and test in; removed when the run ends. */
+function makeSandbox(): string {
+  const listed = spawnSync(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
+  if (listed.status !== 0) {
+    process.stderr.write(`mutate_survivors: git ls-files failed: ${listed.stderr}\n`);
+    process.exit(2);
+  }
+  const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-mutate-"));
+  for (const name of listed.stdout.split("\0")) {
+    if (name === "" || !fs.existsSync(path.join(root, name))) continue;
+    fs.mkdirSync(path.dirname(path.join(sandbox, name)), { recursive: true });
+    fs.copyFileSync(path.join(root, name), path.join(sandbox, name));
+  }
+  for (const linked of ["node_modules", "dist"]) {
+    if (fs.existsSync(path.join(root, linked))) {
+      fs.symlinkSync(path.join(root, linked), path.join(sandbox, linked));
+    }
+  }
+  return sandbox;
+}
+
 const survivors = entry.mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
 const left: string[] = [];
 let killed = 0;
 let gone = 0;
-const restore = () => fs.writeFileSync(file, source);
+const sandbox = makeSandbox();
+const target = path.join(sandbox, path.relative(root, path.resolve(file)));
+const removeSandbox = () => fs.rmSync(sandbox, { recursive: true, force: true });
 process.on("SIGINT", () => {
-  restore();
+  removeSandbox();
   process.exit(130);
 });
 try {
@@ -84,9 +117,9 @@ try {
       continue;
     }
     const { from, to } = place;
-    fs.writeFileSync(file, source.slice(0, from) + (mutant.replacement ?? "") + source.slice(to));
+    fs.writeFileSync(target, source.slice(0, from) + (mutant.replacement ?? "") + source.slice(to));
     const run = spawnSync(bun, ["test", "--bail", "--timeout", "60000", ...tests], {
-      cwd: root,
+      cwd: sandbox,
       stdio: "ignore",
       timeout: 300_000,
     });
@@ -101,7 +134,7 @@ try {
     }
   }
 } finally {
-  restore();
+  removeSandbox();
 }
 process.stdout.write(
   `${file}: of ${survivors.length} survivors, ${killed} now killed, ${left.length} survive${

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { type ParsedSubmission } from "../../lib/schemas/mod.ts";
 import { startParser, workerErrorText } from "../../lib/proto/parse_thread.ts";
@@ -177,4 +178,27 @@ test("startParser() hands over items bigger than the worker's first encoding buf
     ),
     items,
   );
+});
+
+test("startParser() finds its worker's module from any working folder", async () => {
+  const { dir, cleanup } = tempDir();
+  const here = process.cwd();
+  process.chdir(dir);
+  try {
+    const delivered: ParsedSubmission[] = [];
+    const parser = startParser({ maxLineBytes: 1 << 20, deliver: (s) => delivered.push(s) });
+    try {
+      await parser.push(encoder.encode('{"id":"1","op":{"type":"flush"}}\n'));
+      await parser.end();
+      // A module named relative to the working folder fails to load: the parser would then
+      // fall back to this thread and still deliver.
+      assert.equal(parser.threaded, true);
+      assert.deepEqual(delivered.map((s) => s.id), ["1"]);
+    } finally {
+      parser.close();
+    }
+  } finally {
+    process.chdir(here);
+    cleanup();
+  }
 });
