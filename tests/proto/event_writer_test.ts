@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import process from "node:process";
 import { test } from "node:test";
 import { eventLine, EventWriter } from "../../lib/proto/event_writer.ts";
 import type { EventMsg } from "../../lib/schemas/protocol.ts";
+import { skipReason } from "../helpers.ts";
 
 function deferred<T>() {
   let resolve: (value: T) => void = () => {};
@@ -265,4 +267,38 @@ test("EventWriter keeps order over many thousands of events (its queue is compac
   await drain();
   const ids = written.join("").trimEnd().split("\n").map((line) => JSON.parse(line).id);
   assert.deepEqual(ids, Array.from({ length: count }, (_, i) => `${i}`));
+});
+
+/** A full garbage collection: Bun's, or V8's when Deno runs with --v8-flags=--expose-gc. */
+const collect: (() => void) | null = "Bun" in globalThis
+  ? () => (globalThis as unknown as { Bun: { gc(full: boolean): void } }).Bun.gc(true)
+  : typeof (globalThis as { gc?: unknown }).gc === "function"
+  ? (globalThis as unknown as { gc: () => void }).gc
+  : null;
+
+test("EventWriter's memory stays flat over millions of events: written ones leave its queue", {
+  skip: skipReason(
+    "event_writer_test.ts",
+    collect === null && "needs a full collection on demand (Bun, or V8's --expose-gc)",
+  ),
+}, async () => {
+  const writer = new EventWriter({ isTTY: false, write: () => Promise.resolve() }, {
+    onFailure: () => assert.fail("no failure expected"),
+  });
+  const msg: EventMsg = { type: "flushed" };
+  // Batches of 5,000: more than the 4,096 written slots a queue may keep before it compacts.
+  const run = async (events: number) => {
+    for (let i = 0; i < events; i += 5000) {
+      for (let k = 0; k < 5000; k++) writer.push("x", msg);
+      await writer.drained();
+    }
+  };
+  await run(10_000);
+  collect!();
+  const before = process.memoryUsage().heapUsed;
+  // A queue that kept a slot per event ever written would hold 4 million slots: 32 MB or more.
+  await run(4_000_000);
+  collect!();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 8 * 1024 * 1024, `the heap grew by ${grown} bytes`);
 });
