@@ -104,6 +104,13 @@ export function filePosition(fd: number): number {
   return Number(/^pos:\s*(\d+)/m.exec(info)![1]);
 }
 
+/** A full garbage collection: Bun's, or V8's when Deno runs with --v8-flags=--expose-gc. */
+export const collect: (() => void) | null = "Bun" in globalThis
+  ? () => (globalThis as unknown as { Bun: { gc(full: boolean): void } }).Bun.gc(true)
+  : typeof (globalThis as { gc?: unknown }).gc === "function"
+  ? (globalThis as unknown as { gc: () => void }).gc
+  : null;
+
 /**
  * A test's skip reason, said out loud: runners print "ignored" or "skip" without the reason
  * (Deno), so the reason goes to the log once, with the file it belongs to.

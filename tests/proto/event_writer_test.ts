@@ -3,7 +3,7 @@ import process from "node:process";
 import { test } from "node:test";
 import { eventLine, EventWriter } from "../../lib/proto/event_writer.ts";
 import type { EventMsg } from "../../lib/schemas/protocol.ts";
-import { skipReason } from "../helpers.ts";
+import { collect, skipReason } from "../helpers.ts";
 
 function deferred<T>() {
   let resolve: (value: T) => void = () => {};
@@ -268,13 +268,6 @@ test("EventWriter keeps order over many thousands of events (its queue is compac
   const ids = written.join("").trimEnd().split("\n").map((line) => JSON.parse(line).id);
   assert.deepEqual(ids, Array.from({ length: count }, (_, i) => `${i}`));
 });
-
-/** A full garbage collection: Bun's, or V8's when Deno runs with --v8-flags=--expose-gc. */
-const collect: (() => void) | null = "Bun" in globalThis
-  ? () => (globalThis as unknown as { Bun: { gc(full: boolean): void } }).Bun.gc(true)
-  : typeof (globalThis as { gc?: unknown }).gc === "function"
-  ? (globalThis as unknown as { gc: () => void }).gc
-  : null;
 
 test("EventWriter's memory stays flat over millions of events: written ones leave its queue", {
   skip: skipReason(
