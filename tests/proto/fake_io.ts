@@ -67,6 +67,16 @@ export function fakeIo(
   };
 }
 
+/** `runProto` options for an in-process run in `home`: journals, no fsync, 1 MiB lines. */
+export function protoOptions(home: string) {
+  return { home, format: "jsonl" as const, sync: false, maxLineBytes: 1 << 20 };
+}
+
+/** The ids and types of the events a run wrote, in order. */
+export function answers(io: FakeIo): [string, unknown][] {
+  return io.events().map((e) => [e.id, e.msg.type]);
+}
+
 /** One JSON line per submission. */
 export function lines(submissions: readonly unknown[]): string {
   return submissions.map((s) => `${typeof s === "string" ? s : JSON.stringify(s)}\n`).join("");

@@ -12,7 +12,7 @@ import { errorEvent } from "../../lib/proto/op_handlers.ts";
 import { runProto } from "../../lib/proto/run_proto.ts";
 import { RolloutError } from "../../lib/schemas/mod.ts";
 import { readLines, setup, tempDir, userMessage } from "../helpers.ts";
-import { type FakeIo, fakeIo, lines, runScript } from "./fake_io.ts";
+import { answers, type FakeIo, fakeIo, lines, protoOptions, runScript } from "./fake_io.ts";
 
 const encoder = new TextEncoder();
 
@@ -208,13 +208,6 @@ function doomedStream(
   return io;
 }
 
-const options = (home: string) => ({
-  home,
-  format: "jsonl" as const,
-  sync: false,
-  maxLineBytes: 1 << 20,
-});
-
 test("a previous session that cannot be closed is named on stderr and the loaded one takes over", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
@@ -227,7 +220,7 @@ test("a previous session that cannot be closed is named on stderr and the loaded
       { id: "3", op: { type: "load_session", path: other } },
       { id: "4", op: { type: "record_items", items: [userMessage("kept")] } },
     ]);
-    const status = await runProto(options(dir), io);
+    const status = await runProto(protoOptions(dir), io);
     assert.equal(status, 0, JSON.stringify([io.err, io.events()]));
     const [load, lost, swap, kept] = io.events().map((event) => event.msg);
     assert.equal(load!.type, "session_loaded", JSON.stringify(load));
@@ -259,9 +252,9 @@ for (const signal of [null, "SIGINT"] as const) {
       const io = doomedStream(doomed, after, (id, io) => {
         if (id === "2" && signal !== null) io.terminate(signal);
       }, open);
-      const status = await runProto(options(dir), io);
+      const status = await runProto(protoOptions(dir), io);
       end();
-      assert.deepEqual(io.events().map((event) => [event.id, event.msg.type]), [
+      assert.deepEqual(answers(io), [
         ["1", "session_loaded"],
         ["2", "error"],
       ]);

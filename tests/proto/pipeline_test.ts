@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { loadRollout } from "../../lib/formats/load_rollout.ts";
 import { runProto } from "../../lib/proto/run_proto.ts";
 import { filePosition, setup, skipReason, tempDir, userMessage } from "../helpers.ts";
-import { type FakeIo, fakeIo } from "./fake_io.ts";
+import { answers, type FakeIo, fakeIo } from "./fake_io.ts";
 
 const encoder = new TextEncoder();
 const CONFIGURE = '{"id":"c","op":{"type":"configure_session"}}\n';
@@ -185,7 +185,7 @@ for (const [signal, status] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
       };
       io = fakeIo(input());
       assert.equal(await runProto(options(dir), io), status);
-      assert.deepEqual(io.events().map((e) => [e.id, e.msg.type]), [
+      assert.deepEqual(answers(io), [
         ["c", "session_configured"],
         ["0", "items_recorded"],
         ["1", "items_recorded"],

@@ -10,14 +10,7 @@ import process from "node:process";
 import { test } from "node:test";
 import { runProto } from "../../lib/proto/run_proto.ts";
 import { setup, skipReason, tempDir } from "../helpers.ts";
-import { fakeIo, lines } from "./fake_io.ts";
-
-const options = (home: string) => ({
-  home,
-  format: "jsonl" as const,
-  sync: false,
-  maxLineBytes: 1 << 20,
-});
+import { answers, fakeIo, lines, protoOptions } from "./fake_io.ts";
 
 for (const parseThread of [true, false]) {
   const on = parseThread ? "on the parse thread" : "on this thread";
@@ -30,7 +23,7 @@ for (const parseThread of [true, false]) {
       const io = fakeIo([lines([{ id: "1", op: { type: "flush" } }])], {
         write: () => Promise.reject(full),
       });
-      const status = await runProto({ ...options(dir), parseThread }, io);
+      const status = await runProto({ ...protoOptions(dir), parseThread }, io);
       assert.equal(status, 1);
       assert.equal(io.out.length, 0);
       assert.equal(io.err.length, 1, io.err.join(""));
@@ -52,7 +45,7 @@ for (const parseThread of [true, false]) {
         throw Object.assign(new Error("input/output error"), { code: "EIO" });
       })();
       const io = fakeIo(stdin);
-      const status = await runProto({ ...options(dir), parseThread }, io);
+      const status = await runProto({ ...protoOptions(dir), parseThread }, io);
       assert.equal(status, 1);
       assert.deepEqual(io.events().map((e) => e.id), ["1"]);
       assert.equal(io.err.length, 1, io.err.join(""));
@@ -74,10 +67,10 @@ for (const parseThread of [true, false]) {
           "not json",
         ]),
       ]);
-      const status = await runProto({ ...options(dir), parseThread }, io);
+      const status = await runProto({ ...protoOptions(dir), parseThread }, io);
       assert.equal(status, 0);
       assert.deepEqual(
-        io.events().map((e) => [e.id, e.msg.type]),
+        answers(io),
         [["1", "session_configured"], ["2", "shutdown_complete"]],
       );
       assert.deepEqual(io.err, []);
@@ -93,9 +86,6 @@ const NO_SHARED_DESCRIPTORS = skipReason(
   ("Deno" in globalThis && "Deno's workers do not see descriptors opened here") ||
     (process.platform !== "linux" && "needs mkfifo and O_NONBLOCK as on Linux"),
 );
-
-/** The ids and types of a run's events. */
-const answers = (io: ReturnType<typeof fakeIo>) => io.events().map((e) => [e.id, e.msg.type]);
 
 test("runProto() whose parse thread reads stdin to its end answers every line and reads no more", {
   skip: NO_SHARED_DESCRIPTORS,
@@ -114,7 +104,7 @@ test("runProto() whose parse thread reads stdin to its end answers every line an
   try {
     // What the stream would give if it were read after the thread reached the end.
     const io = { ...fakeIo([lines([{ id: "late", op: { type: "flush" } }])]), stdinFd: fd };
-    const status = await runProto(options(dir), io);
+    const status = await runProto(protoOptions(dir), io);
     assert.equal(status, 0, io.err.join(""));
     assert.deepEqual(answers(io), [["1", "session_configured"], ["2", "flushed"]]);
   } finally {
@@ -140,7 +130,7 @@ test("runProto() reads the rest of stdin itself when its parse thread hands a bl
     fs.writeSync(writeFd, `${JSON.stringify(first)}\n${half}`);
     const rest = `{"type":"flush"}}\n${lines([{ id: "3", op: { type: "get_session" } }])}`;
     const io = { ...fakeIo([rest]), stdinFd: readFd };
-    const status = await runProto(options(dir), io);
+    const status = await runProto(protoOptions(dir), io);
     assert.equal(status, 0, io.err.join(""));
     assert.deepEqual(answers(io), [["1", "session_configured"], ["2", "flushed"], [
       "3",
