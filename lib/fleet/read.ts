@@ -74,9 +74,10 @@ function newestRowFirst(a: Record<string, unknown>, b: Record<string, unknown>):
   return Number(b.session) - Number(a.session) || Number(b.line) - Number(a.line);
 }
 
-/** The oids of PostgreSQL's `text` and `bigint`. */
+/** The oids of PostgreSQL's `text`, `bigint` and `date`. */
 const TEXT_OID = 25;
 const BIGINT_OID = 20;
+const DATE_OID = 1082;
 
 /**
  * The values a search sends, each with its type named: the driver then sends a query and its
@@ -87,6 +88,10 @@ function typedValues(sql: Sql) {
   return {
     text: (value: string | null) => sql.typed(value, TEXT_OID),
     count: (value: number) => sql.typed(value, BIGINT_OID),
+    // A month sent as a date, not as text cast in the query: a text cast is no constant to the
+    // planner, which then plans every month's partition and prunes them only when running
+    // (about 1 ms more planning per month asked, measured on 13 months).
+    day: (value: string) => sql.typed(new Date(`${value}T00:00:00Z`), DATE_OID),
   };
 }
 
@@ -97,14 +102,10 @@ export async function fleetSearch(
   options: SearchOptions & FleetFilter,
 ): Promise<Array<SearchHit & { machine: string }>> {
   const sql = fleet.sql;
-  const { text, count } = typedValues(sql);
+  const { text, count, day } = typedValues(sql);
   const words = toTsquery(query);
   const tsquery = text(words);
-  const machine = text(options.machine ?? null);
-  const cwd = text(options.cwd ?? null);
-  const since = text(options.since ?? null);
-  const until = text(options.until ?? null);
-  const role = text(options.role ?? null);
+  const machine = options.machine === undefined ? null : text(options.machine);
   // The title hits are asked at the same time, on the same connection.
   const titles = options.role === undefined ? titleHits(sql, words, options) : Promise.resolve([]);
   // Each month's partition, with the time of its newest record: no record of a month is newer,
@@ -112,7 +113,7 @@ export async function fleetSearch(
   // is full and no month left can hold anything newer than its last hit. Every machine's
   // months come from one look into the month index per month (a fleet's millions of sessions
   // are not read), one machine's from its rows.
-  const known = options.machine === undefined
+  const known = machine === null
     ? sql`WITH RECURSIVE m AS (
         SELECT max(month) AS month FROM rollout.sessions
         UNION ALL
@@ -125,6 +126,15 @@ export async function fleetSearch(
         ORDER BY r.time DESC NULLS LAST LIMIT 1) AS newest
     FROM (${known}) AS m
     ORDER BY newest DESC NULLS LAST`;
+  // Only the filters given are in the query: each one more costs the planner of every month.
+  const where = [
+    options.machine === undefined ? null : sql`AND s.machine = ${machine}`,
+    options.cwd === undefined ? null : sql`AND s.cwd = ${text(options.cwd)}`,
+    options.since === undefined ? null : sql`AND r.time >= ${text(options.since)}::timestamptz`,
+    options.until === undefined ? null : sql`AND r.time < ${text(options.until)}::timestamptz`,
+    options.role === undefined ? null : sql`AND r.role = ${text(options.role)}`,
+  ].reduce((all, part) => part === null ? all : sql`${all} ${part}`, sql``);
+  const bySession = options.machine !== undefined || options.cwd !== undefined;
   // One month's hits, planned for this word and month: a common word is read along the
   // month's time index until the page is full, a rare one found through the words index.
   const ask = (month: string) =>
@@ -138,13 +148,9 @@ export async function fleetSearch(
         AS marked
     FROM (
       SELECT r.session, r.line, r.item, r.time, r.role, r.kind, r.body
-      FROM rollout.records r JOIN rollout.sessions s ON s.id = r.session
-      WHERE r.month = ${text(month)}::date AND r.words @@ to_tsquery('simple', ${tsquery})
-        AND (${machine}::text IS NULL OR s.machine = ${machine})
-        AND (${cwd}::text IS NULL OR s.cwd = ${cwd})
-        AND (${since}::timestamptz IS NULL OR r.time >= ${since}::timestamptz)
-        AND (${until}::timestamptz IS NULL OR r.time < ${until}::timestamptz)
-        AND (${role}::text IS NULL OR r.role = ${role})
+      FROM rollout.records r ${bySession ? sql`JOIN rollout.sessions s ON s.id = r.session` : sql``}
+      WHERE r.month = ${day(month)} AND r.words @@ to_tsquery('simple', ${tsquery})
+        ${where}
       ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
       LIMIT ${count(options.limit)}
     ) AS h JOIN rollout.sessions s ON s.id = h.session
