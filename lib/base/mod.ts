@@ -1,11 +1,23 @@
 /**
- * The ground floor: JSON text and depth helpers, the line splitter, byte helpers, the
- * version. Imports no other folder.
+ * The ground floor: the error class, JSON text and depth helpers, the line splitter, byte
+ * helpers, text made safe for a terminal, the version. Imports no other folder.
  */
 export { concatBytes } from "./bytes.ts";
+export {
+  BadQuery,
+  describe,
+  errnoOf,
+  ERROR_CODES,
+  type ErrorCode,
+  ioError,
+  isSystemError,
+  plainError,
+  RolloutError,
+} from "./errors.ts";
 export { isObject } from "./is_object.ts";
 export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
 export { TextPieces } from "./text_pieces.ts";
 export { VERSION } from "./version.ts";
+export { visible, wantsColour } from "./visible_text.ts";

@@ -2,7 +2,7 @@
  * What goes wrong between a machine and the fleet store, in one line a user can act on, and
  * never with the credentials of the URL (SPEC §10).
  */
-import { RolloutError } from "../schemas/mod.ts";
+import { RolloutError } from "../base/mod.ts";
 
 /** A failure of the fleet store: one clear line, exit 1, no secret in it. */
 export class FleetError extends RolloutError {

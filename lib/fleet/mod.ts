@@ -24,11 +24,11 @@ export {
   monthOf,
   partitionName,
 } from "./schema.ts";
-export {
-  FleetSync,
-  logicalPath,
-  MAX_BODY_CHARS,
-  type SyncOptions,
-  type SyncReport,
-} from "./sync.ts";
+export type { FleetSync, SyncOptions, SyncReport } from "./sync.ts";
+/**
+ * The push's code (`FleetSync`, `logicalPath`, `MAX_BODY_CHARS`), loaded by `sync` alone: it
+ * reads rollouts, and with that brings most of `rollout`, which a search of the store does not
+ * need (every module loaded is time at each start).
+ */
+export const loadSync = (): Promise<typeof import("./sync.ts")> => import("./sync.ts");
 export { toTsquery } from "./tsquery.ts";

@@ -6,14 +6,13 @@
  */
 import * as fs from "node:fs";
 import type { Sql } from "postgres";
-import { RolloutError } from "../schemas/mod.ts";
-import {
-  type ListedSession,
-  type SearchHit,
-  type SearchOptions,
-  type SessionUsageTurn,
-  titleHit,
-  type TitleMatch,
+import { RolloutError } from "../base/mod.ts";
+import type {
+  ListedSession,
+  SearchHit,
+  SearchOptions,
+  SessionUsageTurn,
+  TitleMatch,
 } from "../index/mod.ts";
 import type { Fleet } from "./connect.ts";
 import { toTsquery } from "./tsquery.ts";
@@ -223,6 +222,10 @@ async function titleHits(
       AND (${machine}::text IS NULL OR n.machine = ${machine})
     LIMIT ${count(options.limit)}`;
   const hits: Array<SearchHit & { machine: string }> = [];
+  if (rows.length === 0) return hits;
+  // The session index's code (and its schemas) only when a title matches: a search loads
+  // nothing more than it needs (SPEC §10, a search per process).
+  const { titleHit } = await import("../index/mod.ts");
   for (const row of rows) {
     const match = { ...row, time: iso(row.updated_at), ...unmark(String(row.marked)) };
     const hit = titleHit(match as unknown as TitleMatch, options);

@@ -4,7 +4,7 @@
  * stored text is split (at punctuation and spaces) and lower-cased by the `simple`
  * configuration; a phrase becomes words that follow each other (`<->`).
  */
-import { BadQuery } from "../index/mod.ts";
+import { BadQuery } from "../base/mod.ts";
 import { quoteLexeme, wordsOf } from "./words.ts";
 
 type Token =

@@ -11,8 +11,8 @@ export {
   UnreadableRollout,
 } from "./file_reader.ts";
 export { itemText } from "./item_text.ts";
+export { BadQuery } from "../base/mod.ts";
 export {
-  BadQuery,
   type ListedSession,
   listIndexed,
   search,

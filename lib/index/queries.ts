@@ -2,6 +2,7 @@
  * What the commands ask the session index (SPEC §8): full-text hits, the session list, usage
  * rows and byte counts. Reads only; the index is brought up to date before.
  */
+import { BadQuery } from "../base/mod.ts";
 import { newestFirst } from "../session/mod.ts";
 import type { SessionIndex } from "./session_index.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
@@ -36,9 +37,6 @@ export interface SearchHit {
   /** Where the matched words are in `snippet`: [start, end) pairs of UTF-16 offsets. */
   highlights: Array<[number, number]>;
 }
-
-/** The query is not valid FTS5 syntax; the message says what SQLite found. */
-export class BadQuery extends Error {}
 
 const OPEN = "\u0002";
 const CLOSE = "\u0003";

@@ -2,7 +2,7 @@
  * Stored text placed in HTML: escaped for element content or a quoted attribute, its control
  * characters made visible; the only URLs a page may use are checked here. Pure.
  */
-import { visible } from "./visible_text.ts";
+import { visible } from "../base/mod.ts";
 
 // What must change in element content, found in one pass: the markup characters, and the
 // control and bidi characters that visible() shows (with the newline for one line).

@@ -3,7 +3,7 @@
  * can close, message text whose own fences and HTML blocks end inside the message, control
  * characters made visible. Pure.
  */
-import { visible } from "./visible_text.ts";
+import { visible } from "../base/mod.ts";
 
 /** The longest run of `char` in `text`. */
 function longestRun(text: string, char: "`" | "~"): number {

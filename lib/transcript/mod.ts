@@ -9,12 +9,5 @@ export {
   type UsageSummary,
 } from "./html_transcript.ts";
 export { MarkdownWriter, renderMarkdown } from "./markdown_transcript.ts";
-export {
-  hideFolded,
-  redactShown,
-  SHOWN_REACH,
-  shownPart,
-  TranscriptWriter,
-  wantsColour,
-} from "./transcript.ts";
-export { visible } from "./visible_text.ts";
+export { hideFolded, redactShown, SHOWN_REACH, shownPart, TranscriptWriter } from "./transcript.ts";
+export { visible, wantsColour } from "../base/mod.ts";

@@ -10,8 +10,7 @@ import {
   type SavedSession,
 } from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
-import { visible } from "./visible_text.ts";
-import { parseJson } from "../base/mod.ts";
+import { parseJson, visible } from "../base/mod.ts";
 import { mayHoldSecret, redactsLineByLine } from "../redaction/mod.ts";
 
 /** Options of {@linkcode TranscriptWriter}. */
@@ -72,14 +71,6 @@ const CODES: Record<Style, string> = {
   red: "1;31",
   magenta: "1;35",
 };
-
-/** Whether `show` should colour: stdout is a terminal and NO_COLOR is not set. */
-export function wantsColour(
-  stdoutIsTTY: boolean,
-  env: Record<string, string | undefined>,
-): boolean {
-  return stdoutIsTTY && (env.NO_COLOR === undefined || env.NO_COLOR === "");
-}
 
 /** One shown line is cut after this many characters. */
 const LINE_CHARS = Math.floor(FOLD_CHARS / (KEEP_HEAD + KEEP_TAIL));

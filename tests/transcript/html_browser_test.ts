@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, test } from "node:test";
 import type { Browser } from "puppeteer-core";
-import { visible } from "../../lib/transcript/visible_text.ts";
+import { visible } from "../../lib/base/visible_text.ts";
 import { cli } from "../cli/cli_io.ts";
 import { setup, tempDir } from "../helpers.ts";
 import { browserSkip, launchBrowser, openPage } from "./browser.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { visible } from "../../lib/transcript/visible_text.ts";
+import { visible } from "../../lib/base/visible_text.ts";
 import { cli } from "../cli/cli_io.ts";
 import { setup, tempDir } from "../helpers.ts";
 import { item, writeRollout } from "./session_fixtures.ts";

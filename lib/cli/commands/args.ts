@@ -74,6 +74,9 @@ const COMMON: Record<string, FlagSpec> = {
   help: { type: "boolean", short: "h" },
 };
 
+/** Flags every SESSION command accepts besides its own. */
+export const SESSION_FLAGS = { last: { type: "boolean" } } as const;
+
 /**
  * Parses `argv` against `flags`; `positionals` bounds how many plain arguments are allowed.
  * Throws {@linkcode UsageError} for anything else.

@@ -129,8 +129,7 @@ export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-/** Flags every SESSION command accepts besides its own. */
-export const SESSION_FLAGS = { last: { type: "boolean" } } as const;
+export { SESSION_FLAGS } from "./args.ts";
 
 /** `{"session_id","path"}` as `new --json` and `fork --json` print it. */
 export function sessionJson(id: string, file: string): string {

@@ -8,11 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { RolloutError } from "../../schemas/mod.ts";
+import { RolloutError } from "../../base/mod.ts";
 import type * as FleetStore from "../../fleet/mod.ts";
 import type { Fleet, FleetFilter } from "../../fleet/mod.ts";
-import type { ParsedArgs } from "./args.ts";
-import { homeOf, SESSION_FLAGS, sessionPathOf } from "./context.ts";
+import { type ParsedArgs, SESSION_FLAGS } from "./args.ts";
 import { type IndexUse, reportUnreadable, withIndex } from "./index_context.ts";
 import type { SessionIndex } from "../../index/mod.ts";
 import { UsageError } from "./usage_error.ts";
@@ -32,6 +31,14 @@ export const SESSION_FROM_FLAGS = { ...SESSION_FLAGS, ...FROM_FLAGS } as const;
  */
 export function fleetStore(): Promise<typeof FleetStore> {
   return import("../../fleet/mod.ts");
+}
+
+/**
+ * What reading the home takes (context.ts brings the store, the sessions and the transcript):
+ * loaded when no `--from` is given, so that a command on the fleet store starts without it.
+ */
+function homeContext(): Promise<typeof import("./context.ts")> {
+  return import("./context.ts");
 }
 
 /** The fleet store's URL when `--from` is given, else null; `--machine` needs `--from`. */
@@ -94,7 +101,10 @@ export async function fromStoreOrIndex<T>(
     index: (index: SessionIndex) => Promise<T> | T;
   },
 ): Promise<T> {
-  if (from === null) return await withIndex(homeOf(args, io), io, use, work.index);
+  if (from === null) {
+    const { homeOf } = await homeContext();
+    return await withIndex(homeOf(args, io), io, use, work.index);
+  }
   const filter = fleetFilterOf(args);
   const { fleetUnreadable } = await fleetStore();
   return await withFleet(from, async (fleet) => {
@@ -123,7 +133,7 @@ export interface SessionSource {
 export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<SessionSource> {
   const url = await fromUrlOf(args, io);
   if (url === null) {
-    const file = sessionPathOf(args, io);
+    const file = (await homeContext()).sessionPathOf(args, io);
     return { file, shown: file, done: () => {} };
   }
   const [spec] = args.positionals;

@@ -4,12 +4,7 @@
  * read said on stderr, and the times `--since` / `--until` take.
  */
 import type { Io } from "../../runtime/mod.ts";
-import {
-  type SessionIndex,
-  type UnreadableFile,
-  unreadableFiles,
-  useIndex,
-} from "../../index/mod.ts";
+import type { SessionIndex, UnreadableFile } from "../../index/mod.ts";
 import { durationMs } from "./older_than.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
@@ -35,6 +30,8 @@ export async function withIndex<T>(
   use: IndexUse,
   work: (index: SessionIndex) => Promise<T> | T,
 ): Promise<T> {
+  // Loaded here, not with this module: `--from` uses the rest of it without the index.
+  const { unreadableFiles, useIndex } = await import("../../index/mod.ts");
   const progress = new Progress(io, { json: use.json });
   progress.phase("indexing");
   const notices: string[] = [];

@@ -6,8 +6,8 @@
  */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { BadQuery, search, type SearchHit, type SearchOptions } from "../../index/mod.ts";
-import { visible, wantsColour } from "../../transcript/mod.ts";
+import { BadQuery, visible, wantsColour } from "../../base/mod.ts";
+import type { SearchHit, SearchOptions } from "../../index/mod.ts";
 import { redactText } from "../../redaction/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { timeOption } from "./index_context.ts";
@@ -107,7 +107,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     hits = await fromStoreOrIndex(from, args, io, { json, what: "not searched" }, {
       store: async (fleet, filter) =>
         (await fleetStore()).fleetSearch(fleet, query, { ...options, ...filter }),
-      index: (index) => search(index, query, options),
+      index: async (index) => (await import("../../index/mod.ts")).search(index, query, options),
     });
   } catch (error) {
     if (error instanceof BadQuery) throw new UsageError(error.message);

@@ -12,8 +12,9 @@ import {
   databaseUrl,
   type Fleet,
   fleetError,
-  FleetSync,
+  type FleetSync,
   isUnreachable,
+  loadSync,
   openFleet,
   type SyncReport,
 } from "../../fleet/mod.ts";
@@ -67,6 +68,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const progress = new Progress(io, { json });
     progress.phase("syncing");
     const tick = progress.tick;
+    const { FleetSync } = await loadSync();
     const sync = new FleetSync(fleet, {
       ...options,
       ...(tick === null ? {} : { progress: (read: number, total: number) => tick(read, total, 0) }),
@@ -175,7 +177,7 @@ async function watch(
       if (Date.now() - lastWhole > FULL_PASS_MS) whole = true;
       try {
         if (fleet === null) fleet = await openFleet(url, { create: true });
-        sync ??= new FleetSync(fleet, options);
+        sync ??= new (await loadSync()).FleetSync(fleet, options);
         if (!(await sync.holdsLock())) await sync.acquire();
         const started = performance.now();
         let report: SyncReport;

@@ -25,3 +25,11 @@ function symbolOf(char: string): string {
 export function visible(text: string, options: { oneLine?: boolean } = {}): string {
   return text.replace(options.oneLine === true ? CONTROL_OR_NEWLINE : CONTROL, symbolOf);
 }
+
+/** Whether a command's output is coloured: stdout is a terminal and NO_COLOR is not set. */
+export function wantsColour(
+  stdoutIsTTY: boolean,
+  env: Record<string, string | undefined>,
+): boolean {
+  return stdoutIsTTY && (env.NO_COLOR === undefined || env.NO_COLOR === "");
+}
