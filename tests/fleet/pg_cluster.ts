@@ -2,7 +2,7 @@
  * A throwaway PostgreSQL 15 cluster for tests: its own temp folder, a random superuser password,
  * TCP on 127.0.0.1 only, durability off. Test-only: nothing under lib/ may import it.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -258,4 +258,112 @@ export async function startCluster(): Promise<PgCluster> {
   process.once("exit", leftBehind);
   globalThis.addEventListener?.("unload", leftBehind);
   return cluster;
+}
+
+/** A PgBouncer in front of a test cluster's database. */
+export interface PgPooler {
+  /** The pooled database's URL: the cluster's user and password, the pooler's port. */
+  readonly url: string;
+  /** Stops PgBouncer and removes its folder. */
+  stop(): Promise<void>;
+}
+
+const PGBOUNCER = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"];
+
+/** Whether PgBouncer is installed (Debian's `pgbouncer` package). */
+export function poolerAvailable(): boolean {
+  return PGBOUNCER.some(isExecutable) && (!isRoot() || ownerIds() !== undefined);
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:`port`, for up to 10 s. */
+async function listening(port: number, why: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => resolve(true)).once("error", () => resolve(false));
+      socket.once("close", () => socket.destroy());
+      socket.setTimeout(1000, () => socket.destroy());
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`PgBouncer did not listen on ${port}: ${why()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Starts PgBouncer (as `postgres` when we are root) in front of database `database` of
+ * `cluster`, on 127.0.0.1 at a free port, pooling in `mode`; clients log in with the cluster's
+ * superuser and password (scram-sha-256, checked against the server's own secret).
+ */
+export async function startPooler(
+  cluster: PgCluster,
+  database: string,
+  mode: "session" | "transaction",
+): Promise<PgPooler> {
+  const program = PGBOUNCER.find(isExecutable);
+  if (!program) throw new Error("Cannot start PgBouncer: it is not installed");
+  const dir = makeFolder();
+  const ids = isRoot() ? ownerIds() : undefined;
+  const own = (file: string, text: string) => {
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    if (ids) fs.chownSync(file, ids.uid, ids.gid);
+  };
+  const secret = runPsql(
+    cluster.url,
+    `SELECT rolpassword FROM pg_authid WHERE rolname = '${OWNER}';`,
+  ).trim();
+  const port = await freePort();
+  const log = path.join(dir, "pgbouncer.log");
+  own(path.join(dir, "users.txt"), `"${OWNER}" "${secret}"\n`);
+  own(
+    path.join(dir, "pgbouncer.ini"),
+    [
+      "[databases]",
+      `${database} = host=127.0.0.1 port=${cluster.port} dbname=${database}`,
+      "[pgbouncer]",
+      "listen_addr = 127.0.0.1",
+      `listen_port = ${port}`,
+      "unix_socket_dir =",
+      "auth_type = scram-sha-256",
+      `auth_file = ${path.join(dir, "users.txt")}`,
+      `pool_mode = ${mode}`,
+      // Few server connections for many clients: each transaction may get another one.
+      "default_pool_size = 2",
+      `logfile = ${log}`,
+      `pidfile = ${path.join(dir, "pgbouncer.pid")}`,
+      "",
+    ].join("\n"),
+  );
+  const [file, argv] = asOwner(program, [path.join(dir, "pgbouncer.ini")]);
+  const child = spawn(file, argv, { cwd: dir, stdio: "ignore" });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void gone.then(() => exited = true);
+  const kill = () => {
+    try {
+      const pid = Number(fs.readFileSync(path.join(dir, "pgbouncer.pid"), "utf8").trim());
+      if (pid > 0) process.kill(pid, "SIGTERM");
+    } catch {
+      // Not started, or gone already.
+    }
+    child.kill("SIGTERM");
+  };
+  process.once("exit", kill);
+  try {
+    await listening(port, () => exited ? `it exited\n${logTail(log)}` : logTail(log));
+  } catch (error) {
+    kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `postgres://${OWNER}:${cluster.password}@127.0.0.1:${port}/${database}`,
+    async stop() {
+      kill();
+      await gone;
+      process.removeListener("exit", kill);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
