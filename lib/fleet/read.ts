@@ -15,7 +15,8 @@ import type {
   TitleMatch,
 } from "../index/mod.ts";
 import type { Fleet } from "./connect.ts";
-import { toTsquery } from "./tsquery.ts";
+import { snippetOf } from "./snippet.ts";
+import { parseQuery, type SearchedWord } from "./tsquery.ts";
 
 /** Filters every reading command takes. */
 export interface FleetFilter {
@@ -73,6 +74,10 @@ function newestRowFirst(a: Record<string, unknown>, b: Record<string, unknown>):
   return Number(b.session) - Number(a.session) || Number(b.line) - Number(a.line);
 }
 
+/** Characters of a hit's text its snippet is made from, and how many of them before a match. */
+const SNIPPET_WINDOW = 2048;
+const SNIPPET_BEFORE = 256;
+
 /** The oids of PostgreSQL's `text`, `bigint` and `date`. */
 const TEXT_OID = 25;
 const BIGINT_OID = 20;
@@ -102,7 +107,8 @@ export async function fleetSearch(
 ): Promise<Array<SearchHit & { machine: string }>> {
   const sql = fleet.sql;
   const { text, count, day } = typedValues(sql);
-  const words = toTsquery(query);
+  const parsed = parseQuery(query);
+  const words = parsed.tsquery;
   const tsquery = text(words);
   const machine = options.machine === undefined ? null : text(options.machine);
   // The title hits are asked at the same time, on the same connection.
@@ -140,13 +146,9 @@ export async function fleetSearch(
     sql`
     SELECT s.machine, s.session_id, n.name AS title,
       (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
-      s.cwd, h.session, h.item, h.line, h.role, h.kind,
-      ts_headline('simple', regexp_replace(h.body, '[[:space:]]+', ' ', 'g'),
-        to_tsquery('simple', ${tsquery}),
-        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=6, ShortWord=0, HighlightAll=false')
-        AS marked
+      s.cwd, ${text(month)}::text AS month, h.session, h.item, h.line, h.role, h.kind
     FROM (
-      SELECT r.session, r.line, r.item, r.time, r.role, r.kind, r.body
+      SELECT r.session, r.line, r.item, r.time, r.role, r.kind
       FROM rollout.records r ${bySession ? sql`JOIN rollout.sessions s ON s.id = r.session` : sql``}
       WHERE r.month = ${day(month)} AND r.words @@ to_tsquery('simple', ${tsquery})
         ${where}
@@ -179,7 +181,8 @@ export async function fleetSearch(
     // The page is full and no month left holds a record as new as its last hit: done.
     if (last !== null && (next === null || next < last)) break;
   }
-  const hits: Array<SearchHit & { machine: string }> = rows.map((row) => ({
+  const windows = await snippetWindows(sql, rows, parsed.words);
+  const hits: Array<SearchHit & { machine: string }> = rows.map((row, i) => ({
     machine: String(row.machine),
     session_id: String(row.session_id),
     title: row.title === null ? null : String(row.title),
@@ -190,13 +193,55 @@ export async function fleetSearch(
     line: String(row.format).endsWith("_document") ? null : Number(row.line),
     role: String(row.role),
     kind: String(row.kind),
-    ...unmark(String(row.marked)),
+    ...windows[i]!,
   }));
   hits.push(...await titles);
   hits.sort((a, b) =>
     (a.time ?? "") < (b.time ?? "") ? 1 : (a.time ?? "") > (b.time ?? "") ? -1 : 0
   );
   return hits.slice(0, options.limit);
+}
+
+/**
+ * The snippets of the hits `rows` (one page), in their order: each made from a window of the
+ * record's text cut around the first place a searched word appears (snippet.ts). Asked once
+ * for the page, not with each month's hits, of which most are passed over.
+ */
+async function snippetWindows(
+  sql: Sql,
+  rows: readonly Record<string, unknown>[],
+  words: readonly SearchedWord[],
+): Promise<Array<{ snippet: string; highlights: Array<[number, number]> }>> {
+  if (rows.length === 0) return [];
+  const { text, count } = typedValues(sql);
+  const list = (key: string) => text(rows.map((row) => String(row[key])).join(","));
+  const found = await sql`
+    SELECT k.i, substr(b.t, p.start::integer, ${count(SNIPPET_WINDOW)}::integer) AS window,
+      p.start AS window_start, length(b.t) AS body_length
+    FROM unnest(string_to_array(${list("month")}, ',')::date[],
+        string_to_array(${list("session")}, ',')::bigint[],
+        string_to_array(${
+    list("line")
+  }, ',')::bigint[]) WITH ORDINALITY AS k(month, session, line, i)
+      JOIN rollout.records r ON r.month = k.month AND r.session = k.session AND r.line = k.line
+      -- The text read from its storage once (each use of a stored long text unpacks it again),
+      -- and where the window starts: a little before the first searched word found in it.
+      CROSS JOIN LATERAL (SELECT r.body || '' AS t OFFSET 0) AS b
+      CROSS JOIN LATERAL (SELECT greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.t), w), 0))
+        FROM unnest(string_to_array(${
+    text(words.map((w) => w.word).join("\u0001"))
+  }, chr(1))) AS w),
+        1) - ${count(SNIPPET_BEFORE)}) AS start) AS p`;
+  const byIndex = new Map(found.map((row) => [Number(row.i) - 1, row]));
+  return rows.map((_, i) => {
+    const row = byIndex.get(i);
+    if (row === undefined || row.window === null) return { snippet: "", highlights: [] };
+    const start = Number(row.window_start);
+    return snippetOf(String(row.window), words, {
+      start: start > 1,
+      end: start + SNIPPET_WINDOW - 1 < Number(row.body_length),
+    });
+  });
 }
 
 async function titleHits(

@@ -78,6 +78,10 @@ function lexeme(word: string, prefix: boolean): string {
  */
 class Parser {
   #at = 0;
+  /** How many NOTs the term being read is under. */
+  #negated = 0;
+  /** The words a hit holds (none under a NOT), in the order of the query. */
+  readonly words: SearchedWord[] = [];
   constructor(readonly query: string, readonly list: Token[]) {}
 
   parse(): string {
@@ -120,7 +124,10 @@ class Parser {
     let left = this.#term();
     while (this.#peek()?.kind === "not") {
       this.#at++;
-      left = `(${left} & !${this.#term()})`;
+      this.#negated++;
+      const right = this.#term();
+      this.#negated--;
+      left = `(${left} & !${right})`;
     }
     return left;
   }
@@ -137,14 +144,23 @@ class Parser {
       case "word": {
         const words = wordsOf(token.text);
         if (words.length === 0) bad(this.query, `no word in ${JSON.stringify(token.text)}`);
-        return chain(words, token.prefix);
+        return this.#chain(words, token.prefix);
       }
       case "phrase":
         if (token.words.length === 0) bad(this.query, "an empty phrase");
-        return chain(token.words, token.prefix);
+        return this.#chain(token.words, token.prefix);
       default:
         bad(this.query, `unexpected ${token.kind.toUpperCase()}`);
     }
+  }
+
+  #chain(words: string[], prefix: boolean): string {
+    if (this.#negated === 0) {
+      words.forEach((word, i) =>
+        this.words.push({ word, prefix: prefix && i === words.length - 1 })
+      );
+    }
+    return chain(words, prefix);
   }
 }
 
@@ -153,7 +169,23 @@ function chain(words: string[], prefix: boolean): string {
   return parts.length === 1 ? parts[0]! : `(${parts.join(" <-> ")})`;
 }
 
-/** The tsquery text for `query`, for `to_tsquery('simple', ...)`; bad syntax is a {@linkcode BadQuery}. */
+/** A word of a query that its hits hold; `prefix` for `word*`. */
+export interface SearchedWord {
+  word: string;
+  prefix: boolean;
+}
+
+/**
+ * The tsquery text for `query`, for `to_tsquery('simple', ...)`, and the words its hits hold
+ * (those under a NOT left out), for their snippets; bad syntax is a {@linkcode BadQuery}.
+ */
+export function parseQuery(query: string): { tsquery: string; words: SearchedWord[] } {
+  const parser = new Parser(query, tokens(query));
+  const tsquery = parser.parse();
+  return { tsquery, words: parser.words };
+}
+
+/** The tsquery text for `query` ({@linkcode parseQuery}). */
 export function toTsquery(query: string): string {
-  return new Parser(query, tokens(query)).parse();
+  return parseQuery(query).tsquery;
 }

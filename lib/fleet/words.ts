@@ -12,6 +12,11 @@ const MAX_LEXEME_BYTES = 2047;
 const MAX_POSITIONS = 256;
 const MAX_POSITION = 16383;
 
+/** Where each word of `text` starts and ends, in order. */
+export function wordSpans(text: string): Array<[number, number]> {
+  return [...text.matchAll(WORD)].map((m) => [m.index, m.index + m[0].length]);
+}
+
 /** The words of `text`, lower-cased, in order. */
 export function wordsOf(text: string): string[] {
   const words: string[] = [];
