@@ -16,7 +16,7 @@ import type {
 } from "../index/mod.ts";
 import type { Fleet } from "./connect.ts";
 import { snippetOf } from "./snippet.ts";
-import { parseQuery, type SearchedWord } from "./tsquery.ts";
+import { parseQuery } from "./tsquery.ts";
 
 /** Filters every reading command takes. */
 export interface FleetFilter {
@@ -77,6 +77,8 @@ function newestRowFirst(a: Record<string, unknown>, b: Record<string, unknown>):
 /** Characters of a hit's text its snippet is made from, and how many of them before a match. */
 const SNIPPET_WINDOW = 2048;
 const SNIPPET_BEFORE = 256;
+/** Searched words looked for to place a snippet's window (the first ones of the query). */
+const SNIPPET_SEEK = 8;
 
 /** The oids of PostgreSQL's `text`, `bigint` and `date`. */
 const TEXT_OID = 25;
@@ -140,15 +142,29 @@ export async function fleetSearch(
     options.role === undefined ? null : sql`AND r.role = ${text(options.role)}`,
   ].reduce((all, part) => part === null ? all : sql`${all} ${part}`, sql``);
   const bySession = options.machine !== undefined || options.cwd !== undefined;
+  // Where a hit's snippet is cut from its text: a little before the first place one of the
+  // searched words appears (`least` passes over the words not found). The snippet is made from
+  // that window here (snippet.ts), not by ts_headline, which parses the whole text it is given
+  // (about 7 MB/s: a page of long tool outputs took 28 ms).
+  const seek = parsed.words.slice(0, SNIPPET_SEEK);
+  const windowStart = seek.length === 0 ? sql`1` : sql`greatest(1, coalesce(least(${
+    seek.reduce(
+      (all, w, i) =>
+        sql`${all}${i === 0 ? sql`` : sql`, `}nullif(strpos(lower(h.body), ${text(w.word)}), 0)`,
+      sql``,
+    )
+  }), 1) - ${count(SNIPPET_BEFORE)})`;
   // One month's hits, planned for this word and month: a common word is read along the
   // month's time index until the page is full, a rare one found through the words index.
   const ask = (month: string) =>
     sql`
     SELECT s.machine, s.session_id, n.name AS title,
       (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
-      s.cwd, ${text(month)}::text AS month, h.session, h.item, h.line, h.role, h.kind
+      s.cwd, h.session, h.item, h.line, h.role, h.kind,
+      substr(h.body, ${windowStart}::integer, ${count(SNIPPET_WINDOW)}::integer) AS window,
+      ${windowStart} AS window_start, length(h.body) AS body_length
     FROM (
-      SELECT r.session, r.line, r.item, r.time, r.role, r.kind
+      SELECT r.session, r.line, r.item, r.time, r.role, r.kind, r.body
       FROM rollout.records r ${bySession ? sql`JOIN rollout.sessions s ON s.id = r.session` : sql``}
       WHERE r.month = ${day(month)} AND r.words @@ to_tsquery('simple', ${tsquery})
         ${where}
@@ -165,11 +181,12 @@ export async function fleetSearch(
     return newest === null || newest < sinceMs;
   });
   const candidates = older === -1 ? months.length : older;
-  // The months are asked in batches of 1, 2, 4, ... sent at once on the connection (one round
+  // The months are asked in batches of 1, 4, 16, ... sent at once on the connection (one round
   // trip per batch, not per month): a common word's page fills in the newest month, a rare one
-  // reads every month in a few round trips, and no batch asks more than twice the months an
-  // exact stop would have.
-  for (let i = 0, batch = 1; i < candidates; i += batch, batch *= 2) {
+  // reads a year of months in three round trips (a round trip costs more than a month's query
+  // on a warm server), and no batch asks more than four times the months an exact stop would
+  // have.
+  for (let i = 0, batch = 1; i < candidates; i += batch, batch *= 4) {
     const asked = months.slice(i, Math.min(candidates, i + batch));
     for (const page of await Promise.all(asked.map((m) => ask(String(m.month))))) {
       rows.push(...page);
@@ -181,8 +198,7 @@ export async function fleetSearch(
     // The page is full and no month left holds a record as new as its last hit: done.
     if (last !== null && (next === null || next < last)) break;
   }
-  const windows = await snippetWindows(sql, rows, parsed.words);
-  const hits: Array<SearchHit & { machine: string }> = rows.map((row, i) => ({
+  const hits: Array<SearchHit & { machine: string }> = rows.map((row) => ({
     machine: String(row.machine),
     session_id: String(row.session_id),
     title: row.title === null ? null : String(row.title),
@@ -193,55 +209,16 @@ export async function fleetSearch(
     line: String(row.format).endsWith("_document") ? null : Number(row.line),
     role: String(row.role),
     kind: String(row.kind),
-    ...windows[i]!,
+    ...snippetOf(row.window === null ? "" : String(row.window), parsed.words, {
+      start: Number(row.window_start) > 1,
+      end: Number(row.window_start) + SNIPPET_WINDOW - 1 < Number(row.body_length),
+    }),
   }));
   hits.push(...await titles);
   hits.sort((a, b) =>
     (a.time ?? "") < (b.time ?? "") ? 1 : (a.time ?? "") > (b.time ?? "") ? -1 : 0
   );
   return hits.slice(0, options.limit);
-}
-
-/**
- * The snippets of the hits `rows` (one page), in their order: each made from a window of the
- * record's text cut around the first place a searched word appears (snippet.ts). Asked once
- * for the page, not with each month's hits, of which most are passed over.
- */
-async function snippetWindows(
-  sql: Sql,
-  rows: readonly Record<string, unknown>[],
-  words: readonly SearchedWord[],
-): Promise<Array<{ snippet: string; highlights: Array<[number, number]> }>> {
-  if (rows.length === 0) return [];
-  const { text, count } = typedValues(sql);
-  const list = (key: string) => text(rows.map((row) => String(row[key])).join(","));
-  const found = await sql`
-    SELECT k.i, substr(b.t, p.start::integer, ${count(SNIPPET_WINDOW)}::integer) AS window,
-      p.start AS window_start, length(b.t) AS body_length
-    FROM unnest(string_to_array(${list("month")}, ',')::date[],
-        string_to_array(${list("session")}, ',')::bigint[],
-        string_to_array(${
-    list("line")
-  }, ',')::bigint[]) WITH ORDINALITY AS k(month, session, line, i)
-      JOIN rollout.records r ON r.month = k.month AND r.session = k.session AND r.line = k.line
-      -- The text read from its storage once (each use of a stored long text unpacks it again),
-      -- and where the window starts: a little before the first searched word found in it.
-      CROSS JOIN LATERAL (SELECT r.body || '' AS t OFFSET 0) AS b
-      CROSS JOIN LATERAL (SELECT greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.t), w), 0))
-        FROM unnest(string_to_array(${
-    text(words.map((w) => w.word).join("\u0001"))
-  }, chr(1))) AS w),
-        1) - ${count(SNIPPET_BEFORE)}) AS start) AS p`;
-  const byIndex = new Map(found.map((row) => [Number(row.i) - 1, row]));
-  return rows.map((_, i) => {
-    const row = byIndex.get(i);
-    if (row === undefined || row.window === null) return { snippet: "", highlights: [] };
-    const start = Number(row.window_start);
-    return snippetOf(String(row.window), words, {
-      start: start > 1,
-      end: start + SNIPPET_WINDOW - 1 < Number(row.body_length),
-    });
-  });
 }
 
 async function titleHits(
