@@ -9,10 +9,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import postgres, { type Sql } from "postgres";
 import { type Fleet, fleetSearch, openFleet } from "../lib/fleet/mod.ts";
-import { pgAvailable, type PgCluster, startCluster } from "../tests/fleet/pg_cluster.ts";
+import {
+  pgAvailable,
+  type PgCluster,
+  poolerAvailable,
+  startCluster,
+  startPooler,
+} from "../tests/fleet/pg_cluster.ts";
 import { addRow, ratios, type Results, runtimeName } from "./bench_report.ts";
 import { remove, scratch, type Settings } from "./bench_fixtures.ts";
 import {
+  ensureTool,
   filesUnder,
   rolloutCommand,
   rolloutLabel,
@@ -256,6 +263,41 @@ async function benchSearch(results: Results, s: Settings, url: string, total: nu
   );
 }
 
+/**
+ * (ii c) The same searches per process through PgBouncer (transaction pooling), as a team that
+ * searches often would run it (docs/fleet.md): the server's backends stay warm, and a client's
+ * connection costs no new server process. Installed from Debian when missing.
+ */
+async function benchSearchPooled(results: Results, s: Settings, cluster: PgCluster, url: string) {
+  const missing = ensureTool("pgbouncer", "pgbouncer");
+  if (missing !== null || !poolerAvailable()) {
+    results.notes.push(`B12: no search through PgBouncer: ${missing ?? "it cannot run here"}`);
+    return;
+  }
+  const pooler = await startPooler(cluster, new URL(url).pathname.slice(1), "transaction");
+  try {
+    for (const [name, word] of [["rare word", RARE_WORD], ["common word", COMMON_WORD]]) {
+      const args = ["search", word!, "--from", pooler.url, "--limit", "20", "--json"];
+      for (let i = 0; i < WARM; i++) timeRollout(s, args);
+      const runs: number[] = [];
+      for (let i = 0; i < SEARCHES; i++) runs.push(timeRollout(s, args).ms);
+      addRow(
+        results,
+        {
+          id: "B12",
+          label:
+            `search ${name}, through PgBouncer (transaction pooling): search ${word} --from URL --limit 20`,
+          unit: "ms",
+          samples: runs,
+        },
+        ["≤ 100 ms warm", (m) => m <= 100],
+      );
+    }
+  } finally {
+    await pooler.stop();
+  }
+}
+
 /** Starts scripts/lag_proxy.ts in front of `url`'s server; returns its URL and the child. */
 async function startLagProxy(url: string): Promise<{ url: string; child: ChildProcess }> {
   const target = new URL(url);
@@ -446,6 +488,7 @@ export async function benchB12(results: Results, s: Settings): Promise<void> {
       } s)`,
     );
     await benchSearch(results, s, url, total);
+    await benchSearchPooled(results, s, cluster, url);
     await benchSearchAway(results, s, url);
     process.stderr.write(" watch...");
     await benchWatch(results, s, url);
