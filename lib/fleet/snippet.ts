@@ -12,6 +12,11 @@ import { wordSpans } from "./words.ts";
 export const SNIPPET_WORDS = 16;
 /** Words shown before the first searched word, when there are that many. */
 const BEFORE_WORDS = 7;
+/** Characters shown of a text without words. */
+const NO_WORDS_CHARS = 200;
+/** The part of a word at the start or the end of a window (words.ts splits words alike). */
+const PARTIAL_START = /^[^\p{P}\p{S}\s]+/u;
+const PARTIAL_END = /[^\p{P}\p{S}\s]+$/u;
 
 /**
  * The snippet of `window` (a part of a record's text; `cut` says whether it was cut before its
@@ -22,19 +27,28 @@ const BEFORE_WORDS = 7;
  */
 export function snippetOf(
   window: string,
-  words: readonly SearchedWord[],
+  query: { words: readonly SearchedWord[]; phrases: readonly string[][] },
   cut: { start: boolean; end: boolean },
 ): { snippet: string; highlights: Array<[number, number]> } {
   let text = window;
-  if (cut.end) text = text.replace(/\S*$/, "");
-  if (cut.start) text = text.replace(/^\S*/, "");
+  // Only the word cut in two goes: punctuation next to it stays, and so does a window that
+  // is one long word.
+  if (cut.end) text = text.replace(PARTIAL_END, "");
+  if (cut.start) text = text.replace(PARTIAL_START, "");
   text = text.replace(/\s+/g, " ").trim();
   const spans = wordSpans(text);
+  const wordAt = (span: [number, number]) => text.slice(span[0], span[1]).toLowerCase();
   const searched = (span: [number, number]) => {
-    const word = text.slice(span[0], span[1]).toLowerCase();
-    return words.some((w) => w.prefix ? word.startsWith(w.word) : word === w.word);
+    const word = wordAt(span);
+    return query.words.some((w) => w.prefix ? word.startsWith(w.word) : word === w.word);
   };
-  if (spans.length === 0) return { snippet: text.slice(0, 200), highlights: [] };
+  if (spans.length === 0) {
+    const more = cut.end || text.length > NO_WORDS_CHARS ? "…" : "";
+    return {
+      snippet: `${cut.start ? "…" : ""}${text.slice(0, NO_WORDS_CHARS)}${more}`,
+      highlights: [],
+    };
+  }
   const first = spans.findIndex(searched);
   const end = Math.min(spans.length, Math.max(0, first - BEFORE_WORDS) + SNIPPET_WORDS);
   const start = Math.max(0, end - SNIPPET_WORDS);
@@ -42,18 +56,29 @@ export function snippetOf(
     start > 0 || cut.start ? "…" : "",
     end < spans.length || cut.end ? "…" : "",
   ];
-  const from = spans[start]![0] - open.length;
-  // To the end of the text when it is shown to its end (a full stop after the last word).
+  // From the text's very start, or to its very end, when it is shown whole on that side (a
+  // quote before the first word, a full stop after the last).
+  const begin = open === "" ? 0 : spans[start]![0];
   const stop = close === "" ? text.length : spans[end - 1]![1];
-  const snippet = `${open}${text.slice(spans[start]![0], stop)}${close}`;
+  const snippet = `${open}${text.slice(begin, stop)}${close}`;
+  const from = begin - open.length;
   const highlights: Array<[number, number]> = [];
+  let previous: string | null = null;
   for (const span of spans.slice(start, end)) {
-    if (first < 0 || !searched(span)) continue;
+    if (first < 0 || !searched(span)) {
+      previous = null;
+      continue;
+    }
     const [at, to] = [span[0] - from, span[1] - from];
+    const word = wordAt(span);
     const last = highlights.at(-1);
-    // Words of a phrase side by side are one mark, as the session index marks them.
-    if (last !== undefined && snippet.slice(last[1], at) === " ") last[1] = to;
+    // Words of a searched phrase side by side are one mark, as the session index marks them.
+    if (
+      last !== undefined && previous !== null && snippet.slice(last[1], at) === " " &&
+      query.phrases.some((p) => p.some((w, k) => w === previous && p[k + 1] === word))
+    ) last[1] = to;
     else highlights.push([at, to]);
+    previous = word;
   }
   return { snippet, highlights };
 }

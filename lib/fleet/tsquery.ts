@@ -82,6 +82,8 @@ class Parser {
   #negated = 0;
   /** The words a hit holds (none under a NOT), in the order of the query. */
   readonly words: SearchedWord[] = [];
+  /** Those words' phrases (a quoted phrase, or a word the split made several of). */
+  readonly phrases: string[][] = [];
   constructor(readonly query: string, readonly list: Token[]) {}
 
   parse(): string {
@@ -159,6 +161,7 @@ class Parser {
       words.forEach((word, i) =>
         this.words.push({ word, prefix: prefix && i === words.length - 1 })
       );
+      if (words.length > 1) this.phrases.push(words);
     }
     return chain(words, prefix);
   }
@@ -177,12 +180,15 @@ export interface SearchedWord {
 
 /**
  * The tsquery text for `query`, for `to_tsquery('simple', ...)`, and the words its hits hold
- * (those under a NOT left out), for their snippets; bad syntax is a {@linkcode BadQuery}.
+ * (those under a NOT left out) with their phrases, for the snippets; bad syntax is a
+ * {@linkcode BadQuery}.
  */
-export function parseQuery(query: string): { tsquery: string; words: SearchedWord[] } {
+export function parseQuery(
+  query: string,
+): { tsquery: string; words: SearchedWord[]; phrases: string[][] } {
   const parser = new Parser(query, tokens(query));
   const tsquery = parser.parse();
-  return { tsquery, words: parser.words };
+  return { tsquery, words: parser.words, phrases: parser.phrases };
 }
 
 /** The tsquery text for `query` ({@linkcode parseQuery}). */

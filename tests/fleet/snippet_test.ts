@@ -16,7 +16,7 @@ function shown(result: { snippet: string; highlights: Array<[number, number]> })
   return out + result.snippet.slice(at);
 }
 
-const words = (query: string) => parseQuery(query).words;
+const words = (query: string) => parseQuery(query);
 
 test("a snippet is 16 words around the first searched word, 7 before it", () => {
   const text = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
@@ -52,11 +52,21 @@ test("a phrase is one mark; a word under NOT is not marked", () => {
     shown(snippetOf("remove the stale lockfile first", words('"stale lockfile"'), whole)),
     "remove the **stale lockfile** first",
   );
-  assert.deepEqual(words("lockfile NOT stale"), [{ word: "lockfile", prefix: false }]);
-  assert.deepEqual(words("a NOT (b OR c) d*"), [
+  assert.deepEqual(words("lockfile NOT stale").words, [{ word: "lockfile", prefix: false }]);
+  assert.deepEqual(words("a NOT (b OR c) d*").words, [
     { word: "a", prefix: false },
     { word: "d", prefix: true },
   ]);
+  // Searched words side by side that are no phrase of the query are marked one by one.
+  assert.equal(
+    shown(snippetOf("xx foo bar yy", words("foo OR bar"), whole)),
+    "xx **foo** **bar** yy",
+  );
+  assert.equal(shown(snippetOf("xx foo bar yy", words("foo bar"), whole)), "xx **foo** **bar** yy");
+  assert.equal(
+    shown(snippetOf("xx foo bar yy", words('"foo bar"'), whole)),
+    "xx **foo bar** yy",
+  );
   assert.equal(
     shown(snippetOf("a stale lockfile", words("lockfile NOT stale"), whole)),
     "a stale **lockfile**",
@@ -77,4 +87,28 @@ test("a window cut out of a longer text loses its cut words and says it goes on"
     highlights: [],
   });
   assert.deepEqual(snippetOf("", words("build"), whole), { snippet: "", highlights: [] });
+});
+
+test("a cut takes only the word cut in two, not what stands next to it", () => {
+  // Minified JSON: no space near either cut (a cut of a window at the first space took it all).
+  const json = `x":"${"x".repeat(40)}","needle":1,"${"y".repeat(40)}`;
+  assert.equal(
+    shown(snippetOf(json, words("needle"), { start: true, end: true })),
+    `…${"x".repeat(40)}","**needle**":1…`,
+  );
+  assert.equal(
+    shown(snippetOf("b/b/b/needle/c d", words("needle"), { start: true, end: false })),
+    "…b/b/**needle**/c d",
+  );
+});
+
+test("punctuation before the first word and after the last stays when nothing is cut", () => {
+  assert.equal(
+    shown(snippetOf('"quoted" needle (x)', words("needle"), whole)),
+    '"quoted" **needle** (x)',
+  );
+  assert.equal(
+    shown(snippetOf("--verbose needle", words("needle"), whole)),
+    "--verbose **needle**",
+  );
 });
