@@ -16,7 +16,7 @@ import type {
 } from "../index/mod.ts";
 import type { Fleet } from "./connect.ts";
 import { snippetOf } from "./snippet.ts";
-import { parseQuery } from "./tsquery.ts";
+import { parseQuery, type SearchedWord } from "./tsquery.ts";
 
 /** Filters every reading command takes. */
 export interface FleetFilter {
@@ -80,6 +80,16 @@ const SNIPPET_BEFORE = 256;
 /** Searched words looked for to place a snippet's window (the first ones of the query). */
 const SNIPPET_SEEK = 8;
 
+/**
+ * A PostgreSQL pattern whose first group is the text before `word` where it first stands as a
+ * word, in any case of ASCII letters: after the start or a character that is no letter or
+ * digit, and (unless a prefix) before one or the end.
+ */
+export function wordPattern(word: SearchedWord): string {
+  const literal = word.word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return `(?i)^(.*?)(?:^|[^[:alnum:]])${literal}${word.prefix ? "" : "(?:[^[:alnum:]]|$)"}`;
+}
+
 /** The oids of PostgreSQL's `text`, `bigint` and `date`. */
 const TEXT_OID = 25;
 const BIGINT_OID = 20;
@@ -115,6 +125,8 @@ export async function fleetSearch(
   const machine = options.machine === undefined ? null : text(options.machine);
   // The title hits are asked at the same time, on the same connection.
   const titles = options.role === undefined ? titleHits(sql, words, options) : Promise.resolve([]);
+  // Awaited at the end; a failure of the months' queries first must not leave it unhandled.
+  titles.catch(() => {});
   // Each month's partition, with the time of its newest record: no record of a month is newer,
   // so months are asked newest first, each for a page of its own newest hits, until the page
   // is full and no month left can hold anything newer than its last hit. Every machine's
@@ -143,14 +155,17 @@ export async function fleetSearch(
   ].reduce((all, part) => part === null ? all : sql`${all} ${part}`, sql``);
   const bySession = options.machine !== undefined || options.cwd !== undefined;
   // Where a hit's snippet is cut from its text: a little before the first place one of the
-  // searched words appears (`least` passes over the words not found). The snippet is made from
-  // that window here (snippet.ts), not by ts_headline, which parses the whole text it is given
-  // (about 7 MB/s: a page of long tool outputs took 28 ms).
+  // searched words stands as a word (not inside another: `log` in `catalog`), found by a
+  // pattern whose first group is the text before it (`least` passes over the words not found).
+  // The snippet is made from that window here (snippet.ts), not by ts_headline, which parses
+  // the whole text it is given (about 7 MB/s: a page of long tool outputs took 28 ms).
   const seek = parsed.words.slice(0, SNIPPET_SEEK);
   const windowStart = seek.length === 0 ? sql`1` : sql`greatest(1, coalesce(least(${
     seek.reduce(
       (all, w, i) =>
-        sql`${all}${i === 0 ? sql`` : sql`, `}nullif(strpos(lower(h.body), ${text(w.word)}), 0)`,
+        sql`${all}${i === 0 ? sql`` : sql`, `}length(substring(h.body from ${
+          text(wordPattern(w))
+        }))`,
       sql``,
     )
   }), 1) - ${count(SNIPPET_BEFORE)})`;
@@ -161,8 +176,8 @@ export async function fleetSearch(
     SELECT s.machine, s.session_id, n.name AS title,
       (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.format, h.time,
       s.cwd, h.session, h.item, h.line, h.role, h.kind,
-      substr(h.body, ${windowStart}::integer, ${count(SNIPPET_WINDOW)}::integer) AS window,
-      ${windowStart} AS window_start, length(h.body) AS body_length
+      substr(h.body, p.start::integer, ${count(SNIPPET_WINDOW)}::integer) AS window,
+      p.start AS window_start, length(h.body) AS body_length
     FROM (
       SELECT r.session, r.line, r.item, r.time, r.role, r.kind, r.body
       FROM rollout.records r ${bySession ? sql`JOIN rollout.sessions s ON s.id = r.session` : sql``}
@@ -171,7 +186,9 @@ export async function fleetSearch(
       ORDER BY r.time DESC NULLS LAST, r.session DESC, r.line DESC
       LIMIT ${count(options.limit)}
     ) AS h JOIN rollout.sessions s ON s.id = h.session
-      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id`;
+      LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
+      -- Computed once (OFFSET 0 keeps it from being copied into each use).
+      CROSS JOIN LATERAL (SELECT ${windowStart} AS start OFFSET 0) AS p`;
   const rows: Record<string, unknown>[] = [];
   const sinceMs = options.since === undefined ? null : Date.parse(options.since);
   // Months come newest first: none from the first older than --since on holds a record at or
@@ -209,7 +226,7 @@ export async function fleetSearch(
     line: String(row.format).endsWith("_document") ? null : Number(row.line),
     role: String(row.role),
     kind: String(row.kind),
-    ...snippetOf(row.window === null ? "" : String(row.window), parsed.words, {
+    ...snippetOf(row.window === null ? "" : String(row.window), parsed, {
       start: Number(row.window_start) > 1,
       end: Number(row.window_start) + SNIPPET_WINDOW - 1 < Number(row.body_length),
     }),

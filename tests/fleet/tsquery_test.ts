@@ -7,6 +7,7 @@ import process from "node:process";
 import { after, before, test } from "node:test";
 import postgres from "postgres";
 import { toTsquery } from "../../lib/fleet/mod.ts";
+import { wordPattern } from "../../lib/fleet/read.ts";
 import { BadQuery } from "../../lib/index/mod.ts";
 import { setup, skipReason, tempDir } from "../helpers.ts";
 import { cli } from "../cli/cli_io.ts";
@@ -221,5 +222,27 @@ test("toTsquery()'s tsqueries are accepted by PostgreSQL and find the records me
   } finally {
     await sql.end();
     cleanup();
+  }
+});
+
+test("a snippet's window is placed where a searched word stands as a word", { skip }, async () => {
+  const url = await cluster!.createDatabase(`window_${process.pid}`);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    // The length of the text before the word (and the character before it), or null.
+    const before = async (body: string, word: string, prefix = false) => {
+      const [row] = await sql`SELECT length(substring(${body}::text from ${
+        wordPattern({ word, prefix })
+      }::text)) AS n`;
+      return row!.n as number | null;
+    };
+    assert.equal(await before("catalog updated, see the log", "log"), 24);
+    assert.equal(await before("log first", "log"), 0);
+    assert.equal(await before("ran ./Build.sh twice", "build"), 5);
+    assert.equal(await before("rebuild only", "build"), null);
+    assert.equal(await before("the deployments", "deploy", true), 3);
+    assert.equal(await before("the deployments", "deploy"), null);
+  } finally {
+    await sql.end();
   }
 });
