@@ -94,6 +94,13 @@ test("searches at once through the pooler answer alike", { skip }, async () => {
   assert.ok((JSON.parse(want) as unknown[]).length > 0);
 });
 
+test("a query that is no search syntax is a usage error with --from too", { skip }, async () => {
+  const run = await runCommand(BINARY, ["search", '"unclosed', "--from", pooler!.url]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^rollout search: the query "\\"unclosed" is not valid search syntax/);
+  assert.ok(!run.stderr.includes("database"), run.stderr);
+});
+
 test("a pooler URL is shown without its password in an error", { skip }, async () => {
   const url = new URL(pooler!.url);
   url.pathname = "/nosuchdb";

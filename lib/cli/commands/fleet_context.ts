@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { RolloutError } from "../../base/mod.ts";
+import { BadQuery, RolloutError } from "../../base/mod.ts";
 import type * as FleetStore from "../../fleet/mod.ts";
 import type { Fleet, FleetFilter } from "../../fleet/mod.ts";
 import { type ParsedArgs, SESSION_FLAGS } from "./args.ts";
@@ -70,7 +70,11 @@ export async function withFleet<T>(url: string, work: (fleet: Fleet) => Promise<
   try {
     return await work(fleet);
   } catch (error) {
-    if (error instanceof RolloutError || error instanceof UsageError) throw error;
+    // Ours to say as they are (a bad query becomes a usage error, status 2); anything else
+    // came from the driver or the database.
+    const ours = error instanceof RolloutError || error instanceof UsageError ||
+      error instanceof BadQuery;
+    if (ours) throw error;
     throw fleetError(error, url);
   } finally {
     await fleet.close().catch(() => {});
