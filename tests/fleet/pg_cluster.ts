@@ -275,18 +275,26 @@ export function poolerAvailable(): boolean {
   return PGBOUNCER.some(isExecutable) && (!isRoot() || ownerIds() !== undefined);
 }
 
-/** Waits until something accepts TCP connections on 127.0.0.1:`port`, for up to 10 s. */
-async function listening(port: number, why: () => string): Promise<void> {
+/**
+ * Waits until something accepts TCP connections on 127.0.0.1:`port`, for up to 10 s, or until
+ * `gone()` says the program that should listen has exited.
+ */
+async function listening(port: number, gone: () => boolean, why: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => resolve(true)).once("error", () => resolve(false));
-      socket.once("close", () => socket.destroy());
-      socket.setTimeout(1000, () => socket.destroy());
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once("connect", () => done(true)).once("error", () => done(false));
+      socket.setTimeout(1000, () => done(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`PgBouncer did not listen on ${port}: ${why()}`);
+    if (gone() || Date.now() > deadline) {
+      throw new Error(`PgBouncer did not listen on ${port}: ${why()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -304,6 +312,22 @@ export async function startPooler(
   const program = PGBOUNCER.find(isExecutable);
   if (!program) throw new Error("Cannot start PgBouncer: it is not installed");
   const dir = makeFolder();
+  try {
+    return await runPooler(program, dir, cluster, database, mode);
+  } catch (error) {
+    // The folder holds the superuser's secret: never left behind.
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function runPooler(
+  program: string,
+  dir: string,
+  cluster: PgCluster,
+  database: string,
+  mode: "session" | "transaction",
+): Promise<PgPooler> {
   const ids = isRoot() ? ownerIds() : undefined;
   const own = (file: string, text: string) => {
     fs.writeFileSync(file, text, { mode: 0o600 });
@@ -349,12 +373,22 @@ export async function startPooler(
     }
     child.kill("SIGTERM");
   };
+  // As for the cluster: Bun emits the process's exit, `deno test` only the global unload.
+  const forget = () => {
+    process.removeListener("exit", kill);
+    globalThis.removeEventListener?.("unload", kill);
+  };
   process.once("exit", kill);
+  globalThis.addEventListener?.("unload", kill);
   try {
-    await listening(port, () => exited ? `it exited\n${logTail(log)}` : logTail(log));
+    await listening(
+      port,
+      () => exited,
+      () => exited ? `it exited\n${logTail(log)}` : logTail(log),
+    );
   } catch (error) {
     kill();
-    fs.rmSync(dir, { recursive: true, force: true });
+    forget();
     throw error;
   }
   return {
@@ -362,7 +396,7 @@ export async function startPooler(
     async stop() {
       kill();
       await gone;
-      process.removeListener("exit", kill);
+      forget();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
