@@ -120,11 +120,12 @@ export async function fleetSearch(
   const sql = fleet.sql;
   const { text, count, day } = typedValues(sql);
   const parsed = parseQuery(query);
-  const words = parsed.tsquery;
-  const tsquery = text(words);
+  const tsquery = text(parsed.tsquery);
   const machine = options.machine === undefined ? null : text(options.machine);
   // The title hits are asked at the same time, on the same connection.
-  const titles = options.role === undefined ? titleHits(sql, words, options) : Promise.resolve([]);
+  const titles = options.role === undefined
+    ? titleHits(sql, parsed.tsquery, options)
+    : Promise.resolve([]);
   // Awaited at the end; a failure of the months' queries first must not leave it unhandled.
   titles.catch(() => {});
   // Each month's partition, with the time of its newest record: no record of a month is newer,

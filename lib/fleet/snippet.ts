@@ -6,7 +6,7 @@
  * inside a path or a URL too.
  */
 import type { SearchedWord } from "./tsquery.ts";
-import { wordSpans } from "./words.ts";
+import { PARTIAL_END, PARTIAL_START, wordSpans } from "./words.ts";
 
 /** Words a snippet shows, as the session index's (SQLite's `snippet()` of 16 tokens). */
 export const SNIPPET_WORDS = 16;
@@ -14,9 +14,6 @@ export const SNIPPET_WORDS = 16;
 const BEFORE_WORDS = 7;
 /** Characters shown of a text without words. */
 const NO_WORDS_CHARS = 200;
-/** The part of a word at the start or the end of a window (words.ts splits words alike). */
-const PARTIAL_START = /^[^\p{P}\p{S}\s]+/u;
-const PARTIAL_END = /[^\p{P}\p{S}\s]+$/u;
 
 /**
  * The snippet of `window` (a part of a record's text; `cut` says whether it was cut before its

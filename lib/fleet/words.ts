@@ -5,8 +5,13 @@
  * slowest part of a push: about 7 MB/s of text).
  */
 
+/** A character of a word: no punctuation, symbol or space. */
+const WORD_CHAR = "[^\\p{P}\\p{S}\\s]";
 /** A run of characters that are no punctuation, symbol or space. */
-const WORD = /[^\p{P}\p{S}\s]+/gu;
+const WORD = new RegExp(`${WORD_CHAR}+`, "gu");
+/** The part of a word at the start or the end of a text cut out of a longer one. */
+export const PARTIAL_START = new RegExp(`^${WORD_CHAR}+`, "u");
+export const PARTIAL_END = new RegExp(`${WORD_CHAR}+$`, "u");
 /** PostgreSQL's limits: a lexeme's bytes, positions kept per lexeme, the highest position. */
 const MAX_LEXEME_BYTES = 2047;
 const MAX_POSITIONS = 256;
