@@ -20,7 +20,6 @@ import type { BadLineReason } from "../base/mod.ts";
 import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
 import { collectIfAbove } from "../runtime/mod.ts";
 import {
-  besideItsPlain,
   findSessionFiles,
   type IndexPosition,
   isRolloutName,
@@ -273,11 +272,8 @@ export class FleetSync {
 
   /** The session files of the home, oldest first; a `.jsonl.zst` beside its `.jsonl` once. */
   #scan(): Seen[] {
-    const files = findSessionFiles(this.#options.home);
-    const paths = new Set(files.map((f) => f.path));
     const seen: Seen[] = [];
-    for (const file of files) {
-      if (besideItsPlain(file.path, paths)) continue;
+    for (const file of findSessionFiles(this.#options.home, { once: true })) {
       const one = this.#stat(file.path);
       if (one !== null) seen.push(one);
     }

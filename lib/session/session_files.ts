@@ -54,10 +54,16 @@ export function nameId(name: string): string | null {
   return parseSessionFileName(name)?.id ?? null;
 }
 
-/** Every rollout file under `<home>/sessions` (up to the `YYYY/MM/DD` depth). */
-export function findSessionFiles(home: string): SessionFile[] {
+/**
+ * Every rollout file under `<home>/sessions` (up to the `YYYY/MM/DD` depth). `once`: each
+ * session once, a `.jsonl.zst` beside its own `.jsonl` left out ({@linkcode besideItsPlain}),
+ * found among the names of its folder (a set of all the paths of a home of 10,000 sessions
+ * cost 8 ms).
+ */
+export function findSessionFiles(home: string, options: { once?: boolean } = {}): SessionFile[] {
   const out: SessionFile[] = [];
-  walk(sessionsDir(home), 0, out);
+  if (options.once === true) walkOnce(sessionsDir(home), 0, out);
+  else walk(sessionsDir(home), 0, out);
   return out;
 }
 
@@ -65,6 +71,25 @@ function walk(dir: string, depth: number, out: SessionFile[]): void {
   for (const file of filesUnder(dir, depth)) {
     if (isRolloutName(file.name)) out.push({ path: file.path, name: file.name });
   }
+}
+
+function walkOnce(dir: string, depth: number, out: SessionFile[]): void {
+  const entries = entriesOf(dir, depth === 0);
+  for (const entry of entries) {
+    const name = String(entry.name);
+    if (entry.isDirectory()) {
+      if (depth < 3) walkOnce(`${dir}/${name}`, depth + 1, out);
+    } else if (entry.isFile() && isRolloutName(name) && !twinOfPlain(name, entries)) {
+      out.push({ path: `${dir}/${name}`, name });
+    }
+  }
+}
+
+/** Whether `name` is a `.jsonl.zst` whose `.jsonl` is a file among `entries` (its folder's). */
+function twinOfPlain(name: string, entries: readonly fs.Dirent[]): boolean {
+  if (!name.endsWith(".jsonl.zst")) return false;
+  const plain = name.slice(0, -4);
+  return entries.some((entry) => entry.isFile() && String(entry.name) === plain);
 }
 
 /**

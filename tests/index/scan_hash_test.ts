@@ -61,6 +61,17 @@ test("the scan digest is the same for the same scan and changes with any one thi
     digestOf([{ text: "a" }, { text: "bc" }]),
   );
   assert.notEqual(digestOf([{ number: 0 }]), digestOf([{ text: "" }]));
+  // Codes go in two to a step: the last of an odd text, and either of a pair, count alone.
+  const texts = [
+    "rollout-a.jsonl",
+    "rollout-b.jsonl",
+    "rollout-a.jsonm",
+    "rollout-a.jsonl.",
+    "xollout-a.jsonl",
+  ];
+  const digests = new Set(texts.map((text) => digestOf([{ text }])));
+  assert.equal(digests.size, texts.length);
+  assert.notEqual(digestOf([{ text: "\u0001\u0000" }]), digestOf([{ text: "\u0000\u0001" }]));
 });
 
 test("the scan digest spreads: 20,000 scans differing in one size each give 20,000 digests", () => {

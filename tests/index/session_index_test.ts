@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { zstdCompressSync } from "node:zlib";
 import { DatabaseSync } from "node:sqlite";
-import { indexPath, listIndexed, openIndex, search } from "../../lib/index/mod.ts";
+import { indexPath, listIndexed, openIndex, search, unreadableFiles } from "../../lib/index/mod.ts";
 import { tempDir } from "../helpers.ts";
 import { FORMATS, idOf, writeSession } from "../cli/fixtures.ts";
 
@@ -453,6 +453,53 @@ test("titles from session_index.jsonl: the newest wins, matched by search, shown
       assert.equal((await listIndexed(index, {})).sessions[0]!.title, "payment refactor");
     } finally {
       index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("the unreadable files are asked through their own index, added to an index made without it, with no write lock once there", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    const broken = path.join(
+      dir,
+      "sessions",
+      "2026",
+      "11",
+      "27",
+      `rollout-2026-11-27T10-00-00-${idOf(2)}.jsonl`,
+    );
+    fs.mkdirSync(path.dirname(broken), { recursive: true });
+    fs.writeFileSync(broken, "not a rollout\n");
+    (await openIndex(dir)).close();
+    const plan = (db: DatabaseSync) =>
+      (db.prepare(
+        "EXPLAIN QUERY PLAN SELECT path, error AS message FROM files WHERE error IS NOT NULL ORDER BY sort_key DESC",
+      ).all() as { detail: string }[]).map((row) => row.detail).join("; ");
+    // An index of this version from before the unreadable files had their own index.
+    const older = new DatabaseSync(indexPath(dir));
+    older.exec("DROP INDEX files_unreadable");
+    assert.doesNotMatch(plan(older), /files_unreadable/);
+    older.close();
+    const index = await openIndex(dir);
+    try {
+      assert.match(plan(index.db), /USING INDEX files_unreadable/);
+      assert.deepEqual(unreadableFiles(index).map((f) => f.path), [broken]);
+    } finally {
+      index.close();
+    }
+    // Opened while another process writes: the index is there, nothing waits for the lock.
+    const writer = new DatabaseSync(indexPath(dir));
+    writer.exec("BEGIN IMMEDIATE");
+    try {
+      const again = await openIndex(dir, { refresh: false });
+      assert.deepEqual(unreadableFiles(again).map((f) => f.path), [broken]);
+      again.close();
+    } finally {
+      writer.exec("ROLLBACK");
+      writer.close();
     }
   } finally {
     cleanup();
