@@ -172,3 +172,39 @@ test("rollout usage counts each response once, cached within input, by day and m
     cleanup();
   }
 });
+
+test("rollout du lists the biggest first, files of one size by the UTF-8 bytes of their paths", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const folder = `${dir}/sessions`;
+    fs.mkdirSync(folder, { recursive: true });
+    const write = (name: string, n: number, pad: number) => {
+      const s = kindsSession(idOf(n), "/work/a");
+      fs.writeFileSync(
+        `${folder}/${name}`,
+        s.meta + line(T, "response_item", {
+          type: "function_call_output",
+          call_id: "c",
+          output: "x".repeat(pad),
+        }),
+      );
+      return `${folder}/${name}`;
+    };
+    // U+E000 is EE 80 80 in UTF-8 and U+10000 F0 90 80 80, but in UTF-16 U+10000 (D800 DC00)
+    // comes first: the order must be the bytes' (SQLite's, and PostgreSQL's in the C locale).
+    const big = write("rollout-big.jsonl", 1, 900);
+    const privateUse = write("rollout-\uE000.jsonl", 2, 500);
+    const astral = write("rollout-\u{10000}.jsonl", 3, 500);
+    const plain = write("rollout-z.jsonl", 4, 500);
+    const small = write("rollout-a.jsonl", 5, 10);
+    const sizes = [privateUse, astral, plain].map((f) => fs.statSync(f).size);
+    assert.equal(new Set(sizes).size, 1, `equal sizes: ${sizes}`);
+    const result = await cli(["du", "--home", dir, "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const order = JSON.parse(result.stdout).sessions.map((s: { path: string }) => s.path);
+    assert.deepEqual(order, [big, plain, privateUse, astral, small]);
+  } finally {
+    cleanup();
+  }
+});
