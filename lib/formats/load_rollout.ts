@@ -453,6 +453,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   const splitter = new LineSplitter(loader, { maxLineBytes: src.max });
   const buffer = new Uint8Array(CHUNK);
   const relieve = memoryRelief();
+  const lineStarts: Array<[number, number]> | null = src.options.history === "refs" ? [] : null;
   let position = 0;
   let last = NEWLINE;
   while (position < src.bytes.size) {
@@ -460,6 +461,9 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     const n = src.bytes.read(room, position);
     if (n <= 0) break;
     splitter.push(buffer.subarray(0, n));
+    if (lineStarts !== null && splitter.lines + 1 !== lineStarts.at(-1)?.[0]) {
+      lineStarts.push([splitter.lines + 1, splitter.complete]);
+    }
     position += n;
     last = buffer[n - 1]!;
     relieve();
@@ -508,6 +512,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     },
     itemCount: loader.items.length,
     ...(history.refs === null ? {} : { historyRefs: history.refs }),
+    ...(lineStarts === null ? {} : { lineStarts }),
     report: {
       format,
       torn_tail: torn,

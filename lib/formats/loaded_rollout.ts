@@ -45,6 +45,13 @@ export interface LoadedRollout {
   turnInstructions?: { user?: string; developer?: string };
   /** With `history: "refs"`: where each item of the effective history is stored. */
   historyRefs?: HistoryRef[];
+  /**
+   * With `history: "refs"`, line files: where lines start, one pair `[line, byte]` per MiB read
+   * (the first line not yet whole then). {@linkcode replayHistory} reads on from the last one
+   * before a line it wants, not the whole file again: a compacted session's history is in its
+   * last part.
+   */
+  lineStarts?: Array<[line: number, offset: number]>;
   /** With `timeline`: items and history markers in file order. */
   timeline?: TimelineEntry[];
 }

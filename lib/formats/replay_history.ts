@@ -91,7 +91,34 @@ async function fetchLines(
       const ref = refs[at];
       return ref === undefined ? Infinity : "line" in ref ? ref.line : lineNo;
     };
+    const starts = first.lineStarts ?? [];
+    const newline = new Uint8Array(1);
+    /**
+     * Between two wanted lines, goes on from the last line start the first read saw at or
+     * before the next one, when it lies ahead: the bytes before it are not read again. The byte
+     * before it must still be a line end; if not, the file changed, and it reads on as it was.
+     */
+    const skipAhead = () => {
+      const target = wanted();
+      let lo = 0;
+      let hi = starts.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid]![0] <= target) {
+          found = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (found < 0) return;
+      const [line, offset] = starts[found]!;
+      if (line <= lineNo || offset <= position) return;
+      if (fsys.read(fd, newline, offset - 1) !== 1 || newline[0] !== NEWLINE) return;
+      position = offset;
+      lineNo = line;
+    };
     while (at < refs.length) {
+      if (parts === null) skipAhead();
       const n = fsys.read(fd, buffer, position);
       if (n <= 0) break;
       const chunk = buffer.subarray(0, n);

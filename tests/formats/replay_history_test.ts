@@ -333,3 +333,67 @@ test("replayHistory() hands over a compaction's rebuilt messages, kept as items,
     cleanup();
   }
 });
+
+/** Lines of a compacted session whose history is all after 6 MiB of lines it replaced. */
+function lateHistoryLines(): string[] {
+  const before = Array.from(
+    { length: 24 },
+    (_, i) => env("response_item", output(`o${i}`, `${i}`.repeat(256 * 1024))),
+  );
+  return [
+    env("session_meta", { id: ID, timestamp: T, cwd: "/w" }),
+    ...before,
+    env("compacted", { message: "summary", replacement_history: [user("kept")] }),
+    env("response_item", user("after")),
+    env("response_item", output("c2", "c".repeat(300_000))),
+  ];
+}
+
+/** nodeFileSystem, counting the bytes read. */
+function counting() {
+  const counted = { bytes: 0 };
+  const fsys: typeof nodeFileSystem = {
+    ...nodeFileSystem,
+    read: (fd, into, position) => {
+      const n = nodeFileSystem.read(fd, into, position);
+      counted.bytes += n;
+      return n;
+    },
+  };
+  return { fsys, counted };
+}
+
+test("replayHistory() reads on from where the history begins, not the lines before it again", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = write(dir, "late.jsonl", `${lateHistoryLines().join("\n")}\n`);
+    const size = fs.statSync(file).size;
+    const first = await streamRollout(file, { history: "refs", between: () => {} });
+    assert.ok((first.lineStarts ?? []).length >= 6, JSON.stringify(first.lineStarts));
+    const { fsys, counted } = counting();
+    const items: unknown[] = [];
+    await replayHistory(first, { fs: fsys, between: () => {}, item: (item) => items.push(item) });
+    assert.deepEqual(items, loadRollout(file).saved.items);
+    assert.equal(items.length, 3, "kept, after, c2");
+    // The history's lines are the last MiB or so of 6.6 MB.
+    assert.ok(counted.bytes < 2 * 1024 * 1024, `${counted.bytes} of ${size} bytes read again`);
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() reads a file that changed under its line starts from where it stands", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = lateHistoryLines();
+    const file = write(dir, "moved.jsonl", `${lines.join("\n")}\n`);
+    const first = await streamRollout(file, { history: "refs", between: () => {} });
+    // One byte more in line 1: every line start the first read saw is one byte early now.
+    fs.writeFileSync(file, `${[lines[0]!.replace("{", "{ "), ...lines.slice(1)].join("\n")}\n`);
+    const items: unknown[] = [];
+    await replayHistory(first, { between: () => {}, item: (item) => items.push(item) });
+    assert.deepEqual(items, loadRollout(file).saved.items);
+  } finally {
+    cleanup();
+  }
+});
