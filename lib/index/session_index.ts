@@ -240,14 +240,33 @@ function openDatabase(file: string): DatabaseSync {
         throw error;
       }
     }
-    // A no-op where it exists; made (and the write lock taken) only in an older index.
-    db.exec(UNREADABLE_INDEX);
+    addUnreadableIndex(db);
     // Reads a page of every table: a damaged file fails here rather than mid-query.
     db.prepare("SELECT count(*) FROM files").get();
     return db;
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * Adds the unreadable files' index to an index made before it: only where it is missing, and
+ * without waiting for another process's write (the question still works without it, only more
+ * slowly, and a later open adds it).
+ */
+function addUnreadableIndex(db: DatabaseSync): void {
+  const present = db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'files_unreadable'",
+  ).get();
+  if (present !== undefined) return;
+  db.exec("PRAGMA busy_timeout = 0");
+  try {
+    db.exec(UNREADABLE_INDEX);
+  } catch (error) {
+    if (isCorruption(error)) throw error;
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_MS}`);
   }
 }
 

@@ -75,21 +75,31 @@ function walk(dir: string, depth: number, out: SessionFile[]): void {
 
 function walkOnce(dir: string, depth: number, out: SessionFile[]): void {
   const entries = entriesOf(dir, depth === 0);
+  /** The folder's plain `.jsonl` files, gathered at its first `.jsonl.zst` only. */
+  let plains: Set<string> | null = null;
   for (const entry of entries) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
       if (depth < 3) walkOnce(`${dir}/${name}`, depth + 1, out);
-    } else if (entry.isFile() && isRolloutName(name) && !twinOfPlain(name, entries)) {
-      out.push({ path: `${dir}/${name}`, name });
+      continue;
     }
+    if (!entry.isFile() || !isRolloutName(name)) continue;
+    if (name.endsWith(".jsonl.zst")) {
+      plains ??= plainFiles(entries);
+      if (plains.has(name.slice(0, -4))) continue;
+    }
+    out.push({ path: `${dir}/${name}`, name });
   }
 }
 
-/** Whether `name` is a `.jsonl.zst` whose `.jsonl` is a file among `entries` (its folder's). */
-function twinOfPlain(name: string, entries: readonly fs.Dirent[]): boolean {
-  if (!name.endsWith(".jsonl.zst")) return false;
-  const plain = name.slice(0, -4);
-  return entries.some((entry) => entry.isFile() && String(entry.name) === plain);
+/** The names of the `.jsonl` files among a folder's `entries`. */
+function plainFiles(entries: readonly fs.Dirent[]): Set<string> {
+  const names = new Set<string>();
+  for (const entry of entries) {
+    const name = String(entry.name);
+    if (name.endsWith(".jsonl") && entry.isFile()) names.add(name);
+  }
+  return names;
 }
 
 /**

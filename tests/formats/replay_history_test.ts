@@ -338,7 +338,7 @@ test("replayHistory() hands over a compaction's rebuilt messages, kept as items,
 function lateHistoryLines(): string[] {
   const before = Array.from(
     { length: 24 },
-    (_, i) => env("response_item", output(`o${i}`, `${i}`.repeat(256 * 1024))),
+    (_, i) => env("response_item", output(`o${i}`, "x".repeat(256 * 1024))),
   );
   return [
     env("session_meta", { id: ID, timestamp: T, cwd: "/w" }),
@@ -393,6 +393,32 @@ test("replayHistory() reads a file that changed under its line starts from where
     const items: unknown[] = [];
     await replayHistory(first, { between: () => {}, item: (item) => items.push(item) });
     assert.deepEqual(items, loadRollout(file).saved.items);
+  } finally {
+    cleanup();
+  }
+});
+
+test("replayHistory() reads on from the history's start in a file with a BOM, CRLF lines and no last line end, and in a .jsonl.zst", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = lateHistoryLines();
+    const odd = write(dir, "odd.jsonl", `\uFEFF${lines.join("\r\n")}`);
+    const packed = write(
+      dir,
+      "packed.jsonl.zst",
+      zstdCompressSync(Buffer.from(`${lines.join("\n")}\n`)),
+    );
+    for (const file of [odd, packed]) {
+      const got = await replayed(file);
+      assert.deepEqual(got.items, loadRollout(file).saved.items, file);
+      assert.equal(got.items.length, 3, file);
+    }
+    const first = await streamRollout(odd, { history: "refs", between: () => {} });
+    const { fsys, counted } = counting();
+    const items: unknown[] = [];
+    await replayHistory(first, { fs: fsys, between: () => {}, item: (item) => items.push(item) });
+    assert.deepEqual(items, loadRollout(odd).saved.items);
+    assert.ok(counted.bytes < 2 * 1024 * 1024, `${counted.bytes} bytes read again`);
   } finally {
     cleanup();
   }

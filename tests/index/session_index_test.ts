@@ -483,6 +483,19 @@ test("the unreadable files are asked through their own index, added to an index 
     older.exec("DROP INDEX files_unreadable");
     assert.doesNotMatch(plan(older), /files_unreadable/);
     older.close();
+    // Opened while another process writes: it does not wait to add the index; the question
+    // is answered without it.
+    const busy = new DatabaseSync(indexPath(dir));
+    busy.exec("BEGIN IMMEDIATE");
+    try {
+      const waiting = await openIndex(dir, { refresh: false });
+      assert.doesNotMatch(plan(waiting.db), /files_unreadable/);
+      assert.deepEqual(unreadableFiles(waiting).map((f) => f.path), [broken]);
+      waiting.close();
+    } finally {
+      busy.exec("ROLLBACK");
+      busy.close();
+    }
     const index = await openIndex(dir);
     try {
       assert.match(plan(index.db), /USING INDEX files_unreadable/);
