@@ -260,9 +260,17 @@ function addUnreadableIndex(db: DatabaseSync): void {
     "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'files_unreadable'",
   ).get();
   if (present !== undefined) return;
+  withoutWaiting(db, () => db.exec(UNREADABLE_INDEX));
+}
+
+/**
+ * Runs `work`, a write that is only a shortcut, without waiting for another process's lock:
+ * if it cannot be done now (busy, or any failure but a damaged file), it is left undone.
+ */
+function withoutWaiting(db: DatabaseSync, work: () => void): void {
   db.exec("PRAGMA busy_timeout = 0");
   try {
-    db.exec(UNREADABLE_INDEX);
+    work();
   } catch (error) {
     if (isCorruption(error)) throw error;
   } finally {
@@ -427,20 +435,14 @@ export class SessionIndex {
    * without it the next refresh compares the rows one by one.
    */
   #saveScan(signature: string, generation: number, mine: number): void {
-    this.db.exec("PRAGMA busy_timeout = 0");
-    try {
+    withoutWaiting(this.db, () =>
       this.#write(() => {
         const now = this.#lastScan().generation;
         if (now !== generation + mine) return;
         this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('scan', ?)").run(
           `${now}:${signature}`,
         );
-      }, { rows: false });
-    } catch (error) {
-      if (isCorruption(error)) throw error;
-    } finally {
-      this.db.exec(`PRAGMA busy_timeout = ${BUSY_MS}`);
-    }
+      }, { rows: false }));
   }
 
   #rows(): Map<string, RowKey> {

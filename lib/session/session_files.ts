@@ -62,31 +62,25 @@ export function nameId(name: string): string | null {
  */
 export function findSessionFiles(home: string, options: { once?: boolean } = {}): SessionFile[] {
   const out: SessionFile[] = [];
-  if (options.once === true) walkOnce(sessionsDir(home), 0, out);
-  else walk(sessionsDir(home), 0, out);
+  walk(sessionsDir(home), 0, out, options.once === true);
   return out;
 }
 
-function walk(dir: string, depth: number, out: SessionFile[]): void {
-  for (const file of filesUnder(dir, depth)) {
-    if (isRolloutName(file.name)) out.push({ path: file.path, name: file.name });
-  }
-}
-
-function walkOnce(dir: string, depth: number, out: SessionFile[]): void {
+function walk(dir: string, depth: number, out: SessionFile[], once: boolean): void {
   const entries = entriesOf(dir, depth === 0);
   /** The folder's plain `.jsonl` files, gathered at its first `.jsonl.zst` only. */
   let plains: Set<string> | null = null;
   for (const entry of entries) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
-      if (depth < 3) walkOnce(`${dir}/${name}`, depth + 1, out);
+      if (depth < 3) walk(`${dir}/${name}`, depth + 1, out, once);
       continue;
     }
     if (!entry.isFile() || !isRolloutName(name)) continue;
-    if (name.endsWith(".jsonl.zst")) {
-      plains ??= plainFiles(entries);
-      if (plains.has(name.slice(0, -4))) continue;
+    if (
+      once && name.endsWith(".jsonl.zst") && besideItsPlain(name, plains ??= plainFiles(entries))
+    ) {
+      continue;
     }
     out.push({ path: `${dir}/${name}`, name });
   }
@@ -213,7 +207,7 @@ export function* newestFirst(home: string): Generator<KeyedFile> {
       if (/^\d{4}$/.test(name)) years.push(name);
       else {
         const nested: SessionFile[] = [];
-        walk(`${root}/${name}`, 1, nested);
+        walk(`${root}/${name}`, 1, nested, false);
         for (const file of nested) {
           const k = keyed(file.path.slice(0, -file.name.length - 1), file.name);
           if (k !== null) loose.push(k);

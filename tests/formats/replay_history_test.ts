@@ -349,18 +349,25 @@ function lateHistoryLines(): string[] {
   ];
 }
 
-/** nodeFileSystem, counting the bytes read. */
-function counting() {
-  const counted = { bytes: 0 };
+/**
+ * The first read of `file` (with its line starts), `meanwhile()`, then the second, through a
+ * file system that counts the bytes it reads.
+ */
+async function readTwice(file: string, meanwhile: () => void = () => {}) {
+  const first = await streamRollout(file, { history: "refs", between: () => {} });
+  meanwhile();
+  let bytes = 0;
   const fsys: typeof nodeFileSystem = {
     ...nodeFileSystem,
     read: (fd, into, position) => {
       const n = nodeFileSystem.read(fd, into, position);
-      counted.bytes += n;
+      bytes += n;
       return n;
     },
   };
-  return { fsys, counted };
+  const items: unknown[] = [];
+  await replayHistory(first, { fs: fsys, between: () => {}, item: (item) => items.push(item) });
+  return { first, items, bytes };
 }
 
 test("replayHistory() reads on from where the history begins, not the lines before it again", async () => {
@@ -368,15 +375,12 @@ test("replayHistory() reads on from where the history begins, not the lines befo
   try {
     const file = write(dir, "late.jsonl", `${lateHistoryLines().join("\n")}\n`);
     const size = fs.statSync(file).size;
-    const first = await streamRollout(file, { history: "refs", between: () => {} });
+    const { first, items, bytes } = await readTwice(file);
     assert.ok((first.lineStarts ?? []).length >= 6, JSON.stringify(first.lineStarts));
-    const { fsys, counted } = counting();
-    const items: unknown[] = [];
-    await replayHistory(first, { fs: fsys, between: () => {}, item: (item) => items.push(item) });
     assert.deepEqual(items, loadRollout(file).saved.items);
     assert.equal(items.length, 3, "kept, after, c2");
     // The history's lines are the last MiB or so of 6.6 MB.
-    assert.ok(counted.bytes < 2 * 1024 * 1024, `${counted.bytes} of ${size} bytes read again`);
+    assert.ok(bytes < 2 * 1024 * 1024, `${bytes} of ${size} bytes read again`);
   } finally {
     cleanup();
   }
@@ -387,11 +391,12 @@ test("replayHistory() reads a file that changed under its line starts from where
   try {
     const lines = lateHistoryLines();
     const file = write(dir, "moved.jsonl", `${lines.join("\n")}\n`);
-    const first = await streamRollout(file, { history: "refs", between: () => {} });
     // One byte more in line 1: every line start the first read saw is one byte early now.
-    fs.writeFileSync(file, `${[lines[0]!.replace("{", "{ "), ...lines.slice(1)].join("\n")}\n`);
-    const items: unknown[] = [];
-    await replayHistory(first, { between: () => {}, item: (item) => items.push(item) });
+    const { items } = await readTwice(
+      file,
+      () =>
+        fs.writeFileSync(file, `${[lines[0]!.replace("{", "{ "), ...lines.slice(1)].join("\n")}\n`),
+    );
     assert.deepEqual(items, loadRollout(file).saved.items);
   } finally {
     cleanup();
@@ -413,12 +418,9 @@ test("replayHistory() reads on from the history's start in a file with a BOM, CR
       assert.deepEqual(got.items, loadRollout(file).saved.items, file);
       assert.equal(got.items.length, 3, file);
     }
-    const first = await streamRollout(odd, { history: "refs", between: () => {} });
-    const { fsys, counted } = counting();
-    const items: unknown[] = [];
-    await replayHistory(first, { fs: fsys, between: () => {}, item: (item) => items.push(item) });
+    const { items, bytes } = await readTwice(odd);
     assert.deepEqual(items, loadRollout(odd).saved.items);
-    assert.ok(counted.bytes < 2 * 1024 * 1024, `${counted.bytes} bytes read again`);
+    assert.ok(bytes < 2 * 1024 * 1024, `${bytes} bytes read again`);
   } finally {
     cleanup();
   }
