@@ -3,7 +3,7 @@
  * into exit statuses (0 ok, 1 failure, 2 usage). Never calls `process.exit`; `--version` and
  * `--help` load nothing but text.
  */
-import { VERSION } from "../base/mod.ts";
+import { RolloutError, VERSION } from "../base/mod.ts";
 import { initRuntime, type Io } from "../runtime/mod.ts";
 import { commandHelp, COMMANDS, overview } from "./commands/table.ts";
 import { UsageError } from "./commands/usage_error.ts";
@@ -84,7 +84,6 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       await io.stderr.write(`rollout ${name}: ${error.message}\nUsage: ${info.usage}\n`);
       return 2;
     }
-    const { RolloutError } = await import("../schemas/mod.ts");
     if (error instanceof RolloutError) {
       await io.stderr.write(`rollout: ${error.message}\n`);
       return 1;
