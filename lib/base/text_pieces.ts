@@ -27,3 +27,46 @@ export class TextPieces {
     return text;
   }
 }
+
+const encoder = new TextEncoder();
+
+/** Bytes of a {@linkcode Utf8Buffer} before it hands them over. */
+const BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Text encoded as UTF-8 straight into one buffer that is used again and again, handed to a
+ * synchronous writer each time it is full: a copy of a gigabyte allocates no new memory per
+ * write (each fresh buffer costs the kernel a fault per page touched).
+ */
+export class Utf8Buffer {
+  readonly #write: (bytes: Uint8Array) => void;
+  readonly #buffer: Uint8Array;
+  #length = 0;
+
+  /** `write` must be done with the bytes when it returns: the buffer is filled again after. */
+  constructor(write: (bytes: Uint8Array) => void, bytes = BUFFER_BYTES) {
+    this.#write = write;
+    // Room for any one character (4 bytes), so every pass over an empty buffer moves on.
+    this.#buffer = new Uint8Array(Math.max(bytes, 4));
+  }
+
+  /** Adds `text` (encoded on its own, as `TextEncoder.encode(text)`), writing the buffer out each time it fills. */
+  add(text: string): void {
+    let rest = text;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.#buffer.subarray(this.#length));
+      this.#length += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
+      this.flush();
+    }
+  }
+
+  /** Writes out what is held. */
+  flush(): void {
+    if (this.#length === 0) return;
+    const length = this.#length;
+    this.#length = 0;
+    this.#write(this.#buffer.subarray(0, length));
+  }
+}

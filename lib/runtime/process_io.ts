@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import process from "node:process";
+import { concatBytes } from "../base/mod.ts";
 import type { Io, OutputStream } from "./io.ts";
 import { processStdin } from "./process_stdin.ts";
 
@@ -23,6 +24,36 @@ function writesInline(fd: number): boolean {
 
 const encoder = new TextEncoder();
 
+/** Where text is encoded for a synchronous write, used again for every one (no new memory). */
+let scratch: Uint8Array | null = null;
+
+/**
+ * Writes `data` to `fd` synchronously, text encoded a MiB at a time into one reused buffer.
+ * Returns what is left unwritten when the descriptor would block (`EAGAIN`): empty when done.
+ */
+export function writeInline(fd: number, data: string | Uint8Array): string | Uint8Array {
+  const writeBytes = (bytes: Uint8Array): Uint8Array => {
+    let done = 0;
+    try {
+      while (done < bytes.length) done += fs.writeSync(fd, bytes, done);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EAGAIN") throw error;
+    }
+    return bytes.subarray(done);
+  };
+  if (typeof data !== "string") return writeBytes(data);
+  scratch ??= new Uint8Array(1024 * 1024);
+  let text = data;
+  while (text.length > 0) {
+    const { read, written } = encoder.encodeInto(text, scratch);
+    text = text.slice(read);
+    const left = writeBytes(scratch.subarray(0, written));
+    // The stream takes over: the bytes not written (copied out of the buffer) and the rest.
+    if (left.length > 0) return concatBytes([left.slice(), encoder.encode(text)]);
+  }
+  return "";
+}
+
 function streamOf(fd: 1 | 2, open: () => NodeJS.WriteStream): OutputStream {
   let inline = writesInline(fd);
   return {
@@ -34,18 +65,15 @@ function streamOf(fd: 1 | 2, open: () => NodeJS.WriteStream): OutputStream {
       return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
     },
     write(data) {
-      let rest = data;
+      let rest: string | Uint8Array = data;
       if (inline) {
-        const bytes = typeof data === "string" ? encoder.encode(data) : data;
-        let done = 0;
         try {
-          while (done < bytes.length) done += fs.writeSync(fd, bytes, done);
-          return Promise.resolve();
+          rest = writeInline(fd, data);
+          if (rest.length === 0) return Promise.resolve();
         } catch (error) {
-          if ((error as { code?: unknown }).code !== "EAGAIN") return Promise.reject(error);
-          inline = false;
-          rest = bytes.subarray(done);
+          return Promise.reject(error);
         }
+        inline = false;
       }
       return writeStream(open(), rest);
     },

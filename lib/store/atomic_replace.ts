@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
-import { TextPieces } from "../base/mod.ts";
+import { Utf8Buffer } from "../base/mod.ts";
 import { type FileSystem, syncDirectory, writeAll } from "../runtime/mod.ts";
 
 const TEMP_MARK = ".tmp-";
@@ -33,8 +33,9 @@ export type Put = (text: string) => void;
 
 /**
  * {@linkcode atomicReplace} with content produced piece by piece (a copy of a large rollout,
- * SPEC §7): `write` hands text to `put` as it goes; it is encoded and written in pieces of a
- * few hundred KiB. Returns the bytes written. A failure in `write` leaves no file behind.
+ * SPEC §7): `write` hands text to `put` as it goes; it is encoded into one buffer of a MiB,
+ * used again for each write. Returns the bytes written. A failure in `write` leaves no file
+ * behind.
  */
 export async function atomicWrite(
   fsys: FileSystem,
@@ -44,22 +45,18 @@ export async function atomicWrite(
 ): Promise<number> {
   const temp = openTemp(fsys, target);
   let bytes = 0;
-  const pieces = new TextPieces();
-  const flush = () => {
-    const data = textEncoder.encode(pieces.take());
+  const out = new Utf8Buffer((data) => {
     writeAll(fsys, temp.fd, data);
     bytes += data.length;
-  };
+  });
   try {
-    await write((text) => {
-      if (pieces.add(text)) flush();
-    });
+    await write((text) => out.add(text));
   } catch (error) {
     completeReplace(fsys, target, temp, options, () => {
       throw error;
     });
   }
-  completeReplace(fsys, target, temp, options, flush);
+  completeReplace(fsys, target, temp, options, () => out.flush());
   return bytes;
 }
 
@@ -96,8 +93,6 @@ function completeReplace(
   }
   if (options.sync) syncDirectory(fsys, path.dirname(target));
 }
-
-const textEncoder = new TextEncoder();
 
 /** Throws `invalid_argument` if `target` exists: a rollout is never created over another. */
 export function assertAbsent(fsys: FileSystem, target: string): void {

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { TextPieces } from "../../base/mod.ts";
+import { Utf8Buffer } from "../../base/mod.ts";
 import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
 import { type Io, passwdHome } from "../../runtime/mod.ts";
 import {
@@ -110,11 +110,11 @@ export async function writeNewFile(
     if (typeof content === "string") fs.writeFileSync(fd, content);
     else {
       // Written in pieces as they come (SPEC §7).
-      const pieces = new TextPieces();
-      await content((text) => {
-        if (pieces.add(text)) fs.writeFileSync(fd, pieces.take());
+      const out = new Utf8Buffer((bytes) => {
+        for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
       });
-      fs.writeFileSync(fd, pieces.take());
+      await content((text) => out.add(text));
+      out.flush();
     }
     fs.fsyncSync(fd);
   } catch (error) {
