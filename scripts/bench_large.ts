@@ -4,7 +4,8 @@
  * binary, each repetition beside the reference: reading the same file and `JSON.parse` of each
  * line in this runtime. Prints MB/s, the ratio to the reference (goal ≥ 0.5) and the peak
  * resident size above the same command on a two-turn session (goal ≤ 64 MiB + twice the
- * longest line, and flat from the smallest size to the largest).
+ * longest line, and flat from the smallest size to the largest). Beside them, `dd conv=fsync`
+ * of the same file: what a durable copy costs on this disk, which `convert` pays too.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -37,6 +38,19 @@ function readAndParse(file: string): number {
     fs.closeSync(fd);
   }
   return performance.now() - start;
+}
+
+/** Milliseconds of `dd` copying `file` to `copy` and syncing it (the copy is removed after). */
+function durableCopy(file: string, copy: string): number {
+  const start = performance.now();
+  const run = spawnSync("dd", [`if=${file}`, `of=${copy}`, "bs=1M", "conv=fsync", "status=none"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
+  const ms = performance.now() - start;
+  fs.rmSync(copy, { force: true });
+  if (run.status !== 0) throw new Error(`dd exited ${run.status}: ${run.stderr}`);
+  return ms;
 }
 
 /** One run of the binary: milliseconds and peak resident size in bytes (NaN without time). */
@@ -92,10 +106,12 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
       );
       readAndParse(file);
       const reference: number[] = [];
+      const copied: number[] = [];
       const times = new Map<string, number[]>();
       const peaks = new Map<string, number[]>();
       for (let rep = 0; rep < s.reps; rep++) {
         reference.push(readAndParse(file));
+        copied.push(durableCopy(file, path.join(dir, "copy.jsonl")));
         for (const command of COMMANDS) {
           const got = runMeasured(s.binary, command.args(file, dir), dir);
           fs.rmSync(path.join(dir, "copy.jsonl"), { force: true });
@@ -109,6 +125,21 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
         label: `${label}: read + JSON.parse each line (reference)`,
         unit: "MB/s",
         samples: refSpeed,
+      });
+      // What `convert` cannot beat here: the same bytes copied and synced, by dd, reading nothing
+      // but the file and parsing nothing.
+      const copySpeed = copied.map((ms) => mb / (ms / 1000));
+      addRow(results, {
+        id: "B8",
+        label: `${label}: dd conv=fsync of the same file (a durable copy, nothing parsed)`,
+        unit: "MB/s",
+        samples: copySpeed,
+      });
+      addRow(results, {
+        id: "B8",
+        label: `${label}: dd conv=fsync / reference (the most a durable copy reaches here)`,
+        unit: "×",
+        samples: ratios(copySpeed, refSpeed),
       });
       for (const command of COMMANDS) {
         const speed = times.get(command.name)!.map((ms) => mb / (ms / 1000));
