@@ -7,7 +7,7 @@ import * as path from "node:path";
 import process from "node:process";
 import { ioError, RolloutError, type SessionMeta } from "../schemas/mod.ts";
 import { type FileSystem, nodeFileSystem } from "../runtime/mod.ts";
-import { assertAbsent, atomicWrite, type Put } from "./atomic_replace.ts";
+import { assertAbsent, atomicWrite, type Between, type Put } from "./atomic_replace.ts";
 import { buildMeta, makeFolders } from "./new_rollout.ts";
 import { sessionPath } from "./paths.ts";
 import { WriterLock } from "./writer_lock.ts";
@@ -25,8 +25,11 @@ export interface StreamedRolloutOptions {
   clock?: () => Date;
   fs?: FileSystem;
   sync?: boolean;
-  /** Writes the whole file (its first line or the document's `session` is `meta`). */
-  write: (meta: SessionMeta, put: Put) => Promise<void> | void;
+  /**
+   * Writes the whole file (its first line or the document's `session` is `meta`), awaiting
+   * `between` now and then (after each MiB read) so that syncs started ahead can end.
+   */
+  write: (meta: SessionMeta, put: Put, between: Between) => Promise<void> | void;
 }
 
 /** Creates the file (never over an existing one) with what `write` gives; its path and id. */
@@ -43,7 +46,7 @@ export async function createStreamedRollout(
   const lock = WriterLock.acquire(target, { pid: options.pid ?? process.pid });
   try {
     assertAbsent(fsys, target);
-    await atomicWrite(fsys, target, { sync }, (put) => options.write(meta, put));
+    await atomicWrite(fsys, target, { sync }, (put, between) => options.write(meta, put, between));
     return { path: target, id: meta.id };
   } catch (error) {
     if (error instanceof RolloutError) throw error;

@@ -127,3 +127,126 @@ test("assertAbsent: a missing target is fine, an existing one is invalid_argumen
     cleanup();
   }
 });
+
+/**
+ * The real file system, with `fdatasyncAsync` replaced: each sync ends (really syncing) at the
+ * event loop's next turn, or when `release()` is called if `held`; what happens is logged.
+ */
+function syncLogging(options: { held?: boolean; fail?: boolean } = {}) {
+  const log: string[] = [];
+  let running = 0;
+  let mostAtOnce = 0;
+  const waiting: Array<() => void> = [];
+  const fsys: FileSystem = {
+    ...nodeFileSystem,
+    fdatasyncAsync(fd) {
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      log.push("sync starts");
+      return new Promise<void>((resolve, reject) => {
+        const end = () => {
+          running--;
+          log.push("sync ends");
+          if (options.fail === true) {
+            reject(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" }));
+          } else {
+            nodeFileSystem.fdatasync(fd);
+            resolve();
+          }
+        };
+        if (options.held === true) waiting.push(end);
+        else setImmediate(end);
+      });
+    },
+    fsync(fd) {
+      log.push("fsync");
+      nodeFileSystem.fsync(fd);
+    },
+    close(fd) {
+      log.push("close");
+      nodeFileSystem.close(fd);
+    },
+  };
+  return {
+    fsys,
+    log,
+    mostAtOnce: () => mostAtOnce,
+    release: () => waiting.splice(0).forEach((end) => end()),
+  };
+}
+
+const MiB = 1024 * 1024;
+
+test("atomicWrite syncs ahead while it writes, one sync at a time, each started once `between` let the last end", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const target = `${dir}/copy.jsonl`;
+    const logged = syncLogging();
+    const piece = "x".repeat(256 * 1024 - 1) + "\n";
+    await atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, async (put, between) => {
+      for (let i = 0; i < 24; i++) {
+        put(piece);
+        if (i % 4 === 3) await between();
+      }
+    });
+    assert.equal(fs.readFileSync(target, "utf8"), piece.repeat(24));
+    const starts = logged.log.filter((e) => e === "sync starts").length;
+    // 6 MiB written a MiB at a time: a sync after each but the first ends while writing goes on.
+    assert.ok(starts >= 4, logged.log.join(", "));
+    assert.equal(logged.mostAtOnce(), 1);
+    // The final sync makes it durable, after every sync ahead ended; then the file closes (and
+    // its folder is synced and closed).
+    assert.equal(logged.log.lastIndexOf("sync ends"), logged.log.indexOf("fsync") - 1);
+    assert.deepEqual(logged.log.slice(logged.log.indexOf("fsync")), [
+      "fsync",
+      "close",
+      "fsync",
+      "close",
+    ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("atomicWrite closes the file only after a sync ahead still running at the end has ended", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const target = `${dir}/copy.jsonl`;
+    const logged = syncLogging({ held: true });
+    const writing = atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, (put) => {
+      put("y".repeat(2 * MiB));
+    });
+    // Let atomicWrite reach its wait for the sync ahead; nothing is closed yet.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(logged.log, ["sync starts"]);
+    logged.release();
+    await writing;
+    // The file's sync and close, then its folder's.
+    assert.deepEqual(logged.log, ["sync starts", "sync ends", "fsync", "close", "fsync", "close"]);
+    assert.equal(fs.statSync(target).size, 2 * MiB);
+  } finally {
+    cleanup();
+  }
+});
+
+test("atomicWrite fails when a sync ahead fails, and leaves no file behind", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const target = `${dir}/copy.jsonl`;
+    const logged = syncLogging({ fail: true });
+    await assert.rejects(
+      atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, async (put, between) => {
+        for (let i = 0; i < 8; i++) {
+          put("z".repeat(MiB));
+          await between();
+        }
+      }),
+      /EIO/,
+    );
+    // It stopped at the first write after the failure, not at the end.
+    assert.ok(logged.log.filter((e) => e === "sync starts").length === 1, logged.log.join(", "));
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    cleanup();
+  }
+});

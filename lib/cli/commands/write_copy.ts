@@ -286,10 +286,10 @@ export async function writeCopy(
       meta: clean(src, options.meta ?? first.saved.session) as Partial<SessionMeta>,
       pid: options.io.pid,
       ...where,
-      write: async (meta, put) => {
+      write: async (meta, put, between) => {
         put(documentHead(meta));
         let n = 0;
-        await replayFirst(src, keep, () => {}, (item) => {
+        await replayFirst(src, keep, between, (item) => {
           put(`${n++ === 0 ? "\n" : ",\n"}${documentItemText(clean(src, item))}`);
         });
         put(documentTail(clean(src, state), n));
@@ -311,7 +311,7 @@ export async function writeCopy(
     pid: options.io.pid,
     clock: () => now,
     ...where,
-    write: (_named, put) => copyLinesTo(src, put, { meta, keep }),
+    write: (_named, put, between) => copyLinesTo(src, put, { meta, keep, between }),
   });
   return { ...copy, filled, left: null };
 }
