@@ -35,7 +35,11 @@ export function writeInline(fd: number, data: string | Uint8Array): string | Uin
   const writeBytes = (bytes: Uint8Array): Uint8Array => {
     let done = 0;
     try {
-      while (done < bytes.length) done += fs.writeSync(fd, bytes, done);
+      while (done < bytes.length) {
+        const n = fs.writeSync(fd, bytes, done);
+        if (n <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+        done += n;
+      }
     } catch (error) {
       if ((error as { code?: unknown }).code !== "EAGAIN") throw error;
     }
@@ -49,7 +53,7 @@ export function writeInline(fd: number, data: string | Uint8Array): string | Uin
     text = text.slice(read);
     const left = writeBytes(scratch.subarray(0, written));
     // The stream takes over: the bytes not written (copied out of the buffer) and the rest.
-    if (left.length > 0) return concatBytes([left.slice(), encoder.encode(text)]);
+    if (left.length > 0) return concatBytes([left, encoder.encode(text)]);
   }
   return "";
 }

@@ -32,7 +32,10 @@ export function atomicReplace(
 /** Bytes of a streamed write after which a sync of them is started, while the writing goes on. */
 const SYNC_AHEAD = 64 * 1024 * 1024;
 
-/** What a streamed write hands its text to. */
+/**
+ * What a streamed write hands its text to. Each piece is encoded on its own: one must not end
+ * between the two halves of a surrogate pair (whole lines and items never do).
+ */
 export type Put = (text: string) => void;
 
 /**
@@ -65,7 +68,11 @@ export async function atomicWrite(
   let syncing: Promise<void> | null = null;
   let failed: { error: unknown } | null = null;
   let ending = false;
+  // Set once the descriptor is about to be closed: a late `put` (a writer that did not stop)
+  // fails instead of writing to it or starting a sync of it.
+  let closing = false;
   const out = new Utf8Buffer((data) => {
+    if (closing) throw new Error("the copy was written to after it ended");
     if (failed !== null) throw failed.error;
     writeAll(fsys, temp.fd, data);
     bytes += data.length;
@@ -94,8 +101,10 @@ export async function atomicWrite(
     // The rest is written with no sync ahead: the final one follows.
     ending = true;
     out.flush();
+    closing = true;
     await settled();
   } catch (error) {
+    closing = true;
     await settled().catch(() => {});
     completeReplace(fsys, target, temp, options, () => {
       throw error;

@@ -250,3 +250,44 @@ test("atomicWrite fails when a sync ahead fails, and leaves no file behind", asy
     cleanup();
   }
 });
+
+test("atomicWrite whose writer fails keeps the file open until the sync ahead has ended, then removes it", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const target = `${dir}/copy.jsonl`;
+    const logged = syncLogging({ held: true });
+    const writing = atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, (put) => {
+      // Four MiB: a sync ahead starts at the first, and no second one while it runs.
+      for (let i = 0; i < 4; i++) put("w".repeat(MiB));
+      throw new Error("the source went away");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(logged.log, ["sync starts"]);
+    logged.release();
+    await assert.rejects(writing, /the source went away/);
+    assert.deepEqual(logged.log, ["sync starts", "sync ends", "close"]);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test("atomicWrite fails when a sync ahead fails after the last write: its error is not lost to the final sync", async () => {
+  // Linux says an I/O error once per open file: after a failed fdatasync the final fsync of the
+  // same descriptor may succeed, so only the failure seen ahead tells the copy is not on disk.
+  const { dir, cleanup } = tempDir();
+  try {
+    const target = `${dir}/copy.jsonl`;
+    const logged = syncLogging({ held: true, fail: true });
+    const writing = atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, (put) => {
+      put("v".repeat(2 * MiB));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    logged.release();
+    await assert.rejects(writing, /EIO/);
+    assert.ok(!logged.log.includes("fsync"), logged.log.join(", "));
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    cleanup();
+  }
+});

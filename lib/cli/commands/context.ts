@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Utf8Buffer } from "../../base/mod.ts";
 import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
-import { type Io, passwdHome } from "../../runtime/mod.ts";
+import { type Io, nodeFileSystem, passwdHome, writeAll } from "../../runtime/mod.ts";
 import {
   describeDamage,
   type LoadedRollout,
@@ -110,9 +110,7 @@ export async function writeNewFile(
     if (typeof content === "string") fs.writeFileSync(fd, content);
     else {
       // Written in pieces as they come (SPEC §7).
-      const out = new Utf8Buffer((bytes) => {
-        for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
-      });
+      const out = new Utf8Buffer((bytes) => writeAll(nodeFileSystem, fd, bytes));
       await content((text) => out.add(text));
       out.flush();
     }
