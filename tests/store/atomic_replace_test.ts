@@ -177,6 +177,26 @@ function syncLogging(options: { held?: boolean; fail?: boolean } = {}) {
 
 const MiB = 1024 * 1024;
 
+/**
+ * Starts an atomicWrite of `write` into `dir` whose syncs ahead are held until `release()`, and
+ * returns once the write waits on one (a turn of the event loop later).
+ */
+async function withHeldSync(
+  dir: string,
+  options: { fail?: boolean },
+  write: Parameters<typeof atomicWrite>[3],
+) {
+  const logged = syncLogging({ held: true, ...options });
+  const writing = atomicWrite(logged.fsys, `${dir}/copy.jsonl`, {
+    sync: true,
+    syncAhead: MiB,
+  }, write);
+  // Settled by the caller's await; no unhandled rejection meanwhile.
+  writing.catch(() => {});
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return { logged, writing };
+}
+
 test("atomicWrite syncs ahead while it writes, one sync at a time, each started once `between` let the last end", async () => {
   const { dir, cleanup } = tempDir();
   try {
@@ -212,12 +232,10 @@ test("atomicWrite closes the file only after a sync ahead still running at the e
   const { dir, cleanup } = tempDir();
   try {
     const target = `${dir}/copy.jsonl`;
-    const logged = syncLogging({ held: true });
-    const writing = atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, (put) => {
+    const { logged, writing } = await withHeldSync(dir, {}, (put) => {
       put("y".repeat(2 * MiB));
     });
-    // Let atomicWrite reach its wait for the sync ahead; nothing is closed yet.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // atomicWrite waits for the sync ahead; nothing is closed yet.
     assert.deepEqual(logged.log, ["sync starts"]);
     logged.release();
     await writing;
@@ -254,14 +272,11 @@ test("atomicWrite fails when a sync ahead fails, and leaves no file behind", asy
 test("atomicWrite whose writer fails keeps the file open until the sync ahead has ended, then removes it", async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const target = `${dir}/copy.jsonl`;
-    const logged = syncLogging({ held: true });
-    const writing = atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, (put) => {
+    const { logged, writing } = await withHeldSync(dir, {}, (put) => {
       // Four MiB: a sync ahead starts at the first, and no second one while it runs.
       for (let i = 0; i < 4; i++) put("w".repeat(MiB));
       throw new Error("the source went away");
     });
-    await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(logged.log, ["sync starts"]);
     logged.release();
     await assert.rejects(writing, /the source went away/);
@@ -277,12 +292,9 @@ test("atomicWrite fails when a sync ahead fails after the last write: its error 
   // same descriptor may succeed, so only the failure seen ahead tells the copy is not on disk.
   const { dir, cleanup } = tempDir();
   try {
-    const target = `${dir}/copy.jsonl`;
-    const logged = syncLogging({ held: true, fail: true });
-    const writing = atomicWrite(logged.fsys, target, { sync: true, syncAhead: MiB }, (put) => {
+    const { logged, writing } = await withHeldSync(dir, { fail: true }, (put) => {
       put("v".repeat(2 * MiB));
     });
-    await new Promise((resolve) => setTimeout(resolve, 0));
     logged.release();
     await assert.rejects(writing, /EIO/);
     assert.ok(!logged.log.includes("fsync"), logged.log.join(", "));
