@@ -6,7 +6,7 @@
  * sync (the best case). A first index does at least this, so when this alone takes more than
  * twice `rg`, so does every first index on the machine.
  *
- *   bun scripts/index_floor.ts HOME [--word zanquorix]      (or: deno run -A scripts/index_floor.ts)
+ *   bun scripts/index_floor.ts HOME [--word zanquorix]   (Deno: deno run -A scripts/index_floor.ts)
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

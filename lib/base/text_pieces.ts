@@ -50,7 +50,10 @@ export class Utf8Buffer {
     this.#buffer = new Uint8Array(Math.max(bytes, 4));
   }
 
-  /** Adds `text` (encoded on its own, as `TextEncoder.encode(text)`), writing the buffer out each time it fills. */
+  /**
+   * Adds `text` (encoded on its own, as `TextEncoder.encode(text)` would), writing the buffer
+   * out each time it fills.
+   */
   add(text: string): void {
     let rest = text;
     for (;;) {
