@@ -68,32 +68,33 @@ export function findSessionFiles(home: string, options: { once?: boolean } = {})
 
 function walk(dir: string, depth: number, out: SessionFile[], once: boolean): void {
   const entries = entriesOf(dir, depth === 0);
-  /** The folder's plain `.jsonl` files, gathered at its first `.jsonl.zst` only. */
-  let plains: Set<string> | null = null;
+  const twin = once ? twinsAmong(entries) : () => false;
   for (const entry of entries) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
       if (depth < 3) walk(`${dir}/${name}`, depth + 1, out, once);
       continue;
     }
-    if (!entry.isFile() || !isRolloutName(name)) continue;
-    if (
-      once && name.endsWith(".jsonl.zst") && besideItsPlain(name, plains ??= plainFiles(entries))
-    ) {
-      continue;
-    }
+    if (!entry.isFile() || !isRolloutName(name) || twin(name)) continue;
     out.push({ path: `${dir}/${name}`, name });
   }
 }
 
-/** The names of the `.jsonl` files among a folder's `entries`. */
-function plainFiles(entries: readonly fs.Dirent[]): Set<string> {
-  const names = new Set<string>();
-  for (const entry of entries) {
-    const name = String(entry.name);
-    if (name.endsWith(".jsonl") && entry.isFile()) names.add(name);
-  }
-  return names;
+/**
+ * Whether a name among a folder's `entries` is a `.jsonl.zst` beside its own `.jsonl`
+ * ({@linkcode besideItsPlain}); the folder's `.jsonl` names are gathered at its first
+ * `.jsonl.zst` only.
+ */
+function twinsAmong(entries: readonly fs.Dirent[]): (name: string) => boolean {
+  let plains: Set<string> | null = null;
+  return (name) => {
+    if (!name.endsWith(".jsonl.zst")) return false;
+    plains ??= new Set(
+      entries.filter((e) => e.isFile() && String(e.name).endsWith(".jsonl"))
+        .map((e) => String(e.name)),
+    );
+    return besideItsPlain(name, plains);
+  };
 }
 
 /**
@@ -101,14 +102,7 @@ function plainFiles(entries: readonly fs.Dirent[]): Set<string> {
  * whatever their names; a missing `sessions` folder has none.
  */
 export function* filesUnder(dir: string, depth = 0): Generator<SessionFile> {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    if (depth === 0 && errnoOf(error) === "ENOENT") return;
-    throw ioError("read folder", dir, error);
-  }
-  for (const entry of entries) {
+  for (const entry of entriesOf(dir, depth === 0)) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
       if (depth < 3) yield* filesUnder(`${dir}/${name}`, depth + 1);
@@ -162,11 +156,10 @@ export function besideItsPlain(file: string, present: ReadonlySet<string>): bool
 function folderFiles(dir: string): KeyedFile[] {
   const out: KeyedFile[] = [];
   const entries = entriesOf(dir, true);
-  const names = new Set(entries.map((entry) => String(entry.name)));
+  const twin = twinsAmong(entries);
   for (const entry of entries) {
     const name = String(entry.name);
-    if (!isRolloutName(name) || !entry.isFile()) continue;
-    if (besideItsPlain(name, names)) continue;
+    if (!isRolloutName(name) || !entry.isFile() || twin(name)) continue;
     const file = keyed(dir, name);
     if (file !== null) out.push(file);
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { findSessionFiles } from "../../lib/session/mod.ts";
+import { findSessionFiles, newestFirst } from "../../lib/session/mod.ts";
 import { tempDir } from "../helpers.ts";
 
 test("findSessionFiles({ once }) leaves out a .jsonl.zst beside its own .jsonl file, and nothing else", () => {
@@ -36,6 +36,8 @@ test("findSessionFiles({ once }) leaves out a .jsonl.zst beside its own .jsonl f
     for (const found of findSessionFiles(dir, { once: true })) {
       assert.equal(found.name, path.basename(found.path));
     }
+    // `list`'s walk, newest first, takes the same files for the same sessions as the index's.
+    assert.deepEqual([...newestFirst(dir)].map((f) => f.path).sort(), once);
   } finally {
     cleanup();
   }
