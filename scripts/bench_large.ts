@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { addRow, median, ratios, type Results } from "./bench_report.ts";
 import { remove, scratch, type Settings } from "./bench_fixtures.ts";
+import { timeRun } from "./bench_tools.ts";
 import { writeBigRollout } from "./big_rollout.ts";
 
 const TIME = "/usr/bin/time";
@@ -42,15 +43,11 @@ function readAndParse(file: string): number {
 
 /** Milliseconds of `dd` copying `file` to `copy` and syncing it (the copy is removed after). */
 function durableCopy(file: string, copy: string): number {
-  const start = performance.now();
-  const run = spawnSync("dd", [`if=${file}`, `of=${copy}`, "bs=1M", "conv=fsync", "status=none"], {
-    stdio: ["ignore", "ignore", "pipe"],
-    encoding: "utf8",
-  });
-  const ms = performance.now() - start;
-  fs.rmSync(copy, { force: true });
-  if (run.status !== 0) throw new Error(`dd exited ${run.status}: ${run.stderr}`);
-  return ms;
+  try {
+    return timeRun("dd", [`if=${file}`, `of=${copy}`, "bs=1M", "conv=fsync", "status=none"]).ms;
+  } finally {
+    fs.rmSync(copy, { force: true });
+  }
 }
 
 /** One run of the binary: milliseconds and peak resident size in bytes (NaN without time). */

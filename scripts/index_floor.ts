@@ -8,12 +8,12 @@
  *
  *   bun scripts/index_floor.ts HOME [--word zanquorix]   (Deno: deno run -A scripts/index_floor.ts)
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
+import { ensureTool, timeRun } from "./bench_tools.ts";
 
 /** The tokenizer of the index's own `entries_text` (lib/index/session_index.ts). */
 const TOKENIZE = "unicode61 remove_diacritics 2";
@@ -26,14 +26,14 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** Milliseconds of `rg -c -z WORD DIR` (warm: run once before), or null without rg. */
-function timeRg(word: string, dir: string): number | null {
-  const run = () => spawnSync("rg", ["-c", "-z", word, dir], { stdio: "ignore" });
-  const first = run();
-  if (first.error !== undefined) return null;
-  const start = performance.now();
-  run();
-  return performance.now() - start;
+/** Milliseconds of `rg -c -z WORD DIR` (warm: run once before); rg installed when missing. */
+function timeRg(word: string, dir: string): number | string {
+  const missing = ensureTool("rg", "ripgrep");
+  if (missing !== null) return missing;
+  // rg exits 1 when nothing matches.
+  const args = ["-c", "-z", word, dir];
+  timeRun("rg", args, { ok: [0, 1] });
+  return timeRun("rg", args, { ok: [0, 1] }).ms;
 }
 
 if (import.meta.main) {
@@ -88,7 +88,7 @@ if (import.meta.main) {
         (mb / (inserting / 1000)).toFixed(1)
       } MB/s`,
     ];
-    if (rg === null) lines.push("rg: not installed (apt-get install -y ripgrep)");
+    if (typeof rg === "string") lines.push(`rg: ${rg}`);
     else {
       lines.push(`rg -c -z ${values.word} <home>/sessions (warm): ${(rg / 1000).toFixed(2)} s`);
       lines.push(

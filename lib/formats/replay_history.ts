@@ -99,19 +99,9 @@ async function fetchLines(
      * before it must still be a line end; if not, the file changed, and it reads on as it was.
      */
     const skipAhead = () => {
-      const target = wanted();
-      let lo = 0;
-      let hi = starts.length - 1;
-      let found = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid]![0] <= target) {
-          found = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      if (found < 0) return;
-      const [line, offset] = starts[found]!;
+      const start = lastStartAtOrBefore(starts, wanted());
+      if (start === undefined) return;
+      const [line, offset] = start;
       if (line <= lineNo || offset <= position) return;
       if (fsys.read(fd, newline, offset - 1) !== 1 || newline[0] !== NEWLINE) return;
       position = offset;
@@ -218,4 +208,22 @@ export async function replayHistory(first: LoadedRollout, options: ReplayOptions
       } of ${refs.length} is no longer where it was)`,
     );
   }
+}
+
+/** The last of `starts` (in line order) whose line is at or before `line`, by bisection. */
+function lastStartAtOrBefore(
+  starts: ReadonlyArray<[number, number]>,
+  line: number,
+): [number, number] | undefined {
+  let lo = 0;
+  let hi = starts.length - 1;
+  let found: [number, number] | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]![0] <= line) {
+      found = starts[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }

@@ -14,7 +14,7 @@ import { replayHistory } from "../../lib/formats/replay_history.ts";
 import { nodeFileSystem } from "../../lib/runtime/file_system.ts";
 import { RolloutError } from "../../lib/schemas/errors.ts";
 import { CODEX_2025_LINES } from "../fixtures_rollouts.ts";
-import { markFixture, tempDir } from "../helpers.ts";
+import { inTempDir, markFixture, tempDir } from "../helpers.ts";
 
 const ID = "019abc00-0000-7000-8000-0000000000aa";
 const T = "2026-11-20T09:00:00.000Z";
@@ -371,8 +371,7 @@ async function readTwice(file: string, meanwhile: () => void = () => {}) {
 }
 
 test("replayHistory() reads on from where the history begins, not the lines before it again", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const file = write(dir, "late.jsonl", `${lateHistoryLines().join("\n")}\n`);
     const size = fs.statSync(file).size;
     const { first, items, bytes } = await readTwice(file);
@@ -381,14 +380,11 @@ test("replayHistory() reads on from where the history begins, not the lines befo
     assert.equal(items.length, 3, "kept, after, c2");
     // The history's lines are the last MiB or so of 6.6 MB.
     assert.ok(bytes < 2 * 1024 * 1024, `${bytes} of ${size} bytes read again`);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test("replayHistory() reads a file that changed under its line starts from where it stands", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const lines = lateHistoryLines();
     const file = write(dir, "moved.jsonl", `${lines.join("\n")}\n`);
     // One byte more in line 1: every line start the first read saw is one byte early now.
@@ -398,14 +394,11 @@ test("replayHistory() reads a file that changed under its line starts from where
         fs.writeFileSync(file, `${[lines[0]!.replace("{", "{ "), ...lines.slice(1)].join("\n")}\n`),
     );
     assert.deepEqual(items, loadRollout(file).saved.items);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test("replayHistory() reads on from the history's start in a file with a BOM, CRLF lines and no last line end, and in a .jsonl.zst", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const lines = lateHistoryLines();
     const odd = write(dir, "odd.jsonl", `\uFEFF${lines.join("\r\n")}`);
     const packed = write(
@@ -421,7 +414,5 @@ test("replayHistory() reads on from the history's start in a file with a BOM, CR
     const { items, bytes } = await readTwice(odd);
     assert.deepEqual(items, loadRollout(odd).saved.items);
     assert.ok(bytes < 2 * 1024 * 1024, `${bytes} bytes read again`);
-  } finally {
-    cleanup();
-  }
+  });
 });

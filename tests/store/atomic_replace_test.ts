@@ -14,7 +14,7 @@ import {
   isTempOf,
   removeStaleTemps,
 } from "../../lib/store/atomic_replace.ts";
-import { tempDir } from "../helpers.ts";
+import { inTempDir, tempDir } from "../helpers.ts";
 
 /** The real file system, its fsyncs counted: `file` for an open file, `folder` for a folder. */
 function syncCounting(): FileSystem & { syncs: string[] } {
@@ -198,8 +198,7 @@ async function withHeldSync(
 }
 
 test("atomicWrite syncs ahead while it writes, one sync at a time, each started once `between` let the last end", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const target = `${dir}/copy.jsonl`;
     const logged = syncLogging();
     const piece = "x".repeat(256 * 1024 - 1) + "\n";
@@ -223,14 +222,11 @@ test("atomicWrite syncs ahead while it writes, one sync at a time, each started 
       "fsync",
       "close",
     ]);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test("atomicWrite closes the file only after a sync ahead still running at the end has ended", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const target = `${dir}/copy.jsonl`;
     const { logged, writing } = await withHeldSync(dir, {}, (put) => {
       put("y".repeat(2 * MiB));
@@ -242,14 +238,11 @@ test("atomicWrite closes the file only after a sync ahead still running at the e
     // The file's sync and close, then its folder's.
     assert.deepEqual(logged.log, ["sync starts", "sync ends", "fsync", "close", "fsync", "close"]);
     assert.equal(fs.statSync(target).size, 2 * MiB);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test("atomicWrite fails when a sync ahead fails, and leaves no file behind", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const target = `${dir}/copy.jsonl`;
     const logged = syncLogging({ fail: true });
     await assert.rejects(
@@ -264,14 +257,11 @@ test("atomicWrite fails when a sync ahead fails, and leaves no file behind", asy
     // It stopped at the first write after the failure, not at the end.
     assert.ok(logged.log.filter((e) => e === "sync starts").length === 1, logged.log.join(", "));
     assert.deepEqual(fs.readdirSync(dir), []);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test("atomicWrite whose writer fails keeps the file open until the sync ahead has ended, then removes it", async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const { logged, writing } = await withHeldSync(dir, {}, (put) => {
       // Four MiB: a sync ahead starts at the first, and no second one while it runs.
       for (let i = 0; i < 4; i++) put("w".repeat(MiB));
@@ -282,16 +272,13 @@ test("atomicWrite whose writer fails keeps the file open until the sync ahead ha
     await assert.rejects(writing, /the source went away/);
     assert.deepEqual(logged.log, ["sync starts", "sync ends", "close"]);
     assert.deepEqual(fs.readdirSync(dir), []);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test("atomicWrite fails when a sync ahead fails after the last write: its error is not lost to the final sync", async () => {
   // Linux says an I/O error once per open file: after a failed fdatasync the final fsync of the
   // same descriptor may succeed, so only the failure seen ahead tells the copy is not on disk.
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const { logged, writing } = await withHeldSync(dir, { fail: true }, (put) => {
       put("v".repeat(2 * MiB));
     });
@@ -299,7 +286,5 @@ test("atomicWrite fails when a sync ahead fails after the last write: its error 
     await assert.rejects(writing, /EIO/);
     assert.ok(!logged.log.includes("fsync"), logged.log.join(", "));
     assert.deepEqual(fs.readdirSync(dir), []);
-  } finally {
-    cleanup();
-  }
+  });
 });
