@@ -96,18 +96,54 @@ export class RecordLineEncoder {
     );
   }
 
+  /**
+   * Whether the line `record` was read from is already the line it would be written as: an
+   * enveloped record with its timestamp and the ordinal it keeps or is given. Takes that
+   * ordinal when it is.
+   */
+  #unchanged(record: SourceRecord): boolean {
+    if (record.bare || record.timestamp === undefined) return false;
+    if (!this.#options.ordinals.renumber) return true;
+    if (!CODEX_RECORD_TYPES.has(record.type)) return record.ordinal === undefined;
+    if (record.ordinal !== this.#ordinal) return false;
+    this.#ordinal++;
+    return true;
+  }
+
   /** A record after the meta, and the `event_msg` mirror of a message when asked for. */
   record(record: SourceRecord): string {
     const timestamp = record.timestamp ?? this.#options.fallbackTimestamp;
     const enveloped = envelopeOf(record);
-    let out = this.#line({ ...enveloped, extra: record.extra }, timestamp, record.ordinal);
-    if (!this.#options.mirrors || enveloped.type !== "response_item") return out;
+    const out = this.#line({ ...enveloped, extra: record.extra }, timestamp, record.ordinal);
+    return out + this.#mirror(enveloped, timestamp);
+  }
+
+  /**
+   * {@linkcode record}, handed to `put`. `text`: the line the record was read from, unchanged.
+   * A record that needs no change is written as that line, byte for byte, so what JSON cannot
+   * say again (numbers past a double's precision, the spelling of a string's escapes) is kept
+   * (SPEC §6). It is handed over as it is, not joined to its line end: the line is a part of
+   * the chunk it was read in, and a joined copy would be a new string of the line's size.
+   */
+  put(record: SourceRecord, text: string | undefined, put: (text: string) => void): void {
+    if (text === undefined || !this.#unchanged(record)) {
+      put(this.record(record));
+      return;
+    }
+    put(text);
+    put("\n");
+    const mirror = this.#mirror(envelopeOf(record), record.timestamp!);
+    if (mirror !== "") put(mirror);
+  }
+
+  /** The `event_msg` mirror line of a message item, when mirrors are asked for; or "". */
+  #mirror(enveloped: { type: string; payload: unknown }, timestamp: string): string {
+    if (!this.#options.mirrors || enveloped.type !== "response_item") return "";
     const check = checkItem(enveloped.payload, "payload");
     const event = check.ok ? messageEvent(check.item) : null;
-    if (event !== null) {
-      out += this.#line({ type: "event_msg", payload: event }, timestamp, undefined);
-    }
-    return out;
+    return event === null
+      ? ""
+      : this.#line({ type: "event_msg", payload: event }, timestamp, undefined);
   }
 }
 

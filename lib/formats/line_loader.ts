@@ -69,8 +69,12 @@ export interface HistoryBase {
 export interface RolloutVisitor {
   /** The session meta, once line 1 is read, and the file's format. */
   meta?(meta: SessionMeta, raw: Record<string, unknown>, format: RolloutFormat): void;
-  /** Every readable record as stored. */
-  record?(record: SourceRecord): void;
+  /**
+   * Every readable record as stored, with the line it was read from (without its line end;
+   * undefined for a record not read from a line of this file). The text is the record's bytes
+   * as stored: a copy that changes nothing in a record writes it (SPEC §6).
+   */
+  record?(record: SourceRecord, text: string | undefined): void;
   /** Every response item of the file, in order. */
   item?(item: ResponseItem): void;
   /** Items, history markers and instructions, as `show` presents them. */
@@ -169,6 +173,8 @@ export class LineLoader implements LineSink {
   /** How to check the items of the line being read (a short line cannot nest too deep). */
   #itemCheck: { nestingChecked: boolean } = DEEP_LINE;
   readonly #visit: RolloutVisitor;
+  /** The line being read, while it is read. */
+  #text: string | undefined;
 
   constructor(format: RolloutFormat, options: LoaderOptions = {}) {
     this.format = format;
@@ -185,7 +191,7 @@ export class LineLoader implements LineSink {
 
   #record(record: SourceRecord): void {
     this.records?.push(record);
-    this.#visit.record?.(record);
+    this.#visit.record?.(record, this.#text);
   }
 
   #timeline(entry: TimelineEntry): void {
@@ -217,6 +223,17 @@ export class LineLoader implements LineSink {
   }
 
   line(text: string, lineNo: number): void {
+    // Held only while the line is read: the text is a part of its chunk's decoded text, and
+    // held after it would keep that chunk alive past the young collection of the read.
+    this.#text = text;
+    try {
+      this.#readLine(text, lineNo);
+    } finally {
+      this.#text = undefined;
+    }
+  }
+
+  #readLine(text: string, lineNo: number): void {
     // JSON nested n levels deep takes at least 2n characters.
     this.#itemCheck = text.length > 2 * MAX_NESTING ? DEEP_LINE : SHORT_LINE;
     let value: unknown;

@@ -84,6 +84,12 @@ export interface LoadOptions {
   zstdMaxBytes?: number;
   /** Told after every chunk: bytes read, of how many, and lines read (a progress line). */
   progress?: ((read: number, total: number, lines: number) => void) | null;
+  /**
+   * Line files: asked after every chunk read; true stops the read there. The result is then
+   * `partial`: it describes the whole lines read so far, not the file (a copy that learns what
+   * it needs from the first lines, then reads the file once as it writes).
+   */
+  until?: () => boolean;
   /** The descriptor of a compressed rollout's decompressed copy, read in its place (streamRollout). */
   plainCopy?: number;
 }
@@ -456,6 +462,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   const lineStarts: Array<[number, number]> | null = src.options.history === "refs" ? [] : null;
   let position = 0;
   let last = NEWLINE;
+  let stopped = false;
   while (position < src.bytes.size) {
     const room = buffer.subarray(0, Math.min(CHUNK, src.bytes.size - position));
     const n = src.bytes.read(room, position);
@@ -468,6 +475,10 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     last = buffer[n - 1]!;
     relieve();
     src.options.progress?.(position, src.bytes.size, splitter.lines);
+    if (position < src.bytes.size && src.options.until?.() === true) {
+      stopped = true;
+      break;
+    }
     yield;
   }
   // A whole record that only lacks its `\n` (an editor stripped it, or a crash came between
@@ -475,7 +486,8 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   // NUL bytes after it are what a crash leaves of its unsynced line end (the file grew, its
   // data never reached the disk): they are not part of it, and `end` stops before them, so
   // the writer cuts them before it adds the line end.
-  const pending = last === NEWLINE ? null : splitter.pending();
+  // A read stopped early has no last line: the unfinished one is simply not read yet.
+  const pending = stopped || last === NEWLINE ? null : splitter.pending();
   const record = pending === null ? 0 : withoutTrailingNuls(pending.bytes);
   const lineEndMissing = pending !== null && record > 0 &&
       isWholeRecord(pending.bytes.subarray(0, record))
@@ -498,7 +510,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   // cut by the next write (or a repair).
   const torn = nuls > 0
     ? { line: lineEndMissing!.line, offset: lineEndMissing!.offset + record, bytes: nuls }
-    : end.tail === null
+    : end.tail === null || stopped
     ? null
     : { line: end.tail.line, offset: end.tail.offset, bytes: end.tail.length };
   const { history } = loader;
@@ -539,6 +551,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     nextOrdinal: loader.nextOrdinal,
     historyMode: loader.historyMode,
     compressed: src.compressed,
+    ...(stopped ? { partial: true as const } : {}),
     ...(loader.allItems === null ? {} : { allItems: loader.allItems }),
     ...(loader.records === null ? {} : { records: loader.records }),
     ...(loader.inheritedRecords === null ? {} : { inheritedRecords: loader.inheritedRecords }),

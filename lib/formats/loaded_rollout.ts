@@ -31,6 +31,11 @@ export interface LoadedRollout {
   nextOrdinal: number;
   /** Line files: Codex's history mode (`paginated`: records carry ordinals); null for documents. */
   historyMode: "legacy" | "paginated" | null;
+  /**
+   * The read stopped early (`until`): counts, history and report cover the lines before `end`
+   * only, and `end` is where reading stopped, not the end of the file.
+   */
+  partial?: true;
   /** Whether the file is zstd-compressed (Codex's `.jsonl.zst`): read only, never appended to. */
   compressed: boolean;
   /** Every readable record of a line file, counted by type (documents: their items). */

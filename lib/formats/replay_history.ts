@@ -164,6 +164,8 @@ function itemAt(
  * where it did (it was replaced between the two reads).
  */
 export async function replayHistory(first: LoadedRollout, options: ReplayOptions): Promise<void> {
+  // The history of a read that stopped early is only its beginning.
+  if (first.partial === true) throw new Error("replayHistory needs a whole first read");
   const refs: readonly HistoryRef[] = first.historyRefs ?? [];
   let at = 0;
   const values = () => {

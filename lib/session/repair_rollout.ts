@@ -125,8 +125,9 @@ function cleanDocument(loaded: LoadedRollout): Uint8Array {
 
 /**
  * Every record of a line file, re-encoded as stored: Codex 2025 lines bare, enveloped lines
- * with their timestamps and fields; a paginated file's ordinals renumbered from its start.
- * Read again from the file and handed to `put` record by record.
+ * with their timestamps and fields (a line that needs no change as it is, byte for byte); a
+ * paginated file's ordinals renumbered from its start. Read again from the file and handed to
+ * `put` record by record.
  */
 function cleanLines(
   loaded: LoadedRollout,
@@ -151,10 +152,11 @@ function cleanLines(
     inherit: false,
     progress,
     visit: {
-      record: (record) => {
+      record: (record, text) => {
         if (skipped.has(record.line)) return;
         if (bare) put(`${JSON.stringify(record.payload)}\n`);
-        else put(record.line === 1 ? encoder.meta(record) : encoder.record(record));
+        else if (record.line === 1) put(encoder.meta(record));
+        else encoder.put(record, text, put);
       },
     },
   });

@@ -19,6 +19,7 @@ import {
   TemporaryCopyFailed,
 } from "../../lib/formats/load_rollout.ts";
 import type { SourceRecord } from "../../lib/formats/line_loader.ts";
+import { replayHistory } from "../../lib/formats/replay_history.ts";
 import { type FileSystem, nodeFileSystem } from "../../lib/runtime/file_system.ts";
 import { RolloutError } from "../../lib/schemas/errors.ts";
 import { concatBytes } from "../../lib/base/bytes.ts";
@@ -713,4 +714,57 @@ test("loadRollout() says so when a fork inherits from itself, through any number
   } finally {
     cleanup();
   }
+});
+
+test("streamRollout({ until }) stops after the chunk where until() is true: partial, only what it read", async () => {
+  // Three lines of 700 KiB: the first chunk holds line 2 whole and line 3 in part.
+  const lines = [1, 2, 3].map((ordinal) => itemLineOf(700 * 1024, ordinal));
+  const meta = paginated(idOf(70), []);
+  const data = joined(meta, ...lines.map((line) => `${line}\n`));
+  const fsys = memoryFs(data);
+  const seen: number[] = [];
+  let asked = 0;
+  const partial = await streamRollout(FILE, {
+    fs: fsys,
+    between: () => {},
+    visit: { record: (record) => void seen.push(record.line) },
+    until: () => ++asked > 0,
+  });
+  assert.equal(asked, 1);
+  assert.equal(partial.partial, true);
+  assert.deepEqual(seen, [1, 2]);
+  assert.equal(partial.itemCount, 1);
+  // The line cut by the chunk's end is not read yet, so it is no torn tail either.
+  assert.equal(partial.report.torn_tail, null);
+  assert.equal(partial.end, size(meta) + size(lines[0]!) + 1);
+  // Never true: the whole file, no `partial`; after the last chunk it is not asked.
+  let calls = 0;
+  const whole = await streamRollout(FILE, {
+    fs: fsys,
+    between: () => {},
+    until: () => ++calls < 0,
+  });
+  assert.equal(whole.partial, undefined);
+  assert.equal(whole.itemCount, 3);
+  assert.equal(whole.end, data.length);
+  assert.equal(calls, Math.ceil(data.length / CHUNK) - 1);
+  // A whole record waiting for its line end at the chunk's end is not read either: its `\n`
+  // may be right after (a chunk's end in a file that goes on is no file's end).
+  const first = itemLineOf(CHUNK - size(meta) - 300 * 1024 - 1, 1);
+  const waiting = itemLineOf(300 * 1024, 2);
+  const exact = joined(meta, `${first}\n`, waiting, "\n", `${lines[2]!}\n`);
+  assert.equal(size(meta) + size(first) + 1 + size(waiting), CHUNK);
+  const stopped = await streamRollout(FILE, {
+    fs: memoryFs(exact),
+    between: () => {},
+    until: () => true,
+  });
+  assert.equal(stopped.itemCount, 1);
+  assert.equal(stopped.report.line_end_missing, undefined);
+  assert.equal(stopped.end, size(meta) + size(first) + 1);
+  // Only the whole history can be replayed.
+  await assert.rejects(
+    replayHistory(partial, { between: () => {}, item: () => {} }),
+    /needs a whole first read/,
+  );
 });

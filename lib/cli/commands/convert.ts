@@ -24,7 +24,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const source = sessionPathOf(args, io);
   const output = args.string("output");
   const target = output === undefined ? defaultTarget(source, to) : path.resolve(io.cwd, output);
-  const src = await readForCopy(source, io);
+  // A journal is copied in one read, after a first look at its first lines.
+  const src = await readForCopy(source, io, { lines: to === "jsonl" });
   const loaded = src.first;
   // A journal copied to a journal still has a purpose (filled meta, inherited history inlined);
   // a document copied to a document has none.
@@ -37,7 +38,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const copy = await writeCopy(src, { home: homeOf(args, io), format: to, target, io });
   const format = to === "jsonl" ? "journal" : "document";
   let text = `Converted ${loaded.path} (${loaded.format}) to ${copy.path} (${format}, ${
-    counted(loaded.itemCount, "item")
+    counted(copy.source.itemCount, "item")
   })\n`;
   if (copy.filled.length > 0) text += `Filled in for Codex: ${copy.filled.join(", ")}\n`;
   if (copy.left !== null) text += `Left out (a document holds only the history): ${copy.left}\n`;

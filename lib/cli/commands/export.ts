@@ -87,7 +87,11 @@ async function exportSession(
     await reportRedacted(io, redactor);
     return 0;
   }
-  const src = await readForCopy(file, io, { stdout: target === undefined, redactor });
+  const src = await readForCopy(file, io, {
+    stdout: target === undefined,
+    redactor,
+    lines: to === "jsonl",
+  });
   const id = src.first.saved.session.id;
   if (target !== undefined && to !== "md") {
     const copy = await writeCopy(src, { home: homeOf(args, io), format: to, target, io });

@@ -2,9 +2,11 @@
  * Copies of a rollout (convert, export, fork), written as the source is read so a rollout of
  * any size is copied in bounded memory (SPEC §7). A first read learns what the copy needs (the
  * meta, the counts, where the effective history lies, whether Codex's message events are
- * there); a second streams the records or the items into the copy. A line copy keeps every
- * record (SPEC §6); a document keeps the effective history. A new file is synced, 0600, locked
- * while written and never replaces an existing one.
+ * there); a second streams the records or the items into the copy. A line copy of the whole
+ * file needs only the first lines for that: its first read stops at the first message event,
+ * and the copy's read is the only whole one. A line copy keeps every record, and a record it
+ * does not change is copied as stored (SPEC §6); a document keeps the effective history. A new
+ * file is synced, 0600, locked while written and never replaces an existing one.
  */
 import {
   documentHead,
@@ -29,6 +31,8 @@ import { Progress } from "./progress.ts";
 export interface CopyResult {
   path: string;
   id: string;
+  /** The source as read whole (by the copy itself when the first read stopped early). */
+  source: LoadedRollout;
   /** Meta fields filled in for Codex (SPEC §6). */
   filled: string[];
   /** What a document could not hold, or null. */
@@ -37,7 +41,12 @@ export interface CopyResult {
 
 /** A rollout read once for copying; the second read happens as the copy is written. */
 export interface CopySource {
+  /**
+   * The first read: whole, or only the first lines (`partial`) for a line copy of the whole
+   * file, whose own read then reports the damage.
+   */
   first: LoadedRollout;
+  io: Io;
   /** Line files: the source's first record (its meta), whose timestamp the copy keeps. */
   metaRecord: SourceRecord | undefined;
   /** The line of the first Codex message event, if any (then no mirrors are added). */
@@ -77,12 +86,14 @@ function recordOf(type: string, payload: unknown): SourceRecord {
 
 /**
  * The first read of `file` for a copy; its damage goes to stderr. `stdout`: the copy goes to
- * stdout (no progress line when that is a terminal); `redactor`: the copy is redacted.
+ * stdout (no progress line when that is a terminal); `redactor`: the copy is redacted;
+ * `lines`: the copy will be a line copy of the whole file, so the read stops once line 1 and a
+ * message event are read (then the copy's read reports the damage, after it).
  */
 export async function readForCopy(
   file: string,
   io: Io,
-  options: { stdout?: boolean; redactor?: Redactor | null } = {},
+  options: { stdout?: boolean; redactor?: Redactor | null; lines?: boolean } = {},
 ): Promise<CopySource> {
   let metaRecord: SourceRecord | undefined;
   let firstEventLine: number | null = null;
@@ -92,6 +103,7 @@ export async function readForCopy(
     history: "refs",
     inheritedRecords: true,
     progress: progress.phase("reading"),
+    ...(options.lines === true ? { until: () => firstEventLine !== null } : {}),
     visit: {
       record: (record) => {
         if (record.line === 1) metaRecord = record;
@@ -100,9 +112,9 @@ export async function readForCopy(
     },
   });
   progress.done();
-  await reportDamage(io, first);
+  if (first.partial !== true) await reportDamage(io, first);
   if (first.inheritedRecords?.some(isMessageEvent)) firstEventLine = 0;
-  return { first, metaRecord, firstEventLine, progress, redactor: options.redactor ?? null };
+  return { first, io, metaRecord, firstEventLine, progress, redactor: options.redactor ?? null };
 }
 
 /** Records of a document source (held whole): its meta, every stored item, its state. */
@@ -127,7 +139,9 @@ type LinePlan =
 
 async function linePlan(src: CopySource, keep: number | undefined): Promise<LinePlan> {
   const { first } = src;
-  if (keep === undefined || keep === first.itemCount) return { kind: "all" };
+  if (keep === undefined) return { kind: "all" };
+  if (first.partial === true) throw new Error("a cut copy needs a whole first read");
+  if (keep === first.itemCount) return { kind: "all" };
   // Where the history was rewritten (compaction, rollback, an inherited prefix) the records
   // cannot be cut at item `keep`: the items themselves are recorded, after the meta.
   if (first.report.history !== undefined) return { kind: "items", keep };
@@ -151,7 +165,8 @@ async function linePlan(src: CopySource, keep: number | undefined): Promise<Line
 /**
  * Writes the lines of a lossless copy as a Codex paginated rollout to `put`: every record of
  * the source (the first `keep` items' worth for a fork), the records of the history it
- * inherits first after its meta, so the copy holds the whole conversation.
+ * inherits first after its meta, so the copy holds the whole conversation. Returns the source
+ * as read whole: by this copy when the first read was partial (its damage then reported).
  */
 export async function copyLinesTo(
   src: CopySource,
@@ -163,7 +178,7 @@ export async function copyLinesTo(
     /** Awaited after every MiB read (stdout is written then). */
     between?: () => Promise<void> | void;
   },
-): Promise<void> {
+): Promise<LoadedRollout> {
   const { first } = src;
   const { meta } = options;
   const between = options.between ?? (() => {});
@@ -188,29 +203,32 @@ export async function copyLinesTo(
     const record = (item: ResponseItem) =>
       put(encoder.record(recordOf("response_item", clean(src, item))));
     await replayFirst(src, plan.keep, between, record);
-    return;
+    return first;
   }
   if (documentSource !== null) {
     for (const record of documentSource.slice(1)) put(encoder.record(cleanRecord(src, record)));
-    return;
+    return first;
   }
   for (const record of first.inheritedRecords ?? []) put(encoder.record(cleanRecord(src, record)));
   const endLine = plan.kind === "prefix" ? plan.endLine : null;
-  await streamRollout(first.path, {
+  const read = await streamRollout(first.path, {
     history: "count",
     inherit: false,
     between,
     progress: src.progress.phase("copying"),
     visit: {
-      record: (record) => {
+      record: (record, text) => {
         if (record.line === 1 || (endLine !== null && record.line >= endLine)) return;
         // A stored response id continues the parent's later conversation: a cut copy has none.
         if (endLine !== null && record.type === "state") return;
-        put(encoder.record(cleanRecord(src, record)));
+        const cleaned = cleanRecord(src, record);
+        encoder.put(cleaned, cleaned === record ? text : undefined, put);
       },
     },
   });
   src.progress.done();
+  if (first.partial === true) await reportDamage(src.io, read);
+  return read;
 }
 
 /** The meta of a line copy, fit for Codex (SPEC §6), and the fields filled in for it. */
@@ -295,7 +313,7 @@ export async function writeCopy(
         put(documentTail(clean(src, state), n));
       },
     });
-    return { ...copy, filled: [], left: documentLosses(first) };
+    return { ...copy, source: first, filled: [], left: documentLosses(first) };
   }
   // The copy's first line is this meta; the file is named after its id and start.
   const { meta: copied, filled } = copyMeta(src, {
@@ -304,6 +322,7 @@ export async function writeCopy(
     cwd: options.io.cwd,
   });
   const meta = clean(src, copied);
+  let source = first;
   const copy = await createStreamedRollout({
     home: options.home,
     format: "jsonl",
@@ -311,7 +330,10 @@ export async function writeCopy(
     pid: options.io.pid,
     clock: () => now,
     ...where,
-    write: (_named, put, between) => copyLinesTo(src, put, { meta, keep, between }),
+    write: async (_named, put, between) => {
+      const cut = options.keep === undefined ? {} : { keep: options.keep };
+      source = await copyLinesTo(src, put, { meta, ...cut, between });
+    },
   });
-  return { ...copy, filled, left: null };
+  return { ...copy, source, filled, left: null };
 }
