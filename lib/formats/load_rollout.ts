@@ -85,6 +85,11 @@ export interface LoadOptions {
   /** Told after every chunk: bytes read, of how many, and lines read (a progress line). */
   progress?: ((read: number, total: number, lines: number) => void) | null;
   /**
+   * What reads the file keeps nothing of what is parsed and builds little per record (`validate`,
+   * a line copy): the collections that keep memory flat can come less often (SPEC §7).
+   */
+  lean?: boolean;
+  /**
    * Line files: asked after every chunk read; true stops the read there. The result is then
    * `partial`: it describes the whole lines read so far, not the file (a copy that learns what
    * it needs from the first lines, then reads the file once as it writes).
@@ -458,7 +463,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
   });
   const splitter = new LineSplitter(loader, { maxLineBytes: src.max });
   const buffer = new Uint8Array(CHUNK);
-  const relieve = memoryRelief();
+  const relieve = memoryRelief({ lean: src.options.lean === true });
   const lineStarts: Array<[number, number]> | null = src.options.history === "refs" ? [] : null;
   let position = 0;
   let last = NEWLINE;

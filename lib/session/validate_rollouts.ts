@@ -145,6 +145,7 @@ export async function validateFile(
       history: "count",
       progress: options.progress ?? null,
       between: () => {},
+      lean: true,
     });
   } catch (error) {
     // The temporary folder failing is no verdict on the file: the run stops and says why.

@@ -214,6 +214,7 @@ export async function copyLinesTo(
   const read = await streamRollout(first.path, {
     history: "count",
     inherit: false,
+    lean: true,
     between,
     progress: src.progress.phase("copying"),
     visit: {
