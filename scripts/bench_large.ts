@@ -41,6 +41,16 @@ function readAndParse(file: string): number {
   return performance.now() - start;
 }
 
+/** Makes `file` durable, so that no write-back of it is left to run later. */
+function syncFile(file: string): void {
+  const fd = fs.openSync(file, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Milliseconds of `dd` copying `file` to `copy` and syncing it (the copy is removed after). */
 function durableCopy(file: string, copy: string): number {
   try {
@@ -93,6 +103,9 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
       const file = path.join(dir, `rollout-${sizeMiB}.jsonl`);
       process.stderr.write(` generating ${sizeMiB} MiB...`);
       const made = writeBigRollout(file, sizeMiB * MiB);
+      // Written back now, not by the kernel in the middle of the timed commands (it starts after
+      // 30 s): the copies' syncs would wait behind it.
+      syncFile(file);
       const mb = made.bytes / 1e6;
       const bound = 64 * MiB + 2 * made.longestLine;
       const label = `${sizeMiB >= 1024 ? `${sizeMiB / 1024} GiB` : `${sizeMiB} MiB`}`;
