@@ -30,6 +30,24 @@ export function isMessageEvent(record: Pick<SourceRecord, "type" | "payload">): 
     (record.payload.type === "user_message" || record.payload.type === "agent_message");
 }
 
+/**
+ * Whether the first `"ordinal":` of a line is followed (after spaces) by `ordinal` as
+ * `JSON.stringify` writes it, then `,`, `}` or a space. The envelope's ordinal comes before the
+ * payload in every file Codex or rollout writes; where a payload's key comes first, the answer
+ * is no and the line is written anew, which is always safe.
+ */
+function spellsOrdinal(text: string, ordinal: number): boolean {
+  const key = '"ordinal":';
+  let at = text.indexOf(key);
+  if (at < 0) return false;
+  at += key.length;
+  while (text.charCodeAt(at) === 32) at++;
+  const spelled = String(ordinal);
+  if (!text.startsWith(spelled, at)) return false;
+  const next = text.charCodeAt(at + spelled.length);
+  return next === 44 || next === 125 || next === 32; // ",", "}" or " "
+}
+
 /** A Codex 2025 line as an enveloped record: state lines become `state` payloads. */
 function envelopeOf(record: SourceRecord): { type: string; payload: unknown } {
   if (!record.bare || !isObject(record.payload)) return record;
@@ -101,8 +119,12 @@ export class RecordLineEncoder {
    * enveloped record with its timestamp and the ordinal it keeps or is given. Takes that
    * ordinal when it is.
    */
-  #unchanged(record: SourceRecord): boolean {
+  #unchanged(record: SourceRecord, text: string): boolean {
     if (record.bare || record.timestamp === undefined) return false;
+    // No space or CR around the object, and an ordinal spelled as a whole number: a strict
+    // reader (Codex's) takes `1.0` for no integer.
+    if (!text.startsWith("{") || !text.endsWith("}")) return false;
+    if (record.ordinal !== undefined && !spellsOrdinal(text, record.ordinal)) return false;
     if (!this.#options.ordinals.renumber) return true;
     if (!CODEX_RECORD_TYPES.has(record.type)) return record.ordinal === undefined;
     if (record.ordinal !== this.#ordinal) return false;
@@ -126,7 +148,7 @@ export class RecordLineEncoder {
    * the chunk it was read in, and a joined copy would be a new string of the line's size.
    */
   put(record: SourceRecord, text: string | undefined, put: (text: string) => void): void {
-    if (text === undefined || !this.#unchanged(record)) {
+    if (text === undefined || !this.#unchanged(record, text)) {
       put(this.record(record));
       return;
     }

@@ -33,7 +33,7 @@ export interface LoadedRollout {
   historyMode: "legacy" | "paginated" | null;
   /**
    * The read stopped early (`until`): counts, history and report cover the lines before `end`
-   * only, and `end` is where reading stopped, not the end of the file.
+   * only, and `end` is the end of the last whole line read, not of the file.
    */
   partial?: true;
   /** Whether the file is zstd-compressed (Codex's `.jsonl.zst`): read only, never appended to. */

@@ -39,7 +39,8 @@ function encoded(ordinal: number | undefined, type: string, payload: unknown): s
  * precision, a field besides the envelope's. Line 4 lacks the ordinal a paginated file needs,
  * so a copy gives it one; line 5 then holds the ordinal the copy gives it. Line 6 has no
  * timestamp: a copy gives it the session's. Line 7, of a type Codex does not know, has an
- * ordinal, which only Codex's records take; line 8 has none.
+ * ordinal, which only Codex's records take; line 8 has none. Line 9 spells its ordinal `6.0`,
+ * which a strict reader takes for no integer; line 10 ends in a space.
  */
 const STORED = [
   encoded(0, "session_meta", META),
@@ -57,6 +58,8 @@ const STORED = [
   `{"ordinal":5,"type":"event_msg","payload":{"type":"agent_message","message":"done"}}`,
   `{"timestamp":"${T}","ordinal":6,"type":"x_note","payload":{"n": 1}}`,
   `{"timestamp":"${T}","type":"x_note","payload":{"n": 2}}`,
+  `{"timestamp":"${T}","ordinal":6.0,"type":"event_msg","payload":{"type":"agent_message","message":"bye"}}`,
+  `{"timestamp":"${T}","ordinal":7,"type":"event_msg","payload":{"type":"agent_message","message":"end"}} `,
 ];
 
 test("rollout convert --to jsonl copies the records it does not change as stored, byte for byte", async () => {
@@ -70,7 +73,7 @@ test("rollout convert --to jsonl copies the records it does not change as stored
     assert.match(result.stderr, /line 4 \(byte \d+\): the response_item record has no ordinal/);
     assert.equal(result.stderr.split("\n").filter((l) => l.includes("line 4")).length, 1);
     const lines = readLines(copy);
-    assert.equal(lines.length, 8);
+    assert.equal(lines.length, 10);
     assert.deepEqual(JSON.parse(lines[0]!).payload.id, ID);
     assert.equal(lines[1], STORED[1]);
     assert.equal(lines[2], STORED[2]);
@@ -85,15 +88,21 @@ test("rollout convert --to jsonl copies the records it does not change as stored
     );
     assert.equal(lines[6], encoded(undefined, "x_note", { n: 1 }));
     assert.equal(lines[7], STORED[7]);
+    assert.equal(lines[8], encoded(6, "event_msg", JSON.parse(STORED[8]!).payload));
+    assert.equal(lines[9], encoded(7, "event_msg", JSON.parse(STORED[9]!).payload));
     // The copy needs no more mending: `validate` finds it whole.
     const check = await cli(["validate", copy]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
   });
 });
 
-test("rollout export --to jsonl writes a redacted record anew and copies the others as stored", async () => {
+test("rollout export --to jsonl writes every record anew when it redacts, and as stored when not", async () => {
   await inTempDir(async (dir) => {
-    const file = writeSession(dir, { id: ID, text: STORED.map((l) => `${l}\n`).join("") });
+    // A key twice: the parsed value holds the second, the line both (the secret too).
+    const twice = `{"timestamp":"${T}","ordinal":3,"type":"event_msg","payload":{"type":` +
+      `"agent_message","message":"${GITHUB}"},"payload":{"type":"agent_message","message":"ok"}}`;
+    const stored = [...STORED.slice(0, 3), twice];
+    const file = writeSession(dir, { id: ID, text: stored.map((l) => `${l}\n`).join("") });
     const result = await cli(["export", file, "--to", "jsonl"]);
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.split("\n");
@@ -101,12 +110,12 @@ test("rollout export --to jsonl writes a redacted record anew and copies the oth
     const payload = JSON.parse(STORED[1]!).payload;
     payload.content[0].text = "café [REDACTED:github]";
     assert.equal(lines[1], encoded(1, "response_item", payload));
-    assert.equal(lines[2], STORED[2]);
-    assert.equal(lines[4], STORED[4]);
+    assert.equal(lines[2], JSON.stringify(JSON.parse(STORED[2]!)));
+    assert.equal(lines[3], JSON.stringify(JSON.parse(twice)));
     assert.ok(!result.stdout.includes(GITHUB));
-    // Without redaction, the secret's line is copied as stored too.
+    // Without redaction, each line is copied as stored.
     const raw = await cli(["export", file, "--to", "jsonl", "--no-redact"]);
-    assert.equal(raw.stdout.split("\n")[1], STORED[1]);
+    assert.deepEqual(raw.stdout.split("\n").slice(1, 4), stored.slice(1));
   });
 });
 
@@ -160,6 +169,52 @@ test("rollout convert reads a journal once after its first lines, and reports da
   });
 });
 
+test("rollout convert of a fork counts the items it inherits and says why they are missing", async () => {
+  await inTempDir(async (dir) => {
+    const parentId = idOf(62);
+    const parent = [
+      encoded(0, "session_meta", { ...META, id: parentId }),
+      encoded(1, "response_item", userMessage("p1")),
+      encoded(2, "response_item", userMessage("p2")),
+    ].map((l) => `${l}\n`).join("");
+    const parentFile = writeSession(dir, { id: parentId, text: parent });
+    const base = { thread_id: parentId, end_ordinal_exclusive: 3, end_byte_offset: parent.length };
+    // A message event in its first MiB, and more than a MiB after it.
+    const lines = [
+      encoded(3, "session_meta", { ...META, history_base: base }),
+      encoded(4, "response_item", userMessage("c1")),
+      encoded(5, "event_msg", { type: "user_message", message: "c1" }),
+    ];
+    for (let i = 0; i < 15; i++) {
+      lines.push(encoded(6 + i, "response_item", {
+        type: "function_call_output",
+        call_id: `call_${i}`,
+        output: "z".repeat(100_000),
+      }));
+    }
+    const file = writeSession(dir, {
+      id: ID,
+      text: lines.map((l) => `${l}\n`).join(""),
+      stamp: "2026-11-26T11-20-00",
+    });
+    const convert = (name: string) =>
+      cli(["convert", file, "--to", "jsonl", "-o", path.join(dir, name)]);
+    const whole = await convert("a.jsonl");
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.match(whole.stdout, /\(journal, 18 items\)\n$/);
+    assert.equal(whole.stderr, "");
+    fs.rmSync(parentFile);
+    const orphan = await convert("b.jsonl");
+    assert.equal(orphan.code, 0, orphan.stderr);
+    assert.match(orphan.stdout, /\(journal, 16 items\)\n$/);
+    assert.match(
+      orphan.stderr,
+      new RegExp(`history inherited from rollout ${parentId} is missing`),
+    );
+    assert.doesNotMatch(orphan.stderr, /not read/);
+  });
+});
+
 test("rollout repair keeps the lines it does not change as stored, byte for byte", async () => {
   await inTempDir(async (dir) => {
     const torn = `${STORED.map((l) => `${l}\n`).join("")}{"timestamp":"2026`;
@@ -169,6 +224,7 @@ test("rollout repair keeps the lines it does not change as stored, byte for byte
     const lines = readLines(file);
     assert.equal(lines.length, STORED.length);
     for (const n of [1, 2, 4, 7]) assert.equal(lines[n], STORED[n], `line ${n + 1}`);
+    assert.equal(lines[9], encoded(7, "event_msg", JSON.parse(STORED[9]!).payload));
     assert.equal(lines[3], encoded(3, "response_item", JSON.parse(STORED[3]!).payload));
   });
 });

@@ -88,7 +88,9 @@ function recordOf(type: string, payload: unknown): SourceRecord {
  * The first read of `file` for a copy; its damage goes to stderr. `stdout`: the copy goes to
  * stdout (no progress line when that is a terminal); `redactor`: the copy is redacted;
  * `lines`: the copy will be a line copy of the whole file, so the read stops once line 1 and a
- * message event are read (then the copy's read reports the damage, after it).
+ * message event are read (then the copy's read reports the damage, after it). A fork that
+ * inherits history (`history_base`) is read whole: the copy's read does not read the parent
+ * again, so it could neither count the inherited items nor say why they are missing.
  */
 export async function readForCopy(
   file: string,
@@ -97,14 +99,18 @@ export async function readForCopy(
 ): Promise<CopySource> {
   let metaRecord: SourceRecord | undefined;
   let firstEventLine: number | null = null;
+  let inherits = false;
   const progress = new Progress(io, options);
   const first = await streamRollout(file, {
     between: () => {},
     history: "refs",
     inheritedRecords: true,
     progress: progress.phase("reading"),
-    ...(options.lines === true ? { until: () => firstEventLine !== null } : {}),
+    ...(options.lines === true ? { until: () => firstEventLine !== null && !inherits } : {}),
     visit: {
+      meta: (_meta, raw) => {
+        inherits = raw.history_base !== undefined;
+      },
       record: (record) => {
         if (record.line === 1) metaRecord = record;
         if (firstEventLine === null && isMessageEvent(record)) firstEventLine = record.line;
@@ -222,13 +228,15 @@ export async function copyLinesTo(
         if (record.line === 1 || (endLine !== null && record.line >= endLine)) return;
         // A stored response id continues the parent's later conversation: a cut copy has none.
         if (endLine !== null && record.type === "state") return;
-        const cleaned = cleanRecord(src, record);
-        encoder.put(cleaned, cleaned === record ? text : undefined, put);
+        // A redacted copy writes every record anew: what it reads of a line is what it checked
+        // for secrets (a line with a key twice holds more than its parsed value).
+        encoder.put(cleanRecord(src, record), src.redactor === null ? text : undefined, put);
       },
     },
   });
   src.progress.done();
-  if (first.partial === true) await reportDamage(src.io, read);
+  if (first.partial !== true) return first;
+  await reportDamage(src.io, read);
   return read;
 }
 
