@@ -220,7 +220,8 @@ export async function copyLinesTo(
   const read = await streamRollout(first.path, {
     history: "count",
     inherit: false,
-    lean: true,
+    // Written as read, mostly: little is built per record (not so when each is redacted).
+    lean: src.redactor === null,
     between,
     progress: src.progress.phase("copying"),
     visit: {
