@@ -161,6 +161,15 @@ test("rollout convert reads a journal once after its first lines, and reports da
     );
     assert.equal(whole.stderr, "");
     assert.deepEqual(readLines(path.join(dir, "a.jsonl")).slice(1), lines.slice(1));
+    // A fork of the whole session reads it once too, and counts what it copied.
+    const before = bytesRead();
+    const fork = await cli(["fork", ID, "--home", dir]);
+    const forkRead = bytesRead() - before;
+    assert.equal(fork.code, 0, fork.stderr);
+    assert.match(fork.stdout, new RegExp(`^Forked session ${ID} at item 81 of 81\n`));
+    assert.ok(forkRead < whole.size + 4 * 1024 * 1024, `read ${forkRead} bytes of ${whole.size}`);
+    const forked = readLines(fork.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual(forked.slice(1), lines.slice(1));
     // Damage past the first read's MiB: only the copy's read sees it, and says it once.
     const damaged = [...lines.slice(0, 70), "not json", ...lines.slice(70)];
     const cut = await convert(damaged.map((l) => `${l}\n`).join(""), path.join(dir, "b.jsonl"));

@@ -18,25 +18,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const at = args.integer("at");
   const format = args.choice("format", ["jsonl", "json"] as const) ?? "jsonl";
-  const src = await readForCopy(sessionPathOf(args, io), io);
+  // A whole journal copy reads the file once, after a look at its first lines; a cut needs
+  // the count first.
+  const src = await readForCopy(sessionPathOf(args, io), io, {
+    lines: at === undefined && format === "jsonl",
+  });
   const loaded = src.first;
   const parent = loaded.saved.session;
-  const total = loaded.itemCount;
-  if (at !== undefined && at > total) {
+  if (at !== undefined && at > loaded.itemCount) {
     throw new RolloutError(
       "invalid_argument",
-      `Cannot fork "${loaded.path}" at item ${at}: it has only ${total} items`,
+      `Cannot fork "${loaded.path}" at item ${at}: it has only ${loaded.itemCount} items`,
     );
   }
-  const keep = at ?? total;
   const { id: _id, timestamp: _ts, originator: _o, cli_version: _v, ...inherited } = loaded.rawMeta;
   const copy = await writeCopy(src, {
     home: homeOf(args, io),
     format,
     io,
     meta: { ...inherited, forked_from_id: parent.id },
-    keep,
+    ...(at === undefined ? {} : { keep: at }),
   });
+  const total = copy.source.itemCount;
+  const keep = at ?? total;
   await io.stdout.write(
     args.flag("json")
       ? sessionJson(copy.id, copy.path)
