@@ -119,6 +119,26 @@ test("rollout export --to jsonl writes every record anew when it redacts, and as
   });
 });
 
+/**
+ * The lines of a paginated journal from ordinal `start`: its meta, a user message and its event
+ * (line 3), then `outputs` tool outputs of 100 kB.
+ */
+function journalOf(meta: Record<string, unknown>, start: number, outputs: number): string[] {
+  const lines = [
+    encoded(start, "session_meta", meta),
+    encoded(start + 1, "response_item", userMessage("first")),
+    encoded(start + 2, "event_msg", { type: "user_message", message: "first" }),
+  ];
+  for (let i = 0; i < outputs; i++) {
+    lines.push(encoded(start + 3 + i, "response_item", {
+      type: "function_call_output",
+      call_id: `call_${i}`,
+      output: "y".repeat(100_000),
+    }));
+  }
+  return lines;
+}
+
 /** Bytes this process has read so far (Linux: `/proc/self/io`). */
 function bytesRead(): number {
   const io = fs.readFileSync("/proc/self/io", "utf8");
@@ -127,19 +147,7 @@ function bytesRead(): number {
 
 test("rollout convert reads a journal once after its first lines, and reports damage from anywhere in it", async () => {
   await inTempDir(async (dir) => {
-    const big = "y".repeat(100_000);
-    const lines = [
-      encoded(0, "session_meta", META),
-      encoded(1, "response_item", userMessage("first")),
-      encoded(2, "event_msg", { type: "user_message", message: "first" }),
-    ];
-    for (let i = 0; i < 80; i++) {
-      lines.push(encoded(3 + i, "response_item", {
-        type: "function_call_output",
-        call_id: `call_${i}`,
-        output: big,
-      }));
-    }
+    const lines = journalOf(META, 0, 80);
     const convert = async (text: string, copy: string) => {
       const file = writeSession(dir, { id: ID, text });
       const before = bytesRead();
@@ -189,18 +197,7 @@ test("rollout convert of a fork counts the items it inherits and says why they a
     const parentFile = writeSession(dir, { id: parentId, text: parent });
     const base = { thread_id: parentId, end_ordinal_exclusive: 3, end_byte_offset: parent.length };
     // A message event in its first MiB, and more than a MiB after it.
-    const lines = [
-      encoded(3, "session_meta", { ...META, history_base: base }),
-      encoded(4, "response_item", userMessage("c1")),
-      encoded(5, "event_msg", { type: "user_message", message: "c1" }),
-    ];
-    for (let i = 0; i < 15; i++) {
-      lines.push(encoded(6 + i, "response_item", {
-        type: "function_call_output",
-        call_id: `call_${i}`,
-        output: "z".repeat(100_000),
-      }));
-    }
+    const lines = journalOf({ ...META, history_base: base }, 3, 15);
     const file = writeSession(dir, {
       id: ID,
       text: lines.map((l) => `${l}\n`).join(""),
