@@ -115,19 +115,27 @@ export class RecordLineEncoder {
   }
 
   /**
-   * Whether the line `record` was read from is already the line it would be written as: an
-   * enveloped record with its timestamp and the ordinal it keeps or is given. Takes that
-   * ordinal when it is.
+   * How the line `record` was read from can be written: as it is (`true`: an enveloped record
+   * with its timestamp and the ordinal it keeps or is given), with the ordinal it is given put
+   * after its timestamp (a line of a file without ordinals), or not at all (`null`: it is
+   * encoded anew). Takes the ordinal given.
    */
-  #unchanged(record: SourceRecord, text: string): boolean {
-    if (record.bare || record.timestamp === undefined) return false;
+  #reuse(record: SourceRecord, text: string): true | { at: number; ordinal: number } | null {
+    if (record.bare || record.timestamp === undefined) return null;
     // No space or CR around the object, and an ordinal spelled as a whole number: a strict
     // reader (Codex's) takes `1.0` for no integer.
-    if (!text.startsWith("{") || !text.endsWith("}")) return false;
-    if (record.ordinal !== undefined && !spellsOrdinal(text, record.ordinal)) return false;
+    if (!text.startsWith("{") || !text.endsWith("}")) return null;
+    if (record.ordinal !== undefined && !spellsOrdinal(text, record.ordinal)) return null;
     if (!this.#options.ordinals.renumber) return true;
-    if (!CODEX_RECORD_TYPES.has(record.type)) return record.ordinal === undefined;
-    if (record.ordinal !== this.#ordinal) return false;
+    if (!CODEX_RECORD_TYPES.has(record.type)) return record.ordinal === undefined ? true : null;
+    if (record.ordinal === undefined) {
+      // The ordinal goes where the encoder puts it, after the timestamp; a line that names an
+      // ordinal anywhere (a null one, a payload's) is encoded anew rather than given a second.
+      const head = `{"timestamp":${JSON.stringify(record.timestamp)},`;
+      if (!text.startsWith(head) || text.includes('"ordinal"')) return null;
+      return { at: head.length, ordinal: this.#ordinal++ };
+    }
+    if (record.ordinal !== this.#ordinal) return null;
     this.#ordinal++;
     return true;
   }
@@ -142,17 +150,23 @@ export class RecordLineEncoder {
 
   /**
    * {@linkcode record}, handed to `put`. `text`: the line the record was read from, unchanged.
-   * A record that needs no change is written as that line, byte for byte, so what JSON cannot
-   * say again (numbers past a double's precision, the spelling of a string's escapes) is kept
-   * (SPEC §6). It is handed over as it is, not joined to its line end: the line is a part of
+   * A record that needs no change is written as that line, byte for byte (one that needs only
+   * its ordinal, with it added), so what JSON cannot say again (numbers past a double's
+   * precision, the spelling of a string's escapes) is kept (SPEC §6). It is handed over as it is, not joined to its line end: the line is a part of
    * the chunk it was read in, and a joined copy would be a new string of the line's size.
    */
   put(record: SourceRecord, text: string | undefined, put: (text: string) => void): void {
-    if (text === undefined || !this.#unchanged(record, text)) {
+    const reuse = text === undefined ? null : this.#reuse(record, text);
+    if (reuse === null) {
       put(this.record(record));
       return;
     }
-    put(text);
+    if (reuse === true) put(text!);
+    else {
+      put(text!.slice(0, reuse.at));
+      put(`"ordinal":${reuse.ordinal},`);
+      put(text!.slice(reuse.at));
+    }
     put("\n");
     const mirror = this.#mirror(envelopeOf(record), record.timestamp!);
     if (mirror !== "") put(mirror);

@@ -96,6 +96,48 @@ test("rollout convert --to jsonl copies the records it does not change as stored
   });
 });
 
+test("rollout convert of a file without ordinals gives each line its ordinal and keeps the rest as stored", async () => {
+  await inTempDir(async (dir) => {
+    const { history_mode: _mode, ...legacy } = META;
+    const head = `{"timestamp":"${T}",`;
+    const stored = [
+      encoded(undefined, "session_meta", legacy),
+      `${head}"type":"response_item","payload":{"type": "message", "role": "user", "content":` +
+      ` [{"type": "input_text", "text": "caf\\u00e9 12345678901234567890"}]}}`,
+      `${head}"type":"turn_context","payload":{"cwd": "/repo"},"ordinal":null}`,
+      `${head}"type":"response_item","payload":{"type":"message","role":"assistant",` +
+      `"content":[{"type":"output_text","text":"done"}]}}`,
+    ];
+    const file = writeSession(dir, { id: ID, text: stored.map((l) => `${l}\n`).join("") });
+    const copy = path.join(dir, "copy.jsonl");
+    const result = await cli(["convert", file, "--to", "jsonl", "-o", copy]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = readLines(copy);
+    // No message events in the file: the copy adds each message's after it.
+    const mirror = (line: string) => {
+      const { ordinal, type, payload } = JSON.parse(line);
+      return { ordinal, type, event: payload.type, message: payload.message };
+    };
+    assert.equal(lines.length, 6);
+    assert.equal(lines[1], `${head}"ordinal":1,${stored[1]!.slice(head.length)}`);
+    assert.deepEqual(mirror(lines[2]!), {
+      ordinal: 2,
+      type: "event_msg",
+      event: "user_message",
+      message: "café 12345678901234567890",
+    });
+    // It names an ordinal (a null one): written anew, not given a second.
+    assert.equal(lines[3], encoded(3, "turn_context", { cwd: "/repo" }));
+    assert.equal(lines[4], `${head}"ordinal":4,${stored[3]!.slice(head.length)}`);
+    assert.deepEqual(mirror(lines[5]!), {
+      ordinal: 5,
+      type: "event_msg",
+      event: "agent_message",
+      message: "done",
+    });
+  });
+});
+
 test("rollout export --to jsonl writes every record anew when it redacts, and as stored when not", async () => {
   await inTempDir(async (dir) => {
     // A key twice: the parsed value holds the second, the line both (the secret too).
