@@ -116,25 +116,17 @@ test("rollout convert of a file without ordinals gives each line its ordinal and
     // No message events in the file: the copy adds each message's after it.
     const mirror = (line: string) => {
       const { ordinal, type, payload } = JSON.parse(line);
-      return { ordinal, type, event: payload.type, message: payload.message };
+      return [ordinal, type, payload.type, payload.message];
     };
     assert.equal(lines.length, 6);
     assert.equal(lines[1], `${head}"ordinal":1,${stored[1]!.slice(head.length)}`);
-    assert.deepEqual(mirror(lines[2]!), {
-      ordinal: 2,
-      type: "event_msg",
-      event: "user_message",
-      message: "café 12345678901234567890",
-    });
     // It names an ordinal (a null one): written anew, not given a second.
     assert.equal(lines[3], encoded(3, "turn_context", { cwd: "/repo" }));
     assert.equal(lines[4], `${head}"ordinal":4,${stored[3]!.slice(head.length)}`);
-    assert.deepEqual(mirror(lines[5]!), {
-      ordinal: 5,
-      type: "event_msg",
-      event: "agent_message",
-      message: "done",
-    });
+    assert.deepEqual([mirror(lines[2]!), mirror(lines[5]!)], [
+      [2, "event_msg", "user_message", "café 12345678901234567890"],
+      [5, "event_msg", "agent_message", "done"],
+    ]);
   });
 });
 
