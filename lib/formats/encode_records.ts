@@ -152,8 +152,9 @@ export class RecordLineEncoder {
    * {@linkcode record}, handed to `put`. `text`: the line the record was read from, unchanged.
    * A record that needs no change is written as that line, byte for byte (one that needs only
    * its ordinal, with it added), so what JSON cannot say again (numbers past a double's
-   * precision, the spelling of a string's escapes) is kept (SPEC §6). It is handed over as it is, not joined to its line end: the line is a part of
-   * the chunk it was read in, and a joined copy would be a new string of the line's size.
+   * precision, the spelling of a string's escapes) is kept (SPEC §6). It is handed over as it
+   * is, not joined to its line end: the line is a part of the chunk it was read in, and a
+   * joined copy would be a new string of the line's size.
    */
   put(record: SourceRecord, text: string | undefined, put: (text: string) => void): void {
     const reuse = text === undefined ? null : this.#reuse(record, text);

@@ -58,8 +58,10 @@ const STORED = [
   `{"ordinal":5,"type":"event_msg","payload":{"type":"agent_message","message":"done"}}`,
   `{"timestamp":"${T}","ordinal":6,"type":"x_note","payload":{"n": 1}}`,
   `{"timestamp":"${T}","type":"x_note","payload":{"n": 2}}`,
-  `{"timestamp":"${T}","ordinal":6.0,"type":"event_msg","payload":{"type":"agent_message","message":"bye"}}`,
-  `{"timestamp":"${T}","ordinal":7,"type":"event_msg","payload":{"type":"agent_message","message":"end"}} `,
+  `{"timestamp":"${T}","ordinal":6.0,"type":"event_msg","payload":{"type":"agent_message",` +
+  `"message":"bye"}}`,
+  `{"timestamp":"${T}","ordinal":7,"type":"event_msg","payload":{"type":"agent_message",` +
+  `"message":"end"}} `,
 ];
 
 test("rollout convert --to jsonl copies the records it does not change as stored, byte for byte", async () => {
