@@ -129,10 +129,10 @@ export class RecordLineEncoder {
     if (!this.#options.ordinals.renumber) return true;
     if (!CODEX_RECORD_TYPES.has(record.type)) return record.ordinal === undefined ? true : null;
     if (record.ordinal === undefined) {
-      // The ordinal goes where the encoder puts it, after the timestamp; a line that names an
-      // ordinal anywhere (a null one, a payload's) is encoded anew rather than given a second.
+      // The ordinal goes where the encoder puts it, after the timestamp; a line with an ordinal
+      // field (a null one) is encoded anew rather than given a second.
       const head = `{"timestamp":${JSON.stringify(record.timestamp)},`;
-      if (!text.startsWith(head) || text.includes('"ordinal"')) return null;
+      if (record.ordinalField !== false || !text.startsWith(head)) return null;
       return { at: head.length, ordinal: this.#ordinal++ };
     }
     if (record.ordinal !== this.#ordinal) return null;

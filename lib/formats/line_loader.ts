@@ -41,6 +41,11 @@ export interface SourceRecord {
   payload: unknown;
   /** The stored ordinal, if any. */
   ordinal: number | undefined;
+  /**
+   * Enveloped lines: whether the line has an `ordinal` field at all, a null one or one spelled
+   * with escapes too (a copy that adds an ordinal to the stored line must not add a second).
+   */
+  ordinalField?: boolean;
   /** Top-level fields besides timestamp, ordinal, type and payload (Codex's `metadata`). */
   extra: Record<string, unknown> | null;
   /** A line of Codex's 2025 format: bare, its type taken from its shape. */
@@ -374,6 +379,7 @@ export class LineLoader implements LineSink {
       timestamp: line.timestamp,
       payload,
       ordinal,
+      ordinalField: Object.hasOwn(value, "ordinal"),
       extra: extraOf(value),
       bare: false,
     });

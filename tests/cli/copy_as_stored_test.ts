@@ -109,6 +109,8 @@ test("rollout convert of a file without ordinals gives each line its ordinal and
       `${head}"type":"turn_context","payload":{"cwd": "/repo"},"ordinal":null}`,
       `${head}"type":"response_item","payload":{"type":"message","role":"assistant",` +
       `"content":[{"type":"output_text","text":"done"}]}}`,
+      `${head}"type":"turn_context","payload":{"cwd": "/repo", "ordinal": 7}}`,
+      `${head}"\\u006frdinal":null,"type":"turn_context","payload":{"cwd": "/x"}}`,
     ];
     const file = writeSession(dir, { id: ID, text: stored.map((l) => `${l}\n`).join("") });
     const copy = path.join(dir, "copy.jsonl");
@@ -120,15 +122,18 @@ test("rollout convert of a file without ordinals gives each line its ordinal and
       const { ordinal, type, payload } = JSON.parse(line);
       return [ordinal, type, payload.type, payload.message];
     };
-    assert.equal(lines.length, 6);
+    assert.equal(lines.length, 8);
     assert.equal(lines[1], `${head}"ordinal":1,${stored[1]!.slice(head.length)}`);
-    // It names an ordinal (a null one): written anew, not given a second.
+    // It has an ordinal field (a null one): written anew, not given a second.
     assert.equal(lines[3], encoded(3, "turn_context", { cwd: "/repo" }));
     assert.equal(lines[4], `${head}"ordinal":4,${stored[3]!.slice(head.length)}`);
     assert.deepEqual([mirror(lines[2]!), mirror(lines[5]!)], [
       [2, "event_msg", "user_message", "café 12345678901234567890"],
       [5, "event_msg", "agent_message", "done"],
     ]);
+    // A payload's ordinal is the payload's own; a null one spelled with an escape is one.
+    assert.equal(lines[6], `${head}"ordinal":6,${stored[4]!.slice(head.length)}`);
+    assert.equal(lines[7], encoded(7, "turn_context", { cwd: "/x" }));
   });
 });
 

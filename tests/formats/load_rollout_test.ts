@@ -758,9 +758,12 @@ test("loadRollout({ records }) keeps each line as stored: type, time, payload, o
   for (const lines of [envelope, [...JOURNAL_LINES]]) {
     const loaded = loadRollout(FILE, { fs: memoryFs(bytes(jsonl(lines))), records: true });
     const expected = lines.map((text, i) => {
-      const { timestamp, ordinal, type, payload, ...rest } = JSON.parse(text);
+      const parsed = JSON.parse(text);
+      const { timestamp, ordinal, type, payload, ...rest } = parsed;
       const extra = Object.keys(rest).length === 0 ? null : rest;
-      return { line: i + 1, type, timestamp, payload, ordinal, extra, bare: false };
+      // After the meta, whether the line has an ordinal field at all.
+      const field = i === 0 ? {} : { ordinalField: Object.hasOwn(parsed, "ordinal") };
+      return { line: i + 1, type, timestamp, payload, ordinal, ...field, extra, bare: false };
     });
     assert.deepEqual(loaded.records, expected);
   }
