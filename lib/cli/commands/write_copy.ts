@@ -302,11 +302,12 @@ export async function writeCopy(
 ): Promise<CopyResult> {
   if (options.target !== undefined) refuseExisting(options.target);
   const { first } = src;
-  const keep = options.keep ?? first.itemCount;
-  const state: SessionState = keep === first.itemCount ? first.saved.state : {};
   const now = new Date();
   const where = options.target === undefined ? {} : { path: options.target };
   if (options.format === "json") {
+    // A document is written from a whole first read (`replayHistory` refuses a partial one).
+    const keep = options.keep ?? first.itemCount;
+    const state: SessionState = keep === first.itemCount ? first.saved.state : {};
     // A fork's meta has no id and start yet: a new one is given.
     const copy = await createStreamedRollout({
       home: options.home,
