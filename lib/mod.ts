@@ -3,8 +3,7 @@
  * for Deno and Bun programs that embed it instead of running the binary.
  *
  * ```ts
- * import { initRuntime, RolloutRecorder } from "./lib/mod.ts";
- * await initRuntime();
+ * import { RolloutRecorder } from "./lib/mod.ts";
  * const rec = await RolloutRecorder.create({ home: "/tmp/h", meta: { instructions: "Be terse." } });
  * await rec.recordItems([{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }]);
  * await rec.close();

@@ -4,7 +4,7 @@
  * `--help` load nothing but text.
  */
 import { RolloutError, VERSION } from "../base/mod.ts";
-import { initRuntime, type Io } from "../runtime/mod.ts";
+import type { Io } from "../runtime/mod.ts";
 import { commandHelp, COMMANDS, overview } from "./commands/table.ts";
 import { UsageError } from "./commands/usage_error.ts";
 
@@ -77,7 +77,6 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   }
   try {
     const command = await info.load();
-    await initRuntime();
     return await command.main(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

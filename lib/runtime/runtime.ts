@@ -43,11 +43,34 @@ export function runtimeName(): "deno" | "bun" | "other" {
   return "other";
 }
 
-/** Loads what locking needs; call once before {@linkcode lockFile}. */
+/** The part of `bun:ffi` used here (typed loosely: Deno does not know the module). */
+interface BunFfi {
+  dlopen(name: string, symbols: Record<string, unknown>): { symbols: Record<string, unknown> };
+  FFIType: { i32: unknown };
+}
+
+/**
+ * Loads what locking needs ahead of the first lock. Optional: {@linkcode lockFile} loads it
+ * itself when first called, so that a command that takes no lock (a search of the fleet store,
+ * `--version`) never pays for it (a millisecond or two of each start, in Bun).
+ */
 export async function initRuntime(): Promise<void> {
   if (runtimeName() !== "bun" || flockFn !== null) return;
   const specifier = "bun:ffi";
-  const ffi = await import(specifier);
+  flockFn = libcFlock(await import(specifier));
+}
+
+/** `bun:ffi` loaded synchronously, the way Bun lets an ES module `require` one. */
+function requireFfi(): BunFfi {
+  const meta = import.meta as unknown as { require?: (id: string) => unknown };
+  if (typeof meta.require !== "function") {
+    throw new Error("Cannot load bun:ffi here: call initRuntime() before locking");
+  }
+  return meta.require("bun:ffi") as BunFfi;
+}
+
+/** libc's `flock`, through `bun:ffi`. */
+function libcFlock(ffi: BunFfi): Flock {
   const names = process.platform === "darwin" ? ["libc.dylib"] : ["libc.so.6", "libc.so"];
   let lastError: unknown = null;
   for (const name of names) {
@@ -55,8 +78,7 @@ export async function initRuntime(): Promise<void> {
       const lib = ffi.dlopen(name, {
         flock: { args: [ffi.FFIType.i32, ffi.FFIType.i32], returns: ffi.FFIType.i32 },
       });
-      flockFn = lib.symbols.flock as Flock;
-      return;
+      return lib.symbols.flock as Flock;
     } catch (error) {
       lastError = error;
     }
@@ -96,7 +118,7 @@ function denoLock(path: string, wait: boolean, existing: boolean): HeldLock | nu
 }
 
 function bunLock(path: string, wait: boolean, existing: boolean): HeldLock | null {
-  if (flockFn === null) throw new Error("initRuntime() was not awaited before locking");
+  flockFn ??= libcFlock(requireFfi());
   const c = fs.constants;
   const fd = existing
     ? fs.openSync(path, c.O_RDONLY)

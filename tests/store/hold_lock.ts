@@ -1,14 +1,13 @@
 /**
  * Test helper run as a child process: resumes the rollout named by its argument, prints
  * `holding <pid>` once it holds the writer lock, and keeps it until its stdin ends.
- * If the lock is refused it prints `refused <code>: <message>` and exits with 3.
+ * If the lock is refused it prints `refused <code>: <message>` and exits with 3. It takes the
+ * lock without calling `initRuntime()` first, as the command line does: in Bun, the first lock
+ * loads `flock` itself.
  */
 import process from "node:process";
 import { RolloutError } from "../../lib/schemas/errors.ts";
 import { RolloutRecorder } from "../../lib/store/recorder.ts";
-import { initRuntime } from "../../lib/runtime/runtime.ts";
-
-await initRuntime();
 const file = process.argv[2];
 if (file === undefined) throw new Error("usage: hold_lock.ts ROLLOUT");
 let recorder: RolloutRecorder;
