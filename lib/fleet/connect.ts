@@ -84,6 +84,39 @@ export async function openFleet(url: string, options: OpenFleetOptions): Promise
   };
 }
 
+/**
+ * Runs a reading command's `work` on the store at `url`, closing the connection after. The
+ * schema check and the work's first queries go out together on the one connection, a round
+ * trip less than checking first (one more for every query a search would otherwise wait for
+ * on a database across a network). The check's answer is awaited before the work's: when the
+ * store is refused (no tables, a newer schema, an unreachable server), that is the error
+ * thrown, as a {@linkcode FleetError}, and whatever the work's queries met instead is ignored.
+ * The work's own failures are thrown as they are. Every value the work's queries send must
+ * name its type (`read.ts`): one of no named type makes the driver ask the server to describe
+ * the query first, a round trip more, and such a query sent along with the check never went
+ * out through PgBouncer in transaction pooling (postgres 4.2.0; `tests/fleet/pooler_test.ts`).
+ */
+export async function readFleet<T>(url: string, work: (fleet: Fleet) => Promise<T>): Promise<T> {
+  const sql = connection(url, { max: 1, prepare: false });
+  const fleet: Fleet = { sql, url, close: () => sql.end({ timeout: 0 }) };
+  const checked = ensureSchema(sql, { create: false });
+  const done = work(fleet);
+  // Awaited below, after the check: a failure meanwhile must not go unhandled.
+  done.catch(() => {});
+  try {
+    try {
+      await checked;
+    } catch (error) {
+      throw fleetError(error, url);
+    }
+    return await done;
+  } finally {
+    // A reader has nothing left in flight now. The server's side of the close is not waited
+    // for: the command's output goes on meanwhile (the process still ends only once closed).
+    fleet.close().catch(() => {});
+  }
+}
+
 /** A pool for `url`, quiet (no notices printed) and with no secret in its errors. */
 export function connection(
   url: string,

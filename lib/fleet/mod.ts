@@ -3,7 +3,7 @@
  * mirror of each machine's files that can be rebuilt from them. `sync` pushes a home; the
  * reading commands ask it with `--from URL`.
  */
-export { databaseUrl, type Fleet, openFleet, URL_VARIABLE } from "./connect.ts";
+export { databaseUrl, type Fleet, openFleet, readFleet, URL_VARIABLE } from "./connect.ts";
 export { FleetError, fleetError, isUnreachable, shownUrl } from "./errors.ts";
 export {
   fleetDuRows,

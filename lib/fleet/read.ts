@@ -103,7 +103,7 @@ const DATE_OID = 1082;
 function typedValues(sql: Sql) {
   return {
     text: (value: string | null) => sql.typed(value, TEXT_OID),
-    count: (value: number) => sql.typed(value, BIGINT_OID),
+    count: (value: number | null) => sql.typed(value, BIGINT_OID),
     // A month sent as a date, not as text cast in the query: a text cast is no constant to the
     // planner, which then plans every month's partition and prunes them only when running
     // (about 1 ms more planning per month asked, measured on 13 months).
@@ -288,9 +288,10 @@ export async function fleetList(
 ): Promise<
   { sessions: Array<ListedSession & { machine: string }>; unreadable: FleetUnreadable[] }
 > {
-  const machine = options.machine ?? null;
-  const cwd = options.cwd ?? null;
-  const limit = options.limit ?? null;
+  const { text, count } = typedValues(fleet.sql);
+  const machine = text(options.machine ?? null);
+  const cwd = text(options.cwd ?? null);
+  const limit = count(options.limit ?? null);
   const rows = await fleet.sql`
     SELECT s.machine, s.session_id AS id, n.name AS title,
       (CASE WHEN s.compressed THEN s.path || '.zst' ELSE s.path END) AS path, s.created,
@@ -323,7 +324,7 @@ export async function fleetUnreadable(
   fleet: Fleet,
   options: FleetFilter,
 ): Promise<FleetUnreadable[]> {
-  const machine = options.machine ?? null;
+  const machine = typedValues(fleet.sql).text(options.machine ?? null);
   const rows = await fleet.sql`
     SELECT machine, (CASE WHEN compressed THEN path || '.zst' ELSE path END) AS path, error
     FROM rollout.sessions
@@ -344,8 +345,9 @@ export async function fleetUsageRows(
   fleet: Fleet,
   options: { since?: string } & FleetFilter,
 ): Promise<{ rows: SessionUsageTurn[]; without: string[] }> {
-  const machine = options.machine ?? null;
-  const since = options.since ?? null;
+  const { text } = typedValues(fleet.sql);
+  const machine = text(options.machine ?? null);
+  const since = text(options.since ?? null);
   const files = await fleet.sql`
     SELECT s.id, s.session_id, s.cwd, (SELECT count(*) FROM rollout.usage u WHERE u.session = s.id) AS turns
     FROM rollout.sessions s
@@ -367,7 +369,7 @@ export async function fleetUsageRows(
   const turns = ids.length === 0 ? [] : await fleet.sql`
     SELECT session, turn, time, model, input, cached_input, output, reasoning_output, total
     FROM rollout.usage WHERE session = ANY(${ids}::bigint[])
-      AND (${since}::timestamptz IS NULL OR time >= ${since})
+      AND (${since}::timestamptz IS NULL OR time >= ${since}::timestamptz)
     ORDER BY session, turn`;
   const bySession = new Map<number, Array<Record<string, unknown>>>();
   for (const turn of turns as Array<Record<string, unknown>>) {
@@ -407,7 +409,7 @@ export async function fleetDuRows(
   fleet: Fleet,
   options: FleetFilter,
 ): Promise<Array<Record<string, unknown>>> {
-  const machine = options.machine ?? null;
+  const machine = typedValues(fleet.sql).text(options.machine ?? null);
   const rows = await fleet.sql`
     SELECT machine, session_id, (CASE WHEN compressed THEN path || '.zst' ELSE path END) AS path,
       size, CASE WHEN compressed THEN 1 ELSE 0 END AS compressed, updated, created, cwd,
@@ -426,8 +428,10 @@ export async function resolveFleetSession(
   name: string,
   options: FleetFilter,
 ): Promise<FleetSession> {
-  const machine = options.machine ?? null;
-  const prefix = name.length >= 4 ? `${name.replace(/[\\%_]/g, "\\$&")}%` : name;
+  const { text } = typedValues(fleet.sql);
+  const machine = text(options.machine ?? null);
+  const prefix = text(name.length >= 4 ? `${name.replace(/[\\%_]/g, "\\$&")}%` : name);
+  const named = text(name);
   const rows = await fleet.sql`
     SELECT DISTINCT s.id, s.machine, s.path, to_char(s.month, 'YYYY-MM-DD') AS month, s.session_id,
       s.format, s.records, s.compressed
@@ -435,8 +439,8 @@ export async function resolveFleetSession(
       LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
     WHERE s.error IS NULL AND s.format IS NOT NULL
       AND (${machine}::text IS NULL OR s.machine = ${machine})
-      AND (s.session_id LIKE ${prefix} OR s.path = ${name} OR n.name = ${name}
-        OR (s.compressed AND s.path || '.zst' = ${name}))
+      AND (s.session_id LIKE ${prefix} OR s.path = ${named} OR n.name = ${named}
+        OR (s.compressed AND s.path || '.zst' = ${named}))
     ORDER BY s.machine, s.compressed, s.id`;
   const where = options.machine === undefined
     ? "in the database"
@@ -488,6 +492,7 @@ export async function writeFleetSession(
   session: FleetSession,
   dest: string,
 ): Promise<void> {
+  const { day, count } = typedValues(fleet.sql);
   const fd = fs.openSync(dest, "wx", 0o600);
   const document = session.format.endsWith("_document");
   const newline = new Uint8Array([10]);
@@ -495,7 +500,7 @@ export async function writeFleetSession(
   try {
     const cursor = fleet.sql`
       SELECT line, raw, damage FROM rollout.records
-      WHERE month = ${session.month} AND session = ${session.id}
+      WHERE month = ${day(session.month)} AND session = ${count(session.id)}
         AND (raw IS NOT NULL OR damage IS NOT NULL) ${
       document ? fleet.sql`AND line = 0` : fleet.sql``
     }

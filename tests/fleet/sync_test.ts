@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
+import { setImmediate } from "node:timers";
 import { after, before, test } from "node:test";
 import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import postgres from "postgres";
@@ -25,7 +26,7 @@ import {
   jsonl,
 } from "../fixtures_rollouts.ts";
 import { freePort, pgAvailable, type PgCluster, startCluster } from "./pg_cluster.ts";
-import { FLEET_SCHEMA_VERSION } from "../../lib/fleet/mod.ts";
+import { FLEET_SCHEMA_VERSION, FleetError, openFleet, readFleet } from "../../lib/fleet/mod.ts";
 import { writeSession as writeCodexSession } from "./codex_turns.ts";
 import { SeededRandom } from "../reliability/seeded_random.ts";
 
@@ -910,6 +911,49 @@ storeTest(
         assert.deepEqual(hits.map((h) => [h.session_id, h.time]), want, `--machine ${machine}`);
       }
     }
+  },
+);
+
+storeTest(
+  "a reader's work starts with the schema check, whose answer decides what is thrown",
+  async (store) => {
+    const unsettled = Symbol("unsettled");
+    const settled = (promise: Promise<unknown>) =>
+      Promise.race([promise.then(() => "settled", () => "settled"), Promise.resolve(unsettled)]);
+    // No tables yet: the check's refusal is what a reader says, not the error its own query
+    // met (no such table).
+    await assert.rejects(
+      readFleet(store.url, async (fleet) => await fleet.sql`SELECT count(*) FROM rollout.sessions`),
+      (error) => error instanceof FleetError && /holds no rollout sessions yet/.test(error.message),
+    );
+    const made = await openFleet(store.url, { create: true });
+    await made.close();
+    // The version table held locked by another connection: the check waits, and the work
+    // has started meanwhile (its queries go out with the check's); nothing is returned before
+    // the check has answered.
+    let started = false;
+    let reading: Promise<unknown> | null = null;
+    await store.sql.begin(async (tx) => {
+      await tx`LOCK TABLE rollout.schema_version IN ACCESS EXCLUSIVE MODE`;
+      reading = readFleet(store.url, async (fleet) => {
+        started = true;
+        const [row] = await fleet.sql`SELECT count(*)::int AS n FROM rollout.sessions`;
+        return row!.n;
+      });
+      assert.equal(started, true);
+      // The check is seen waiting for the lock before the lock is let go.
+      for (;;) {
+        const [row] = await tx`SELECT count(*)::int AS n FROM pg_locks
+          WHERE NOT granted AND relation = 'rollout.schema_version'::regclass`;
+        if (row!.n > 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(await settled(reading), unsettled);
+    });
+    assert.equal(await reading, 0);
+    // A failure of the work itself, the check passed, is thrown as it is.
+    const own = new Error("the work's own failure");
+    await assert.rejects(readFleet(store.url, () => Promise.reject(own)), (error) => error === own);
   },
 );
 

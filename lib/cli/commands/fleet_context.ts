@@ -63,22 +63,24 @@ export function fleetFilterOf(args: ParsedArgs): FleetFilter {
   return machine === undefined ? {} : { machine };
 }
 
-/** Runs `work` on the fleet store at `url`, closed after; its failures said without secrets. */
+/**
+ * Runs `work` on the fleet store at `url` (its first queries sent with the schema check),
+ * closed after; its failures said without secrets.
+ */
 export async function withFleet<T>(url: string, work: (fleet: Fleet) => Promise<T>): Promise<T> {
-  const { fleetError, openFleet } = await fleetStore();
-  const fleet = await openFleet(url, { create: false });
-  try {
-    return await work(fleet);
-  } catch (error) {
-    // Ours to say as they are (a bad query becomes a usage error, status 2); anything else
-    // came from the driver or the database.
-    const ours = error instanceof RolloutError || error instanceof UsageError ||
-      error instanceof BadQuery;
-    if (ours) throw error;
-    throw fleetError(error, url);
-  } finally {
-    await fleet.close().catch(() => {});
-  }
+  const { fleetError, readFleet } = await fleetStore();
+  return await readFleet(url, async (fleet) => {
+    try {
+      return await work(fleet);
+    } catch (error) {
+      // Ours to say as they are (a bad query becomes a usage error, status 2); anything else
+      // came from the driver or the database.
+      const ours = error instanceof RolloutError || error instanceof UsageError ||
+        error instanceof BadQuery;
+      if (ours) throw error;
+      throw fleetError(error, url);
+    }
+  });
 }
 
 /** Says on stderr which files of the store are no readable rollout, as `machine:path`. */
