@@ -10,6 +10,7 @@ import {
   encodeRecordLines,
   HistoryPrefix,
   isMessageEvent,
+  RecordLineEncoder,
 } from "../../lib/formats/encode_records.ts";
 import type { SourceRecord } from "../../lib/formats/line_loader.ts";
 
@@ -192,6 +193,86 @@ test("encodeRecordLines() adds Codex's message events after messages when asked"
   assert.equal(out[2].timestamp, T1);
   const none = lines(encodeRecordLines(records, { ...options, mirrors: false }).text);
   assert.equal(none.length, 6);
+});
+
+test("RecordLineEncoder.put() reads and writes ordinals of every length digit by digit", () => {
+  const body = '"type":"response_item","payload":{"type":"message","role":"user","content":[]}';
+  const head = `{"timestamp":"${T1}",`;
+  const encoded = (start: number, record: SourceRecord, text: string) => {
+    const encoder = new RecordLineEncoder({
+      meta: META,
+      fallbackTimestamp: FALLBACK,
+      ordinals: { renumber: true, start },
+      mirrors: false,
+    });
+    let out = "";
+    encoder.put(record, text, (piece) => out += piece);
+    return { out, next: encoder.nextOrdinal };
+  };
+  const anew = (n: number) =>
+    `{"timestamp":"${T1}","ordinal":${n},"type":"response_item","payload":{"type":"message","role":"user","content":[]}}\n`;
+  const item = { type: "message", role: "user", content: [] };
+  const counts = [0, 1, 7, 9, 10, 11, 42, 99, 100, 101, 109, 990, 999, 1000, 1001, 10_000];
+  for (const n of [...counts, 65_536, 99_999, 100_000, 123_456_789, 2 ** 53 - 1]) {
+    const stored = rec("response_item", item, { ordinal: n, ordinalField: true });
+    // Spelled right: kept as stored (its spaces too), the next ordinal after it.
+    for (const text of [`${head}"ordinal":${n},${body}}`, `${head}"ordinal":  ${n} ,${body}}`]) {
+      assert.deepEqual(encoded(n, stored, text), { out: `${text}\n`, next: n + 1 }, text);
+    }
+    // Spelled otherwise (a digit more or less, a leading zero, a fraction): written anew.
+    const digits = String(n);
+    const other = (d: string) => String((Number(d) + 1) % 10);
+    const wrong = [
+      `0${n}`,
+      `${n}0`,
+      `${n}.0`,
+      `${n}1`,
+      digits.slice(0, -1) || "-0",
+      other(digits[0]!) + digits.slice(1),
+      digits.slice(0, -1) + other(digits.at(-1)!),
+    ];
+    for (const spelled of wrong) {
+      const text = `${head}"ordinal":${spelled},${body}}`;
+      assert.deepEqual(encoded(n, stored, text), { out: anew(n), next: n + 1 }, text);
+    }
+    // A line without one: given its ordinal after the timestamp, the rest as stored.
+    const bare = rec("response_item", item, { ordinal: undefined, ordinalField: false });
+    assert.deepEqual(encoded(n, bare, `${head}${body}}`), {
+      out: `${head}"ordinal":${n},${body}}\n`,
+      next: n + 1,
+    });
+  }
+});
+
+test("RecordLineEncoder.put() keeps an ordinal that is no whole number only as JSON spells it", () => {
+  const encoder = new RecordLineEncoder({
+    meta: META,
+    fallbackTimestamp: FALLBACK,
+    ordinals: { renumber: false },
+    mirrors: false,
+  });
+  // Stored with an escape that JSON.stringify would not write: what was kept shows.
+  const item = { type: "message", role: "user", content: [], note: "A" };
+  const stored =
+    '"type":"response_item","payload":{"type":"message","role":"user","content":[],"note":"\\u0041"}';
+  const body =
+    '"type":"response_item","payload":{"type":"message","role":"user","content":[],"note":"A"}';
+  for (
+    const [ordinal, right, wrongly] of [[-3, "-3", "-03"], [6.5, "6.5", "6.50"], [
+      1e21,
+      "1e+21",
+      "1e21",
+    ]] as const
+  ) {
+    const record = rec("response_item", item, { ordinal, ordinalField: true });
+    for (const [spelled, kept] of [[right, true], [wrongly, false]] as const) {
+      const text = `{"timestamp":"${T1}","ordinal":${spelled},${stored}}`;
+      let out = "";
+      encoder.put(record, text, (piece) => out += piece);
+      const expected = kept ? `${text}\n` : `{"timestamp":"${T1}","ordinal":${right},${body}}\n`;
+      assert.equal(out, expected, text);
+    }
+  }
 });
 
 test("isMessageEvent() tells Codex's message mirrors from other events", () => {
