@@ -205,7 +205,7 @@ async function benchSearch(results: Results, s: Settings, url: string, total: nu
   const sql = connect(url, (_connection, query, parameters) => {
     if (capture) queries.push({ query, parameters });
   });
-  const fleet: Fleet = { sql, url, close: () => sql.end() };
+  const fleet: Fleet = { sql, url, checked: Promise.resolve(), close: () => sql.end() };
   try {
     for (const [name, word] of [["rare word", RARE_WORD], ["common word", COMMON_WORD]]) {
       const args = ["search", word!, "--from", url, "--limit", "20", "--json"];

@@ -15,6 +15,12 @@ export interface Fleet {
   readonly sql: Sql;
   /** The URL it was opened with (it holds the password: never print it, see `shownUrl`). */
   readonly url: string;
+  /**
+   * Settles once the schema is known to be one this `rollout` reads; rejects when it is not. A
+   * reader's work, started before that is known, awaits it before doing anything but queries
+   * (printing, writing files).
+   */
+  readonly checked: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +85,7 @@ export async function openFleet(url: string, options: OpenFleetOptions): Promise
   return {
     sql,
     url,
+    checked: Promise.resolve(),
     // A reader has nothing left in flight when it closes; a writer lets its last commit end.
     close: () => sql.end({ timeout: options.create ? 5 : 0 }),
   };
@@ -90,18 +97,27 @@ export async function openFleet(url: string, options: OpenFleetOptions): Promise
  * trip less than checking first (one more for every query a search would otherwise wait for
  * on a database across a network). The check's answer is awaited before the work's: when the
  * store is refused (no tables, a newer schema, an unreachable server), that is the error
- * thrown, as a {@linkcode FleetError}, and whatever the work's queries met instead is ignored.
- * The work's own failures are thrown as they are. Every value the work's queries send must
- * name its type (`read.ts`): one of no named type makes the driver ask the server to describe
- * the query first, a round trip more, and such a query sent along with the check never went
- * out through PgBouncer in transaction pooling (postgres 4.2.0; `tests/fleet/pooler_test.ts`).
+ * thrown, as a {@linkcode FleetError}, the connection is closed at once (the work's queries
+ * still waiting fail), and whatever the work met instead is ignored; the work awaits
+ * `fleet.checked` before anything but queries. Its own failures are thrown as they are.
+ *
+ * Every value the work's queries send names its type (`read.ts`): the driver then sends each
+ * query at once, in one round trip. Sent along with the check through PgBouncer in transaction
+ * pooling, queries with values of no named type never went out (postgres 4.2.0; the pooler
+ * test, `tests/fleet/pooler_test.ts`, caught `list`, `show` and `export` waiting forever).
  */
 export async function readFleet<T>(url: string, work: (fleet: Fleet) => Promise<T>): Promise<T> {
   const sql = connection(url, { max: 1, prepare: false });
-  const fleet: Fleet = { sql, url, close: () => sql.end({ timeout: 0 }) };
   const checked = ensureSchema(sql, { create: false });
-  const done = work(fleet);
-  // Awaited below, after the check: a failure meanwhile must not go unhandled.
+  // Awaited below, first: a failure meanwhile must not go unhandled.
+  checked.catch(() => {});
+  const fleet: Fleet = { sql, url, checked, close: () => sql.end({ timeout: 0 }) };
+  let done: Promise<T>;
+  try {
+    done = work(fleet);
+  } catch (error) {
+    done = Promise.reject(error);
+  }
   done.catch(() => {});
   try {
     try {
@@ -111,8 +127,8 @@ export async function readFleet<T>(url: string, work: (fleet: Fleet) => Promise<
     }
     return await done;
   } finally {
-    // A reader has nothing left in flight now. The server's side of the close is not waited
-    // for: the command's output goes on meanwhile (the process still ends only once closed).
+    // Not waited for: the server's side of the close ends while the command's output is
+    // written (the process still ends only once the connection is closed).
     fleet.close().catch(() => {});
   }
 }

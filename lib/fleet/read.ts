@@ -96,7 +96,7 @@ const BIGINT_OID = 20;
 const DATE_OID = 1082;
 
 /**
- * The values a search sends, each with its type named: the driver then sends a query and its
+ * The values the readers send, each with its type named: the driver then sends a query and its
  * values in one round trip (a value of no named type makes it ask the server to describe the
  * parameters first, a round trip more), and queries asked at once go out together.
  */

@@ -51,8 +51,8 @@ interface BunFfi {
 
 /**
  * Loads what locking needs ahead of the first lock. Optional: {@linkcode lockFile} loads it
- * itself when first called, so that a command that takes no lock (a search of the fleet store,
- * `--version`) never pays for it (a millisecond or two of each start, in Bun).
+ * itself when first called, so that a command that takes no lock (a search of the fleet store)
+ * never pays for it (a millisecond or two of each start, in Bun).
  */
 export async function initRuntime(): Promise<void> {
   if (runtimeName() !== "bun" || flockFn !== null) return;

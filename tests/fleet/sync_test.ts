@@ -917,9 +917,6 @@ storeTest(
 storeTest(
   "a reader's work starts with the schema check, whose answer decides what is thrown",
   async (store) => {
-    const unsettled = Symbol("unsettled");
-    const settled = (promise: Promise<unknown>) =>
-      Promise.race([promise.then(() => "settled", () => "settled"), Promise.resolve(unsettled)]);
     // No tables yet: the check's refusal is what a reader says, not the error its own query
     // met (no such table).
     await assert.rejects(
@@ -928,32 +925,60 @@ storeTest(
     );
     const made = await openFleet(store.url, { create: true });
     await made.close();
-    // The version table held locked by another connection: the check waits, and the work
-    // has started meanwhile (its queries go out with the check's); nothing is returned before
-    // the check has answered.
+    // The version table held locked by another connection: the check waits. The work has
+    // started meanwhile, but neither `checked` nor the reader settles before the check has
+    // answered, though the work itself is done at once.
     let started = false;
+    let checked = false;
+    let returned = false;
     let reading: Promise<unknown> | null = null;
     await store.sql.begin(async (tx) => {
       await tx`LOCK TABLE rollout.schema_version IN ACCESS EXCLUSIVE MODE`;
-      reading = readFleet(store.url, async (fleet) => {
+      reading = readFleet(store.url, (fleet) => {
         started = true;
-        const [row] = await fleet.sql`SELECT count(*)::int AS n FROM rollout.sessions`;
-        return row!.n;
+        fleet.checked.then(() => checked = true, () => {});
+        return Promise.resolve(7);
       });
+      reading.then(() => returned = true, () => {});
       assert.equal(started, true);
-      // The check is seen waiting for the lock before the lock is let go.
+      // Round trips of this connection until the check is seen waiting for the lock.
       for (;;) {
         const [row] = await tx`SELECT count(*)::int AS n FROM pg_locks
           WHERE NOT granted AND relation = 'rollout.schema_version'::regclass`;
         if (row!.n > 0) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      assert.equal(await settled(reading), unsettled);
+      assert.deepEqual({ checked, returned }, { checked: false, returned: false });
     });
-    assert.equal(await reading, 0);
-    // A failure of the work itself, the check passed, is thrown as it is.
+    assert.equal(await reading, 7);
+    assert.equal(checked, true);
+    // A newer schema that this rollout cannot use: refused, and a work that awaits `checked`
+    // before printing or writing goes no further, though its query was answered.
+    await store.sql`INSERT INTO rollout.schema_version (version, usable_from) VALUES (99, 99)`;
+    let work: Promise<void> | null = null;
+    let printed = false;
+    await assert.rejects(
+      readFleet(store.url, (fleet) =>
+        work = (async () => {
+          await fleet.sql`SELECT count(*) FROM rollout.sessions`;
+          await fleet.checked;
+          printed = true;
+        })()),
+      (error) => error instanceof FleetError && /migrated by a newer rollout/.test(error.message),
+    );
+    await work!.catch(() => {});
+    assert.equal(printed, false);
+    await store.sql`DELETE FROM rollout.schema_version WHERE version = 99`;
+    // A failure of the work itself, the check passed, is thrown as it is; one thrown before
+    // its first await too.
     const own = new Error("the work's own failure");
     await assert.rejects(readFleet(store.url, () => Promise.reject(own)), (error) => error === own);
+    await assert.rejects(
+      readFleet(store.url, () => {
+        throw own;
+      }),
+      (error) => error === own,
+    );
   },
 );
 

@@ -196,7 +196,10 @@ test("encodeRecordLines() adds Codex's message events after messages when asked"
 });
 
 test("RecordLineEncoder.put() reads and writes ordinals of every length digit by digit", () => {
-  const body = '"type":"response_item","payload":{"type":"message","role":"user","content":[]}';
+  // Stored with an escape that JSON.stringify would not write: a line kept as stored and one
+  // written anew differ.
+  const stored = '"type":"response_item","payload":{"type":"message","role":"user",' +
+    '"content":[],"note":"\\u0041"}';
   const head = `{"timestamp":"${T1}",`;
   const encoded = (start: number, record: SourceRecord, text: string) => {
     const encoder = new RecordLineEncoder({
@@ -210,14 +213,21 @@ test("RecordLineEncoder.put() reads and writes ordinals of every length digit by
     return { out, next: encoder.nextOrdinal };
   };
   const anew = (n: number) =>
-    `{"timestamp":"${T1}","ordinal":${n},"type":"response_item","payload":{"type":"message","role":"user","content":[]}}\n`;
-  const item = { type: "message", role: "user", content: [] };
+    `{"timestamp":"${T1}","ordinal":${n},"type":"response_item","payload":{"type":"message",` +
+    `"role":"user","content":[],"note":"A"}}\n`;
+  const item = { type: "message", role: "user", content: [], note: "A" };
   const counts = [0, 1, 7, 9, 10, 11, 42, 99, 100, 101, 109, 990, 999, 1000, 1001, 10_000];
   for (const n of [...counts, 65_536, 99_999, 100_000, 123_456_789, 2 ** 53 - 1]) {
-    const stored = rec("response_item", item, { ordinal: n, ordinalField: true });
-    // Spelled right: kept as stored (its spaces too), the next ordinal after it.
-    for (const text of [`${head}"ordinal":${n},${body}}`, `${head}"ordinal":  ${n} ,${body}}`]) {
-      assert.deepEqual(encoded(n, stored, text), { out: `${text}\n`, next: n + 1 }, text);
+    const record = rec("response_item", item, { ordinal: n, ordinalField: true });
+    // Spelled right: kept as stored (its spaces too, also last before the closing brace), the
+    // next ordinal after it.
+    const right = [
+      `${head}"ordinal":${n},${stored}}`,
+      `${head}"ordinal":  ${n} ,${stored}}`,
+      `${head}${stored},"ordinal":${n}}`,
+    ];
+    for (const text of right) {
+      assert.deepEqual(encoded(n, record, text), { out: `${text}\n`, next: n + 1 }, text);
     }
     // Spelled otherwise (a digit more or less, a leading zero, a fraction): written anew.
     const digits = String(n);
@@ -232,19 +242,19 @@ test("RecordLineEncoder.put() reads and writes ordinals of every length digit by
       digits.slice(0, -1) + other(digits.at(-1)!),
     ];
     for (const spelled of wrong) {
-      const text = `${head}"ordinal":${spelled},${body}}`;
-      assert.deepEqual(encoded(n, stored, text), { out: anew(n), next: n + 1 }, text);
+      const text = `${head}"ordinal":${spelled},${stored}}`;
+      assert.deepEqual(encoded(n, record, text), { out: anew(n), next: n + 1 }, text);
     }
     // A line without one: given its ordinal after the timestamp, the rest as stored.
     const bare = rec("response_item", item, { ordinal: undefined, ordinalField: false });
-    assert.deepEqual(encoded(n, bare, `${head}${body}}`), {
-      out: `${head}"ordinal":${n},${body}}\n`,
+    assert.deepEqual(encoded(n, bare, `${head}${stored}}`), {
+      out: `${head}"ordinal":${n},${stored}}\n`,
       next: n + 1,
     });
   }
 });
 
-test("RecordLineEncoder.put() keeps an ordinal that is no whole number only as JSON spells it", () => {
+test("RecordLineEncoder.put() keeps an ordinal that is no whole number as JSON spells it", () => {
   const encoder = new RecordLineEncoder({
     meta: META,
     fallbackTimestamp: FALLBACK,
@@ -253,10 +263,9 @@ test("RecordLineEncoder.put() keeps an ordinal that is no whole number only as J
   });
   // Stored with an escape that JSON.stringify would not write: what was kept shows.
   const item = { type: "message", role: "user", content: [], note: "A" };
-  const stored =
-    '"type":"response_item","payload":{"type":"message","role":"user","content":[],"note":"\\u0041"}';
-  const body =
-    '"type":"response_item","payload":{"type":"message","role":"user","content":[],"note":"A"}';
+  const start = '"type":"response_item","payload":{"type":"message","role":"user","content":[],';
+  const stored = `${start}"note":"\\u0041"}`;
+  const body = `${start}"note":"A"}`;
   for (
     const [ordinal, right, wrongly] of [[-3, "-3", "-03"], [6.5, "6.5", "6.50"], [
       1e21,

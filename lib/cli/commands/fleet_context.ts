@@ -118,6 +118,7 @@ export async function fromStoreOrIndex<T>(
       work.store(fleet, filter),
       fleetUnreadable(fleet, filter),
     ]);
+    await fleet.checked;
     await reportFleetUnreadable(io, unreadable, use.what);
     return done;
   });
@@ -149,6 +150,7 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
   const { resolveFleetSession, writeFleetSession } = await fleetStore();
   return await withFleet(url, async (fleet) => {
     const session = await resolveFleetSession(fleet, spec, fleetFilterOf(args));
+    await fleet.checked;
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-from-"));
     const done = () => fs.rmSync(folder, { recursive: true, force: true });
     try {
