@@ -54,49 +54,48 @@ const PAIRS = Array.from(
   { length: 100 },
   (_, i) => `${DIGITS[Math.floor(i / 10)]}${DIGITS[i % 10]}`,
 );
+/** What {@linkcode piecesOf} fills, used again by every call. */
+const pieces: string[] = [];
 
 /**
- * `n` as `JSON.stringify` writes it, handed to `put` in pieces made once: a string made of each
- * ordinal of a GiB copy costs what {@linkcode spelledDigits} says.
+ * Puts in `pieces` the strings, made once, that spell `n` (a whole number, 0 or more), least
+ * significant first: two digits each, the first one or two. Returns how many. A copy of a GiB
+ * that made a string of each ordinal with `String()` took 0.4-0.6 s and 30,000 page faults
+ * more in Bun (they land in the copies of the line texts that follow); `charCodeAt` of a line
+ * cost more too.
  */
+function piecesOf(n: number): number {
+  let count = 0;
+  let rest = n;
+  for (; rest >= 100; rest = Math.floor(rest / 100)) pieces[count++] = PAIRS[rest % 100]!;
+  pieces[count++] = rest < 10 ? DIGITS[rest]! : PAIRS[rest]!;
+  return count;
+}
+
+/** Whether `n` is written by {@linkcode piecesOf}; others are written by `JSON.stringify`. */
+const inPieces = (n: number) => Number.isSafeInteger(n) && n >= 0;
+
+/** `n` as `JSON.stringify` writes it, handed to `put` without making a string of it. */
 function putNumber(put: (text: string) => void, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) {
-    put(JSON.stringify(n));
-    return;
-  }
-  let divisor = 1;
-  while (divisor * 100 <= n) divisor *= 100;
-  const first = Math.floor(n / divisor);
-  put(first < 10 ? DIGITS[first]! : PAIRS[first]!);
-  let rest = n - first * divisor;
-  while (divisor > 1) {
-    divisor /= 100;
-    const pair = Math.floor(rest / divisor);
-    put(PAIRS[pair]!);
-    rest -= pair * divisor;
-  }
+  if (!inPieces(n)) return put(JSON.stringify(n));
+  for (let i = piecesOf(n) - 1; i >= 0; i--) put(pieces[i]!);
 }
 
 /**
  * How many characters `ordinal` takes where `text` spells it at `at` as `JSON.stringify` does,
- * or 0. A whole number is compared digit by digit: a copy of a GiB made a string of each
- * ordinal with `String()` in Bun, and took 0.4-0.6 s and 30,000 page faults more (its faults
- * land in the copies of the line texts that follow); `charCodeAt` of a line cost more too.
+ * or 0; a whole number is compared without making a string of it.
  */
 function spelledDigits(text: string, at: number, ordinal: number): number {
-  if (!Number.isSafeInteger(ordinal) || ordinal < 0) {
+  if (!inPieces(ordinal)) {
     const spelled = JSON.stringify(ordinal);
     return text.startsWith(spelled, at) ? spelled.length : 0;
   }
-  let count = 1;
-  for (let power = 10; power <= ordinal; power *= 10) count++;
-  let rest = ordinal;
-  for (let i = count - 1; i >= 0; i--) {
-    const digit = rest % 10;
-    if (!text.startsWith(DIGITS[digit]!, at + i)) return 0;
-    rest = (rest - digit) / 10;
+  let end = at;
+  for (let i = piecesOf(ordinal) - 1; i >= 0; i--) {
+    if (!text.startsWith(pieces[i]!, end)) return 0;
+    end += pieces[i]!.length;
   }
-  return count;
+  return end - at;
 }
 
 /** A Codex 2025 line as an enveloped record: state lines become `state` payloads. */
