@@ -3,6 +3,7 @@
  * tier 1), and its implementation on `node:fs`. Nothing else in the writer touches the disk.
  */
 import * as fs from "node:fs";
+import { dropCachedPages } from "./runtime.ts";
 
 /** How a file is opened. */
 export type OpenMode =
@@ -35,6 +36,11 @@ export interface FileSystem {
   /** `fdatasync` off the event loop (on a worker thread), so other work goes on meanwhile. */
   fdatasyncAsync(fd: number): Promise<void>;
   fsync(fd: number): void;
+  /**
+   * Frees the cached pages of the first `length` bytes of a file once they are on the disk: a
+   * help for long copies, never needed for what is stored (an implementation may do nothing).
+   */
+  dropCache?(fd: number, length: number): void;
   truncate(fd: number, length: number): void;
   close(fd: number): void;
   rename(from: string, to: string): void;
@@ -90,6 +96,9 @@ export const nodeFileSystem: FileSystem = {
       fs.fdatasync(fd, (error) => (error ? reject(error) : resolve()));
     }),
   fsync: (fd) => fs.fsyncSync(fd),
+  dropCache: (fd, length) => {
+    dropCachedPages(fd, length);
+  },
   truncate: (fd, length) => fs.ftruncateSync(fd, length),
   close: (fd) => fs.closeSync(fd),
   rename: (from, to) => fs.renameSync(from, to),

@@ -13,7 +13,7 @@ export type { Io, OutputStream } from "./io.ts";
 export { inputStillRead, noteLingeringRead } from "./lingering_read.ts";
 export { processIo } from "./process_io.ts";
 export { passwdHome, selfCommand } from "./self_command.ts";
-export { type HeldLock, initRuntime, lockFile } from "./runtime.ts";
+export { dropCachedPages, type HeldLock, initRuntime, lockFile } from "./runtime.ts";
 export { collectIfAbove, memoryRelief } from "./memory.ts";
 export {
   fileChunks,

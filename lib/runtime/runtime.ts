@@ -1,6 +1,8 @@
 /**
- * The one place where Deno and Bun differ: advisory `flock` locks. Deno has
- * `FsFile.tryLockSync`; Bun reaches libc's `flock` through `bun:ffi`. Both see each other.
+ * The one place where Deno and Bun differ: advisory `flock` locks, and dropping a file's cached
+ * pages. Deno has `FsFile.tryLockSync`; Bun reaches libc's `flock` through `bun:ffi`. Both see
+ * each other. `posix_fadvise` comes from libc in both, through their own foreign-function
+ * interfaces.
  */
 import * as fs from "node:fs";
 
@@ -46,7 +48,7 @@ export function runtimeName(): "deno" | "bun" | "other" {
 /** The part of `bun:ffi` used here (typed loosely: Deno does not know the module). */
 interface BunFfi {
   dlopen(name: string, symbols: Record<string, unknown>): { symbols: Record<string, unknown> };
-  FFIType: { i32: unknown };
+  FFIType: { i32: unknown; i64: unknown };
 }
 
 /**
@@ -69,11 +71,15 @@ function requireFfi(): BunFfi {
   return meta.require("bun:ffi") as BunFfi;
 }
 
+/** The names the C library goes by here, in the order they are tried. */
+function libcNames(): string[] {
+  return process.platform === "darwin" ? ["libc.dylib"] : ["libc.so.6", "libc.so"];
+}
+
 /** libc's `flock`, through `bun:ffi`. */
 function libcFlock(ffi: BunFfi): Flock {
-  const names = process.platform === "darwin" ? ["libc.dylib"] : ["libc.so.6", "libc.so"];
   let lastError: unknown = null;
-  for (const name of names) {
+  for (const name of libcNames()) {
     try {
       const lib = ffi.dlopen(name, {
         flock: { args: [ffi.FFIType.i32, ffi.FFIType.i32], returns: ffi.FFIType.i32 },
@@ -84,6 +90,71 @@ function libcFlock(ffi: BunFfi): Flock {
     }
   }
   throw new Error("Cannot load flock from the C library", { cause: lastError });
+}
+
+type Fadvise = (fd: number, offset: number, length: number, advice: number) => number;
+/** `posix_fadvise` once looked up; null where there is none to use. */
+let fadviseFn: Fadvise | null | undefined;
+const POSIX_FADV_DONTNEED = 4;
+
+/** The part of Deno's foreign-function interface used here. */
+interface DenoFfi {
+  permissions: { querySync?(descriptor: { name: "ffi" }): { state: string } };
+  dlopen(
+    name: string,
+    symbols: Record<string, { parameters: string[]; result: string }>,
+  ): { symbols: Record<string, unknown> };
+}
+
+/**
+ * libc's `posix_fadvise` (Linux only), or null: another system, a C library without it, or a
+ * Deno not allowed to load libraries (asked without a prompt).
+ */
+function libcFadvise(): Fadvise | null {
+  if (process.platform !== "linux") return null;
+  for (const name of libcNames()) {
+    try {
+      switch (runtimeName()) {
+        case "bun": {
+          const ffi = requireFfi();
+          const i32 = ffi.FFIType.i32;
+          const lib = ffi.dlopen(name, {
+            posix_fadvise: { args: [i32, ffi.FFIType.i64, ffi.FFIType.i64, i32], returns: i32 },
+          });
+          return lib.symbols.posix_fadvise as Fadvise;
+        }
+        case "deno": {
+          const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
+          if (deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") return null;
+          const lib = deno.dlopen(name, {
+            posix_fadvise: { parameters: ["i32", "i64", "i64", "i32"], result: "i32" },
+          });
+          return lib.symbols.posix_fadvise as Fadvise;
+        }
+        case "other":
+          return null;
+      }
+    } catch {
+      // The next name, or none: dropping pages is only ever a help.
+    }
+  }
+  return null;
+}
+
+/**
+ * Asks the kernel to drop the cached pages of the first `length` bytes of an open file
+ * (`posix_fadvise`, `POSIX_FADV_DONTNEED`): those already written to the disk are freed at once,
+ * the others stay. Returns whether the kernel took the advice; false where it cannot be given.
+ * It changes no byte of the file, only where its pages are kept.
+ */
+export function dropCachedPages(fd: number, length: number): boolean {
+  if (fadviseFn === undefined) fadviseFn = libcFadvise();
+  if (fadviseFn === null || length <= 0) return false;
+  try {
+    return fadviseFn(fd, 0, length, POSIX_FADV_DONTNEED) === 0;
+  } catch {
+    return false;
+  }
 }
 
 const encoder = new TextEncoder();
