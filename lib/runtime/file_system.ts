@@ -37,8 +37,9 @@ export interface FileSystem {
   fdatasyncAsync(fd: number): Promise<void>;
   fsync(fd: number): void;
   /**
-   * Frees the cached pages of the first `length` bytes of a file once they are on the disk: a
-   * help for long copies, never needed for what is stored (an implementation may do nothing).
+   * Frees the cached pages of the first `length` bytes of a file that are already on the disk;
+   * the others stay. A help for long copies, never needed for what is stored: an
+   * implementation may do nothing, and should not throw.
    */
   dropCache?(fd: number, length: number): void;
   truncate(fd: number, length: number): void;

@@ -144,8 +144,9 @@ function libcFadvise(): Fadvise | null {
 /**
  * Asks the kernel to drop the cached pages of the first `length` bytes of an open file
  * (`posix_fadvise`, `POSIX_FADV_DONTNEED`): those already written to the disk are freed at once,
- * the others stay. Returns whether the kernel took the advice; false where it cannot be given.
- * It changes no byte of the file, only where its pages are kept.
+ * the others stay. Returns whether the call succeeded (on tmpfs it does, and drops nothing); false
+ * where it cannot be made. It changes no byte of the file, only where its pages are kept. Never
+ * throws.
  */
 export function dropCachedPages(fd: number, length: number): boolean {
   if (fadviseFn === undefined) fadviseFn = libcFadvise();
