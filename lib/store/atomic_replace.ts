@@ -45,10 +45,107 @@ export type Put = (text: string) => void;
 export type Between = () => Promise<void> | void;
 
 /**
+ * Text written to an open file as it comes: encoded into one buffer of a MiB, used again for
+ * each write. With `sync`, every `syncAhead` bytes a sync of what is written so far starts on a
+ * worker thread while the writing goes on, so that the disk writes while this thread reads and
+ * encodes: the last sync then waits for the tail only (of a GiB: 0.8 s otherwise). One at a
+ * time; it is only a head start, the caller's final sync is what makes the file durable. Its
+ * failure is kept (never left as an unhandled rejection) and fails the write at the next chance.
+ */
+export class StreamedWrite {
+  readonly #fsys: FileSystem;
+  readonly #fd: number;
+  readonly #sync: boolean;
+  readonly #ahead: number;
+  readonly #out: Utf8Buffer;
+  #bytes = 0;
+  #synced = 0;
+  #syncing: Promise<void> | null = null;
+  #failed: { error: unknown } | null = null;
+  #ending = false;
+  // Set once the descriptor is about to be closed: a late `put` (a writer that did not stop)
+  // fails instead of writing to it or starting a sync of it.
+  #closing = false;
+
+  constructor(fsys: FileSystem, fd: number, options: { sync: boolean; syncAhead?: number }) {
+    this.#fsys = fsys;
+    this.#fd = fd;
+    this.#sync = options.sync;
+    this.#ahead = options.syncAhead ?? SYNC_AHEAD;
+    this.#out = new Utf8Buffer((data) => this.#write(data));
+  }
+
+  /** Hands text over; see {@linkcode Put}. */
+  readonly put: Put = (text) => this.#out.add(text);
+
+  /** A turn of the event loop while a sync ahead runs; see {@linkcode Between}. */
+  readonly between: Between = () =>
+    this.#syncing === null ? undefined : new Promise<void>((resolve) => setImmediate(resolve));
+
+  /**
+   * Writes out what is held (with no sync ahead: the caller's final sync follows) and waits for
+   * the sync ahead still running; throws the failure of any. Returns the bytes written. The
+   * descriptor may be closed once it has settled.
+   */
+  async finish(): Promise<number> {
+    this.#ending = true;
+    try {
+      this.#out.flush();
+    } finally {
+      this.#closing = true;
+    }
+    await this.#settled();
+    return this.#bytes;
+  }
+
+  /** After a failure: no more writes, and the sync ahead still running has ended. */
+  async abandon(): Promise<void> {
+    this.#closing = true;
+    await this.#settled().catch(() => {});
+  }
+
+  async #settled(): Promise<void> {
+    if (this.#syncing !== null) await this.#syncing;
+    if (this.#failed !== null) throw this.#failed.error;
+  }
+
+  #write(data: Uint8Array): void {
+    if (this.#closing) throw new Error("the file was written to after it ended");
+    if (this.#failed !== null) throw this.#failed.error;
+    writeAll(this.#fsys, this.#fd, data);
+    this.#bytes += data.length;
+    if (
+      this.#sync && !this.#ending && this.#syncing === null &&
+      this.#bytes - this.#synced >= this.#ahead
+    ) {
+      this.#synced = this.#bytes;
+      const upTo = this.#bytes;
+      this.#syncing = this.#fsys.fdatasyncAsync(this.#fd).then(
+        () => {
+          this.#syncing = null;
+          // What the sync wrote to the disk is let go of the page cache, so that the next
+          // writes can take the pages just freed instead of fresh memory (a GiB copied after
+          // other work: 1.81-2.60 s before, 1.40-1.54 s after). Only a help: a failure of it
+          // must neither fail the write nor be left unhandled.
+          try {
+            this.#fsys.dropCache?.(this.#fd, upTo);
+          } catch {
+            // The pages stay cached; nothing else changes.
+          }
+        },
+        (error: unknown) => {
+          this.#syncing = null;
+          this.#failed ??= { error };
+        },
+      );
+    }
+  }
+}
+
+/**
  * {@linkcode atomicReplace} with content produced piece by piece (a copy of a large rollout,
- * SPEC §7): `write` hands text to `put` as it goes; it is encoded into one buffer of a MiB,
- * used again for each write. Returns the bytes written. A failure in `write` leaves no file
- * behind.
+ * SPEC §7): `write` hands text to `put` as it goes, written as {@linkcode StreamedWrite} says.
+ * Returns the bytes written. A failure in `write` leaves no file behind.
  */
 export async function atomicWrite(
   fsys: FileSystem,
@@ -57,68 +154,18 @@ export async function atomicWrite(
   write: (put: Put, between: Between) => Promise<void> | void,
 ): Promise<number> {
   const temp = openTemp(fsys, target);
-  let bytes = 0;
-  // Every `syncAhead` bytes, a sync of what is written so far starts on a worker thread while
-  // the copy goes on, so that the disk writes while this thread reads and encodes: the last
-  // sync then waits for the tail only (of a GiB: 0.8 s otherwise). One at a time; it is only
-  // a head start, the final sync below is what makes the file durable. Its failure is kept
-  // (never left as an unhandled rejection) and fails the write at the next chance.
-  const ahead = options.syncAhead ?? SYNC_AHEAD;
-  let synced = 0;
-  let syncing: Promise<void> | null = null;
-  let failed: { error: unknown } | null = null;
-  let ending = false;
-  // Set once the descriptor is about to be closed: a late `put` (a writer that did not stop)
-  // fails instead of writing to it or starting a sync of it.
-  let closing = false;
-  const out = new Utf8Buffer((data) => {
-    if (closing) throw new Error("the copy was written to after it ended");
-    if (failed !== null) throw failed.error;
-    writeAll(fsys, temp.fd, data);
-    bytes += data.length;
-    if (options.sync && !ending && syncing === null && bytes - synced >= ahead) {
-      synced = bytes;
-      const upTo = bytes;
-      syncing = fsys.fdatasyncAsync(temp.fd).then(
-        () => {
-          syncing = null;
-          // What the sync wrote to the disk is let go of the page cache, so that the copy's
-          // next writes can take the pages just freed instead of fresh memory (a GiB copied
-          // after other work: 1.81-2.60 s before, 1.40-1.54 s after). Only a help: a failure
-          // of it must neither fail the copy nor be left unhandled.
-          try {
-            fsys.dropCache?.(temp.fd, upTo);
-          } catch {
-            // The pages stay cached; nothing else changes.
-          }
-        },
-        (error: unknown) => {
-          syncing = null;
-          failed ??= { error };
-        },
-      );
-    }
-  });
-  // The descriptor is closed only once no sync of it is still running.
-  const settled = async () => {
-    if (syncing !== null) await syncing;
-    if (failed !== null) throw failed.error;
-  };
-  const between = () =>
-    syncing === null ? undefined : new Promise<void>((resolve) => setImmediate(resolve));
+  const out = new StreamedWrite(fsys, temp.fd, options);
+  let bytes: number;
   try {
-    await write((text) => out.add(text), between);
-    // The rest is written with no sync ahead: the final one follows.
-    ending = true;
-    out.flush();
-    closing = true;
-    await settled();
+    await write(out.put, out.between);
+    bytes = await out.finish();
   } catch (error) {
-    closing = true;
-    await settled().catch(() => {});
+    // The descriptor is closed only once no sync of it is still running.
+    await out.abandon();
     completeReplace(fsys, target, temp, options, () => {
       throw error;
     });
+    throw error;
   }
   completeReplace(fsys, target, temp, options, () => {});
   return bytes;

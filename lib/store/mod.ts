@@ -16,7 +16,13 @@ export {
   restoreRollout,
   type SkipReason,
 } from "./archive.ts";
-export { atomicReplace, atomicWrite, type Between, type Put } from "./atomic_replace.ts";
+export {
+  atomicReplace,
+  atomicWrite,
+  type Between,
+  type Put,
+  StreamedWrite,
+} from "./atomic_replace.ts";
 export { createStreamedRollout, type StreamedRolloutOptions } from "./new_copy.ts";
 export { codexMetaOf } from "./new_rollout.ts";
 export {

@@ -4,16 +4,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Utf8Buffer } from "../../base/mod.ts";
 import { errnoOf, ioError, RolloutError } from "../../schemas/mod.ts";
-import { type Io, nodeFileSystem, passwdHome, writeAll } from "../../runtime/mod.ts";
+import { type Io, nodeFileSystem, passwdHome } from "../../runtime/mod.ts";
 import {
   describeDamage,
   type LoadedRollout,
   type LoadOptions,
   loadRollout,
 } from "../../formats/mod.ts";
-import { resolveHome } from "../../store/mod.ts";
+import { type Between, type Put, resolveHome, StreamedWrite } from "../../store/mod.ts";
 import { lastSession, resolveSession } from "../../session/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import type { ParsedArgs } from "./args.ts";
@@ -91,12 +90,13 @@ export function refuseExisting(file: string): void {
 
 /**
  * Writes a new file (0600) with `content` (text, or a writer handing text over piece by
- * piece), synced; fails if the file exists. Missing folders on
- * the way are created 0700, as `convert -o` creates them.
+ * piece), synced; fails if the file exists. Missing folders on the way are created 0700, as
+ * `convert -o` creates them. A writer's text is written as it comes, synced ahead as a copy of
+ * a rollout is (`StreamedWrite`); it awaits `between` now and then.
  */
 export async function writeNewFile(
   file: string,
-  content: string | ((put: (text: string) => void) => Promise<void>),
+  content: string | ((put: Put, between: Between) => Promise<void>),
 ): Promise<void> {
   let fd: number;
   try {
@@ -110,9 +110,15 @@ export async function writeNewFile(
     if (typeof content === "string") fs.writeFileSync(fd, content);
     else {
       // Written in pieces as they come (SPEC §7).
-      const out = new Utf8Buffer((bytes) => writeAll(nodeFileSystem, fd, bytes));
-      await content((text) => out.add(text));
-      out.flush();
+      const out = new StreamedWrite(nodeFileSystem, fd, { sync: true });
+      try {
+        await content(out.put, out.between);
+        await out.finish();
+      } catch (error) {
+        // The descriptor is closed only once no sync of it is still running.
+        await out.abandon();
+        throw error;
+      }
     }
     fs.fsyncSync(fd);
   } catch (error) {

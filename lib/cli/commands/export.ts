@@ -114,10 +114,10 @@ async function exportSession(
   // Markdown to a file: a new file, synced, never over an existing one.
   const writer = new MarkdownWriter();
   const { first } = src;
-  await writeNewFile(target!, async (put) => {
+  await writeNewFile(target!, async (put, between) => {
     put(writer.header(clean(first.saved.session), first.itemCount, clean(first.saved.state)));
     await replayHistory(first, {
-      between: () => {},
+      between,
       item: (item) => put(writer.item(clean(item))),
       progress: src.progress.phase("writing"),
     });

@@ -125,8 +125,8 @@ export async function exportHtml(
     return loaded.saved.session.id;
   }
   let loaded: LoadedRollout | null = null;
-  await writeNewFile(options.target, async (put) => {
-    loaded = await render(put, () => {});
+  await writeNewFile(options.target, async (put, between) => {
+    loaded = await render(put, between);
   });
   await reportDamage(io, loaded!);
   return loaded!.saved.session.id;
