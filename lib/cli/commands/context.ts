@@ -92,7 +92,8 @@ export function refuseExisting(file: string): void {
  * Writes a new file (0600) with `content` (text, or a writer handing text over piece by
  * piece), synced; fails if the file exists. Missing folders on the way are created 0700, as
  * `convert -o` creates them. A writer's text is written as it comes, synced ahead as a copy of
- * a rollout is (`StreamedWrite`); it awaits `between` now and then.
+ * a rollout is (`StreamedWrite`); it awaits `between` now and then. On any failure the new file
+ * is removed again.
  */
 export async function writeNewFile(
   file: string,
@@ -122,10 +123,19 @@ export async function writeNewFile(
     }
     fs.fsyncSync(fd);
   } catch (error) {
-    throw ioError("write", file, error);
-  } finally {
+    // What was written of it is taken away: a half file would only stand in the way of the
+    // next try ("the file exists"). The file is ours: it was created here, exclusively.
     fs.closeSync(fd);
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // Left as it is; the error below is what went wrong.
+    }
+    // A failure of the content (a rollout that cannot be read) is said as it is, not as one of
+    // writing the file.
+    throw error instanceof RolloutError ? error : ioError("write", file, error);
   }
+  fs.closeSync(fd);
 }
 
 /** `1 item`, `2 items`. */
