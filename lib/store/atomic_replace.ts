@@ -104,6 +104,11 @@ export class StreamedWrite {
     await this.#settled().catch(() => {});
   }
 
+  /** The failure of a write or a sync ahead of this file, if one failed. */
+  get failure(): { error: unknown } | null {
+    return this.#failed;
+  }
+
   async #settled(): Promise<void> {
     if (this.#syncing !== null) await this.#syncing;
     if (this.#failed !== null) throw this.#failed.error;
@@ -112,7 +117,14 @@ export class StreamedWrite {
   #write(data: Uint8Array): void {
     if (this.#closing) throw new Error("the file was written to after it ended");
     if (this.#failed !== null) throw this.#failed.error;
-    writeAll(this.#fsys, this.#fd, data);
+    try {
+      writeAll(this.#fsys, this.#fd, data);
+    } catch (error) {
+      // Kept, so that a caller whose writer wraps what `put` throws can still tell a failed
+      // write from a failure of its own.
+      this.#failed ??= { error };
+      throw error;
+    }
     this.#bytes += data.length;
     if (
       this.#sync && !this.#ending && this.#syncing === null &&

@@ -52,9 +52,10 @@ test(
     const disk = mountTinyTmpfs(64);
     if ("refused" in disk) throw new Error(disk.refused);
     try {
-      // 300 KiB of rollout: its page is several times what the disk holds.
+      // 3 MiB of rollout: the disk is full while the rollout is still being read (the output
+      // is written a MiB at a time), not only at the last write.
       const rollout = path.join(dir, "big.jsonl");
-      writeBigRollout(rollout, 300 * 1024);
+      writeBigRollout(rollout, 3 * 1024 * 1024);
       for (const to of ["html", "md"]) {
         const out = path.join(disk.dir, `out.${to}`);
         const result = await cli(["export", rollout, "--to", to, "-o", out]);

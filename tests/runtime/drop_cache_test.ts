@@ -168,31 +168,35 @@ test("a copy whose dropping of pages fails is written all the same", async () =>
   }
 });
 
-test("a new output file of a writer (export -o) is synced ahead and let go of as it is written", {
-  skip,
-}, async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const target = path.join(dir, "out", "export.html");
-    const line = "h".repeat(1024 - 1) + "\n";
-    const mib = line.repeat(1024);
-    let turns = 0;
-    await writeNewFile(target, async (put, between) => {
-      for (let i = 0; i < 100; i++) {
-        put(mib);
-        await between();
-        turns++;
-      }
-    });
-    assert.equal(turns, 100);
-    // The first sync ahead starts at 64 MiB and its pages are let go of before the file is
-    // closed: at most the 36 MiB after it stay in the cache.
-    const resident = residentBytes(target);
-    assert.ok(resident <= 36 * MiB, `${resident} bytes resident`);
-    assert.equal(fs.statSync(target).size, 100 * MiB);
-    assert.equal((fs.statSync(target).mode & 0o777).toString(8), "600");
-    assert.equal(fs.readFileSync(target, "utf8"), mib.repeat(100));
-  } finally {
-    cleanup();
-  }
-});
+test(
+  "a new output file of a writer (export -o) is synced ahead and let go of before it is closed",
+  {
+    skip,
+  },
+  async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const target = path.join(dir, "out", "export.html");
+      const line = "h".repeat(1024 - 1) + "\n";
+      const mib = line.repeat(1024);
+      let turns = 0;
+      await writeNewFile(target, async (put, between) => {
+        for (let i = 0; i < 100; i++) {
+          put(mib);
+          await between();
+          turns++;
+        }
+      });
+      assert.equal(turns, 100);
+      // The first sync ahead starts at 64 MiB and its pages are let go of before the file is
+      // closed: at most the 36 MiB after it stay in the cache.
+      const resident = residentBytes(target);
+      assert.ok(resident <= 36 * MiB, `${resident} bytes resident`);
+      assert.equal(fs.statSync(target).size, 100 * MiB);
+      assert.equal((fs.statSync(target).mode & 0o777).toString(8), "600");
+      assert.equal(fs.readFileSync(target, "utf8"), mib.repeat(100));
+    } finally {
+      cleanup();
+    }
+  },
+);

@@ -92,8 +92,8 @@ export function refuseExisting(file: string): void {
  * Writes a new file (0600) with `content` (text, or a writer handing text over piece by
  * piece), synced; fails if the file exists. Missing folders on the way are created 0700, as
  * `convert -o` creates them. A writer's text is written as it comes, synced ahead as a copy of
- * a rollout is (`StreamedWrite`); it awaits `between` now and then. On any failure the new file
- * is removed again.
+ * a rollout is (`StreamedWrite`); the writer should await `between` after each MiB or so, or no
+ * sync ahead is seen to end before the last. On any failure the new file is removed again.
  */
 export async function writeNewFile(
   file: string,
@@ -118,7 +118,9 @@ export async function writeNewFile(
       } catch (error) {
         // The descriptor is closed only once no sync of it is still running.
         await out.abandon();
-        throw error;
+        // A failed write of the file is said as one, even when the writer (a reader of the
+        // rollout calling `put`) passed it on as a failure of its own.
+        throw out.failure === null ? error : ioError("write", file, out.failure.error);
       }
     }
     fs.fsyncSync(fd);
