@@ -9,8 +9,9 @@
  *   of growing. Young collections while the young generation is still small are cheap and
  *   keep its memory in the cache: `show --no-redact` of a 1 GiB rollout took 1.64–1.77 s (5
  *   runs, peak 90–95 MB) against 2.13–2.39 s (94–96 MB) with a young collection every 4
- *   chunks and a full one every 16; `validate` 1.10–1.25 s against 1.32–1.49 s. Fewer collections cost more, not less: with
- *   none but the guard below, `show` took 4.4–5.0 s, every page then coming back by a fault;
+ *   chunks and a full one every 16; `validate` 1.10–1.25 s against 1.32–1.49 s. Fewer
+ *   collections cost more, not less: with none but the guard below, `show` took 4.4–5.0 s,
+ *   every page then coming back by a fault;
  * - in both, when the resident size has still grown 40 MiB past the first read's start, a
  *   collection that also returns freed memory to the system. That one is dear (pages come back
  *   one fault at a time), so it only guards the bound.

@@ -76,20 +76,27 @@ function libcNames(): string[] {
   return process.platform === "darwin" ? ["libc.dylib"] : ["libc.so.6", "libc.so"];
 }
 
-/** libc's `flock`, through `bun:ffi`. */
-function libcFlock(ffi: BunFfi): Flock {
+/**
+ * `symbol` as `open` finds it in the first of the C library's names it can open; throws, with
+ * the last error as its cause, when none can be.
+ */
+function fromLibc<T>(symbol: string, open: (name: string) => T): T {
   let lastError: unknown = null;
   for (const name of libcNames()) {
     try {
-      const lib = ffi.dlopen(name, {
-        flock: { args: [ffi.FFIType.i32, ffi.FFIType.i32], returns: ffi.FFIType.i32 },
-      });
-      return lib.symbols.flock as Flock;
+      return open(name);
     } catch (error) {
       lastError = error;
     }
   }
-  throw new Error("Cannot load flock from the C library", { cause: lastError });
+  throw new Error(`Cannot load ${symbol} from the C library`, { cause: lastError });
+}
+
+/** libc's `flock`, through `bun:ffi`. */
+function libcFlock(ffi: BunFfi): Flock {
+  const i32 = ffi.FFIType.i32;
+  const symbols = { flock: { args: [i32, i32], returns: i32 } };
+  return fromLibc("flock", (name) => ffi.dlopen(name, symbols).symbols.flock as Flock);
 }
 
 type Fadvise = (fd: number, offset: number, length: number, advice: number) => number;
@@ -112,33 +119,35 @@ interface DenoFfi {
  */
 function libcFadvise(): Fadvise | null {
   if (process.platform !== "linux") return null;
-  for (const name of libcNames()) {
-    try {
-      switch (runtimeName()) {
-        case "bun": {
-          const ffi = requireFfi();
-          const i32 = ffi.FFIType.i32;
-          const lib = ffi.dlopen(name, {
-            posix_fadvise: { args: [i32, ffi.FFIType.i64, ffi.FFIType.i64, i32], returns: i32 },
-          });
-          return lib.symbols.posix_fadvise as Fadvise;
-        }
-        case "deno": {
-          const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
-          if (deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") return null;
-          const lib = deno.dlopen(name, {
-            posix_fadvise: { parameters: ["i32", "i64", "i64", "i32"], result: "i32" },
-          });
-          return lib.symbols.posix_fadvise as Fadvise;
-        }
-        case "other":
-          return null;
+  try {
+    switch (runtimeName()) {
+      case "bun": {
+        const ffi = requireFfi();
+        const [i32, i64] = [ffi.FFIType.i32, ffi.FFIType.i64];
+        const symbols = { posix_fadvise: { args: [i32, i64, i64, i32], returns: i32 } };
+        return fromLibc(
+          "posix_fadvise",
+          (name) => ffi.dlopen(name, symbols).symbols.posix_fadvise as Fadvise,
+        );
       }
-    } catch {
-      // The next name, or none: dropping pages is only ever a help.
+      case "deno": {
+        const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
+        if (deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") return null;
+        const symbols = {
+          posix_fadvise: { parameters: ["i32", "i64", "i64", "i32"], result: "i32" },
+        };
+        return fromLibc(
+          "posix_fadvise",
+          (name) => deno.dlopen(name, symbols).symbols.posix_fadvise as Fadvise,
+        );
+      }
+      case "other":
+        return null;
     }
+  } catch {
+    // No `bun:ffi`, or no C library holding it: dropping pages is only ever a help.
+    return null;
   }
-  return null;
 }
 
 /**

@@ -131,7 +131,6 @@ export class StreamedWrite {
       this.#bytes - this.#synced >= this.#ahead
     ) {
       this.#synced = this.#bytes;
-      const upTo = this.#bytes;
       this.#syncing = this.#fsys.fdatasyncAsync(this.#fd).then(
         () => {
           this.#syncing = null;
@@ -140,7 +139,8 @@ export class StreamedWrite {
           // other work: 1.81-2.60 s before, 1.40-1.54 s after). Only a help: a failure of it
           // must neither fail the write nor be left unhandled.
           try {
-            this.#fsys.dropCache?.(this.#fd, upTo);
+            // (No other sync has started since: `#synced` is still what this one covers.)
+            this.#fsys.dropCache?.(this.#fd, this.#synced);
           } catch {
             // The pages stay cached; nothing else changes.
           }
@@ -174,6 +174,7 @@ export async function atomicWrite(
   } catch (error) {
     // The descriptor is closed only once no sync of it is still running.
     await out.abandon();
+    // Closes and removes the temporary file, and throws `error` (never returns).
     completeReplace(fsys, target, temp, options, () => {
       throw error;
     });

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { dropCachedPages, nodeFileSystem } from "../../lib/runtime/mod.ts";
+import { dropCachedPages, type FileSystem, nodeFileSystem } from "../../lib/runtime/mod.ts";
 import { atomicWrite } from "../../lib/store/atomic_replace.ts";
 import { writeNewFile } from "../../lib/cli/commands/context.ts";
 import { skipReason, tempDir } from "../helpers.ts";
@@ -36,6 +36,21 @@ const noFincore = process.platform !== "linux"
   ? `the temporary folder ${os.tmpdir()} is in memory (tmpfs), where no page is dropped`
   : false;
 const skip = skipReason("drop_cache_test.ts", noFincore);
+
+/**
+ * The real file system whose syncs ahead end (really synced) before the copy goes on, so that
+ * every one ends while the copy runs, with `dropCache` in place of its own.
+ */
+function syncingAtOnce(dropCache: (fd: number, length: number) => void): FileSystem {
+  return {
+    ...nodeFileSystem,
+    fdatasyncAsync(fd) {
+      nodeFileSystem.fdatasync(fd);
+      return Promise.resolve();
+    },
+    dropCache,
+  };
+}
 
 /** A file of `mib` MiB written and synced, all of it in the page cache. */
 function syncedFile(dir: string, mib: number): { file: string; fd: number } {
@@ -79,19 +94,10 @@ test(
     try {
       const target = path.join(dir, "copy.jsonl");
       const drops: Array<{ length: number; size: number }> = [];
-      const fsys = {
-        ...nodeFileSystem,
-        // Each sync ahead ends (really synced) before the copy goes on, so that every one of them
-        // ends while the copy runs.
-        fdatasyncAsync(fd: number) {
-          nodeFileSystem.fdatasync(fd);
-          return Promise.resolve();
-        },
-        dropCache(fd: number, length: number) {
-          drops.push({ length, size: fs.fstatSync(fd).size });
-          nodeFileSystem.dropCache!(fd, length);
-        },
-      };
+      const fsys = syncingAtOnce((fd, length) => {
+        drops.push({ length, size: fs.fstatSync(fd).size });
+        nodeFileSystem.dropCache!(fd, length);
+      });
       const line = "c".repeat(64 * 1024 - 1) + "\n";
       await atomicWrite(fsys, target, { sync: true, syncAhead: 4 * MiB }, async (put, between) => {
         for (let i = 0; i < 24 * 16; i++) {
@@ -143,17 +149,10 @@ test("a copy whose dropping of pages fails is written all the same", async () =>
   try {
     const target = path.join(dir, "copy.jsonl");
     let tried = 0;
-    const fsys = {
-      ...nodeFileSystem,
-      fdatasyncAsync(fd: number) {
-        nodeFileSystem.fdatasync(fd);
-        return Promise.resolve();
-      },
-      dropCache() {
-        tried++;
-        throw new Error("fadvise went wrong");
-      },
-    };
+    const fsys = syncingAtOnce(() => {
+      tried++;
+      throw new Error("fadvise went wrong");
+    });
     await atomicWrite(fsys, target, { sync: true, syncAhead: MiB }, async (put, between) => {
       for (let i = 0; i < 6; i++) {
         put("e".repeat(MiB - 1) + "\n");

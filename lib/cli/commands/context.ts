@@ -89,15 +89,15 @@ export function refuseExisting(file: string): void {
 }
 
 /**
- * Writes a new file (0600) with `content` (text, or a writer handing text over piece by
- * piece), synced; fails if the file exists. Missing folders on the way are created 0700, as
- * `convert -o` creates them. A writer's text is written as it comes, synced ahead as a copy of
- * a rollout is (`StreamedWrite`); the writer should await `between` after each MiB or so, or no
- * sync ahead is seen to end before the last. On any failure the new file is removed again.
+ * Writes a new file (0600) with the text `write` hands to `put` piece by piece (SPEC §7),
+ * synced; fails if the file exists. Missing folders on the way are created 0700, as `convert -o`
+ * creates them. The text is written as it comes, synced ahead as a copy of a rollout is
+ * (`StreamedWrite`); `write` should await `between` after each MiB or so, or no sync ahead is
+ * seen to end before the last. On any failure the new file is removed again.
  */
 export async function writeNewFile(
   file: string,
-  content: string | ((put: Put, between: Between) => Promise<void>),
+  write: (put: Put, between: Between) => Promise<void>,
 ): Promise<void> {
   let fd: number;
   try {
@@ -107,34 +107,26 @@ export async function writeNewFile(
     if (errnoOf(error) === "EEXIST") refuseExisting(file);
     throw ioError("write", file, error);
   }
+  const out = new StreamedWrite(nodeFileSystem, fd, { sync: true });
   try {
-    if (typeof content === "string") fs.writeFileSync(fd, content);
-    else {
-      // Written in pieces as they come (SPEC §7).
-      const out = new StreamedWrite(nodeFileSystem, fd, { sync: true });
-      try {
-        await content(out.put, out.between);
-        await out.finish();
-      } catch (error) {
-        // The descriptor is closed only once no sync of it is still running.
-        await out.abandon();
-        // A failed write of the file is said as one, even when the writer (a reader of the
-        // rollout calling `put`) passed it on as a failure of its own.
-        throw out.failure === null ? error : ioError("write", file, out.failure.error);
-      }
-    }
+    await write(out.put, out.between);
+    await out.finish();
     fs.fsyncSync(fd);
   } catch (error) {
+    // The descriptor is closed only once no sync of it is still running.
+    await out.abandon();
+    fs.closeSync(fd);
     // What was written of it is taken away: a half file would only stand in the way of the
     // next try ("the file exists"). The file is ours: it was created here, exclusively.
-    fs.closeSync(fd);
     try {
       fs.unlinkSync(file);
     } catch {
       // Left as it is; the error below is what went wrong.
     }
-    // A failure of the content (a rollout that cannot be read) is said as it is, not as one of
-    // writing the file.
+    // A failed write of the file is said as one, even when `write` (a reader of the rollout
+    // calling `put`) passed it on as a failure of its own; a failure of the content (a rollout
+    // that cannot be read) is said as it is.
+    if (out.failure !== null) throw ioError("write", file, out.failure.error);
     throw error instanceof RolloutError ? error : ioError("write", file, error);
   }
   fs.closeSync(fd);
