@@ -790,6 +790,15 @@ storeTest("rollout sync --redact leaves no secret in any row of the store", asyn
     assert.equal(plain.stderr, "");
     assert.deepEqual(plain.report.redacted, {});
     assert.deepEqual(await holding(plainStore.sql, token), { records: 3, sessions: 1, names: 1 });
+    // A search of the store shows its hits redacted all the same (the snippet of a record, a
+    // title), and as stored with --no-redact.
+    for (const word of ["push", "release"]) {
+      const searched = ["search", word, "--from", plainStore.url, "--json"];
+      const shown = await ok(searched);
+      assert.ok(!shown.includes(token), shown);
+      assert.match(shown, /\[REDACTED:github\]/);
+      assert.ok((await ok([...searched, "--no-redact"])).includes(token));
+    }
     const again = await sync(home, plainStore.url, "m", "--redact");
     assert.equal(again.report.read, 2);
     assert.match(again.stderr, said);
