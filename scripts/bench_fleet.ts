@@ -4,7 +4,7 @@
  * same table; `search --from` over at least a million records, as a process and in the database;
  * `sync --watch` from an acknowledged `rollout append` to the row being visible.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import postgres, { type Sql } from "postgres";
@@ -25,6 +25,7 @@ import {
   rolloutLabel,
   rolloutMissing,
   timeRollout,
+  timeRun,
   warmUp,
 } from "./bench_tools.ts";
 import { COMMON_WORD, generateHome, RARE_WORD } from "./gen_home.ts";
@@ -42,6 +43,7 @@ const LAG_PROXY = new URL("./lag_proxy.ts", import.meta.url).pathname;
  * timers holding each chunk longer than asked.
  */
 const BUN = new URL("../node_modules/.bin/bun", import.meta.url).pathname;
+const PG_FLOOR = new URL("./pg_floor.ts", import.meta.url).pathname;
 
 const connect = (url: string, debug?: postgres.Options<never>["debug"]): Sql =>
   postgres(url, { max: 1, onnotice: () => {}, ...(debug === undefined ? {} : { debug }) });
@@ -177,7 +179,13 @@ async function explained(sql: Sql, queries: { query: string; parameters: unknown
 }
 
 /** (ii) `search WORD --from URL --limit 20` warm, as a process and in process. */
-async function benchSearch(results: Results, s: Settings, url: string, total: number) {
+async function benchSearch(
+  results: Results,
+  s: Settings,
+  url: string,
+  total: number,
+  floor: string | { missing: string },
+) {
   const startup: number[] = [];
   for (let i = 0; i < SEARCHES; i++) startup.push(timeRollout(s, ["--version"]).ms);
   addRow(results, {
@@ -186,6 +194,7 @@ async function benchSearch(results: Results, s: Settings, url: string, total: nu
     unit: "ms",
     samples: startup,
   });
+  floorRow(results, floor, url, "straight");
   const opened: number[] = [];
   for (let i = 0; i < WARM + SEARCHES; i++) {
     const start = performance.now();
@@ -263,6 +272,45 @@ async function benchSearch(results: Results, s: Settings, url: string, total: nu
   );
 }
 
+/**
+ * scripts/pg_floor.ts built as the binary is (`npm run build`'s flags) into `dir`: the path of
+ * the program, or why there is none (a `--rollout` command is measured, or no Bun to build).
+ */
+function buildFloor(s: Settings, dir: string): string | { missing: string } {
+  if (s.rollout !== undefined) return { missing: "the floor is built only to match the binary" };
+  if (!fs.existsSync(BUN)) return { missing: `${BUN} is missing (npm ci)` };
+  const out = path.join(dir, "pg_floor");
+  const build = spawnSync(
+    BUN,
+    ["build", "--compile", "--minify", "--bytecode", "--format=esm", PG_FLOOR, "--outfile", out],
+    { encoding: "utf8" },
+  );
+  if (build.status !== 0) {
+    return { missing: `bun build of pg_floor.ts failed: ${build.stderr.trim().split("\n")[0]}` };
+  }
+  return out;
+}
+
+/**
+ * The floor under a search per process at `url` (`how` the way there): the built
+ * scripts/pg_floor.ts, which starts, connects as the commands do, asks `SELECT 1` and ends.
+ */
+function floorRow(results: Results, floor: string | { missing: string }, url: string, how: string) {
+  if (typeof floor !== "string") {
+    results.notes.push(`B12: no floor ${how}: ${floor.missing}`);
+    return;
+  }
+  for (let i = 0; i < WARM; i++) timeRun(floor, [url]);
+  const runs: number[] = [];
+  for (let i = 0; i < SEARCHES; i++) runs.push(timeRun(floor, [url]).ms);
+  addRow(results, {
+    id: "B12",
+    label: `floor ${how}: scripts/pg_floor.ts built as the binary: start, connect, SELECT 1, end`,
+    unit: "ms",
+    samples: runs,
+  });
+}
+
 /** The rare and the common word's `search --from URL` per process, warm: one row each. */
 function searchRows(results: Results, s: Settings, url: string, how: string, goal: boolean) {
   for (const [name, word] of [["rare word", RARE_WORD], ["common word", COMMON_WORD]]) {
@@ -286,7 +334,13 @@ function searchRows(results: Results, s: Settings, url: string, how: string, goa
  * searches often would run it (docs/fleet.md): the server's backends stay warm, and a client's
  * connection costs no new server process. Installed from Debian when missing.
  */
-async function benchSearchPooled(results: Results, s: Settings, cluster: PgCluster, url: string) {
+async function benchSearchPooled(
+  results: Results,
+  s: Settings,
+  cluster: PgCluster,
+  url: string,
+  floor: string | { missing: string },
+) {
   const missing = ensureTool("pgbouncer", "pgbouncer");
   if (missing !== null || !poolerAvailable()) {
     results.notes.push(`B12: no search through PgBouncer: ${missing ?? "it cannot run here"}`);
@@ -294,6 +348,7 @@ async function benchSearchPooled(results: Results, s: Settings, cluster: PgClust
   }
   const pooler = await startPooler(cluster, new URL(url).pathname.slice(1), "transaction");
   try {
+    floorRow(results, floor, pooler.url, "through PgBouncer");
     searchRows(results, s, pooler.url, "through PgBouncer (transaction pooling)", true);
   } finally {
     await pooler.stop();
@@ -444,6 +499,7 @@ export async function benchB12(results: Results, s: Settings): Promise<void> {
   }
   const home = scratch("b12");
   const dumpDir = scratch("b12-dump");
+  const floorDir = scratch("b12-floor");
   let cluster: PgCluster | null = null;
   try {
     process.stderr.write(" generating the home...");
@@ -477,8 +533,9 @@ export async function benchB12(results: Results, s: Settings): Promise<void> {
         (grown.ms / 1000).toFixed(1)
       } s)`,
     );
-    await benchSearch(results, s, url, total);
-    await benchSearchPooled(results, s, cluster, url);
+    const floor = buildFloor(s, floorDir);
+    await benchSearch(results, s, url, total, floor);
+    await benchSearchPooled(results, s, cluster, url, floor);
     await benchSearchAway(results, s, url);
     process.stderr.write(" watch...");
     await benchWatch(results, s, url);
@@ -486,5 +543,6 @@ export async function benchB12(results: Results, s: Settings): Promise<void> {
     await cluster?.destroy();
     remove(home);
     remove(dumpDir);
+    remove(floorDir);
   }
 }
