@@ -8,6 +8,7 @@
  */
 import * as fs from "node:fs";
 import { redactingScrub } from "../redaction/mod.ts";
+import { restoreJit } from "../runtime/mod.ts";
 import {
   describe,
   type Op,
@@ -17,6 +18,10 @@ import {
 } from "../schemas/mod.ts";
 import type { FromParser, PackedBatch, ReadStop, ToParser } from "./parse_thread.ts";
 import { SubmissionReader } from "./submission_reader.ts";
+
+// The parse thread lives as long as the op stream: the JIT's normal thresholds from the start
+// (lib/runtime/jit_policy.ts).
+restoreJit();
 
 type ParsedBatch = Omit<PackedBatch, "payloads"> & { payloads: string[] };
 
