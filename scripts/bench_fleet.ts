@@ -273,18 +273,21 @@ async function benchSearch(
 }
 
 /**
- * scripts/pg_floor.ts built as the binary is (`npm run build`'s flags) into `dir`: the path of
- * the program, or why there is none (a `--rollout` command is measured, or no Bun to build).
+ * scripts/pg_floor.ts built as the binary is (with the options of `npm run build`) into `dir`:
+ * the path of the program, or why there is none (a `--rollout` command is measured, or no Bun
+ * to build).
  */
 function buildFloor(s: Settings, dir: string): string | { missing: string } {
   if (s.rollout !== undefined) return { missing: "the floor is built only to match the binary" };
   if (!fs.existsSync(BUN)) return { missing: `${BUN} is missing (npm ci)` };
-  const out = path.join(dir, "pg_floor");
-  const build = spawnSync(
-    BUN,
-    ["build", "--compile", "--minify", "--bytecode", "--format=esm", PG_FLOOR, "--outfile", out],
-    { encoding: "utf8" },
+  const pkg = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  const options = String(pkg.scripts.build).split(/\s+/).filter((word) =>
+    word.startsWith("--") && word !== "--outfile"
   );
+  const out = path.join(dir, "pg_floor");
+  const build = spawnSync(BUN, ["build", ...options, PG_FLOOR, "--outfile", out], {
+    encoding: "utf8",
+  });
   if (build.status !== 0) {
     return { missing: `bun build of pg_floor.ts failed: ${build.stderr.trim().split("\n")[0]}` };
   }
