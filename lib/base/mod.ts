@@ -19,5 +19,6 @@ export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
 export { TextPieces, Utf8Buffer } from "./text_pieces.ts";
+export { thousands } from "./thousands.ts";
 export { VERSION } from "./version.ts";
 export { visible, wantsColour } from "./visible_text.ts";

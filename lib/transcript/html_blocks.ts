@@ -3,6 +3,7 @@
  * when long, and content parts with their images. Every stored text goes through
  * html_text.ts. Pure.
  */
+import { thousands } from "../base/mod.ts";
 import { htmlAttribute, htmlText, httpUrl, isImageDataUrl } from "./html_text.ts";
 import { contentPieces, imageLabel } from "./transcript_parts.ts";
 
@@ -22,11 +23,6 @@ export const MESSAGE_FOLD: FoldRule = {
   headLines: 100,
   headChars: 10000,
 };
-
-/** `12,345`: digits grouped by thousands (toLocaleString is slow when called per item). */
-export function number(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ",");
-}
 
 /** Where a long text is cut: after `headLines` lines, at most `headChars` characters. */
 function cutAt(text: string, rule: FoldRule): number | null {
@@ -54,7 +50,9 @@ function countLines(text: string): number {
 }
 
 export function size(chars: number): string {
-  return chars >= 1e6 ? `${(chars / 1e6).toFixed(1)} MB` : `${number(Math.ceil(chars / 1e3))} kB`;
+  return chars >= 1e6
+    ? `${(chars / 1e6).toFixed(1)} MB`
+    : `${thousands(Math.ceil(chars / 1e3))} kB`;
 }
 
 /** A text block, its tail folded into a `<details>` (rendered only when opened) when long. */
@@ -65,7 +63,7 @@ export function textBlock(text: string, rule: FoldRule, code: boolean): string {
   if (cut === null) return `<div class="${cls}">${htmlText(body)}</div>`;
   const rest = body[cut] === "\n" ? body.slice(cut + 1) : body.slice(cut);
   const lines = countLines(rest);
-  const what = lines > 1 ? `${number(lines)} more lines` : "the rest of the line";
+  const what = lines > 1 ? `${thousands(lines)} more lines` : "the rest of the line";
   return `<div class="${cls}">${htmlText(body.slice(0, cut))}</div>` +
     `<details><summary>${what} (${size(rest.length)})</summary>` +
     `<div class="${cls}">${htmlText(rest)}</div></details>`;

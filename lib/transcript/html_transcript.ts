@@ -5,14 +5,8 @@
  */
 import type { TimelineEntry } from "../formats/mod.ts";
 import type { ResponseItem, RolloutFormat, SavedSession } from "../schemas/mod.ts";
-import {
-  contentBlocks,
-  MESSAGE_FOLD,
-  number,
-  OUTPUT_FOLD,
-  size,
-  textBlock,
-} from "./html_blocks.ts";
+import { thousands } from "../base/mod.ts";
+import { contentBlocks, MESSAGE_FOLD, OUTPUT_FOLD, size, textBlock } from "./html_blocks.ts";
 import { htmlAttribute, htmlText } from "./html_text.ts";
 import { PAGE_SCRIPT, PAGE_STYLE, pageCsp } from "./html_page.ts";
 import { partOf } from "./transcript_parts.ts";
@@ -64,7 +58,7 @@ function metaString(meta: Record<string, unknown>, key: string): string | undefi
 
 function totalsRow(name: string, t: TokenTotals): string {
   const cells = [t.responses, t.input, t.cached_input, t.output, t.reasoning_output, t.total];
-  return `<tr><td>${name}</td>${cells.map((c) => `<td>${number(c)}</td>`).join("")}</tr>`;
+  return `<tr><td>${name}</td>${cells.map((c) => `<td>${thousands(c)}</td>`).join("")}</tr>`;
 }
 
 /**

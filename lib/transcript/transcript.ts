@@ -10,7 +10,7 @@ import {
   type SavedSession,
 } from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
-import { parseJson, visible } from "../base/mod.ts";
+import { parseJson, thousands, visible } from "../base/mod.ts";
 import { mayHoldSecret, redactsLineByLine } from "../redaction/mod.ts";
 
 /** Options of {@linkcode TranscriptWriter}. */
@@ -303,7 +303,7 @@ export class TranscriptWriter {
     }
     const base = baseInstructionsOf(meta);
     if (base !== null) {
-      const size = new TextEncoder().encode(base).length.toLocaleString("en-US");
+      const size = thousands(new TextEncoder().encode(base).length);
       field("base prompt", `Codex's stock system prompt, ${size} bytes (rollout load shows it)`);
     }
     return `${out.join("\n")}\n`;

@@ -4,6 +4,7 @@
  * with `--json`, and only once a read has taken a second (short work stays quiet).
  * A terminal is written synchronously (runtime/process_io.ts), so a sync read can tick.
  */
+import { thousands } from "../../base/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
 
 /** A read's progress callback: bytes read of `total`, lines read so far (-1: not counted). */
@@ -63,9 +64,7 @@ export class Progress {
     const rate = read / (elapsed / 1000);
     const left = rate > 0 ? Math.max(0, (total - read) / rate) : 0;
     const percent = total > 0 ? Math.floor((100 * read) / total) : 100;
-    const records = lines < 0
-      ? ""
-      : `${Math.round(this.#lines / (elapsed / 1000)).toLocaleString("en-US")} records/s, `;
+    const records = lines < 0 ? "" : `${thousands(this.#lines / (elapsed / 1000))} records/s, `;
     const line = `${this.#label} ${size(read)} of ${size(total)} (${percent} %), ${
       size(rate)
     }/s, ${records}${Math.ceil(left)} s left`;
