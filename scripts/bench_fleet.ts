@@ -281,9 +281,17 @@ function buildFloor(s: Settings, dir: string): string | { missing: string } {
   if (s.rollout !== undefined) return { missing: "the floor is built only to match the binary" };
   if (!fs.existsSync(BUN)) return { missing: `${BUN} is missing (npm ci)` };
   const pkg = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-  const options = String(pkg.scripts.build).split(/\s+/).filter((word) =>
-    word.startsWith("--") && word !== "--outfile"
-  );
+  // `bun build OPTIONS ENTRIES --outfile OUT`: options of one word each (`--x`, `--x=y`).
+  const words = String(pkg.scripts.build).split(/\s+/);
+  const options: string[] = [];
+  for (let i = words.indexOf("build") + 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === "--outfile") i++;
+    else if (word.startsWith("--")) options.push(word);
+    else if (!word.endsWith(".ts")) {
+      return { missing: `package.json's build has a word pg_floor cannot place: ${word}` };
+    }
+  }
   const out = path.join(dir, "pg_floor");
   const build = spawnSync(BUN, ["build", ...options, PG_FLOOR, "--outfile", out], {
     encoding: "utf8",

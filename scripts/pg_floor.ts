@@ -1,8 +1,8 @@
 /**
  * The least a `--from` command can take as a process (B12): a program built as the binary is,
  * with the same PostgreSQL driver and the connection the reading commands open
- * (lib/fleet/connect.ts), that asks `SELECT 1` and ends. Nothing of `rollout` runs but that:
- * the benchmark times it beside `search --from` (`rollout search` is this plus its own work).
+ * (lib/fleet/connect.ts), that asks `SELECT 1` and ends: of `rollout`, only the code that
+ * connects runs. The benchmark times it beside `search --from`, which is this and its own work.
  *
  *   pg_floor URL
  */

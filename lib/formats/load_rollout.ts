@@ -21,6 +21,7 @@ import {
   isZstd,
   memoryRelief,
   nodeFileSystem,
+  noteRead,
   readAll,
   zstdCutShort,
   zstdDecompress,
@@ -426,6 +427,7 @@ function readBytes(bytes: Bytes): Uint8Array {
 }
 
 function loadDocument(src: Source): LoadedRollout {
+  noteRead(src.bytes.size);
   const loaded = visitDocument(src, readDocument(readBytes(src.bytes), src.path));
   loaded.compressed = src.compressed;
   // A document is held whole anyway (SPEC §7): its items are their own references.
@@ -472,6 +474,7 @@ function* loadLines(src: Source, format: RolloutFormat): Steps<LoadedRollout> {
     const room = buffer.subarray(0, Math.min(CHUNK, src.bytes.size - position));
     const n = src.bytes.read(room, position);
     if (n <= 0) break;
+    noteRead(n);
     splitter.push(buffer.subarray(0, n));
     if (lineStarts !== null && splitter.lines + 1 !== lineStarts.at(-1)?.[0]) {
       lineStarts.push([splitter.lines + 1, splitter.complete]);

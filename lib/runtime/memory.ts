@@ -17,7 +17,6 @@
  *   one fault at a time), so it only guards the bound.
  */
 import process from "node:process";
-import { LONG_READ, restoreJit } from "./jit_policy.ts";
 
 /** The read size the relief counts in. */
 const CHUNK = 1024 * 1024;
@@ -85,8 +84,6 @@ function collectorsOf(): Collectors {
 
 /** The resident size when the first long read of the process began. */
 let baseline: number | null = null;
-/** Bytes every read of the process counted so far. */
-let readInProcess = 0;
 
 /**
  * A `relieve()` for one long read. Growth is counted from the first long read's start, so a
@@ -101,8 +98,6 @@ export function memoryRelief(options: { lean?: boolean } = {}): (bytes?: number)
   let chunks = 0;
   let bytesRead = 0;
   return (bytes = CHUNK) => {
-    // Work that reads this much is long: the JIT's normal thresholds back (jit_policy.ts).
-    if ((readInProcess += bytes) >= LONG_READ) restoreJit();
     // Counted in MiB read, not in calls: a reader of many small files calls it per file.
     bytesRead += bytes;
     if (bytesRead < CHUNK) return;

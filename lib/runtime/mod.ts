@@ -15,7 +15,7 @@ export { processIo } from "./process_io.ts";
 export { passwdHome, selfCommand } from "./self_command.ts";
 export { dropCachedPages, type HeldLock, initRuntime, lockFile } from "./runtime.ts";
 export { collectIfAbove, memoryRelief } from "./memory.ts";
-export { restoreJit, restoreJitAfter } from "./jit_policy.ts";
+export { LONG_MS, noteRead, restoreJit, restoreJitAfter, restoreJitIfLong } from "./jit_policy.ts";
 export {
   fileChunks,
   isZstd,

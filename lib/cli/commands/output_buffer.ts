@@ -3,7 +3,7 @@
  * hundred KiB: few writes, and memory that does not grow with the file (SPEC §7).
  */
 import { TextPieces } from "../../base/mod.ts";
-import type { Io } from "../../runtime/mod.ts";
+import { type Io, restoreJitIfLong } from "../../runtime/mod.ts";
 
 export class OutputBuffer {
   readonly #io: Io;
@@ -15,6 +15,8 @@ export class OutputBuffer {
   }
 
   add(text: string): void {
+    // Output that is still being made this late is long work (runtime/jit_policy.ts).
+    restoreJitIfLong();
     this.#due = this.#pieces.add(text);
   }
 

@@ -119,7 +119,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       store: async (fleet, filter) => {
         // The search's first queries are on their way when it returns to here.
         const searched = (await fleetStore()).fleetSearch(fleet, query, { ...options, ...filter });
-        if (redacting) rules = redaction();
+        if (redacting) {
+          rules = redaction();
+          // Awaited after the search; a failure meanwhile must not go unhandled.
+          rules.catch(() => {});
+        }
         return await searched;
       },
       index: async (index) => (await import("../../index/mod.ts")).search(index, query, options),
