@@ -3,6 +3,7 @@
  * it on), does what `process.argv[2]` names, and prints the scales asked, in order, as JSON.
  *   - `none`: nothing;
  *   - `counted`, `short`, `twice`: counts 8 MiB of reading, 7 MiB, 8 MiB twice;
+ *   - `again`: restoreJit() twice;
  *   - `rollout`, `small`: reads a generated rollout of 9 MiB, of 1 MiB;
  *   - `document`: reads a `.json` document of 9 MiB;
  *   - `early`, `late`: writes output at once, or once the process has run 150 ms (`early`
@@ -52,6 +53,10 @@ try {
       for (let i = 0; i < (mode === "short" ? 7 : mode === "twice" ? 16 : 8); i++) {
         runtime.noteRead(MiB);
       }
+      break;
+    case "again":
+      runtime.restoreJit();
+      runtime.restoreJit();
       break;
     case "rollout":
     case "small":

@@ -23,6 +23,7 @@ test("the JIT's normal thresholds come back once 8 MiB were read, not before, an
   assert.deepEqual(asked("counted"), [1]);
   assert.deepEqual(asked("short"), []);
   assert.deepEqual(asked("twice"), [1]);
+  assert.deepEqual(asked("again"), [1]);
   // Counted by the readers themselves, in the bytes they read: a rollout's lines, a document.
   assert.deepEqual(asked("rollout"), [1]);
   assert.deepEqual(asked("small"), []);
