@@ -184,7 +184,7 @@ async function benchSearch(
   s: Settings,
   url: string,
   total: number,
-  floor: string | { missing: string },
+  floor: Floor,
 ) {
   const startup: number[] = [];
   for (let i = 0; i < SEARCHES; i++) startup.push(timeRollout(s, ["--version"]).ms);
@@ -272,12 +272,21 @@ async function benchSearch(
   );
 }
 
+/** `run` WARM times unmeasured, then SEARCHES times: the milliseconds of those. */
+function warmThenTimed(run: () => number): number[] {
+  for (let i = 0; i < WARM; i++) run();
+  return Array.from({ length: SEARCHES }, run);
+}
+
+/** The built scripts/pg_floor.ts, or why there is none. */
+type Floor = string | { missing: string };
+
 /**
  * scripts/pg_floor.ts built as the binary is (with the options of `npm run build`) into `dir`:
  * the path of the program, or why there is none (a `--rollout` command is measured, or no Bun
  * to build).
  */
-function buildFloor(s: Settings, dir: string): string | { missing: string } {
+function buildFloor(s: Settings, dir: string): Floor {
   if (s.rollout !== undefined) return { missing: "the floor is built only to match the binary" };
   if (!fs.existsSync(BUN)) return { missing: `${BUN} is missing (npm ci)` };
   const pkg = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -306,19 +315,16 @@ function buildFloor(s: Settings, dir: string): string | { missing: string } {
  * The floor under a search per process at `url` (`how` the way there): the built
  * scripts/pg_floor.ts, which starts, connects as the commands do, asks `SELECT 1` and ends.
  */
-function floorRow(results: Results, floor: string | { missing: string }, url: string, how: string) {
+function floorRow(results: Results, floor: Floor, url: string, how: string) {
   if (typeof floor !== "string") {
     results.notes.push(`B12: no floor ${how}: ${floor.missing}`);
     return;
   }
-  for (let i = 0; i < WARM; i++) timeRun(floor, [url]);
-  const runs: number[] = [];
-  for (let i = 0; i < SEARCHES; i++) runs.push(timeRun(floor, [url]).ms);
   addRow(results, {
     id: "B12",
     label: `floor ${how}: scripts/pg_floor.ts built as the binary: start, connect, SELECT 1, end`,
     unit: "ms",
-    samples: runs,
+    samples: warmThenTimed(() => timeRun(floor, [url]).ms),
   });
 }
 
@@ -326,14 +332,11 @@ function floorRow(results: Results, floor: string | { missing: string }, url: st
 function searchRows(results: Results, s: Settings, url: string, how: string, goal: boolean) {
   for (const [name, word] of [["rare word", RARE_WORD], ["common word", COMMON_WORD]]) {
     const args = ["search", word!, "--from", url, "--limit", "20", "--json"];
-    for (let i = 0; i < WARM; i++) timeRollout(s, args);
-    const runs: number[] = [];
-    for (let i = 0; i < SEARCHES; i++) runs.push(timeRollout(s, args).ms);
     const row = {
       id: "B12",
       label: `search ${name}, ${how}: search ${word} --from URL --limit 20`,
       unit: "ms",
-      samples: runs,
+      samples: warmThenTimed(() => timeRollout(s, args).ms),
     };
     if (goal) addRow(results, row, ["≤ 100 ms warm", (m) => m <= 100]);
     else addRow(results, row);
@@ -350,7 +353,7 @@ async function benchSearchPooled(
   s: Settings,
   cluster: PgCluster,
   url: string,
-  floor: string | { missing: string },
+  floor: Floor,
 ) {
   const missing = ensureTool("pgbouncer", "pgbouncer");
   if (missing !== null || !poolerAvailable()) {
