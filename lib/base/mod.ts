@@ -18,7 +18,7 @@ export { isObject } from "./is_object.ts";
 export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
-export { TextPieces, Utf8Buffer } from "./text_pieces.ts";
+export { Utf8Buffer } from "./utf8_buffer.ts";
 export { thousands } from "./thousands.ts";
 export { VERSION } from "./version.ts";
 export { visible, wantsColour } from "./visible_text.ts";

@@ -68,3 +68,15 @@ test("Utf8Buffer writes only when full or flushed, always from the same memory",
   assert.deepEqual(written(["", ""], 8).writes, []);
   assert.deepEqual(written(["12345678"], 8).writes.map((w) => w.length), [8]);
 });
+
+test("Utf8Buffer.held counts the bytes not yet handed over", () => {
+  const out = new Utf8Buffer(() => {}, 8);
+  assert.equal(out.held, 0);
+  out.add("é中");
+  assert.equal(out.held, 5);
+  // 5 + 4 bytes do not fit in 8: the first 8 are handed over (é中 and two of "abcd").
+  out.add("abcd");
+  assert.equal(out.held, 1);
+  out.flush();
+  assert.equal(out.held, 0);
+});
