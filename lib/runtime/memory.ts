@@ -3,8 +3,8 @@
  * text, parsed records) far faster than the collectors of Bun and Deno give it back: left
  * alone, the binary reading 1 GB peaked 80 MB above its start and Deno 100 MB. A read calls
  * `relieve()` after every chunk (1 MiB):
- * - in Bun, after every chunk a collection of the young generation (JSC's `edenGC`; every third
- *   chunk for a lean read, below), and every 32 of them one of the whole heap (`fullGC`),
+ * - in Bun, after every second chunk a collection of the young generation (JSC's `edenGC`;
+ *   every third for a lean read, below), and every 32 of them one of the whole heap (`fullGC`),
  *   neither returning memory to the system: the allocator then reuses what was freed instead
  *   of growing. Young collections while the young generation is still small are cheap and
  *   keep its memory in the cache: `show --no-redact` of a 1 GiB rollout took 1.64–1.77 s (5
@@ -22,14 +22,19 @@ import process from "node:process";
 const CHUNK = 1024 * 1024;
 /** Growth of the resident size that triggers a collection returning memory. */
 const STEP = 40 * 1024 * 1024;
-/** Chunks between two light collections (Bun). */
-const LIGHT_EVERY = 1;
+/**
+ * Chunks between two light collections (Bun). On the 1 GiB B8 rollout (2026-12-07, alternating
+ * runs in a slow hour) `show` took 2.10 s with one every MiB and 1.93 s every 2 (12 runs each);
+ * `export --to md` 1.44, 1.35 and 1.52 s every 1, 2 and 3 MiB (8 runs). Every second MiB pays
+ * only since the outputs hold bytes, not texts, until they write (cli/commands/output_buffer.ts):
+ * before, `show` took 1.5 → 2.0 s with it, its page faults 19,000 → 66,000.
+ */
+const LIGHT_EVERY = 2;
 /**
  * The same for a lean read, whose consumer builds little for each record (`validate`, a line
- * copy that writes the lines as read): its young generation fills three times slower. On the
- * 1 GiB B8 rollout (2026-12-06, six alternating runs each) `validate` took 0.99 s with a young
- * collection every MiB, 0.87 s every 2 and 0.83 s every 3; `show`, which builds a transcript,
- * took longer with fewer (1.5 → 2.0 s every 2, its page faults 19,000 → 66,000).
+ * copy that writes the lines as read): its young generation fills slower. On the 1 GiB B8
+ * rollout (2026-12-06, six alternating runs each) `validate` took 0.99 s with a young
+ * collection every MiB, 0.87 s every 2 and 0.83 s every 3.
  */
 const LEAN_LIGHT_EVERY = 3;
 /** Light collections between two of the whole heap (Bun). */
