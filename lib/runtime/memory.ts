@@ -4,14 +4,15 @@
  * alone, the binary reading 1 GB peaked 80 MB above its start and Deno 100 MB. A read calls
  * `relieve()` after every chunk (1 MiB):
  * - in Bun, after every second chunk a collection of the young generation (JSC's `edenGC`;
- *   every third for a lean read, below), and every 32 of them one of the whole heap (`fullGC`),
- *   neither returning memory to the system: the allocator then reuses what was freed instead
- *   of growing. Young collections while the young generation is still small are cheap and
- *   keep its memory in the cache: `show --no-redact` of a 1 GiB rollout took 1.64–1.77 s (5
- *   runs, peak 90–95 MB) against 2.13–2.39 s (94–96 MB) with a young collection every 4
- *   chunks and a full one every 16; `validate` 1.10–1.25 s against 1.32–1.49 s. Fewer
- *   collections cost more, not less: with none but the guard below, `show` took 4.4–5.0 s,
- *   every page then coming back by a fault;
+ *   every third for a lean read, below), and every 32 of them one of the whole heap (`fullGC`:
+ *   every 64 MiB, 96 for a lean read), neither returning memory to the system: the allocator
+ *   then reuses what was freed instead of growing. Young collections while the young
+ *   generation is still small are cheap and keep its memory in the cache: with one every
+ *   chunk and a full one every 32 (2026-12-05), `show --no-redact` of a 1 GiB rollout took
+ *   1.64–1.77 s (5 runs, peak 90–95 MB) against 2.13–2.39 s (94–96 MB) with a young
+ *   collection every 4 chunks and a full one every 16; `validate` 1.10–1.25 s against
+ *   1.32–1.49 s. Fewer collections cost more, not less: with none but the guard below, `show`
+ *   took 4.4–5.0 s, every page then coming back by a fault;
  * - in both, when the resident size has still grown 40 MiB past the first read's start, a
  *   collection that also returns freed memory to the system. That one is dear (pages come back
  *   one fault at a time), so it only guards the bound.
@@ -27,7 +28,8 @@ const STEP = 40 * 1024 * 1024;
  * runs in a slow hour) `show` took 2.10 s with one every MiB and 1.93 s every 2 (12 runs each);
  * `export --to md` 1.44, 1.35 and 1.52 s every 1, 2 and 3 MiB (8 runs). Every second MiB pays
  * only since the outputs hold bytes, not texts, until they write (cli/commands/output_buffer.ts):
- * before, `show` took 1.5 → 2.0 s with it, its page faults 19,000 → 66,000.
+ * before, `show` took 1.5 → 2.0 s with it, its page faults 19,000 → 66,000. These runs kept
+ * FULL_EVERY, so the full collections came every 64 MiB instead of 32.
  */
 const LIGHT_EVERY = 2;
 /**

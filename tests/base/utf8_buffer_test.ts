@@ -74,7 +74,7 @@ test("Utf8Buffer.held counts the bytes not yet handed over", () => {
   assert.equal(out.held, 0);
   out.add("é中");
   assert.equal(out.held, 5);
-  // 5 + 4 bytes do not fit in 8: the first 8 are handed over (é中 and two of "abcd").
+  // 5 + 4 bytes do not fit in 8: the first 8 are handed over (é中 and three of "abcd").
   out.add("abcd");
   assert.equal(out.held, 1);
   out.flush();

@@ -1,8 +1,8 @@
 /**
- * OutputBuffer: what `show`, `export` and `load` write to stdout as they read. Its bytes are
- * the UTF-8 of the texts added, in order; it writes only once 256 KiB are held or when told to;
- * and what it hands to a write stays as it was, though the buffer it was encoded in is filled
- * again (a write to a pipe may hold on to it).
+ * OutputBuffer: what `show`, `export`, `load` and `list` write to stdout as they read. Its bytes
+ * are the UTF-8 of the texts added, in order; it writes only once 256 KiB are held or when told
+ * to; and what it hands to a write stays as it was, though the buffer it was encoded in is
+ * filled again (a write to a pipe may hold on to it).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -51,8 +51,8 @@ test("OutputBuffer writes the UTF-8 of every text added, in order, each text enc
     for (let round = 0; round < 10; round++) {
       const { out, writes } = buffered();
       const texts: string[] = [];
-      // Short texts and long ones (up to 600 Ki characters, 2.4 MB): a full buffer of 1 MiB is
-      // handed over more than once between two writes.
+      // Short texts and long ones (up to 600 Ki picks of one character or two, up to 3.7 MB): a
+      // full buffer of 1 MiB is handed over more than once between two writes.
       for (let i = 0; i < 40; i++) {
         const long = rand() < 0.1;
         const text = mixedText(rand, Math.floor(rand() * (long ? 600 * KiB : 300)));
@@ -85,7 +85,8 @@ test("OutputBuffer writes once 256 KiB are held, or when flushed, and never an e
   out.add("tail");
   await out.flush();
   assert.equal(new TextDecoder().decode(writes[1] as Uint8Array), "tail");
-  // A text that filled the 1 MiB buffer leaves 10 bytes held: the full MiB is due.
+  // A text that filled the 1 MiB buffer and left 10 bytes held: the full MiB is due, and the
+  // write takes the 10 bytes too.
   out.add("y".repeat(1024 * KiB + 10));
   await out.flushIfFull();
   assert.deepEqual(writes.slice(2).map((w) => (w as Uint8Array).length), [1024 * KiB, 10]);

@@ -1,6 +1,8 @@
 /**
- * Text a streaming command produces while it reads, written to stdout in pieces of a few
- * hundred KiB: few writes, and memory that does not grow with the file (SPEC §7).
+ * Text a streaming command (`show`, `export`, `load`, `list`) produces while it reads, written
+ * to stdout in pieces of 256 KiB to a few MiB: few writes, and memory that does not grow with
+ * the file (SPEC §7). A caller awaits each flush before the next one: the writes of two
+ * flushes at once could interleave.
  *
  * Each text is encoded as it is added, into one buffer used again and again, so no text
  * outlives its entry. Held as strings until the write (up to 256 Ki characters), the texts
@@ -25,6 +27,10 @@ export class OutputBuffer {
     this.#io = io;
   }
 
+  /**
+   * Adds `text`, encoded on its own as `TextEncoder.encode(text)` would: a surrogate pair cut
+   * between two texts is written as two U+FFFD, so each text ends on a whole character.
+   */
   add(text: string): void {
     // Output that is still being made this late is long work (runtime/jit_policy.ts).
     restoreJitIfLong();
