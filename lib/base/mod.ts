@@ -15,6 +15,7 @@ export {
   RolloutError,
 } from "./errors.ts";
 export { isObject } from "./is_object.ts";
+export { countLines } from "./line_count.ts";
 export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";

@@ -10,7 +10,7 @@ import {
   type SavedSession,
 } from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
-import { parseJson, thousands, visible } from "../base/mod.ts";
+import { countLines, parseJson, thousands, visible } from "../base/mod.ts";
 import { mayHoldSecret, redactsLineByLine } from "../redaction/mod.ts";
 
 /** Options of {@linkcode TranscriptWriter}. */
@@ -77,8 +77,8 @@ const LINE_CHARS = Math.floor(FOLD_CHARS / (KEEP_HEAD + KEEP_TAIL));
 
 /**
  * How many lines `body` has, and the ones a fold shows: all of them up to FOLD_LINES, else the
- * first KEEP_HEAD and the last KEEP_TAIL. Found with `indexOf`, so a tool output of 100,000
- * lines is not split into 100,000 strings to show 16 of them.
+ * first KEEP_HEAD and the last KEEP_TAIL. Counted by `countLines` and found with `indexOf`, so
+ * a tool output of 100,000 lines is not split into 100,000 strings to show 16 of them.
  */
 function lineEnds(body: string, remember = false): { count: number; shown: string[] } {
   // `show` asks twice for each redacted output: the parts to search (which remembers), then
@@ -98,8 +98,7 @@ let lastBody: string | null = null;
 let lastEnds: { count: number; shown: string[] } | null = null;
 
 function countLineEnds(body: string): { count: number; shown: string[] } {
-  let count = 1;
-  for (let at = body.indexOf("\n"); at >= 0; at = body.indexOf("\n", at + 1)) count++;
+  const count = countLines(body);
   if (count <= FOLD_LINES) return { count, shown: body.split("\n") };
   const shown: string[] = [];
   let from = 0;
