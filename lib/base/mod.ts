@@ -1,6 +1,6 @@
 /**
- * The ground floor: the error class, JSON text and depth helpers, the line splitter, byte
- * helpers, text made safe for a terminal, the version. Imports no other folder.
+ * The ground floor: the error class, JSON text and depth helpers, the line splitter and line
+ * count, byte helpers, text made safe for a terminal, the version. Imports no other folder.
  */
 export { concatBytes } from "./bytes.ts";
 export {
@@ -15,9 +15,9 @@ export {
   RolloutError,
 } from "./errors.ts";
 export { isObject } from "./is_object.ts";
-export { countLines } from "./line_count.ts";
 export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
+export { countLines } from "./line_count.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
 export { Utf8Buffer } from "./utf8_buffer.ts";
 export { thousands } from "./thousands.ts";
