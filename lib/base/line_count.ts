@@ -11,7 +11,7 @@ const FIRST = 16;
  * once 16 came close together, text of 63 characters a line took 3.5 times as long in Deno).
  */
 const DENSE = 16;
-/** UTF-16 units counted by words at a time (their UTF-8 fits the scratch buffer). */
+/** UTF-16 units counted at a time by pieces (their UTF-8 fits the scratch buffer). */
 const PIECE = 16 * 1024;
 
 const encoder = new TextEncoder();
@@ -54,8 +54,10 @@ export function countLines(text: string): number {
   }
 }
 
-/** The `\n`s of up to PIECE units of `text` from `from`, counted in their UTF-8 (where no other
- * character has a byte of 10). */
+/**
+ * The `\n`s of up to PIECE units of `text` from `from`, counted in their UTF-8, where no other
+ * character has a byte of 10.
+ */
 function newlinesIn(text: string, from: number): { read: number; found: number } {
   const { read, written } = encoder.encodeInto(text.slice(from, from + PIECE), scratch);
   let found = 0;

@@ -3,7 +3,7 @@
  * when long, and content parts with their images. Every stored text goes through
  * html_text.ts. Pure.
  */
-import { thousands } from "../base/mod.ts";
+import { countLines, thousands } from "../base/mod.ts";
 import { htmlAttribute, htmlText, httpUrl, isImageDataUrl } from "./html_text.ts";
 import { contentPieces, imageLabel } from "./transcript_parts.ts";
 
@@ -41,12 +41,6 @@ function cutAt(text: string, rule: FoldRule): number | null {
   // Never between the two halves of a surrogate pair.
   const before = text.charCodeAt(at - 1);
   return before >= 0xd800 && before <= 0xdbff ? at - 1 : at;
-}
-
-function countLines(text: string): number {
-  let count = 1;
-  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) count++;
-  return count;
 }
 
 export function size(chars: number): string {
