@@ -22,11 +22,11 @@ const words = new Int32Array(scratch.buffer);
  * The number of lines of `text`: `text.split("\n").length`. Each `\n` is found by `indexOf`,
  * which runs through a long line at the speed of memory but costs a call per line. Where 16
  * lines in a row are short, the text is counted by pieces instead, four bytes of its UTF-8 at
- * a time, until a piece holds fewer newlines than short lines would. Median of nine rounds,
- * the old loop against this (Bun; Deno): the 855 tool outputs of the first 100 MiB of the B8
- * rollout, 133 of which hold 11,800 lines each, 13.1 against 5.0 ms (15.4; 6.0); lines of 4
- * characters 1.01 against 0.10 ms; lines of 24 and of 63 characters, README.md and lib/ in
- * pieces of 64 Ki units, within 0.02 ms (0.08 ms for README.md in Deno).
+ * a time, until a piece holds fewer newlines than short lines would.
+ * `scripts/bench_line_count.ts` (2026-12-07, medians of nine rounds, the old loop against this,
+ * Bun; Deno): the tool outputs of a 100 MiB B8 rollout, a sixth of which hold 11,800 lines
+ * each, 11.9 against 5.9 ms (15.5; 5.2); lines of 4 characters 0.61 against 0.09 ms (0.79;
+ * 0.10); lines of 16 to 63 characters within 0.03 ms either way.
  */
 export function countLines(text: string): number {
   let newlines = 0;
