@@ -58,11 +58,10 @@ const COPY_SYNC_EVERY = 64 * MiB;
 /**
  * Milliseconds of a durable copy of `file` to `copy`, nothing parsed, written as `convert` writes:
  * MiB reads and writes, an `fdatasync` every COPY_SYNC_EVERY bytes, after which the pages synced
- * leave the page cache, and an `fsync` at the end. (`dd conv=fsync`, one sync at the end, left the
- * kernel a GiB of dirty pages to write back: 0.25–0.40 × the reference, slower than `convert`;
- * without the pages dropped this copy of a GiB took 2.2–3.0 s or 1.1–1.3 s by turns, with them
- * 1.1–1.3 s.) The
- * copy is removed after.
+ * leave the page cache, and an `fsync` at the end. The copy is removed after. (`dd conv=fsync`,
+ * one sync at the end, left the kernel a GiB of dirty pages to write back: 0.25–0.40 × the
+ * reference, slower than `convert`. Without the pages dropped, this copy of a GiB took 2.2–3.0 s
+ * or 1.1–1.3 s by turns; with them, 1.1–1.3 s.)
  */
 function durableCopy(file: string, copy: string): number {
   const start = performance.now();
