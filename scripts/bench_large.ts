@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { dropCachedPages } from "../lib/runtime/runtime.ts";
+import { SYNC_AHEAD } from "../lib/store/atomic_replace.ts";
 import { addRow, median, ratios, type Results } from "./bench_report.ts";
 import { remove, scratch, type Settings } from "./bench_fixtures.ts";
 import { writeBigRollout } from "./big_rollout.ts";
@@ -52,12 +53,9 @@ function syncFile(file: string): void {
   }
 }
 
-/** Bytes written between two syncs of the durable copy: what `convert` syncs ahead. */
-const COPY_SYNC_EVERY = 64 * MiB;
-
 /**
  * Milliseconds of a durable copy of `file` to `copy`, nothing parsed, written as `convert` writes:
- * MiB reads and writes, an `fdatasync` every COPY_SYNC_EVERY bytes, after which the pages synced
+ * MiB reads and writes, an `fdatasync` every SYNC_AHEAD bytes, after which the pages synced
  * leave the page cache, and an `fsync` at the end. The copy is removed after. (`dd conv=fsync`,
  * one sync at the end, left the kernel a GiB of dirty pages to write back: 0.25–0.40 × the
  * reference, slower than `convert`. Without the pages dropped, this copy of a GiB took 2.2–3.0 s
@@ -78,7 +76,7 @@ function durableCopy(file: string, copy: string): number {
       position += n;
       for (let done = 0; done < n;) done += fs.writeSync(output, buffer, done, n - done);
       unsynced += n;
-      if (unsynced >= COPY_SYNC_EVERY) {
+      if (unsynced >= SYNC_AHEAD) {
         fs.fdatasyncSync(output);
         dropCachedPages(output, position);
         unsynced = 0;
@@ -175,7 +173,7 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
       const copySpeed = copied.map((ms) => mb / (ms / 1000));
       addRow(results, {
         id: "B8",
-        label: `${label}: durable copy, nothing parsed (fdatasync every 64 MiB)`,
+        label: `${label}: durable copy, nothing parsed (fdatasync every ${SYNC_AHEAD / MiB} MiB)`,
         unit: "MB/s",
         samples: copySpeed,
       });

@@ -30,7 +30,7 @@ export function atomicReplace(
 }
 
 /** Bytes of a streamed write after which a sync of them is started, while the writing goes on. */
-const SYNC_AHEAD = 64 * 1024 * 1024;
+export const SYNC_AHEAD = 64 * 1024 * 1024;
 
 /**
  * What a streamed write hands its text to. Each piece is encoded on its own: one must not end
