@@ -4,7 +4,13 @@
  * 343074d): compaction replaces what came before, a rollback removes the last user turns, a
  * fork's inherited prefix comes first. Pure: records in, items out.
  */
-import { checkItem, isUserTurn, type ResponseItem, textParts } from "../schemas/mod.ts";
+import {
+  checkItem,
+  isTurnContext,
+  isUserTurn,
+  type ResponseItem,
+  textParts,
+} from "../schemas/mod.ts";
 
 /** Codex's budget for the user messages kept by a compaction without a replacement history. */
 const COMPACT_USER_TOKENS = 20_000;
@@ -58,6 +64,12 @@ export function isTurnCount(value: unknown): value is number {
 const COUNTED = { type: "counted" } as unknown as ResponseItem;
 /** An inter-agent message, kept as a user turn boundary only. */
 const AGENT_TURN = { type: "agent_message" } as unknown as ResponseItem;
+/** A developer message that is context, kept as that only: a rollback trims it. */
+const DEVELOPER_CONTEXT = {
+  type: "message",
+  role: "developer",
+  content: [{ type: "input_text", text: "<permissions instructions>" }],
+} as unknown as ResponseItem;
 
 function userMessageOf(texts: readonly string[]): ResponseItem {
   const content = texts.map((text) => ({ type: "input_text", text }));
@@ -88,7 +100,9 @@ export class EffectiveHistory {
   #kept(item: ResponseItem): ResponseItem {
     if (!this.#count) return item;
     if (item.type === "agent_message") return AGENT_TURN;
-    if (item.type !== "message" || (item as { role?: unknown }).role !== "user") return COUNTED;
+    if (item.type !== "message" || (item as { role?: unknown }).role !== "user") {
+      return isTurnContext(item as { type: string }) ? DEVELOPER_CONTEXT : COUNTED;
+    }
     const { texts } = textParts((item as { content?: unknown }).content, "input_text");
     return userMessageOf(texts);
   }
@@ -161,8 +175,11 @@ export class EffectiveHistory {
 
   /**
    * `thread_rolled_back`: removes the last `turns` user turns and everything after them
-   * (`drop_last_n_user_turns`, codex-rs/core/src/context_manager/history.rs:320-366); the
-   * items before the first user turn stay. Returns how many items went.
+   * (`drop_last_n_user_turns`, codex-rs/core/src/context_manager/history.rs:320-366), and the
+   * context messages just before the first turn removed (the environment or permissions that
+   * turn began with), never reaching past the first user turn: the items before it stay.
+   * Returns how many items went. (When every turn goes, Codex also strips a model-switch note
+   * from the developer messages stamped with the first turn's id; that part is not followed.)
    */
   rollBack(turns: number): number {
     if (turns <= 0) return 0;
@@ -171,7 +188,8 @@ export class EffectiveHistory {
       if (isUserTurn(item as { type: string })) starts.push(index);
     });
     if (starts.length === 0) return 0;
-    const cut = starts[Math.max(0, starts.length - turns)]!;
+    let cut = starts[Math.max(0, starts.length - turns)]!;
+    while (cut > starts[0]! && isTurnContext(this.items[cut - 1] as { type: string })) cut--;
     const removed = this.items.length - cut;
     this.items = this.items.slice(0, cut);
     if (this.refs !== null) this.refs = this.refs.slice(0, cut);

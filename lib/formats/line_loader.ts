@@ -11,6 +11,7 @@ import {
   EnvelopeLine,
   formatIssue,
   guardOf,
+  type ItemCheck,
   LegacyMetaLine,
   LegacyStateLine,
   type ResponseItem,
@@ -371,7 +372,12 @@ export class LineLoader implements LineSink {
       line.type === "event_msg" && isObject(payload) && payload.type === "thread_rolled_back" &&
       !isTurnCount(payload.num_turns)
     ) undecodable = "its num_turns is no whole number of turns";
-    this.#ordinalProblem(lineNo, line.type, ordinal, undecodable === null);
+    // An item that fails its schema is damage (reported below), and Codex cannot decode it
+    // either: a later line may retry its ordinal.
+    const item = line.type === "response_item"
+      ? checkItem(payload, "payload", this.#itemCheck)
+      : null;
+    this.#ordinalProblem(lineNo, line.type, ordinal, undecodable === null && item?.ok !== false);
     this.#count(line.type);
     this.#record({
       line: lineNo,
@@ -389,9 +395,8 @@ export class LineLoader implements LineSink {
       );
       return;
     }
+    if (item !== null) return this.#takeItem(item, lineNo);
     switch (line.type) {
-      case "response_item":
-        return this.#readItem(line.payload, "payload", lineNo);
       case "state": {
         const payload = line.payload;
         const state = isObject(payload) ? checkState(payload) : SessionState.safeParse(payload);
@@ -443,7 +448,10 @@ export class LineLoader implements LineSink {
   }
 
   #readItem(payload: unknown, where: string, lineNo: number): void {
-    const check = checkItem(payload, where, this.#itemCheck);
+    this.#takeItem(checkItem(payload, where, this.#itemCheck), lineNo);
+  }
+
+  #takeItem(check: ItemCheck, lineNo: number): void {
     if (!check.ok) return this.#skip(lineNo, check.message);
     this.history.add(check.item, lineNo);
     this.allItems?.push(check.item);

@@ -45,6 +45,51 @@ export function isContextText(text: string): boolean {
 }
 
 /**
+ * Openings of the developer messages Codex injects as context (permissions, model switch, apps,
+ * collaboration mode, ...): `CONTEXTUAL_DEVELOPER_PREFIXES`, codex-rs/core/src/event_mapping.rs
+ * :40-61 at 343074d, compared ignoring case after leading white space.
+ */
+const DEVELOPER_CONTEXT_OPENINGS = [
+  "<permissions instructions>",
+  "Approved command prefix saved:",
+  "<model_switch>",
+  "<managed_developer_instructions>",
+  "<apps_instructions>",
+  "<collaboration_mode>",
+  "<multi_agent_role>",
+  "<multi_agent_mode>",
+  "<environments_instructions>",
+  "<git_attribution>",
+  "<plugins_instructions>",
+  "<realtime_conversation>",
+  "<skills_instructions>",
+  "<tools>",
+  "<personality_spec>",
+  "<token_budget>",
+  "<context_window>",
+  "<context_window_guidance>",
+  "<rollout_budget>",
+].map((opening) => opening.toLowerCase());
+
+function isDeveloperContextText(text: string): boolean {
+  const start = text.trimStart().toLowerCase();
+  return DEVELOPER_CONTEXT_OPENINGS.some((opening) => start.startsWith(opening));
+}
+
+/**
+ * Whether `item` is context a rollback takes away with the turn it comes before
+ * (`trim_pre_turn_context_updates`, codex-rs/core/src/context_manager/history.rs:532-560 at
+ * 343074d): a developer message with any contextual part, or a user message that is context.
+ */
+export function isTurnContext(item: { type: string; role?: unknown; content?: unknown }): boolean {
+  if (item.type !== "message") return false;
+  if (item.role === "developer") {
+    return textParts(item.content, "input_text").texts.some(isDeveloperContextText);
+  }
+  return item.role === "user" && textParts(item.content, "input_text").texts.some(isContextText);
+}
+
+/**
  * Whether `item` starts a user turn as Codex counts them for rollbacks
  * (`is_user_turn_boundary`, codex-rs/core/src/context_manager/history.rs:920-931): a user
  * message that is not context, or an inter-agent `agent_message` item.

@@ -11,9 +11,15 @@ export {
   plainError,
   RolloutError,
 } from "./errors.ts";
-export { isContextText, isUserTurn, messageEvent, textParts } from "./codex_events.ts";
+export {
+  isContextText,
+  isTurnContext,
+  isUserTurn,
+  messageEvent,
+  textParts,
+} from "./codex_events.ts";
 export { formatIssue } from "./issue_path.ts";
-export { checkItem, isPersisted, ItemSchemas, ResponseItem } from "./items.ts";
+export { checkItem, isPersisted, type ItemCheck, ItemSchemas, ResponseItem } from "./items.ts";
 export { payloadValue, type PreparedItems, prepareItems, type Scrub } from "./prepare_items.ts";
 export {
   type DamageReport,

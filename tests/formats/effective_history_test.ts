@@ -149,6 +149,46 @@ test("rollBack(n) removes the last n user turns and all after them", () => {
   assert.equal(agent.rollBack(1), 2);
 });
 
+const developer = (...texts: string[]) =>
+  ({
+    type: "message",
+    role: "developer",
+    content: texts.map((text) => ({ type: "input_text", text })),
+  }) as ResponseItem;
+
+test("a rollback also takes the context its first removed turn began with", () => {
+  // Codex's trim_pre_turn_context_updates (context_manager/history.rs:532-560 at 343074d): the
+  // developer and user context messages just above the cut go with the turn, up to (never past)
+  // the first user turn; any other item stops the walk.
+  const permissions = developer("  <PERMISSIONS INSTRUCTIONS>sandbox changed</permissions>");
+  const mixed = developer("<model_switch>m</model_switch>", "keep this developer text");
+  const plain = developer("You are a careful reviewer.");
+  const turnTwo = [permissions, context, mixed, user("two"), assistant("2")];
+  for (const options of [{}, { count: true }, { refs: true }]) {
+    const history = new EffectiveHistory(options);
+    for (const item of [plain, context, user("one"), assistant("1"), ...turnTwo]) {
+      history.add(item);
+    }
+    assert.equal(history.rollBack(1), 5, JSON.stringify(options));
+    assert.equal(history.items.length, 4);
+    if (!("count" in options) && !("refs" in options)) {
+      assert.deepEqual(history.items, [plain, context, user("one"), assistant("1")]);
+    }
+  }
+  // An item that is not context stops the walk: the context above it stays.
+  const stopped = new EffectiveHistory();
+  for (const item of [user("one"), permissions, call("c"), context, user("two")]) {
+    stopped.add(item);
+  }
+  assert.equal(stopped.rollBack(1), 2);
+  assert.deepEqual(stopped.items, [user("one"), permissions, call("c")]);
+  // Never past the first user turn: context before it is the session's, and stays.
+  const first = new EffectiveHistory();
+  for (const item of [plain, permissions, context, user("one"), assistant("1")]) first.add(item);
+  assert.equal(first.rollBack(3), 2);
+  assert.deepEqual(first.items, [plain, permissions, context]);
+});
+
 test("inherit() puts a fork's prefix first and counts it", () => {
   const history = new EffectiveHistory();
   history.inherit([user("parent"), assistant("p")]);

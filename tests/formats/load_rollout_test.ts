@@ -376,6 +376,14 @@ test("loadRollout() accepts what Codex accepts: a retried write reusing a reject
   assert.deepEqual(retry.saved.items, JOURNAL_ITEMS);
   assert.equal(retry.report.ordinal_errors, undefined);
   assert.deepEqual(retry.report.skipped_lines.map((s) => s.line), [3]);
+  // A whole envelope whose item Codex cannot decode (a function call's name must be text) is
+  // a rejected line too: the retry after it takes its ordinal and is no damage.
+  const badItem = JOURNAL_LINES[2].replace('"name":"shell"', '"name":5');
+  assert.notEqual(badItem, JOURNAL_LINES[2]);
+  const retried = load(journalWith(2, badItem, JOURNAL_LINES[2]));
+  assert.deepEqual(retried.saved.items, JOURNAL_ITEMS);
+  assert.equal(retried.report.ordinal_errors, undefined);
+  assert.deepEqual(retried.report.skipped_lines.map((s) => s.line), [3]);
   const covered = load(journalWith(2, "garbage"));
   assert.deepEqual(covered.saved.items, [I0, I2]);
   assert.equal(covered.report.ordinal_errors, undefined);
