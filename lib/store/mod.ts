@@ -24,7 +24,7 @@ export {
   StreamedWrite,
 } from "./atomic_replace.ts";
 export { createStreamedRollout, type StreamedRolloutOptions } from "./new_copy.ts";
-export { codexMetaOf } from "./new_rollout.ts";
+export { codexMetaOf, UUID } from "./new_rollout.ts";
 export {
   historyPath,
   parseSessionFileName,

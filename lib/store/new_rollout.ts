@@ -43,7 +43,8 @@ export function buildMeta(
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID as Codex's `ThreadId` reads one (`Uuid::parse_str`, hyphenated form). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A copied meta made fit for a Codex paginated rollout (SPEC §6): what Codex requires and
@@ -57,8 +58,11 @@ export function codexMetaOf(
   const filled: string[] = [];
   const out: Record<string, unknown> = { ...meta };
   if (options.fresh === true) {
-    // A new session (a fork): its own id and start, first as in every meta.
-    const { id: _id, timestamp: _ts, ...rest } = out;
+    // A new session (a fork): its own id and start, first as in every meta. The parent's
+    // `session_id` is not its: Codex, forking a thread, gives the new one its own id there
+    // (core/src/session/session.rs:758-777 at 343074d), and fills it from `id` when absent.
+    // Nor is the parent's `legacy_id` (the id it had before a conversion).
+    const { id: _id, timestamp: _ts, session_id: _s, legacy_id: _l, ...rest } = out;
     return codexMetaOf(
       { id: uuidv7(options.now.getTime()), timestamp: options.now.toISOString(), ...rest },
       { now: options.now, cwd: options.cwd },

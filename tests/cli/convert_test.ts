@@ -160,6 +160,66 @@ test("rollout fork copies the first N items into a new session naming its parent
   }
 });
 
+test("rollout fork gives the new session its own session_id and names only a UUID parent", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // A Codex parent that carries its own session_id and the id it had before a conversion.
+    const parent = `${dir}/parent.jsonl`;
+    const meta = {
+      id: idOf(1),
+      session_id: idOf(1),
+      legacy_id: "old-id",
+      timestamp: T0,
+      cwd: "/repo",
+      originator: "codex_cli_rs",
+      cli_version: "0.99.0",
+      source: "cli",
+      history_mode: "paginated",
+    };
+    const lines = [
+      { timestamp: T0, ordinal: 0, type: "session_meta", payload: meta },
+      { timestamp: T0, ordinal: 1, type: "response_item", payload: USER },
+    ];
+    fs.writeFileSync(parent, lines.map((l) => JSON.stringify(l) + "\n").join(""));
+    const fork = await cli(["fork", parent, "--at", "1", "--json", "--home", dir]);
+    assert.equal(fork.code, 0, fork.stderr);
+    const { session_id: id, path } = JSON.parse(fork.stdout);
+    const child = JSON.parse(fs.readFileSync(path, "utf8").split("\n")[0]!).payload;
+    assert.equal(child.id, id);
+    assert.equal(child.forked_from_id, idOf(1));
+    // Codex reads a missing session_id as the thread's own id.
+    assert.equal(child.session_id, undefined);
+    assert.equal(child.legacy_id, undefined);
+    assert.deepEqual([child.originator, child.cli_version], ["rollout", "0.1.0"]);
+    // A parent whose id is no UUID (Codex's 2025 format) is not named where Codex reads a
+    // thread id, and the command says so, with what it filled in.
+    const old = `${dir}/old.jsonl`;
+    fs.writeFileSync(
+      old,
+      [{ id: "test-session-789", timestamp: T0 }, USER].map((l) => JSON.stringify(l) + "\n").join(
+        "",
+      ),
+    );
+    const plain = await cli(["fork", old, "--at", "1", "--home", dir], { cwd: dir });
+    assert.equal(plain.code, 0, plain.stderr);
+    const [, , made, filled, note] = plain.stdout.split("\n");
+    assert.equal(filled, `Filled in for Codex: cwd (${dir}), source`);
+    assert.equal(
+      note,
+      'Parent not named in forked_from_id: its id "test-session-789" is no UUID, which Codex requires there',
+    );
+    const orphan = JSON.parse(fs.readFileSync(made!, "utf8").split("\n")[0]!).payload;
+    assert.equal(orphan.forked_from_id, undefined);
+    assert.match(
+      orphan.id,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout convert --to json of a document says there is nothing to do", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

@@ -292,9 +292,11 @@ ${HOME}
   fork: {
     usage: "rollout fork SESSION [--at N] [--format jsonl|json] [--json] [--home DIR]",
     summary: "start a new session with the first N items of another",
-    details: `The new session's meta names its parent in forked_from_id; the parent's records up
-to item N are copied with their timestamps. N counts the effective history (after Codex's
-compactions and rollbacks). The state is kept only when every item is kept.
+    details: `The new session's meta names its parent in forked_from_id (when the parent's id is a
+UUID, as Codex requires there) and has a session id of its own; the parent's records up to
+item N are copied with their timestamps. N counts the effective history (after Codex's
+compactions and rollbacks). The state is kept only when every item is kept. What Codex
+requires and the parent lacks is filled in and named.
 ${SESSION}
 
 Options:
