@@ -528,10 +528,15 @@ test("rollout show displays every item, marks compaction and rollback, and label
       at = found + piece.length;
     }
     assert.ok(!out.includes("You are Codex, a coding agent"), "the stock prompt is not shown");
-    // load gives what a resumed session sees: the summary only; --all every item.
-    assert.deepEqual(JSON.parse((await cli(["load", file])).stdout).items, [
-      userMessage("summary"),
-    ]);
+    // load gives what a resumed session sees: the summary only, and says on stderr what the
+    // history left out and why; --all every item.
+    const loaded = await cli(["load", file]);
+    assert.deepEqual(JSON.parse(loaded.stdout).items, [userMessage("summary")]);
+    assert.equal(
+      loaded.stderr,
+      `rollout: note: "${file}": the history holds 1 item ` +
+        "(4 superseded by compaction, 1 removed by rollback); --all prints every item of the file\n",
+    );
     const all = JSON.parse((await cli(["load", "--all", file])).stdout);
     assert.equal(all.items.length, 5);
     assert.deepEqual(all.records, {

@@ -94,7 +94,8 @@ ${HOME}
     usage: "rollout load SESSION [--all] [--home DIR | --from URL [--machine NAME]]",
     summary: "print the SavedSession as pretty JSON",
     details: `The items are the effective history: what a resumed conversation continues from,
-after Codex's compactions and rollbacks. Damage met while reading is reported on stderr.
+after Codex's compactions and rollbacks; a note on stderr counts what they left out. Damage
+met while reading is reported on stderr.
 ${STREAMED}
 ${SESSION}
 
