@@ -49,9 +49,10 @@ function kindOf(file: string): "file" | "other" | "missing" {
 /**
  * Turns a SESSION argument into the path of a rollout file, or throws naming the argument.
  * An existing file wins (a `.jsonl` archived since is found as its `.jsonl.zst`); else the
- * sessions whose id starts with the (case-insensitive)
- * prefix: one session, or an error listing the candidates; else the session whose current
- * title (`rollout name`) is exactly `spec`, again one or an error listing them.
+ * sessions whose id (in the file's name) starts with the (case-insensitive) prefix: one
+ * session, or an error listing the candidates; else the session whose current title (`rollout
+ * name`) is exactly `spec`, again one or an error listing them; else the sessions whose meta's
+ * id starts with `spec` (ids that are no UUID, as `list` prints them).
  */
 export function resolveSession(spec: string, options: ResolveOptions): string {
   const asPath = path.resolve(options.cwd, spec);
@@ -65,24 +66,21 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
   const looksLikePath = spec.includes("/") || spec.includes(path.sep) || /\.jsonl?$/.test(spec);
   // A folder or FIFO named as a path: the loader says what it is instead of "no such file".
   if (kind === "other" && looksLikePath) return asPath;
-  if (!ID_PREFIX.test(prefix)) {
-    const titled = titledSessions(spec, options.home);
-    if (titled.length > 0) return pickOne(titled, { spec, what: "title" });
-    throw looksLikePath
-      ? new RolloutError("not_found", `Cannot find session "${spec}": no such file`)
-      : new RolloutError(
-        "invalid_argument",
-        `Cannot find session "${spec}": not a file, a session id, an id prefix or a session title`,
-      );
+  const hex = ID_PREFIX.test(prefix);
+  if (hex) {
+    const matches = idMatches(prefix, options.home, "name");
+    if (matches.length > 0) return pickOne(matches, { spec, what: "prefix" });
   }
-  const matches: { path: string; id: string }[] = [];
-  for (const file of findSessionFiles(options.home)) {
-    const id = nameId(file.name) ?? headId(file.path);
-    if (id !== null && id.toLowerCase().startsWith(prefix)) matches.push({ path: file.path, id });
+  const titled = titledSessions(spec, options.home);
+  if (titled.length > 0) return pickOne(titled, { spec, what: "title" });
+  // The ids `list` and `search` print come from each file's meta: an id that is no UUID (the
+  // 2025 format's, a TypeScript document's) or differs from the one in the file's name. Only
+  // now, since it opens every file of the home.
+  if (!looksLikePath) {
+    const matches = idMatches(prefix, options.home, "meta");
+    if (matches.length > 0) return pickOne(matches, { spec, what: "prefix" });
   }
-  if (matches.length === 0) {
-    const titled = titledSessions(spec, options.home);
-    if (titled.length > 0) return pickOne(titled, { spec, what: "title" });
+  if (hex) {
     throw new RolloutError(
       "not_found",
       `Cannot find session "${spec}": no session id starts with it in "${
@@ -90,7 +88,29 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
       }"`,
     );
   }
-  return pickOne(matches, { spec, what: "prefix" });
+  throw looksLikePath
+    ? new RolloutError("not_found", `Cannot find session "${spec}": no such file`)
+    : new RolloutError(
+      "invalid_argument",
+      `Cannot find session "${spec}": not a file, a session id, an id prefix or a session title`,
+    );
+}
+
+/**
+ * The sessions whose id starts with `prefix` (in lower case), each id taken from the file's
+ * name (its meta where the name holds none), or with `meta`, from each file's meta.
+ */
+function idMatches(
+  prefix: string,
+  home: string,
+  by: "name" | "meta",
+): { path: string; id: string }[] {
+  const matches: { path: string; id: string }[] = [];
+  for (const file of findSessionFiles(home)) {
+    const id = by === "name" ? nameId(file.name) ?? headId(file.path) : headId(file.path);
+    if (id !== null && id.toLowerCase().startsWith(prefix)) matches.push({ path: file.path, id });
+  }
+  return matches;
 }
 
 /**

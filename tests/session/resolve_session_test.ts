@@ -104,3 +104,43 @@ test(
     assert.throws(() => resolve(plain), { code: "not_found" });
   }),
 );
+
+test(
+  "resolveSession() finds the ids list prints from a file's meta: no UUID, or not the file's name",
+  withHome((home) => {
+    // The 2025 format's meta id is no UUID; Codex names the file by another id.
+    const legacy = writeSession(home, {
+      id: A,
+      text: '{"id":"legacy-session","timestamp":"2025-05-06T22:35:51.781Z"}\n',
+    });
+    const typescript = writeSession(home, {
+      id: B,
+      format: "document",
+      text: '{"session":{"id":"session-1","timestamp":"2025-06-26T00:00:00Z"},"items":[]}',
+    });
+    const resolve = (spec: string) => resolveSession(spec, { home, cwd: "/" });
+    assert.equal(resolve("legacy-session"), legacy);
+    // A prefix of it, as `list` shows the first eight characters.
+    assert.equal(resolve("legacy-s"), legacy);
+    assert.equal(resolve("session-1"), typescript);
+    assert.equal(resolve("SESSION-"), typescript);
+    // The id in the file's name still finds the file first.
+    assert.equal(resolve(A), legacy);
+    // A title wins over a meta id, as it wins over an id prefix that only the meta holds.
+    appendThreadName(home, { id: B, title: "legacy" });
+    assert.equal(resolve("legacy"), typescript);
+    writeSession(home, {
+      id: C,
+      text: '{"id":"legacy-other","timestamp":"2025-05-06T22:35:51.781Z"}\n',
+    });
+    assert.throws(() => resolve("legacy-"), {
+      code: "invalid_argument",
+      message: /^Session id prefix "legacy-" is ambiguous: 2 sessions match:/,
+    });
+    assert.throws(() => resolve("nothing-like-it"), {
+      code: "invalid_argument",
+      message:
+        'Cannot find session "nothing-like-it": not a file, a session id, an id prefix or a session title',
+    });
+  }),
+);
