@@ -120,7 +120,7 @@ export function readSessionHead(file: string): SessionHead {
   const newline = head.text.indexOf("\n");
   const first = parse(newline < 0 ? head.text : head.text.slice(0, newline));
   const format = first === undefined ? null : formatOfFirstRecord(first);
-  if (format === null || isDocument(format)) return documentHead(file, head);
+  if (format === null || isDocument(format)) return documentHead(file, head, first !== undefined);
   const meta = metaOf(first, format);
   if (typeof meta === "string") return { ok: false, message: `line 1: ${meta}` };
   const lines = head.text.split("\n");
@@ -141,11 +141,21 @@ export function readSessionHead(file: string): SessionHead {
   return { ok: true, format, meta, items: head.whole ? items : null, firstUserText };
 }
 
-function documentHead(file: string, head: { text: string; whole: boolean }): SessionHead {
+/** `lineIsJson`: line 1 alone is JSON (then a file that is no document is JSON lines). */
+function documentHead(
+  file: string,
+  head: { text: string; whole: boolean },
+  lineIsJson: boolean,
+): SessionHead {
   const text = head.whole ? head.text : fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   const doc = parse(text);
   if (doc === undefined) {
-    return { ok: false, message: "not a rollout (neither JSON lines nor a JSON document)" };
+    return {
+      ok: false,
+      message: lineIsJson
+        ? "not a rollout (line 1 is not a session meta)"
+        : "not a rollout (neither JSON lines nor a JSON document)",
+    };
   }
   const format = formatOfFirstRecord(doc);
   if (format === null || !isDocument(format) || !isObject(doc) || !Array.isArray(doc.items)) {
