@@ -6,7 +6,7 @@
 import { isObject } from "../base/mod.ts";
 import { checkItem, messageEvent } from "../schemas/mod.ts";
 import { CODEX_RECORD_TYPES } from "./codex_ordinals.ts";
-import { EffectiveHistory } from "./effective_history.ts";
+import { compactionProblem, EffectiveHistory, isTurnCount } from "./effective_history.ts";
 import type { SourceRecord } from "./line_loader.ts";
 
 /** How records are written out. */
@@ -236,19 +236,38 @@ export class RecordLineEncoder {
   }
 }
 
+/** The items a fork's prefix must rebuild, by digest, and how an item is digested. */
+export interface PrefixTarget {
+  /** The digests of the first items of the whole file's effective history, in order. */
+  digests: readonly string[];
+  digest: (item: unknown) => string;
+}
+
 /**
  * A fork's prefix, one record at a time, for a fork written as it is read: the records up to the
  * point where the effective history (SPEC §6) holds `items` items. It stops before the response
  * item that would be item `items + 1`; state records are left out unless the whole file is
  * taken, since a stored response id continues the parent's later conversation.
+ *
+ * With a `target`, for a file whose history a compaction or rollback rewrites: the prefix ends
+ * at the first record that would change the history once the history is exactly the target's
+ * items (the same items, wherever stored), so that the fork's own records rebuild them.
+ * {@linkcode reached} says whether it ever was.
  */
 export class HistoryPrefix {
-  readonly #history = new EffectiveHistory({ count: true });
+  readonly #history: EffectiveHistory;
   readonly #items: number;
+  readonly #target: PrefixTarget | null;
+  /** With a target: the digest of each item the history may hold, by where it is stored. */
+  readonly #stored = new Map<string, string>();
   #stopped = false;
+  #reached: boolean;
 
-  constructor(items: number) {
+  constructor(items: number, target: PrefixTarget | null = null) {
     this.#items = items;
+    this.#target = target;
+    this.#history = new EffectiveHistory(target === null ? { count: true } : { refs: true });
+    this.#reached = target !== null && target.digests.length === 0;
   }
 
   /** Whether the prefix stopped before the end (then it holds no state record). */
@@ -256,24 +275,81 @@ export class HistoryPrefix {
     return this.#stopped;
   }
 
+  /** With a target: whether the history was ever exactly the target's items. */
+  get reached(): boolean {
+    return this.#reached;
+  }
+
   /** Whether `record` belongs to the prefix; false from the record of item `items + 1` on. */
   take(record: SourceRecord): boolean {
     if (this.#stopped) return false;
-    const payload = record.payload;
+    const change = this.#change(record);
+    if (change === null) return true;
+    const full = this.#target === null
+      ? change.adds && this.#history.items.length === this.#items
+      : this.#reached;
+    if (full) {
+      this.#stopped = true;
+      return false;
+    }
+    change.apply();
+    if (this.#target !== null) this.#reached = this.#isTarget(this.#target);
+    return true;
+  }
+
+  /** What `record` does to the history (as the loader reads it), or null when nothing. */
+  #change(record: SourceRecord): { adds: boolean; apply: () => void } | null {
+    const { payload, line } = record;
+    const digest = this.#target?.digest;
     if (record.type === "response_item") {
       const check = checkItem(payload, "payload");
-      if (check.ok && check.item.type !== "ghost_snapshot") {
-        if (this.#history.items.length === this.#items) {
-          this.#stopped = true;
-          return false;
-        }
-        this.#history.add(check.item);
-      }
-    } else if (record.type === "compacted" && isObject(payload)) this.#history.compact(payload);
-    else if (
+      if (!check.ok || check.item.type === "ghost_snapshot") return null;
+      return {
+        adds: true,
+        apply: () => {
+          if (digest !== undefined) this.#stored.set(`${line}:-1`, digest(check.item));
+          this.#history.add(check.item, line);
+        },
+      };
+    }
+    if (record.type === "compacted") {
+      if (!isObject(payload) || compactionProblem(payload) !== null) return null;
+      return {
+        adds: false,
+        apply: () => {
+          const replacement = payload.replacement_history;
+          if (digest !== undefined && Array.isArray(replacement)) {
+            replacement.forEach((entry, index) =>
+              this.#stored.set(`${line}:${index}`, digest(entry))
+            );
+          }
+          this.#history.compact(payload, line);
+        },
+      };
+    }
+    if (
       record.type === "event_msg" && isObject(payload) && payload.type === "thread_rolled_back" &&
-      typeof payload.num_turns === "number"
-    ) this.#history.rollBack(payload.num_turns);
+      isTurnCount(payload.num_turns) && payload.num_turns > 0
+    ) {
+      const turns = payload.num_turns;
+      return { adds: false, apply: () => void this.#history.rollBack(turns) };
+    }
+    return null;
+  }
+
+  /** Whether the history holds the target's items, in order. */
+  #isTarget(target: PrefixTarget): boolean {
+    const refs = this.#history.refs!;
+    const want = target.digests;
+    if (refs.length !== want.length) return false;
+    // From the end: where two histories part, the newest items differ first.
+    for (let i = refs.length - 1; i >= 0; i--) {
+      const ref = refs[i]!;
+      const got = "item" in ref
+        ? target.digest(ref.item)
+        : this.#stored.get(`${ref.line}:${ref.index}`);
+      if (got !== want[i]) return false;
+    }
     return true;
   }
 }

@@ -8,6 +8,7 @@ export {
   encodeRecordLines,
   HistoryPrefix,
   isMessageEvent,
+  type PrefixTarget,
   RecordLineEncoder,
 } from "./encode_records.ts";
 export {

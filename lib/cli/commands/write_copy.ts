@@ -8,6 +8,7 @@
  * does not change is copied as stored (SPEC §6); a document keeps the effective history. A new
  * file is synced, 0600, locked while written and never replaces an existing one.
  */
+import process from "node:process";
 import {
   documentHead,
   documentItemText,
@@ -15,6 +16,7 @@ import {
   HistoryPrefix,
   isMessageEvent,
   type LoadedRollout,
+  type PrefixTarget,
   RecordLineEncoder,
   replayHistory,
   type SourceRecord,
@@ -148,10 +150,14 @@ async function linePlan(src: CopySource, keep: number | undefined): Promise<Line
   if (keep === undefined) return { kind: "all" };
   if (first.partial === true) throw new Error("a cut copy needs a whole first read");
   if (keep === first.itemCount) return { kind: "all" };
-  // Where the history was rewritten (compaction, rollback, an inherited prefix) the records
-  // cannot be cut at item `keep`: the items themselves are recorded, after the meta.
-  if (first.report.history !== undefined) return { kind: "items", keep };
-  const prefix = new HistoryPrefix(keep);
+  // Where a compaction or rollback rewrote the history, the records are cut where the history
+  // is the first `keep` items, if it ever is. Where it never is (the cut falls inside what a
+  // compaction replaced), or the file inherits a prefix, the items themselves are recorded,
+  // after the meta.
+  const history = first.report.history;
+  if (history !== undefined && history.inherited > 0) return { kind: "items", keep };
+  const target = history === undefined ? null : await targetOf(src, keep);
+  const prefix = new HistoryPrefix(keep, target);
   let endLine: number | null = null;
   await streamRollout(first.path, {
     between: () => {},
@@ -165,7 +171,25 @@ async function linePlan(src: CopySource, keep: number | undefined): Promise<Line
     },
   });
   src.progress.done();
+  if (target !== null && !prefix.reached) return { kind: "items", keep };
   return { kind: "prefix", keep, endLine };
+}
+
+/** The first `keep` items of the effective history, as a fork's prefix must rebuild them. */
+async function targetOf(src: CopySource, keep: number): Promise<PrefixTarget> {
+  const { createHash } = process.getBuiltinModule("node:crypto") as typeof import("node:crypto");
+  const digest = (item: unknown) =>
+    createHash("sha256").update(JSON.stringify(item)).digest("base64");
+  const digests: string[] = [];
+  await replayHistory(src.first, {
+    between: () => {},
+    progress: src.progress.phase("finding the fork point"),
+    item: (item) => {
+      if (digests.length < keep) digests.push(digest(item));
+    },
+  });
+  src.progress.done();
+  return { digests, digest };
 }
 
 /**
