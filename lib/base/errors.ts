@@ -36,6 +36,7 @@ const PLAIN: Record<string, string> = {
   EPERM: "the operation is not permitted here",
   ENOTDIR: "a part of the path is a file, not a folder",
   EISDIR: "it is a folder",
+  ENOTREG: "it is not a regular file (a FIFO, a device or a socket)",
   EROFS: "the file system is read-only",
   ENOSPC: "the disk is full: free some space and try again",
   EDQUOT: "the disk quota is used up: free some space and try again",

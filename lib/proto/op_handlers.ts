@@ -23,6 +23,8 @@ export interface OpContext {
   history: History;
   cwd: string;
   clock: () => Date;
+  /** The longest record a session takes (`--max-line-bytes`). */
+  maxLineBytes: number;
 }
 
 /** An op ready to run: its ordering mode and its work. */
@@ -129,8 +131,17 @@ export function planOp(op: Op, ctx: OpContext, prepared?: PreparedItems): Planne
     case "user_input":
       return shared(async () => {
         const session = host.session();
-        const message = userMessage(op.items, { cwd: ctx.cwd });
-        const ack = await session.recordItems([message], { where: "op.message" });
+        const message = userMessage(op.items, { cwd: ctx.cwd, maxLineBytes: ctx.maxLineBytes });
+        const ack = await session.recordItems([message], { where: "op.items" }).catch(
+          (error: unknown) => {
+            // The items make one record: a size refused is that of all of them together.
+            if (!(error instanceof RolloutError) || error.code !== "line_too_long") throw error;
+            throw new RolloutError(
+              "line_too_long",
+              error.message.replace(/^op\.items\[0\]: /, "op.items, as one user message: "),
+            );
+          },
+        );
         return itemsRecorded(ack);
       });
     case "record_items":

@@ -81,7 +81,13 @@ export async function runProto(options: ProtoOptions, io: Io): Promise<number> {
   const history = new History(options.home, { sync: options.sync });
   const host = new SessionHost({ ...options, cwd: io.cwd, pid: io.pid, history, warn });
   const pipeline = new OpPipeline();
-  const context = { host, history, cwd: io.cwd, clock: () => new Date() };
+  const context = {
+    host,
+    history,
+    cwd: io.cwd,
+    clock: () => new Date(),
+    maxLineBytes: options.maxLineBytes,
+  };
   const parser = startParser({
     maxLineBytes: options.maxLineBytes,
     thread: options.parseThread !== false,

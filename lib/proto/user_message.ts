@@ -3,8 +3,8 @@
  * `local_image` and embedding it as a data URL. Fails as a value; records nothing itself.
  */
 import { Buffer } from "node:buffer";
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { nodeFileSystem, readAll } from "../runtime/mod.ts";
 import { ioError, type OpSchemas, type ResponseItem, RolloutError } from "../schemas/mod.ts";
 import type { z } from "zod";
 
@@ -21,8 +21,15 @@ export const IMAGE_TYPES: Readonly<Record<string, string>> = {
   ".svg": "image/svg+xml",
 };
 
-/** `data:<mime>;base64,...` for the image file at `file` (resolved against `cwd`). */
-export function imageDataUrl(file: string, options: { cwd: string; where: string }): string {
+/**
+ * `data:<mime>;base64,...` for the image file at `file` (resolved against `cwd`). Only a regular
+ * file is read (a FIFO would wait for a writer forever, a device never end), and only when its
+ * data URL fits in `maxBytes`: a larger image is refused before it is read (`line_too_long`).
+ */
+export function imageDataUrl(
+  file: string,
+  options: { cwd: string; where: string; maxBytes: number },
+): string {
   const mime = IMAGE_TYPES[path.extname(file).toLowerCase()];
   if (mime === undefined) {
     throw new RolloutError(
@@ -33,20 +40,35 @@ export function imageDataUrl(file: string, options: { cwd: string; where: string
     );
   }
   const target = path.resolve(options.cwd, file);
+  const head = `data:${mime};base64,`;
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(target);
+    const fd = nodeFileSystem.open(target, "read");
+    try {
+      const size = nodeFileSystem.size(fd);
+      const encoded = head.length + 4 * Math.ceil(size / 3);
+      if (encoded > options.maxBytes) {
+        throw new RolloutError(
+          "line_too_long",
+          `${options.where}: the image "${target}" is ${size} bytes, ${encoded} as a data URL, above the limit of ${options.maxBytes} bytes for a record`,
+        );
+      }
+      bytes = readAll(nodeFileSystem, fd);
+    } finally {
+      nodeFileSystem.close(fd);
+    }
   } catch (error) {
+    if (error instanceof RolloutError) throw error;
     const failure = ioError("read image", target, error);
     throw new RolloutError(failure.code, `${options.where}: ${failure.message}`, { cause: error });
   }
-  return `data:${mime};base64,${Buffer.from(bytes).toString("base64")}`;
+  return head + Buffer.from(bytes).toString("base64");
 }
 
 /** The user message that records `items`; throws a {@linkcode RolloutError} on bad input. */
 export function userMessage(
   items: readonly UserInputItem[],
-  options: { cwd: string },
+  options: { cwd: string; maxLineBytes: number },
 ): ResponseItem {
   if (items.length === 0) {
     throw new RolloutError("invalid_argument", "op.items: expected at least one item");
@@ -63,6 +85,7 @@ export function userMessage(
           image_url: imageDataUrl(item.path, {
             cwd: options.cwd,
             where: `op.items[${index}].path`,
+            maxBytes: options.maxLineBytes,
           }),
         };
     }

@@ -109,7 +109,7 @@ test("a user_input that fits in its line but not as a record is refused by its p
     assert.match(
       String(answer.message),
       new RegExp(
-        `^op\\.message\\[0\\]: the encoded record is \\d+ bytes, above the limit of ${cap} bytes$`,
+        `^op\\.items, as one user message: the encoded record is \\d+ bytes, above the limit of ${cap} bytes$`,
       ),
     );
   } finally {

@@ -21,6 +21,7 @@ function untouched(): OpContext {
     history: refuse as History,
     cwd: "/",
     clock: () => new Date(0),
+    maxLineBytes: 1024 * 1024,
   };
 }
 
