@@ -159,7 +159,8 @@ export class LineLoader implements LineSink {
   readonly timeline: TimelineEntry[] | null;
   readonly skipped: SkippedLine[] = [];
   readonly ordinalErrors: SkippedLine[] = [];
-  readonly recordTypes: Record<string, number> = {};
+  // Without a prototype: a record type is any text, `constructor` and `__proto__` too.
+  readonly recordTypes: Record<string, number> = Object.create(null);
   readonly warnings: string[] = [];
   meta: SessionMeta | null = null;
   rawMeta: Record<string, unknown> = {};

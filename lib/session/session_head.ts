@@ -13,8 +13,8 @@ import {
   SessionMeta,
 } from "../schemas/mod.ts";
 import { formatOfFirstRecord } from "../formats/mod.ts";
-import { isZstd, zstdHead } from "../runtime/mod.ts";
-import { isObject, parseJson } from "../base/mod.ts";
+import { isZstd, nodeFileSystem, zstdHead } from "../runtime/mod.ts";
+import { isObject, parseJson, plainError } from "../base/mod.ts";
 
 /** The bytes read from the start of a journal. */
 export const HEAD_BYTES = 256 * 1024;
@@ -61,7 +61,9 @@ export function userText(item: unknown): string | null {
 }
 
 function readHead(file: string): { text: string; whole: boolean } {
-  const fd = fs.openSync(file, "r");
+  // Without blocking: a FIFO in a home (or named as a session) would wait for a writer forever.
+  // A FIFO, device or folder is refused here (ENOTREG, EISDIR).
+  const fd = nodeFileSystem.open(file, "read");
   try {
     const size = fs.fstatSync(fd).size;
     const length = Math.min(size, HEAD_BYTES);
@@ -115,7 +117,7 @@ export function readSessionHead(file: string): SessionHead {
   try {
     head = readHead(file);
   } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    return { ok: false, message: plainError(error) };
   }
   const newline = head.text.indexOf("\n");
   const first = parse(newline < 0 ? head.text : head.text.slice(0, newline));

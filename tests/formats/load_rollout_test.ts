@@ -800,3 +800,25 @@ test("loadRollout({ records }) keeps each line as stored: type, time, payload, o
     }),
   );
 });
+
+test("loadRollout() counts record types named like Object's own properties as any other", () => {
+  const odd = ["constructor", "toString", "__proto__", "hasOwnProperty"].map((type) =>
+    `{"timestamp":"2026-11-26T11:15:33.000Z","type":"${type}","payload":{}}`
+  );
+  const loaded = load(jsonl([...JOURNAL_LINES, ...odd]));
+  assert.deepEqual(Object.entries(loaded.recordTypes), [
+    ["session_meta", 1],
+    ["response_item", 3],
+    ["state", 1],
+    ["constructor", 1],
+    ["toString", 1],
+    ["__proto__", 1],
+    ["hasOwnProperty", 1],
+  ]);
+  assert.deepEqual(Object.entries(loaded.report.skipped_types), [
+    ["constructor", 1],
+    ["toString", 1],
+    ["__proto__", 1],
+    ["hasOwnProperty", 1],
+  ]);
+});

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { readSessionHead } from "../../lib/session/session_head.ts";
 import { inTempDir } from "../helpers.ts";
@@ -32,3 +33,19 @@ test(
       }
     }),
 );
+
+test("readSessionHead() refuses a FIFO or a folder at once instead of waiting on it", () =>
+  inTempDir((dir) => {
+    const fifo = path.join(dir, "pipe.jsonl");
+    const made = process.getBuiltinModule("node:child_process").spawnSync("mkfifo", [fifo]);
+    assert.equal(made.status, 0, String(made.stderr));
+    assert.deepEqual(readSessionHead(fifo), {
+      ok: false,
+      message: "it is not a regular file (a FIFO, a device or a socket) (ENOTREG)",
+    });
+    fs.mkdirSync(path.join(dir, "folder.jsonl"));
+    assert.deepEqual(readSessionHead(path.join(dir, "folder.jsonl")), {
+      ok: false,
+      message: "it is a folder (EISDIR)",
+    });
+  }));
