@@ -24,6 +24,7 @@ import {
   isObject,
   type LineSink,
   MAX_NESTING,
+  nestsDeeperThan,
   parseJson,
 } from "../base/mod.ts";
 import { OrdinalCheck } from "./codex_ordinals.ts";
@@ -250,6 +251,17 @@ export class LineLoader implements LineSink {
       return this.#unreadableLine(lineNo, text.trim() === "" ? "empty line" : "not JSON");
     }
     if (!isObject(value)) return this.#unreadableLine(lineNo, "not a JSON object");
+    if (this.#itemCheck === DEEP_LINE) {
+      // Every record must stay re-encodable (a copy writes it, redaction walks it): a line
+      // whose envelope or payload nests deeper than an item may is refused whole. Its item,
+      // one level down, then needs no check of its own.
+      if (nestsDeeperThan(value, MAX_NESTING + 1)) {
+        const record = value;
+        const key = Object.keys(record).find((k) => nestsDeeperThan(record[k], MAX_NESTING));
+        return this.#unreadableLine(lineNo, `${key}: nested deeper than ${MAX_NESTING} levels`);
+      }
+      if (this.format !== "codex_jsonl_2025") this.#itemCheck = SHORT_LINE;
+    }
     if (lineNo === 1) return this.#readMeta(value);
     if (this.format === "codex_jsonl_2025") return this.#readLegacy(value, lineNo);
     this.#readEnvelope(value, lineNo);

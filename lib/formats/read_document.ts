@@ -2,7 +2,7 @@
  * The document formats (SPEC §2.2 and the Codex TypeScript CLI's file): one JSON document,
  * read whole into a SavedSession. Pure: bytes in, no I/O.
  */
-import { parseJson } from "../base/mod.ts";
+import { MAX_NESTING, nestsDeeperThan, parseJson } from "../base/mod.ts";
 import {
   checkItem,
   checkMeta,
@@ -45,7 +45,8 @@ export function tryParseJson(text: string): { ok: true; value: unknown } | { ok:
 
 /**
  * Reads a whole document. Items failing their schema are skipped and reported (and kept in
- * `rawItems`); a document without a usable session is an `invalid_rollout` error.
+ * `rawItems`, unless they nest too deep to be written again); a document without a usable
+ * session is an `invalid_rollout` error.
  */
 export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
   const warnings: string[] = [];
@@ -68,6 +69,11 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
   const stored = parsed.value as SessionDocument;
   const format: RolloutFormat = stored.state === undefined ? "codex_ts_document" : "document";
   const rawMeta = stored.session;
+  // What is kept must stay re-encodable (a copy writes it, redaction walks it).
+  const tooDeep = `nested deeper than ${MAX_NESTING} levels`;
+  if (nestsDeeperThan(rawMeta, MAX_NESTING)) {
+    throw invalidRollout(path, `no usable session meta: session: ${tooDeep}`);
+  }
   const meta = checkMeta(rawMeta);
   if (!meta.success) {
     throw invalidRollout(
@@ -76,12 +82,20 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
     );
   }
   const rawState = stored.state ?? {};
+  if (nestsDeeperThan(rawState, MAX_NESTING)) throw invalidRollout(path, `state: ${tooDeep}`);
   const state = checkState(rawState);
   if (!state.success) throw invalidRollout(path, formatIssue(state.error, rawState, "state"));
   const items: ResponseItem[] = [];
+  // Every stored item a copy can write, also one its schema refuses: a copy drops nothing else.
+  const rawItems: unknown[] = [];
   const skipped: SkippedLine[] = [];
   stored.items.forEach((raw, index) => {
-    const check = checkItem(raw, `items[${index}]`);
+    if (nestsDeeperThan(raw, MAX_NESTING)) {
+      skipped.push({ line: null, offset: null, message: `items[${index}]: ${tooDeep}` });
+      return;
+    }
+    rawItems.push(raw);
+    const check = checkItem(raw, `items[${index}]`, { nestingChecked: true });
     if (check.ok) items.push(check.item);
     else skipped.push({ line: null, offset: null, message: check.message });
   });
@@ -92,7 +106,7 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
     itemCount: items.length,
     report: { format, torn_tail: null, skipped_lines: skipped, skipped_types: {}, warnings },
     rawMeta,
-    rawItems: stored.items,
+    rawItems,
     end: bytes.length,
     nextOrdinal: 0,
     historyMode: null,

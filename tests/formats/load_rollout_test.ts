@@ -426,7 +426,7 @@ test("loadRollout() survives 100,000 nested arrays in a line: skipped with a rea
     {
       line: 3,
       offset: offsetOf(JOURNAL_LINES, 2),
-      message: "payload: expected an object, got array",
+      message: "payload: nested deeper than 1000 levels",
     },
   ]);
   const asField = JOURNAL_LINES[2].replace(
@@ -451,8 +451,35 @@ test("loadRollout() survives 100,000 nested arrays in a line: skipped with a rea
   );
   assert.deepEqual(objects.saved.items, JOURNAL_ITEMS);
   assert.deepEqual(objects.report.skipped_lines, [
-    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "type: required string is missing" },
+    { line: 3, offset: offsetOf(JOURNAL_LINES, 2), message: "a: nested deeper than 1000 levels" },
   ]);
+  // Not only items: every record must be written again by a copy, and walked by redaction.
+  const records = [
+    `{"timestamp":"2026-11-26T11:15:33.000Z","type":"state","payload":{"x":${deep}}}`,
+    `{"timestamp":"2026-11-26T11:15:33.000Z","ordinal":4,"type":"event_msg","payload":{"type":"x"},"extra":${deep}}`,
+  ];
+  const others = load(jsonl([...JOURNAL_LINES.slice(0, 4), ...records]));
+  assert.deepEqual(others.saved.items, JOURNAL_ITEMS);
+  assert.deepEqual(others.report.skipped_lines.map((s) => [s.line, s.message]), [
+    [5, "payload: nested deeper than 1000 levels"],
+    [6, "extra: nested deeper than 1000 levels"],
+  ]);
+  // An item nesting exactly 1000 levels (1001 with the line around it) is kept; 1001 is not.
+  const nested = (levels: number) =>
+    JOURNAL_LINES[2].replace(
+      '"call_id":"call_1"',
+      `"call_id":"call_1","deep":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}`,
+    );
+  assert.equal(load(journalWith(2, nested(1000))).saved.items.length, 3);
+  assert.deepEqual(load(journalWith(2, nested(1001))).report.skipped_lines.map((s) => s.message), [
+    "payload: nested deeper than 1000 levels",
+  ]);
+  assert.throws(
+    () => load(jsonl([JOURNAL_LINES[0].replace('"source":"cli"', `"source":${deep}`)])),
+    {
+      message: /payload: nested deeper than 1000 levels/,
+    },
+  );
 });
 
 /** A response item line of exactly `length` bytes (text padded with `x`). */

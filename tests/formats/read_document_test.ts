@@ -118,3 +118,24 @@ test("formatOfFirstRecord() names the format a first line announces, or none", (
     assert.equal(formatOfFirstRecord(first), format, JSON.stringify(first));
   }
 });
+
+test("readDocument() keeps nothing nested deeper than an item may be: a copy must write it again", () => {
+  const deep = "[".repeat(100_000) + "]".repeat(100_000);
+  const text = (session: string, items: string, state: string) =>
+    new TextEncoder().encode(`{"session":${session},"items":${items},"state":${state}}`);
+  const plain = JSON.stringify(meta);
+  const read = readDocument(text(plain, `[${deep},${JSON.stringify(user)}]`, "{}"), "/d.json");
+  assert.deepEqual(read.saved.items, [user]);
+  assert.deepEqual(read.rawItems, [user]);
+  assert.deepEqual(read.report.skipped_lines, [
+    { line: null, offset: null, message: "items[0]: nested deeper than 1000 levels" },
+  ]);
+  assert.equal(
+    refusal(text(plain.replace("}", `,"x":${deep}}`), "[]", "{}")),
+    "no usable session meta: session: nested deeper than 1000 levels",
+  );
+  assert.equal(
+    refusal(text(plain, "[]", `{"x":${deep}}`)),
+    "state: nested deeper than 1000 levels",
+  );
+});
