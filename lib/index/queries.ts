@@ -281,7 +281,11 @@ export function usageRows(
   const rows: SessionUsageTurn[] = [];
   const without: string[] = [];
   const turns = index.sql(
-    `SELECT turn, time, model, input, cached_input, output, reasoning_output, total FROM usage
+    // As REAL: an index written before counts were bounded may hold one above 2^53, which
+    // node:sqlite refuses to read as a number.
+    `SELECT turn, time, model, CAST(input AS REAL) AS input,
+      CAST(cached_input AS REAL) AS cached_input, CAST(output AS REAL) AS output,
+      CAST(reasoning_output AS REAL) AS reasoning_output, CAST(total AS REAL) AS total FROM usage
     WHERE file_id = ? AND (? IS NULL OR time >= ?) ORDER BY turn`,
   );
   for (const [sessionId, file] of chosen) {

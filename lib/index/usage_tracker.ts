@@ -97,6 +97,13 @@ function v7Time(id: unknown): number | null {
   return m === null ? null : parseInt(m[1]! + m[2]!, 16);
 }
 
+/**
+ * The largest token count taken as read: no response reads or writes a quadrillion tokens, and
+ * a count this size still adds up exactly (the sums of 9,000 of them stay below 2^53). A larger
+ * one (Codex's counts are 64-bit) makes its record unreadable rather than a wrong sum.
+ */
+const MAX_TOKENS = 1e15;
+
 function vector(tokens: z.infer<typeof Tokens>): Vector {
   const n = (x: number | null | undefined) => Math.max(0, Math.trunc(x ?? 0));
   return [
@@ -114,7 +121,7 @@ const minus = (a: Vector, b: Vector) => a.map((x, i) => x - b[i]!) as Vector;
 type Usage = { total: Vector | null; last: Vector | null };
 
 /** A token_count payload's totals and last usage: null when it has none, "bad" when unread. */
-function usageOf(payload: Record<string, unknown>): Usage | null | "bad" {
+function readUsage(payload: Record<string, unknown>): Usage | null | "bad" {
   const { info } = payload;
   if (info === null) return null;
   if (info === undefined) {
@@ -135,6 +142,14 @@ function usageOf(payload: Record<string, unknown>): Usage | null | "bad" {
   const { total_token_usage: total, last_token_usage: last } = codex.data;
   if (total == null && last == null) return "bad";
   return { total: total == null ? null : vector(total), last: last == null ? null : vector(last) };
+}
+
+/** {@linkcode readUsage}, with counts too large to add up exactly taken as unreadable. */
+function usageOf(payload: Record<string, unknown>): Usage | null | "bad" {
+  const usage = readUsage(payload);
+  if (usage === null || usage === "bad") return usage;
+  const large = [usage.total, usage.last].some((v) => v?.some((x) => x > MAX_TOKENS));
+  return large ? "bad" : usage;
 }
 
 /**

@@ -4,7 +4,14 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { zstdCompressSync } from "node:zlib";
 import { DatabaseSync } from "node:sqlite";
-import { indexPath, listIndexed, openIndex, search, unreadableFiles } from "../../lib/index/mod.ts";
+import {
+  indexPath,
+  listIndexed,
+  openIndex,
+  search,
+  unreadableFiles,
+  usageRows,
+} from "../../lib/index/mod.ts";
 import { tempDir } from "../helpers.ts";
 import { FORMATS, idOf, writeSession } from "../cli/fixtures.ts";
 
@@ -513,6 +520,40 @@ test("the unreadable files are asked through their own index, added to an index 
     } finally {
       writer.exec("ROLLBACK");
       writer.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test("usageRows() reads a count above 2^53 that an older index may hold, instead of throwing", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const meta = {
+      timestamp: "2026-11-26T11:15:28.000Z",
+      type: "session_meta",
+      payload: { id: idOf(1), timestamp: "2026-11-26T11:15:28.000Z", cwd: "/w" },
+    };
+    const usage = { input_tokens: 10, cached_input_tokens: 0, output_tokens: 2 };
+    const count = {
+      timestamp: "2026-11-26T11:15:29.000Z",
+      type: "event_msg",
+      payload: { type: "token_count", info: { total_token_usage: usage, last_token_usage: usage } },
+    };
+    writeSession(dir, {
+      id: idOf(1),
+      text: [meta, count].map((r) => JSON.stringify(r) + "\n").join(""),
+    });
+    (await openIndex(dir)).close();
+    const db = new DatabaseSync(indexPath(dir));
+    db.prepare("UPDATE usage SET input = ?").run(9007199254740993n);
+    db.close();
+    const index = await openIndex(dir, { refresh: false });
+    try {
+      const { rows } = usageRows(index);
+      assert.deepEqual(rows.map((r) => [r.input, r.output]), [[9007199254740992, 2]]);
+    } finally {
+      index.close();
     }
   } finally {
     cleanup();

@@ -415,3 +415,21 @@ test("UsageTracker.restore() refuses a value that is not its state", () => {
   const state = new UsageTracker().state() as Record<string, unknown>;
   assert.throws(() => UsageTracker.restore({ ...state, totals: [1, 2, 3] }), TypeError);
 });
+
+test("UsageTracker takes a count too large to add up exactly as unreadable, in any shape", () => {
+  const huge = 9007199254740993; // above 2^53: JSON.parse already rounds it
+  const { rows, counts: c } = run([
+    {
+      type: "event_msg",
+      payload: { type: "token_count", info: { last_token_usage: tokens(huge, 0, 1, 0) } },
+    },
+    { type: "event_msg", payload: { type: "token_count", input_tokens: 2e15, output_tokens: 1 } },
+    { type: "event_msg", payload: { type: "token_count", info: { prompt: 1, completion: 2e15 } } },
+    {
+      type: "event_msg",
+      payload: { type: "token_count", info: { last_token_usage: tokens(1e15, 0, 5, 0) } },
+    },
+  ]);
+  assert.deepEqual(rows, [row(1, null, [1e15, 0, 5, 0, 1e15 + 5])]);
+  assert.deepEqual(c, counts({ counted: 1, unreadable: 3 }));
+});
