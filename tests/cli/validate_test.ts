@@ -306,3 +306,43 @@ test("a temporary folder that fails is said as such: no .jsonl.zst is called inv
     cleanup();
   }
 });
+
+test("rollout validate -o never replaces a session: one being checked, or any other", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const checked = path.join(dir, "checked.jsonl");
+    const other = path.join(dir, "other.json");
+    fs.writeFileSync(checked, fixtureText("journal", idOf(1)));
+    fs.writeFileSync(other, fixtureText("document", idOf(2)));
+    const before = [checked, other].map((f) => fs.readFileSync(f, "utf8"));
+    const refused = (file: string, why: string) => ({
+      code: 1,
+      stdout: "",
+      stderr: `rollout: Cannot write the report to "${file}": ${why}; name another file\n`,
+    });
+    assert.deepEqual(
+      await cli(["validate", checked, "-o", checked]),
+      refused(checked, "it is one of the files being validated"),
+    );
+    // The same file by another path, and inside a folder being checked.
+    fs.symlinkSync(checked, path.join(dir, "link.jsonl"));
+    assert.deepEqual(
+      await cli(["validate", dir, "-o", path.join(dir, "link.jsonl")]),
+      refused(path.join(dir, "link.jsonl"), "it is one of the files being validated"),
+    );
+    assert.deepEqual(
+      await cli(["validate", checked, "-o", other]),
+      refused(other, "it holds a rollout session"),
+    );
+    assert.deepEqual([checked, other].map((f) => fs.readFileSync(f, "utf8")), before);
+    // Any other file is replaced, as before.
+    const report = path.join(dir, "report.txt");
+    fs.writeFileSync(report, "an old report\n");
+    const written = await cli(["validate", checked, "-o", report]);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(fs.readFileSync(report, "utf8"), /^ok {7}.*checked\.jsonl/);
+  } finally {
+    cleanup();
+  }
+});

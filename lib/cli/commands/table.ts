@@ -164,7 +164,8 @@ ${HOME}
   --format github   one GitHub Actions annotation per problem (::error file=...,line=...::),
                     then the summary
   --format junit    JUnit XML, one test case per file (with -o, the text report on stdout)
-  -o, --output FILE  write the report to FILE instead of stdout (replaced if it exists)
+  -o, --output FILE  write the report to FILE instead of stdout (replaced if it exists,
+                    refused if it is a rollout or one of the files checked)
   --strict          treat a torn tail as an error`,
     load: () => import("./validate.ts"),
   },

@@ -3,8 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Io } from "../../runtime/mod.ts";
-import { ioError } from "../../schemas/mod.ts";
-import { collectFiles, validateFile, type ValidationResult } from "../../session/mod.ts";
+import { ioError, RolloutError } from "../../schemas/mod.ts";
+import {
+  collectFiles,
+  readSessionHead,
+  validateFile,
+  type ValidationResult,
+} from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { counted } from "./context.ts";
 import { Progress } from "./progress.ts";
@@ -41,6 +46,38 @@ async function deliver(text: string, output: string | undefined, io: Io): Promis
   }
 }
 
+/**
+ * Refuses an `-o` that would replace a session: one of the files being checked (the same file
+ * by any path), or any file that reads as a rollout. A report replaces only what is no rollout.
+ */
+function refuseRolloutAsReport(file: string, files: readonly { path: string }[]): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return; // Absent (or unreachable): writing the report says what is wrong, if anything.
+  }
+  const same = (other: string) => {
+    try {
+      const o = fs.statSync(other);
+      return o.ino === stat.ino && o.dev === stat.dev;
+    } catch {
+      return false;
+    }
+  };
+  const why = files.some((f) => same(f.path))
+    ? "it is one of the files being validated"
+    : stat.isFile() && readSessionHead(file).ok
+    ? "it holds a rollout session"
+    : null;
+  if (why !== null) {
+    throw new RolloutError(
+      "invalid_argument",
+      `Cannot write the report to "${file}": ${why}; name another file`,
+    );
+  }
+}
+
 /** Runs `rollout validate`. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommandArgs(argv, {
@@ -61,6 +98,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (output === "") throw new UsageError('option "--output" needs a file name, got ""');
   const started = performance.now();
   const files = collectFiles(args.positionals, io.cwd);
+  if (output !== undefined) refuseRolloutAsReport(path.resolve(io.cwd, output), files);
   // On a terminal, never for a machine format: files counted when there are many, else the
   // bytes of each large file.
   const quiet = format !== "text";
