@@ -1,13 +1,14 @@
 /**
  * The cross-session message history (SPEC §4): `<home>/history.jsonl`, one
- * `{"session_id","ts","text"}` line per entry, appended under a blocking `flock` on the file
+ * `{"session_id","ts","text"}` line per entry, appended under an `flock` on the file
  * so processes never interleave bytes. `log_id` is the file's inode, `offset` an entry index.
  */
 import * as fs from "node:fs";
 import { concatBytes, parseJson } from "../base/mod.ts";
-import { errnoOf, HistoryEntry, ioError } from "../schemas/mod.ts";
+import { errnoOf, HistoryEntry, ioError, RolloutError } from "../schemas/mod.ts";
 import { historyPath } from "../store/mod.ts";
-import { lockFile, nodeFileSystem } from "../runtime/mod.ts";
+import { type HeldLock, lockFile, nodeFileSystem } from "../runtime/mod.ts";
+import { setTimeout } from "node:timers";
 
 const CHUNK = 1 << 16;
 const NEWLINE = 10;
@@ -81,18 +82,60 @@ export class History {
    * An unterminated last line (a writer that crashed mid-line) is cut off first.
    */
   append(entry: HistoryEntry): { log_id: number; offset: number } {
-    const line = encoder.encode(`${JSON.stringify(HistoryEntry.parse(entry))}\n`);
-    try {
-      fs.mkdirSync(this.#home, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw ioError("create folder", this.#home, error);
-    }
+    const line = this.#prepare(entry);
     let held;
     try {
       held = lockFile(this.path, { wait: true });
     } catch (error) {
       throw ioError("lock history", this.path, error);
     }
+    return this.#appendLocked(line, held);
+  }
+
+  /**
+   * {@linkcode append} for the op stream: the lock is tried again and again (the other ops and
+   * a signal go on meanwhile) rather than waited on in one blocking call, and given up after
+   * `waitMs` with a `locked` error: a process that holds it forever cannot stall the stream.
+   */
+  async appendWhenFree(
+    entry: HistoryEntry,
+    options: { waitMs: number },
+  ): Promise<{ log_id: number; offset: number }> {
+    const line = this.#prepare(entry);
+    const deadline = Date.now() + options.waitMs;
+    for (let pause = 2;; pause = Math.min(2 * pause, 100)) {
+      let held;
+      try {
+        held = lockFile(this.path, { wait: false });
+      } catch (error) {
+        throw ioError("lock history", this.path, error);
+      }
+      if (held !== null) return this.#appendLocked(line, held);
+      if (Date.now() >= deadline) {
+        throw new RolloutError(
+          "locked",
+          `Cannot append to history "${this.path}": another process has held its lock for ${
+            options.waitMs / 1000
+          } s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  /** The entry's line, once the home folder exists. */
+  #prepare(entry: HistoryEntry): Uint8Array {
+    const line = encoder.encode(`${JSON.stringify(HistoryEntry.parse(entry))}\n`);
+    try {
+      fs.mkdirSync(this.#home, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw ioError("create folder", this.#home, error);
+    }
+    return line;
+  }
+
+  /** Appends `line` under the lock `held`, which it releases. */
+  #appendLocked(line: Uint8Array, held: HeldLock): { log_id: number; offset: number } {
     let fd = -1;
     try {
       fd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_APPEND, 0o600);

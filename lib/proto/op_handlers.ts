@@ -17,6 +17,12 @@ import type { ItemsRecorded } from "../store/mod.ts";
 import type { SessionHost } from "./session_host.ts";
 import { userMessage } from "./user_message.ts";
 
+/**
+ * How long `add_to_history` tries for the history's lock before it fails `locked`: another
+ * process holds it only while it appends a line.
+ */
+const HISTORY_LOCK_WAIT_MS = 10_000;
+
 /** What the handlers work on. */
 export interface OpContext {
   host: SessionHost;
@@ -170,11 +176,14 @@ export function planOp(op: Op, ctx: OpContext, prepared?: PreparedItems): Planne
     case "get_session":
       return exclusive(() => ({ type: "session", ...host.session().saved() }));
     case "add_to_history":
-      return shared(() => {
+      return shared(async () => {
         const ts = Math.floor(ctx.clock().getTime() / 1000);
         // The history is on disk too: a session that redacts keeps secrets out of it.
         const text = host.redacting() ? redactText(op.text, {}) : op.text;
-        const added = ctx.history.append({ session_id: host.sessionId(), ts, text });
+        const added = await ctx.history.appendWhenFree(
+          { session_id: host.sessionId(), ts, text },
+          { waitMs: HISTORY_LOCK_WAIT_MS },
+        );
         return { type: "history_entry_added", ...added };
       });
     case "get_history_entry_request":

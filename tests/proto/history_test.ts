@@ -4,7 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 import { History } from "../../lib/proto/history.ts";
+import { lockFile } from "../../lib/runtime/mod.ts";
 import { ROOT, setup, tempDir } from "../helpers.ts";
 import { lines, runScript } from "./fake_io.ts";
 
@@ -415,6 +417,40 @@ test("History closes every file it opens, whether the read or the append worked 
     }
     assert.deepEqual(refusals, Array(60).fill("io_error"));
     assert.equal(openFiles(), before, "descriptors left open");
+  } finally {
+    cleanup();
+  }
+});
+
+test("History.appendWhenFree() waits for a lock held elsewhere without blocking, then gives up", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const history = new History(dir, { sync: false });
+    fs.writeFileSync(history.path, "", { mode: 0o600 });
+    // Another open file holds the flock, as another process would.
+    const held = lockFile(history.path, { wait: true });
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 5);
+    try {
+      await assert.rejects(
+        history.appendWhenFree({ session_id: "s", ts: 1, text: "late" }, { waitMs: 150 }),
+        {
+          code: "locked",
+          message:
+            `Cannot append to history "${history.path}": another process has held its lock for 0.15 s`,
+        },
+      );
+      // The event loop ran while it waited: the stream's other ops (and a signal) go on.
+      assert.ok(ticks >= 5, `${ticks} ticks`);
+      const added = history.appendWhenFree({ session_id: "s", ts: 2, text: "now" }, {
+        waitMs: 10_000,
+      });
+      setTimeout(() => held.release(), 50);
+      assert.deepEqual(await added, { log_id: fs.statSync(history.path).ino, offset: 0 });
+    } finally {
+      clearInterval(ticking);
+    }
+    assert.equal(fs.readFileSync(history.path, "utf8"), '{"session_id":"s","ts":2,"text":"now"}\n');
   } finally {
     cleanup();
   }
