@@ -42,6 +42,12 @@ export interface FileSystem {
    * implementation may do nothing, and should not throw.
    */
   dropCache?(fd: number, length: number): void;
+  /**
+   * Makes an open file readable and writable by its owner only (0600) if it is not: a rollout
+   * appended to (Codex writes 0644) holds the transcript's secrets. Best effort: a file this
+   * user may append to but not change (another owner's) stays as it is. Never throws.
+   */
+  restrict?(fd: number): void;
   truncate(fd: number, length: number): void;
   close(fd: number): void;
   rename(from: string, to: string): void;
@@ -99,6 +105,13 @@ export const nodeFileSystem: FileSystem = {
   fsync: (fd) => fs.fsyncSync(fd),
   dropCache: (fd, length) => {
     dropCachedPages(fd, length);
+  },
+  restrict: (fd) => {
+    try {
+      if ((fs.fstatSync(fd).mode & 0o777) !== FILE_MODE) fs.fchmodSync(fd, FILE_MODE);
+    } catch {
+      // Not the owner (EPERM), or a file system without modes: appending still works.
+    }
   },
   truncate: (fd, length) => fs.ftruncateSync(fd, length),
   close: (fd) => fs.closeSync(fd),

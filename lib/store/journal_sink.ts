@@ -158,8 +158,11 @@ export class JournalSink implements Sink {
   /** Opens for appending and cuts anything past the last acknowledged line. */
   #open(): number {
     if (this.#fd !== null && this.#tailChecked) return this.#fd;
-    const fd = this.#fd ?? this.#fs.open(this.#path, "append");
-    this.#fd = fd;
+    if (this.#fd === null) {
+      this.#fd = this.#fs.open(this.#path, "append");
+      this.#fs.restrict?.(this.#fd);
+    }
+    const fd = this.#fd;
     const size = this.#fs.size(fd);
     if (size < this.#durable) {
       throw new RolloutError(

@@ -165,3 +165,18 @@ test("a FIFO, a device or a folder is refused before anything is opened: no hang
     cleanup();
   }
 });
+
+test("rollout append makes a rollout it appends to private (0600), as Codex's are not", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = writeSession(dir, { id: idOf(1) });
+    fs.chmodSync(file, 0o644);
+    const item = '{"type":"message","role":"user","content":[{"type":"input_text","text":"x"}]}';
+    const result = await cli(["append", file, "--item", item, "--home", dir]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  } finally {
+    cleanup();
+  }
+});
