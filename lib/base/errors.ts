@@ -35,6 +35,7 @@ const PLAIN: Record<string, string> = {
   EACCES: "permission denied: this user may not do that there (check the owner and mode)",
   EPERM: "the operation is not permitted here",
   ENOTDIR: "a part of the path is a file, not a folder",
+  ENOENT: "no such file or directory",
   EISDIR: "it is a folder",
   ENOTREG: "it is not a regular file (a FIFO, a device or a socket)",
   EROFS: "the file system is read-only",

@@ -17,7 +17,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import type { BadLineReason } from "../base/mod.ts";
-import { errnoOf, ioError, isDocument } from "../schemas/mod.ts";
+import { errnoOf, ioError, isDocument, plainError } from "../schemas/mod.ts";
 import { collectIfAbove } from "../runtime/mod.ts";
 import {
   findSessionFiles,
@@ -364,7 +364,7 @@ export class FleetSync {
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(seen.file, error.message)
         : again
-        ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
+        ? `cannot be read: ${plainError(error)}`
         : null;
       if (message === null) throw error;
       // The same failure as last time: nothing to write, nothing new to report.

@@ -160,8 +160,13 @@ export class LineLoader implements LineSink {
   readonly timeline: TimelineEntry[] | null;
   readonly skipped: SkippedLine[] = [];
   readonly ordinalErrors: SkippedLine[] = [];
-  // Without a prototype: a record type is any text, `constructor` and `__proto__` too.
-  readonly recordTypes: Record<string, number> = Object.create(null);
+  // In a map: a record type is any text, `constructor` and `__proto__` too.
+  readonly #types = new Map<string, number>();
+
+  /** Records read, by type. */
+  get recordTypes(): Record<string, number> {
+    return Object.fromEntries(this.#types);
+  }
   readonly warnings: string[] = [];
   meta: SessionMeta | null = null;
   rawMeta: Record<string, unknown> = {};
@@ -279,7 +284,7 @@ export class LineLoader implements LineSink {
   }
 
   #count(type: string): void {
-    this.recordTypes[type] = (this.recordTypes[type] ?? 0) + 1;
+    this.#types.set(type, (this.#types.get(type) ?? 0) + 1);
   }
 
   #unreadableLine(lineNo: number, message: string): void {

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { errnoOf, ioError, isDocument, isSystemError } from "../schemas/mod.ts";
+import { errnoOf, ioError, isDocument, isSystemError, plainError } from "../schemas/mod.ts";
 import {
   findSessionFiles,
   type IndexPosition,
@@ -27,6 +27,27 @@ import {
 import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import { ScanHash } from "./scan_hash.ts";
+
+/**
+ * The status of a file the walk found, or null when it is gone since. A link to nothing (or in
+ * a loop) gives the link's own status: it is kept, so that reading it says why it cannot be
+ * read, rather than being silently left out.
+ */
+function statOf(file: string): fs.Stats | null {
+  try {
+    return fs.statSync(file);
+  } catch (error) {
+    let link: fs.Stats | null = null;
+    try {
+      link = fs.lstatSync(file);
+    } catch {
+      link = null;
+    }
+    if (link?.isSymbolicLink() === true) return link;
+    if (errnoOf(error) === "ENOENT") return null;
+    throw ioError("read", file, error);
+  }
+}
 
 /** Bumped whenever the tables change: an index of another version is rebuilt. */
 export const SCHEMA_VERSION = 2;
@@ -394,12 +415,9 @@ export class SessionIndex {
     const hash = new ScanHash();
     for (const file of files) {
       let stat: fs.Stats;
-      try {
-        stat = fs.statSync(file.path);
-      } catch (error) {
-        if (errnoOf(error) === "ENOENT") continue;
-        throw ioError("read", file.path, error);
-      }
+      const found = statOf(file.path);
+      if (found === null) continue;
+      stat = found;
       seen.push({ path: file.path, stat });
       hash.text(file.path);
       hash.number(stat.size);
@@ -518,13 +536,8 @@ export class SessionIndex {
     ).all(JSON.stringify(paths)) as unknown as FileRow[];
     for (const row of found) rows.set(row.path, row);
     for (const path of paths) {
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(path);
-      } catch (error) {
-        if (errnoOf(error) === "ENOENT") continue;
-        throw ioError("read", path, error);
-      }
+      const stat = statOf(path);
+      if (stat === null) continue;
       const row = rows.get(path);
       if (row !== undefined && upToDate(row, stat)) report.unchanged++;
       else changed.push({ path, stat });
@@ -662,11 +675,8 @@ export class SessionIndex {
     const row = this.sql("SELECT * FROM files WHERE path = ?").get(file.path) as
       | FileRow
       | undefined;
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file.path);
-    } catch (error) {
-      if (errnoOf(error) !== "ENOENT") throw ioError("read", file.path, error);
+    const stat = statOf(file.path);
+    if (stat === null) {
       if (row !== undefined) this.#drop(row.id);
       return "unchanged";
     }
@@ -771,7 +781,7 @@ export class SessionIndex {
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(file.path, error.message)
         : errnoOf(error) !== undefined
-        ? `cannot be read (${error instanceof Error ? error.message : String(error)})`
+        ? `cannot be read: ${plainError(error)}`
         : null;
       if (message === null) throw error;
       this.#drop(fileId);

@@ -85,7 +85,7 @@ function walk(dir: string, depth: number, out: SessionFile[], once: boolean): vo
  * ({@linkcode besideItsPlain}); the folder's `.jsonl` names are gathered at its first
  * `.jsonl.zst` only.
  */
-function twinsAmong(entries: readonly fs.Dirent[]): (name: string) => boolean {
+function twinsAmong(entries: readonly Entry[]): (name: string) => boolean {
   let plains: Set<string> | null = null;
   return (name) => {
     if (!name.endsWith(".jsonl.zst")) return false;
@@ -134,13 +134,39 @@ const byKeyDescending = (
   b: KeyedFile,
 ) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
 
-function entriesOf(dir: string, optional: boolean): fs.Dirent[] {
+/** A folder entry as the walks see it: a symbolic link is what it points to. */
+interface Entry {
+  name: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+function entriesOf(dir: string, optional: boolean): Entry[] {
+  let entries: fs.Dirent[];
   try {
-    return fs.readdirSync(dir, { withFileTypes: true });
+    entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     if (optional && errnoOf(error) === "ENOENT") return [];
     throw ioError("read folder", dir, error);
   }
+  return entries.map((entry) => (entry.isSymbolicLink() ? followed(dir, entry) : entry));
+}
+
+/**
+ * A link followed (a session or a folder kept elsewhere and linked into the home: Codex's and
+ * `validate`'s readers follow it too). A link to nothing, or in a loop, is taken as a file, so
+ * that reading it says why it cannot be read rather than it being silently left out.
+ */
+function followed(dir: string, link: fs.Dirent): Entry {
+  const name = String(link.name);
+  let target: fs.Stats | null = null;
+  try {
+    target = fs.statSync(`${dir}/${name}`);
+  } catch {
+    target = null;
+  }
+  const folder = target?.isDirectory() === true;
+  return { name, isFile: () => !folder, isDirectory: () => folder };
 }
 
 /**
@@ -235,6 +261,14 @@ export function statSession(file: string): { mtimeMs: number; size: number } | n
     const stat = fs.statSync(file);
     return { mtimeMs: stat.mtimeMs, size: stat.size };
   } catch (error) {
+    // A link to nothing or in a loop: the link's own times, so that it is listed and its
+    // reading says what is wrong.
+    try {
+      const link = fs.lstatSync(file);
+      if (link.isSymbolicLink()) return { mtimeMs: link.mtimeMs, size: link.size };
+    } catch {
+      // Not even the link is there.
+    }
     if (errnoOf(error) === "ENOENT") return null;
     throw ioError("read", file, error);
   }

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, errnoOf, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
+import { describe, errnoOf, plainError, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
 import { describeDamage, streamRollout, TemporaryCopyFailed } from "../formats/mod.ts";
 import { isRolloutName, isSidecarName } from "./session_files.ts";
 
@@ -50,7 +50,7 @@ export function collectFiles(paths: readonly string[], cwd: string): CollectedFi
       stat = fs.statSync(full);
     } catch (error) {
       if (errnoOf(error) !== "ENOENT") {
-        out.push({ path: full, foreign: false, unreadable: describe(error) });
+        out.push({ path: full, foreign: false, unreadable: plainError(error) });
         continue;
       }
     }
@@ -73,7 +73,7 @@ function walk(dir: string, out: CollectedFile[], seen: Set<string>): void {
     out.push({
       path: dir,
       foreign: false,
-      unreadable: `cannot read the folder: ${describe(error)}`,
+      unreadable: `cannot read the folder: ${plainError(error)}`,
     });
     return;
   }
@@ -84,7 +84,7 @@ function walk(dir: string, out: CollectedFile[], seen: Set<string>): void {
     try {
       stat = fs.statSync(full);
     } catch (error) {
-      out.push({ path: full, foreign: false, unreadable: describe(error) });
+      out.push({ path: full, foreign: false, unreadable: plainError(error) });
       continue;
     }
     if (stat.isDirectory()) {
@@ -100,7 +100,10 @@ function walk(dir: string, out: CollectedFile[], seen: Set<string>): void {
       }
       walk(full, out, new Set([...seen, real]));
     } else if (isSidecarName(name)) continue;
-    else out.push({ path: full, foreign: !(stat.isFile() && isRolloutName(name)) });
+    else if (!stat.isFile() && isRolloutName(name)) {
+      // Named as a rollout, but a FIFO, device or socket: no rollout, and never opened.
+      out.push({ path: full, foreign: false, unreadable: plainError({ code: "ENOTREG" }) });
+    } else out.push({ path: full, foreign: !(stat.isFile() && isRolloutName(name)) });
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
 import { setup, tempDir } from "../helpers.ts";
 import { cli } from "./cli_io.ts";
@@ -209,6 +210,49 @@ test("rollout list shows the shortest unique id prefix and fits a terminal; full
     assert.ok(piped.stdout.includes(cwd) && piped.stdout.includes(preview.trim().slice(0, 79)));
     const json = JSON.parse((await cli(["list", "--home", dir, "--json"])).stdout);
     assert.deepEqual(json.map((s: { id: string }) => s.id), [ids[2], ids[1], ids[0]]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout list follows links in the home, and reports a link to nothing", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Sessions kept elsewhere and linked in: one file, and one whole year folder.
+    const home = path.join(dir, "home");
+    const elsewhere = path.join(dir, "elsewhere");
+    const file = writeSession(elsewhere, { id: idOf(1) });
+    writeSession(elsewhere, { id: idOf(2), stamp: "2026-11-26T11-15-29" });
+    const day = path.join(home, "sessions", "2025", "01", "01");
+    fs.mkdirSync(day, { recursive: true });
+    fs.symlinkSync(file, path.join(day, path.basename(file)));
+    fs.symlinkSync(path.join(elsewhere, "sessions", "2026"), path.join(home, "sessions", "2026"));
+    const dangling = path.join(day, `rollout-2025-01-01T00-00-00-${idOf(3)}.jsonl`);
+    fs.symlinkSync(path.join(dir, "gone.jsonl"), dangling);
+    const result = await cli(["list", "--json", "--home", home]);
+    assert.equal(result.code, 0, result.stderr);
+    const listed = (JSON.parse(result.stdout) as { path: string }[]).map((s) => s.path).sort();
+    assert.deepEqual(
+      listed,
+      [
+        path.join(day, path.basename(file)),
+        ...[1, 2].map((n) =>
+          path.join(
+            home,
+            "sessions",
+            "2026",
+            "11",
+            "26",
+            path.basename(file).replace(idOf(1), idOf(n)),
+          )
+        ),
+      ].sort().map((p) => p.replace("T11-15-28-" + idOf(2), "T11-15-29-" + idOf(2))),
+    );
+    assert.equal(
+      result.stderr,
+      `rollout: warning: "${dangling}": not listed: cannot be read: no such file or directory (ENOENT in open)\n`,
+    );
   } finally {
     cleanup();
   }

@@ -195,7 +195,7 @@ test("rollout validate follows linked folders once, and reports what it cannot r
       [path.join(top, "linked", "a.jsonl"), true],
       [path.join(top, "loop"), true],
     ]);
-    assert.match(report[0]!.errors[0]!.message, /^ENOENT: no such file or directory/);
+    assert.match(report[0]!.errors[0]!.message, /^no such file or directory \(ENOENT/);
     assert.deepEqual(report[2]!.warnings, [
       "a link back to a folder already checked: not entered again",
     ]);
@@ -342,6 +342,28 @@ test("rollout validate -o never replaces a session: one being checked, or any ot
     const written = await cli(["validate", checked, "-o", report]);
     assert.equal(written.code, 0, written.stderr);
     assert.match(fs.readFileSync(report, "utf8"), /^ok {7}.*checked\.jsonl/);
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout validate takes a FIFO named as a rollout in a folder for no rollout, unopened", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const fifo = path.join(dir, "rollout-x.jsonl");
+    const made = process.getBuiltinModule("node:child_process").spawnSync("mkfifo", [fifo]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const result = await cli(["validate", "--json", dir]);
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout) as { path: string; ok: boolean; errors: unknown[] }[];
+    assert.deepEqual(report.map((r) => [r.path, r.ok, r.errors]), [
+      [fifo, false, [{
+        line: null,
+        offset: null,
+        message: "it is not a regular file (a FIFO, a device or a socket) (ENOTREG)",
+      }]],
+    ]);
   } finally {
     cleanup();
   }
