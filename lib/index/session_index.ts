@@ -414,10 +414,8 @@ export class SessionIndex {
     const seen: Seen[] = [];
     const hash = new ScanHash();
     for (const file of files) {
-      let stat: fs.Stats;
-      const found = statOf(file.path);
-      if (found === null) continue;
-      stat = found;
+      const stat = statOf(file.path);
+      if (stat === null) continue;
       seen.push({ path: file.path, stat });
       hash.text(file.path);
       hash.number(stat.size);
