@@ -137,7 +137,7 @@ test("rollout convert of a file without ordinals gives each line its ordinal and
   });
 });
 
-test("rollout export --to jsonl writes every record anew when it redacts, and as stored when not", async () => {
+test("rollout export --to jsonl redacts each line where it holds a secret, else copies it as stored", async () => {
   await inTempDir(async (dir) => {
     // A key twice: the parsed value holds the second, the line both (the secret too).
     const twice = `{"timestamp":"${T}","ordinal":3,"type":"event_msg","payload":{"type":` +
@@ -148,12 +148,19 @@ test("rollout export --to jsonl writes every record anew when it redacts, and as
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.split("\n");
     assert.equal(lines.pop(), "");
-    const payload = JSON.parse(STORED[1]!).payload;
-    payload.content[0].text = "café [REDACTED:github]";
-    assert.equal(lines[1], encoded(1, "response_item", payload));
-    assert.equal(lines[2], JSON.stringify(JSON.parse(STORED[2]!)));
-    assert.equal(lines[3], JSON.stringify(JSON.parse(twice)));
+    // Only the string that held the secret is written again; spacing, escapes elsewhere and
+    // numbers (one above 2^53) stay as stored.
+    assert.equal(
+      lines[1],
+      STORED[1]!.replace(`"caf\\u00e9 ${GITHUB}"`, JSON.stringify("café [REDACTED:github]")),
+    );
+    assert.equal(lines[2], STORED[2]);
+    assert.equal(lines[3], twice.replace(GITHUB, "[REDACTED:github]"));
     assert.ok(!result.stdout.includes(GITHUB));
+    assert.equal(
+      result.stderr,
+      "rollout: note: redacted 2 secrets (github 2); --no-redact keeps them\n",
+    );
     // Without redaction, each line is copied as stored.
     const raw = await cli(["export", file, "--to", "jsonl", "--no-redact"]);
     assert.deepEqual(raw.stdout.split("\n").slice(1, 4), stored.slice(1));

@@ -23,7 +23,12 @@ import {
   streamRollout,
 } from "../../formats/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
-import type { Redactor } from "../../redaction/mod.ts";
+import {
+  type RedactionCounts,
+  redactJsonText,
+  type Redactor,
+  redactValue,
+} from "../../redaction/mod.ts";
 import type { ResponseItem, SessionMeta, SessionState } from "../../schemas/mod.ts";
 import { codexMetaOf, createStreamedRollout, type Put } from "../../store/mod.ts";
 import { refuseExisting, reportDamage } from "./context.ts";
@@ -64,11 +69,20 @@ function clean<T>(src: CopySource, value: T): T {
   return src.redactor === null ? value : src.redactor.value(value);
 }
 
-/** A record with its payload (and other fields) redacted by the copy's redactor, if any. */
-function cleanRecord(src: CopySource, record: SourceRecord): SourceRecord {
+/**
+ * A record with its payload (and other fields) redacted by the copy's redactor, if any;
+ * `counts`: where its secrets are counted instead of the redactor's (already counted).
+ */
+function cleanRecord(
+  src: CopySource,
+  record: SourceRecord,
+  counts?: RedactionCounts,
+): SourceRecord {
   if (src.redactor === null) return record;
-  const payload = src.redactor.value(record.payload);
-  const extra = src.redactor.value(record.extra);
+  const redact = <T>(value: T): T =>
+    counts === undefined ? src.redactor!.value(value) : redactValue(value, counts);
+  const payload = redact(record.payload);
+  const extra = redact(record.extra);
   return payload === record.payload && extra === record.extra
     ? record
     : { ...record, payload, extra };
@@ -253,9 +267,15 @@ export async function copyLinesTo(
         if (record.line === 1 || (endLine !== null && record.line >= endLine)) return;
         // A stored response id continues the parent's later conversation: a cut copy has none.
         if (endLine !== null && record.type === "state") return;
-        // A redacted copy writes every record anew: what it reads of a line is what it checked
-        // for secrets (a line with a key twice holds more than its parsed value).
-        encoder.put(cleanRecord(src, record), src.redactor === null ? text : undefined, put);
+        if (src.redactor === null) return encoder.put(record, text, put);
+        if (text === undefined) return encoder.put(cleanRecord(src, record), undefined, put);
+        // A redacted copy redacts the line as stored: every string value in its text is
+        // checked (a line with a key twice holds more than its parsed value), and a line with
+        // no secret is copied byte for byte, its numbers and spacing kept. The record, cleaned
+        // only when the line changed, is what is written should the line not be reusable.
+        const redacted = redactJsonText(text, src.redactor.counts);
+        const cleaned = redacted === text ? record : cleanRecord(src, record, {});
+        encoder.put(cleaned, redacted, put);
       },
     },
   });
