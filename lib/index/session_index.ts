@@ -13,7 +13,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { errnoOf, ioError, isDocument, isSystemError, plainError } from "../schemas/mod.ts";
+import {
+  errnoOf,
+  ioError,
+  isDocument,
+  isSystemError,
+  plainError,
+  RolloutError,
+} from "../schemas/mod.ts";
 import {
   findSessionFiles,
   type IndexPosition,
@@ -214,6 +221,26 @@ function removeIndexFiles(file: string): void {
   }
 }
 
+/**
+ * Refuses a home that is no folder: reading one must not create it (a mistyped `--home` would
+ * get an index of its own and report no sessions).
+ */
+function assertHome(home: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(home);
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") throw ioError("read the home", home, error);
+    throw new RolloutError(
+      "not_found",
+      `No home at "${home}": the folder does not exist (give --home DIR, or set CODEX_HOME)`,
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw new RolloutError("invalid_argument", `The home "${home}" is not a folder`);
+  }
+}
+
 /** Opens (creating it 0600 in a 0700 folder if needed) the index file; may throw corruption. */
 function openDatabase(file: string): DatabaseSync {
   const dir = nodePath.dirname(file);
@@ -320,6 +347,7 @@ export async function useIndex<T>(
   how: { keepOpen?: boolean } = {},
 ): Promise<T> {
   const file = indexPath(home);
+  assertHome(home);
   for (let attempt = 0;; attempt++) {
     let index: SessionIndex | null = null;
     try {

@@ -124,8 +124,18 @@ test("rollout list --json --limit --cwd filter and keep the order", async () => 
       env: { CODEX_HOME: dir },
     });
     assert.deepEqual(JSON.parse(repo.stdout).map((s: { id: string }) => s.id), [idOf(3), idOf(2)]);
-    const none = await cli(["list", "--home", `${dir}/nothing`]);
+    // A home with no sessions has none; a home that is not there (a mistyped --home) is an
+    // error, and nothing is created for it.
+    fs.mkdirSync(`${dir}/empty`);
+    const none = await cli(["list", "--home", `${dir}/empty`]);
     assert.deepEqual(none, { code: 0, stdout: "No sessions.\n", stderr: "" });
+    assert.deepEqual(await cli(["list", "--home", `${dir}/nothing`]), {
+      code: 1,
+      stdout: "",
+      stderr:
+        `rollout: No home at "${dir}/nothing": the folder does not exist (give --home DIR, or set CODEX_HOME)\n`,
+    });
+    assert.equal(fs.existsSync(`${dir}/nothing`), false);
   } finally {
     cleanup();
   }
