@@ -178,7 +178,11 @@ function salvageFile(file: string, now: Date): RepairResult | null {
   const meta = saved.kind === "lines" ? { ...saved.meta, history_mode: "paginated" } : saved.meta;
   const bytes = encoder.encode(
     saved.kind === "document"
-      ? encodeDocument({ meta, itemTexts: saved.items.map(documentItemText), state: {} })
+      ? encodeDocument({
+        meta,
+        itemTexts: saved.items.map(documentItemText),
+        state: saved.state ?? {},
+      })
       : encodeRecordLines(
         saved.records.map((r) => ({ ...r, line: 0, ordinal: undefined, extra: null, bare: false })),
         {

@@ -17,6 +17,8 @@ export interface Salvaged {
   /** Enveloped records besides the items (line files), as they were. */
   records: { type: string; timestamp: string | undefined; payload: unknown }[];
   rebuilt: string[];
+  /** A document's state, when it still reads. */
+  state?: { previous_response_id: string };
 }
 
 function tryJson(text: string): unknown {
@@ -65,10 +67,14 @@ export function salvage(file: string, text: string): Salvaged | null {
   const items: ResponseItem[] = [];
   const records: Salvaged["records"] = [];
   let firstTime: string | undefined;
-  const keep = (value: unknown) => {
+  // Every item Codex keeps (reasoning too), from lines that say they hold one. In a document
+  // that does not parse, the objects found where its items stood are taken only when of a
+  // type rollout writes: anything nested there could pass for an item otherwise.
+  const keep = (value: unknown, persistedOnly = false) => {
     const check = checkItem(value, "item");
-    if (check.ok && check.persisted) items.push(check.item);
-    return check.ok && check.persisted;
+    const kept = check.ok && (check.persisted || !persistedOnly);
+    if (kept) items.push(check.item);
+    return kept;
   };
   let kind: Salvaged["kind"] = "lines";
   const lines = text.split("\n").map(tryJson);
@@ -87,16 +93,20 @@ export function salvage(file: string, text: string): Salvaged | null {
       });
     }
   } else if (lines.some((v) => isObject(v) && typeof v.type === "string")) {
-    // Codex's 2025 lines: bare items.
+    // Codex's 2025 lines: bare items, and state lines (the last one wins, as when loading).
     for (const value of lines) {
       if (isObject(value) && typeof value.type === "string" && keep(value)) {
         records.push({ type: "response_item", timestamp: undefined, payload: value });
+      } else if (isObject(value) && value.record_type === "state") {
+        const id = value.previous_response_id;
+        const payload = typeof id === "string" ? { previous_response_id: id } : {};
+        records.push({ type: "state", timestamp: undefined, payload });
       }
     }
   } else {
     // A document that does not parse: its items, one by one, at depth 2 (`{"items":[{...`).
     kind = "document";
-    for (const value of objectsAt(text, 2)) keep(value);
+    for (const value of objectsAt(text, 2)) keep(value, true);
   }
   if (items.length === 0) return null;
   if (kind === "document") {
@@ -104,6 +114,8 @@ export function salvage(file: string, text: string): Salvaged | null {
     const session = objectsAt(text, 1).find((v) =>
       isObject(v) && typeof v.id === "string" && typeof v.timestamp === "string" && !("type" in v)
     ) as SessionMeta | undefined;
+    const state = documentState(text);
+    const kept = state === undefined ? {} : { state };
     if (session !== undefined) {
       return {
         kind,
@@ -111,6 +123,7 @@ export function salvage(file: string, text: string): Salvaged | null {
         items,
         records,
         rebuilt: ["the meta the document still holds"],
+        ...kept,
       };
     }
   }
@@ -129,5 +142,14 @@ export function salvage(file: string, text: string): Salvaged | null {
       ? "the start from the first record"
       : "the start from now",
   );
-  return { kind, meta, items, records, rebuilt };
+  const state = kind === "document" ? documentState(text) : undefined;
+  return { kind, meta, items, records, rebuilt, ...(state === undefined ? {} : { state }) };
+}
+
+/** A damaged document's state, when it still reads: `{"state":{...}` at depth 1. */
+function documentState(text: string): { previous_response_id: string } | undefined {
+  const state = objectsAt(text, 1).find((v) =>
+    isObject(v) && typeof v.previous_response_id === "string" && !("id" in v)
+  ) as { previous_response_id: string } | undefined;
+  return state === undefined ? undefined : { previous_response_id: state.previous_response_id };
 }

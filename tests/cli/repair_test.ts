@@ -220,6 +220,8 @@ test("rollout repair salvages the items of a file whose meta or document structu
     assert.equal((await cli(["repair", stray])).code, 0);
     assert.deepEqual((await load(stray)).items, ITEMS);
     assert.equal(((await load(stray)).session as { id: string }).id, idOf(2));
+    // Its state too, when it still reads.
+    assert.deepEqual((await load(stray)).state, { previous_response_id: "resp_42" });
     const cut = `${dir}/cut.json`;
     fs.writeFileSync(
       cut,
@@ -227,6 +229,36 @@ test("rollout repair salvages the items of a file whose meta or document structu
     );
     assert.equal((await cli(["repair", cut])).code, 0);
     assert.deepEqual((await load(cut)).items, [USER, CALL]);
+    // Items rollout does not write itself but Codex keeps (reasoning) are kept too, and the
+    // 2025 format's state line.
+    const reasoning = { type: "reasoning", summary: [], encrypted_content: "gAAAA" };
+    const withReasoning = writeSession(dir, {
+      id: idOf(3),
+      text: [
+        '{"timestamp":"2026-11-26T11:15:29.000Z","ordinal":0,"type":"session_m',
+        JSON.stringify({
+          timestamp: "2026-11-26T11:15:30.000Z",
+          type: "response_item",
+          payload: USER,
+        }),
+        JSON.stringify({
+          timestamp: "2026-11-26T11:15:31.000Z",
+          type: "response_item",
+          payload: reasoning,
+        }),
+      ].join("\n") + "\n",
+    });
+    assert.equal((await cli(["repair", withReasoning])).code, 0);
+    assert.deepEqual((await load(withReasoning)).items, [USER, reasoning]);
+    const bare = `${dir}/bare.jsonl`;
+    fs.writeFileSync(
+      bare,
+      ['{"id":"x', JSON.stringify(USER), '{"record_type":"state","previous_response_id":"r7"}']
+        .join("\n") + "\n",
+    );
+    assert.equal((await cli(["repair", bare])).code, 0);
+    const repaired = await load(bare);
+    assert.deepEqual([repaired.items, repaired.state], [[USER], { previous_response_id: "r7" }]);
     // Nothing of a rollout in it: left alone, with the loader's reason.
     fs.writeFileSync(`${dir}/notes.json`, '{"hello": [1, 2');
     assert.equal((await cli(["repair", `${dir}/notes.json`])).code, 1);
