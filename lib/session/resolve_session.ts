@@ -21,18 +21,30 @@ export interface ResolveOptions {
   cwd: string;
 }
 
-/** The path of the most recently updated session of the home. */
+/**
+ * The path of the most recently updated session of the home: of the files that read as a
+ * session (an empty file, one being created or one that cannot be read is passed over, as
+ * `list` leaves it out).
+ */
 export function lastSession(home: string): string {
-  let best: { path: string; mtimeMs: number } | null = null;
+  const files: { path: string; mtimeMs: number }[] = [];
   for (const file of findSessionFiles(home)) {
     const stat = statSession(file.path);
-    if (stat === null) continue;
-    if (best === null || stat.mtimeMs > best.mtimeMs) best = { path: file.path, ...stat };
+    if (stat !== null) files.push({ path: file.path, mtimeMs: stat.mtimeMs });
   }
-  if (best === null) {
-    throw new RolloutError("not_found", `No sessions in "${sessionsDir(home)}"`);
+  files.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const found = files.find((file) => readSessionHead(file.path).ok);
+  if (found === undefined) {
+    throw new RolloutError(
+      "not_found",
+      files.length === 0
+        ? `No sessions in "${sessionsDir(home)}"`
+        : `No readable session in "${
+          sessionsDir(home)
+        }" (${files.length} file(s) that do not read as one: rollout list names them)`,
+    );
   }
-  return best.path;
+  return found.path;
 }
 
 /** Whether `file` is a regular file, something else (a folder, a FIFO), or missing. */

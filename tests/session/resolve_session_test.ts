@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { resolveSession } from "../../lib/session/resolve_session.ts";
+import { lastSession, resolveSession } from "../../lib/session/resolve_session.ts";
 import { sessionIndexPath } from "../../lib/session/thread_names.ts";
 import { appendThreadName } from "../../lib/session/thread_name_writer.ts";
 import { inTempDir } from "../helpers.ts";
@@ -141,6 +141,22 @@ test(
       code: "invalid_argument",
       message:
         'Cannot find session "nothing-like-it": not a file, a session id, an id prefix or a session title',
+    });
+  }),
+);
+
+test(
+  "lastSession() passes over newer files that do not read as a session",
+  withHome((home) => {
+    const good = writeSession(home, { id: A, mtime: 1_000 });
+    writeSession(home, { id: B, text: "", stamp: "2026-11-26T11-15-30" });
+    writeSession(home, { id: C, text: "no json\n", stamp: "2026-11-26T11-15-31" });
+    assert.equal(lastSession(home), good);
+    fs.rmSync(good);
+    assert.throws(() => lastSession(home), {
+      code: "not_found",
+      message:
+        `No readable session in "${home}/sessions" (2 file(s) that do not read as one: rollout list names them)`,
     });
   }),
 );
