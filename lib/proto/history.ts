@@ -129,6 +129,12 @@ export class History {
     try {
       fs.mkdirSync(this.#home, { recursive: true, mode: 0o700 });
     } catch (error) {
+      if (errnoOf(error) === "EEXIST" || errnoOf(error) === "ENOTDIR") {
+        throw new RolloutError(
+          "invalid_argument",
+          `Cannot use the home "${this.#home}": it (or a folder above it) is not a folder`,
+        );
+      }
       throw ioError("create folder", this.#home, error);
     }
     return line;

@@ -59,7 +59,12 @@ export function parseLine(text: string, lineNo: number): ParsedSubmission {
     // SyntaxError, or RangeError when an engine runs out of stack: either way, not usable.
     return refused(lineNo, "invalid_json", "is not JSON");
   }
-  return parseSubmission(value);
+  const parsed = parseSubmission(value);
+  // Without an id to answer to, the line number is the only pointer to what was wrong.
+  if (!parsed.ok && parsed.id === "") {
+    return { ...parsed, message: `Line ${lineNo}: ${parsed.message}` };
+  }
+  return parsed;
 }
 
 /** Splits stdin into lines and hands each line's submission, in order, to `deliver`. */

@@ -455,3 +455,20 @@ test("History.appendWhenFree() waits for a lock held elsewhere without blocking,
     cleanup();
   }
 });
+
+test("History.append() says a home that is a file is not a folder", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, "home-file");
+    fs.writeFileSync(file, "");
+    for (const home of [file, path.join(file, "below")]) {
+      const history = new History(home, { sync: false });
+      assert.throws(() => history.append({ session_id: "s", ts: 1, text: "x" }), {
+        code: "invalid_argument",
+        message: `Cannot use the home "${home}": it (or a folder above it) is not a folder`,
+      });
+    }
+  } finally {
+    cleanup();
+  }
+});

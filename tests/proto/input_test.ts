@@ -29,7 +29,7 @@ test("parseLine() checks the envelope, the op and its fields", () => {
     ok: false,
     id: "",
     code: "invalid_submission",
-    message: "id: expected string, got number",
+    message: "Line 1: id: expected string, got number",
   });
   assert.deepEqual(parseLine('{"id":"x","op":{"type":"flush","now":true}}', 1), {
     ok: false,
@@ -102,8 +102,8 @@ test("runProto() answers each bad line with one error and carries on", async () 
     assert.deepEqual(events.slice(1, 10), [
       err("", "invalid_json", "Line 2 is not JSON"),
       err("", "invalid_json", "Line 3 is not JSON"),
-      err("", "invalid_submission", "(root): expected an object, got array"),
-      err("", "invalid_submission", "id: required string is missing"),
+      err("", "invalid_submission", "Line 4: (root): expected an object, got array"),
+      err("", "invalid_submission", "Line 5: id: required string is missing"),
       err("2", "unsupported_op", 'op.type: "interrupt" is a Codex op that rollout does not handle'),
       err("3", "unsupported_op", 'op.type: unknown op "warp_drive"'),
       err("4", "invalid_submission", "op.items[2].call_id: expected string, got number"),
