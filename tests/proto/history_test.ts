@@ -300,17 +300,18 @@ test("History says which file failed and how, instead of taking a broken one for
         (error as { code?: string }).code === "io_error" &&
         /^Cannot (lock|append to) history "/.test((error as Error).message),
     );
-    // A home that cannot be made: the folder is named.
-    const blocked = path.join(dir, "a-file");
-    fs.writeFileSync(blocked, "");
-    const nowhere = new History(path.join(blocked, "home"), { sync: false });
-    assert.throws(
-      () => nowhere.append({ session_id: "s", ts: 1, text: "t" }),
-      (error: unknown) =>
-        (error as Error).message.startsWith(
-          `Cannot create folder "${path.join(blocked, "home")}": `,
-        ),
-    );
+    // A home that cannot be made: the folder is named (a file above it: see the test below).
+    fs.mkdirSync(path.join(dir, "closed"), { mode: 0o500 });
+    const nowhere = new History(path.join(dir, "closed", "home"), { sync: false });
+    if (process.getuid?.() !== 0) {
+      assert.throws(
+        () => nowhere.append({ session_id: "s", ts: 1, text: "t" }),
+        (error: unknown) =>
+          (error as Error).message.startsWith(
+            `Cannot create folder "${path.join(dir, "closed", "home")}": `,
+          ),
+      );
+    }
   } finally {
     cleanup();
   }
