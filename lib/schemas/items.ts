@@ -37,11 +37,55 @@ const ContentPart = refinedBy(
   partHasText,
 );
 
-const FunctionCallOutputPayload = z.union([
-  z.string(),
-  z.array(ContentPart),
-  z.looseObject({ content: z.unknown(), success: z.boolean().nullish() }),
-], { error: "expected a string, an array of content parts or {content, success?}" });
+/**
+ * A tool's output: a string, an array of content parts, or `{content, success?}`. Checked by
+ * its shape first, so that a message names the field at fault (`output[0].type`,
+ * `output.success`) rather than only that no shape fits.
+ */
+function isToolOutput(value: unknown): boolean {
+  if (typeof value === "string") return true;
+  if (Array.isArray(value)) return value.every(guardOf(ContentPart));
+  if (value === null || typeof value !== "object") return false;
+  const success = (value as Record<string, unknown>).success;
+  return success === undefined || success === null || typeof success === "boolean";
+}
+
+const FunctionCallOutputPayload = refinedBy(
+  z.unknown().superRefine((value, ctx) => {
+    if (typeof value === "string") return;
+    if (Array.isArray(value)) {
+      value.forEach((part, index) => {
+        const parsed = ContentPart.safeParse(part);
+        if (parsed.success) return;
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ ...issue, path: [index, ...issue.path] } as never);
+        }
+      });
+      return;
+    }
+    if (value !== null && typeof value === "object") {
+      const success = (value as Record<string, unknown>).success;
+      if (success !== undefined && success !== null && typeof success !== "boolean") {
+        ctx.addIssue({
+          code: "invalid_type",
+          expected: "boolean",
+          path: ["success"],
+          input: success,
+          message: `expected boolean, got ${typeof success}`,
+        });
+      }
+      return;
+    }
+    ctx.addIssue({
+      code: "custom",
+      input: value,
+      message: `expected a string, an array of content parts or {content, success?}, got ${
+        value === null ? "null" : typeof value
+      }`,
+    });
+  }),
+  isToolOutput,
+);
 
 /** One schema per persisted item type; the keys are the persisted types. */
 export const ItemSchemas = {

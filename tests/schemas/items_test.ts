@@ -79,6 +79,14 @@ test("checkItem() names the index and field path of what is wrong", () => {
       "items[2].output: expected a string, an array of content parts or {content, success?}, got number",
     ],
     [
+      { type: "function_call_output", call_id: "c", output: { content: "x", success: "yes" } },
+      "items[2].output.success: expected boolean, got string",
+    ],
+    [
+      { type: "function_call_output", call_id: "c", output: [{ text: "x" }] },
+      "items[2].output[0].type: required string is missing",
+    ],
+    [
       { type: "function_call_output", output: "x" },
       "items[2].call_id: required string is missing",
     ],
