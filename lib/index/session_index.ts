@@ -246,8 +246,20 @@ function openDatabase(file: string): DatabaseSync {
   const dir = nodePath.dirname(file);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // SQLite gives its -wal and -shm files the mode of the database file.
-    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+    // SQLite gives its -wal and -shm files the mode of the database file. Opened without
+    // blocking: a FIFO in its place is refused below, not waited on.
+    const fd = fs.openSync(
+      file,
+      fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NONBLOCK,
+      0o600,
+    );
+    try {
+      if (!fs.fstatSync(fd).isFile()) {
+        throw Object.assign(new Error("is not a regular file"), { code: "ENOTREG" });
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
     if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   } catch (error) {
     throw ioError("open the session index", file, error);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { zstdCompressSync } from "node:zlib";
 import { DatabaseSync } from "node:sqlite";
@@ -555,6 +556,30 @@ test("usageRows() reads a count above 2^53 that an older index may hold, instead
     } finally {
       index.close();
     }
+  } finally {
+    cleanup();
+  }
+});
+
+test("openIndex() refuses a FIFO or a folder where the index file goes, by name", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    const file = indexPath(dir);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const made = process.getBuiltinModule("node:child_process").spawnSync("mkfifo", [file]);
+    assert.equal(made.status, 0, String(made.stderr));
+    await assert.rejects(openIndex(dir), {
+      code: "io_error",
+      message:
+        `Cannot open the session index "${file}": it is not a regular file (a FIFO, a device or a socket) (ENOTREG)`,
+    });
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    await assert.rejects(openIndex(dir), {
+      code: "io_error",
+      message: new RegExp(`^Cannot open the session index "${file}": it is a folder \\(EISDIR`),
+    });
   } finally {
     cleanup();
   }
