@@ -175,7 +175,8 @@ ${HOME}
     summary: "list sessions, newest first",
     details: `Read through the session index (<home>/rollout/index.sqlite), which is brought up
 to date first: only files that changed since the last time are read. The index is a cache:
-deleting it loses nothing.
+deleting it loses nothing. ITEMS counts the response items stored in each file; rollout load
+gives the effective history (after Codex's compactions and rollbacks).
 
 Options:
 ${HOME}
