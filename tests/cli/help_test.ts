@@ -9,7 +9,8 @@ List sessions, newest first.
 
 Read through the session index (<home>/rollout/index.sqlite), which is brought up
 to date first: only files that changed since the last time are read. The index is a cache:
-deleting it loses nothing.
+deleting it loses nothing. ITEMS counts the response items stored in each file; rollout load
+gives the effective history (after Codex's compactions and rollbacks).
 
 Options:
   --home DIR        the home folder (default: $CODEX_HOME, else ~/.codex)
