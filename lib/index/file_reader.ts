@@ -7,9 +7,16 @@
  */
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
-import process from "node:process";
 import { type BadLineReason, isObject, LineSplitter, parseJson } from "../base/mod.ts";
-import { fileChunks, memoryRelief, zstdCutShort, zstdPieces } from "../runtime/mod.ts";
+import {
+  fileChunks,
+  isZstd,
+  memoryRelief,
+  zstdCutShort,
+  zstdDecompress,
+  zstdPieces,
+  ZstdTooLarge,
+} from "../runtime/mod.ts";
 import {
   checkItem,
   checkMeta,
@@ -108,10 +115,6 @@ function readBuffer(): Uint8Array {
   return sharedBuffer ??= new Uint8Array(CHUNK);
 }
 const IMAGE = '"data:image/';
-
-function zlib(): typeof import("node:zlib") {
-  return process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
-}
 
 /** Bytes of inline images (`data:image/...` strings) in a line's text. */
 function imageBytes(text: string): number {
@@ -285,11 +288,6 @@ function headOf(fd: number): Uint8Array {
   return head.subarray(0, got);
 }
 
-function isZstdHead(head: Uint8Array): boolean {
-  return head.length === 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f &&
-    head[3] === 0xfd;
-}
-
 /**
  * Reads the rollout at `path` from byte `from` on (with the `state` left at that point; from
  * 0 with null), handing entries and usage to `sink`. `tick` is told the bytes read.
@@ -304,7 +302,7 @@ export async function readRollout(
   const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     if (!fs.fstatSync(fd).isFile()) throw new UnreadableRollout("it is not a regular file");
-    if (isZstdHead(headOf(fd))) {
+    if (isZstd(headOf(fd))) {
       const end = await readCompressed(fd, sink, tick);
       return { ...end, compressed: true };
     }
@@ -379,9 +377,9 @@ function smallUnpacked(fd: number): Uint8Array | null {
   const packed = new Uint8Array(size);
   if (fs.readSync(fd, packed, 0, size, 0) !== size) return null;
   try {
-    return zlib().zstdDecompressSync(packed, { maxOutputLength: SMALL_UNPACKED });
+    return zstdDecompress(packed, SMALL_UNPACKED);
   } catch (error) {
-    if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return null;
+    if (error instanceof ZstdTooLarge) return null;
     throw new UnreadableRollout(
       `it is not readable zstd (${error instanceof Error ? error.message : String(error)})`,
     );

@@ -10,9 +10,14 @@ import process from "node:process";
 /** zstd's frame magic number, little-endian (RFC 8878 §3.1.1). */
 const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
-/** Whether `head` (a file's first bytes) starts a zstd frame. */
+/**
+ * Whether `head` (a file's first bytes) starts a zstd frame, or a skippable frame (magic
+ * 0x184D2A50 to 0x184D2A5F, RFC 8878 §3.1.2: metadata a tool may put before the data).
+ */
 export function isZstd(head: Uint8Array): boolean {
-  return head.length >= MAGIC.length && MAGIC.every((byte, i) => head[i] === byte);
+  if (head.length < MAGIC.length) return false;
+  if (MAGIC.every((byte, i) => head[i] === byte)) return true;
+  return (head[0]! & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18;
 }
 
 /**
@@ -28,6 +33,53 @@ export class ZstdTooLarge extends Error {
   }
 }
 
+/**
+ * The bytes the skippable frames at the start of `head` take (0 when it starts with a zstd
+ * frame), so far as `head` shows their headers: the count may pass its end. zlib would take
+ * them, but Deno's stops there and hands out nothing: they are cut off before it sees them.
+ */
+function leadingSkippable(head: Uint8Array): number {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let at = 0;
+  while (at + 8 <= head.length && (view.getUint32(at, true) & 0xfffffff0) === 0x184d2a50) {
+    at += 8 + view.getUint32(at + 4, true);
+  }
+  return at;
+}
+
+/** `input` less its first `skip` bytes. */
+function* skipping(input: Iterable<Uint8Array>, skip: number): Generator<Uint8Array> {
+  let left = skip;
+  for (const piece of input) {
+    if (left >= piece.length) {
+      left -= piece.length;
+      continue;
+    }
+    yield left === 0 ? piece : piece.subarray(left);
+    left = 0;
+  }
+}
+
+/** `input` without the skippable frames it starts with (they fit in its first 64 KiB). */
+function* dataFrames(input: Iterable<Uint8Array>): Generator<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  let held = 0;
+  const iterator = input[Symbol.iterator]();
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    pieces.push(next.value);
+    held += next.value.length;
+    if (held >= 64 * 1024) break;
+  }
+  const head = new Uint8Array(held);
+  let at = 0;
+  for (const piece of pieces) {
+    head.set(piece, at);
+    at += piece.length;
+  }
+  const rest: Iterable<Uint8Array> = { [Symbol.iterator]: () => iterator };
+  yield* skipping([head, ...rest], leadingSkippable(head));
+}
+
 function zlib(): typeof import("node:zlib") {
   return process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
 }
@@ -38,7 +90,8 @@ function zlib(): typeof import("node:zlib") {
  */
 export function zstdDecompress(bytes: Uint8Array, maxBytes = ZSTD_MAX_BYTES): Uint8Array {
   try {
-    return zlib().zstdDecompressSync(bytes, { maxOutputLength: maxBytes });
+    const data = bytes.subarray(Math.min(bytes.length, leadingSkippable(bytes)));
+    return zlib().zstdDecompressSync(data, { maxOutputLength: maxBytes });
   } catch (error) {
     if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
       throw new ZstdTooLarge(maxBytes);
@@ -53,8 +106,9 @@ export function zstdDecompress(bytes: Uint8Array, maxBytes = ZSTD_MAX_BYTES): Ui
  * little more, never more than 16 MiB. Null when not even that is readable.
  */
 export function zstdHead(read: (length: number) => Uint8Array, want: number): Uint8Array | null {
+  const skip = leadingSkippable(read(64 * 1024));
   for (let length = 64 * 1024; length <= 16 * 1024 * 1024; length *= 4) {
-    const input = read(length);
+    const input = read(skip + length).subarray(skip);
     let out: Uint8Array;
     try {
       out = zlib().zstdDecompressSync(input, { maxOutputLength: 16 * 1024 * 1024 });
@@ -188,7 +242,7 @@ export async function* zstdPieces(
   };
   process.on("uncaughtException", uncaught);
   const feed = async () => {
-    for (const piece of input) {
+    for (const piece of compress === undefined ? dataFrames(input) : input) {
       if (failed) return;
       await new Promise<void>((resolve) => transform.write(piece, () => resolve()));
     }

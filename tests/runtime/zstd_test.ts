@@ -1,0 +1,60 @@
+/**
+ * A compressed rollout is known by its first frame: a zstd frame, or a skippable frame that a
+ * tool put before the data (RFC 8878 §3.1.2). Every reader takes both: validate, show, list.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { zstdCompressSync } from "node:zlib";
+import { isZstd } from "../../lib/runtime/zstd.ts";
+import { setup, tempDir } from "../helpers.ts";
+import { cli } from "../cli/cli_io.ts";
+import { fixtureText, idOf, writeSession } from "../cli/fixtures.ts";
+
+/** A skippable frame of magic 0x184D2A5`nibble` holding `data`. */
+function skippable(nibble: number, data: string): Uint8Array {
+  const bytes = new TextEncoder().encode(data);
+  const head = new Uint8Array(8);
+  head.set([0x50 | nibble, 0x2a, 0x4d, 0x18]);
+  new DataView(head.buffer).setUint32(4, bytes.length, true);
+  return new Uint8Array([...head, ...bytes]);
+}
+
+test("isZstd() takes a zstd frame or a skippable one, and nothing else", () => {
+  assert.equal(isZstd(zstdCompressSync("x")), true);
+  for (const nibble of [0, 7, 15]) assert.equal(isZstd(skippable(nibble, "meta")), true);
+  for (const other of ['{"a":1}', "\x40\x2a\x4d\x18", "\x28\xb5\x2f", ""]) {
+    assert.equal(isZstd(new TextEncoder().encode(other)), false, JSON.stringify(other));
+  }
+});
+
+test("a .jsonl.zst that starts with a skippable frame is read by validate, show and list", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const plain = writeSession(dir, { id: idOf(1) });
+    const packed = `${plain}.zst`;
+    fs.writeFileSync(
+      packed,
+      new Uint8Array([
+        ...skippable(0, "written by a tool"),
+        ...zstdCompressSync(fixtureText("journal", idOf(1))),
+      ]),
+    );
+    fs.rmSync(plain);
+    const checked = await cli(["validate", packed]);
+    assert.equal(checked.code, 0, checked.stdout);
+    assert.equal((await cli(["show", packed])).code, 0);
+    const listed = await cli(["list", "--json", "--home", dir]);
+    assert.equal(listed.stderr, "");
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((s: { path: string }) => path.basename(s.path)),
+      [
+        path.basename(packed),
+      ],
+    );
+  } finally {
+    cleanup();
+  }
+});
