@@ -9,12 +9,11 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import { type BadLineReason, isObject, LineSplitter, parseJson } from "../base/mod.ts";
 import {
-  fileChunks,
   isZstd,
   memoryRelief,
   zstdCutShort,
   zstdDecompress,
-  zstdPieces,
+  zstdFilePieces,
   ZstdTooLarge,
 } from "../runtime/mod.ts";
 import {
@@ -407,7 +406,7 @@ async function readCompressed(
   // nobody can catch it): a damaged frame is an unreadable file, not a dead process.
   let read = 0;
   try {
-    for await (const chunk of zstdPieces(fileChunks(fd))) {
+    for await (const chunk of zstdFilePieces(fd)) {
       reader.splitter.push(chunk);
       read += chunk.length;
       tick(chunk.length);

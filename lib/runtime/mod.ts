@@ -23,6 +23,7 @@ export {
   type ZstdCompression,
   zstdCutShort,
   zstdDecompress,
+  zstdFilePieces,
   zstdHead,
   zstdIncomplete,
   zstdPieces,

@@ -90,9 +90,36 @@ function zlib(): typeof import("node:zlib") {
  */
 export function zstdDecompress(bytes: Uint8Array, maxBytes = ZSTD_MAX_BYTES): Uint8Array {
   try {
-    const data = bytes.subarray(Math.min(bytes.length, leadingSkippable(bytes)));
-    return zlib().zstdDecompressSync(data, { maxOutputLength: maxBytes });
+    // Frame by frame: Deno's zlib stops after the first (and gives nothing for a skippable
+    // one), Bun's reads on; a file whose frames are not whole is left to zlib to refuse.
+    const frames = zstdFrames((into, at) => {
+      const piece = bytes.subarray(at, at + into.length);
+      into.set(piece);
+      return piece.length;
+    }, bytes.length);
+    if (typeof frames === "string" || frames.length === 1) {
+      const data = bytes.subarray(Math.min(bytes.length, leadingSkippable(bytes)));
+      return zlib().zstdDecompressSync(data, { maxOutputLength: maxBytes });
+    }
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const frame of frames) {
+      const part = zlib().zstdDecompressSync(bytes.subarray(frame.start, frame.end), {
+        maxOutputLength: Math.max(1, maxBytes - total),
+      });
+      total += part.length;
+      if (total > maxBytes) throw new ZstdTooLarge(maxBytes);
+      parts.push(part);
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
   } catch (error) {
+    if (error instanceof ZstdTooLarge) throw error;
     if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
       throw new ZstdTooLarge(maxBytes);
     }
@@ -152,10 +179,23 @@ export function zstdIncomplete(
   read: (into: Uint8Array, position: number) => number,
   size: number,
 ): string | null {
+  const frames = zstdFrames(read, size);
+  return typeof frames === "string" ? frames : null;
+}
+
+/**
+ * Where each zstd frame holding data starts and ends (skippable frames left out), or where
+ * the frames stop being whole (see {@linkcode zstdIncomplete}).
+ */
+export function zstdFrames(
+  read: (into: Uint8Array, position: number) => number,
+  size: number,
+): { start: number; end: number }[] | string {
   const head = new Uint8Array(18);
   const view = new DataView(head.buffer);
   const bytesAt = (position: number, length: number): boolean =>
     position + length <= size && read(head.subarray(0, length), position) === length;
+  const frames: { start: number; end: number }[] = [];
   let at = 0;
   while (at < size) {
     if (!bytesAt(at, 8)) return `byte ${at}: a frame header is cut short`;
@@ -165,7 +205,8 @@ export function zstdIncomplete(
       if (at > size) return `byte ${size}: a skippable frame is cut short`;
       continue;
     }
-    if (!isZstd(head)) return `byte ${at}: not a zstd frame`;
+    if (!MAGIC.every((byte, i) => head[i] === byte)) return `byte ${at}: not a zstd frame`;
+    const start = at;
     const descriptor = head[4]!;
     const single = (descriptor & 0x20) !== 0;
     const fcs = [single ? 1 : 0, 2, 4, 8][descriptor >> 6]!;
@@ -181,8 +222,25 @@ export function zstdIncomplete(
     }
     if ((descriptor & 4) !== 0) at += 4;
     if (at > size) return `byte ${size}: the last block or the checksum is cut short`;
+    frames.push({ start, end: at });
   }
-  return null;
+  return frames;
+}
+
+/**
+ * The decompressed content of the zstd file open at `fd`, as a stream ({@linkcode zstdPieces}):
+ * on Deno frame by frame, since its zlib stops at the end of the first frame and hands out
+ * nothing more (a file of several frames would lose all but the first without a word); on Bun
+ * in one stream, whose zlib reads on.
+ */
+export async function* zstdFilePieces(fd: number): AsyncGenerator<Uint8Array> {
+  const read = (into: Uint8Array, at: number) => fs.readSync(fd, into, 0, into.length, at);
+  const frames = ON_DENO ? zstdFrames(read, fs.fstatSync(fd).size) : null;
+  if (frames === null || typeof frames === "string" || frames.length <= 1) {
+    yield* zstdPieces(fileChunks(fd));
+    return;
+  }
+  for (const frame of frames) yield* zstdPieces(fileChunks(fd, frame));
 }
 
 /** How {@linkcode zstdPieces} compresses; without it, it decompresses. */
@@ -263,9 +321,12 @@ const PIECE = 256 * 1024;
  * The bytes of the open file `fd`, read as they are asked for, in the pieces
  * {@linkcode zstdPieces} is fed compressed input in ({@linkcode ZSTD_READ_PIECE}).
  */
-export function* fileChunks(fd: number): Generator<Uint8Array> {
-  for (let position = 0;;) {
-    const chunk = new Uint8Array(ZSTD_READ_PIECE);
+export function* fileChunks(
+  fd: number,
+  range: { start: number; end: number } = { start: 0, end: Infinity },
+): Generator<Uint8Array> {
+  for (let position = range.start; position < range.end;) {
+    const chunk = new Uint8Array(Math.min(ZSTD_READ_PIECE, range.end - position));
     const got = fs.readSync(fd, chunk, 0, chunk.length, position);
     if (got === 0) return;
     position += got;
@@ -324,7 +385,7 @@ export async function zstdToTempFile(
       if (cut !== null) throw new Error(cut);
       // Through zstdPieces, which never ends a stream that failed: piped, Deno's zlib throws
       // the failure of a damaged frame again where nobody can catch it, and the process dies.
-      for await (const bytes of zstdPieces(fileChunks(from))) {
+      for await (const bytes of zstdFilePieces(from)) {
         if (written + bytes.length > limit) {
           throw new ZstdTooLarge(limit);
         }

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { zstdCompressSync } from "node:zlib";
-import { isZstd } from "../../lib/runtime/zstd.ts";
+import { isZstd, zstdDecompress } from "../../lib/runtime/zstd.ts";
 import { setup, tempDir } from "../helpers.ts";
 import { cli } from "../cli/cli_io.ts";
 import { fixtureText, idOf, writeSession } from "../cli/fixtures.ts";
@@ -54,6 +54,51 @@ test("a .jsonl.zst that starts with a skippable frame is read by validate, show 
         path.basename(packed),
       ],
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test("a .jsonl.zst of several frames is read whole, small or large, in either runtime", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Deno's zlib stops after the first frame: every frame must still be read.
+    const lines = fixtureText("journal", idOf(1)).split("\n");
+    const half = Math.ceil(lines.length / 2);
+    const frames = [lines.slice(0, half).join("\n") + "\n", lines.slice(half).join("\n")];
+    const packed = (between: Uint8Array) =>
+      new Uint8Array([
+        ...zstdCompressSync(frames[0]!),
+        ...between,
+        ...zstdCompressSync(frames[1]!),
+      ]);
+    const whole = new TextEncoder().encode(frames.join(""));
+    assert.deepEqual(zstdDecompress(packed(new Uint8Array(0))), whole);
+    assert.deepEqual(zstdDecompress(packed(skippable(3, "between"))), whole);
+    const file = path.join(dir, "two-frames.jsonl.zst");
+    fs.writeFileSync(file, packed(skippable(3, "between")));
+    const loaded = await cli(["load", file]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.equal(JSON.parse(loaded.stdout).items.length, 4);
+    // A file too large to be decompressed in one piece is streamed, frame by frame.
+    const big = "y".repeat(40 * 1024 * 1024);
+    const item = (n: number) =>
+      JSON.stringify({
+        timestamp: "2026-11-26T11:15:40.000Z",
+        type: "response_item",
+        payload: { type: "function_call_output", call_id: `c${n}`, output: big },
+      }) + "\n";
+    const large = path.join(dir, "large.jsonl.zst");
+    fs.writeFileSync(
+      large,
+      new Uint8Array([
+        ...zstdCompressSync(lines.slice(0, 2).join("\n") + "\n" + item(1)),
+        ...zstdCompressSync(item(2)),
+      ]),
+    );
+    const checked = await cli(["validate", "--json", large]);
+    assert.equal(JSON.parse(checked.stdout)[0].items, 3, checked.stdout);
   } finally {
     cleanup();
   }
