@@ -45,8 +45,9 @@ export function tryParseJson(text: string): { ok: true; value: unknown } | { ok:
 
 /**
  * Reads a whole document. Items failing their schema are skipped and reported (and kept in
- * `rawItems`, unless they nest too deep to be written again); a document without a usable
- * session is an `invalid_rollout` error.
+ * `rawItems`, also those nesting too deep to be written again, so that a rewrite of the
+ * document refuses rather than drops them); a document without a usable session is an
+ * `invalid_rollout` error.
  */
 export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
   const warnings: string[] = [];
@@ -86,15 +87,13 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
   const state = checkState(rawState);
   if (!state.success) throw invalidRollout(path, formatIssue(state.error, rawState, "state"));
   const items: ResponseItem[] = [];
-  // Every stored item a copy can write, also one its schema refuses: a copy drops nothing else.
-  const rawItems: unknown[] = [];
   const skipped: SkippedLine[] = [];
   stored.items.forEach((raw, index) => {
+    // Kept in `rawItems` all the same: a rewrite of the document refuses to drop it.
     if (nestsDeeperThan(raw, MAX_NESTING)) {
       skipped.push({ line: null, offset: null, message: `items[${index}]: ${tooDeep}` });
       return;
     }
-    rawItems.push(raw);
     const check = checkItem(raw, `items[${index}]`, { nestingChecked: true });
     if (check.ok) items.push(check.item);
     else skipped.push({ line: null, offset: null, message: check.message });
@@ -106,7 +105,7 @@ export function readDocument(bytes: Uint8Array, path: string): LoadedRollout {
     itemCount: items.length,
     report: { format, torn_tail: null, skipped_lines: skipped, skipped_types: {}, warnings },
     rawMeta,
-    rawItems,
+    rawItems: stored.items,
     end: bytes.length,
     nextOrdinal: 0,
     historyMode: null,

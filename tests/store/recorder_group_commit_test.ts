@@ -137,7 +137,7 @@ test("RolloutRecorder never recreates a journal deleted before its recovery", as
     assert.equal(error.code, "io_error");
     assert.match(
       error.message,
-      /bringing the file back to its last acknowledged state failed too: ENOENT/,
+      /bringing the file back to its last acknowledged state failed too: no such file or directory \(ENOENT/,
     );
     return true;
   });

@@ -9,6 +9,7 @@
  * file is synced, 0600, locked while written and never replaces an existing one.
  */
 import process from "node:process";
+import { MAX_NESTING, nestsDeeperThan } from "../../base/mod.ts";
 import {
   documentHead,
   documentItemText,
@@ -141,8 +142,9 @@ export async function readForCopy(
 
 /** Records of a document source (held whole): its meta, every stored item, its state. */
 function documentRecords(loaded: LoadedRollout): SourceRecord[] {
-  // Every stored item, also one its schema refuses: a copy drops nothing.
-  const items = loaded.rawItems;
+  // Every stored item, also one its schema refuses, but one nesting too deep to be written
+  // again (reported when the document was read).
+  const items = loaded.rawItems.filter((item) => !nestsDeeperThan(item, MAX_NESTING));
   const records = [
     recordOf("session_meta", loaded.rawMeta),
     ...items.map((item) => recordOf("response_item", item)),
