@@ -54,7 +54,8 @@ export interface RedactOptions {
 
 /** One line or document, redacted: a JSON text in its strings only, other text as text. */
 function redactRecordText(text: string, counts: RedactionCounts): string {
-  if (!mayHoldSecret(text)) return text;
+  // (A `\u` or `\/` escape can spell what the prefilter looks for: redactJsonText decodes.)
+  if (!mayHoldSecret(text) && !/\\[u/]/.test(text)) return text;
   try {
     JSON.parse(text);
   } catch {

@@ -132,3 +132,18 @@ test("redactText() never joins two strings of a JSON text: keys and structure st
   const out = redactText(text, {});
   assert.deepEqual(Object.keys(JSON.parse(out)), ["a", "b"]);
 });
+
+test("redactJsonText() finds a secret or a secret's key spelled with \\u escapes", () => {
+  const counts: Record<string, number> = {};
+  // `\u0073k-` is `sk-`, `pa\u0073sword` is `password`: neither is in the text as written.
+  const key = `\\u0073k-proj-${make.chars("abcdefghijklmnopqrstuvwxyzABCDEF0123456789", 40)}`;
+  const line = `{"a":"my key is ${key}","pa\\u0073sword":"hunter2hunter2","n":1.50}`;
+  assert.equal(
+    redactJsonText(line, counts),
+    '{"a":"my key is [REDACTED:openai]","pa\\u0073sword":"[REDACTED:secret_assignment]","n":1.50}',
+  );
+  assert.deepEqual(counts, { openai: 1, secret_assignment: 1 });
+  // The same escapes inside a JSON text held in a string (a tool call's arguments).
+  const args = `{"x":"${key}"}`;
+  assert.equal(redactText(args, counts), '{"x":"[REDACTED:openai]"}');
+});
