@@ -76,8 +76,12 @@ function* dataFrames(input: Iterable<Uint8Array>): Generator<Uint8Array> {
     head.set(piece, at);
     at += piece.length;
   }
-  const rest: Iterable<Uint8Array> = { [Symbol.iterator]: () => iterator };
-  yield* skipping([head, ...rest], leadingSkippable(head));
+  const all = function* (): Generator<Uint8Array> {
+    yield head;
+    for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
+  };
+  // Lazily: the rest is read only as the decompression asks for it (SPEC §7).
+  yield* skipping(all(), leadingSkippable(head));
 }
 
 function zlib(): typeof import("node:zlib") {

@@ -67,6 +67,10 @@ function kindOf(file: string): "file" | "other" | "missing" {
  * id starts with `spec` (ids that are no UUID, as `list` prints them).
  */
 export function resolveSession(spec: string, options: ResolveOptions): string {
+  // An empty argument (an unset `$ID`) would be a prefix of every id: it names nothing.
+  if (spec.trim() === "") {
+    throw new RolloutError("invalid_argument", "SESSION is empty: give a path, an id or a title");
+  }
   const asPath = path.resolve(options.cwd, spec);
   const kind = kindOf(asPath);
   if (kind === "file") return asPath;

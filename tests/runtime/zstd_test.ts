@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import { randomBytes } from "node:crypto";
 import { zstdCompressSync } from "node:zlib";
-import { isZstd, zstdDecompress } from "../../lib/runtime/zstd.ts";
+import { isZstd, zstdDecompress, zstdPieces } from "../../lib/runtime/zstd.ts";
 import { setup, tempDir } from "../helpers.ts";
 import { cli } from "../cli/cli_io.ts";
 import { fixtureText, idOf, writeSession } from "../cli/fixtures.ts";
@@ -102,4 +103,26 @@ test("a .jsonl.zst of several frames is read whole, small or large, in either ru
   } finally {
     cleanup();
   }
+});
+
+test("zstdPieces() pulls its input only as it decompresses (bounded memory)", async () => {
+  // Random bytes: they do not compress, so the input is 256 pieces of 32 KiB.
+  const plain = randomBytes(8 * 1024 * 1024);
+  const packed = new Uint8Array(zstdCompressSync(plain));
+  let pulled = 0;
+  function* source(): Generator<Uint8Array> {
+    for (let at = 0; at < packed.length; at += 32 * 1024) {
+      pulled++;
+      yield packed.subarray(at, at + 32 * 1024);
+    }
+  }
+  let atFirst = -1;
+  let total = 0;
+  for await (const piece of zstdPieces(source())) {
+    if (atFirst < 0) atFirst = pulled;
+    total += piece.length;
+  }
+  assert.equal(total, plain.length);
+  assert.ok(pulled > 200, `${pulled} input pieces`);
+  assert.ok(atFirst <= 4, `the first output came after ${atFirst} of ${pulled} input pieces`);
 });

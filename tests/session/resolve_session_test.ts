@@ -160,3 +160,16 @@ test(
     });
   }),
 );
+
+test(
+  "resolveSession() refuses an empty SESSION instead of taking it for a prefix of every id",
+  withHome((home) => {
+    writeSession(home, { id: A });
+    for (const spec of ["", "  "]) {
+      assert.throws(() => resolveSession(spec, { home, cwd: "/" }), {
+        code: "invalid_argument",
+        message: "SESSION is empty: give a path, an id or a title",
+      });
+    }
+  }),
+);
