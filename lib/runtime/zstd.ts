@@ -183,23 +183,39 @@ export function zstdIncomplete(
   read: (into: Uint8Array, position: number) => number,
   size: number,
 ): string | null {
-  const frames = zstdFrames(read, size);
-  return typeof frames === "string" ? frames : null;
+  const walk = frameWalk(read, size);
+  for (let step = walk.next();; step = walk.next()) if (step.done) return step.value;
 }
 
 /**
  * Where each zstd frame holding data starts and ends (skippable frames left out), or where
- * the frames stop being whole (see {@linkcode zstdIncomplete}).
+ * the frames stop being whole (see {@linkcode zstdIncomplete}). For input held in memory:
+ * the list grows with the count of frames.
  */
 export function zstdFrames(
   read: (into: Uint8Array, position: number) => number,
   size: number,
 ): { start: number; end: number }[] | string {
+  const frames: { start: number; end: number }[] = [];
+  const walk = frameWalk(read, size);
+  for (let step = walk.next();; step = walk.next()) {
+    if (step.done) return step.value ?? frames;
+    frames.push(step.value);
+  }
+}
+
+/**
+ * The zstd frames holding data, one at a time (nothing kept: a file of millions of tiny frames
+ * costs no memory), then where they stop being whole, or null.
+ */
+function* frameWalk(
+  read: (into: Uint8Array, position: number) => number,
+  size: number,
+): Generator<{ start: number; end: number }, string | null> {
   const head = new Uint8Array(18);
   const view = new DataView(head.buffer);
   const bytesAt = (position: number, length: number): boolean =>
     position + length <= size && read(head.subarray(0, length), position) === length;
-  const frames: { start: number; end: number }[] = [];
   let at = 0;
   while (at < size) {
     if (!bytesAt(at, 8)) return `byte ${at}: a frame header is cut short`;
@@ -226,9 +242,9 @@ export function zstdFrames(
     }
     if ((descriptor & 4) !== 0) at += 4;
     if (at > size) return `byte ${size}: the last block or the checksum is cut short`;
-    frames.push({ start, end: at });
+    yield { start, end: at };
   }
-  return frames;
+  return null;
 }
 
 /**
@@ -239,12 +255,14 @@ export function zstdFrames(
  */
 export async function* zstdFilePieces(fd: number): AsyncGenerator<Uint8Array> {
   const read = (into: Uint8Array, at: number) => fs.readSync(fd, into, 0, into.length, at);
-  const frames = ON_DENO ? zstdFrames(read, fs.fstatSync(fd).size) : null;
-  if (frames === null || typeof frames === "string" || frames.length <= 1) {
+  const size = fs.fstatSync(fd).size;
+  if (!ON_DENO || zstdIncomplete(read, size) !== null) {
+    // (A damaged file is left to zlib, which says what is wrong.)
     yield* zstdPieces(fileChunks(fd));
     return;
   }
-  for (const frame of frames) yield* zstdPieces(fileChunks(fd, frame));
+  // Each frame by its byte range, skippable frames passed over wherever they stand.
+  for (const frame of frameWalk(read, size)) yield* zstdPieces(fileChunks(fd, frame));
 }
 
 /** How {@linkcode zstdPieces} compresses; without it, it decompresses. */
