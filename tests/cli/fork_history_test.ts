@@ -100,3 +100,42 @@ test("rollout fork --at N of a rewritten history copies the records that rebuild
     cleanup();
   }
 });
+
+test("rollout fork --at N after a compaction that replaced nothing still cuts at N items", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // A compaction at the start brings two items without replacing any: no item is
+    // "superseded", yet the records no longer count the items one by one.
+    const records = parentRecords();
+    const lines = [
+      records[0]!,
+      {
+        timestamp: "2026-09-02T10:00:01.000Z",
+        ordinal: 1,
+        type: "compacted",
+        payload: {
+          message: "s",
+          replacement_history: [message("user", "X"), message("user", "Y")],
+        },
+      },
+      {
+        timestamp: "2026-09-02T10:00:02.000Z",
+        ordinal: 2,
+        type: "response_item",
+        payload: message("user", "Z"),
+      },
+    ];
+    const parent = path.join(dir, "parent.jsonl");
+    fs.writeFileSync(parent, lines.map((r) => JSON.stringify(r) + "\n").join(""));
+    for (const [at, texts] of [[0, []], [1, ["X"]], [2, ["X", "Y"]]] as const) {
+      const made = await cli(["fork", parent, "--at", String(at), "--json", "--home", dir]);
+      assert.equal(made.code, 0, made.stderr);
+      const copy = await cli(["load", JSON.parse(made.stdout).path]);
+      const items = JSON.parse(copy.stdout).items as { content: { text: string }[] }[];
+      assert.deepEqual(items.map((i) => i.content[0]!.text), texts, `--at ${at}`);
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -172,7 +172,10 @@ async function linePlan(src: CopySource, keep: number | undefined): Promise<Line
   // after the meta.
   const history = first.report.history;
   if (history !== undefined && history.inherited > 0) return { kind: "items", keep };
-  const target = history === undefined ? null : await targetOf(src, keep);
+  // A compaction rewrites the history even when it replaced nothing (one at the start brings
+  // its replacement items): counting items is then no measure of where the cut falls.
+  const rewritten = history !== undefined || (first.recordTypes.compacted ?? 0) > 0;
+  const target = rewritten ? await targetOf(src, keep) : null;
   const prefix = new HistoryPrefix(keep, target);
   let endLine: number | null = null;
   await streamRollout(first.path, {
