@@ -47,6 +47,8 @@ export class History {
   readonly #sync: boolean;
   /** Entries counted up to `end` bytes of the file with inode `ino`. */
   #known = { ino: -1, end: 0, count: 0 };
+  /** The last append of {@linkcode appendWhenFree} asked for, settled or not. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(home: string, options: { sync: boolean }) {
     this.#home = home;
@@ -97,12 +99,25 @@ export class History {
    * a signal go on meanwhile) rather than waited on in one blocking call, and given up after
    * `waitMs` with a `locked` error: a process that holds it forever cannot stall the stream.
    */
-  async appendWhenFree(
+  appendWhenFree(
     entry: HistoryEntry,
     options: { waitMs: number },
   ): Promise<{ log_id: number; offset: number }> {
-    const line = this.#prepare(entry);
+    // One at a time, in the order asked: each waiting op polling on its own would let a later
+    // one take the lock first. The wait counts from the asking.
     const deadline = Date.now() + options.waitMs;
+    const turn = this.#queue.then(() => this.#appendBy(entry, deadline, options.waitMs));
+    this.#queue = turn.catch(() => {});
+    return turn;
+  }
+
+  /** Appends `entry` once the lock is free, trying until `deadline`. */
+  async #appendBy(
+    entry: HistoryEntry,
+    deadline: number,
+    waitMs: number,
+  ): Promise<{ log_id: number; offset: number }> {
+    const line = this.#prepare(entry);
     for (let pause = 2;; pause = Math.min(2 * pause, 100)) {
       let held;
       try {
@@ -115,7 +130,7 @@ export class History {
         throw new RolloutError(
           "locked",
           `Cannot append to history "${this.path}": another process has held its lock for ${
-            options.waitMs / 1000
+            waitMs / 1000
           } s`,
         );
       }

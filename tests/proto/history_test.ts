@@ -473,3 +473,32 @@ test("History.append() says a home that is a file is not a folder", () => {
     cleanup();
   }
 });
+
+test("History.appendWhenFree() keeps the order entries were asked in while it waits", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const history = new History(dir, { sync: false });
+    fs.writeFileSync(history.path, "", { mode: 0o600 });
+    const held = lockFile(history.path, { wait: true });
+    const ask = (text: string, ts: number) =>
+      history.appendWhenFree({ session_id: "s", ts, text }, { waitMs: 10_000 });
+    // The first has waited long enough to try the lock only now and then; the second, asked
+    // later, would try it often, and take it first, were they not served in order.
+    const first = ask("first", 0);
+    const later = new Promise<{ offset: number }[]>((resolve) => {
+      setTimeout(() => {
+        const second = ask("second", 1);
+        const third = ask("third", 2);
+        setTimeout(() => held.release(), 5);
+        resolve(Promise.all([first, second, third]));
+      }, 90);
+    });
+    assert.deepEqual((await later).map((a) => a.offset), [0, 1, 2]);
+    const texts = fs.readFileSync(history.path, "utf8").trim().split("\n").map((l) =>
+      JSON.parse(l).text
+    );
+    assert.deepEqual(texts, ["first", "second", "third"]);
+  } finally {
+    cleanup();
+  }
+});
