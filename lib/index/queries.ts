@@ -2,6 +2,7 @@
  * What the commands ask the session index (SPEC §8): full-text hits, the session list, usage
  * rows and byte counts. Reads only; the index is brought up to date before.
  */
+import * as fs from "node:fs";
 import { BadQuery } from "../base/mod.ts";
 import { newestFirst } from "../session/mod.ts";
 import type { SessionIndex } from "./session_index.ts";
@@ -217,13 +218,15 @@ export async function listIndexed(
   const unreadable: UnreadableFile[] = [];
   const rowsOf = index.sql(
     `SELECT f.session_id AS id, n.name AS title, f.path, f.created, f.updated, f.cwd, f.items,
-      f.preview, f.format, f.size, f.error
+      f.preview, f.format, f.size, f.error, f.inode
     FROM files f LEFT JOIN names n ON n.session_id = f.session_id
     WHERE f.path IN (SELECT value FROM json_each(?))`,
   );
   // The dated folders are walked newest first and only as far as needed: the files of each
   // step are brought up to date in the index, then shown from it.
   const files = newestFirst(index.home);
+  // One file under two names (a link into the home to a session it holds) is listed once.
+  const listed = new Map<number, string>();
   let step = 32;
   while (sessions.length < limit) {
     const batch: string[] = [];
@@ -234,9 +237,10 @@ export async function listIndexed(
     if (batch.length === 0) break;
     step = Math.min(step * 2, 4096);
     await index.refreshFiles(batch);
-    const rows = new Map<string, ListedSession & { error: string | null }>();
-    for (const row of rowsOf.all(JSON.stringify(batch)) as unknown as ListedSession[]) {
-      rows.set(row.path, row as ListedSession & { error: string | null });
+    type Row = ListedSession & { error: string | null; inode: number | null };
+    const rows = new Map<string, Row>();
+    for (const row of rowsOf.all(JSON.stringify(batch)) as unknown as Row[]) {
+      rows.set(row.path, row);
     }
     for (const path of batch) {
       const row = rows.get(path);
@@ -245,13 +249,27 @@ export async function listIndexed(
         unreadable.push({ path, message: row.error });
         continue;
       }
+      if (row.inode !== null) {
+        const other = listed.get(row.inode);
+        // (The same inode on another file system is another file: told apart by real path.)
+        if (other !== undefined && realOf(other) === realOf(path)) continue;
+        listed.set(row.inode, path);
+      }
       if (options.cwd !== undefined && row.cwd !== options.cwd) continue;
-      const { error: _error, ...session } = row;
+      const { error: _error, inode: _inode, ...session } = row;
       sessions.push({ ...session });
       if (sessions.length >= limit) break;
     }
   }
   return { sessions, unreadable };
+}
+
+function realOf(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /** The files under sessions/ that are no readable rollout, newest first, and why. */

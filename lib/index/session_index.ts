@@ -35,6 +35,15 @@ import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from 
 import type { UsageTurn } from "./usage_tracker.ts";
 import { ScanHash } from "./scan_hash.ts";
 
+/** Whether `file` is a symbolic link (false when it cannot be looked at). */
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The status of a file the walk found, or null when it is gone since. A link to nothing (or in
  * a loop) gives the link's own status: it is kept, so that reading it says why it cannot be
@@ -452,12 +461,24 @@ export class SessionIndex {
   #scan(): { seen: Seen[]; signature: string } {
     const files = findSessionFiles(this.home, { once: true });
     const seen: Seen[] = [];
-    const hash = new ScanHash();
+    // One file under two names (a link into the home to a session it holds) is one session:
+    // kept under the name that is no link.
+    const byInode = new Map<string, number>();
     for (const file of files) {
       const stat = statOf(file.path);
       if (stat === null) continue;
-      seen.push({ path: file.path, stat });
-      hash.text(file.path);
+      const inode = `${stat.dev}:${stat.ino}`;
+      const before = byInode.get(inode);
+      if (before === undefined || stat.isSymbolicLink()) {
+        byInode.set(inode, seen.length);
+        seen.push({ path: file.path, stat });
+      } else if (isLink(seen[before]!.path) && !isLink(file.path)) {
+        seen[before] = { path: file.path, stat };
+      }
+    }
+    const hash = new ScanHash();
+    for (const { path: file, stat } of seen) {
+      hash.text(file);
       hash.number(stat.size);
       hash.number(stat.mtimeMs);
       hash.number(stat.dev);

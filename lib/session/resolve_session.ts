@@ -157,6 +157,9 @@ function pickOne(
   const files = matches.filter((m) => !(m.path.endsWith(".zst") && plain.has(m.path.slice(0, -4))));
   if (files.every((m) => m.id === only.id)) {
     if (files.length === 1) return files[0]!.path;
+    // One file under two names (a link into the home): that file, by the name that is no link.
+    const real = new Set(files.map((m) => realOf(m.path)));
+    if (real.size === 1) return files.find((m) => !isLink(m.path))?.path ?? files[0]!.path;
     // One session in several files (a converted copy): never silently one of them.
     const listed = files.map((m) => `\n  ${m.path}`).sort().join("");
     throw new RolloutError(
@@ -174,6 +177,22 @@ function pickOne(
       ? `Session id prefix "${spec}" is ambiguous: ${sessions} sessions match:${listed}${more}`
       : `Session title "${spec}" is ambiguous: ${sessions} sessions have it; name one by its id:${listed}${more}`,
   );
+}
+
+function realOf(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function headId(file: string): string | null {

@@ -242,27 +242,42 @@ test("rollout list follows links in the home, and reports a link to nothing", as
     fs.symlinkSync(path.join(dir, "gone.jsonl"), dangling);
     const result = await cli(["list", "--json", "--home", home]);
     assert.equal(result.code, 0, result.stderr);
-    const listed = (JSON.parse(result.stdout) as { path: string }[]).map((s) => s.path).sort();
+    // Each session once, by whichever of its names (the file itself, through the folder
+    // link, is the same file as the file link).
+    const listed = (JSON.parse(result.stdout) as { path: string }[]).map((s) =>
+      fs.realpathSync(s.path)
+    ).sort();
     assert.deepEqual(
       listed,
       [
-        path.join(day, path.basename(file)),
-        ...[1, 2].map((n) =>
-          path.join(
-            home,
-            "sessions",
-            "2026",
-            "11",
-            "26",
-            path.basename(file).replace(idOf(1), idOf(n)),
-          )
-        ),
-      ].sort().map((p) => p.replace("T11-15-28-" + idOf(2), "T11-15-29-" + idOf(2))),
+        fs.realpathSync(file),
+        fs.realpathSync(file.replace(idOf(1), idOf(2)).replace("T11-15-28-", "T11-15-29-")),
+      ].sort(),
     );
     assert.equal(
       result.stderr,
       `rollout: warning: "${dangling}": not listed: cannot be read: no such file or directory (ENOENT in open)\n`,
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout list, du and show take a link into the home to a session it holds for one session", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = writeSession(dir, { id: idOf(1) });
+    fs.symlinkSync(file, path.join(dir, "sessions", path.basename(file)));
+    const listed = await cli(["list", "--json", "--home", dir]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(JSON.parse(listed.stdout).length, 1);
+    const du = await cli(["du", "--json", "--home", dir]);
+    assert.equal(du.code, 0, du.stderr);
+    assert.equal(JSON.parse(du.stdout).total.files, 1);
+    const shown = await cli(["show", idOf(1), "--home", dir]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.ok(shown.stdout.includes(file), shown.stdout);
   } finally {
     cleanup();
   }
