@@ -401,7 +401,7 @@ test("runProto() reports record_items and record_state failures without recordin
   }
 });
 
-test("runProto() reports io errors of configure_session and add_to_history when home is a file", async () => {
+test("runProto() reports the errors of configure_session and add_to_history when home is a file", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
   try {
@@ -418,7 +418,7 @@ test("runProto() reports io errors of configure_session and add_to_history when 
     assert.equal(status, 0);
     assert.deepEqual(events.map((e) => [e.id, e.msg.type, e.msg.code]), [
       ["1", "error", "io_error"],
-      ["2", "error", "io_error"],
+      ["2", "error", "invalid_argument"],
       ["3", "error", "no_session"],
     ]);
     // The detail after the colon is the runtime's own wording of ENOTDIR/EEXIST.
@@ -428,9 +428,9 @@ test("runProto() reports io errors of configure_session and add_to_history when 
       ),
       events[0]!.msg.message as string,
     );
-    assert.ok(
-      (events[1]!.msg.message as string).startsWith(`Cannot create folder "${home}": `),
-      events[1]!.msg.message as string,
+    assert.equal(
+      events[1]!.msg.message,
+      `Cannot use the home "${home}": it (or a folder above it) is not a folder`,
     );
     assert.equal(fs.readFileSync(home, "utf8"), "not a folder");
   } finally {
