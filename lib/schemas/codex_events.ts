@@ -71,9 +71,16 @@ const DEVELOPER_CONTEXT_OPENINGS = [
   "<rollout_budget>",
 ].map((opening) => opening.toLowerCase());
 
+/** Rust's `char::is_whitespace` (Unicode White_Space), what Codex's `trim_start` removes. */
+const RUST_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+
 function isDeveloperContextText(text: string): boolean {
-  const start = text.trimStart().toLowerCase();
-  return DEVELOPER_CONTEXT_OPENINGS.some((opening) => start.startsWith(opening));
+  // As Codex compares: after its white space (no byte order mark), ASCII letters in any case.
+  const start = text.replace(RUST_SPACE, "");
+  return DEVELOPER_CONTEXT_OPENINGS.some((opening) =>
+    start.length >= opening.length &&
+    start.slice(0, opening.length).replace(/[A-Z]/g, (c) => c.toLowerCase()) === opening
+  );
 }
 
 /**

@@ -182,6 +182,13 @@ test("a rollback also takes the context its first removed turn began with", () =
   }
   assert.equal(stopped.rollBack(1), 2);
   assert.deepEqual(stopped.items, [user("one"), permissions, call("c")]);
+  // Compared as Codex compares: a byte order mark is no white space to it, and only ASCII
+  // letters fold (the Kelvin sign is no "k"): such messages are no context, and stay.
+  for (const odd of ["\uFEFF<permissions instructions>x", "<s\u212Aills_instructions>x"]) {
+    const kept = new EffectiveHistory();
+    for (const item of [user("one"), developer(odd), user("two")]) kept.add(item);
+    assert.equal(kept.rollBack(1), 1, JSON.stringify(odd));
+  }
   // Never past the first user turn: context before it is the session's, and stays.
   const first = new EffectiveHistory();
   for (const item of [plain, permissions, context, user("one"), assistant("1")]) first.add(item);
