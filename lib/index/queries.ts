@@ -2,9 +2,8 @@
  * What the commands ask the session index (SPEC §8): full-text hits, the session list, usage
  * rows and byte counts. Reads only; the index is brought up to date before.
  */
-import * as fs from "node:fs";
 import { BadQuery } from "../base/mod.ts";
-import { newestFirst } from "../session/mod.ts";
+import { newestFirst, realPathOf } from "../session/mod.ts";
 import type { SessionIndex } from "./session_index.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import type { SessionUsageTurn } from "./usage_report.ts";
@@ -252,7 +251,7 @@ export async function listIndexed(
       if (row.inode !== null) {
         const other = listed.get(row.inode);
         // (The same inode on another file system is another file: told apart by real path.)
-        if (other !== undefined && realOf(other) === realOf(path)) continue;
+        if (other !== undefined && realPathOf(other) === realPathOf(path)) continue;
         listed.set(row.inode, path);
       }
       if (options.cwd !== undefined && row.cwd !== options.cwd) continue;
@@ -262,14 +261,6 @@ export async function listIndexed(
     }
   }
   return { sessions, unreadable };
-}
-
-function realOf(file: string): string {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return file;
-  }
 }
 
 /** The files under sessions/ that are no readable rollout, newest first, and why. */

@@ -24,6 +24,7 @@ import {
 import {
   findSessionFiles,
   type IndexPosition,
+  isLink,
   nameStamp,
   readSessionHead,
   readThreadNames,
@@ -34,15 +35,6 @@ import {
 import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import { ScanHash } from "./scan_hash.ts";
-
-/** Whether `file` is a symbolic link (false when it cannot be looked at). */
-function isLink(file: string): boolean {
-  try {
-    return fs.lstatSync(file).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The status of a file the walk found, or null when it is gone since. A link to nothing (or in

@@ -14,9 +14,11 @@ export { lastSession, resolveSession, sessionIdOf } from "./resolve_session.ts";
 export {
   besideItsPlain,
   findSessionFiles,
+  isLink,
   isRolloutName,
   nameStamp,
   newestFirst,
+  realPathOf,
   sessionIdsBeside,
   stampOf,
 } from "./session_files.ts";

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
 import { sessionsDir } from "../store/mod.ts";
 import { readSessionHead } from "./session_head.ts";
-import { findSessionFiles, nameId, statSession } from "./session_files.ts";
+import { findSessionFiles, isLink, nameId, realPathOf, statSession } from "./session_files.ts";
 import { threadNames } from "./thread_names.ts";
 
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{0,35}$/;
@@ -158,7 +158,7 @@ function pickOne(
   if (files.every((m) => m.id === only.id)) {
     if (files.length === 1) return files[0]!.path;
     // One file under two names (a link into the home): that file, by the name that is no link.
-    const real = new Set(files.map((m) => realOf(m.path)));
+    const real = new Set(files.map((m) => realPathOf(m.path)));
     if (real.size === 1) return files.find((m) => !isLink(m.path))?.path ?? files[0]!.path;
     // One session in several files (a converted copy): never silently one of them.
     const listed = files.map((m) => `\n  ${m.path}`).sort().join("");
@@ -177,22 +177,6 @@ function pickOne(
       ? `Session id prefix "${spec}" is ambiguous: ${sessions} sessions match:${listed}${more}`
       : `Session title "${spec}" is ambiguous: ${sessions} sessions have it; name one by its id:${listed}${more}`,
   );
-}
-
-function realOf(file: string): string {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return file;
-  }
-}
-
-function isLink(file: string): boolean {
-  try {
-    return fs.lstatSync(file).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 function headId(file: string): string | null {

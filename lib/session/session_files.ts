@@ -292,3 +292,21 @@ export function sessionIdsBeside(files: readonly string[]): string[] {
   }
   return ids;
 }
+
+/** The real path of `file` (links resolved), or `file` itself when it cannot be resolved. */
+export function realPathOf(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/** Whether `file` is a symbolic link (false when it cannot be looked at). */
+export function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
