@@ -282,3 +282,22 @@ test("rollout list, du and show take a link into the home to a session it holds 
     cleanup();
   }
 });
+
+test("rollout list and validate name a file whose name holds control codes without them", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const name = "rollout-\u001b]0;pwned\u0007.jsonl";
+    fs.mkdirSync(path.join(dir, "sessions"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "sessions", name), "x\n");
+    const listed = await cli(["list", "--home", dir]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const checked = await cli(["validate", path.join(dir, "sessions")]);
+    for (const text of [listed.stderr, checked.stdout]) {
+      assert.ok(text.includes("rollout-␛]0;pwned␇.jsonl"), text);
+      assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f]/);
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -4,6 +4,7 @@
  * read said on stderr, and the times `--since` / `--until` take.
  */
 import type { Io } from "../../runtime/mod.ts";
+import { visible } from "../../base/mod.ts";
 import type { SessionIndex, UnreadableFile } from "../../index/mod.ts";
 import { durationMs } from "./older_than.ts";
 import { Progress } from "./progress.ts";
@@ -62,7 +63,11 @@ export async function reportUnreadable(
   what: string,
 ): Promise<void> {
   for (const file of files) {
-    await io.stderr.write(`rollout: warning: "${file.path}": ${what}: ${file.message}\n`);
+    // A file's name, like what a rollout holds, never reaches the terminal as a control code.
+    const path = visible(file.path, { oneLine: true });
+    await io.stderr.write(
+      `rollout: warning: "${path}": ${what}: ${visible(file.message, { oneLine: true })}\n`,
+    );
   }
 }
 

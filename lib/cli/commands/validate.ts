@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Io } from "../../runtime/mod.ts";
+import { visible } from "../../base/mod.ts";
 import { ioError, RolloutError } from "../../schemas/mod.ts";
 import {
   collectFiles,
@@ -28,9 +29,11 @@ function where(e: { line: number | null; offset: number | null }): string {
 export function describeResult(r: ValidationResult): string {
   const status = !r.ok ? "INVALID" : r.warnings.length > 0 ? "warning" : "ok";
   const what = r.format === null ? "" : ` (${r.format}, ${counted(r.items, "item")})`;
-  const lines = [`${status.padEnd(7)}  ${r.path}${what}`];
-  for (const e of r.errors) lines.push(`         error: ${where(e)}${e.message}`);
-  for (const w of r.warnings) lines.push(`         warning: ${w}`);
+  // A file's name, like what a rollout holds, never reaches the terminal as a control code.
+  const shown = (text: string) => visible(text, { oneLine: true });
+  const lines = [`${status.padEnd(7)}  ${shown(r.path)}${what}`];
+  for (const e of r.errors) lines.push(`         error: ${where(e)}${shown(e.message)}`);
+  for (const w of r.warnings) lines.push(`         warning: ${shown(w)}`);
   return `${lines.join("\n")}\n`;
 }
 
