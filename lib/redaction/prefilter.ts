@@ -37,6 +37,9 @@ const ANCHORS: readonly string[] = [
   "://",
   // `://` in a JSON text whose writer escaped the slashes.
   ":\\/\\/",
+  // A printable ASCII character written as a `\u` escape (`\u0073k-` is `sk-`): any anchor
+  // may hide behind one. JSON writers escape only control characters (`\u001b`), never these.
+  ...["2", "3", "4", "5", "6", "7"].map((d) => `\\u00${d}`),
   "passw",
   "passp",
   "pwd",

@@ -14,8 +14,6 @@ import { redactJsonStrings } from "./redact_text.ts";
  * not decode is left alone.
  */
 export function redactJsonText(text: string, counts: RedactionCounts): string {
-  // A `\u` or `\/` escape can spell what the prefilter looks for (`\u0073k-`, `:\/\/`): a
-  // text with one is searched string by string, each decoded.
-  if (!mayHoldSecret(text) && !/\\[u/]/.test(text)) return text;
+  if (!mayHoldSecret(text)) return text;
   return redactJsonStrings(text, counts);
 }

@@ -155,12 +155,8 @@ function applyNear(rule: Rule, text: string, counts: RedactionCounts): string {
 export function redactText(text: string, counts: RedactionCounts): string {
   // An image first: its base64 is most of a rollout's bytes, and never searched.
   if (isBase64DataUrl(text)) return text;
-  // A `\u` or `\/` escape in a JSON text (a tool call's arguments) can spell what the
-  // prefilter looks for: such a text is searched string by string, each decoded.
-  const escaped = /\\[u/]/.test(text);
-  if (!mayHoldSecret(text) && !escaped) return text;
-  if (isJsonText(text)) return redactJsonStrings(text, counts);
   if (!mayHoldSecret(text)) return text;
+  if (isJsonText(text)) return redactJsonStrings(text, counts);
   let out = apply(FORMATS, text, counts);
   if (CONTEXT_FILTER.test(out)) {
     for (const pass of CONTEXTS) out = apply(pass, out, counts);
@@ -197,17 +193,15 @@ function isWhiteSpace(c: number): boolean {
  * `{"password": "x"}` the value alone holds no keyword, its member does.
  */
 export function redactJsonStrings(text: string, counts: RedactionCounts): string {
-  // Looked at as decoded: `\u0073k-` is `sk-`, `pa\u0073sword` is `password`.
-  const holds = (encoded: string) =>
-    mayHoldSecret(encoded) || (encoded.includes("\\") && mayHoldSecret(decodeKey(encoded)));
+  // (An escaped character that could spell a secret is itself an anchor of the prefilter.)
   return mapJsonStrings(
     text,
-    (value, key) => holds(value) || (key !== null && holds(key)),
+    (value, key) => mayHoldSecret(value) || (key !== null && mayHoldSecret(key)),
     (value, key) => redactMember(key === null ? null : decodeKey(key), value, counts),
   );
 }
 
-/** A key's (or a string's) text from its encoded form (most hold no escape). */
+/** A key's text from its encoded form (most keys hold no escape). */
 function decodeKey(encoded: string): string {
   if (!encoded.includes("\\")) return encoded;
   try {
