@@ -130,13 +130,15 @@ let nobodyBlocked: string | null | undefined;
  * A home where one session file cannot be read by the user `nobody`, who owns the rest: a
  * failed system call that root's tests cannot otherwise cause (root reads any file). The
  * `locked` file holds `word`; `unlock()` makes it readable with chmod, which changes neither
- * its size, nor its mtime, nor its inode. Null, with the reason printed, when the test cannot
+ * its size, nor its mtime, nor its inode. With `lock: "folder"`, its day folder (which holds
+ * only it) is what cannot be read. Null, with the reason printed, when the test cannot
  * run so (not root, no `runuser`, no binary, `nobody` cannot run it or reach the home).
  */
 export function lockedHome(
   file: string,
   home: string,
   word: string,
+  options: { lock?: "file" | "folder" } = {},
 ): {
   locked: string;
   asNobody(args: string[]): { code: number | null; stdout: string; stderr: string };
@@ -204,6 +206,12 @@ export function lockedHome(
     }
   };
   own(home);
+  if (options.lock === "folder") {
+    // Its day folder is root's and closed: `nobody` cannot list it, nor reach the file.
+    fs.chownSync(folder, 0, 0);
+    fs.chmodSync(folder, 0o700);
+    return { locked, asNobody, unlock: () => fs.chmodSync(folder, 0o755) };
+  }
   fs.chownSync(locked, 0, 0);
   return { locked, asNobody, unlock: () => fs.chmodSync(locked, 0o644) };
 }

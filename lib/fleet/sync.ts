@@ -26,6 +26,7 @@ import {
   nameStamp,
   readThreadNames,
   shorten,
+  type SkippedFolder,
   stampOf,
 } from "../session/mod.ts";
 import {
@@ -73,6 +74,8 @@ export interface SyncReport {
   bytes: number;
   /** Secrets replaced before they left the machine (`--redact`), by rule. */
   redacted: RedactionCounts;
+  /** Folders under sessions/ that could not be read: their sessions were not pushed. */
+  skipped_folders: SkippedFolder[];
 }
 
 /** How a home is synced. */
@@ -212,7 +215,7 @@ export class FleetSync {
     await this.acquire();
     const report = emptyReport();
     const rows = await this.#rows();
-    const seen = this.#scan();
+    const seen = this.#scan(report.skipped_folders);
     this.#read = 0;
     this.#total = 0;
     for (const file of seen) {
@@ -271,9 +274,9 @@ export class FleetSync {
   }
 
   /** The session files of the home, oldest first; a `.jsonl.zst` beside its `.jsonl` once. */
-  #scan(): Seen[] {
+  #scan(skipped: SkippedFolder[]): Seen[] {
     const seen: Seen[] = [];
-    for (const file of findSessionFiles(this.#options.home, { once: true })) {
+    for (const file of findSessionFiles(this.#options.home, { once: true, skipped })) {
       const one = this.#stat(file.path);
       if (one !== null) seen.push(one);
     }
@@ -510,7 +513,16 @@ export class FleetSync {
 }
 
 function emptyReport(): SyncReport {
-  return { read: 0, grown: 0, unchanged: 0, unreadable: 0, records: 0, bytes: 0, redacted: {} };
+  return {
+    read: 0,
+    grown: 0,
+    unchanged: 0,
+    unreadable: 0,
+    records: 0,
+    bytes: 0,
+    redacted: {},
+    skipped_folders: [],
+  };
 }
 
 /** Bigints and numeric strings of a row as numbers. */

@@ -3,7 +3,7 @@
  * rows and byte counts. Reads only; the index is brought up to date before.
  */
 import { BadQuery } from "../base/mod.ts";
-import { newestFirst, realPathOf } from "../session/mod.ts";
+import { newestFirst, realPathOf, type SkippedFolder } from "../session/mod.ts";
 import type { SessionIndex } from "./session_index.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import type { SessionUsageTurn } from "./usage_report.ts";
@@ -223,7 +223,8 @@ export async function listIndexed(
   );
   // The dated folders are walked newest first and only as far as needed: the files of each
   // step are brought up to date in the index, then shown from it.
-  const files = newestFirst(index.home);
+  const skipped: SkippedFolder[] = [];
+  const files = newestFirst(index.home, skipped);
   // One file under two names (a link into the home to a session it holds) is listed once.
   const listed = new Map<number, string>();
   let step = 32;
@@ -260,14 +261,19 @@ export async function listIndexed(
       if (sessions.length >= limit) break;
     }
   }
-  return { sessions, unreadable };
+  // The folders the walk could not read (as far as it went) are said too.
+  return { sessions, unreadable: [...unreadable, ...skipped] };
 }
 
-/** The files under sessions/ that are no readable rollout, newest first, and why. */
+/**
+ * The files under sessions/ that are no readable rollout, newest first, and why; then the
+ * folders the last refresh could not read.
+ */
 export function unreadableFiles(index: SessionIndex): UnreadableFile[] {
-  return index.sql(
+  const files = index.sql(
     "SELECT path, error AS message FROM files WHERE error IS NOT NULL ORDER BY sort_key DESC",
   ).all() as unknown as UnreadableFile[];
+  return [...files, ...index.skipped];
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   readThreadNames,
   sessionIndexPath,
   shorten,
+  type SkippedFolder,
   stampOf,
 } from "../session/mod.ts";
 import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
@@ -422,6 +423,11 @@ export class SessionIndex {
   readonly db: DatabaseSync;
   readonly machine: string;
   readonly #statements = new Map<string, StatementSync>();
+  /**
+   * The folders under sessions/ the last refresh could not read: their sessions are not in
+   * the index (a row of theirs is dropped as gone, and read again once the folder can be).
+   */
+  skipped: SkippedFolder[] = [];
 
   constructor(home: string, db: DatabaseSync) {
     this.home = home;
@@ -451,7 +457,9 @@ export class SessionIndex {
    * seen: each one's path and the key {@linkcode upToDate} compares.
    */
   #scan(): { seen: Seen[]; signature: string } {
-    const files = findSessionFiles(this.home, { once: true });
+    const skipped: SkippedFolder[] = [];
+    const files = findSessionFiles(this.home, { once: true, skipped });
+    this.skipped = skipped;
     const seen: Seen[] = [];
     // One file under two names (a link into the home to a session it holds) is one session:
     // kept under the name that is no link.

@@ -20,6 +20,8 @@ export {
   newestFirst,
   realPathOf,
   sessionIdsBeside,
+  type Skipped,
+  type SkippedFolder,
   stampOf,
 } from "./session_files.ts";
 export { type GroupFile, type SessionGroup, sessionGroups } from "./session_groups.ts";

@@ -5,10 +5,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { visible } from "../base/mod.ts";
 import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
 import { sessionsDir } from "../store/mod.ts";
 import { readSessionHead } from "./session_head.ts";
-import { findSessionFiles, isLink, nameId, realPathOf, statSession } from "./session_files.ts";
+import {
+  findSessionFiles,
+  isLink,
+  nameId,
+  realPathOf,
+  type SkippedFolder,
+  statSession,
+} from "./session_files.ts";
 import { threadNames } from "./thread_names.ts";
 
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{0,35}$/;
@@ -26,22 +34,22 @@ export interface ResolveOptions {
  * session (an empty file, one being created or one that cannot be read is passed over, as
  * `list` leaves it out).
  */
-export function lastSession(home: string): string {
+export function lastSession(home: string, skipped: SkippedFolder[] = []): string {
   const files: { path: string; mtimeMs: number }[] = [];
-  for (const file of findSessionFiles(home)) {
+  for (const file of findSessionFiles(home, { skipped })) {
     const stat = statSession(file.path);
     if (stat !== null) files.push({ path: file.path, mtimeMs: stat.mtimeMs });
   }
   files.sort((a, b) => b.mtimeMs - a.mtimeMs);
   const found = files.find((file) => readSessionHead(file.path).ok);
   if (found === undefined) {
-    throw new RolloutError(
-      "not_found",
+    throw notFound(
       files.length === 0
         ? `No sessions in "${sessionsDir(home)}"`
         : `No readable session in "${
           sessionsDir(home)
         }" (${files.length} file(s) that do not read as one: rollout list names them)`,
+      skipped,
     );
   }
   return found.path;
@@ -79,37 +87,54 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
     return `${asPath}.zst`;
   }
   const prefix = spec.toLowerCase();
+  const where = { home: options.home, skipped: [] as SkippedFolder[] };
   const looksLikePath = spec.includes("/") || spec.includes(path.sep) || /\.jsonl?$/.test(spec);
   // A folder or FIFO named as a path: the loader says what it is instead of "no such file".
   if (kind === "other" && looksLikePath) return asPath;
   const hex = ID_PREFIX.test(prefix);
   if (hex) {
-    const matches = idMatches(prefix, options.home, "name");
+    const matches = idMatches(prefix, where, "name");
     if (matches.length > 0) return pickOne(matches, { spec, what: "prefix" });
   }
-  const titled = titledSessions(spec, options.home);
+  const titled = titledSessions(spec, where);
   if (titled.length > 0) return pickOne(titled, { spec, what: "title" });
   // The ids `list` and `search` print come from each file's meta: an id that is no UUID (the
   // 2025 format's, a TypeScript document's) or differs from the one in the file's name. Only
   // now, since it opens every file of the home.
   if (!looksLikePath) {
-    const matches = idMatches(prefix, options.home, "meta");
+    const matches = idMatches(prefix, where, "meta");
     if (matches.length > 0) return pickOne(matches, { spec, what: "prefix" });
   }
   if (hex) {
-    throw new RolloutError(
-      "not_found",
+    throw notFound(
       `Cannot find session "${spec}": no session id starts with it in "${
         sessionsDir(options.home)
       }"`,
+      where.skipped,
     );
   }
-  throw looksLikePath
-    ? new RolloutError("not_found", `Cannot find session "${spec}": no such file`)
-    : new RolloutError(
-      "invalid_argument",
-      `Cannot find session "${spec}": not a file, a session id, an id prefix or a session title`,
-    );
+  if (looksLikePath) throw notFound(`Cannot find session "${spec}": no such file`, []);
+  throw new RolloutError(
+    "invalid_argument",
+    `Cannot find session "${spec}": not a file, a session id, an id prefix or a session title${
+      skippedText(where.skipped)
+    }`,
+  );
+}
+
+/** A `not_found` error, saying which folders of the home could not be looked in. */
+function notFound(message: string, skipped: readonly SkippedFolder[]): RolloutError {
+  return new RolloutError("not_found", `${message}${skippedText(skipped)}`);
+}
+
+/** `; not looked in: "<folder>" (<why>)`, for each folder that could not be read. */
+function skippedText(skipped: readonly SkippedFolder[]): string {
+  const folders = new Map(skipped.map((folder) => [folder.path, folder.message]));
+  if (folders.size === 0) return "";
+  const named = [...folders].map(([folder, why]) =>
+    `"${visible(folder, { oneLine: true })}" (${why})`
+  );
+  return `; not looked in: ${named.join(", ")}`;
 }
 
 /**
@@ -118,11 +143,11 @@ export function resolveSession(spec: string, options: ResolveOptions): string {
  */
 function idMatches(
   prefix: string,
-  home: string,
+  where: { home: string; skipped: SkippedFolder[] },
   by: "name" | "meta",
 ): { path: string; id: string }[] {
   const matches: { path: string; id: string }[] = [];
-  for (const file of findSessionFiles(home)) {
+  for (const file of findSessionFiles(where.home, { skipped: where.skipped })) {
     const id = by === "name" ? nameId(file.name) ?? headId(file.path) : headId(file.path);
     if (id !== null && id.toLowerCase().startsWith(prefix)) matches.push({ path: file.path, id });
   }
@@ -133,12 +158,17 @@ function idMatches(
  * The files of the sessions whose current title is exactly `title` (Codex's `resume <name>`);
  * titles of sessions whose file is gone are passed over, as Codex does.
  */
-function titledSessions(title: string, home: string): { path: string; id: string }[] {
+function titledSessions(
+  title: string,
+  where: { home: string; skipped: SkippedFolder[] },
+): { path: string; id: string }[] {
   const ids = new Set<string>();
-  for (const [id, name] of threadNames(home)) if (name === title) ids.add(id.toLowerCase());
+  for (const [id, name] of threadNames(where.home)) {
+    if (name === title) ids.add(id.toLowerCase());
+  }
   if (ids.size === 0) return [];
   const matches: { path: string; id: string }[] = [];
-  for (const file of findSessionFiles(home)) {
+  for (const file of findSessionFiles(where.home, { skipped: where.skipped })) {
     const id = nameId(file.name) ?? headId(file.path);
     if (id !== null && ids.has(id.toLowerCase())) matches.push({ path: file.path, id });
   }

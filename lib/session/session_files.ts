@@ -5,8 +5,25 @@
  */
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
+import { plainError } from "../base/mod.ts";
 import { errnoOf, ioError } from "../schemas/mod.ts";
 import { parseSessionFileName, sessionsDir } from "../store/mod.ts";
+
+/**
+ * A folder under `<home>/sessions` that could not be read (no permission, a failing disk), and
+ * why: the walks go on without it, and the command says so (its sessions are left out, never
+ * silently).
+ */
+export interface SkippedFolder {
+  path: string;
+  message: string;
+}
+
+/**
+ * Where a walk puts the folders it could not read; without one, such a folder stops the walk
+ * with an error naming it.
+ */
+export type Skipped = SkippedFolder[] | undefined;
 
 /** A rollout file found in a home. */
 export interface SessionFile {
@@ -60,19 +77,27 @@ export function nameId(name: string): string | null {
  * found among the names of its folder (a set of all the paths of a home of 10,000 sessions
  * cost 8 ms).
  */
-export function findSessionFiles(home: string, options: { once?: boolean } = {}): SessionFile[] {
+export function findSessionFiles(
+  home: string,
+  options: { once?: boolean; skipped?: Skipped } = {},
+): SessionFile[] {
   const out: SessionFile[] = [];
-  walk(sessionsDir(home), 0, out, options.once === true);
+  walk(sessionsDir(home), 0, out, { once: options.once === true, skipped: options.skipped });
   return out;
 }
 
-function walk(dir: string, depth: number, out: SessionFile[], once: boolean): void {
-  const entries = entriesOf(dir, depth === 0);
-  const twin = once ? twinsAmong(entries) : () => false;
+function walk(
+  dir: string,
+  depth: number,
+  out: SessionFile[],
+  how: { once: boolean; skipped: Skipped },
+): void {
+  const entries = entriesOf(dir, depth === 0, how.skipped);
+  const twin = how.once ? twinsAmong(entries) : () => false;
   for (const entry of entries) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
-      if (depth < 3) walk(`${dir}/${name}`, depth + 1, out, once);
+      if (depth < 3) walk(`${dir}/${name}`, depth + 1, out, how);
       continue;
     }
     if (!entry.isFile() || !isRolloutName(name) || twin(name)) continue;
@@ -101,11 +126,11 @@ function twinsAmong(entries: readonly Entry[]): (name: string) => boolean {
  * The regular files of `<home>/sessions` and its folders (up to the `YYYY/MM/DD` depth),
  * whatever their names; a missing `sessions` folder has none.
  */
-export function* filesUnder(dir: string, depth = 0): Generator<SessionFile> {
-  for (const entry of entriesOf(dir, depth === 0)) {
+export function* filesUnder(dir: string, skipped?: Skipped, depth = 0): Generator<SessionFile> {
+  for (const entry of entriesOf(dir, depth === 0, skipped)) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
-      if (depth < 3) yield* filesUnder(`${dir}/${name}`, depth + 1);
+      if (depth < 3) yield* filesUnder(`${dir}/${name}`, skipped, depth + 1);
     } else if (entry.isFile()) {
       yield { path: `${dir}/${name}`, name };
     }
@@ -141,13 +166,21 @@ interface Entry {
   isDirectory(): boolean;
 }
 
-function entriesOf(dir: string, optional: boolean): Entry[] {
+/**
+ * The entries of `dir`. `root`: `<home>/sessions` itself, which may be missing (no sessions)
+ * and whose failure is the whole home's (an error, never a skip). A folder below it that
+ * cannot be read goes to `skipped` when there is one.
+ */
+function entriesOf(dir: string, root: boolean, skipped: Skipped): Entry[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    if (optional && errnoOf(error) === "ENOENT") return [];
-    throw ioError("read folder", dir, error);
+    // No sessions yet, or a folder gone since its parent was read: nothing is left out.
+    if (errnoOf(error) === "ENOENT") return [];
+    if (root || skipped === undefined) throw ioError("read folder", dir, error);
+    skipped.push({ path: dir, message: `cannot read the folder: ${plainError(error)}` });
+    return [];
   }
   return entries.map((entry) => (entry.isSymbolicLink() ? followed(dir, entry) : entry));
 }
@@ -179,9 +212,9 @@ export function besideItsPlain(file: string, present: ReadonlySet<string>): bool
 }
 
 /** The rollout files of one folder, newest first; a `.jsonl.zst` beside its `.jsonl` once. */
-function folderFiles(dir: string): KeyedFile[] {
+function folderFiles(dir: string, skipped: Skipped): KeyedFile[] {
   const out: KeyedFile[] = [];
-  const entries = entriesOf(dir, true);
+  const entries = entriesOf(dir, false, skipped);
   const twin = twinsAmong(entries);
   for (const entry of entries) {
     const name = String(entry.name);
@@ -192,20 +225,24 @@ function folderFiles(dir: string): KeyedFile[] {
   return out.sort(byKeyDescending);
 }
 
-function numberedFolders(dir: string, digits: number): string[] {
+function numberedFolders(dir: string, digits: number, skipped: Skipped): string[] {
   const pattern = new RegExp(`^\\d{${digits}}$`);
-  return entriesOf(dir, true)
+  return entriesOf(dir, false, skipped)
     .filter((e) => e.isDirectory() && pattern.test(String(e.name)))
     .map((e) => String(e.name))
     .sort()
     .reverse();
 }
 
-function* datedFiles(root: string, years: readonly string[]): Generator<KeyedFile> {
+function* datedFiles(
+  root: string,
+  years: readonly string[],
+  skipped: Skipped,
+): Generator<KeyedFile> {
   for (const year of years) {
-    for (const month of numberedFolders(`${root}/${year}`, 2)) {
-      for (const day of numberedFolders(`${root}/${year}/${month}`, 2)) {
-        yield* folderFiles(`${root}/${year}/${month}/${day}`);
+    for (const month of numberedFolders(`${root}/${year}`, 2, skipped)) {
+      for (const day of numberedFolders(`${root}/${year}/${month}`, 2, skipped)) {
+        yield* folderFiles(`${root}/${year}/${month}/${day}`, skipped);
       }
     }
   }
@@ -216,17 +253,17 @@ function* datedFiles(root: string, years: readonly string[]): Generator<KeyedFil
  * newest first and only as far as the caller consumes. Files placed flat in `sessions/`
  * (and in other folders there) are merged in by their name's time, else their mtime.
  */
-export function* newestFirst(home: string): Generator<KeyedFile> {
+export function* newestFirst(home: string, skipped?: Skipped): Generator<KeyedFile> {
   const root = sessionsDir(home);
   const loose: KeyedFile[] = [];
   const years: string[] = [];
-  for (const entry of entriesOf(root, true)) {
+  for (const entry of entriesOf(root, true, skipped)) {
     const name = String(entry.name);
     if (entry.isDirectory()) {
       if (/^\d{4}$/.test(name)) years.push(name);
       else {
         const nested: SessionFile[] = [];
-        walk(`${root}/${name}`, 1, nested, false);
+        walk(`${root}/${name}`, 1, nested, { once: false, skipped });
         for (const file of nested) {
           const k = keyed(file.path.slice(0, -file.name.length - 1), file.name);
           if (k !== null) loose.push(k);
@@ -240,7 +277,7 @@ export function* newestFirst(home: string): Generator<KeyedFile> {
   const paths = new Set(loose.map((file) => file.path));
   const shown = loose.filter((file) => !besideItsPlain(file.path, paths));
   shown.sort(byKeyDescending);
-  const dated = datedFiles(root, years.sort().reverse());
+  const dated = datedFiles(root, years.sort().reverse(), skipped);
   let next = dated.next();
   let i = 0;
   while (!next.done || i < shown.length) {
@@ -285,7 +322,8 @@ export function statSession(file: string): { mtimeMs: number; size: number } | n
 export function sessionIdsBeside(files: readonly string[]): string[] {
   const ids: string[] = [];
   for (const dir of new Set(files.map((file) => nodePath.dirname(file)))) {
-    for (const entry of entriesOf(dir, true)) {
+    // A folder that cannot be read now holds no id to tell apart from.
+    for (const entry of entriesOf(dir, false, [])) {
       const id = nameId(String(entry.name));
       if (id !== null) ids.push(id);
     }

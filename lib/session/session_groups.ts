@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { errnoOf, ioError } from "../schemas/mod.ts";
 import { sessionsDir } from "../store/mod.ts";
-import { filesUnder } from "./session_files.ts";
+import { filesUnder, type Skipped } from "./session_files.ts";
 
 /** One file of a group. */
 export interface GroupFile {
@@ -40,10 +40,13 @@ export interface SessionGroup {
 const NAME = /^(.+?)\.(jsonl\.zst|jsonl|json)(\.(?:tmp-|corrupt-|unredacted-)[^/]*|\.lock)?$/;
 const ORDER = ["jsonl.zst", "json", "jsonl"];
 
-/** Every session of the home with its files (the dated folders and files placed flat). */
-export function sessionGroups(home: string): SessionGroup[] {
+/**
+ * Every session of the home with its files (the dated folders and files placed flat); the
+ * folders that cannot be read go to `skipped` (else the first one stops the walk).
+ */
+export function sessionGroups(home: string, skipped?: Skipped): SessionGroup[] {
   const groups = new Map<string, SessionGroup>();
-  walk(sessionsDir(home), groups);
+  walk(sessionsDir(home), groups, skipped);
   const out: SessionGroup[] = [];
   for (const group of groups.values()) {
     if (group.rollouts.length === 0) continue;
@@ -57,8 +60,8 @@ function rank(file: GroupFile): number {
   return ORDER.findIndex((extension) => file.path.endsWith(`.${extension}`));
 }
 
-function walk(dir: string, groups: Map<string, SessionGroup>): void {
-  for (const { path: file, name } of filesUnder(dir)) {
+function walk(dir: string, groups: Map<string, SessionGroup>, skipped: Skipped): void {
+  for (const { path: file, name } of filesUnder(dir, skipped)) {
     const match = NAME.exec(name);
     if (match === null || match[3] === ".lock") continue;
     let stat: fs.Stats;

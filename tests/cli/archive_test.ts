@@ -96,6 +96,7 @@ test("rollout archive compresses the line sessions untouched for 30 days, skips 
       }],
       already_archived: 3,
       recent: 1,
+      skipped_folders: [],
     });
   } finally {
     cleanup();

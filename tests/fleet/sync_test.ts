@@ -82,6 +82,7 @@ interface Report {
   unreadable: number;
   records: number;
   redacted: Record<string, number>;
+  skipped_folders: { path: string; message: string }[];
 }
 
 /** `rollout sync --json`, which must succeed: its report and its stderr. */
@@ -1046,6 +1047,37 @@ storeTest(
     }`;
     assert.equal(Number(left!.n), 0, "no row of the damaged archive is left");
     assert.deepEqual(await storedRecords(sql, "m", small), fileRecords(small));
+  },
+);
+
+storeTest(
+  "a folder sync cannot read is said and passed over; its session is pushed once it can be read",
+  async ({ home, url, sql }) => {
+    writeSession(home, { id: idOf(1) });
+    const locked = lockedHome("tests/fleet/sync_test.ts", home, "zanquorix", { lock: "folder" });
+    if (locked === null) return;
+    const folder = path.dirname(locked.locked);
+    const push = () =>
+      locked.asNobody(["sync", "--to", url, "--home", home, "--machine", "m", "--json"]);
+    const first = push();
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout) as Report;
+    assert.deepEqual([report.read, report.unreadable], [1, 0]);
+    assert.deepEqual(report.skipped_folders.map((f) => f.path), [folder]);
+    assert.match(
+      first.stderr,
+      new RegExp(`"${folder}": not synced: cannot read the folder: permission denied`),
+    );
+    const none =
+      await sql`SELECT count(*) AS n FROM rollout.sessions WHERE path = ${locked.locked}`;
+    assert.equal(Number(none[0]!.n), 0);
+    locked.unlock();
+    const second = push();
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stderr, "");
+    const after = JSON.parse(second.stdout) as Report;
+    assert.deepEqual([after.read, after.unchanged, after.skipped_folders.length], [1, 1, 0]);
+    assert.deepEqual(await storedRecords(sql, "m", locked.locked), fileRecords(locked.locked));
   },
 );
 

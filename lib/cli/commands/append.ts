@@ -81,7 +81,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     positionals: { min: 0, max: 1 },
   });
   const flagged = args.strings("item").map((text, i) => parseItem(text, `--item ${i + 1}`));
-  const file = sessionPathOf(args, io);
+  const file = await sessionPathOf(args, io);
   const { recorder, loaded, restored } = await RolloutRecorder.resume(file, { pid: io.pid });
   await reportRestored(io, restored, recorder.path);
   await reportDamage(io, loaded);

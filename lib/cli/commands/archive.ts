@@ -14,9 +14,10 @@ import {
   type SkipReason,
   WriterLock,
 } from "../../store/mod.ts";
-import { resolveSession, sessionGroups } from "../../session/mod.ts";
+import { resolveSession, sessionGroups, type SkippedFolder } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
+import { reportUnreadable } from "./index_context.ts";
 import { type Age, byteSize, olderThanOf } from "./older_than.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
@@ -39,6 +40,12 @@ interface Plan {
   entries: Entry[];
   alreadyArchived: number;
   recent: number;
+  /** Folders of the home that could not be read: their sessions were not looked at. */
+  skipped: SkippedFolder[];
+}
+
+function emptyPlan(): Plan {
+  return { work: [], tidy: [], entries: [], alreadyArchived: 0, recent: 0, skipped: [] };
 }
 
 /** Runs `rollout archive`. */
@@ -97,9 +104,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     sessions: entries,
     already_archived: plan.alreadyArchived,
     recent: plan.recent,
+    skipped_folders: plan.skipped,
   };
   if (json) await io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else await io.stdout.write(report(summary));
+  await reportUnreadable(io, plan.skipped, dryRun ? "not looked at" : "not archived");
   return entries.some((e) => e.status === "failed") ? 1 : 0;
 }
 
@@ -108,7 +117,7 @@ function namedPlan(
   specs: readonly string[],
   options: { home: string; cwd: string; age: Age | undefined; now: number },
 ): Plan {
-  const plan: Plan = { work: [], tidy: [], entries: [], alreadyArchived: 0, recent: 0 };
+  const plan = emptyPlan();
   const paths = [...new Set(specs.map((spec) => resolveSession(spec, options)))];
   for (const path of paths) {
     const stat = statOf(path);
@@ -136,8 +145,8 @@ function namedPlan(
 
 /** The plan for the whole home: every line session untouched for `age`. */
 function homePlan(home: string, age: Age, now: number): Plan {
-  const plan: Plan = { work: [], tidy: [], entries: [], alreadyArchived: 0, recent: 0 };
-  for (const group of sessionGroups(home)) {
+  const plan = emptyPlan();
+  for (const group of sessionGroups(home, plan.skipped)) {
     if (isRecent(group.mtimeMs, { age, now })) {
       plan.recent++;
       continue;

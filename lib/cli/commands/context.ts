@@ -13,9 +13,10 @@ import {
   loadRollout,
 } from "../../formats/mod.ts";
 import { type Between, type Put, resolveHome, StreamedWrite } from "../../store/mod.ts";
-import { lastSession, resolveSession } from "../../session/mod.ts";
+import { lastSession, resolveSession, type SkippedFolder } from "../../session/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import type { ParsedArgs } from "./args.ts";
+import { reportUnreadable } from "./index_context.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** The home folder of a command: `--home`, else `$CODEX_HOME`, else `~/.codex`. */
@@ -30,17 +31,28 @@ export function homeOf(args: ParsedArgs, io: Io): string {
 }
 
 /** The path of the SESSION argument (or `--last`); a missing or doubled one is a usage error. */
-export function sessionPathOf(args: ParsedArgs, io: Io): string {
+export async function sessionPathOf(args: ParsedArgs, io: Io): Promise<string> {
   const [spec] = args.positionals;
   const home = homeOf(args, io);
   if (args.flag("last")) {
     if (spec !== undefined) throw new UsageError("give SESSION or --last, not both");
-    return lastSession(home);
+    return await lastSessionOf(home, io);
   }
   if (spec === undefined) {
     throw new UsageError("missing SESSION (a path, an id, an id prefix or --last)");
   }
   return resolveSession(spec, { home, cwd: io.cwd });
+}
+
+/**
+ * The most recently updated session of the home (`--last`), saying on stderr which folders
+ * could not be looked in: the newest session may be in one of them.
+ */
+export async function lastSessionOf(home: string, io: Io): Promise<string> {
+  const skipped: SkippedFolder[] = [];
+  const found = lastSession(home, skipped);
+  await reportUnreadable(io, skipped, "not looked in");
+  return found;
 }
 
 /**

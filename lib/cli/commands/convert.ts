@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const to = args.choice("to", ["jsonl", "json"] as const);
   if (to === undefined) throw new UsageError('missing option "--to jsonl|json"');
-  const source = sessionPathOf(args, io);
+  const source = await sessionPathOf(args, io);
   const output = args.string("output");
   const target = output === undefined ? defaultTarget(source, to) : path.resolve(io.cwd, output);
   // A journal is copied in one read, after a first look at its first lines.

@@ -51,6 +51,8 @@ export interface DuReport {
   cwds: DuGroup[];
   /** Files under sessions/ that are no readable rollout: they take room too. */
   unreadable: Array<{ machine?: string; path: string; bytes: number; message: string }>;
+  /** Folders under sessions/ that could not be read: what they hold is not counted. */
+  skipped_folders: Array<{ path: string; message: string }>;
 }
 
 function noKinds(): Kinds {
@@ -70,7 +72,7 @@ export function duReport(index: SessionIndex, limit: number): DuReport {
     `SELECT session_id, path, size, compressed, updated, created, cwd, bytes_images,
       bytes_tool_output, bytes_compaction, bytes_other, error FROM files ORDER BY size DESC, path`,
   ).all() as Array<Record<string, unknown>>;
-  return duReportOf(rows, limit);
+  return { ...duReportOf(rows, limit), skipped_folders: [...index.skipped] };
 }
 
 /**
@@ -84,6 +86,7 @@ export function duReportOf(rows: ReadonlyArray<Record<string, unknown>>, limit: 
     months: [],
     cwds: [],
     unreadable: [],
+    skipped_folders: [],
   };
   const months = new Map<string, DuGroup>();
   const cwds = new Map<string, DuGroup>();
@@ -214,6 +217,12 @@ export function renderDu(report: DuReport): string {
     out += `\n${report.unreadable.length} unreadable files, ${
       byteSize(bytes)
     } (listed on stderr)\n`;
+  }
+  const folders = report.skipped_folders.length;
+  if (folders > 0) {
+    out += `\n${folders} ${
+      folders === 1 ? "folder" : "folders"
+    } could not be read: not counted (listed on stderr)\n`;
   }
   return out;
 }

@@ -140,7 +140,7 @@ export interface SessionSource {
 export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<SessionSource> {
   const url = await fromUrlOf(args, io);
   if (url === null) {
-    const file = (await homeContext()).sessionPathOf(args, io);
+    const file = await (await homeContext()).sessionPathOf(args, io);
     return { file, shown: file, done: () => {} };
   }
   const [spec] = args.positionals;

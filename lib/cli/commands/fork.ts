@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const format = args.choice("format", ["jsonl", "json"] as const) ?? "jsonl";
   // A whole journal copy reads the file once, after a look at its first lines; a cut needs
   // the count first.
-  const src = await readForCopy(sessionPathOf(args, io), io, {
+  const src = await readForCopy(await sessionPathOf(args, io), io, {
     lines: at === undefined && format === "jsonl",
   });
   const loaded = src.first;

@@ -7,7 +7,6 @@ import { RolloutError } from "../../schemas/mod.ts";
 import {
   appendThreadName,
   checkTitle,
-  lastSession,
   readThreadNames,
   removeThreadNames,
   resolveSession,
@@ -17,7 +16,7 @@ import {
 } from "../../session/mod.ts";
 import { visible } from "../../transcript/mod.ts";
 import { parseCommandArgs } from "./args.ts";
-import { homeOf, SESSION_FLAGS } from "./context.ts";
+import { homeOf, lastSessionOf, SESSION_FLAGS } from "./context.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** A title from the file, quoted and made safe for a terminal. */
@@ -59,7 +58,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const checked = checkTitle(title);
     if (!checked.ok) throw new RolloutError("invalid_argument", checked.error);
   }
-  const file = last ? lastSession(home) : resolveSession(spec!, { home, cwd: io.cwd });
+  const file = last ? await lastSessionOf(home, io) : resolveSession(spec!, { home, cwd: io.cwd });
   const id = sessionIdOf(file);
   const index = sessionIndexPath(home);
   const read = readThreadNames(home);

@@ -8,9 +8,16 @@ import type { Io } from "../../runtime/mod.ts";
 import { indexPath, useIndex } from "../../index/mod.ts";
 import { RolloutError } from "../../schemas/mod.ts";
 import { WriterLock } from "../../store/mod.ts";
-import { lockedNames, pruneSession, type SessionGroup, sessionGroups } from "../../session/mod.ts";
+import {
+  lockedNames,
+  pruneSession,
+  type SessionGroup,
+  sessionGroups,
+  type SkippedFolder,
+} from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
+import { reportUnreadable } from "./index_context.ts";
 import { byteSize, olderThanOf } from "./older_than.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -42,7 +49,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const deleting = args.flag("yes");
   const home = homeOf(args, io);
   const now = Date.now();
-  const old = sessionGroups(home).filter((group) => now - group.mtimeMs >= age.ms);
+  const skipped: SkippedFolder[] = [];
+  const old = sessionGroups(home, skipped).filter((group) => now - group.mtimeMs >= age.ms);
   const entries: Entry[] = [];
   for (const group of old) {
     const entry: Entry = {
@@ -66,9 +74,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await useIndex(home, { refresh: false }, (index) => Promise.resolve(index.forget(deleted)));
   }
   const failed = entries.some((e) => e.status === "failed");
-  const summary = { dry_run: !deleting, older_than: age.text, sessions: entries };
+  const summary = {
+    dry_run: !deleting,
+    older_than: age.text,
+    sessions: entries,
+    skipped_folders: skipped,
+  };
   if (args.flag("json")) await io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else await io.stdout.write(report(entries, { deleting, age: age.text }));
+  await reportUnreadable(io, skipped, deleting ? "not pruned" : "not looked at");
   return failed ? 1 : 0;
 }
 

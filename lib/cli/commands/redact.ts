@@ -49,7 +49,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     },
     positionals: { min: 0, max: 1 },
   });
-  const file = sessionPathOf(args, io);
+  const file = await sessionPathOf(args, io);
   const json = args.flag("json");
   const progress = new Progress(io, { json });
   let result: RedactResult;

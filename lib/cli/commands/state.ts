@@ -20,7 +20,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if ((id === undefined) === !clear) {
     throw new UsageError('give exactly one of "--previous-response-id ID" and "--clear"');
   }
-  const file = sessionPathOf(args, io);
+  const file = await sessionPathOf(args, io);
   const { recorder, loaded, restored } = await RolloutRecorder.resume(file, { pid: io.pid });
   await reportRestored(io, restored, recorder.path);
   await reportDamage(io, loaded);

@@ -22,6 +22,7 @@ import { describeCounts, totalRedacted } from "../../redaction/mod.ts";
 import { isRolloutName } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
+import { reportUnreadable } from "./index_context.ts";
 import { byteSize } from "./older_than.ts";
 import { Progress } from "./progress.ts";
 import { UsageError } from "./usage_error.ts";
@@ -90,9 +91,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       await io.stdout.write(summary(report, machine, place, ms));
     }
     await sayRedacted(io, report);
+    await saySkipped(io, report, new Set());
     return 0;
   }
   return await watch(url, options, io, place);
+}
+
+/**
+ * Says on stderr each folder of the home that could not be read (its sessions were not
+ * pushed), but for those in `said`: while watching, a folder is said once, and again only
+ * after a pass could read it.
+ */
+async function saySkipped(io: Io, report: SyncReport, said: Set<string>): Promise<void> {
+  const fresh = report.skipped_folders.filter((folder) => !said.has(folder.path));
+  await reportUnreadable(io, fresh, "not synced");
+  said.clear();
+  for (const folder of report.skipped_folders) said.add(folder.path);
 }
 
 async function sayRedacted(io: Io, report: SyncReport): Promise<void> {
@@ -166,6 +180,7 @@ async function watch(
     poke();
   });
   let sync: FleetSync | null = null;
+  const skippedSaid = new Set<string>();
   let backoff = 0;
   let lastWhole = 0;
   try {
@@ -181,6 +196,7 @@ async function watch(
         if (!(await sync.holdsLock())) await sync.acquire();
         const started = performance.now();
         let report: SyncReport;
+        const wholePass = whole;
         if (whole) {
           whole = false;
           changed.clear();
@@ -199,6 +215,8 @@ async function watch(
           );
         }
         await sayRedacted(io, report);
+        // Only a whole pass walks the home's folders.
+        if (wholePass) await saySkipped(io, report, skippedSaid);
       } catch (error) {
         if (!isUnreachable(error)) {
           throw fleetError(error, url);

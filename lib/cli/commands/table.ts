@@ -228,7 +228,7 @@ Options:
 ${HOME}
 ${FROM}
   --limit N         list the N biggest sessions (default: 20)
-  --json            print {"total","sessions","months","cwds","unreadable"}`,
+  --json            print {"total","sessions","months","cwds","unreadable","skipped_folders"}`,
     load: () => import("./du.ts"),
   },
   usage: {
