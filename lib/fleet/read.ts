@@ -13,6 +13,8 @@ import type {
   SearchOptions,
   SessionUsageTurn,
   TitleMatch,
+  UnreadableCounts,
+  UsageRows,
 } from "../index/mod.ts";
 import type { Fleet } from "./connect.ts";
 import { snippetOf } from "./snippet.ts";
@@ -344,26 +346,29 @@ export async function fleetUnreadable(
 export async function fleetUsageRows(
   fleet: Fleet,
   options: { since?: string } & FleetFilter,
-): Promise<{ rows: SessionUsageTurn[]; without: string[] }> {
+): Promise<UsageRows> {
   const { text } = typedValues(fleet.sql);
   const machine = text(options.machine ?? null);
   const since = text(options.since ?? null);
   const files = await fleet.sql`
-    SELECT s.id, s.session_id, s.cwd, (SELECT count(*) FROM rollout.usage u WHERE u.session = s.id) AS turns
+    SELECT s.id, s.session_id, s.cwd, (SELECT count(*) FROM rollout.usage u WHERE u.session = s.id) AS turns,
+      s.state->'usage'->'counts'->>'unreadable' AS unreadable
     FROM rollout.sessions s
     WHERE s.error IS NULL AND s.session_id IS NOT NULL
       AND (${machine}::text IS NULL OR s.machine = ${machine})
     ORDER BY s.session_id, turns DESC, s.id`;
   const chosen = new Map<string, { id: number; cwd: string | null; turns: number }>();
+  const unreadable: UnreadableCounts[] = [];
   for (const file of files) {
     const key = String(file.session_id);
-    if (!chosen.has(key)) {
-      chosen.set(key, {
-        id: Number(file.id),
-        cwd: file.cwd === null ? null : String(file.cwd),
-        turns: Number(file.turns),
-      });
-    }
+    if (chosen.has(key)) continue;
+    chosen.set(key, {
+      id: Number(file.id),
+      cwd: file.cwd === null ? null : String(file.cwd),
+      turns: Number(file.turns),
+    });
+    const records = Number(file.unreadable ?? 0);
+    if (records > 0) unreadable.push({ session_id: key, records });
   }
   const ids = [...chosen.values()].filter((f) => f.turns > 0).map((f) => f.id);
   const turns = ids.length === 0 ? [] : await fleet.sql`
@@ -401,7 +406,7 @@ export async function fleetUsageRows(
       });
     }
   }
-  return { rows, without };
+  return { rows, without, unreadable };
 }
 
 /** The rows `du` reads, in the shape of the index's `files` rows, biggest first. */

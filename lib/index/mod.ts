@@ -20,8 +20,10 @@ export {
   type SearchOptions,
   titleHit,
   type TitleMatch,
+  type UnreadableCounts,
   type UnreadableFile,
   unreadableFiles,
+  type UsageRows,
   usageRows,
 } from "./queries.ts";
 export {

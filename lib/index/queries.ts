@@ -276,22 +276,41 @@ export function unreadableFiles(index: SessionIndex): UnreadableFile[] {
   return [...files, ...index.skipped];
 }
 
+/** A session's token counts in a shape not understood: not counted. */
+export interface UnreadableCounts {
+  session_id: string;
+  records: number;
+}
+
+/** The turns `usage` sums, the sessions with none, and those with counts it could not read. */
+export interface UsageRows {
+  rows: SessionUsageTurn[];
+  without: string[];
+  unreadable: UnreadableCounts[];
+}
+
 /**
- * Every counted turn at or after `since`, and the sessions with no token counts at all. A
+ * Every counted turn at or after `since`, the sessions with no token counts at all, and the
+ * sessions with token counts in a shape not understood (how many each). A
  * session kept in two files (after `convert`) is counted from one of them, the one with the
  * most turns.
  */
-export function usageRows(
-  index: SessionIndex,
-  since?: string,
-): { rows: SessionUsageTurn[]; without: string[] } {
+export function usageRows(index: SessionIndex, since?: string): UsageRows {
+  // (A file's state holds its usage tracker's, with what became of each token_count.)
   const files = index.sql(
-    `SELECT f.id, f.session_id, f.cwd, (SELECT count(*) FROM usage u WHERE u.file_id = f.id) AS turns
+    `SELECT f.id, f.session_id, f.cwd, (SELECT count(*) FROM usage u WHERE u.file_id = f.id) AS turns,
+      json_extract(f.state, '$.usage.counts.unreadable') AS unreadable
     FROM files f WHERE f.error IS NULL ORDER BY f.session_id, turns DESC, f.id`,
-  ).all() as Array<{ id: number; session_id: string; cwd: string | null; turns: number }>;
+  ).all() as Array<
+    { id: number; session_id: string; cwd: string | null; turns: number; unreadable: unknown }
+  >;
   const chosen = new Map<string, { id: number; cwd: string | null; turns: number }>();
+  const unreadable: UnreadableCounts[] = [];
   for (const file of files) {
-    if (!chosen.has(file.session_id)) chosen.set(file.session_id, file);
+    if (chosen.has(file.session_id)) continue;
+    chosen.set(file.session_id, file);
+    const records = Number(file.unreadable ?? 0);
+    if (records > 0) unreadable.push({ session_id: file.session_id, records });
   }
   const rows: SessionUsageTurn[] = [];
   const without: string[] = [];
@@ -317,5 +336,5 @@ export function usageRows(
       });
     }
   }
-  return { rows, without };
+  return { rows, without, unreadable };
 }

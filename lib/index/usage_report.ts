@@ -32,8 +32,9 @@ export type UsageSums = z.infer<typeof UsageSums>;
  * The report, and the output of `rollout usage --json` as it stands:
  * `{"by", "groups": [{"key", "sessions", "turns", "input", "cached_input", "output",
  * "reasoning_output", "total"}], "total": {the same sums without "key"},
- * "sessions_without_usage": [session ids]}`. A `key` is the day, session id, model or cwd;
- * null where the turns did not record it. Days come in order, other groups biggest total first.
+ * "sessions_without_usage": [session ids], "unreadable_token_counts": [{"session_id",
+ * "records"}]}`. A `key` is the day, session id, model or cwd; null where the turns did not
+ * record it. Days come in order, other groups biggest total first.
  */
 export const UsageReport = z.object({
   by: UsageGroupBy,
@@ -41,6 +42,10 @@ export const UsageReport = z.object({
   total: UsageSums,
   /** Sessions with no usage records of their own, sorted. */
   sessions_without_usage: z.array(z.string()),
+  /** Sessions with `token_count` records in a shape not understood (not counted), sorted. */
+  unreadable_token_counts: z.array(
+    z.object({ session_id: z.string(), records: z.number().int().positive() }),
+  ),
 });
 export type UsageReport = z.infer<typeof UsageReport>;
 
@@ -94,6 +99,7 @@ export function aggregateUsage(
   rows: readonly SessionUsageTurn[],
   by: UsageGroupBy,
   sessionsWithout: readonly string[],
+  unreadable: readonly { session_id: string; records: number }[] = [],
 ): UsageReport {
   const groups = new Map<string | null, Sums>();
   const all = new Sums();
@@ -113,6 +119,9 @@ export function aggregateUsage(
     groups: list,
     total: all.value(),
     sessions_without_usage: [...new Set(sessionsWithout)].sort(),
+    unreadable_token_counts: [...unreadable].sort((a, b) =>
+      a.session_id < b.session_id ? -1 : a.session_id > b.session_id ? 1 : 0
+    ),
   };
 }
 
@@ -143,7 +152,14 @@ const HEADS: Record<UsageGroupBy, string> = {
  */
 export function renderUsageTable(report: UsageReport): string {
   const n = report.sessions_without_usage.length;
-  const without = `${n} ${n === 1 ? "session has" : "sessions have"} no usage records\n`;
+  const unread = report.unreadable_token_counts;
+  const records = unread.reduce((sum, u) => sum + u.records, 0);
+  const without = `${n} ${n === 1 ? "session has" : "sessions have"} no usage records\n` +
+    (records === 0
+      ? ""
+      : `${thousands(records)} token ${records === 1 ? "count" : "counts"} in ${unread.length} ${
+        unread.length === 1 ? "session" : "sessions"
+      } not counted: in a shape not understood, or too large (--json names the sessions)\n`);
   if (report.groups.length === 0) return `No token usage recorded.\n${without}`;
   const withSessions = report.by !== "session";
   const cells = (label: string, sums: UsageSums) => [

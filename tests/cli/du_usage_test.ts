@@ -173,6 +173,46 @@ test("rollout usage counts each response once, cached within input, by day and m
   }
 });
 
+test("rollout usage says how many token counts it could not read, and in which sessions", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(1);
+    const t = "2026-11-01T10:00:00.000Z";
+    const file = writeSession(dir, {
+      id,
+      text: line(t, "session_meta", { id, timestamp: t, cwd: "/w" }) +
+        line(t, "event_msg", tokens([1000, 800, 100, 40], [1000, 800, 100, 40])) +
+        line(t, "event_msg", {
+          type: "token_count",
+          info: { total_token_usage: { input_tokens: "lots", output_tokens: 7 } },
+        }),
+    });
+    writeSession(dir, { id: idOf(2) });
+    const first = await cli(["usage", "--home", dir, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout);
+    assert.equal(report.total.input, 1000);
+    assert.deepEqual(report.unreadable_token_counts, [{ session_id: id, records: 1 }]);
+    // A count past what adds up exactly, appended: read on from where the index stopped.
+    fs.appendFileSync(
+      file,
+      line(t, "event_msg", tokens([1e300, 0, 100, 0], [1e300, 0, 0, 0])),
+    );
+    const table = await cli(["usage", "--home", dir]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(
+      table.stdout,
+      /\n2 token counts in 1 session not counted: in a shape not understood, or too large \(--json names the sessions\)\n$/,
+    );
+    const again = JSON.parse((await cli(["usage", "--home", dir, "--json"])).stdout);
+    assert.deepEqual(again.unreadable_token_counts, [{ session_id: id, records: 2 }]);
+    assert.equal(again.total.input, 1000);
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout du lists the biggest first, files of one size by the UTF-8 bytes of their paths", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

@@ -155,6 +155,11 @@ function usageSession(id: string): string {
     line(t(8), "turn_context", { cwd: "/srv/zoo", model: "gpt-5.3-codex" }) +
     line(t(9), "response_item", message("user", "now the giraffe service")) +
     line(t(10), "event_msg", tokens([1500, 1000, 80, 0], [2500, 1200, 130, 20])) +
+    // A count in a shape not understood: not counted, and said.
+    line(t(10), "event_msg", {
+      type: "token_count",
+      info: { total_token_usage: { input_tokens: "many" } },
+    }) +
     line(t(11), "response_item", message("assistant", "The giraffe service is deployed too."));
 }
 
@@ -568,6 +573,9 @@ storeTest("--from answers list, search, show, load, export, usage, du as --home"
   await both(["usage", "--by", "session", "--json"]);
   const models = await both(["usage", "--by", "model", "--json"]);
   assert.match(models, /"gpt-5\.3-codex"/, "the session with token counts is counted");
+  assert.deepEqual(JSON.parse(models).unreadable_token_counts, [
+    { session_id: USAGE_ID, records: 1 },
+  ]);
   await both(["du", "--json"], withoutMachines);
 
   // Each session by its path (an archive's .jsonl.zst too), then by id, id prefix and title.

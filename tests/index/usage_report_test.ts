@@ -86,6 +86,7 @@ test("aggregateUsage() sums turns by day, in order, unknown days last", () => {
     ],
     total: TOTAL,
     sessions_without_usage: ["s4", "s9"],
+    unreadable_token_counts: [],
   });
   // The --json output is the report itself: plain JSON, as its schema says.
   assert.deepEqual(JSON.parse(JSON.stringify(report)), report);

@@ -247,7 +247,8 @@ ${HOME}
 ${FROM}
   --since DATE      only turns at or after DATE
   --by KEY          group by day (default), session, model or cwd
-  --json            print the groups, the totals and the sessions without usage as JSON`,
+  --json            print the groups, the totals, the sessions without usage and those with
+                    token counts that could not be read, as JSON`,
     load: () => import("./usage.ts"),
   },
   sync: {
@@ -420,7 +421,8 @@ ${HOME}
   --older-than DURATION  how long untouched: 90m, 12h, 30d, 2w (required)
   --yes             delete them
   --dry-run         only list them (the default without --yes)
-  --json            print {"dry_run","older_than","sessions":[{"files","updated","bytes","status"}]}`,
+  --json            print {"dry_run","older_than","sessions":[{"files","updated","bytes","status"}],
+                    "skipped_folders"}`,
     load: () => import("./prune.ts"),
   },
 };

@@ -41,7 +41,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }),
     index: (index) => usageRows(index, since),
   });
-  const report = aggregateUsage(found.rows, by as Group, found.without);
+  const report = aggregateUsage(found.rows, by as Group, found.without, found.unreadable);
   if (json) await io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else await io.stdout.write(renderUsageTable(report));
   return 0;
