@@ -9,19 +9,32 @@ import type { ResponseItem } from "./items.ts";
 /**
  * Openings of the user messages Codex injects as context (AGENTS.md, environment, shell
  * command results, ...), from codex-rs/core/src/context/*.rs at 343074d
- * (`CONTEXTUAL_USER_FRAGMENT_MATCHERS`, contextual_user_message.rs:18-31). They are not user
- * turns: no picker preview, no rollback boundary.
+ * (`CONTEXTUAL_USER_FRAGMENT_MATCHERS`, contextual_user_message.rs:18-31, and the hook prompts
+ * of `parse_hook_prompt_fragment`, protocol/src/items.rs:650), with the older versions' own
+ * (`<user_instructions>`, `<environments_instructions>`). They are not user turns: no picker
+ * preview, no rollback boundary. Compared as Codex does, after white space, ASCII letters in
+ * any case.
  */
 const CONTEXT_OPENINGS = [
   "# AGENTS.md instructions",
   "<user_instructions>",
   "<environment_context>",
   "<environments_instructions>",
+  // `AdditionalContextUserFragment`: `<external_KEY>...</external_KEY>`.
+  "<external_",
   "<user_shell_command>",
   "<turn_aborted>",
   "<subagent_notification>",
   "<skill",
-];
+  // `InternalModelContextFragment`, and the goal context it replaced.
+  "<codex_internal_context",
+  "<goal_context>",
+  "<recommended_plugins>",
+  "<hook_prompt",
+  "Warning: The maximum number of unified exec processes you can keep open is",
+  "Warning: apply_patch was requested via ",
+  "Warning: Your account was flagged for potentially high-risk cyber activity",
+].map((opening) => opening.toLowerCase());
 
 /** The texts of a message's `kind` parts (`input_text`, `output_text`) and its image URLs. */
 export function textParts(content: unknown, kind: string): { texts: string[]; images: string[] } {
@@ -40,8 +53,22 @@ export function textParts(content: unknown, kind: string): { texts: string[]; im
 
 /** Whether `text` is context Codex injected rather than words of the user. */
 export function isContextText(text: string): boolean {
-  const start = text.trimStart();
-  return CONTEXT_OPENINGS.some((opening) => start.startsWith(opening));
+  return opensWithAny(text, CONTEXT_OPENINGS);
+}
+
+/** Rust's `char::is_whitespace` (Unicode White_Space), what Codex's `trim_start` removes. */
+const RUST_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+
+/**
+ * Whether `text` opens with one of `openings` (in lower case) as Codex compares: after its
+ * white space (no byte order mark), ASCII letters in any case.
+ */
+function opensWithAny(text: string, openings: readonly string[]): boolean {
+  const start = text.replace(RUST_SPACE, "");
+  return openings.some((opening) =>
+    start.length >= opening.length &&
+    start.slice(0, opening.length).replace(/[A-Z]/g, (c) => c.toLowerCase()) === opening
+  );
 }
 
 /**
@@ -71,16 +98,8 @@ const DEVELOPER_CONTEXT_OPENINGS = [
   "<rollout_budget>",
 ].map((opening) => opening.toLowerCase());
 
-/** Rust's `char::is_whitespace` (Unicode White_Space), what Codex's `trim_start` removes. */
-const RUST_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
-
 function isDeveloperContextText(text: string): boolean {
-  // As Codex compares: after its white space (no byte order mark), ASCII letters in any case.
-  const start = text.replace(RUST_SPACE, "");
-  return DEVELOPER_CONTEXT_OPENINGS.some((opening) =>
-    start.length >= opening.length &&
-    start.slice(0, opening.length).replace(/[A-Z]/g, (c) => c.toLowerCase()) === opening
-  );
+  return opensWithAny(text, DEVELOPER_CONTEXT_OPENINGS);
 }
 
 /**

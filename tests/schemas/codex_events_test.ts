@@ -60,6 +60,34 @@ test("messageEvent() mirrors user and assistant messages as Codex's events", () 
   );
 });
 
+// The fragments of codex-rs/core/src/context/*.rs at 343074d, written out here as Codex renders
+// them (contextual_user_message.rs:18-31; the hook prompt of protocol/src/items.rs:650).
+test("isUserTurn() passes over every kind of context Codex injects as a user message", () => {
+  const context = [
+    "<environment_context>\n  <cwd>/r</cwd>\n</environment_context>",
+    "<external_ticket>ENG-12: the login page</external_ticket>",
+    "<user_shell_command>\n<command>ls</command>\n</user_shell_command>",
+    "<turn_aborted>\nThe user interrupted.\n</turn_aborted>",
+    "<subagent_notification>{}</subagent_notification>",
+    '<codex_internal_context source="goal">\nShip it.\n</codex_internal_context>',
+    "<goal_context>Ship it.</goal_context>",
+    "<recommended_plugins>\n- github\n</recommended_plugins>",
+    '<hook_prompt hook_run_id="h1">Run the linter first.</hook_prompt>',
+    "Warning: The maximum number of unified exec processes you can keep open is 64.",
+    "Warning: apply_patch was requested via exec_command. Use the apply_patch tool instead of exec_command.",
+    "Warning: Your account was flagged for potentially high-risk cyber activity and ...",
+    // Codex compares ASCII letters in any case, after white space.
+    "\n  <Turn_Aborted>\n</Turn_Aborted>",
+  ];
+  for (const text of context) {
+    assert.equal(isUserTurn(user(text)), false, text);
+    assert.equal(messageEvent(user(text)), null, text);
+  }
+  for (const text of ["Warning: the build is red", "<external> tags in HTML?", "goal_context"]) {
+    assert.equal(isUserTurn(user(text)), true, text);
+  }
+});
+
 test("messageEventText() is JSON.stringify(messageEvent()) for random messages", async () => {
   const seed = runSeed();
   await withSeed(seed, () => {
