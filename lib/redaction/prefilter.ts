@@ -48,9 +48,10 @@ const ANCHORS: readonly string[] = [
   "credential",
   "authorization",
   "bearer",
-  ...["api", "access", "private", "auth"].flatMap((w) =>
+  ...["api", "access", "private", "auth", "encryption", "signing", "master"].flatMap((w) =>
     ["", "_", "-", " ", "."].map((sep) => `${w}${sep}key`)
   ),
+  "app_key",
 ];
 
 /** Bytes in the table's rows: every value of a UTF-8 byte. */

@@ -35,8 +35,12 @@ export interface Rule {
 /** A line break, or one escaped inside a JSON text held in a string. */
 const NEWLINE = String.raw`(?:\r?\n|\\r?\\n)`;
 
-/** A token's edges: no letter, digit, `_` or `-` touches it. */
-const START = String.raw`(?<![A-Za-z0-9_-])`;
+/**
+ * A token's edges. Before it: no letter or digit, or a JSON escape (`\n`, `\t`, `\u0022`: a
+ * token inside a JSON text held as plain text), so a token glued to a name by `-` or `_`
+ * (`key-ghp_...`) is found. After it: no letter, digit, `_` or `-`.
+ */
+const START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
 const END = String.raw`(?![A-Za-z0-9_-])`;
 
 /** `word`, `Word` and `WORD`: how keywords are written in code, configs and prose. */
@@ -55,6 +59,11 @@ const KEYWORDS = [
   `${cased("access")}${SEP}${cased("key")}`,
   `${cased("private")}${SEP}${cased("key")}`,
   `${cased("auth")}${SEP}${cased("key")}`,
+  `${cased("encryption")}${SEP}${cased("key")}`,
+  `${cased("signing")}${SEP}${cased("key")}`,
+  `${cased("master")}${SEP}${cased("key")}`,
+  // Laravel's (`APP_KEY=base64:...`); only so written, "app key" is prose.
+  "(?:APP|app)_(?:KEY|key)",
   `${cased("credential")}s?`,
   // `pwd` alone is the shell's working folder: only as part of a name (`DB_PWD`).
   String.raw`(?:pwd|PWD)(?<=[A-Za-z0-9][_.-](?:pwd|PWD))`,
@@ -66,9 +75,16 @@ export const KEYWORD = `(?:${KEYWORDS.join("|")})`;
 const ASSIGN = String.raw`\\?["'\x60]?[ \t]*(?:=>|:=|=|:)[ \t]*`;
 /** An opening quote (escaped inside a JSON text held in a string). */
 const OPEN = String.raw`(?:\\?["'\x60])?`;
-/** A value, quoted (up to its closing quote) or bare (up to a space or a delimiter). */
+/**
+ * A value, quoted (up to its closing quote) or bare (up to a space or a delimiter). A bare
+ * value goes on past `&`, `;`, `(`, ... where a letter or digit follows and what follows, up
+ * to a space, holds no `=`: in `DB_PASSWORD=p4ss;w0rd` that is the value's own, in
+ * `?password=x&user=y` the next field, in `token: string): Promise` code.
+ */
+const BARE_PART = String.raw`[^\s"'\x60\\,;&<>(){}\[\]=]`;
+const DELIMITERS = String.raw`[,;&<>(){}\[\]]`;
 const VALUE = String
-  .raw`(?!\[REDACTED:)(?:(?<=")[^"\\\n]{1,512}(?=\\?")|(?<=')[^'\\\n]{1,512}(?=\\?')|(?<=\x60)[^\x60\\\n]{1,512}(?=\x60)|(?<![\\"'\x60])[^\s"'\x60\\,;&<>(){}\[\]]{1,512})`;
+  .raw`(?!\[REDACTED:)(?:(?<=")[^"\\\n]{1,512}(?=\\?")|(?<=')[^'\\\n]{1,512}(?=\\?')|(?<=\x60)[^\x60\\\n]{1,512}(?=\x60)|(?<![\\"'\x60])[^\s"'\x60\\,;&<>(){}\[\]]{1,512}(?:(?:${DELIMITERS}+[A-Za-z0-9]${BARE_PART}*){1,16}(?=${DELIMITERS}*(?:[\s"'\x60]|$)))?)`;
 
 /** Whether an assignment's value is a secret written out, not a name, a type or a template. */
 function assignedSecret(secret: string, found: Found): boolean {
@@ -81,10 +97,11 @@ function assignedSecret(secret: string, found: Found): boolean {
   if (quoted) {
     // A word in quotes is a setting (`token = "bearer"`) unless a password is set, three
     // characters are a name (`"id"`); a sentence is a message about a secret, not one
-    // (passphrases aside).
+    // (passphrases aside, and a password whose words are no prose: `'Xk9 mP2 vL5'`).
     if (value.length < 4 || isTypeWord(value)) return false;
     if (!password && /^[A-Za-z][a-z]{0,11}$/.test(value)) return false;
-    return (value.match(/ /g)?.length ?? 0) < 2 || /phrase/i.test(found.before);
+    return (value.match(/ /g)?.length ?? 0) < 2 || /phrase/i.test(found.before) ||
+      (password && !isProse(value));
   }
   if (found.next === "(" || /^[/~.]/.test(value) || /^[A-Za-z][\w+.-]*:\/\//.test(value)) {
     return false; // a call, a path, a URL
@@ -94,11 +111,33 @@ function assignedSecret(secret: string, found: Found): boolean {
     // A name: code passing a variable (`token=token`, `api_key=cfg.key`), or a type.
     if (value.includes(".") || isTypeWord(value)) return false;
     if (/\d/.test(value)) return true;
+    // A password of capitalised words (`password=CorrectHorseBatteryStaple`): no variable
+    // name, and at the end of its line, not a type (`password: SecretStr,`).
+    if (password && isCapitalisedWords(value) && /^\s?$/.test(found.next)) return true;
     // A bare word is a secret only where no code assigns names: `PASSWORD=hunter` in a shell.
     const keyword = found.before.replace(/\W.*$/s, "");
     return /=$/.test(found.before) && keyword === keyword.toUpperCase();
   }
   return value.length >= 3;
+}
+
+/**
+ * Whether a quoted text reads as prose: most of its words are plain words (`must be at least
+ * eight characters`), and none is a run of letters mixed with digits or signs.
+ */
+function isProse(value: string): boolean {
+  const words = value.split(/\s+/).filter((word) => word !== "");
+  const plain = words.filter((word) => /^[A-Za-z][a-z]*[.,;:!?]?$/.test(word)).length;
+  const mixed = words.some((word) =>
+    word.length >= 8 && /[A-Za-z]/.test(word) && /[^A-Za-z.,;:!?'-]/.test(word)
+  );
+  return plain * 2 >= words.length && !mixed;
+}
+
+/** Three or more capitalised words run together, twelve letters or more: no code's name. */
+function isCapitalisedWords(value: string): boolean {
+  return /^[A-Za-z]{12,}$/.test(value) && (value.match(/[A-Z][a-z]+/g)?.length ?? 0) >= 3 &&
+    value !== value.toUpperCase();
 }
 
 /**
@@ -216,7 +255,9 @@ export const CONTEXT_RULES: readonly Rule[] = [
     // scheme://user:password@host: the password goes, the user and host stay.
     name: "url_credentials",
     // (The scheme is looked for behind `://`: searching for `://` first is ten times faster.)
-    before: String.raw`(?<=\b[A-Za-z][A-Za-z0-9+.-]{1,30})://[^\s:@/?#"'\x60\\<>]{0,256}:`,
+    // (A user that is a redacted token is none: `https://[REDACTED:github]@host`.)
+    before: String
+      .raw`(?<=\b[A-Za-z][A-Za-z0-9+.-]{1,30})://(?!\[REDACTED:)[^\s:@/?#"'\x60\\<>]{0,256}:`,
     secret: String.raw`(?!\[REDACTED:)[^\s@/?#"'\x60\\<>]{1,256}(?=@[A-Za-z0-9\[])`,
     check: (s) => !isPlaceholder(s) && !/^\d{1,5}$/.test(s),
   },
@@ -232,11 +273,12 @@ export const CONTEXT_RULES: readonly Rule[] = [
     check: (s) => varied(s) && /\d/.test(s) && /[A-Za-z]/.test(s),
   },
   {
-    // `password=...`, `"token": "..."`, `api_key: ...`, `Authorization: Bearer ...`.
+    // `password=...`, `"token": "..."`, `api_key: ...`, `--password ...`, `SECRET_KEY_BASE=...`,
+    // `Authorization: Bearer ...`.
     name: "secret_assignment",
-    before: String.raw`(?:${KEYWORD}(?:${SEP}(?:${cased("key")}|${
-      cased("value")
-    }))?(?![A-Za-z0-9_])${ASSIGN}|${
+    before: String.raw`(?:${KEYWORD}(?:${SEP}(?:${cased("key")}|${cased("value")}))?(?:${SEP}${
+      cased("base")
+    })?(?![A-Za-z0-9_])${ASSIGN}|--(?:[a-z0-9]+-)*${KEYWORD}[ \t]+|${
       cased("authorization")
     }\\?["'\x60]?[ \t]*[:=][ \t]*\\?["'\x60]?(?:Bearer|Basic|Token|Bot|Digest|bearer|basic|token)[ \t]+|${
       cased("bearer")

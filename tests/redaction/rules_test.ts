@@ -50,6 +50,22 @@ test("redactText() keeps what surrounds a secret: the keyword, a URL's user and 
   assert.deepEqual(counts, { url_credentials: 1, secret_assignment: 1 });
 });
 
+test("redactText() leaves a redacted token in a URL as it is, and the next field of a query", () => {
+  const make = new SecretMaker(12);
+  const github = `gh${"p"}_${make.chars("abcdefABCDEF0123456789", 36)}`;
+  const password = make.chars("abcdefghij0123456789", 12);
+  const counts: RedactionCounts = {};
+  assert.equal(
+    redactText(`git clone https://${github}@github.com/o/r.git`, counts),
+    "git clone https://[REDACTED:github]@github.com/o/r.git",
+  );
+  assert.deepEqual(counts, { github: 1 });
+  assert.equal(
+    redactText(`curl "https://h/login?password=${password}&user=bob&debug"`, {}),
+    'curl "https://h/login?password=[REDACTED:secret_assignment]&user=bob&debug"',
+  );
+});
+
 test("redactText() names a token of a known format for its format, not for its keyword", () => {
   const make = new SecretMaker(8);
   const github = `gh${"p"}_${make.chars("abcdefABCDEF0123456789", 36)}`;

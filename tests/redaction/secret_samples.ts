@@ -90,6 +90,16 @@ export function plantedSecrets(make: SecretMaker): Planted[] {
   const password = `${m.chars(LOWER, 6)}${m.digits(3)}!`;
   const token = m.chars("0123456789abcdef", 40);
   const random = m.chars(ALNUM, 32);
+  const capital = () => {
+    const word = m.chars(LOWER, 4 + Math.floor(m.next() * 4));
+    return word[0]!.toUpperCase() + word.slice(1);
+  };
+  const words = `${capital()}${capital()}${capital()}${capital()}`;
+  const spaced = Array.from({ length: 4 }, () => m.chars(ALNUM, 2) + m.digits(1)).join(" ");
+  const glued = `${m.chars(ALNUM, 5)};${m.chars(ALNUM, 4)}&${m.chars(ALNUM, 3)}#${
+    m.chars(ALNUM, 4)
+  }`;
+  const ghGlued = gh("p");
   return [
     { rule: "openai", secret: openaiProj, text: `export OPENAI_API_KEY=${openaiProj}` },
     { rule: "openai", secret: openaiSvc, text: `client = OpenAI(api_key="${openaiSvc}")` },
@@ -165,6 +175,28 @@ export function plantedSecrets(make: SecretMaker): Planted[] {
       text: `curl -H 'Authorization: Bearer ${token}' https://api`,
     },
     { rule: "secret_assignment", secret: password, text: `client_secret='${password}'` },
+    // A password of capitalised words, or of short words that are no prose.
+    { rule: "secret_assignment", secret: words, text: `password=${words}` },
+    { rule: "secret_assignment", secret: words, text: `  password: ${words}` },
+    { rule: "secret_assignment", secret: spaced, text: `PASSWORD='${spaced}'` },
+    {
+      rule: "secret_assignment",
+      secret: `${password} and more`,
+      text: `{"password": "${password} and more"}`,
+    },
+    // A value with `&`, `;` or `#` in it, in full.
+    { rule: "secret_assignment", secret: glued, text: `DB_PASSWORD=${glued}` },
+    { rule: "secret_assignment", secret: glued, text: `db.password=${glued}` },
+    { rule: "secret_assignment", secret: token, text: `SECRET_KEY_BASE=${token}` },
+    { rule: "secret_assignment", secret: random, text: `ENCRYPTION_KEY=${random}` },
+    { rule: "secret_assignment", secret: `base64:${random}=`, text: `APP_KEY=base64:${random}=` },
+    { rule: "secret_assignment", secret: password, text: `psql --password ${password} db` },
+    // Tokens glued to a name, or to an escape of a JSON text held as plain text.
+    { rule: "github", secret: ghGlued, text: `branch key-${ghGlued} pushed` },
+    { rule: "github", secret: ghGlued, text: `token_${ghGlued}` },
+    { rule: "aws_access_key_id", secret: akia, text: `model m-${akia} in use` },
+    { rule: "github", secret: ghGlued, text: `{\\"msg\\":\\"keys:\\n${ghGlued}\\n\\"}` },
+    { rule: "aws_access_key_id", secret: akia, text: `[\\"\\u0022${akia}\\"]` },
     { rule: "high_entropy", secret: random, text: `Here is my API key ${random} for you.` },
     { rule: "high_entropy", secret: random, text: `the secret you asked for is ${random}` },
   ];
@@ -233,6 +265,20 @@ export function nearMisses(make: SecretMaker): { rule: string; text: string }[] 
     { rule: "secret_assignment", text: 'password = os.environ["DB_PASSWORD"]; secret: <secret>' },
     { rule: "secret_assignment", text: '<input type="password" name="password">' },
     { rule: "secret_assignment", text: "api_key = settings.API_KEY; token=$TOKEN; pwd\n/home/u" },
+    {
+      rule: "secret_assignment",
+      text: "async function f(token: string): Promise<Token> { return g(password=pw); }",
+    },
+    {
+      rule: "secret_assignment",
+      text: "class Config:\n    password: SecretStr\n    token: Token\n",
+    },
+    { rule: "secret_assignment", text: 'password = "must be at least eight characters long"' },
+    { rule: "secret_assignment", text: "docker login --password-stdin < file; gh --token $TOKEN" },
+    {
+      rule: "secret_assignment",
+      text: "PASSWORD_HASH=bcrypt and TOKEN_TYPE=Bearer; password: Password,",
+    },
     { rule: "high_entropy", text: `fix the token refresh (commit ${hex40})` },
     { rule: "high_entropy", text: `secret ${uuid} is a request id` },
     { rule: "high_entropy", text: "token recordPreparedThenUpdateTheSession and TOKEN_LIMIT_2048" },
