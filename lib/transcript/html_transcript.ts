@@ -6,11 +6,11 @@
 import type { TimelineEntry } from "../formats/mod.ts";
 import type { ResponseItem, RolloutFormat, SavedSession } from "../schemas/mod.ts";
 import { thousands } from "../base/mod.ts";
-import { contentBlocks, MESSAGE_FOLD, OUTPUT_FOLD, size, textBlock } from "./html_blocks.ts";
+import { contentBlocks, MESSAGE_FOLD, OUTPUT_FOLD, textBlock } from "./html_blocks.ts";
 import { htmlAttribute, htmlText } from "./html_text.ts";
 import { PAGE_SCRIPT, PAGE_STYLE, pageCsp } from "./html_page.ts";
 import { partOf } from "./transcript_parts.ts";
-import { baseInstructionsOf, markerText, messageLabel } from "./transcript.ts";
+import { baseInstructionsOf, basePromptLabel, markerText, messageLabel } from "./transcript.ts";
 
 /** Token counts of some model responses; `input` includes cached, `output` reasoning. */
 export interface TokenTotals {
@@ -111,9 +111,9 @@ export class HtmlTranscriptWriter {
     const base = baseInstructionsOf(meta);
     if (base !== null) {
       blocks.push(
-        `<details class="e x"><summary>base instructions: Codex's stock system prompt (${
-          size(base.length)
-        })</summary><div class="t">${htmlText(base)}</div></details>`,
+        `<details class="e x"><summary>base instructions: ${
+          htmlText(basePromptLabel(base))
+        }</summary><div class="t">${htmlText(base)}</div></details>`,
       );
     }
     return [

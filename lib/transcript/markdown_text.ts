@@ -86,13 +86,13 @@ function inlineHtmlShown(line: string): string {
 
 /**
  * A message's Markdown, kept as Markdown but contained: a code fence it leaves open is closed
- * at its end (the rest of the transcript is not swallowed into it), a `<` that would start an
+ * at its end, at its own indent (the rest of the transcript is not swallowed into it), a `<` that would start an
  * HTML block or inline HTML outside code shows as text (no markup of a message reaches a
  * viewer that renders HTML), and control characters are made visible.
  */
 export function containedMarkdown(text: string): string {
   const lines = visible(text).split("\n");
-  let open: { char: string; length: number } | null = null;
+  let open: { char: string; length: number; indent: string } | null = null;
   let code = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -103,7 +103,7 @@ export function containedMarkdown(text: string): string {
         fence[1]!.length >= open.length && fence[2]!.trim() === "";
       if (closes) open = null;
     } else if (fence !== null && !(fence[1]![0] === "`" && fence[2]!.includes("`"))) {
-      open = { char: fence[1]![0]!, length: fence[1]!.length };
+      open = { char: fence[1]![0]!, length: fence[1]!.length, indent: /^ */.exec(line)![0] };
       code = false;
     } else if (line.trim() !== "" && INDENTED.test(line) && (code || blankBefore)) {
       code = true;
@@ -112,6 +112,8 @@ export function containedMarkdown(text: string): string {
       lines[i] = inlineHtmlShown(line.replace(HTML_START, "$1&lt;"));
     }
   }
-  if (open !== null) lines.push(open.char.repeat(open.length));
+  // Closed at the opening fence's indent: in a list item (`1. Install:` then `   ```bash`) a
+  // fence at column 0 would end the item and open a block of its own, swallowing the rest.
+  if (open !== null) lines.push(open.indent + open.char.repeat(open.length));
   return lines.join("\n");
 }

@@ -46,6 +46,11 @@ export function messageLabel(part: { role: string; text: string }): string {
   return isContextText(part.text) ? "context" : "user";
 }
 
+/** How a transcript names the stock prompt: `Codex's stock system prompt, 14,312 bytes`. */
+export function basePromptLabel(base: string): string {
+  return `Codex's stock system prompt, ${thousands(new TextEncoder().encode(base).length)} bytes`;
+}
+
 /** Codex's stock system prompt, named rather than shown as the user's words. */
 export function baseInstructionsOf(meta: Record<string, unknown>): string | null {
   const base = meta.base_instructions;
@@ -302,8 +307,7 @@ export class TranscriptWriter {
     }
     const base = baseInstructionsOf(meta);
     if (base !== null) {
-      const size = thousands(new TextEncoder().encode(base).length);
-      field("base prompt", `Codex's stock system prompt, ${size} bytes (rollout load shows it)`);
+      field("base prompt", `${basePromptLabel(base)} (rollout load shows it)`);
     }
     return `${out.join("\n")}\n`;
   }

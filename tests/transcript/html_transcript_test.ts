@@ -150,6 +150,12 @@ test("export --to html of a hostile rollout writes no markup of its own text", a
   }
 });
 
+test("HtmlTranscriptWriter names the stock prompt with its size in bytes, as show does", () => {
+  const html = writer().header({ ...META, base_instructions: { text: "You are Codex. é" } });
+  // 16 characters, 17 bytes of UTF-8.
+  assert.ok(html.includes("<summary>base instructions: Codex's stock system prompt, 17 bytes"));
+});
+
 test("HtmlTranscriptWriter folds long outputs into <details> and cuts the conversation in chunks", () => {
   const w = writer();
   let html = w.header(META);

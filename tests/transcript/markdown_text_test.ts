@@ -49,6 +49,12 @@ test("codeSpan() and plainText() keep one line and their content", () => {
 
 test("containedMarkdown() closes the fences a message leaves open and keeps closed ones", () => {
   assert.equal(containedMarkdown("see:\n```js\nlet a = 1;"), "see:\n```js\nlet a = 1;\n```");
+  // In a list item, at the fence's own indent: at column 0 it would end the item and open a
+  // block that swallows the rest of the transcript.
+  assert.equal(
+    containedMarkdown("Steps:\n1. Install:\n   ```bash\n   npm install"),
+    "Steps:\n1. Install:\n   ```bash\n   npm install\n   ```",
+  );
   assert.equal(containedMarkdown("~~~~\n```\nstill code"), "~~~~\n```\nstill code\n~~~~");
   assert.equal(containedMarkdown("````\n```\n````\nafter"), "````\n```\n````\nafter");
   // A backtick line with a backtick in its info string opens no fence.
