@@ -3,7 +3,8 @@
  * writer lock. A first read finds and counts them; only then, if there are any, the original
  * gets a second name (`PATH.unredacted-<time>`, unless not kept) and a second read writes the
  * redacted copy that replaces PATH atomically. Every record stays, byte for byte, except the
- * string values that held a secret. Lines are streamed: any size in bounded memory.
+ * string values that held a secret. Lines are streamed: any size in bounded memory. An archive
+ * (`.jsonl.zst`) is read as it is decompressed, and restored to its `.jsonl` before a rewrite.
  */
 import * as fs from "node:fs";
 import { LineSplitter } from "../base/mod.ts";
@@ -14,9 +15,22 @@ import {
   redactJsonText,
   redactText,
 } from "../redaction/mod.ts";
-import { ioError, isDocument, RolloutError, type RolloutFormat } from "../schemas/mod.ts";
-import { nodeFileSystem } from "../runtime/mod.ts";
-import { atomicReplace, atomicWrite, type Put, WriterLock } from "../store/mod.ts";
+import {
+  ioError,
+  isDocument,
+  isSystemError,
+  RolloutError,
+  type RolloutFormat,
+} from "../schemas/mod.ts";
+import { nodeFileSystem, zstdFilePieces } from "../runtime/mod.ts";
+import {
+  atomicReplace,
+  atomicWrite,
+  plainPathOf,
+  type Put,
+  restoreRollout,
+  WriterLock,
+} from "../store/mod.ts";
 import { keepOriginal } from "./keep_original.ts";
 
 /** What a redaction found and did. */
@@ -35,6 +49,8 @@ export interface RedactResult {
   dryRun: boolean;
   /** A dry run's note that a writer holds the session (a real run is refused then), or null. */
   heldBy: string | null;
+  /** The archive (`.jsonl.zst`) restored to `path` before it was redacted, or null. */
+  restoredFrom: string | null;
 }
 
 /** Progress callback of one read: bytes read, bytes in all, lines so far. */
@@ -64,32 +80,79 @@ function redactRecordText(text: string, counts: RedactionCounts): string {
 }
 
 /**
- * Reads the lines of `file`, redacting each, and hands them to `put` (null: count only).
- * Lines that are not UTF-8 or too long cannot be rewritten faithfully: refused.
+ * Redacts lines as their bytes come, handing each to `put` (null: count only). Lines that are
+ * not UTF-8 or too long cannot be rewritten faithfully: `refused` says which.
  */
+class LineRedactor {
+  records = 0;
+  changed = 0;
+  refused: string | null = null;
+  readonly #put: Put | null;
+  readonly #counts: RedactionCounts;
+  readonly #splitter: LineSplitter;
+
+  constructor(put: Put | null, counts: RedactionCounts) {
+    this.#put = put;
+    this.#counts = counts;
+    this.#splitter = new LineSplitter({
+      line: (text) => this.#take(text, "\n"),
+      bad: (lineNo, reason) => {
+        this.refused ??= `line ${lineNo} is ${
+          reason === "too_long" ? `longer than ${DEFAULT_MAX_LINE_BYTES} bytes` : "not valid UTF-8"
+        }`;
+      },
+    }, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
+  }
+
+  get lines(): number {
+    return this.#splitter.lines;
+  }
+
+  #take(text: string, end: string): void {
+    this.records++;
+    const clean = redactRecordText(text, this.#counts);
+    if (clean !== text) this.changed++;
+    this.#put?.(clean + end);
+  }
+
+  /** Takes the next bytes; false once a line was refused (read no further). */
+  push(bytes: Uint8Array): boolean {
+    this.#splitter.push(bytes);
+    return this.refused === null;
+  }
+
+  /** The end of the input: the counts, or an error naming the line that was refused. */
+  finish(file: string): { records: number; changed: number } {
+    const { tail } = this.#splitter.end();
+    if (this.refused === null && tail !== null) {
+      // A torn tail stays one (redacted): the next writer cuts it, as it would have.
+      if (tail.bytes === null) this.refused = `line ${tail.line} is too long`;
+      else {
+        try {
+          this.#take(new TextDecoder("utf-8", { fatal: true }).decode(tail.bytes), "");
+        } catch {
+          this.refused = `line ${tail.line} is not valid UTF-8`;
+        }
+      }
+    }
+    if (this.refused !== null) {
+      throw new RolloutError(
+        "invalid_rollout",
+        `Cannot redact "${file}": ${this.refused}; rollout repair can rewrite it first`,
+      );
+    }
+    return { records: this.records, changed: this.changed };
+  }
+}
+
+/** Reads the lines of `file`, redacting each, and hands them to `put` (null: count only). */
 function redactLines(
   file: string,
   put: Put | null,
   counts: RedactionCounts,
   tick: Tick | null,
 ): { records: number; changed: number } {
-  let records = 0;
-  let changed = 0;
-  let refused: string | null = null;
-  const take = (text: string, end: string) => {
-    records++;
-    const clean = redactRecordText(text, counts);
-    if (clean !== text) changed++;
-    put?.(clean + end);
-  };
-  const splitter = new LineSplitter({
-    line: (text) => take(text, "\n"),
-    bad: (lineNo, reason) => {
-      refused ??= `line ${lineNo} is ${
-        reason === "too_long" ? `longer than ${DEFAULT_MAX_LINE_BYTES} bytes` : "not valid UTF-8"
-      }`;
-    },
-  }, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
+  const lines = new LineRedactor(put, counts);
   let fd: number;
   try {
     fd = fs.openSync(file, "r");
@@ -104,34 +167,49 @@ function redactLines(
       const n = fs.readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
       read += n;
-      splitter.push(buffer.subarray(0, n));
-      if (refused !== null) break;
-      tick?.(read, total, splitter.lines);
+      if (!lines.push(buffer.subarray(0, n))) break;
+      tick?.(read, total, lines.lines);
     }
   } catch (error) {
     throw ioError("read rollout", file, error);
   } finally {
     fs.closeSync(fd);
   }
-  const { tail } = splitter.end();
-  if (refused === null && tail !== null) {
-    // A torn tail stays one (redacted): the next writer cuts it, as it would have.
-    if (tail.bytes === null) refused = `line ${tail.line} is too long`;
-    else {
-      try {
-        take(new TextDecoder("utf-8", { fatal: true }).decode(tail.bytes), "");
-      } catch {
-        refused = `line ${tail.line} is not valid UTF-8`;
-      }
-    }
+  return lines.finish(file);
+}
+
+/** The secrets of an archived rollout (`.jsonl.zst`), counted as it is decompressed. */
+async function countArchived(
+  file: string,
+  counts: RedactionCounts,
+  tick: Tick | null,
+): Promise<{ records: number; changed: number }> {
+  const lines = new LineRedactor(null, counts);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (error) {
+    throw ioError("read rollout", file, error);
   }
-  if (refused !== null) {
+  try {
+    const total = fs.fstatSync(fd).size;
+    let read = 0;
+    for await (const piece of zstdFilePieces(fd)) {
+      read += piece.length;
+      if (!lines.push(piece)) break;
+      tick?.(Math.min(read, total), total, lines.lines);
+    }
+  } catch (error) {
+    if (error instanceof RolloutError) throw error;
+    if (isSystemError(error)) throw ioError("read rollout", file, error);
     throw new RolloutError(
       "invalid_rollout",
-      `Cannot redact "${file}": ${refused}; rollout repair can rewrite it first`,
+      `Cannot redact "${file}": zstd cannot decompress it (${(error as Error).message})`,
     );
+  } finally {
+    fs.closeSync(fd);
   }
-  return { records, changed };
+  return lines.finish(file);
 }
 
 /** Takes the writer lock of `file` for a rewrite, with a `locked` error that says why. */
@@ -152,6 +230,7 @@ function lockFor(file: string, pid: number): WriterLock {
 
 /** Finds the secrets of the rollout `file` and, unless a dry run, rewrites it without them. */
 export async function redactRollout(file: string, options: RedactOptions): Promise<RedactResult> {
+  if (plainPathOf(file) !== null) return await redactArchived(file, options);
   const dryRun = options.dryRun === true;
   const lock = dryRun ? null : lockFor(file, options.pid);
   try {
@@ -160,7 +239,7 @@ export async function redactRollout(file: string, options: RedactOptions): Promi
     if (loaded.compressed) {
       throw new RolloutError(
         "invalid_rollout",
-        `Cannot redact "${file}": it is zstd-compressed (Codex's cold storage); restore it first (zstd -d --rm "${file}"), then redact the .jsonl`,
+        `Cannot redact "${file}": it holds zstd-compressed data under a plain name; rename it to end in .jsonl.zst, then redact it`,
       );
     }
     const counts: RedactionCounts = {};
@@ -173,6 +252,7 @@ export async function redactRollout(file: string, options: RedactOptions): Promi
       original: null,
       dryRun,
       heldBy: dryRun ? WriterLock.heldBy(file) : null,
+      restoredFrom: null,
     };
     const document = isDocument(loaded.format);
     let text = "";
@@ -205,6 +285,39 @@ export async function redactRollout(file: string, options: RedactOptions): Promi
   } finally {
     lock?.release();
   }
+}
+
+/**
+ * An archived rollout (`.jsonl.zst`): its secrets counted as it is decompressed; when it holds
+ * some and this is no dry run, it is restored to its `.jsonl` (as a writer restores it, safely)
+ * and that is redacted. An archive without secrets stays as it is.
+ */
+async function redactArchived(file: string, options: RedactOptions): Promise<RedactResult> {
+  const plain = plainPathOf(file)!;
+  const loaded = loadRollout(file, { history: "count" });
+  const counts: RedactionCounts = {};
+  const found = await countArchived(file, counts, options.progress?.("finding") ?? null);
+  const dryRun = options.dryRun === true;
+  if (dryRun || found.changed === 0) {
+    return {
+      path: file,
+      format: loaded.format,
+      counts,
+      ...found,
+      original: null,
+      dryRun,
+      heldBy: dryRun ? WriterLock.heldBy(plain) : null,
+      restoredFrom: null,
+    };
+  }
+  const restored = await restoreRollout(file, { pid: options.pid });
+  if (restored.status === "skipped") {
+    throw new RolloutError(
+      "locked",
+      `Cannot redact "${file}": ${restored.message}; run redact once that is done`,
+    );
+  }
+  return { ...(await redactRollout(plain, options)), restoredFrom: file };
 }
 
 function readText(file: string): string {

@@ -270,9 +270,49 @@ test("rollout redact --dry-run only counts, --no-keep keeps no original, --json 
       changed: 4,
       original: null,
       held_by: null,
+      restored_from: null,
     });
     assert.deepEqual(kept(file), []);
     holdsNoSecret(fs.readFileSync(file, "utf8"));
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout redact counts an archive's secrets as it reads it, and restores it to rewrite", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const original = secretJournal();
+    const file = writeSession(dir, { id: ID, text: original });
+    const clean = writeSession(dir, { id: idOf(41) });
+    for (const session of [file, clean]) {
+      assert.equal((await cli(["archive", session, "--home", dir])).code, 0);
+    }
+    const packed = `${file}.zst`;
+    const packedBytes = fs.readFileSync(packed);
+    const dry = await cli(["redact", packed, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /^Would redact 4 secrets in .*\.jsonl\.zst .*, 4 records to change:\n/,
+    );
+    assert.deepEqual(fs.readFileSync(packed), packedBytes);
+    assert.equal(fs.existsSync(file), false);
+    // An archive with no secret stays one.
+    const none = await cli(["redact", `${clean}.zst`]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^No secrets found in /);
+    assert.equal(fs.existsSync(`${clean}.zst`), true);
+    assert.equal(fs.existsSync(clean), false);
+    // By its id too: restored, then rewritten, the original kept.
+    const run = await cli(["redact", ID, "--home", dir, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual([report.path, report.restored_from, report.total], [file, packed, 4]);
+    assert.equal(fs.existsSync(packed), false);
+    holdsNoSecret(fs.readFileSync(file, "utf8"));
+    assert.equal(fs.readFileSync(report.original, "utf8"), original);
   } finally {
     cleanup();
   }

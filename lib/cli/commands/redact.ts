@@ -20,6 +20,9 @@ function report(result: RedactResult): string {
     return `  ${rule!.padEnd(width)}  ${n}`;
   });
   const lines = [
+    ...(result.restoredFrom === null ? [] : [
+      `Restored ${result.restoredFrom} from its archive first (rollout archive compresses it again)`,
+    ]),
     `${result.dryRun ? "Would redact" : "Redacted"} ${counted(total, "secret")} in ${where}, ${
       counted(result.changed, "record")
     } ${result.dryRun ? "to change" : "changed"}:`,
@@ -78,6 +81,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     changed: result.changed,
     original: result.original,
     held_by: result.heldBy,
+    restored_from: result.restoredFrom,
   };
   await io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   return 0;

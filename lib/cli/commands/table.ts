@@ -368,7 +368,8 @@ many of each rule it found, never a secret. Every record is kept as it was; only
 string values holding a secret change. The file is rewritten under its writer lock and
 replaced atomically (a session held by a writer is refused); the original is kept beside
 it as PATH.unredacted-<time> (0600; it still holds the secrets: delete it when done). A
-session without secrets is left alone. ${STREAMED}
+session without secrets is left alone. An archived session (.jsonl.zst) with secrets is
+restored to its .jsonl first, and that is redacted. ${STREAMED}
 ${SESSION}
 
 Options:
@@ -376,7 +377,7 @@ ${HOME}
   --dry-run         only count what would be replaced; change nothing
   --no-keep         do not keep the original
   --json            print {"path","format","dry_run","secrets","total","records","changed",
-                    "original","held_by"}
+                    "original","held_by","restored_from"}
   --last            use the most recently updated session`,
     load: () => import("./redact.ts"),
   },
