@@ -24,6 +24,15 @@ export function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * What a value that is no number or no integer is, for a message: its JSON type, and for a
+ * number its value (`1.5`), or that it is too large to hold (`1e999` reads as Infinity).
+ */
+function numberText(value: unknown): string {
+  if (typeof value !== "number") return jsonTypeOf(value);
+  return Number.isFinite(value) ? `${value}` : "a number too large to hold";
+}
+
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let node = root;
   for (const key of path) {
@@ -68,7 +77,8 @@ export function formatIssue(error: z.ZodError, input: unknown, prefix = ""): str
         return `${where}: required ${what} is missing`;
       }
       const expected = EXPECTED[issue.expected] ?? issue.expected;
-      return `${where}: expected ${expected}, got ${jsonTypeOf(got)}`;
+      const numeric = issue.expected === "int" || issue.expected === "number";
+      return `${where}: expected ${expected}, got ${numeric ? numberText(got) : jsonTypeOf(got)}`;
     }
     case "invalid_value":
       return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;

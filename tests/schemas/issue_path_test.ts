@@ -44,7 +44,11 @@ test("formatIssue() says what was expected and what was found", () => {
     ],
     [{ ...base, items: [{ n: 1 }] }, "items[0].call_id: required string is missing"],
     [{ kind: "a" }, "items: required array is missing"],
-    [{ ...base, items: [{ call_id: "c", n: 1.5 }] }, "items[0].n: expected an integer, got number"],
+    [{ ...base, items: [{ call_id: "c", n: 1.5 }] }, "items[0].n: expected an integer, got 1.5"],
+    [
+      { ...base, items: [{ call_id: "c", n: Infinity }] },
+      "items[0].n: expected number, got a number too large to hold",
+    ],
     [{ ...base, items: [{ call_id: "c", n: -1 }] }, "items[0].n: expected a number >= 0, got -1"],
     [{ ...base, items: [{ call_id: "c", n: 10 }] }, "items[0].n: expected a number <= 9, got 10"],
     [{ ...base, kind: "c" }, 'kind: expected one of "a", "b"'],
