@@ -138,17 +138,9 @@ export function planOp(op: Op, ctx: OpContext, prepared?: PreparedItems): Planne
       return shared(async () => {
         const session = host.session();
         const message = userMessage(op.items, { cwd: ctx.cwd, maxLineBytes: ctx.maxLineBytes });
-        const ack = await session.recordItems([message], { where: "op.items" }).catch(
-          (error: unknown) => {
-            // The items make one record: a size refused is that of all of them together.
-            if (!(error instanceof RolloutError) || error.code !== "line_too_long") throw error;
-            throw new RolloutError(
-              "line_too_long",
-              error.message.replace(/^op\.items\[0\]: /, "op.items, as one user message: "),
-            );
-          },
-        );
-        return itemsRecorded(ack);
+        // The items make one record: a size refused is that of all of them together.
+        const where = { one: "op.items, as one user message" };
+        return itemsRecorded(await session.recordItems([message], { where }));
       });
     case "record_items":
       if (prepared !== undefined) {

@@ -20,7 +20,14 @@ export {
 } from "./codex_events.ts";
 export { formatIssue } from "./issue_path.ts";
 export { checkItem, isPersisted, type ItemCheck, ItemSchemas, ResponseItem } from "./items.ts";
-export { payloadValue, type PreparedItems, prepareItems, type Scrub } from "./prepare_items.ts";
+export {
+  itemPlace,
+  type ItemsPlace,
+  payloadValue,
+  type PreparedItems,
+  prepareItems,
+  type Scrub,
+} from "./prepare_items.ts";
 export {
   type DamageReport,
   Event,

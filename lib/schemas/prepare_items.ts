@@ -25,12 +25,25 @@ export interface PreparedItem {
 }
 
 /**
- * Checked items, in order, up to the first that failed (`error`, naming `<where>[i]`). The
+ * How messages name the items of a call: `"op.items"` names the third `op.items[2]`; `{one}`
+ * names by `one` a call whose items stand for one thing the caller was given (`user_input`'s
+ * items, recorded as one message: `op.items, as one user message`). Plain data, so prepared
+ * items can cross threads.
+ */
+export type ItemsPlace = string | { one: string };
+
+/** The name of item `index` of a call (see {@linkcode ItemsPlace}). */
+export function itemPlace(where: ItemsPlace, index: number): string {
+  return typeof where === "string" ? `${where}[${index}]` : where.one;
+}
+
+/**
+ * Checked items, in order, up to the first that failed (`error`, naming it by `where`). The
  * recorder checks the encoded sizes of the items before the failure first, so the call
  * reports what checking the items one by one would have reported.
  */
 export interface PreparedItems {
-  where: string;
+  where: ItemsPlace;
   items: PreparedItem[];
   error: { code: ErrorCode; message: string } | null;
   /**
@@ -62,13 +75,13 @@ export function payloadValue(payload: string | Uint8Array): unknown {
  */
 export function prepareItems(
   items: readonly unknown[],
-  where: string,
+  where: ItemsPlace,
   options: { keepItems: boolean; nestingChecked?: boolean; scrub?: Scrub },
 ): PreparedItems {
   const checkOptions = { nestingChecked: options.nestingChecked === true };
   const prepared: PreparedItem[] = [];
   for (let index = 0; index < items.length; index++) {
-    const check = checkItem(items[index], `${where}[${index}]`, checkOptions);
+    const check = checkItem(items[index], itemPlace(where, index), checkOptions);
     if (!check.ok) {
       return {
         where,
@@ -91,7 +104,7 @@ export function prepareItems(
         payload = JSON.stringify(item);
       }
     } catch (error) {
-      const message = `${where}[${index}]: cannot be encoded: ${describe(error)}`;
+      const message = `${itemPlace(where, index)}: cannot be encoded: ${describe(error)}`;
       return { where, items: prepared, error: { code: "invalid_argument", message } };
     }
     const mirror = messageEventText(item, payload);

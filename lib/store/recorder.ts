@@ -11,6 +11,8 @@ import { byteLength } from "../base/mod.ts";
 import {
   ioError,
   isDocument,
+  itemPlace,
+  type ItemsPlace,
   payloadValue,
   plainError,
   type PreparedItems,
@@ -400,7 +402,7 @@ export class RolloutRecorder {
    */
   recordItems(
     items: readonly unknown[],
-    options: { where?: string; nestingChecked?: boolean } = {},
+    options: { where?: ItemsPlace; nestingChecked?: boolean } = {},
   ): Promise<ItemsRecorded> {
     const where = options.where ?? "items";
     const nestingChecked = options.nestingChecked === true;
@@ -456,7 +458,9 @@ export class RolloutRecorder {
         return done(
           new RolloutError(
             "line_too_long",
-            `${where}[${index}]: the encoded record is ${size} bytes, above the limit of ${this.#maxLine} bytes`,
+            `${
+              itemPlace(where, index)
+            }: the encoded record is ${size} bytes, above the limit of ${this.#maxLine} bytes`,
           ),
         );
       }
