@@ -58,8 +58,11 @@ function statOf(file: string): fs.Stats | null {
   }
 }
 
-/** Bumped whenever the tables change: an index of another version is rebuilt. */
-export const SCHEMA_VERSION = 2;
+/**
+ * Bumped whenever the tables change, or what a reading puts in them: an index of another
+ * version is rebuilt. 3: a fork rollout made counts its own token usage.
+ */
+export const SCHEMA_VERSION = 3;
 
 /**
  * The files no reading could use, in list order: every command that refreshes asks for them,

@@ -73,6 +73,12 @@ const TrackerState = z.object({
   model: z.string().nullable(),
   /** Inside records a fork copied from its parent. */
   copying: z.boolean(),
+  /**
+   * A fork made by rollout, which copies its parent's records as they are, timestamps
+   * included: the first record dated at or after the fork's creation is its own. (Codex
+   * writes the records it copies anew, dated when it copied them.)
+   */
+  verbatim: z.boolean().default(false),
   /** The last cumulative `total_token_usage`. */
   totals: Vector.nullable(),
   turn: z.number().int().nonnegative(),
@@ -171,7 +177,9 @@ function usageOf(payload: Record<string, unknown>): Usage | null | "bad" {
  *   until a turn starts (a `turn_context` or `task_started` whose UUIDv7 turn id is dated at or
  *   after the rollout's creation). Their totals still count as the previous totals, as Codex
  *   seeds the fork's totals from them. A fork without dated turn ids (Codex before 2026-02)
- *   cannot be told from its copy and counts nothing.
+ *   cannot be told from its copy and counts nothing, but for a fork rollout made: it copies its
+ *   parent's records with their own timestamps, so its first record dated at or after its
+ *   creation ends the copy.
  */
 export class UsageTracker {
   #s: TrackerState;
@@ -185,6 +193,7 @@ export class UsageTracker {
       metaModel: null,
       model: null,
       copying: false,
+      verbatim: false,
       totals: null,
       turn: 0,
       pending: [],
@@ -226,6 +235,10 @@ export class UsageTracker {
     if (rec.line <= s.line) return;
     s.line = rec.line;
     const payload = isObject(rec.payload) ? rec.payload : {};
+    if (s.copying && s.verbatim && rec.type !== "session_meta" && s.created !== null) {
+      const at = rec.timestamp === undefined ? NaN : Date.parse(rec.timestamp);
+      if (at >= s.created) s.copying = false;
+    }
     switch (rec.type) {
       case "session_meta":
         return this.#meta(payload);
@@ -252,6 +265,7 @@ export class UsageTracker {
       s.created = v7Time(id) ?? (Number.isFinite(stamp) ? stamp : null);
       if (typeof meta.model === "string" && meta.model !== "") s.metaModel = meta.model;
       s.copying = typeof meta.forked_from_id === "string" && meta.history_base == null;
+      s.verbatim = s.copying && meta.originator === "rollout";
     } else if (id !== null && id !== s.own) {
       s.copying = true;
     }

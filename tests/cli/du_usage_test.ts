@@ -173,6 +173,47 @@ test("rollout usage counts each response once, cached within input, by day and m
   }
 });
 
+test("rollout usage counts a fork's own turns, not those it copied from its parent", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(1);
+    const t = "2026-11-01T10:00:00.000Z";
+    const parent = writeSession(dir, {
+      id,
+      text: line(t, "session_meta", { id, timestamp: t, cwd: "/w" }) +
+        line(t, "event_msg", tokens([100, 0, 10, 0], [100, 0, 10, 0])),
+    });
+    const forked = await cli(["fork", parent, "--home", dir, "--json"]);
+    assert.equal(forked.code, 0, forked.stderr);
+    const fork = JSON.parse(forked.stdout) as { session_id: string; path: string };
+    // The fork's own response, after it was made: its totals go on from the parent's.
+    // (A paginated journal: the line takes the next ordinal.)
+    const ordinal = fs.readFileSync(fork.path, "utf8").split("\n").length - 1;
+    fs.appendFileSync(
+      fork.path,
+      JSON.stringify({
+        timestamp: new Date(Date.now() + 1000).toISOString(),
+        ordinal,
+        type: "event_msg",
+        payload: tokens([600, 0, 60, 0], [500, 0, 50, 0]),
+      }) + "\n",
+    );
+    const result = await cli(["usage", "--home", dir, "--by", "session", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    const rows = report.groups.map((g: { key: string; turns: number; input: number }) => [
+      g.key,
+      g.turns,
+      g.input,
+    ]);
+    assert.deepEqual(rows.sort(), [[id, 1, 100], [fork.session_id, 1, 500]].sort());
+    assert.deepEqual(report.sessions_without_usage, []);
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout usage says how many token counts it could not read, and in which sessions", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
