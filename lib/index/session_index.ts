@@ -207,7 +207,33 @@ export function indexPath(home: string): string {
 }
 
 /** Whether an error says the database file is damaged or no database at all. */
+/** An index whose tables are not the ones this version makes (a table or column dropped). */
+class DamagedSchema extends Error {}
+
+/**
+ * The tables and columns of {@linkcode SCHEMA}, each looked up once as the index is opened:
+ * a table or column missing (an index edited by hand, or by another tool) is a damaged index,
+ * rebuilt like a corrupt one, not a query failing later with SQLite's words.
+ */
+function checkSchema(db: DatabaseSync): void {
+  const tables = /CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)\s*(?:USING fts5)?\(([^;]*)\);/g;
+  for (const [, table, body] of SCHEMA.matchAll(tables)) {
+    const columns = body!.split(",").map((part) => part.trim().split(/\s+/)[0]!)
+      .filter((word) => /^[a-z_]+$/.test(word) && !["tokenize", "PRIMARY"].includes(word));
+    try {
+      db.prepare(`SELECT ${columns.join(", ")} FROM ${table} LIMIT 0`).all();
+    } catch (error) {
+      throw new DamagedSchema(
+        `its table "${table}" is not as this version makes it (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+      );
+    }
+  }
+}
+
 function isCorruption(error: unknown): boolean {
+  if (error instanceof DamagedSchema) return true;
   const e = error as { errcode?: unknown; code?: unknown; message?: unknown };
   const primary = typeof e.errcode === "number" ? e.errcode & 0xff : -1;
   if (primary === 11 || primary === 26) return true;
@@ -308,6 +334,7 @@ function openDatabase(file: string): DatabaseSync {
     addUnreadableIndex(db);
     // Reads a page of every table: a damaged file fails here rather than mid-query.
     db.prepare("SELECT count(*) FROM files").get();
+    checkSchema(db);
     return db;
   } catch (error) {
     db.close();

@@ -268,6 +268,41 @@ test("a damaged index is rebuilt with a notice; a deleted one is rebuilt silentl
   }
 });
 
+test("an index missing a table or a column is rebuilt with a notice, not a failing query", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeSession(dir, { id: idOf(1) });
+    for (
+      const damage of [
+        "DROP TABLE usage",
+        "ALTER TABLE files DROP COLUMN preview",
+        "DROP TABLE names_text",
+        "DROP TABLE entries_text",
+        "DROP TABLE meta",
+      ]
+    ) {
+      (await openIndex(dir)).close();
+      const db = new DatabaseSync(indexPath(dir));
+      db.exec(damage);
+      db.close();
+      const notices: string[] = [];
+      const index = await openIndex(dir, { notice: (m) => notices.push(m) });
+      try {
+        assert.equal(search(index, "files", { limit: 10 }).length, 2, damage);
+      } finally {
+        index.close();
+      }
+      assert.equal(notices.length, 1, damage);
+      assert.match(
+        notices[0]!,
+        /damaged \(its table ".*" is not as this version makes it .*rebuilt/,
+      );
+    }
+  } finally {
+    cleanup();
+  }
+});
+
 test("a reader is never blocked by a process writing the index", async () => {
   const { dir, cleanup } = tempDir();
   try {
