@@ -121,6 +121,28 @@ test("rollout search understands phrases, prefixes, OR and NOT", async () => {
   }
 });
 
+test("rollout search takes a term with punctuation as the phrase it spells", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(7);
+    const t = "2026-11-20T09:00:00.000Z";
+    writeSession(dir, {
+      id,
+      text: line(t, "session_meta", { id, timestamp: t, cwd: "/w" }) +
+        line(t, "response_item", message("user", "fix package.json, send an e-mail, run ls -v")),
+    });
+    for (const query of ["package.json", "e-mail", "ls -v", "package.js*", "e-mail AND ls"]) {
+      const found = await hits(dir, query);
+      assert.deepEqual(found.map((h) => h.session_id), [id], query);
+    }
+    // Spelled apart, the words must follow each other: `json.package` is no hit.
+    assert.deepEqual(await hits(dir, "json.package"), []);
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout search filters by folder, time and role, and limits", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

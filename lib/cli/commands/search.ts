@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { BadQuery, visible, wantsColour } from "../../base/mod.ts";
+import { BadQuery, quotePunctuatedTerms, visible, wantsColour } from "../../base/mod.ts";
 import type { SearchHit, SearchOptions } from "../../index/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { timeOption } from "./index_context.ts";
@@ -91,8 +91,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     },
     positionals: { min: 1, max: 1 },
   });
-  const query = args.positionals[0]!;
-  if (query.trim() === "") throw new UsageError("the QUERY is empty");
+  const typed = args.positionals[0]!;
+  if (typed.trim() === "") throw new UsageError("the QUERY is empty");
+  // `package.json`, `e-mail`, `C++`: a term with punctuation is searched as the phrase it spells.
+  const query = quotePunctuatedTerms(typed);
   const limit = args.integer("limit", { max: 100_000 }) ?? 20;
   if (limit === 0) throw new UsageError('option "--limit" must be at least 1, got "0"');
   const role = args.string("role");

@@ -198,8 +198,9 @@ ${FROM}
 the last time is read. Each hit names the session, the time, the item (open it with
 "rollout show SESSION --at N"), the role and the words around the match.
 
-QUERY: words (all must occur), "a phrase", prefix*, OR, NOT, AND and (...); quote it for
-the shell: rollout search '"disk full" OR enospc'.
+QUERY: words (all must occur), "a phrase", prefix*, OR, NOT, AND and (...); a term with
+punctuation (package.json, e-mail) is the phrase it spells. Quote it for the shell:
+rollout search '"disk full" OR enospc'.
 DATE: 2026-11-30, 2026-11-30T14:00:00Z, or a time ago: 90m, 12h, 7d, 2w.
 
 Options:
