@@ -132,6 +132,18 @@ function isOutput(item: ResponseItem): boolean {
   return item.type === "function_call_output" || item.type === "custom_tool_call_output";
 }
 
+/**
+ * A record's time as the index keeps it: in UTC, to the millisecond (`2026-12-01T10:00:00.000Z`
+ * for `2026-12-01T12:00:00+02:00` or `2026-12-01T10:00:00Z`), so that times compare as
+ * instants when compared as text (`--since`, `--until`) and show in UTC. A time that is no
+ * ISO date and time is kept as written.
+ */
+export function utcTime(text: string): string {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text)) return text;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : text;
+}
+
 /** Turns lines into entries, usage and byte counts; the state carries over between reads. */
 class LineReader {
   readonly splitter: LineSplitter;
@@ -203,7 +215,7 @@ class LineReader {
     } else {
       type = typeof value.type === "string" ? value.type : "";
       payload = value.payload;
-      if (typeof value.timestamp === "string") time = value.timestamp;
+      if (typeof value.timestamp === "string") time = utcTime(value.timestamp);
       this.#usage.record({ type, timestamp: time ?? undefined, payload, line: lineNo });
       const turns = this.#usage.turns();
       if (turns.length > 0) this.#sink.usage(turns);
@@ -264,7 +276,7 @@ class LineReader {
     this.state = {
       format,
       sessionId: meta.data.id,
-      created: meta.data.timestamp,
+      created: utcTime(meta.data.timestamp),
       cwd: typeof raw.cwd === "string" ? raw.cwd : null,
       model: typeof raw.model === "string" ? raw.model : null,
       forkedFrom: typeof raw.forked_from_id === "string" ? raw.forked_from_id : null,

@@ -60,7 +60,8 @@ function statOf(file: string): fs.Stats | null {
 
 /**
  * Bumped whenever the tables change, or what a reading puts in them: an index of another
- * version is rebuilt. 3: a fork rollout made counts its own token usage.
+ * version is rebuilt. 3: a fork rollout made counts its own token usage, and record times are
+ * kept in UTC to the millisecond.
  */
 export const SCHEMA_VERSION = 3;
 

@@ -143,6 +143,34 @@ test("rollout search takes a term with punctuation as the phrase it spells", asy
   }
 });
 
+test("rollout search compares record times as instants, whatever their form, and shows UTC", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const id = idOf(8);
+    const t = "2026-12-01T09:00:00Z";
+    writeSession(dir, {
+      id,
+      text: line(t, "session_meta", { id, timestamp: t, cwd: "/w" }) +
+        // No milliseconds, and 10:00 UTC written with an offset.
+        line("2026-12-01T10:00:00Z", "response_item", message("user", "alpha")) +
+        line("2026-12-01T12:00:00+02:00", "response_item", message("user", "bravo")),
+    });
+    const times = async (...args: string[]) =>
+      (await hits(dir, ...args)).map((h) => [h.snippet, h.time]);
+    assert.deepEqual(await times("alpha", "--since", "2026-12-01T10:00:00.500Z"), []);
+    assert.deepEqual(await times("alpha", "--since", "2026-12-01T10:00:00Z"), [
+      ["alpha", "2026-12-01T10:00:00.000Z"],
+    ]);
+    assert.deepEqual(await times("bravo", "--since", "2026-12-01T10:30:00Z"), []);
+    assert.deepEqual(await times("bravo", "--until", "2026-12-01T11:00:00Z"), [
+      ["bravo", "2026-12-01T10:00:00.000Z"],
+    ]);
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout search filters by folder, time and role, and limits", async () => {
   await setup();
   const { dir, cleanup } = tempDir();

@@ -71,19 +71,45 @@ export async function reportUnreadable(
   }
 }
 
+/** `2026-11-30`, `2026-11-30T14:00`, `2026-11-30 14:00:05.250`, with `Z` or `+02:00` or none. */
+const DATE_TIME =
+  /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(Z|[+-]\d\d:?\d\d)?)?$/i;
+
+/**
+ * The Unix milliseconds of a date and time in the form of {@linkcode DATE_TIME}, UTC unless it
+ * names its offset (the same whatever the machine's time zone), or null when it names no real
+ * time (`2026-02-30`, `25:00`).
+ */
+function instantOf(text: string): number | null {
+  const m = DATE_TIME.exec(text);
+  if (m === null) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((n) => Number(n ?? 0));
+  const ms = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
+  const days = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  if (month! < 1 || month! > 12 || day! < 1 || day! > days) return null;
+  if (hour! > 23 || minute! > 59 || second! > 59) return null;
+  let offset = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone.toUpperCase() !== "Z") {
+    const [, sign, hours, minutes] = /^([+-])(\d\d):?(\d\d)$/.exec(zone)!;
+    if (Number(hours) > 23 || Number(minutes) > 59) return null;
+    offset = (sign === "-" ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000;
+  }
+  return Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms) - offset;
+}
+
 /**
  * The time `--since`/`--until` name, as an ISO string: a date (`2026-11-30`, midnight UTC),
- * a date and time (ISO 8601), or a length of time before `now` (`7d`, `12h`).
+ * a date and time (ISO 8601; UTC unless it names its offset), or a length of time before
+ * `now` (`7d`, `12h`). A date that does not exist (`2026-02-30`) is refused.
  */
 export function timeOption(flag: string, text: string, now = Date.now()): string {
   const ago = durationMs(text.trim());
   if (ago !== null) return new Date(now - ago).toISOString();
-  if (/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(text.trim())) {
-    const parsed = Date.parse(text.trim().length === 10 ? `${text.trim()}T00:00:00Z` : text);
-    if (!Number.isNaN(parsed)) return new Date(parsed).toISOString();
-  }
+  const at = instantOf(text.trim());
+  if (at !== null) return new Date(at).toISOString();
   throw new UsageError(
-    `option "--${flag}" needs a date (2026-11-30), a date and time (2026-11-30T14:00:00Z) or a time ago (7d, 12h, 90m, 2w), got ${
+    `option "--${flag}" needs a date (2026-11-30), a date and time (2026-11-30T14:00:00Z, UTC unless it names its offset) or a time ago (7d, 12h, 90m, 2w), got ${
       JSON.stringify(text)
     }`,
   );
