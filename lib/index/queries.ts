@@ -4,7 +4,7 @@
  */
 import { BadQuery } from "../base/mod.ts";
 import { newestFirst, realPathOf, type SkippedFolder } from "../session/mod.ts";
-import type { SessionIndex } from "./session_index.ts";
+import { movedTo, type SessionIndex } from "./session_index.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import type { SessionUsageTurn } from "./usage_report.ts";
 
@@ -242,9 +242,23 @@ export async function listIndexed(
     for (const row of rowsOf.all(JSON.stringify(batch)) as unknown as Row[]) {
       rows.set(row.path, row);
     }
-    for (const path of batch) {
-      const row = rows.get(path);
-      if (row === undefined) continue;
+    for (const walked of batch) {
+      let path = walked;
+      let row = rows.get(path);
+      if (row === undefined) {
+        // Archived or restored since the walk found it: listed as its twin, read now if no
+        // process has yet (another's refresh may have dropped the row this one wrote). Gone
+        // with no twin (deleted): not listed.
+        const twin = movedTo(path);
+        if (twin === null) continue;
+        path = twin.path;
+        row = (rowsOf.all(JSON.stringify([path])) as unknown as Row[])[0];
+        if (row === undefined) {
+          await index.refreshFiles([path]);
+          row = (rowsOf.all(JSON.stringify([path])) as unknown as Row[])[0];
+        }
+        if (row === undefined) continue;
+      }
       if (row.error !== null) {
         unreadable.push({ path, message: row.error });
         continue;

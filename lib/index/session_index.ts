@@ -414,6 +414,21 @@ export async function useIndex<T>(
   }
 }
 
+/**
+ * Where the session of a file that is gone lives now: `X.jsonl.zst` for an `X.jsonl` archived
+ * meanwhile, `X.jsonl` for an `X.jsonl.zst` restored meanwhile; null when neither is there.
+ */
+export function movedTo(file: string): Seen | null {
+  const twin = file.endsWith(".jsonl.zst")
+    ? file.slice(0, -4)
+    : file.endsWith(".jsonl")
+    ? `${file}.zst`
+    : null;
+  if (twin === null) return null;
+  const stat = statOf(twin);
+  return stat === null ? null : { path: twin, stat };
+}
+
 /** The key of a file's identity and content: equal keys mean nothing changed. */
 export function inodeOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
@@ -620,17 +635,31 @@ export class SessionIndex {
   async refreshFiles(paths: readonly string[]): Promise<RefreshReport> {
     const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
     const changed: Seen[] = [];
-    const rows = new Map<string, Pick<FileRow, "size" | "mtime_ms" | "inode">>();
+    const rows = new Map<string, Pick<FileRow, "id" | "size" | "mtime_ms" | "inode">>();
     const found = this.sql(
-      "SELECT path, size, mtime_ms, inode FROM files WHERE path IN (SELECT value FROM json_each(?))",
+      "SELECT id, path, size, mtime_ms, inode FROM files WHERE path IN (SELECT value FROM json_each(?))",
     ).all(JSON.stringify(paths)) as unknown as FileRow[];
     for (const row of found) rows.set(row.path, row);
+    const gone: number[] = [];
     for (const path of paths) {
       const stat = statOf(path);
-      if (stat === null) continue;
+      if (stat === null) {
+        // Archived or restored since the walk found it: its twin is read in its place.
+        const row = rows.get(path);
+        if (row !== undefined) gone.push(row.id);
+        const twin = movedTo(path);
+        if (twin !== null && !paths.includes(twin.path)) changed.push(twin);
+        continue;
+      }
       const row = rows.get(path);
       if (row !== undefined && upToDate(row, stat)) report.unchanged++;
       else changed.push({ path, stat });
+    }
+    if (gone.length > 0) {
+      this.#write(() => {
+        for (const id of gone) this.#drop(id);
+      });
+      report.dropped += gone.length;
     }
     if (!this.#namesUpToDate()) this.#write(() => this.#refreshNames());
     await this.#indexAll(changed, null, report);
@@ -681,11 +710,13 @@ export class SessionIndex {
 
   /** Indexes `changed` in write transactions of a few MiB each. */
   async #indexAll(
-    changed: readonly Seen[],
+    files: readonly Seen[],
     progress: ((read: number, total: number, lines: number) => void) | null,
     report: RefreshReport,
   ): Promise<void> {
-    const total = changed.reduce((sum, f) => sum + f.stat.size, 0);
+    const changed = [...files];
+    const queued = new Set(changed.map((file) => file.path));
+    let total = changed.reduce((sum, f) => sum + f.stat.size, 0);
     let done = 0;
     let i = 0;
     while (i < changed.length) {
@@ -700,7 +731,17 @@ export class SessionIndex {
           });
           if (read === "grown") report.grown++;
           else if (read === "read") report.read++;
-          else report.unchanged++;
+          else if (read === "unchanged") report.unchanged++;
+          else {
+            report.dropped++;
+            // Archived or restored while this refresh ran: the session is its twin now.
+            const twin = movedTo(file.path);
+            if (twin !== null && !queued.has(twin.path)) {
+              queued.add(twin.path);
+              changed.push(twin);
+              total += twin.stat.size;
+            }
+          }
           batchBytes += file.stat.size;
           batchFiles++;
         }
@@ -761,14 +802,14 @@ export class SessionIndex {
   async #indexFile(
     file: Seen,
     tick: (bytes: number) => void,
-  ): Promise<"read" | "grown" | "unchanged"> {
+  ): Promise<"read" | "grown" | "unchanged" | "gone"> {
     const row = this.sql("SELECT * FROM files WHERE path = ?").get(file.path) as
       | FileRow
       | undefined;
     const stat = statOf(file.path);
     if (stat === null) {
       if (row !== undefined) this.#drop(row.id);
-      return "unchanged";
+      return "gone";
     }
     if (row !== undefined && upToDate(row, stat)) return "unchanged";
     let from = 0;
@@ -864,6 +905,11 @@ export class SessionIndex {
       );
       return from === 0 ? "read" : "grown";
     } catch (error) {
+      // Gone while it was read (archived, restored or deleted meanwhile): no row.
+      if (errnoOf(error) === "ENOENT" && statOf(file.path) === null) {
+        this.#drop(fileId);
+        return "gone";
+      }
       // What the file holds is judged once per version of it; a failed system call (no
       // permission, an I/O error) is tried again by the next refresh that finds anything
       // changed in the home, its permissions included.

@@ -303,6 +303,45 @@ test("an index missing a table or a column is rebuilt with a notice, not a faili
   }
 });
 
+test("a session archived or restored while the index reads the home is read as its twin", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const first = writeSession(dir, { id: idOf(1), mtime: 1_000 });
+    const second = writeSession(dir, { id: idOf(2), mtime: 2_000 });
+    const archive = (file: string) => {
+      fs.writeFileSync(`${file}.zst`, zstdCompressSync(fs.readFileSync(file)));
+      fs.unlinkSync(file);
+    };
+    // The files are read oldest first: while the first is read, the second is archived.
+    let moved = false;
+    const index = await openIndex(dir, { refresh: false });
+    try {
+      await index.refresh(() => {
+        if (!moved) archive(second);
+        moved = true;
+      });
+      assert.ok(moved);
+      const rows = index.sql("SELECT path, error FROM files ORDER BY path").all();
+      assert.deepEqual(rows.map((r) => [r.path, r.error]), [[first, null], [
+        `${second}.zst`,
+        null,
+      ]]);
+      // `list` brings up to date the files its walk found: the first, archived since.
+      archive(first);
+      await index.refreshFiles([first]);
+      const after = index.sql("SELECT path, error FROM files ORDER BY path").all();
+      assert.deepEqual(after.map((r) => [r.path, r.error]), [
+        [`${first}.zst`, null],
+        [`${second}.zst`, null],
+      ]);
+    } finally {
+      index.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
 test("a reader is never blocked by a process writing the index", async () => {
   const { dir, cleanup } = tempDir();
   try {
