@@ -100,7 +100,9 @@ function walk(
       if (depth < 3) walk(`${dir}/${name}`, depth + 1, out, how);
       continue;
     }
-    if (!entry.isFile() || !isRolloutName(name) || twin(name)) continue;
+    // A FIFO, socket or device under a rollout's name is found too: reading it says what it
+    // is (it is reported, never silently left out).
+    if (!isRolloutName(name) || twin(name)) continue;
     out.push({ path: `${dir}/${name}`, name });
   }
 }
@@ -218,7 +220,7 @@ function folderFiles(dir: string, skipped: Skipped): KeyedFile[] {
   const twin = twinsAmong(entries);
   for (const entry of entries) {
     const name = String(entry.name);
-    if (!isRolloutName(name) || !entry.isFile() || twin(name)) continue;
+    if (!isRolloutName(name) || entry.isDirectory() || twin(name)) continue;
     const file = keyed(dir, name);
     if (file !== null) out.push(file);
   }
@@ -269,7 +271,7 @@ export function* newestFirst(home: string, skipped?: Skipped): Generator<KeyedFi
           if (k !== null) loose.push(k);
         }
       }
-    } else if (isRolloutName(name) && entry.isFile()) {
+    } else if (isRolloutName(name)) {
       const file = keyed(root, name);
       if (file !== null) loose.push(file);
     }

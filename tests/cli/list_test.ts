@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
@@ -258,6 +259,29 @@ test("rollout list follows links in the home, and reports a link to nothing", as
       result.stderr,
       `rollout: warning: "${dangling}": not listed: cannot be read: no such file or directory (ENOENT in open)\n`,
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test("rollout list, search and du report a FIFO named like a rollout, and do not wait on it", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = writeSession(dir, { id: idOf(1) });
+    const fifo = path.join(path.dirname(file), `rollout-2026-11-26T12-00-00-${idOf(2)}.jsonl`);
+    const made = spawnSync("mkfifo", [fifo]);
+    if (made.status !== 0) return; // No mkfifo here.
+    const said =
+      `rollout: warning: "${fifo}": %s: it is not a regular file (a FIFO, a device or a socket) (ENOTREG)\n`;
+    const list = await cli(["list", "--json", "--home", dir]);
+    assert.deepEqual((JSON.parse(list.stdout) as { path: string }[]).map((s) => s.path), [file]);
+    assert.equal(list.stderr, said.replace("%s", "not listed"));
+    const search = await cli(["search", "files", "--json", "--home", dir]);
+    assert.equal(search.stderr, said.replace("%s", "not searched"));
+    const du = await cli(["du", "--json", "--home", dir]);
+    const report = JSON.parse(du.stdout) as { unreadable: { path: string }[] };
+    assert.deepEqual(report.unreadable.map((u) => u.path), [fifo]);
   } finally {
     cleanup();
   }
