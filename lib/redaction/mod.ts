@@ -5,6 +5,7 @@
  * only base/.
  */
 export { addCounts, describeCounts, type RedactionCounts, totalRedacted } from "./counts.ts";
+export { redactExcerpt } from "./redact_excerpt.ts";
 export { redactJsonText } from "./redact_json_text.ts";
 export { mayHoldSecret } from "./prefilter.ts";
 export { redactsLineByLine, redactText } from "./redact_text.ts";

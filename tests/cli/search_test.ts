@@ -294,3 +294,33 @@ test("rollout search and list show secrets replaced unless --no-redact", async (
     cleanup();
   }
 });
+
+test("rollout search and list replace a secret their cut went through", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    // Assembled at run time: no token sits in the source.
+    const key = `sk-proj-${"A1b2C3d4".repeat(6)}`;
+    const body = key.slice(8);
+    const pad = "word ".repeat(40);
+    const t = "2026-11-20T09:00:00.000Z";
+    writeSession(dir, {
+      id: idOf(9),
+      text: line(t, "session_meta", { id: idOf(9), timestamp: t, cwd: "/w" }) +
+        // The preview (the first message, cut) ends inside the key; the snippet starts in it.
+        line(t, "response_item", message("user", `${pad.slice(0, 60)} ${key} tail`)) +
+        line(t, "response_item", message("user", `${pad} ${key} ${"x ".repeat(14)}needle`)),
+    });
+    const found = await hits(dir, "needle");
+    assert.equal(found.length, 1);
+    assert.match(found[0]!.snippet, /^…\[REDACTED:partial\] x x/);
+    const listed = await cli(["list", "--home", dir, "--json"]);
+    const preview = JSON.parse(listed.stdout)[0].preview as string;
+    assert.match(preview, /\[REDACTED:partial\]…$/);
+    for (const shown of [found[0]!.snippet, preview]) {
+      assert.ok(!shown.includes(body.slice(0, 12)), shown);
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -12,7 +12,7 @@ import { reportUnreadable, withIndex } from "./index_context.ts";
 import { fleetFilterOf, fleetStore, FROM_FLAGS, fromUrlOf, withFleet } from "./fleet_context.ts";
 import { visible } from "../../transcript/mod.ts";
 import { OutputBuffer } from "./output_buffer.ts";
-import { redactText } from "../../redaction/mod.ts";
+import { redactExcerpt, redactText } from "../../redaction/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 function size(bytes: number): string {
@@ -145,7 +145,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   // The first message and the title are shown text: their secrets are replaced by default.
   const sessions = args.flag("no-redact") ? listed.sessions : listed.sessions.map((s) => ({
     ...s,
-    preview: s.preview === null ? null : redactText(s.preview, {}),
+    preview: s.preview === null ? null : redactExcerpt(s.preview, {}),
     title: s.title === null ? null : redactText(s.title, {}),
   }));
   await reportUnreadable(io, unreadable, "not listed");

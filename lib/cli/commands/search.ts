@@ -59,10 +59,11 @@ function redaction(): Promise<Redaction> {
  * The hit with the secrets of its snippet and title replaced (SPEC §9: what is shown redacts
  * by default); the highlights are found again in the redacted snippet.
  */
-function redactHit(hit: SearchHit, redactText: Redaction["redactText"]): SearchHit {
+function redactHit(hit: SearchHit, rules: Redaction): SearchHit {
   const counts = {};
-  const snippet = redactText(hit.snippet, counts);
-  const title = hit.title === null ? null : redactText(hit.title, counts);
+  // (A snippet is cut from its text: a secret at its edges is cut too.)
+  const snippet = rules.redactExcerpt(hit.snippet, counts);
+  const title = hit.title === null ? null : rules.redactText(hit.title, counts);
   if (snippet === hit.snippet && title === hit.title) return hit;
   const highlights: Array<[number, number]> = [];
   let from = 0;
@@ -135,8 +136,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw error;
   }
   if (redacting) {
-    const { redactText } = await (rules ?? redaction());
-    hits = hits.map((hit) => redactHit(hit, redactText));
+    const loaded = await (rules ?? redaction());
+    hits = hits.map((hit) => redactHit(hit, loaded));
   }
   if (json) {
     await io.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
