@@ -37,6 +37,11 @@ export interface FleetSession {
   records: number;
   /** Whether the file on its machine is a `.jsonl.zst` (named `path` + `.zst`). */
   compressed: boolean;
+  /**
+   * The other files of its machine the store holds this session from (a file moved or copied
+   * in its home): this one was updated last.
+   */
+  others: string[];
 }
 
 const OPEN = "\u0002";
@@ -439,14 +444,14 @@ export async function resolveFleetSession(
   const named = text(name);
   const rows = await fleet.sql`
     SELECT DISTINCT s.id, s.machine, s.path, to_char(s.month, 'YYYY-MM-DD') AS month, s.session_id,
-      s.format, s.records, s.compressed
+      s.format, s.records, s.compressed, s.updated
     FROM rollout.sessions s
       LEFT JOIN rollout.names n ON n.machine = s.machine AND n.session_id = s.session_id
     WHERE s.error IS NULL AND s.format IS NOT NULL
       AND (${machine}::text IS NULL OR s.machine = ${machine})
       AND (s.session_id LIKE ${prefix} OR s.path = ${named} OR n.name = ${named}
         OR (s.compressed AND s.path || '.zst' = ${named}))
-    ORDER BY s.machine, s.compressed, s.id`;
+    ORDER BY s.machine, s.updated DESC NULLS LAST, s.compressed, s.id`;
   const where = options.machine === undefined
     ? "in the database"
     : `of machine "${options.machine}"`;
@@ -468,7 +473,12 @@ export async function resolveFleetSession(
       }): give more of the id, or --machine`,
     );
   }
+  // One session in several files of its machine (moved in its home, or copied): the store
+  // keeps a row for each path it was pushed from. The one updated last is read, the others
+  // named, as a home names them.
   const row = rows[0]!;
+  const shown = (r: Record<string, unknown>) => `${r.path}${r.compressed === true ? ".zst" : ""}`;
+  const others = [...new Set(rows.filter((r) => r.path !== row.path).map(shown))];
   return {
     id: Number(row.id),
     machine: String(row.machine),
@@ -478,6 +488,7 @@ export async function resolveFleetSession(
     format: String(row.format),
     records: Number(row.records),
     compressed: row.compressed === true,
+    others,
   };
 }
 

@@ -457,6 +457,68 @@ async function listFrom(url: string, ...more: string[]): Promise<Listed[]> {
   return JSON.parse(await ok(["list", "--from", url, "--json", ...more])) as Listed[];
 }
 
+storeTest(
+  "--from reads the file a session was updated in last, and names the others",
+  async (store) => {
+    const { home, url } = store;
+    const id = idOf(5);
+    const flat = path.join(home, "sessions", `rollout-2026-11-26T11-15-28-${id}.jsonl`);
+    fs.mkdirSync(path.dirname(flat), { recursive: true });
+    const text = fixtureText("codex_envelope", id);
+    const lines = text.split("\n");
+    fs.writeFileSync(flat, lines.slice(0, 2).join("\n") + "\n");
+    await sync(home, url, "m");
+    // Moved into its dated folder, and grown: the store holds both paths.
+    const dated = writeSession(home, { id, format: "codex_envelope", text });
+    fs.rmSync(flat);
+    await sync(home, url, "m");
+    const result = await cli(["load", id, "--from", url]);
+    assert.equal(result.code, 0, result.stderr);
+    const local = await ok(["load", dated, "--home", home]);
+    assert.equal(result.stdout, local);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `is in the store from 2 files; reading ${dated}, updated last \\(the others: ${flat};`,
+      ),
+    );
+  },
+);
+
+storeTest(
+  "--from removes its copy of the session when a signal ends the command",
+  async (store) => {
+    const { home, url } = store;
+    const id = idOf(6);
+    const t = "2026-11-26T11:15:28.120Z";
+    const line = (type: string, payload: unknown) =>
+      JSON.stringify({ timestamp: t, type, payload }) + "\n";
+    let text = line("session_meta", { id, timestamp: t, cwd: "/w" });
+    const words = "a transcript long enough to fill a pipe ".repeat(20);
+    for (let i = 0; i < 400; i++) text += line("response_item", message("user", `${i} ${words}`));
+    writeSession(home, { id, format: "codex_envelope", text });
+    await sync(home, url, "m");
+    const tmp = path.join(home, "tmp");
+    fs.mkdirSync(tmp);
+    const [command, ...first] = rolloutCommand();
+    const child = spawn(command!, [...first, "show", id, "--from", url], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" },
+    });
+    // Its first output: the copy is written and being shown; unread, the pipe fills and the
+    // command waits, its copy still there.
+    await new Promise<void>((resolve) => child.stdout.once("readable", () => resolve()));
+    assert.equal(fs.readdirSync(tmp).filter((n) => n.startsWith("rollout-from-")).length, 1);
+    const closed = new Promise<string | null>((resolve) =>
+      child.on("close", (_c, signal) => resolve(signal))
+    );
+    child.kill("SIGTERM");
+    child.stdout.resume();
+    assert.equal(await closed, "SIGTERM");
+    assert.deepEqual(fs.readdirSync(tmp), []);
+  },
+);
+
 storeTest("rollout sync of two machines at once into a fresh database", async (store) => {
   const { home: a, url, sql } = store;
   const other = tempDir();

@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Io } from "../../runtime/mod.ts";
-import { BadQuery, RolloutError } from "../../base/mod.ts";
+import process from "node:process";
+import { BadQuery, ioError, RolloutError, visible } from "../../base/mod.ts";
 import type * as FleetStore from "../../fleet/mod.ts";
 import type { Fleet, FleetFilter } from "../../fleet/mod.ts";
 import { type ParsedArgs, SESSION_FLAGS } from "./args.ts";
@@ -148,19 +149,58 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
     throw new UsageError("missing SESSION (an id, an id prefix, a title or its path)");
   }
   const { resolveFleetSession, writeFleetSession } = await fleetStore();
-  return await withFleet(url, async (fleet) => {
-    const session = await resolveFleetSession(fleet, spec, fleetFilterOf(args));
-    await fleet.checked;
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-from-"));
-    const done = () => fs.rmSync(folder, { recursive: true, force: true });
-    try {
-      fs.chmodSync(folder, 0o700);
-      const file = path.join(folder, path.basename(session.path));
-      await writeFleetSession(fleet, session, file);
-      return { file, shown: session.compressed ? `${session.path}.zst` : session.path, done };
-    } catch (error) {
-      done();
-      throw error;
-    }
+  // The copy holds the session as stored (its secrets too): the folder is removed when the
+  // command ends, and when a signal ends it (the signal is raised again once it is gone).
+  const folder = privateFolder();
+  const removeFolder = () => fs.rmSync(folder, { recursive: true, force: true });
+  const stopWatching = io.onTerminate((reason) => {
+    removeFolder();
+    if (reason === "EPIPE") return;
+    stopWatching();
+    process.kill(process.pid, reason);
   });
+  const done = () => {
+    stopWatching();
+    removeFolder();
+  };
+  try {
+    const session = await withFleet(url, async (fleet) => {
+      const found = await resolveFleetSession(fleet, spec, fleetFilterOf(args));
+      await fleet.checked;
+      await writeFleetSession(fleet, found, path.join(folder, path.basename(found.path)));
+      return found;
+    });
+    const shown = session.compressed ? `${session.path}.zst` : session.path;
+    if (session.others.length > 0) {
+      await io.stderr.write(
+        `rollout: note: session ${session.session_id} of machine "${session.machine}" is in the store from ${
+          session.others.length + 1
+        } files; reading ${visible(shown, { oneLine: true })}, updated last (the others: ${
+          session.others.map((other) => visible(other, { oneLine: true })).join(", ")
+        }; name one by its path to read it)\n`,
+      );
+    }
+    return { file: path.join(folder, path.basename(session.path)), shown, done };
+  } catch (error) {
+    done();
+    throw error;
+  }
+}
+
+/** A new private (0700) temporary folder for a session read from the store. */
+function privateFolder(): string {
+  const base = path.join(os.tmpdir(), "rollout-from-");
+  let folder: string;
+  try {
+    folder = fs.mkdtempSync(base);
+  } catch (error) {
+    throw ioError("make a temporary folder", `${base}XXXXXX`, error);
+  }
+  try {
+    fs.chmodSync(folder, 0o700);
+  } catch (error) {
+    fs.rmSync(folder, { recursive: true, force: true });
+    throw ioError("make a temporary folder", folder, error);
+  }
+  return folder;
 }
