@@ -13,15 +13,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { errnoOf, ioError, isDocument, isSystemError, plainError } from "../schemas/mod.ts";
 import {
-  errnoOf,
-  ioError,
-  isDocument,
-  isSystemError,
-  plainError,
-  RolloutError,
-} from "../schemas/mod.ts";
-import {
+  assertHome,
   findSessionFiles,
   type IndexPosition,
   isLink,
@@ -250,26 +244,6 @@ function removeIndexFiles(file: string): void {
     } catch (error) {
       if (errnoOf(error) !== "ENOENT") throw ioError("delete the damaged index", file, error);
     }
-  }
-}
-
-/**
- * Refuses a home that is no folder: reading one must not create it (a mistyped `--home` would
- * get an index of its own and report no sessions).
- */
-function assertHome(home: string): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(home);
-  } catch (error) {
-    if (errnoOf(error) !== "ENOENT") throw ioError("read the home", home, error);
-    throw new RolloutError(
-      "not_found",
-      `No home at "${home}": the folder does not exist (give --home DIR, or set CODEX_HOME)`,
-    );
-  }
-  if (!stat.isDirectory()) {
-    throw new RolloutError("invalid_argument", `The home "${home}" is not a folder`);
   }
 }
 

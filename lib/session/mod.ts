@@ -12,6 +12,7 @@ export { type RedactOptions, type RedactResult, redactRollout } from "./redact_r
 export { repairRollout } from "./repair_rollout.ts";
 export { lastSession, resolveSession, sessionIdOf } from "./resolve_session.ts";
 export {
+  assertHome,
   besideItsPlain,
   findSessionFiles,
   isLink,

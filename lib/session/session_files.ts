@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { plainError } from "../base/mod.ts";
-import { errnoOf, ioError } from "../schemas/mod.ts";
+import { errnoOf, ioError, RolloutError } from "../schemas/mod.ts";
 import { parseSessionFileName, sessionsDir } from "../store/mod.ts";
 
 /**
@@ -348,5 +348,25 @@ export function isLink(file: string): boolean {
     return fs.lstatSync(file).isSymbolicLink();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Refuses a home that is no folder: reading one must not create it (a mistyped `--home` would
+ * get an index of its own and report no sessions).
+ */
+export function assertHome(home: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(home);
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") throw ioError("read the home", home, error);
+    throw new RolloutError(
+      "not_found",
+      `No home at "${home}": the folder does not exist (give --home DIR, or set CODEX_HOME)`,
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw new RolloutError("invalid_argument", `The home "${home}" is not a folder`);
   }
 }

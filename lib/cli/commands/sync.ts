@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { RolloutError } from "../../base/mod.ts";
 import type { Io } from "../../runtime/mod.ts";
 import {
   databaseUrl,
@@ -19,7 +20,7 @@ import {
   type SyncReport,
 } from "../../fleet/mod.ts";
 import { describeCounts, totalRedacted } from "../../redaction/mod.ts";
-import { isRolloutName } from "../../session/mod.ts";
+import { assertHome, isRolloutName } from "../../session/mod.ts";
 import { parseCommandArgs } from "./args.ts";
 import { homeOf } from "./context.ts";
 import { reportUnreadable } from "./index_context.ts";
@@ -60,6 +61,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw new UsageError(`option "--machine" needs a name, got ${JSON.stringify(machine)}`);
   }
   const home = homeOf(args, io);
+  // A mistyped --home is said, not pushed as a home of no sessions (a CI step would pass).
+  assertHome(home);
   const json = args.flag("json");
   const options = { home, machine, redact: args.flag("redact") };
   const place = placeText(url);
@@ -78,7 +81,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     try {
       report = await sync.syncAll();
     } catch (error) {
-      throw fleetError(error, url);
+      throw error instanceof RolloutError ? error : fleetError(error, url);
     } finally {
       progress.done();
       await sync.release();
@@ -219,7 +222,7 @@ async function watch(
         if (wholePass) await saySkipped(io, report, skippedSaid);
       } catch (error) {
         if (!isUnreachable(error)) {
-          throw fleetError(error, url);
+          throw error instanceof RolloutError ? error : fleetError(error, url);
         }
         backoff = backoff === 0 ? 500 : Math.min(backoff * 2, MAX_BACKOFF_MS);
         await io.stderr.write(
