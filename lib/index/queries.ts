@@ -69,8 +69,10 @@ function badQuery(error: unknown, query: string): never {
 }
 
 /**
- * Hits for `query`, newest first. The index grows in the order things were written, so its
- * row order is the order of time; the page found is sorted by time once more.
+ * Hits for `query`, newest first, by the time of their records: the index grows in the order
+ * files were read, which is not the order of time (a session moved in, or read late), so the
+ * matches are sorted by time before the page is taken (a word in 190,000 records of a home of
+ * 10,000 sessions: 100 ms more than taking the last read).
  */
 export function search(index: SessionIndex, query: string, options: SearchOptions): SearchHit[] {
   const where: string[] = ["entries_text MATCH ?"];
@@ -101,7 +103,7 @@ export function search(index: SessionIndex, query: string, options: SearchOption
         JOIN files f ON f.id = e.file_id
         LEFT JOIN names n ON n.session_id = e.session_id
       WHERE ${where.join(" AND ")}
-      ORDER BY entries_text.rowid DESC LIMIT ?`,
+      ORDER BY e.time DESC, entries_text.rowid DESC LIMIT ?`,
     ).all(...params) as Array<Record<string, unknown>>;
   } catch (error) {
     badQuery(error, query);

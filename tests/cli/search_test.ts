@@ -104,6 +104,28 @@ test("rollout search finds words in messages, calls and outputs, newest first", 
   }
 });
 
+test("rollout search --limit takes the newest hits, whatever order the files were read in", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const session = (n: number, t: string) =>
+      writeSession(dir, {
+        id: idOf(n),
+        stamp: t.slice(0, 19).replaceAll(":", "-"),
+        text: line(t, "session_meta", { id: idOf(n), timestamp: t, cwd: "/w" }) +
+          line(t, "response_item", message("user", `alpha ${n}`)),
+      });
+    session(1, "2025-12-20T10:00:00.000Z");
+    assert.equal((await hits(dir, "alpha")).length, 1);
+    // Read after the newer one: an older session, moved into the home.
+    session(2, "2025-03-01T10:00:00.000Z");
+    const first = await hits(dir, "alpha", "--limit", "1");
+    assert.deepEqual(first.map((h) => h.session_id), [idOf(1)]);
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout search understands phrases, prefixes, OR and NOT", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
