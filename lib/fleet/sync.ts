@@ -22,6 +22,7 @@ import { collectIfAbove } from "../runtime/mod.ts";
 import {
   findSessionFiles,
   type IndexPosition,
+  isLink,
   isRolloutName,
   nameStamp,
   readThreadNames,
@@ -66,8 +67,10 @@ export interface SyncReport {
   /** Files read on from where the last push stopped. */
   grown: number;
   unchanged: number;
-  /** Files that are no rollout (their rows say why). */
+  /** Files found no rollout by this sync (their rows say why). */
   unreadable: number;
+  /** Those files, and why. */
+  unreadable_files: { path: string; message: string }[];
   /** Records written. */
   records: number;
   /** Bytes of the files read. */
@@ -283,14 +286,20 @@ export class FleetSync {
     return seen.sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs);
   }
 
+  /**
+   * What `file` is now, or null when it is gone or a folder. A link to nothing (or in a loop)
+   * and a FIFO or device are kept, so that reading them says why they cannot be read.
+   */
   #stat(file: string): Seen | null {
+    let stat: fs.Stats;
     try {
-      const stat = fs.statSync(file);
-      return stat.isFile() ? { path: logicalPath(file), file, stat } : null;
+      stat = fs.statSync(file);
     } catch (error) {
+      if (isLink(file)) return { path: logicalPath(file), file, stat: fs.lstatSync(file) };
       if (errnoOf(error) === "ENOENT") return null;
       throw ioError("read", file, error);
     }
+    return stat.isDirectory() ? null : { path: logicalPath(file), file, stat };
   }
 
   /** The file a changed path stands for now: itself, or its archive (never a lock, a temporary file or a kept original). */
@@ -304,6 +313,9 @@ export class FleetSync {
     try {
       const done = await this.#syncFile(seen, row);
       report[done.outcome]++;
+      if (done.message !== undefined) {
+        report.unreadable_files.push({ path: seen.file, message: done.message });
+      }
       report.records += done.records;
       report.bytes += done.bytes;
     } catch (error) {
@@ -316,7 +328,12 @@ export class FleetSync {
     seen: Seen,
     row: SessionRow | undefined,
   ): Promise<
-    { outcome: "read" | "grown" | "unchanged" | "unreadable"; records: number; bytes: number }
+    {
+      outcome: "read" | "grown" | "unchanged" | "unreadable";
+      records: number;
+      bytes: number;
+      message?: string;
+    }
   > {
     const { stat } = seen;
     const redact = this.#options.redact;
@@ -362,8 +379,9 @@ export class FleetSync {
     } catch (error) {
       // A failed system call (no permission, an I/O error) is tried again by every pass, even
       // if the file's stats stay the same (a chmod): its row is kept out of date.
+      // (A file gone meanwhile is no failure; a link to nothing is one.)
       const again = !(error instanceof UnreadableRollout) && failedCall(error) &&
-        fileErrno(error) !== "ENOENT";
+        (fileErrno(error) !== "ENOENT" || isLink(seen.file));
       const message = error instanceof UnreadableRollout
         ? whyUnreadable(seen.file, error.message)
         : again
@@ -390,7 +408,7 @@ export class FleetSync {
           synced_at = now() WHERE id = ${id}`,
       );
       if (this.batch.full()) await this.flush();
-      return { outcome: "unreadable", records: 0, bytes: stat.size };
+      return { outcome: "unreadable", records: 0, bytes: stat.size, message };
     }
   }
 
@@ -522,6 +540,7 @@ function emptyReport(): SyncReport {
     bytes: 0,
     redacted: {},
     skipped_folders: [],
+    unreadable_files: [],
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -83,6 +83,7 @@ interface Report {
   records: number;
   redacted: Record<string, number>;
   skipped_folders: { path: string; message: string }[];
+  unreadable_files: { path: string; message: string }[];
 }
 
 /** `rollout sync --json`, which must succeed: its report and its stderr. */
@@ -295,7 +296,12 @@ storeTest("rollout sync stores each format's records as the file holds them", as
     unreadable: 1,
     records: total.records,
   });
-  assert.equal(first.stderr, "");
+  // The file that is no rollout is named.
+  const foreign = written.find((w) => w.format === null)!.file;
+  assert.equal(
+    first.stderr,
+    `rollout: warning: "${foreign}": not synced: not a rollout (neither JSON lines nor a JSON document)\n`,
+  );
   await assertMirrored(sql, "m1", written);
 
   const sessions = await sql`SELECT path, format, compressed, error, session_id
@@ -1117,6 +1123,34 @@ storeTest(
     }`;
     assert.equal(Number(left!.n), 0, "no row of the damaged archive is left");
     assert.deepEqual(await storedRecords(sql, "m", small), fileRecords(small));
+  },
+);
+
+storeTest(
+  "sync names a link to nothing and a FIFO under a rollout's name, and keeps why",
+  async ({ home, url, sql }) => {
+    const file = writeSession(home, { id: idOf(1) });
+    const dir = path.dirname(file);
+    const dangling = path.join(dir, `rollout-2026-11-26T12-00-00-${idOf(2)}.jsonl`);
+    fs.symlinkSync(path.join(home, "gone.jsonl"), dangling);
+    const fifo = path.join(dir, `rollout-2026-11-26T12-00-01-${idOf(3)}.jsonl`);
+    const made = spawnSync("mkfifo", [fifo]);
+    const unreadable = made.status === 0 ? [dangling, fifo] : [dangling];
+    const first = await cli(["sync", "--to", url, "--home", home, "--machine", "m", "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout) as Report;
+    assert.deepEqual([report.read, report.unreadable], [1, unreadable.length]);
+    assert.deepEqual(report.unreadable_files.map((f) => f.path).sort(), [...unreadable].sort());
+    for (const path of unreadable) {
+      assert.ok(first.stderr.includes(`rollout: warning: "${path}": not synced: `), first.stderr);
+      const [row] = await sql`SELECT error FROM rollout.sessions WHERE path = ${path}`;
+      assert.notEqual(row?.error ?? null, null, path);
+    }
+    assert.match(first.stderr, /not synced: cannot be read: no such file or directory/);
+    // The same failures again: nothing new to say.
+    const second = await cli(["sync", "--to", url, "--home", home, "--machine", "m", "--json"]);
+    assert.equal(second.stderr, "");
+    assert.deepEqual((JSON.parse(second.stdout) as Report).unreadable_files, []);
   },
 );
 

@@ -94,6 +94,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       await io.stdout.write(summary(report, machine, place, ms));
     }
     await sayRedacted(io, report);
+    await reportUnreadable(io, report.unreadable_files, "not synced");
     await saySkipped(io, report, new Set());
     return 0;
   }
@@ -218,6 +219,7 @@ async function watch(
           );
         }
         await sayRedacted(io, report);
+        await reportUnreadable(io, report.unreadable_files, "not synced");
         // Only a whole pass walks the home's folders.
         if (wholePass) await saySkipped(io, report, skippedSaid);
       } catch (error) {

@@ -259,7 +259,8 @@ ${FROM}
 PostgreSQL database at URL, record by record, with what search, list, usage and du need,
 so that "rollout list|search|show|load|export|usage|du --from URL" answer for every machine.
 Only what changed since the last sync is read (a grown session from where it stopped). Killed
-at any moment and run again, the database ends with exactly the records of the files. The
+at any moment and run again, the database ends with exactly the records of the files. A file
+that is no readable rollout, or a folder that cannot be read, is named on stderr. The
 tables are created (and migrated) by the first sync; see docs/fleet.md for the roles to give.
 
 URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE; without --to, $ROLLOUT_DATABASE_URL. The
@@ -274,7 +275,8 @@ ${HOME}
   --machine NAME    the name this machine's sessions are kept under (default: the host name)
   --redact          replace secrets (tokens, keys, passwords) before anything leaves the
                     machine; what was replaced is counted on stderr
-  --json            print the counts as one JSON line`,
+  --json            print the counts as one JSON line (with "unreadable_files" and
+                    "skipped_folders")`,
     load: () => import("./sync.ts"),
   },
   convert: {
