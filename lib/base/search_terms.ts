@@ -3,11 +3,27 @@
  * OR, NOT, parentheses): a bare term that holds punctuation (`package.json`, `e-mail`,
  * `src/main.rs`, `C++`, `-v`, `don't`) is taken as the phrase it spells, as if it were quoted,
  * rather than refused (FTS5 reads `e-mail` as a column filter, `package.json` as an error).
- * Quoted phrases, operators and parentheses are kept as they are. Pure.
+ * A run of Chinese or Japanese characters is the phrase of its characters, as the index keeps
+ * them. Quoted phrases, operators and parentheses are kept as they are. Pure.
  */
 
 /** A bare term the syntax takes as it is: letters, digits, `_`, any non-ASCII, then `*`. */
 const PLAIN = /^[\p{L}\p{N}_\u0080-\u{10ffff}]+\*?$/u;
+
+/**
+ * Characters of the scripts written without spaces between words (Chinese, Japanese; Korean
+ * words take particles): the index keeps each as a word of its own, so that a word inside a
+ * sentence is found (`数据库` in `修复数据库连接`), as the phrase of its characters.
+ */
+const CJK =
+  "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30fc\\u3005";
+const CJK_PAIR = new RegExp(`([${CJK}])(?=[${CJK}])`, "gu");
+const HAS_CJK = new RegExp(`[${CJK}]`, "u");
+
+/** `text` with `between` put between each two CJK characters that follow each other. */
+export function splitCjk(text: string, between: string): string {
+  return HAS_CJK.test(text) ? text.replace(CJK_PAIR, `$1${between}`) : text;
+}
 
 /** `query` with every bare term that holds punctuation quoted (`"package.json"`). */
 export function quotePunctuatedTerms(query: string): string {
@@ -27,13 +43,14 @@ export function quotePunctuatedTerms(query: string): string {
         if (query[end + 1] === '"') end++;
         else break;
       }
-      out += query.slice(at, end + 1);
+      out += splitCjk(query.slice(at, end + 1), " ");
       at = end + 1;
     } else {
       let end = at;
       while (end < query.length && !/[\s()"]/.test(query[end]!)) end++;
       const term = query.slice(at, end);
-      out += PLAIN.test(term) ? term : quoted(term);
+      const split = splitCjk(term, " ");
+      out += PLAIN.test(term) && split === term ? term : quoted(split);
       at = end;
     }
   }

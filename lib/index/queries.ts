@@ -4,7 +4,7 @@
  */
 import { BadQuery } from "../base/mod.ts";
 import { newestFirst, realPathOf, type SkippedFolder } from "../session/mod.ts";
-import { movedTo, type SessionIndex } from "./session_index.ts";
+import { movedTo, type SessionIndex, ZERO_WIDTH_SPACE } from "./session_index.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import type { SessionUsageTurn } from "./usage_report.ts";
 
@@ -47,6 +47,8 @@ function unmark(marked: string): { snippet: string; highlights: Array<[number, n
   const highlights: Array<[number, number]> = [];
   let start = -1;
   for (const ch of marked.replace(/\s+/g, " ")) {
+    // (What the index put between Chinese and Japanese characters: not the text's own.)
+    if (ch === ZERO_WIDTH_SPACE) continue;
     if (ch === OPEN) start = snippet.length;
     else if (ch === CLOSE) {
       if (start >= 0) highlights.push([start, snippet.length]);

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { splitCjk } from "../base/mod.ts";
 import { errnoOf, ioError, isDocument, isSystemError, plainError } from "../schemas/mod.ts";
 import {
   assertHome,
@@ -54,8 +55,8 @@ function statOf(file: string): fs.Stats | null {
 
 /**
  * Bumped whenever the tables change, or what a reading puts in them: an index of another
- * version is rebuilt. 3: a fork rollout made counts its own token usage, and record times are
- * kept in UTC to the millisecond.
+ * version is rebuilt. 3: a fork rollout made counts its own token usage, record times are kept
+ * in UTC to the millisecond, and Chinese and Japanese characters are words of their own.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -402,6 +403,18 @@ export function movedTo(file: string): Seen | null {
   const stat = statOf(twin);
   return stat === null ? null : { path: twin, stat };
 }
+
+/**
+ * A text as the full-text index keeps it: a zero-width space (a separator to FTS5, invisible
+ * in a snippet, and taken out of it) between each two Chinese or Japanese characters, so that
+ * each is a word and a word inside a sentence is found as the phrase of its characters.
+ */
+export function searchableText(text: string): string {
+  return splitCjk(text, ZERO_WIDTH_SPACE);
+}
+
+/** What {@linkcode searchableText} puts between characters. */
+export const ZERO_WIDTH_SPACE = "\u200b";
 
 /** The key of a file's identity and content: equal keys mean nothing changed. */
 export function inodeOf(stat: fs.Stats): string {
@@ -826,7 +839,7 @@ export class SessionIndex {
           entry.role,
           entry.kind,
         ).lastInsertRowid;
-        insertText.run(rowId, entry.text);
+        insertText.run(rowId, searchableText(entry.text));
       },
       usage: (turns: UsageTurn[]) => pendingUsage.push(...turns),
     };
@@ -938,7 +951,10 @@ export class SessionIndex {
         entry.name,
         entry.updated_at,
       );
-      this.sql("INSERT INTO names_text (name, session_id) VALUES (?, ?)").run(entry.name, entry.id);
+      this.sql("INSERT INTO names_text (name, session_id) VALUES (?, ?)").run(
+        searchableText(entry.name),
+        entry.id,
+      );
     }
     this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('names', ?)").run(
       JSON.stringify(read.position),

@@ -14,7 +14,11 @@ test("quotePunctuatedTerms() quotes bare terms with punctuation and keeps the sy
     ['"a.b c" x', '"a.b c" x'],
     ['"say ""hi"""', '"say ""hi"""'],
     ["NEAR(fix send)", "NEAR(fix send)"],
-    ["数据库 café", "数据库 café"],
+    ["café naïve", "café naïve"],
+    // Chinese and Japanese: the phrase of their characters, as the index keeps them.
+    ["数据库 café", '"数 据 库" café'],
+    ['"修复数据库" OR テスト*', '"修 复 数 据 库" OR "テ ス ト"*'],
+    ["데이터", '"데 이 터"'],
     // A phrase left open stays so, for the syntax to say what is wrong.
     ['x "open', 'x "open'],
   ];

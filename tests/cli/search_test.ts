@@ -104,6 +104,38 @@ test("rollout search finds words in messages, calls and outputs, newest first", 
   }
 });
 
+test("rollout search finds a Chinese or Japanese word inside a sentence", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const t = "2026-11-20T09:00:00.000Z";
+    writeSession(dir, {
+      id: idOf(3),
+      text: line(t, "session_meta", { id: idOf(3), timestamp: t, cwd: "/w" }) +
+        line(t, "response_item", message("user", "我们需要修复数据库连接的问题")) +
+        line(t, "response_item", message("user", "日本語のテストを書いてください")),
+    });
+    // Each hit's snippet, with its highlighted words between `**`.
+    const snippets = async (query: string) =>
+      (await hits(dir, query)).map((h) => {
+        let out = "";
+        let at = 0;
+        for (const [start, end] of h.highlights) {
+          out += `${h.snippet.slice(at, start)}**${h.snippet.slice(start, end)}**`;
+          at = end;
+        }
+        return out + h.snippet.slice(at);
+      });
+    assert.deepEqual(await snippets("数据库"), ["我们需要修复**数据库**连接的问题"]);
+    assert.deepEqual(await snippets("修复"), ["我们需要**修复**数据库连接的问题"]);
+    assert.deepEqual(await snippets("テスト"), ["日本語の**テスト**を書いてください"]);
+    // The characters in another order are no hit.
+    assert.deepEqual(await snippets("库数据"), []);
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout search --limit takes the newest hits, whatever order the files were read in", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
