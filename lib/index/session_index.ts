@@ -17,6 +17,7 @@ import { splitCjk } from "../base/mod.ts";
 import { errnoOf, ioError, isDocument, isSystemError, plainError } from "../schemas/mod.ts";
 import {
   assertHome,
+  endsAt,
   findSessionFiles,
   type IndexPosition,
   isLink,
@@ -930,7 +931,9 @@ export class SessionIndex {
     } catch {
       return mark !== null && mark.offset === 0;
     }
-    return mark !== null && mark.ino === stat.ino && mark.offset === stat.size;
+    if (mark === null || mark.ino !== stat.ino || mark.offset !== stat.size) return false;
+    // The same size: rewritten in place (an editor) only if the bytes before the end differ.
+    return endsAt(sessionIndexPath(this.home), mark);
   }
 
   /** Reads the names appended since the last time (all of them if the file was replaced). */

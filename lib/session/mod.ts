@@ -30,6 +30,7 @@ export { readSessionHead, shorten, userText } from "./session_head.ts";
 export { appendThreadName, removeThreadNames } from "./thread_name_writer.ts";
 export {
   checkTitle,
+  endsAt,
   type IndexPosition,
   MAX_TITLE_CHARS,
   readThreadNames,

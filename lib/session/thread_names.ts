@@ -79,6 +79,38 @@ export interface IndexPosition {
   ino: number;
   offset: number;
   line: number;
+  /**
+   * The bytes before `offset` (up to 64, as hex): a file rewritten in place (same inode, as
+   * an editor may) holds others there, and is read again from its start.
+   */
+  tail?: string;
+}
+
+/**
+ * Whether the file at `file` still ends where `position` was taken, with the same bytes before
+ * it: nothing was added, and it was not rewritten in place. (False when it cannot be read.)
+ */
+export function endsAt(file: string, position: IndexPosition): boolean {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const stat = fs.fstatSync(fd);
+      if (stat.ino !== position.ino || stat.size !== position.offset) return false;
+      return position.tail === undefined || tailBefore(fd, position.offset) === position.tail;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The bytes of up to 64 before `offset` in the file open at `fd`, as hex. */
+function tailBefore(fd: number, offset: number): string {
+  const length = Math.min(64, offset);
+  const bytes = new Uint8Array(length);
+  const got = fs.readSync(fd, bytes, 0, length, offset - length);
+  return Array.from(bytes.subarray(0, got), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** What {@linkcode readThreadNames} found. */
@@ -165,9 +197,9 @@ export function readThreadNames(home: string, after?: IndexPosition): ThreadName
   }
   try {
     const stat = fs.fstatSync(fd);
-    const from = after !== undefined && after.ino === stat.ino && after.offset <= stat.size
-      ? after
-      : { ino: stat.ino, offset: 0, line: 0 };
+    const same = after !== undefined && after.ino === stat.ino && after.offset <= stat.size &&
+      (after.tail === undefined || tailBefore(fd, after.offset) === after.tail);
+    const from = same ? after! : { ino: stat.ino, offset: 0, line: 0 };
     const names = new Map<string, ThreadName>();
     const skipped: ThreadNamesRead["skipped"] = [];
     const end = scanFile(fd, from.offset, {
@@ -189,7 +221,12 @@ export function readThreadNames(home: string, after?: IndexPosition): ThreadName
     const tail = end.tail;
     return {
       names: [...names.values()],
-      position: { ino: stat.ino, offset: from.offset + end.complete, line: from.line + end.lines },
+      position: {
+        ino: stat.ino,
+        offset: from.offset + end.complete,
+        line: from.line + end.lines,
+        tail: tailBefore(fd, from.offset + end.complete),
+      },
       whole: from.offset === 0,
       skipped,
       tornTail: tail === null ? null : {

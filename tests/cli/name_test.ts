@@ -132,3 +132,35 @@ test(
     assert.equal((await cli(["load", "Clean", "--home", home])).code, 0);
   }),
 );
+
+test(
+  "list and search see titles of a session_index.jsonl rewritten in place, longer or the same size",
+  withHome(async (dir, index) => {
+    writeSession(dir, { id: A });
+    writeSession(dir, { id: B, stamp: "2026-11-26T11-15-29" });
+    const entry = (id: string, name: string) =>
+      `${JSON.stringify({ id, thread_name: name, updated_at: "2026-11-26T12:00:00Z" })}\n`;
+    const titles = async () =>
+      Object.fromEntries(
+        (JSON.parse((await cli(["list", "--home", dir, "--json"])).stdout) as {
+          id: string;
+          title: string | null;
+        }[]).map((s) => [s.id, s.title]),
+      );
+    fs.writeFileSync(index, entry(A, "old title of A"));
+    assert.deepEqual(await titles(), { [A]: "old title of A", [B]: null });
+    const ino = fs.statSync(index).ino;
+    // An editor writes the file anew in place: the same inode, longer.
+    fs.writeFileSync(index, entry(B, "a rather longer title of B"));
+    assert.equal(fs.statSync(index).ino, ino);
+    assert.deepEqual(await titles(), { [A]: null, [B]: "a rather longer title of B" });
+    // The same size again.
+    fs.writeFileSync(index, entry(B, "a rather longer title of C"));
+    assert.deepEqual(await titles(), { [A]: null, [B]: "a rather longer title of C" });
+    const found = await cli(["search", "rather", "--home", dir, "--json"]);
+    assert.deepEqual(
+      (JSON.parse(found.stdout) as { title: string }[]).map((h) => h.title),
+      ["a rather longer title of C"],
+    );
+  }),
+);

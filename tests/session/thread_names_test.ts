@@ -45,7 +45,12 @@ test(
         { id: B, name: "other", updated_at: "2026-01-02T00:00:00Z" },
         { id: A, name: "latest", updated_at: "x" },
       ],
-      position: { ino: fs.statSync(index).ino, offset: Buffer.byteLength(text), line: 3 },
+      position: {
+        ino: fs.statSync(index).ino,
+        offset: Buffer.byteLength(text),
+        line: 3,
+        tail: Buffer.from(text).subarray(-64).toString("hex"),
+      },
       whole: true,
       skipped: [],
       tornTail: null,
@@ -96,7 +101,12 @@ test(
         { id: A, name: "one", updated_at: "2026-11-26T11:15:28.123Z" },
         { id: B, name: "two", updated_at: "2026-11-26T11:15:28.123Z" },
       ],
-      position: { ino, offset: complete, line: 8 },
+      position: {
+        ino,
+        offset: complete,
+        line: 8,
+        tail: fs.readFileSync(index).subarray(0, complete).subarray(-64).toString("hex"),
+      },
       whole: true,
       skipped: [
         { line: 2, message: "not JSON" },
@@ -111,7 +121,12 @@ test(
     fs.appendFileSync(index, `${torn.slice(20)}\n`);
     assert.deepEqual(readThreadNames(home, read.position), {
       names: [{ id: A, name: "three", updated_at: "2026-11-26T11:15:28.123Z" }],
-      position: { ino, offset: fs.statSync(index).size, line: 9 },
+      position: {
+        ino,
+        offset: fs.statSync(index).size,
+        line: 9,
+        tail: fs.readFileSync(index).subarray(-64).toString("hex"),
+      },
       whole: false,
       skipped: [],
       tornTail: null,
@@ -140,7 +155,18 @@ test(
       ...first.position,
       offset: fs.statSync(index).size,
       line: 2,
+      tail: fs.readFileSync(index).subarray(-64).toString("hex"),
     });
+    // Rewritten in place (the same inode, as an editor may), longer: read from its start.
+    const longer = `a longer title ${"than before ".repeat(20)}`.trim();
+    const before = fs.readFileSync(index);
+    fs.writeFileSync(index, `${entry(B, longer)}\n`);
+    assert.equal(fs.statSync(index).ino, next.position.ino);
+    assert.ok(fs.statSync(index).size > next.position.offset);
+    const rewritten = readThreadNames(home, next.position);
+    assert.equal(rewritten.whole, true);
+    assert.deepEqual(rewritten.names.map((n) => n.name), [longer]);
+    fs.writeFileSync(index, before);
     // Codex removes names by writing a new file over the old one, here a longer one.
     const replacement = `${index}.tmp`;
     const names = ["two", "three", "four", "five"].map((n) => `${entry(B, n)}\n`).join("");
