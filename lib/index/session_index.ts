@@ -14,7 +14,14 @@ import * as os from "node:os";
 import * as nodePath from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { splitCjk } from "../base/mod.ts";
-import { errnoOf, ioError, isDocument, isSystemError, plainError } from "../schemas/mod.ts";
+import {
+  describe as describeError,
+  errnoOf,
+  ioError,
+  isDocument,
+  isSystemError,
+  plainError,
+} from "../schemas/mod.ts";
 import {
   assertHome,
   endsAt,
@@ -272,7 +279,27 @@ function openDatabase(file: string): DatabaseSync {
   } catch (error) {
     throw ioError("open the session index", file, error);
   }
-  const db = new DatabaseSync(file, { timeout: BUSY_MS });
+  return setUp(new DatabaseSync(file, { timeout: BUSY_MS }));
+}
+
+/**
+ * An index in memory, for a home whose index file cannot be written (a home of another user
+ * that may be read, a read-only file system): the home is read into it and it is gone when the
+ * command ends.
+ */
+function openMemoryDatabase(): DatabaseSync {
+  return setUp(new DatabaseSync(":memory:"));
+}
+
+/** Whether opening the index file failed for want of the right to write it there. */
+function cannotWrite(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  const errno = errnoOf(cause);
+  return errno === "EACCES" || errno === "EPERM" || errno === "EROFS";
+}
+
+/** The tables of this version in `db` (made, or remade from another version), checked. */
+function setUp(db: DatabaseSync): DatabaseSync {
   try {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
@@ -372,7 +399,17 @@ export async function useIndex<T>(
   for (let attempt = 0;; attempt++) {
     let index: SessionIndex | null = null;
     try {
-      index = new SessionIndex(home, openDatabase(file));
+      let db: DatabaseSync;
+      try {
+        db = openDatabase(file);
+      } catch (error) {
+        if (!cannotWrite(error)) throw error;
+        options.notice?.(
+          `${describeError(error)}; the home is read into an index in memory, which is not kept`,
+        );
+        db = openMemoryDatabase();
+      }
+      index = new SessionIndex(home, db);
       if (options.refresh !== false) await index.refresh(options.progress ?? null);
       const result = await work(index);
       if (how.keepOpen !== true) index.close();

@@ -1,10 +1,12 @@
 /**
  * A folder of the home that cannot be read (no permission) is said, and the commands go on
  * with the rest of the home: nothing stops at it, nothing of it is silently left out. Once it
- * can be read, its session is found again. Run as the user `nobody` through the compiled
- * binary, since root reads any folder.
+ * can be read, its session is found again. A home that may be read but not written is read
+ * into an index in memory. Run as the user `nobody` through the compiled binary, since root
+ * reads and writes any folder.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { lockedHome, tempDir } from "../helpers.ts";
@@ -98,6 +100,42 @@ test("every home command says a folder it cannot read, and goes on with the rest
     assert.deepEqual((JSON.parse(found.stdout) as { path: string }[]).map((h) => h.path), [
       home.locked,
     ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a home that may be read but not written is listed and searched from an index in memory", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const other = writeSession(dir, { id: idOf(1) });
+    const home = lockedHome("tests/cli/unreadable_folder_test.ts", dir, "zanquorix");
+    if (home === null) return;
+    // All of it root's again, and readable by others: nobody may read it, not write in it.
+    const open = (at: string) => {
+      fs.chownSync(at, 0, 0);
+      fs.chmodSync(at, fs.statSync(at).isDirectory() ? 0o755 : 0o644);
+      if (fs.statSync(at).isDirectory()) {
+        for (const name of fs.readdirSync(at)) open(path.join(at, name));
+      }
+    };
+    open(dir);
+    const run = (...args: string[]) => home.asNobody([...args, "--home", dir]);
+    const notice =
+      /notice: Cannot open the session index .*permission denied.*; the home is read into an index in memory, which is not kept/;
+    const list = run("list", "--json");
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { path: string }[]).map((s) => s.path).sort(),
+      [home.locked, other].sort(),
+    );
+    assert.match(list.stderr, notice);
+    const found = run("search", "zanquorix", "--json");
+    assert.equal(found.code, 0, found.stderr);
+    assert.deepEqual((JSON.parse(found.stdout) as { path: string }[]).map((h) => h.path), [
+      home.locked,
+    ]);
+    assert.equal(fs.existsSync(path.join(dir, "rollout")), false);
   } finally {
     cleanup();
   }
