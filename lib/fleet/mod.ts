@@ -14,6 +14,7 @@ export {
   type FleetUnreadable,
   fleetUnreadable,
   fleetUsageRows,
+  lastFleetSession,
   resolveFleetSession,
   writeFleetSession,
 } from "./read.ts";

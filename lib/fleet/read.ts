@@ -430,6 +430,32 @@ export async function fleetDuRows(
 }
 
 /**
+ * `--last` with `--from`: the session of the store updated last (of machine `options.machine`
+ * if given), resolved as its id would be.
+ */
+export async function lastFleetSession(
+  fleet: Fleet,
+  options: FleetFilter,
+): Promise<FleetSession> {
+  const { text } = typedValues(fleet.sql);
+  const machine = text(options.machine ?? null);
+  const [row] = await fleet.sql`
+    SELECT s.machine, s.session_id FROM rollout.sessions s
+    WHERE s.error IS NULL AND s.format IS NOT NULL AND s.session_id IS NOT NULL
+      AND (${machine}::text IS NULL OR s.machine = ${machine})
+    ORDER BY s.updated DESC NULLS LAST, s.id DESC LIMIT 1`;
+  if (row === undefined) {
+    const where = options.machine === undefined
+      ? "in the database"
+      : `of machine "${options.machine}"`;
+    throw new RolloutError("not_found", `No session ${where} to take as --last`);
+  }
+  return await resolveFleetSession(fleet, String(row.session_id), {
+    machine: String(row.machine),
+  });
+}
+
+/**
  * The session `name` stands for: a session id, a unique prefix of one (at least 4
  * characters), a title, or the path a session had on its machine.
  */

@@ -525,6 +525,26 @@ storeTest(
   },
 );
 
+storeTest("--last with --from takes the session of the store updated last", async (store) => {
+  const { home, url } = store;
+  const older = writeSession(home, { id: idOf(7), mtime: 1_700_000_000 });
+  const newer = writeSession(home, {
+    id: idOf(8),
+    stamp: "2026-11-26T11-15-29",
+    mtime: 1_700_000_100,
+  });
+  await sync(home, url, "m");
+  const local = await ok(["load", "--last", "--home", home]);
+  assert.equal(local, await ok(["load", newer, "--home", home]));
+  assert.equal(await ok(["load", "--last", "--from", url]), local);
+  assert.equal(await ok(["load", "--last", "--from", url, "--machine", "m"]), local);
+  const both = await cli(["load", older, "--last", "--from", url]);
+  assert.equal(both.code, 2);
+  const none = await cli(["load", "--last", "--from", url, "--machine", "elsewhere"]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /No session of machine "elsewhere" to take as --last/);
+});
+
 storeTest("rollout sync of two machines at once into a fresh database", async (store) => {
   const { home: a, url, sql } = store;
   const other = tempDir();

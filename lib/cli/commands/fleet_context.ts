@@ -53,7 +53,6 @@ export async function fromUrlOf(args: ParsedArgs, io: Io): Promise<string | null
   if (args.string("home") !== undefined) {
     throw new UsageError("give --home or --from, not both: --from reads the fleet store");
   }
-  if (args.flag("last")) throw new UsageError("--last reads a home: give SESSION with --from");
   const { databaseUrl } = await fleetStore();
   return databaseUrl(from === "" ? undefined : from, io.env, "from");
 }
@@ -145,10 +144,12 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
     return { file, shown: file, done: () => {} };
   }
   const [spec] = args.positionals;
-  if (spec === undefined) {
-    throw new UsageError("missing SESSION (an id, an id prefix, a title or its path)");
+  const last = args.flag("last");
+  if (last && spec !== undefined) throw new UsageError("give SESSION or --last, not both");
+  if (!last && spec === undefined) {
+    throw new UsageError("missing SESSION (an id, an id prefix, a title, its path or --last)");
   }
-  const { resolveFleetSession, writeFleetSession } = await fleetStore();
+  const { lastFleetSession, resolveFleetSession, writeFleetSession } = await fleetStore();
   // The copy holds the session as stored (its secrets too): the folder is removed when the
   // command ends, and when a signal ends it (the signal is raised again once it is gone).
   const folder = privateFolder();
@@ -165,7 +166,10 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
   };
   try {
     const session = await withFleet(url, async (fleet) => {
-      const found = await resolveFleetSession(fleet, spec, fleetFilterOf(args));
+      const filter = fleetFilterOf(args);
+      const found = spec === undefined
+        ? await lastFleetSession(fleet, filter)
+        : await resolveFleetSession(fleet, spec, filter);
       await fleet.checked;
       await writeFleetSession(fleet, found, path.join(folder, path.basename(found.path)));
       return found;
