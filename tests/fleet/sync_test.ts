@@ -525,6 +525,30 @@ storeTest(
   },
 );
 
+storeTest(
+  "--from names a damaged line's session by its machine and path, not its copy",
+  async (store) => {
+    const { home, url } = store;
+    const id = idOf(9);
+    const text = fixtureText("codex_envelope", id);
+    const lines = text.split("\n");
+    const file = writeSession(home, {
+      id,
+      format: "codex_envelope",
+      text: [lines[0], "{not json", ...lines.slice(1)].join("\n"),
+    });
+    await sync(home, url, "m");
+    for (const argv of [["show", id], ["load", id], ["export", id, "--to", "md"]]) {
+      const local = await cli([...argv, "--home", home]);
+      const from = await cli([...argv, "--from", url]);
+      assert.equal(from.code, 0, from.stderr);
+      assert.match(local.stderr, /: line 2 \(byte \d+\): not JSON/);
+      assert.ok(from.stderr.includes(`"m:${file}": line 2 (byte `), from.stderr);
+      assert.ok(!from.stderr.includes("rollout-from-"), from.stderr);
+    }
+  },
+);
+
 storeTest("--last with --from takes the session of the store updated last", async (store) => {
   const { home, url } = store;
   const older = writeSession(home, { id: idOf(7), mtime: 1_700_000_000 });

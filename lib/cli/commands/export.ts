@@ -34,7 +34,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const target = output === undefined ? undefined : path.resolve(io.cwd, output);
   const source = await sessionSourceOf(args, io);
   try {
-    return await exportSession(source, { args, io, to, target, redactor });
+    return await exportSession(source, { args, io: source.io, to, target, redactor });
   } finally {
     source.done();
   }

@@ -129,8 +129,29 @@ export interface SessionSource {
   file: string;
   /** The path it has on its machine. */
   shown: string;
+  /**
+   * The command's streams, for reading this session: from the store, what stderr says of the
+   * temporary copy names the session's machine and path instead (`m1:/home/u/…`).
+   */
+  io: Io;
   /** Removes what was written for it (nothing for a session of the home). */
   done(): void;
+}
+
+/** `io` with every mention of `file` on stderr written as `name`. */
+function naming(io: Io, file: string, name: string): Io {
+  const stderr = io.stderr;
+  const renamed = {
+    write: (data: string | Uint8Array) =>
+      stderr.write(typeof data === "string" ? data.replaceAll(file, name) : data),
+    get isTTY() {
+      return stderr.isTTY;
+    },
+    get columns() {
+      return stderr.columns;
+    },
+  };
+  return Object.defineProperty(Object.create(io), "stderr", { value: renamed }) as Io;
 }
 
 /**
@@ -141,7 +162,7 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
   const url = await fromUrlOf(args, io);
   if (url === null) {
     const file = await (await homeContext()).sessionPathOf(args, io);
-    return { file, shown: file, done: () => {} };
+    return { file, shown: file, io, done: () => {} };
   }
   const [spec] = args.positionals;
   const last = args.flag("last");
@@ -184,7 +205,8 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
         }; name one by its path to read it)\n`,
       );
     }
-    return { file: path.join(folder, path.basename(session.path)), shown, done };
+    const file = path.join(folder, path.basename(session.path));
+    return { file, shown, io: naming(io, file, `${session.machine}:${shown}`), done };
   } catch (error) {
     done();
     throw error;

@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   const source = await sessionSourceOf(args, io);
   try {
-    return await loadFile(source.file, args.flag("all"), io);
+    return await loadFile(source.file, args.flag("all"), source.io);
   } finally {
     source.done();
   }

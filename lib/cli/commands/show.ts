@@ -34,7 +34,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (at === 0) throw new UsageError('option "--at" counts items from 1, got "0"');
   const source = await sessionSourceOf(args, io);
   try {
-    return await showFile(source.file, source.shown, at, redactor, io);
+    return await showFile(source.file, source.shown, at, redactor, source.io);
   } finally {
     source.done();
   }
