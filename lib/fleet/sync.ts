@@ -17,7 +17,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import type { BadLineReason } from "../base/mod.ts";
-import { errnoOf, ioError, isDocument, plainError } from "../schemas/mod.ts";
+import { errnoOf, isDocument, plainError } from "../schemas/mod.ts";
 import { collectIfAbove } from "../runtime/mod.ts";
 import {
   findSessionFiles,
@@ -29,6 +29,7 @@ import {
   shorten,
   type SkippedFolder,
   stampOf,
+  statSession,
 } from "../session/mod.ts";
 import {
   failedCall,
@@ -291,15 +292,8 @@ export class FleetSync {
    * and a FIFO or device are kept, so that reading them says why they cannot be read.
    */
   #stat(file: string): Seen | null {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file);
-    } catch (error) {
-      if (isLink(file)) return { path: logicalPath(file), file, stat: fs.lstatSync(file) };
-      if (errnoOf(error) === "ENOENT") return null;
-      throw ioError("read", file, error);
-    }
-    return stat.isDirectory() ? null : { path: logicalPath(file), file, stat };
+    const stat = statSession(file);
+    return stat === null || stat.isDirectory() ? null : { path: logicalPath(file), file, stat };
   }
 
   /** The file a changed path stands for now: itself, or its archive (never a lock, a temporary file or a kept original). */

@@ -35,31 +35,14 @@ import {
   shorten,
   type SkippedFolder,
   stampOf,
+  statSession,
 } from "../session/mod.ts";
 import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import { ScanHash } from "./scan_hash.ts";
 
-/**
- * The status of a file the walk found, or null when it is gone since. A link to nothing (or in
- * a loop) gives the link's own status: it is kept, so that reading it says why it cannot be
- * read, rather than being silently left out.
- */
-function statOf(file: string): fs.Stats | null {
-  try {
-    return fs.statSync(file);
-  } catch (error) {
-    let link: fs.Stats | null = null;
-    try {
-      link = fs.lstatSync(file);
-    } catch {
-      link = null;
-    }
-    if (link?.isSymbolicLink() === true) return link;
-    if (errnoOf(error) === "ENOENT") return null;
-    throw ioError("read", file, error);
-  }
-}
+/** The status of a file the walk found (see {@linkcode statSession}). */
+const statOf = statSession;
 
 /**
  * Bumped whenever the tables change, or what a reading puts in them: an index of another

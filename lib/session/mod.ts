@@ -24,6 +24,7 @@ export {
   type Skipped,
   type SkippedFolder,
   stampOf,
+  statSession,
 } from "./session_files.ts";
 export { type GroupFile, type SessionGroup, sessionGroups } from "./session_groups.ts";
 export { readSessionHead, shorten, userText } from "./session_head.ts";

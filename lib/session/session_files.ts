@@ -294,17 +294,18 @@ export function* newestFirst(home: string, skipped?: Skipped): Generator<KeyedFi
   }
 }
 
-/** The file's last modification time in milliseconds and its size, or null if it is gone. */
-export function statSession(file: string): { mtimeMs: number; size: number } | null {
+/**
+ * The status of a session file the walk found, or null when it is gone since. A link to
+ * nothing (or in a loop) gives the link's own status: it is kept, so that reading it says why
+ * it cannot be read, rather than being silently left out.
+ */
+export function statSession(file: string): fs.Stats | null {
   try {
-    const stat = fs.statSync(file);
-    return { mtimeMs: stat.mtimeMs, size: stat.size };
+    return fs.statSync(file);
   } catch (error) {
-    // A link to nothing or in a loop: the link's own times, so that it is listed and its
-    // reading says what is wrong.
     try {
       const link = fs.lstatSync(file);
-      if (link.isSymbolicLink()) return { mtimeMs: link.mtimeMs, size: link.size };
+      if (link.isSymbolicLink()) return link;
     } catch {
       // Not even the link is there.
     }
