@@ -9,9 +9,21 @@ export type BadLineReason = "invalid_utf8" | "too_long";
 
 /** Where the splitter sends what it finds. Line numbers start at 1. */
 export interface LineSink {
-  line(text: string, lineNo: number): void;
+  /**
+   * A line's text, without its line end and (line 1) its byte order mark; `form` says what
+   * was taken off, for a writer that gives the line back as it was.
+   */
+  line(text: string, lineNo: number, form: LineForm): void;
   bad(lineNo: number, reason: BadLineReason): void;
 }
+
+/** What a line held besides its text: a `\r` before its `\n`, a byte order mark before it. */
+export interface LineForm {
+  cr: boolean;
+  bom: boolean;
+}
+
+const PLAIN: LineForm = Object.freeze({ cr: false, bom: false });
 
 /** What is left when the input ends: bytes after the last `\n`, if any. */
 export interface SplitterEnd {
@@ -222,15 +234,18 @@ export class LineSplitter {
       return;
     }
     let text = raw;
+    let form = PLAIN;
     if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) {
       text = text.slice(1);
       this.#bom = true;
+      form = { cr: false, bom: true };
     }
     if (text.charCodeAt(text.length - 1) === 13) {
       text = text.slice(0, -1);
       this.#crlf++;
+      form = { cr: true, bom: form.bom };
     }
-    this.#sink.line(text, lineNo);
+    this.#sink.line(text, lineNo, form);
   }
 }
 

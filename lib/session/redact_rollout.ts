@@ -95,7 +95,9 @@ class LineRedactor {
     this.#put = put;
     this.#counts = counts;
     this.#splitter = new LineSplitter({
-      line: (text) => this.#take(text, "\n"),
+      // Given back as it was: its `\r\n`, and line 1's byte order mark.
+      line: (text, _lineNo, form) =>
+        this.#take(text, form.cr ? "\r\n" : "\n", form.bom ? "\ufeff" : ""),
       bad: (lineNo, reason) => {
         this.refused ??= `line ${lineNo} is ${
           reason === "too_long" ? `longer than ${DEFAULT_MAX_LINE_BYTES} bytes` : "not valid UTF-8"
@@ -108,11 +110,11 @@ class LineRedactor {
     return this.#splitter.lines;
   }
 
-  #take(text: string, end: string): void {
+  #take(text: string, end: string, bom = ""): void {
     this.records++;
     const clean = redactRecordText(text, this.#counts);
     if (clean !== text) this.changed++;
-    this.#put?.(clean + end);
+    this.#put?.(bom + clean + end);
   }
 
   /** Takes the next bytes; false once a line was refused (read no further). */
@@ -129,7 +131,9 @@ class LineRedactor {
       if (tail.bytes === null) this.refused = `line ${tail.line} is too long`;
       else {
         try {
-          this.#take(new TextDecoder("utf-8", { fatal: true }).decode(tail.bytes), "");
+          // (Its bytes as they are: a byte order mark or `\r` stays.)
+          const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+          this.#take(decoder.decode(tail.bytes), "");
         } catch {
           this.refused = `line ${tail.line} is not valid UTF-8`;
         }

@@ -279,6 +279,37 @@ test("rollout redact --dry-run only counts, --no-keep keeps no original, --json 
   }
 });
 
+test("rollout redact keeps a file's CRLF line ends and byte order mark", async () => {
+  await setup();
+  const { dir, cleanup } = tempDir();
+  try {
+    const original = secretJournal();
+    const crlf = "\ufeff" + original.replaceAll("\n", "\r\n");
+    const file = writeSession(dir, { id: ID, text: crlf });
+    const run = await cli(["redact", file, "--no-keep"]);
+    assert.equal(run.code, 0, run.stderr);
+    const plain = await cli([
+      "redact",
+      writeSession(dir, { id: idOf(41), text: original }),
+      "--no-keep",
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const redacted = fs.readFileSync(file, "utf8");
+    holdsNoSecret(redacted);
+    assert.ok(redacted.startsWith("\ufeff"));
+    // Line by line what redacting the same lines with LF ends gives, each with its CRLF.
+    const expected = fs.readFileSync(
+      `${dir}/sessions/2026/11/26/${
+        fs.readdirSync(`${dir}/sessions/2026/11/26`).find((n) => n.includes(idOf(41)))
+      }`,
+      "utf8",
+    );
+    assert.equal(redacted, "\ufeff" + expected.replaceAll("\n", "\r\n"));
+  } finally {
+    cleanup();
+  }
+});
+
 test("rollout redact counts an archive's secrets as it reads it, and restores it to rewrite", async () => {
   await setup();
   const { dir, cleanup } = tempDir();
