@@ -10,7 +10,7 @@ import {
   type SavedSession,
 } from "../schemas/mod.ts";
 import { partOf } from "./transcript_parts.ts";
-import { countLines, parseJson, thousands, visible } from "../base/mod.ts";
+import { countLines, thousands, visible } from "../base/mod.ts";
 import { mayHoldSecret, redactsLineByLine } from "../redaction/mod.ts";
 
 /** Options of {@linkcode TranscriptWriter}. */
@@ -246,11 +246,34 @@ export function fold(text: string): { head: string[]; folded: string | null; tai
   return { head: kept, folded: cut > 0 ? `… ${cut} more characters folded …` : null, tail: [] };
 }
 
-/** JSON arguments on one line when they are short. */
+/**
+ * JSON arguments on one line when they are short: the white space between tokens taken out,
+ * each token as written (a number re-encoded would change: `1.10`, `1e999`, past 2^53).
+ */
 function compact(part: { input: string; language: string }): string {
   if (part.language !== "json") return part.input;
-  const line = JSON.stringify(parseJson(part.input));
+  const line = withoutSpaces(part.input);
   return line.length <= 100 ? line : part.input;
+}
+
+/** A JSON text without the white space outside its strings. */
+export function withoutSpaces(json: string): string {
+  let out = "";
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // "\": the next character is escaped
+      else if (c === 34) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      out += json.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return out + json.slice(from);
 }
 
 function roleStyle(role: string): Style {

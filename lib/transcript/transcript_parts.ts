@@ -51,10 +51,65 @@ export function contentText(content: unknown): string {
 /** Pretty JSON for a string that holds JSON; the string itself otherwise. */
 function prettyArguments(text: string): { input: string; language: string } {
   try {
-    return { input: JSON.stringify(parseJson(text), null, 2), language: "json" };
+    parseJson(text);
   } catch {
     return { input: text, language: "" };
   }
+  return { input: prettyJson(text), language: "json" };
+}
+
+const SPACE = " \t\n\r";
+const ENDS_LITERAL = ' \t\n\r,:{}[]"';
+
+/**
+ * A valid JSON text laid out as `JSON.stringify(value, null, 2)` lays it out, each token as
+ * written: a number or a string re-encoded would change (`1.10`, `1e999`, a number past
+ * 2^53, `"\u00e9"`), and what is shown must be what was stored.
+ */
+export function prettyJson(json: string): string {
+  let out = "";
+  let depth = 0;
+  const newline = () => `\n${"  ".repeat(depth)}`;
+  let i = 0;
+  while (i < json.length) {
+    const c = json[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === "\\" ? 2 : 1;
+      out += json.slice(i, j + 1);
+      i = j + 1;
+    } else if (SPACE.includes(c)) {
+      i++;
+    } else if (c === "{" || c === "[") {
+      let k = i + 1;
+      while (k < json.length && SPACE.includes(json[k]!)) k++;
+      const close = c === "{" ? "}" : "]";
+      if (json[k] === close) {
+        out += c + close;
+        i = k + 1;
+      } else {
+        depth++;
+        out += c + newline();
+        i++;
+      }
+    } else if (c === "}" || c === "]") {
+      depth--;
+      out += newline() + c;
+      i++;
+    } else if (c === ",") {
+      out += `,${newline()}`;
+      i++;
+    } else if (c === ":") {
+      out += ": ";
+      i++;
+    } else {
+      let j = i;
+      while (j < json.length && !ENDS_LITERAL.includes(json[j]!)) j++;
+      out += json.slice(i, j);
+      i = j;
+    }
+  }
+  return out;
 }
 
 function shellWords(words: readonly unknown[]): string {
