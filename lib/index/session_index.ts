@@ -47,7 +47,8 @@ const statOf = statSession;
 /**
  * Bumped whenever the tables change, or what a reading puts in them: an index of another
  * version is rebuilt. 3: a fork rollout made counts its own token usage, record times are kept
- * in UTC to the millisecond, and Chinese and Japanese characters are words of their own.
+ * in UTC to the millisecond, Chinese and Japanese characters are words of their own, and a
+ * file's status change time is kept.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -70,6 +71,7 @@ CREATE TABLE IF NOT EXISTS files (
   compressed INTEGER NOT NULL DEFAULT 0,
   size INTEGER NOT NULL,
   mtime_ms REAL NOT NULL,
+  ctime_ms REAL NOT NULL DEFAULT 0,
   inode TEXT NOT NULL,
   sort_key TEXT NOT NULL,
   indexed_bytes INTEGER NOT NULL DEFAULT 0,
@@ -136,6 +138,8 @@ export interface FileRow {
   compressed: number;
   size: number;
   mtime_ms: number;
+  /** The file's status change time: an edit in place that kept size and mtime changes it. */
+  ctime_ms: number;
   inode: string;
   /** `YYYY-MM-DDThh-mm-ss <path>`: the start time in the file name, else its mtime. */
   sort_key: string;
@@ -464,7 +468,7 @@ export function tailOf(file: string, end: number): string | null {
 }
 
 /** What a refresh compares of a row. */
-type RowKey = Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "inode">;
+type RowKey = Pick<FileRow, "id" | "path" | "size" | "mtime_ms" | "ctime_ms" | "inode">;
 
 interface Seen {
   path: string;
@@ -579,7 +583,7 @@ export class SessionIndex {
   #rows(): Map<string, RowKey> {
     const rows = new Map<string, RowKey>();
     for (
-      const row of this.sql("SELECT id, path, size, mtime_ms, inode FROM files")
+      const row of this.sql("SELECT id, path, size, mtime_ms, ctime_ms, inode FROM files")
         .all() as unknown as FileRow[]
     ) {
       rows.set(row.path, row);
@@ -643,9 +647,12 @@ export class SessionIndex {
   async refreshFiles(paths: readonly string[]): Promise<RefreshReport> {
     const report: RefreshReport = { read: 0, grown: 0, dropped: 0, unchanged: 0, bytes: 0 };
     const changed: Seen[] = [];
-    const rows = new Map<string, Pick<FileRow, "id" | "size" | "mtime_ms" | "inode">>();
+    const rows = new Map<
+      string,
+      Pick<FileRow, "id" | "size" | "mtime_ms" | "ctime_ms" | "inode">
+    >();
     const found = this.sql(
-      "SELECT id, path, size, mtime_ms, inode FROM files WHERE path IN (SELECT value FROM json_each(?))",
+      "SELECT id, path, size, mtime_ms, ctime_ms, inode FROM files WHERE path IN (SELECT value FROM json_each(?))",
     ).all(JSON.stringify(paths)) as unknown as FileRow[];
     for (const row of found) rows.set(row.path, row);
     const gone: number[] = [];
@@ -686,13 +693,14 @@ export class SessionIndex {
   ): number {
     return Number(
       this.sql(
-        "INSERT INTO files (id, machine, path, size, mtime_ms, inode, sort_key, updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO files (id, machine, path, size, mtime_ms, ctime_ms, inode, sort_key, updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ).run(
         row.id,
         this.machine,
         path,
         stat.size,
         row.readAgain === true ? READ_AGAIN : stat.mtimeMs,
+        stat.ctimeMs,
         inodeOf(stat),
         sortKey(path, stat),
         new Date(stat.mtimeMs).toISOString(),
@@ -884,7 +892,7 @@ export class SessionIndex {
       const lineFile = !end.compressed && !isDocument(s.format);
       this.sql(
         `UPDATE files SET session_id = ?, format = ?, compressed = ?, size = ?, mtime_ms = ?,
-         inode = ?, sort_key = ?, indexed_bytes = ?, tail = ?, created = ?, updated = ?, cwd = ?, model = ?,
+         ctime_ms = ?, inode = ?, sort_key = ?, indexed_bytes = ?, tail = ?, created = ?, updated = ?, cwd = ?, model = ?,
          forked_from = ?, items = ?, preview = ?, bytes_images = ?, bytes_tool_output = ?,
          bytes_compaction = ?, bytes_other = ?, error = NULL, state = ? WHERE id = ?`,
       ).run(
@@ -893,6 +901,7 @@ export class SessionIndex {
         end.compressed ? 1 : 0,
         stat.size,
         stat.mtimeMs,
+        stat.ctimeMs,
         inodeOf(stat),
         sortKey(file.path, stat),
         lineFile ? end.end : stat.size,
@@ -1013,13 +1022,19 @@ export function failedCall(error: unknown): boolean {
   return isSystemError(error) || errnoOf(error) === "io_error";
 }
 
-function upToDate(row: Pick<FileRow, "size" | "mtime_ms" | "inode">, stat: fs.Stats): boolean {
+function upToDate(
+  row: Pick<FileRow, "size" | "mtime_ms" | "ctime_ms" | "inode">,
+  stat: fs.Stats,
+): boolean {
   return row.mtime_ms !== READ_AGAIN && row.size === stat.size && row.mtime_ms === stat.mtimeMs &&
-    row.inode === inodeOf(stat);
+    row.ctime_ms === stat.ctimeMs && row.inode === inodeOf(stat);
 }
 
-/** Whether only lines were added to the file since it was indexed. */
+/**
+ * Whether only lines were added to the file since it was indexed: it grew. (One of the same
+ * size with other times was touched, or edited in place: read again from its start.)
+ */
 function canReadOn(row: FileRow, stat: fs.Stats): boolean {
   return row.error === null && row.state !== null && row.compressed === 0 &&
-    row.inode === inodeOf(stat) && stat.size >= row.indexed_bytes && row.indexed_bytes > 0;
+    row.inode === inodeOf(stat) && stat.size > row.size && row.indexed_bytes > 0;
 }
