@@ -149,6 +149,15 @@ class LineRedactor {
   }
 }
 
+/** A descriptor of `file` open to read, or an error naming it. */
+function openToRead(file: string): number {
+  try {
+    return fs.openSync(file, "r");
+  } catch (error) {
+    throw ioError("read rollout", file, error);
+  }
+}
+
 /** Reads the lines of `file`, redacting each, and hands them to `put` (null: count only). */
 function redactLines(
   file: string,
@@ -157,12 +166,7 @@ function redactLines(
   tick: Tick | null,
 ): { records: number; changed: number } {
   const lines = new LineRedactor(put, counts);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (error) {
-    throw ioError("read rollout", file, error);
-  }
+  const fd = openToRead(file);
   try {
     const total = fs.fstatSync(fd).size;
     const buffer = new Uint8Array(1 << 20);
@@ -189,12 +193,7 @@ async function countArchived(
   tick: Tick | null,
 ): Promise<{ records: number; changed: number }> {
   const lines = new LineRedactor(null, counts);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (error) {
-    throw ioError("read rollout", file, error);
-  }
+  const fd = openToRead(file);
   try {
     const total = fs.fstatSync(fd).size;
     let read = 0;
