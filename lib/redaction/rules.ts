@@ -36,11 +36,12 @@ export interface Rule {
 const NEWLINE = String.raw`(?:\r?\n|\\r?\\n)`;
 
 /**
- * A token's edges. Before it: no letter or digit, or a JSON escape (`\n`, `\t`, `\u0022`: a
- * token inside a JSON text held as plain text), so a token glued to a name by `-` or `_`
- * (`key-ghp_...`) is found. After it: no letter, digit, `_` or `-`.
+ * A token's edges: no letter, digit, `_` or `-` touches it, but for a JSON escape before it
+ * (`\n`, `\t`, `\u0022`: a token inside a JSON text held as plain text). (A token glued to a
+ * name, `key-ghp_...`, is not taken: letting `-` and `_` stand before a token makes each
+ * `-sk-` inside a long run of such characters a start, and the search quadratic.)
  */
-const START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
+const START = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
 const END = String.raw`(?![A-Za-z0-9_-])`;
 
 /** `word`, `Word` and `WORD`: how keywords are written in code, configs and prose. */
@@ -77,14 +78,15 @@ const ASSIGN = String.raw`\\?["'\x60]?[ \t]*(?:=>|:=|=|:)[ \t]*`;
 const OPEN = String.raw`(?:\\?["'\x60])?`;
 /**
  * A value, quoted (up to its closing quote) or bare (up to a space or a delimiter). A bare
- * value goes on past `&`, `;`, `(`, ... where a letter or digit follows and what follows, up
- * to a space, holds no `=`: in `DB_PASSWORD=p4ss;w0rd` that is the value's own, in
- * `?password=x&user=y` the next field, in `token: string): Promise` code.
+ * value goes on past `&` or `;` followed by a letter or digit when it then runs to the end of
+ * its line (or of the text, or a closing quote), with no `=`: `DB_PASSWORD=p4ss;w0rd` in an
+ * `.env` file is one value; `password=x; export Y=1`, `?password=x&user=y` and code
+ * (`get_token(&config);`) are not run on.
  */
 const BARE_PART = String.raw`[^\s"'\x60\\,;&<>(){}\[\]=]`;
-const DELIMITERS = String.raw`[,;&<>(){}\[\]]`;
+const LINE_END = String.raw`(?=["'\x60]|\\[nr"]|\r?\n|$)`;
 const VALUE = String
-  .raw`(?!\[REDACTED:)(?:(?<=")[^"\\\n]{1,512}(?=\\?")|(?<=')[^'\\\n]{1,512}(?=\\?')|(?<=\x60)[^\x60\\\n]{1,512}(?=\x60)|(?<![\\"'\x60])[^\s"'\x60\\,;&<>(){}\[\]]{1,512}(?:(?:${DELIMITERS}+[A-Za-z0-9]${BARE_PART}*){1,16}(?=${DELIMITERS}*(?:[\s"'\x60]|$)))?)`;
+  .raw`(?!\[REDACTED:)(?:(?<=")[^"\\\n]{1,512}(?=\\?")|(?<=')[^'\\\n]{1,512}(?=\\?')|(?<=\x60)[^\x60\\\n]{1,512}(?=\x60)|(?<![\\"'\x60])[^\s"'\x60\\,;&<>(){}\[\]]{1,512}(?:(?:[;&][A-Za-z0-9]${BARE_PART}{0,256}){1,16}${LINE_END})?)`;
 
 /** Whether an assignment's value is a secret written out, not a name, a type or a template. */
 function assignedSecret(secret: string, found: Found): boolean {
@@ -101,11 +103,17 @@ function assignedSecret(secret: string, found: Found): boolean {
     if (value.length < 4 || isTypeWord(value)) return false;
     if (!password && /^[A-Za-z][a-z]{0,11}$/.test(value)) return false;
     return (value.match(/ /g)?.length ?? 0) < 2 || /phrase/i.test(found.before) ||
-      (password && !isProse(value));
+      (password && isSpacedPassword(value));
   }
   if (found.next === "(" || /^[/~.]/.test(value) || /^[A-Za-z][\w+.-]*:\/\//.test(value)) {
     return false; // a call, a path, a URL
   }
+  // A value run on past `;` or `&` from a word of fewer than four characters: the next
+  // command of a shell line (`token=ok;ls`).
+  if (/^[^;&]{1,3}[;&]/.test(value)) return false;
+  // A command-line flag's value (`--secret id=npmrc,src=...`, `--master-key config/master.key`):
+  // settings and files, not secrets, when they hold `=` or `/`.
+  if (found.before.startsWith("--") && /[=/]/.test(value)) return false;
   if (/^\d+$/.test(value)) return password && value.length >= 4;
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(value)) {
     // A name: code passing a variable (`token=token`, `api_key=cfg.key`), or a type.
@@ -122,22 +130,35 @@ function assignedSecret(secret: string, found: Found): boolean {
 }
 
 /**
- * Whether a quoted text reads as prose: most of its words are plain words (`must be at least
- * eight characters`), and none is a run of letters mixed with digits or signs.
+ * Whether a quoted text of several words reads as a password rather than as a message about
+ * one: every word is a short one of letters and digits holding a digit (`'Xk9 mP2 vL5 112'`),
+ * or one word of eight or more characters mixes letters, digits and signs (`"Xk9#mP2$vL5 with
+ * spaces"`). Words of any
+ * script, hints (`'Use 8+ chars incl. A-Z'`) and names (`"stored in 1Password"`) are prose.
  */
-function isProse(value: string): boolean {
+function isSpacedPassword(value: string): boolean {
   const words = value.split(/\s+/).filter((word) => word !== "");
-  const plain = words.filter((word) => /^[A-Za-z][a-z]*[.,;:!?]?$/.test(word)).length;
-  const mixed = words.some((word) =>
-    word.length >= 8 && /[A-Za-z]/.test(word) && /[^A-Za-z.,;:!?'-]/.test(word)
+  const mixes = (word: string) => /\p{L}/u.test(word) && /\d/.test(word);
+  // Short words of letters and digits, each with a digit: `'Kr6 Ut9 112 ZO8'`.
+  const coded = (word: string) => /^[\p{L}\p{N}]{1,12}$/u.test(word) && /\d/.test(word);
+  if (words.length >= 2 && words.every(coded) && words.some(mixes)) return true;
+  // (Signs of a password, not of a pattern: `^[a-z0-9]{8,}$` is a rule about one.)
+  return words.some((word) =>
+    word.length >= 8 && mixes(word) && /[!@#$%^&*+=~?]/.test(word) && !/[[\]{}()<>]/.test(word)
   );
-  return plain * 2 >= words.length && !mixed;
 }
 
-/** Three or more capitalised words run together, twelve letters or more: no code's name. */
+/** Endings of class and type names: `PasswordHasherFactory`, `HashedPasswordField`. */
+const TYPE_ENDINGS =
+  /(?:Factory|Field|Hasher|Type|Class|Manager|Service|Provider|Validator|Handler|Config|Error|Exception|Builder|Model|Form|Serializer|Schema|Str|String|Input|Widget|Policy|Strategy|Store|Encoder|Decoder|Helper|Util|Utils)$/;
+
+/**
+ * Three or more capitalised words run together, twelve letters or more, ending in no class or
+ * type name's ending: no name code would use.
+ */
 function isCapitalisedWords(value: string): boolean {
   return /^[A-Za-z]{12,}$/.test(value) && (value.match(/[A-Z][a-z]+/g)?.length ?? 0) >= 3 &&
-    value !== value.toUpperCase();
+    value !== value.toUpperCase() && !TYPE_ENDINGS.test(value);
 }
 
 /**

@@ -191,10 +191,7 @@ export function plantedSecrets(make: SecretMaker): Planted[] {
     { rule: "secret_assignment", secret: random, text: `ENCRYPTION_KEY=${random}` },
     { rule: "secret_assignment", secret: `base64:${random}=`, text: `APP_KEY=base64:${random}=` },
     { rule: "secret_assignment", secret: password, text: `psql --password ${password} db` },
-    // Tokens glued to a name, or to an escape of a JSON text held as plain text.
-    { rule: "github", secret: ghGlued, text: `branch key-${ghGlued} pushed` },
-    { rule: "github", secret: ghGlued, text: `token_${ghGlued}` },
-    { rule: "aws_access_key_id", secret: akia, text: `model m-${akia} in use` },
+    // Tokens glued to an escape of a JSON text held as plain text.
     { rule: "github", secret: ghGlued, text: `{\\"msg\\":\\"keys:\\n${ghGlued}\\n\\"}` },
     { rule: "aws_access_key_id", secret: akia, text: `[\\"\\u0022${akia}\\"]` },
     { rule: "high_entropy", secret: random, text: `Here is my API key ${random} for you.` },
@@ -279,6 +276,24 @@ export function nearMisses(make: SecretMaker): { rule: string; text: string }[] 
       rule: "secret_assignment",
       text: "PASSWORD_HASH=bcrypt and TOKEN_TYPE=Bearer; password: Password,",
     },
+    // Code and shell around a secret's name: types, calls, indexing, command substitution,
+    // the next command of a line, flags that name files and settings, class names.
+    {
+      rule: "secret_assignment",
+      text: "struct Db { password: Option<String>, }\nlet token = get_token(&config);",
+    },
+    { rule: "secret_assignment", text: "api_key: Optional[str] = None; secret = cfg[key]" },
+    { rule: "secret_assignment", text: "export GITHUB_TOKEN=$(gh auth token)" },
+    { rule: "secret_assignment", text: "echo token=ok;ls; password=abc;export X=1" },
+    { rule: "secret_assignment", text: "docker build --secret id=npmrc,src=$HOME/.npmrc ." },
+    { rule: "secret_assignment", text: "./deploy --master-key config/master.key" },
+    { rule: "secret_assignment", text: "self.password = PasswordHasherFactory" },
+    { rule: "aws_access_key_id", text: "const REGION_ASIAPACIFICSOUTHEAST = 1;" },
+    // Messages about a password, in any language, hints and patterns included.
+    { rule: "secret_assignment", text: '{"password": "Введите ваш пароль ещё раз"}' },
+    { rule: "secret_assignment", text: "password: 'Use 8+ chars incl. A-Z, a-z, 0-9'" },
+    { rule: "secret_assignment", text: '"password": "stored in 1Password"' },
+    { rule: "secret_assignment", text: 'password = "must match ^[a-z0-9]{8,}$ regex"' },
     { rule: "high_entropy", text: `fix the token refresh (commit ${hex40})` },
     { rule: "high_entropy", text: `secret ${uuid} is a request id` },
     { rule: "high_entropy", text: "token recordPreparedThenUpdateTheSession and TOKEN_LIMIT_2048" },
