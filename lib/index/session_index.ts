@@ -441,6 +441,19 @@ export function searchableText(text: string): string {
 /** What {@linkcode searchableText} puts between characters. */
 export const ZERO_WIDTH_SPACE = "\u200b";
 
+/**
+ * Whether a time kept in the index and a file's time now are the same, to the precision of the
+ * coarser of the two clocks that read them: Deno's `node:fs` gives a modification time in whole
+ * milliseconds and a status change time in whole seconds (`grain`), Bun both to the nanosecond.
+ * An index written by one runtime and read by the other must not find every file changed; one
+ * runtime alone compares at its own precision.
+ */
+function sameTime(kept: number, now: number, grain: number): boolean {
+  if (kept === now) return true;
+  const onGrain = (time: number) => Number.isInteger(time / grain);
+  return (onGrain(kept) || onGrain(now)) && Math.floor(kept / grain) === Math.floor(now / grain);
+}
+
 /** The key of a file's identity and content: equal keys mean nothing changed. */
 export function inodeOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
@@ -1026,8 +1039,9 @@ function upToDate(
   row: Pick<FileRow, "size" | "mtime_ms" | "ctime_ms" | "inode">,
   stat: fs.Stats,
 ): boolean {
-  return row.mtime_ms !== READ_AGAIN && row.size === stat.size && row.mtime_ms === stat.mtimeMs &&
-    row.ctime_ms === stat.ctimeMs && row.inode === inodeOf(stat);
+  return row.mtime_ms !== READ_AGAIN && row.size === stat.size &&
+    sameTime(row.mtime_ms, stat.mtimeMs, 1) && sameTime(row.ctime_ms, stat.ctimeMs, 1000) &&
+    row.inode === inodeOf(stat);
 }
 
 /**
