@@ -73,8 +73,9 @@ function badQuery(error: unknown, query: string): never {
 /**
  * Hits for `query`, newest first, by the time of their records: the index grows in the order
  * files were read, which is not the order of time (a session moved in, or read late), so the
- * matches are sorted by time before the page is taken (a word in 190,000 records of a home of
- * 10,000 sessions: 100 ms more than taking the last read).
+ * matches are sorted by time before the page is taken, and snippets made for that page only
+ * (`the` in a home of 300 sessions, 200 MB: 165 ms, against 1,230 ms with a snippet made for
+ * every match before the sort).
  */
 export function search(index: SessionIndex, query: string, options: SearchOptions): SearchHit[] {
   const where: string[] = ["entries_text MATCH ?"];
@@ -95,17 +96,24 @@ export function search(index: SessionIndex, query: string, options: SearchOption
     where.push("e.role = ?");
     params.push(options.role);
   }
-  params.push(options.limit);
+  params.push(options.limit, query);
   let rows: Array<Record<string, unknown>>;
   try {
+    // The page is chosen first (the newest matches, no text made), then a snippet is made for
+    // each hit of it only: made for every match before the sort, a common word cost seconds.
     rows = index.sql(
       `SELECT e.session_id, n.name AS title, f.path, e.time, f.cwd, e.item, e.line, e.role, e.kind,
         snippet(entries_text, 0, char(2), char(3), '…', 16) AS marked
       FROM entries_text JOIN entries e ON e.id = entries_text.rowid
         JOIN files f ON f.id = e.file_id
         LEFT JOIN names n ON n.session_id = e.session_id
-      WHERE ${where.join(" AND ")}
-      ORDER BY e.time DESC, entries_text.rowid DESC LIMIT ?`,
+      WHERE entries_text.rowid IN (
+        SELECT e.id FROM entries_text JOIN entries e ON e.id = entries_text.rowid
+          JOIN files f ON f.id = e.file_id
+        WHERE ${where.join(" AND ")}
+        ORDER BY e.time DESC, e.id DESC LIMIT ?
+      ) AND entries_text MATCH ?
+      ORDER BY e.time DESC, e.id DESC`,
     ).all(...params) as Array<Record<string, unknown>>;
   } catch (error) {
     badQuery(error, query);
