@@ -41,3 +41,18 @@ test("prettyJson() and withoutSpaces() keep each number and string as written", 
   );
   assert.equal(withoutSpaces(prettyJson(written)), written.replace("[ ]", "[]"));
 });
+
+test("show lays out a tool call's arguments nested 64 deep, and shows deeper ones as written", async () => {
+  const { partOf } = await import("../../lib/transcript/transcript_parts.ts");
+  const call = (args: string) =>
+    partOf({ type: "function_call", name: "f", arguments: args, call_id: "c" } as never);
+  const nested = (depth: number) => "[".repeat(depth) + "1" + "]".repeat(depth);
+  const laidOut = call(nested(64)) as unknown as { input: string; language: string };
+  assert.equal(laidOut.language, "json");
+  assert.equal(laidOut.input, JSON.stringify(JSON.parse(nested(64)), null, 2));
+  // Deeper: as written (laid out, 60,000 levels would take gigabytes).
+  for (const depth of [65, 60_000]) {
+    const asWritten = call(nested(depth)) as unknown as { input: string; language: string };
+    assert.deepEqual([asWritten.input, asWritten.language], [nested(depth), ""]);
+  }
+});
