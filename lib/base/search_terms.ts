@@ -31,7 +31,8 @@ export function quotePunctuatedTerms(query: string): string {
   let at = 0;
   while (at < query.length) {
     const ch = query[at]!;
-    if (/\s/.test(ch) || ch === "(" || ch === ")") {
+    // (A comma is NEAR's: `NEAR(quick fox, 3)`.)
+    if (/\s/.test(ch) || ch === "(" || ch === ")" || ch === ",") {
       out += ch;
       at++;
     } else if (ch === '"') {
@@ -47,10 +48,15 @@ export function quotePunctuatedTerms(query: string): string {
       at = end + 1;
     } else {
       let end = at;
-      while (end < query.length && !/[\s()"]/.test(query[end]!)) end++;
+      while (end < query.length && !/[\s()",]/.test(query[end]!)) end++;
       const term = query.slice(at, end);
       const split = splitCjk(term, " ");
-      out += PLAIN.test(term) && split === term ? term : quoted(split);
+      // Kept as typed: a plain word or prefix, FTS5's `^word` (the first of its text), and a
+      // term with no letter or digit, for the syntax to judge (`*` alone is an error).
+      const kept =
+        (PLAIN.test(term) || /^\^[\p{L}\p{N}_]/u.test(term) && PLAIN.test(term.slice(1)) ||
+          !/[\p{L}\p{N}]/u.test(term)) && split === term;
+      out += kept ? term : quoted(split);
       at = end;
     }
   }

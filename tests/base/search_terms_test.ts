@@ -14,6 +14,10 @@ test("quotePunctuatedTerms() quotes bare terms with punctuation and keeps the sy
     ['"a.b c" x', '"a.b c" x'],
     ['"say ""hi"""', '"say ""hi"""'],
     ["NEAR(fix send)", "NEAR(fix send)"],
+    ["NEAR(quick fox, 3)", "NEAR(quick fox, 3)"],
+    ["^fox AND jumps", "^fox AND jumps"],
+    // No letter or digit: left for the syntax to judge.
+    ["*", "*"],
     ["café naïve", "café naïve"],
     // Chinese and Japanese: the phrase of their characters, as the index keeps them.
     ["数据库 café", '"数 据 库" café'],
