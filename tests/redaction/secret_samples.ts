@@ -41,6 +41,11 @@ export interface Planted {
   secret: string;
   /** A line of a transcript holding it. */
   text: string;
+  /**
+   * Found only where the line ends after it (a value with `;` or `&` in it runs on to the end
+   * of its line, not past more words): not to be planted in the middle of a line.
+   */
+  atLineEnd?: true;
 }
 
 const PEM_BODY_LINES = 6;
@@ -185,8 +190,8 @@ export function plantedSecrets(make: SecretMaker): Planted[] {
       text: `{"password": "${password} and more"}`,
     },
     // A value with `&`, `;` or `#` in it, in full.
-    { rule: "secret_assignment", secret: glued, text: `DB_PASSWORD=${glued}` },
-    { rule: "secret_assignment", secret: glued, text: `db.password=${glued}` },
+    { rule: "secret_assignment", secret: glued, text: `DB_PASSWORD=${glued}`, atLineEnd: true },
+    { rule: "secret_assignment", secret: glued, text: `db.password=${glued}`, atLineEnd: true },
     { rule: "secret_assignment", secret: token, text: `SECRET_KEY_BASE=${token}` },
     { rule: "secret_assignment", secret: random, text: `ENCRYPTION_KEY=${random}` },
     { rule: "secret_assignment", secret: `base64:${random}=`, text: `APP_KEY=base64:${random}=` },

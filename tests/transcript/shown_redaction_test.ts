@@ -62,10 +62,13 @@ function words(rand: () => number, length: number): string {
   return out.slice(0, length);
 }
 
-/** The planted samples a line-by-line redaction reads (no PEM block, no JSON text). */
+/**
+ * The planted samples a line-by-line redaction reads (no PEM block, no JSON text), that may
+ * stand in the middle of a line.
+ */
 function lineSecrets(seed: number): Planted[] {
   return plantedSecrets(new SecretMaker(seed)).filter((s) =>
-    s.rule !== "private_key" && !/^\s*[[{]/.test(s.text)
+    s.rule !== "private_key" && !/^\s*[[{]/.test(s.text) && s.atLineEnd !== true
   );
 }
 
