@@ -23,7 +23,13 @@ export interface LineForm {
   bom: boolean;
 }
 
-const PLAIN: LineForm = Object.freeze({ cr: false, bom: false });
+/** The four forms, made once: a line's form is chosen, never built, on the hot path. */
+const FORMS: readonly LineForm[] = [
+  Object.freeze({ cr: false, bom: false }),
+  Object.freeze({ cr: true, bom: false }),
+  Object.freeze({ cr: false, bom: true }),
+  Object.freeze({ cr: true, bom: true }),
+];
 
 /** What is left when the input ends: bytes after the last `\n`, if any. */
 export interface SplitterEnd {
@@ -234,18 +240,18 @@ export class LineSplitter {
       return;
     }
     let text = raw;
-    let form = PLAIN;
+    let form = 0;
     if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) {
       text = text.slice(1);
       this.#bom = true;
-      form = { cr: false, bom: true };
+      form = 2;
     }
     if (text.charCodeAt(text.length - 1) === 13) {
       text = text.slice(0, -1);
       this.#crlf++;
-      form = { cr: true, bom: form.bom };
+      form += 1;
     }
-    this.#sink.line(text, lineNo, form);
+    this.#sink.line(text, lineNo, FORMS[form]!);
   }
 }
 
