@@ -6,7 +6,8 @@
  * resident size above the same command on a two-turn session (goal ≤ 64 MiB + twice the
  * longest line, and flat from the smallest size to the largest). Beside them, a durable copy of
  * the same file in this runtime, nothing parsed: what writing it costs on this disk, which
- * `convert` pays too, and the ratio a copy that read, parsed and then wrote would reach.
+ * `convert` pays too, and the ratio a copy that read, parsed and then wrote would reach
+ * (`convert` writes on worker threads while it parses, so it can do better than that).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -54,12 +55,13 @@ function syncFile(file: string): void {
 }
 
 /**
- * Milliseconds of a durable copy of `file` to `copy`, nothing parsed, written as `convert` writes:
- * MiB reads and writes, an `fdatasync` every SYNC_AHEAD bytes, after which the pages synced
- * leave the page cache, and an `fsync` at the end. The copy is removed after. (`dd conv=fsync`,
- * one sync at the end, left the kernel a GiB of dirty pages to write back: 0.25–0.40 × the
- * reference, slower than `convert`. Without the pages dropped, this copy of a GiB took 2.2–3.0 s
- * or 1.1–1.3 s by turns; with them, 1.1–1.3 s.)
+ * Milliseconds of a durable copy of `file` to `copy`, nothing parsed, synced as `convert` syncs:
+ * MiB reads and writes (in turn, on this thread), an `fdatasync` every SYNC_AHEAD bytes, after
+ * which the pages synced leave the page cache, and an `fsync` at the end. The copy is removed
+ * after. (With SYNC_AHEAD at 64 MiB: `dd conv=fsync`, one sync at the end, left the kernel a
+ * GiB of dirty pages to write back: 0.25–0.40 × the reference, slower than `convert`. Without
+ * the pages dropped, this copy of a GiB took 2.2–3.0 s or 1.1–1.3 s by turns; with them,
+ * 1.1–1.3 s.)
  */
 function durableCopy(file: string, copy: string): number {
   const start = performance.now();

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
+import type { FileSystem } from "../lib/runtime/file_system.ts";
 import { initRuntime } from "../lib/runtime/runtime.ts";
 import { codexConformance } from "./formats/codex_model.ts";
 
@@ -14,6 +15,15 @@ const FIXTURES = new Set<string>();
 export function markFixture(file: string): string {
   FIXTURES.add(path.resolve(file));
   return file;
+}
+
+/**
+ * `fsys` with no writes on their way (no `writeAt`, `writeAtAsync`): a streamed write then
+ * writes each buffer in turn, so a test of its syncs ahead sees them start at known points.
+ */
+export function writingInTurn(fsys: FileSystem): FileSystem {
+  const { writeAt: _writeAt, writeAtAsync: _writeAtAsync, ...inTurn } = fsys;
+  return inTurn;
 }
 
 /**

@@ -20,7 +20,7 @@ export { parseJson } from "./json_text.ts";
 export { countLines } from "./line_count.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
 export { quotePunctuatedTerms, splitCjk } from "./search_terms.ts";
-export { Utf8Buffer } from "./utf8_buffer.ts";
+export { Utf8Buffer, type Utf8Writer } from "./utf8_buffer.ts";
 export { thousands } from "./thousands.ts";
 export { VERSION } from "./version.ts";
 export { visible, wantsColour } from "./visible_text.ts";

@@ -9,20 +9,32 @@ const encoder = new TextEncoder();
 const BUFFER_BYTES = 1024 * 1024;
 
 /**
- * Text encoded as UTF-8 straight into one buffer that is used again and again, handed to a
- * synchronous writer each time it is full: a copy of a gigabyte allocates no new memory per
- * write (each fresh buffer costs the kernel a fault per page touched).
+ * What a {@linkcode Utf8Buffer} hands its bytes to, each time it is full: `bytes` are the held
+ * part of `buffer`. Either the writer is done with them when it returns (the buffer is filled
+ * again), or it keeps `buffer` and returns another, of the same size, to go on in.
+ */
+export type Utf8Writer = (bytes: Uint8Array, buffer: Uint8Array) => Uint8Array | void;
+
+/**
+ * Text encoded as UTF-8 straight into a buffer that is used again and again, handed to a
+ * writer each time it is full: a copy of a gigabyte allocates no new memory per write (each
+ * fresh buffer costs the kernel a fault per page touched).
  */
 export class Utf8Buffer {
-  readonly #write: (bytes: Uint8Array) => void;
-  readonly #buffer: Uint8Array;
+  readonly #write: Utf8Writer;
+  #buffer: Uint8Array;
   #length = 0;
 
-  /** `write` must be done with the bytes when it returns: the buffer is filled again after. */
-  constructor(write: (bytes: Uint8Array) => void, bytes = BUFFER_BYTES) {
+  /** `bytes`: the size of the buffer (and of any the writer gives back). */
+  constructor(write: Utf8Writer, bytes = BUFFER_BYTES) {
     this.#write = write;
     // Room for any one character (4 bytes), so every pass over an empty buffer moves on.
     this.#buffer = new Uint8Array(Math.max(bytes, 4));
+  }
+
+  /** The size of the buffer. */
+  get size(): number {
+    return this.#buffer.length;
   }
 
   /**
@@ -50,6 +62,9 @@ export class Utf8Buffer {
     if (this.#length === 0) return;
     const length = this.#length;
     this.#length = 0;
-    this.#write(this.#buffer.subarray(0, length));
+    const next = this.#write(this.#buffer.subarray(0, length), this.#buffer);
+    if (next === undefined) return;
+    if (next.length !== this.#buffer.length) throw new Error("a buffer of another size came back");
+    this.#buffer = next;
   }
 }

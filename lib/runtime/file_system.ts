@@ -26,6 +26,14 @@ export interface FileSystem {
   open(path: string, mode: OpenMode): number;
   /** Writes some bytes; may write fewer than given (a short write). */
   write(fd: number, data: Uint8Array): number;
+  /**
+   * Writes some bytes at `position` of a file not opened for appending, leaving its offset as it
+   * is; may write fewer than given. With `writeAtAsync`, a streamed write can go on while its
+   * last bytes are written; without them, it writes in turn.
+   */
+  writeAt?(fd: number, data: Uint8Array, position: number): number;
+  /** `writeAt` off the event loop (on a worker thread); `data` must not change until it settles. */
+  writeAtAsync?(fd: number, data: Uint8Array, position: number): Promise<number>;
   read(fd: number, into: Uint8Array, position: number): number;
   size(fd: number): number;
   /** The time of the file's last modification, in milliseconds since the epoch. */
@@ -91,6 +99,18 @@ export const nodeFileSystem: FileSystem = {
     return fd;
   },
   write: (fd, data) => fs.writeSync(fd, data),
+  writeAt: (fd, data, position) => fs.writeSync(fd, data, 0, data.length, position),
+  writeAtAsync: (fd, data, position) =>
+    new Promise((resolve, reject) => {
+      fs.write(
+        fd,
+        data,
+        0,
+        data.length,
+        position,
+        (error, n) => (error ? reject(error) : resolve(n)),
+      );
+    }),
   read: (fd, into, position) => fs.readSync(fd, into, 0, into.length, position),
   size: (fd) => fs.fstatSync(fd).size,
   mtime: (fd) => fs.fstatSync(fd).mtimeMs,

@@ -80,3 +80,30 @@ test("Utf8Buffer.held counts the bytes not yet handed over", () => {
   out.flush();
   assert.equal(out.held, 0);
 });
+
+test("Utf8Buffer goes on in the buffer its writer gives back, and keeps none of the one it kept", () => {
+  const kept: Uint8Array[] = [];
+  const handed: string[] = [];
+  const out = new Utf8Buffer((bytes, buffer) => {
+    handed.push(new TextDecoder().decode(bytes));
+    // Every other write keeps its buffer (a write still on its way) and gives a fresh one.
+    if (handed.length % 2 === 1) {
+      kept.push(buffer);
+      return new Uint8Array(4);
+    }
+    return undefined;
+  }, 4);
+  out.add("abcdefghijkl");
+  out.flush();
+  assert.deepEqual(handed, ["abcd", "efgh", "ijkl"]);
+  // The buffers kept still hold what they were handed: nothing was written over them.
+  assert.deepEqual(kept.map((b) => new TextDecoder().decode(b)), ["abcd", "ijkl"]);
+  assert.equal(kept[0]!.buffer === kept[1]!.buffer, false);
+  assert.throws(
+    () => {
+      const wrong = new Utf8Buffer(() => new Uint8Array(8), 4);
+      wrong.add("abcde");
+    },
+    /another size/,
+  );
+});

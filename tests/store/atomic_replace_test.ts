@@ -14,7 +14,7 @@ import {
   isTempOf,
   removeStaleTemps,
 } from "../../lib/store/atomic_replace.ts";
-import { inTempDir, tempDir } from "../helpers.ts";
+import { inTempDir, tempDir, writingInTurn } from "../helpers.ts";
 
 /** The real file system, its fsyncs counted: `file` for an open file, `folder` for a folder. */
 function syncCounting(): FileSystem & { syncs: string[] } {
@@ -130,7 +130,9 @@ test("assertAbsent: a missing target is fine, an existing one is invalid_argumen
 
 /**
  * The real file system, with `fdatasyncAsync` replaced: each sync ends (really syncing) at the
- * event loop's next turn, or when `release()` is called if `held`; what happens is logged.
+ * event loop's next turn, or when `release()` is called if `held`; what happens is logged. Its
+ * writes are made in turn, so that a sync ahead starts as soon as a MiB is written (with writes
+ * on their way, once the event loop has seen them end: tests/store/streamed_write_test.ts).
  */
 function syncLogging(options: { held?: boolean; fail?: boolean } = {}) {
   const log: string[] = [];
@@ -138,7 +140,7 @@ function syncLogging(options: { held?: boolean; fail?: boolean } = {}) {
   let mostAtOnce = 0;
   const waiting: Array<() => void> = [];
   const fsys: FileSystem = {
-    ...nodeFileSystem,
+    ...writingInTurn(nodeFileSystem),
     fdatasyncAsync(fd) {
       running++;
       mostAtOnce = Math.max(mostAtOnce, running);

@@ -21,7 +21,9 @@ export class OutputBuffer {
   readonly #io: Io;
   /** Bytes of a full buffer, copied out (the buffer is filled again), waiting for a write. */
   #ready: Uint8Array[] = [];
-  readonly #bytes = new Utf8Buffer((bytes) => this.#ready.push(bytes.slice()));
+  readonly #bytes = new Utf8Buffer((bytes) => {
+    this.#ready.push(bytes.slice());
+  });
 
   constructor(io: Io) {
     this.#io = io;
