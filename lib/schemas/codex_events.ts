@@ -56,19 +56,34 @@ export function isContextText(text: string): boolean {
   return opensWithAny(text, CONTEXT_OPENINGS);
 }
 
-/** Rust's `char::is_whitespace` (Unicode White_Space), what Codex's `trim_start` removes. */
-const RUST_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+/**
+ * The first character that is not Rust's `char::is_whitespace` (Unicode White_Space): where
+ * Codex's `trim_start` leaves a text.
+ */
+const PAST_RUST_SPACE =
+  /[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/g;
+
+/** The length of the longest opening of each list looked for, in UTF-16 units. */
+const longest = new Map<readonly string[], number>();
 
 /**
  * Whether `text` opens with one of `openings` (in lower case) as Codex compares: after its
- * white space (no byte order mark), ASCII letters in any case.
+ * white space (no byte order mark), ASCII letters in any case. Only the head of the text is
+ * looked at (a message may be megabytes long).
  */
 function opensWithAny(text: string, openings: readonly string[]): boolean {
-  const start = text.replace(RUST_SPACE, "");
-  return openings.some((opening) =>
-    start.length >= opening.length &&
-    start.slice(0, opening.length).replace(/[A-Z]/g, (c) => c.toLowerCase()) === opening
-  );
+  PAST_RUST_SPACE.lastIndex = 0;
+  const at = PAST_RUST_SPACE.exec(text)?.index;
+  if (at === undefined) return false;
+  let length = longest.get(openings);
+  if (length === undefined) {
+    longest.set(
+      openings,
+      length = Math.max(...openings.map((o) => o.length)),
+    );
+  }
+  const head = text.slice(at, at + length).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return openings.some((opening) => head.startsWith(opening));
 }
 
 /**

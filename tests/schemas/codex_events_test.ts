@@ -76,14 +76,25 @@ test("isUserTurn() passes over every kind of context Codex injects as a user mes
     "Warning: The maximum number of unified exec processes you can keep open is 64.",
     "Warning: apply_patch was requested via exec_command. Use the apply_patch tool instead of exec_command.",
     "Warning: Your account was flagged for potentially high-risk cyber activity and ...",
-    // Codex compares ASCII letters in any case, after white space.
+    // Codex compares ASCII letters in any case, after white space (Unicode's too).
     "\n  <Turn_Aborted>\n</Turn_Aborted>",
+    "\u3000\u00a0\u2028<GOAL_CONTEXT>Ship it.</GOAL_CONTEXT>",
+    // Only the head of a long message is looked at, and it decides.
+    `<environment_context>${"x".repeat(2_000_000)}</environment_context>`,
   ];
   for (const text of context) {
     assert.equal(isUserTurn(user(text)), false, text);
     assert.equal(messageEvent(user(text)), null, text);
   }
-  for (const text of ["Warning: the build is red", "<external> tags in HTML?", "goal_context"]) {
+  for (
+    const text of [
+      "Warning: the build is red",
+      "<external> tags in HTML?",
+      "goal_context",
+      "\ufeff<goal_context>a byte order mark is not white space</goal_context>",
+      `${"y".repeat(2_000_000)}<environment_context>`,
+    ]
+  ) {
     assert.equal(isUserTurn(user(text)), true, text);
   }
 });
