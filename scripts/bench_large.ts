@@ -146,7 +146,9 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
       results.notes.push(
         `B8 ${label}: ${made.lines.toLocaleString("en-US")} lines, longest ${
           made.longestLine.toLocaleString("en-US")
-        } bytes, ${made.compactions} compactions`,
+        } bytes, ${made.compactions} compactions${
+          made.bytes >= 1e9 ? "" : "; its speeds have no goal (BENCH.md sets it on 1 GB)"
+        }`,
       );
       readAndParse(file);
       const reference: number[] = [];
@@ -193,6 +195,8 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
           unit: "MB/s",
           samples: speed,
         });
+        // BENCH.md sets the speed goal on the 1 GB rollout; on a smaller one a command's
+        // start and warm-up weigh more, and its ratio is printed without a goal.
         addRow(
           results,
           {
@@ -201,7 +205,7 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
             unit: "×",
             samples: ratios(speed, refSpeed),
           },
-          ["≥ 0.5", (m) => m >= 0.5],
+          made.bytes >= 1e9 ? ["≥ 0.5", (m) => m >= 0.5] : undefined,
         );
         const alone = runMeasured(s.binary, command.args(tiny, dir), dir).peak;
         fs.rmSync(path.join(dir, "copy.jsonl"), { force: true });
