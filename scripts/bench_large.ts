@@ -147,7 +147,7 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
         `B8 ${label}: ${made.lines.toLocaleString("en-US")} lines, longest ${
           made.longestLine.toLocaleString("en-US")
         } bytes, ${made.compactions} compactions${
-          made.bytes >= 1e9 ? "" : "; its speeds have no goal (BENCH.md sets it on 1 GB)"
+          made.bytes >= 1e9 ? "" : "; its speeds have no goal (it is set on 1 GB)"
         }`,
       );
       readAndParse(file);
@@ -195,7 +195,7 @@ export function benchB8(results: Results, s: Settings): Promise<void> {
           unit: "MB/s",
           samples: speed,
         });
-        // BENCH.md sets the speed goal on the 1 GB rollout; on a smaller one a command's
+        // The speed goal is set on the 1 GB rollout (BENCH.md); on a smaller one a command's
         // start and warm-up weigh more, and its ratio is printed without a goal.
         addRow(
           results,
