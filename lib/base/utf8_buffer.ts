@@ -32,11 +32,6 @@ export class Utf8Buffer {
     this.#buffer = new Uint8Array(Math.max(bytes, 4));
   }
 
-  /** The size of the buffer. */
-  get size(): number {
-    return this.#buffer.length;
-  }
-
   /**
    * Adds `text` (encoded on its own, as `TextEncoder.encode(text)` would), writing the buffer
    * out each time it fills.
