@@ -3,7 +3,7 @@
  * tier 1), and its implementation on `node:fs`. Nothing else in the writer touches the disk.
  */
 import * as fs from "node:fs";
-import { dropCachedPages } from "./runtime.ts";
+import { dropCachedPages, runtimeName } from "./runtime.ts";
 
 /** How a file is opened. */
 export type OpenMode =
@@ -32,7 +32,10 @@ export interface FileSystem {
    * last bytes are written; without them, it writes in turn.
    */
   writeAt?(fd: number, data: Uint8Array, position: number): number;
-  /** `writeAt` off the event loop (on a worker thread); `data` must not change until it settles. */
+  /**
+   * `writeAt` off the event loop, on a worker thread (not offered where the runtime would make it
+   * on this thread all the same: Deno); `data` must not change until it settles.
+   */
   writeAtAsync?(fd: number, data: Uint8Array, position: number): Promise<number>;
   read(fd: number, into: Uint8Array, position: number): number;
   size(fd: number): number;
@@ -100,17 +103,22 @@ export const nodeFileSystem: FileSystem = {
   },
   write: (fd, data) => fs.writeSync(fd, data),
   writeAt: (fd, data, position) => fs.writeSync(fd, data, 0, data.length, position),
-  writeAtAsync: (fd, data, position) =>
-    new Promise((resolve, reject) => {
-      fs.write(
-        fd,
-        data,
-        0,
-        data.length,
-        position,
-        (error, n) => (error ? reject(error) : resolve(n)),
-      );
-    }),
+  // Deno's `fs.write` (and `FileHandle.write`) writes on the calling thread and only calls back
+  // later (64 writes of a MiB: 220 ms inside the calls, against 1.3 ms in Bun): there a streamed
+  // write writes in turn, as it would anyway, without the promises.
+  ...(runtimeName() === "deno" ? {} : {
+    writeAtAsync: (fd: number, data: Uint8Array, position: number) =>
+      new Promise<number>((resolve, reject) => {
+        fs.write(
+          fd,
+          data,
+          0,
+          data.length,
+          position,
+          (error, n) => (error ? reject(error) : resolve(n)),
+        );
+      }),
+  }),
   read: (fd, into, position) => fs.readSync(fd, into, 0, into.length, position),
   size: (fd) => fs.fstatSync(fd).size,
   mtime: (fd) => fs.fstatSync(fd).mtimeMs,

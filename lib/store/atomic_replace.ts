@@ -45,8 +45,9 @@ export const SYNC_AHEAD = 8 * 1024 * 1024;
 export type Put = (text: string) => void;
 
 /**
- * What a streamed write awaits now and then (after each MiB it reads): a turn of the event
- * loop while a sync started ahead is running, so that its end is seen and the next can start.
+ * What a streamed write awaits now and then (after each MiB it reads): a turn of the event loop
+ * while a write or a sync ahead is on its way, so that its end is seen, and a wait while too
+ * much is on its way. It rejects once a write or a sync ahead has failed: the reader stops.
  */
 export type Between = () => Promise<void> | void;
 
@@ -61,11 +62,11 @@ interface Pending {
 
 /**
  * Text written to an open file as it comes, encoded into buffers of a MiB used again and
- * again. Where the file system writes at a place on a worker thread (`writeAtAsync`), a full
- * buffer is written there while this thread goes on in the next, so that the kernel's copy into
- * the page cache is not made on this thread (of a GiB, 0.46 s of its time in `perf`). At most
- * {@linkcode WRITES_AHEAD} bytes are on their way; past them, or where the file system cannot,
- * a buffer is written in turn. Writes on their way end only when the event loop turns:
+ * again. Where the file system writes at a place on a worker thread (`writeAtAsync`: in Bun),
+ * a full buffer is written there while this thread goes on in the next, so that the kernel's
+ * copy into the page cache is not made on this thread (of a GiB, 0.46 s of its time in
+ * `perf`). At most {@linkcode WRITES_AHEAD} bytes are on their way; past them, or where the
+ * file system cannot, a buffer is written in turn. Writes on their way end only when the event loop turns:
  * `between` turns it, and waits while too much is on its way.
  *
  * With `sync`, every `syncAhead` bytes written a sync of them starts on a worker thread while

@@ -27,7 +27,7 @@ export interface StreamedRolloutOptions {
   sync?: boolean;
   /**
    * Writes the whole file (its first line or the document's `session` is `meta`), awaiting
-   * `between` now and then (after each MiB read) so that syncs started ahead can end.
+   * `between` now and then (after each MiB read) so that writes and syncs on their way can end.
    */
   write: (meta: SessionMeta, put: Put, between: Between) => Promise<void> | void;
 }

@@ -768,3 +768,28 @@ test("streamRollout({ until }) stops after the chunk where until() is true: part
     /needs a whole first read/,
   );
 });
+
+test("streamRollout() whose between() rejects (a copy's write failed) stops there, closes the file and passes the failure on", async () => {
+  const lines = [1, 2, 3, 4].map((ordinal) => itemLineOf(700 * 1024, ordinal));
+  const data = joined(paginated(idOf(71), []), ...lines.map((line) => `${line}\n`));
+  const closed: number[] = [];
+  const failure = Object.assign(new Error("ENOSPC: no space left on device, write"), {
+    code: "ENOSPC",
+  });
+  const seen: number[] = [];
+  let betweens = 0;
+  await assert.rejects(
+    streamRollout(FILE, {
+      fs: memoryFs(data, { closed }),
+      visit: { record: (record) => void seen.push(record.line) },
+      between: () => {
+        betweens++;
+        return Promise.reject(failure);
+      },
+    }),
+    (error: unknown) => error === failure,
+  );
+  assert.equal(betweens, 1);
+  assert.ok(seen.length < lines.length + 1, `read on after the failure: ${seen}`);
+  assert.deepEqual(closed, [3]);
+});

@@ -265,3 +265,57 @@ test("a write after the end fails, and writes nothing", async () => {
     assert.equal(fs.readFileSync(file, "utf8"), "abc\n");
   });
 });
+
+test("with the real file system, a copy of distinct lines over several times WRITES_AHEAD lands byte for byte, whether its writer awaits between or never does", async () => {
+  await inTempDir(async (dir) => {
+    // In Bun its writes go on worker threads at their places, and past WRITES_AHEAD in turn at
+    // theirs: a write made at the wrong place would misplace a numbered MiB.
+    const text = numberedText(3 * WRITES_AHEAD + MiB / 2 + 3);
+    const piece = 64 * 1024 + 7;
+    const awaiting = path.join(dir, "awaiting.jsonl");
+    const written = await atomicWrite(
+      nodeFileSystem,
+      awaiting,
+      { sync: true },
+      async (put, between) => {
+        for (let i = 0, n = 0; i < text.length; i += piece, n++) {
+          put(text.slice(i, i + piece));
+          if (n % 16 === 15) await between();
+        }
+      },
+    );
+    assert.equal(written, text.length);
+    assert.equal(fs.readFileSync(awaiting, "utf8"), text);
+    const never = path.join(dir, "never.jsonl");
+    await atomicWrite(nodeFileSystem, never, { sync: true }, (put) => {
+      for (let i = 0; i < text.length; i += piece) put(text.slice(i, i + piece));
+    });
+    assert.equal(fs.readFileSync(never, "utf8"), text);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ["awaiting.jsonl", "never.jsonl"]);
+  });
+});
+
+test("the real file system writes at the place it is given and leaves the file's offset alone; in Deno it offers no writes on their way", async () => {
+  await inTempDir(async (dir) => {
+    const bytes = (c: string, n: number) => new TextEncoder().encode(c.repeat(n));
+    const file = path.join(dir, "placed.bin");
+    const fd = nodeFileSystem.open(file, "create_exclusive");
+    try {
+      assert.equal(nodeFileSystem.writeAt!(fd, bytes("b", 3), 6), 3);
+      const away = nodeFileSystem.writeAtAsync;
+      if ("Deno" in globalThis) assert.equal(away, undefined);
+      else {
+        // Started before the write at 0, and far from it: each lands where it was sent.
+        const late = away!(fd, bytes("c", 2), 12);
+        assert.equal(await away!(fd, bytes("a", 3), 0), 3);
+        assert.equal(await late, 2);
+      }
+      // The offset is still at 0: a plain write goes to the start.
+      nodeFileSystem.write(fd, bytes("A", 1));
+    } finally {
+      nodeFileSystem.close(fd);
+    }
+    const expected = "Deno" in globalThis ? "A\0\0\0\0\0bbb" : "Aaa\0\0\0bbb\0\0\0cc";
+    assert.equal(fs.readFileSync(file, "latin1"), expected);
+  });
+});

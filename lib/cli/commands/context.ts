@@ -104,8 +104,8 @@ export function refuseExisting(file: string): void {
  * Writes a new file (0600) with the text `write` hands to `put` piece by piece (SPEC §7),
  * synced; fails if the file exists. Missing folders on the way are created 0700, as `convert -o`
  * creates them. The text is written as it comes, synced ahead as a copy of a rollout is
- * (`StreamedWrite`); `write` should await `between` after each MiB or so, or no sync ahead is
- * seen to end before the last. On any failure the new file is removed again.
+ * (`StreamedWrite`); `write` should await `between` after each MiB or so, or no write on its
+ * way nor sync ahead is seen to end before the last (`between` rejects once one failed). On any failure the new file is removed again.
  */
 export async function writeNewFile(
   file: string,
