@@ -302,13 +302,16 @@ export async function atomicWrite(
     await write(out.put, out.between);
     bytes = await out.finish();
   } catch (error) {
-    // The descriptor is closed only once no sync of it is still running.
+    // The descriptor is closed only once no write or sync of it is still on its way.
     await out.abandon();
-    // Closes and removes the temporary file, and throws `error` (never returns).
+    // A failed write of this file is what went wrong, also when the writer passed it on as a
+    // failure of its own (a reader of a rollout calling `put` says it could not load it).
+    const cause = out.failure === null ? error : out.failure.error;
+    // Closes and removes the temporary file, and throws `cause` (never returns).
     completeReplace(fsys, target, temp, options, () => {
-      throw error;
+      throw cause;
     });
-    throw error;
+    throw cause;
   }
   completeReplace(fsys, target, temp, options, () => {});
   return bytes;

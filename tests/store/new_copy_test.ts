@@ -192,3 +192,47 @@ test("a copy is never written over a file, and a failed write leaves nothing and
     assert.deepEqual(fs.readdirSync(home).sort(), ["taken.jsonl"]);
   });
 });
+
+test("a copy whose file cannot be written says so of the copy, also when its reader passed the failure on as its own", async () => {
+  await inTempDir(async (home) => {
+    const full = () => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), {
+        code: "ENOSPC",
+      });
+    };
+    const fullAway = () => Promise.reject(Object.assign(new Error("ENOSPC"), { code: "ENOSPC" }));
+    // Writes made in turn, and writes on their way (failing the copy through `between`).
+    for (
+      const fsys of [{ ...nodeFileSystem, write: full, writeAt: full }, {
+        ...nodeFileSystem,
+        writeAt: full,
+        writeAtAsync: fullAway,
+      }] as FileSystem[]
+    ) {
+      const target = path.join(home, "copy.jsonl");
+      await assert.rejects(
+        createStreamedRollout({
+          home,
+          format: "jsonl",
+          path: target,
+          fs: fsys,
+          // As the rollout reader does: a failure in `put` or `between` is said as its own.
+          write: async (_meta, put, between) => {
+            try {
+              for (let i = 0; i < 8; i++) {
+                put(`${"x".repeat(1024 * 1024)}\n`);
+                await between();
+              }
+            } catch (error) {
+              throw new RolloutError("io_error", `Cannot load rollout "/src.jsonl": ${error}`);
+            }
+          },
+        }),
+        (error: unknown) =>
+          error instanceof RolloutError && error.code === "io_error" &&
+          error.message.startsWith(`Cannot create rollout "${target}": the disk is full`),
+      );
+      assert.deepEqual(fs.readdirSync(home), []);
+    }
+  });
+});
