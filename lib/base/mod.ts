@@ -19,7 +19,7 @@ export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
 export { countLines } from "./line_count.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";
-export { quotePunctuatedTerms, splitCjk } from "./search_terms.ts";
+export { hasCjk, isCjk, quotePunctuatedTerms, splitCjk } from "./search_terms.ts";
 export { Utf8Buffer, type Utf8Writer } from "./utf8_buffer.ts";
 export { thousands } from "./thousands.ts";
 export { VERSION } from "./version.ts";

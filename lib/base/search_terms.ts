@@ -19,6 +19,17 @@ const CJK =
   "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30fc\\u3005";
 const CJK_PAIR = new RegExp(`([${CJK}])(?=[${CJK}])`, "gu");
 const HAS_CJK = new RegExp(`[${CJK}]`, "u");
+const ONE_CJK = new RegExp(`^[${CJK}]$`, "u");
+
+/** Whether `text` holds a CJK character. */
+export function hasCjk(text: string): boolean {
+  return HAS_CJK.test(text);
+}
+
+/** Whether the character `char` (one code point) is a CJK character, a word of its own. */
+export function isCjk(char: string): boolean {
+  return ONE_CJK.test(char);
+}
 
 /** `text` with `between` put between each two CJK characters that follow each other. */
 export function splitCjk(text: string, between: string): string {

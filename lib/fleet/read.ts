@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import type { Sql } from "postgres";
-import { RolloutError } from "../base/mod.ts";
+import { isCjk, RolloutError } from "../base/mod.ts";
 import type {
   ListedSession,
   SearchHit,
@@ -90,11 +90,15 @@ const SNIPPET_SEEK = 8;
 /**
  * A PostgreSQL pattern whose first group is the text before `word` where it first stands as a
  * word, in any case of ASCII letters: after the start or a character that is no letter or
- * digit, and (unless a prefix) before one or the end.
+ * digit, and (unless a prefix) before one or the end. A word that starts (ends) with a CJK
+ * character needs nothing before (after) it: such characters are words of their own.
  */
 export function wordPattern(word: SearchedWord): string {
   const literal = word.word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return `(?i)^(.*?)(?:^|[^[:alnum:]])${literal}${word.prefix ? "" : "(?:[^[:alnum:]]|$)"}`;
+  const chars = [...word.word];
+  const before = isCjk(chars[0] ?? "") ? "" : "(?:^|[^[:alnum:]])";
+  const after = word.prefix || isCjk(chars.at(-1) ?? "") ? "" : "(?:[^[:alnum:]]|$)";
+  return `(?i)^(.*?)${before}${literal}${after}`;
 }
 
 /** The oids of PostgreSQL's `text`, `bigint` and `date`. */

@@ -69,9 +69,11 @@ export function snippetOf(
     const [at, to] = [span[0] - from, span[1] - from];
     const word = wordAt(span);
     const last = highlights.at(-1);
-    // Words of a searched phrase side by side are one mark, as the session index marks them.
+    // Words of a searched phrase side by side are one mark, as the session index marks them
+    // (CJK characters, words of their own, with nothing between them).
+    const between = last === undefined ? null : snippet.slice(last[1], at);
     if (
-      last !== undefined && previous !== null && snippet.slice(last[1], at) === " " &&
+      last !== undefined && previous !== null && (between === " " || between === "") &&
       query.phrases.some((p) => p.some((w, k) => w === previous && p[k + 1] === word))
     ) last[1] = to;
     else highlights.push([at, to]);

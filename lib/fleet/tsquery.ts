@@ -4,7 +4,7 @@
  * stored text is split (at punctuation and spaces) and lower-cased by the `simple`
  * configuration; a phrase becomes words that follow each other (`<->`).
  */
-import { BadQuery } from "../base/mod.ts";
+import { BadQuery, isCjk } from "../base/mod.ts";
 import { quoteLexeme, wordsOf } from "./words.ts";
 
 type Token =
@@ -168,8 +168,38 @@ class Parser {
 }
 
 function chain(words: string[], prefix: boolean): string {
+  const split = followed(words, prefix);
+  // A store pushed by a rollout before 2026-12-07 kept a run of CJK characters as one word:
+  // its rows are found by the run as a whole, as they were then.
+  const runs = cjkRuns(words);
+  return runs.length === words.length ? split : `(${split} | ${followed(runs, prefix)})`;
+}
+
+/** `words` one after the other (`<->`), the last a prefix if asked. */
+function followed(words: string[], prefix: boolean): string {
   const parts = words.map((w, i) => lexeme(w, prefix && i === words.length - 1));
   return parts.length === 1 ? parts[0]! : `(${parts.join(" <-> ")})`;
+}
+
+/** `words` with each two that meet at two CJK characters joined again. */
+function cjkRuns(words: string[]): string[] {
+  const runs: string[] = [];
+  for (const word of words) {
+    const last = runs.at(-1);
+    if (
+      last !== undefined && isCjk(lastChar(last)) &&
+      isCjk(String.fromCodePoint(word.codePointAt(0)!))
+    ) {
+      runs[runs.length - 1] = last + word;
+    } else runs.push(word);
+  }
+  return runs;
+}
+
+/** The last character (code point) of a non-empty `text`. */
+function lastChar(text: string): string {
+  const code = text.charCodeAt(text.length - 1);
+  return code >= 0xdc00 && code <= 0xdfff && text.length > 1 ? text.slice(-2) : text.slice(-1);
 }
 
 /** A word of a query that its hits hold; `prefix` for `word*`. */

@@ -1,9 +1,11 @@
 /**
  * The words of a searchable text, as the fleet store indexes them and as queries name them:
- * split at punctuation, symbols and spaces, lower-cased. The text's `tsvector` is made here,
- * on the machine that pushes it, so that PostgreSQL only reads it (its own parser is the
- * slowest part of a push: about 7 MB/s of text).
+ * split at punctuation, symbols and spaces, and between two Chinese or Japanese characters (as
+ * the session index splits them, so that a word inside a sentence is found), lower-cased. The
+ * text's `tsvector` is made here, on the machine that pushes it, so that PostgreSQL only reads
+ * it (its own parser is the slowest part of a push: about 7 MB/s of text).
  */
+import { hasCjk, isCjk } from "../base/mod.ts";
 
 /** A character of a word: no punctuation, symbol or space. */
 const WORD_CHAR = "[^\\p{P}\\p{S}\\s]";
@@ -19,14 +21,37 @@ const MAX_POSITION = 16383;
 
 /** Where each word of `text` starts and ends, in order. */
 export function wordSpans(text: string): Array<[number, number]> {
-  return [...text.matchAll(WORD)].map((m) => [m.index, m.index + m[0].length]);
+  const spans: Array<[number, number]> = [];
+  for (const match of text.matchAll(WORD)) {
+    const [start, end] = [match.index, match.index + match[0].length];
+    if (!hasCjk(match[0])) spans.push([start, end]);
+    else spans.push(...cjkSpans(text, start, end));
+  }
+  return spans;
+}
+
+/** A run of word characters from `start` to `end`, cut between each two CJK characters. */
+function cjkSpans(text: string, start: number, end: number): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  let from = start;
+  let previous = false;
+  for (let at = start; at < end;) {
+    const char = String.fromCodePoint(text.codePointAt(at)!);
+    const cjk = isCjk(char);
+    if (cjk && previous) {
+      spans.push([from, at]);
+      from = at;
+    }
+    previous = cjk;
+    at += char.length;
+  }
+  spans.push([from, end]);
+  return spans;
 }
 
 /** The words of `text`, lower-cased, in order. */
 export function wordsOf(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(WORD)) words.push(match[0].toLowerCase());
-  return words;
+  return wordSpans(text).map(([start, end]) => text.slice(start, end).toLowerCase());
 }
 
 /** A lexeme in the `tsvector`/`tsquery` text form: quoted, its quotes and backslashes doubled. */
@@ -40,10 +65,15 @@ const ASCII_WORD = new Uint8Array(128).map((_, c) =>
 );
 const SEPARATOR = /[\p{P}\p{S}\s]/u;
 
-/** Whether the UTF-16 code `code` at `at` of `text` is part of a word. */
-function isWordChar(text: string, code: number, at: number): boolean {
-  if (code < 128) return ASCII_WORD[code] === 1;
-  return !SEPARATOR.test(String.fromCodePoint(text.codePointAt(at)!));
+/**
+ * What the character at `at` of `text` (UTF-16 code `code`, not a low surrogate) is: 0 no
+ * part of a word, 1 part of one, 2 a CJK character (a word of its own beside another).
+ */
+function charKind(text: string, code: number, at: number): 0 | 1 | 2 {
+  if (code < 128) return ASCII_WORD[code] === 1 ? 1 : 0;
+  const char = String.fromCodePoint(text.codePointAt(at)!);
+  if (SEPARATOR.test(char)) return 0;
+  return isCjk(char) ? 2 : 1;
 }
 
 /**
@@ -55,24 +85,39 @@ export function tsvectorOf(text: string): string {
   const positions = new Map<string, number[]>();
   let position = 0;
   let start = -1;
-  const length = text.length;
-  for (let at = 0; at <= length; at++) {
-    const code = at < length ? text.charCodeAt(at) : 32;
-    // A low surrogate belongs to the character before it.
-    const word = code >= 0xdc00 && code <= 0xdfff ? start >= 0 : isWordChar(text, code, at);
-    if (word) {
-      if (start < 0) start = at;
-      continue;
-    }
-    if (start < 0) continue;
-    const found = text.slice(start, at).toLowerCase();
-    start = -1;
+  let previousCjk = false;
+  const add = (end: number) => {
+    const found = text.slice(start, end).toLowerCase();
     position++;
-    if (found.length > MAX_LEXEME_BYTES / 3 && byteLength(found) > MAX_LEXEME_BYTES) continue;
+    if (found.length > MAX_LEXEME_BYTES / 3 && byteLength(found) > MAX_LEXEME_BYTES) return;
     const list = positions.get(found);
     const at16 = Math.min(position, MAX_POSITION);
     if (list === undefined) positions.set(found, [at16]);
     else if (list.length < MAX_POSITIONS) list.push(at16);
+  };
+  const length = text.length;
+  for (let at = 0; at <= length; at++) {
+    const code = at < length ? text.charCodeAt(at) : 32;
+    // A low surrogate after a high one is the rest of its character; alone, it is a character
+    // of a word, and no CJK one (as for the regular expression of wordsOf).
+    const low = code >= 0xdc00 && code <= 0xdfff;
+    if (low && start >= 0) {
+      const before = text.charCodeAt(at - 1);
+      if (!(before >= 0xd800 && before <= 0xdbff)) previousCjk = false;
+      continue;
+    }
+    const kind = low ? 1 : charKind(text, code, at);
+    if (kind !== 0) {
+      // Two CJK characters side by side are two words.
+      if (start >= 0 && kind === 2 && previousCjk) add(at);
+      if (start < 0 || (kind === 2 && previousCjk)) start = at;
+      previousCjk = kind === 2;
+      continue;
+    }
+    previousCjk = false;
+    if (start < 0) continue;
+    add(at);
+    start = -1;
   }
   let out = "";
   for (const [word, list] of positions) {

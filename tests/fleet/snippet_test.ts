@@ -112,3 +112,15 @@ test("punctuation before the first word and after the last stays when nothing is
     "--verbose **needle**",
   );
 });
+
+test("a Chinese or Japanese word inside a sentence is marked as one, its characters being words", () => {
+  const sentence = "我们需要修复数据库连接的问题; fix package.json";
+  assert.equal(
+    shown(snippetOf(sentence, words('"数 据 库"'), whole)),
+    "我们需要修复**数据库**连接的问题; fix package…",
+  );
+  assert.equal(
+    shown(snippetOf("説明は日本語です", words("日本語"), whole)),
+    "説明は**日本語**です",
+  );
+});

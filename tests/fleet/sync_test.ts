@@ -727,6 +727,40 @@ storeTest("--from answers list, search, show, load, export, usage, du as --home"
 });
 
 storeTest(
+  "search --from finds a Chinese word inside a sentence, and marks it, as --home does",
+  async (store) => {
+    const { home, url } = store;
+    const t = "2026-11-26T15:00:00.000Z";
+    const line = (type: string, payload: unknown) =>
+      JSON.stringify({ timestamp: t, type, payload }) + "\n";
+    const bodies = ["我们需要修复数据库连接的问题; fix package.json", "数字和字数"];
+    bodies.forEach((body, i) => {
+      const id = idOf(i + 1);
+      writeSession(home, {
+        id,
+        stamp: `2026-11-26T15-0${i}-00`,
+        text: line("session_meta", { id, timestamp: t, cwd: "/repo" }) +
+          line("response_item", {
+            type: "message",
+            role: "user",
+            content: [{ type: "input_text", text: body }],
+          }),
+      });
+    });
+    await sync(home, url, "m");
+    for (const [query, found] of [["数据库", [1]], ["字数", [2]], ["据连", []]] as const) {
+      const local = await ok(["search", query, "--json", "--home", home]);
+      const from = await ok(["search", query, "--json", "--from", url]);
+      assert.equal(hitKeys(from), hitKeys(local), query);
+      const ids = (JSON.parse(from) as Array<{ session_id: string }>).map((h) => h.session_id);
+      assert.deepEqual(ids, found.map(idOf), query);
+    }
+    const shown = await ok(["search", "数据库", "--from", url]);
+    assert.ok(shown.includes("我们需要修复**数据库**连接的问题"), shown);
+  },
+);
+
+storeTest(
   "a store a newer rollout migrated is used when its version says this one still can",
   async (store) => {
     const { home, url, sql } = store;

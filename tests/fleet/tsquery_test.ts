@@ -21,7 +21,7 @@ const TRANSLATIONS: Record<string, Array<[string, string]>> = {
     ["Fox", "'fox'"],
     ["v2", "'v2'"],
     ["Café", "'café'"],
-    ["日本語", "'日本語'"],
+    ["日本語", "(('日' <-> '本' <-> '語') | '日本語')"],
     ["or", "'or'"],
     ["AND*", "'and':*"],
   ],
@@ -59,6 +59,16 @@ const TRANSLATIONS: Record<string, Array<[string, string]>> = {
     ["deploy*", "'deploy':*"],
     ['"two wor"*', "('two' <-> 'wor':*)"],
     ['"foo-ba"*', "('foo' <-> 'ba':*)"],
+  ],
+  // A Chinese or Japanese word is the phrase of its characters, as the store splits them; or,
+  // in rows a rollout before 2026-12-07 pushed, the run as one word.
+  cjk: [
+    ["数据库", "(('数' <-> '据' <-> '库') | '数据库')"],
+    ['"数 据 库"', "(('数' <-> '据' <-> '库') | '数据库')"],
+    ["数据*", "(('数' <-> '据':*) | '数据':*)"],
+    ["数据库 fix", "((('数' <-> '据' <-> '库') | '数据库') & 'fix')"],
+    ["abc数据", "(('abc数' <-> '据') | 'abc数据')"],
+    ["한국어", "(('한' <-> '국' <-> '어') | '한국어')"],
   ],
   punctuation: [
     ['"foo-bar"', "('foo' <-> 'bar')"],
@@ -148,6 +158,9 @@ const BODIES = [
   'say "hi" to the fox',
   "bar foo",
   "it's a 'quote' \\ and a \\\\ backslash",
+  "我们需要修复数据库连接的问题",
+  "数据库",
+  "数字和字数",
 ];
 
 /** Each query with the numbers (in BODIES, from 1) of the sessions it must find. */
@@ -179,6 +192,14 @@ const FINDS: Array<[string, number[]]> = [
   [`"it's a 'quote' \\ and a \\\\ backslash"`, [8]],
   ["backslash OR fox", [1, 6, 8]],
   ["zebra", []],
+  ["数据库", [9, 10]],
+  ["数据", [9, 10]],
+  ["连接", [9]],
+  ["数字", [11]],
+  ["字数 OR 问题", [9, 11]],
+  ["数据库 NOT 问题", [10]],
+  ["据连", []],
+  ["数*", [9, 10, 11]],
 ];
 
 test("toTsquery()'s tsqueries are accepted by PostgreSQL and find the records meant", {
@@ -196,7 +217,7 @@ test("toTsquery()'s tsqueries are accepted by PostgreSQL and find the records me
       const id = idOf(i + 1);
       writeSession(dir, {
         id,
-        stamp: `2026-11-26T15-0${i}-00`,
+        stamp: `2026-11-26T15-${String(i).padStart(2, "0")}-00`,
         text: line("session_meta", { id, timestamp: t, cwd: "/repo" }) +
           line("response_item", {
             type: "message",
@@ -213,6 +234,19 @@ test("toTsquery()'s tsqueries are accepted by PostgreSQL and find the records me
         JOIN rollout.sessions s ON s.id = r.session
         WHERE r.words @@ to_tsquery('simple', ${toTsquery(query)}) ORDER BY s.session_id`;
       assert.deepEqual(rows.map((r) => r.session_id), want.map(idOf), query);
+    }
+    // A row pushed before CJK runs were split (its run one word) is found by the run, and
+    // only by it (until it is pushed again).
+    const old = [
+      ["'数据库':1", "数据库", true],
+      ["'修复数据库':1", "修复数据库", true],
+      ["'修复数据库':1", "数据库", false],
+    ] as const;
+    for (const [vector, query, found] of old) {
+      const [row] = await sql`SELECT ${vector}::tsvector @@ to_tsquery('simple', ${
+        toTsquery(query)
+      }) AS hit`;
+      assert.equal(row!.hit, found, `${vector} ${query}`);
     }
     // Every translation of the tests above is a tsquery PostgreSQL reads.
     for (const [query, tsquery] of Object.values(TRANSLATIONS).flat()) {
@@ -242,6 +276,11 @@ test("a snippet's window is placed where a searched word stands as a word", { sk
     assert.equal(await before("rebuild only", "build"), null);
     assert.equal(await before("the deployments", "deploy", true), 3);
     assert.equal(await before("the deployments", "deploy"), null);
+    // A CJK character is a word of its own: nothing is needed around one.
+    assert.equal(await before("修复数据库连接", "数据库"), 2);
+    assert.equal(await before("修复数据库连接", "数"), 2);
+    assert.equal(await before("修复数据 catalog", "数据"), 2);
+    assert.equal(await before("abc数据", "bc数"), null);
   } finally {
     await sql.end();
   }
