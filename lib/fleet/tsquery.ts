@@ -186,20 +186,11 @@ function cjkRuns(words: string[]): string[] {
   const runs: string[] = [];
   for (const word of words) {
     const last = runs.at(-1);
-    if (
-      last !== undefined && isCjk(lastChar(last)) &&
-      isCjk(String.fromCodePoint(word.codePointAt(0)!))
-    ) {
+    if (last !== undefined && isCjk(Array.from(last).at(-1)!) && isCjk(Array.from(word)[0]!)) {
       runs[runs.length - 1] = last + word;
     } else runs.push(word);
   }
   return runs;
-}
-
-/** The last character (code point) of a non-empty `text`. */
-function lastChar(text: string): string {
-  const code = text.charCodeAt(text.length - 1);
-  return code >= 0xdc00 && code <= 0xdfff && text.length > 1 ? text.slice(-2) : text.slice(-1);
 }
 
 /** A word of a query that its hits hold; `prefix` for `word*`. */

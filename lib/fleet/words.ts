@@ -71,9 +71,21 @@ const SEPARATOR = /[\p{P}\p{S}\s]/u;
  */
 function charKind(text: string, code: number, at: number): 0 | 1 | 2 {
   if (code < 128) return ASCII_WORD[code] === 1 ? 1 : 0;
+  if (isCommonCjk(code)) return 2;
   const char = String.fromCodePoint(text.codePointAt(at)!);
   if (SEPARATOR.test(char)) return 0;
-  return isCjk(char) ? 2 : 1;
+  // No CJK script starts below Hangul's jamo (U+1100).
+  return code >= 0x1100 && isCjk(char) ? 2 : 1;
+}
+
+/**
+ * Whether a UTF-16 code is in the blocks most CJK text is made of, all letters: CJK unified
+ * ideographs, hiragana and katakana (their punctuation left out), `ー`, Hangul syllables. The
+ * others are found by their script, more slowly.
+ */
+function isCommonCjk(code: number): boolean {
+  return (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3041 && code <= 0x3096) ||
+    (code >= 0x30a1 && code <= 0x30fa) || code === 0x30fc || (code >= 0xac00 && code <= 0xd7a3);
 }
 
 /**
@@ -86,15 +98,6 @@ export function tsvectorOf(text: string): string {
   let position = 0;
   let start = -1;
   let previousCjk = false;
-  const add = (end: number) => {
-    const found = text.slice(start, end).toLowerCase();
-    position++;
-    if (found.length > MAX_LEXEME_BYTES / 3 && byteLength(found) > MAX_LEXEME_BYTES) return;
-    const list = positions.get(found);
-    const at16 = Math.min(position, MAX_POSITION);
-    if (list === undefined) positions.set(found, [at16]);
-    else if (list.length < MAX_POSITIONS) list.push(at16);
-  };
   const length = text.length;
   for (let at = 0; at <= length; at++) {
     const code = at < length ? text.charCodeAt(at) : 32;
@@ -107,17 +110,20 @@ export function tsvectorOf(text: string): string {
       continue;
     }
     const kind = low ? 1 : charKind(text, code, at);
-    if (kind !== 0) {
-      // Two CJK characters side by side are two words.
-      if (start >= 0 && kind === 2 && previousCjk) add(at);
-      if (start < 0 || (kind === 2 && previousCjk)) start = at;
-      previousCjk = kind === 2;
-      continue;
+    // A word ends at a character of none, and between two CJK characters.
+    if (start >= 0 && (kind === 0 || (kind === 2 && previousCjk))) {
+      const found = text.slice(start, at).toLowerCase();
+      start = -1;
+      position++;
+      if (found.length <= MAX_LEXEME_BYTES / 3 || byteLength(found) <= MAX_LEXEME_BYTES) {
+        const list = positions.get(found);
+        const at16 = Math.min(position, MAX_POSITION);
+        if (list === undefined) positions.set(found, [at16]);
+        else if (list.length < MAX_POSITIONS) list.push(at16);
+      }
     }
-    previousCjk = false;
-    if (start < 0) continue;
-    add(at);
-    start = -1;
+    if (kind !== 0 && start < 0) start = at;
+    previousCjk = kind === 2;
   }
   let out = "";
   for (const [word, list] of positions) {

@@ -131,20 +131,16 @@ export async function streamRollout(
     ? await plainCopyOf(path, options.zstdMaxBytes)
     : null;
   const steps = loadSteps(path, copy === null ? options : { ...options, plainCopy: copy }, []);
-  let done = false;
   try {
     for (;;) {
       const step = steps.next();
-      if (step.done === true) {
-        done = true;
-        return step.value;
-      }
+      if (step.done === true) return step.value;
       await options.between();
     }
   } finally {
     // A `between` that failed (a copy's write did) leaves the read where it stood: it is ended,
-    // so that it closes the file.
-    if (!done) steps.return(undefined as never);
+    // so that it closes the file (nothing is left to end after a read that finished or threw).
+    steps.return(undefined as never);
   }
 }
 

@@ -75,8 +75,13 @@ function opensWithAny(text: string, openings: readonly string[]): boolean {
   PAST_RUST_SPACE.lastIndex = 0;
   const at = PAST_RUST_SPACE.exec(text)?.index;
   if (at === undefined) return false;
-  const length = longest.get(openings) ?? Math.max(...openings.map((o) => o.length));
-  longest.set(openings, length);
+  let length = longest.get(openings);
+  if (length === undefined) {
+    longest.set(
+      openings,
+      length = Math.max(...openings.map((o) => o.length)),
+    );
+  }
   const head = text.slice(at, at + length).replace(/[A-Z]/g, (c) => c.toLowerCase());
   return openings.some((opening) => head.startsWith(opening));
 }

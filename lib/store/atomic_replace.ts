@@ -178,13 +178,14 @@ export class StreamedWrite {
     const fsys = this.#fsys;
     const at = this.#handed;
     this.#handed += data.length;
-    if (fsys.writeAt === undefined || fsys.writeAtAsync === undefined) {
-      this.#keep(() => writeAll(fsys, this.#fd, data));
-      this.#advance(at + data.length);
-      return;
-    }
     const pending: Pending = { end: at + data.length, done: false };
     this.#pending.push(pending);
+    if (fsys.writeAt === undefined || fsys.writeAtAsync === undefined) {
+      this.#keep(() => writeAll(fsys, this.#fd, data));
+      pending.done = true;
+      this.#advance();
+      return;
+    }
     if (this.#ending || this.#onTheirWay + data.length > WRITES_AHEAD) {
       this.#keep(() => writeAllAt(fsys, this.#fd, data, at));
       pending.done = true;
@@ -236,11 +237,10 @@ export class StreamedWrite {
   }
 
   /**
-   * Moves the end of what is written on, past the writes at the head that have ended (or to
-   * `end`, written in turn with nothing on its way), and starts a sync ahead when it is due.
+   * Moves the end of what is written on, past the writes at the head that have ended, and
+   * starts a sync ahead when it is due.
    */
-  #advance(end?: number): void {
-    if (end !== undefined) this.#bytes = end;
+  #advance(): void {
     while (this.#pending.length > 0 && this.#pending[0]!.done) {
       this.#bytes = this.#pending.shift()!.end;
     }

@@ -60,3 +60,16 @@ test("tsvectorOf() holds the words wordsOf() finds, at their places, for random 
     }
   });
 });
+
+test("the blocks tsvectorOf() takes as CJK without looking at their script are split as wordsOf() splits them", () => {
+  const blocks = [[0x4e00, 0x9fff], [0x3040, 0x30ff], [0xac00, 0xd7a3], [0x1100, 0x11ff]];
+  for (const [first, last] of blocks) {
+    for (let from = first!; from <= last!; from += 4000) {
+      let text = "";
+      for (let code = from; code <= Math.min(last!, from + 3999); code++) {
+        text += String.fromCodePoint(code);
+      }
+      assert.deepEqual(vectorWords(tsvectorOf(text)), wordsOf(text), `from U+${from.toString(16)}`);
+    }
+  }
+});
