@@ -38,3 +38,25 @@ function deeper(node: object, budget: number): boolean {
   }
   return false;
 }
+
+/**
+ * The deepest nesting of arrays and objects in a JSON text (its brackets outside its strings),
+ * stopping once above `limit`: a text too deep to parse or lay out is told without parsing it.
+ */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
+}

@@ -15,7 +15,7 @@ export {
   RolloutError,
 } from "./errors.ts";
 export { isObject } from "./is_object.ts";
-export { MAX_NESTING, nestsDeeperThan } from "./json_depth.ts";
+export { MAX_NESTING, nestingDepth, nestsDeeperThan } from "./json_depth.ts";
 export { parseJson } from "./json_text.ts";
 export { countLines } from "./line_count.ts";
 export { type BadLineReason, byteLength, type LineSink, LineSplitter } from "./line_splitter.ts";

@@ -36,13 +36,14 @@ import {
   type SkippedFolder,
   stampOf,
   statSession,
+  TAIL_BYTES,
+  tailBefore,
 } from "../session/mod.ts";
 import { type FoundEntry, readRollout, type ReadState, UnreadableRollout } from "./file_reader.ts";
 import type { UsageTurn } from "./usage_tracker.ts";
 import { ScanHash } from "./scan_hash.ts";
 
 /** The status of a file the walk found (see {@linkcode statSession}). */
-const statOf = statSession;
 
 /**
  * Bumped whenever the tables change, or what a reading puts in them: an index of another
@@ -189,8 +190,6 @@ const BUSY_MS = 120_000;
 /** The bytes read before the writes so far are committed (and other writers get a turn). */
 const BATCH_BYTES = 32 * 1024 * 1024;
 const BATCH_FILES = 500;
-/** The bytes before the end of what was indexed that must be unchanged for a tail read. */
-const TAIL_BYTES = 64;
 
 /** Where a home's index lives. */
 export function indexPath(home: string): string {
@@ -425,7 +424,7 @@ export function movedTo(file: string): Seen | null {
     ? `${file}.zst`
     : null;
   if (twin === null) return null;
-  const stat = statOf(twin);
+  const stat = statSession(twin);
   return stat === null ? null : { path: twin, stat };
 }
 
@@ -459,19 +458,16 @@ export function inodeOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The `TAIL_BYTES` bytes before `end` of the file (fewer near its start), as hex; null if unreadable. */
+/**
+ * The `TAIL_BYTES` bytes before `end` of the file (fewer near its start), as hex: what must be
+ * unchanged for a tail read; null if unreadable.
+ */
 export function tailOf(file: string, end: number): string | null {
   try {
     const fd = fs.openSync(file, "r");
     try {
-      const length = Math.min(TAIL_BYTES, end);
-      const buffer = new Uint8Array(length);
-      const got = fs.readSync(fd, buffer, 0, length, end - length);
-      return got === length ? hex(buffer) : null;
+      const tail = tailBefore(fd, end);
+      return tail.length === 2 * Math.min(TAIL_BYTES, end) ? tail : null;
     } finally {
       fs.closeSync(fd);
     }
@@ -536,7 +532,7 @@ export class SessionIndex {
     // kept under the name that is no link.
     const byInode = new Map<string, number>();
     for (const file of files) {
-      const stat = statOf(file.path);
+      const stat = statSession(file.path);
       if (stat === null) continue;
       const inode = `${stat.dev}:${stat.ino}`;
       const before = byInode.get(inode);
@@ -670,7 +666,7 @@ export class SessionIndex {
     for (const row of found) rows.set(row.path, row);
     const gone: number[] = [];
     for (const path of paths) {
-      const stat = statOf(path);
+      const stat = statSession(path);
       if (stat === null) {
         // Archived or restored since the walk found it: its twin is read in its place.
         const row = rows.get(path);
@@ -835,7 +831,7 @@ export class SessionIndex {
     const row = this.sql("SELECT * FROM files WHERE path = ?").get(file.path) as
       | FileRow
       | undefined;
-    const stat = statOf(file.path);
+    const stat = statSession(file.path);
     if (stat === null) {
       if (row !== undefined) this.#drop(row.id);
       return "gone";
@@ -936,7 +932,7 @@ export class SessionIndex {
       return from === 0 ? "read" : "grown";
     } catch (error) {
       // Gone while it was read (archived, restored or deleted meanwhile): no row.
-      if (errnoOf(error) === "ENOENT" && statOf(file.path) === null) {
+      if (errnoOf(error) === "ENOENT" && statSession(file.path) === null) {
         this.#drop(fileId);
         return "gone";
       }
@@ -967,15 +963,11 @@ export class SessionIndex {
   /** Whether `<home>/session_index.jsonl` is as it was when its names were last read. */
   #namesUpToDate(): boolean {
     const mark = this.#namesMark();
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(sessionIndexPath(this.home));
-    } catch {
-      return mark !== null && mark.offset === 0;
-    }
-    if (mark === null || mark.ino !== stat.ino || mark.offset !== stat.size) return false;
-    // The same size: rewritten in place (an editor) only if the bytes before the end differ.
-    return endsAt(sessionIndexPath(this.home), mark);
+    if (mark === null) return false;
+    // The same file and size, and the same bytes before its end (an editor rewrites in place);
+    // or, read when there was none, still none.
+    const file = sessionIndexPath(this.home);
+    return endsAt(file, mark) || (mark.offset === 0 && !fs.existsSync(file));
   }
 
   /** Reads the names appended since the last time (all of them if the file was replaced). */

@@ -2,30 +2,11 @@
  * Bytes of stdin in, parsed submissions out, one per line: the op stream's side of the shared
  * {@linkcode LineSplitter}. Every line yields exactly one result; nothing here throws on input.
  */
-import { LineSplitter, MAX_NESTING, parseJson } from "../base/mod.ts";
+import { LineSplitter, MAX_NESTING, nestingDepth, parseJson } from "../base/mod.ts";
 import { type ParsedSubmission, parseSubmission } from "../schemas/mod.ts";
 
 function refused(lineNo: number, code: "invalid_json" | "line_too_long", why: string) {
   return { ok: false, id: "", code, message: `Line ${lineNo} ${why}` } as const;
-}
-
-/** The deepest nesting of arrays and objects in a JSON text, stopping once above `limit`. */
-export function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      if (++depth > deepest) deepest = depth;
-      if (deepest > limit) return deepest;
-    } else if (c === 93 || c === 125) depth--;
-  }
-  return deepest;
 }
 
 /**

@@ -37,6 +37,8 @@ export {
   readThreadNames,
   SessionIndexEntry,
   sessionIndexPath,
+  TAIL_BYTES,
+  tailBefore,
   type ThreadName,
   threadNames,
   type ThreadNamesRead,

@@ -105,9 +105,12 @@ export function endsAt(file: string, position: IndexPosition): boolean {
   }
 }
 
-/** The bytes of up to 64 before `offset` in the file open at `fd`, as hex. */
-function tailBefore(fd: number, offset: number): string {
-  const length = Math.min(64, offset);
+/** How many bytes before a position a tail holds: what must be unchanged for the file not to have been rewritten there. */
+export const TAIL_BYTES = 64;
+
+/** The bytes of up to TAIL_BYTES before `offset` in the file open at `fd`, as hex. */
+export function tailBefore(fd: number, offset: number): string {
+  const length = Math.min(TAIL_BYTES, offset);
   const bytes = new Uint8Array(length);
   const got = fs.readSync(fd, bytes, 0, length, offset - length);
   return Array.from(bytes.subarray(0, got), (b) => b.toString(16).padStart(2, "0")).join("");

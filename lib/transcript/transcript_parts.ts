@@ -3,7 +3,7 @@
  * what text, which tool with which arguments. Pure; one switch over the item types.
  */
 import type { ResponseItem } from "../schemas/mod.ts";
-import { isObject, parseJson } from "../base/mod.ts";
+import { isObject, nestingDepth, parseJson } from "../base/mod.ts";
 
 /**
  * One item, reduced to what a reader needs; a message's and an output's `content` is the
@@ -51,7 +51,7 @@ export function contentText(content: unknown): string {
 /** Pretty JSON for a string that holds JSON; the string itself otherwise. */
 function prettyArguments(text: string): { input: string; language: string } {
   // Deeply nested, laid out it would grow as the square of its depth: shown as written.
-  if (bracketsDeeperThan(text, PRETTY_DEPTH)) return { input: text, language: "" };
+  if (nestingDepth(text, PRETTY_DEPTH) > PRETTY_DEPTH) return { input: text, language: "" };
   try {
     parseJson(text);
   } catch {
@@ -62,23 +62,6 @@ function prettyArguments(text: string): { input: string; language: string } {
 
 /** Arguments nested deeper than this are shown as written, not laid out. */
 const PRETTY_DEPTH = 64;
-
-/** Whether a JSON text's brackets nest deeper than `limit` (outside its strings). */
-function bracketsDeeperThan(json: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // "\\": the next character is escaped
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > limit) return true;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return false;
-}
 
 const SPACE = " \t\n\r";
 const ENDS_LITERAL = ' \t\n\r,:{}[]"';
