@@ -566,6 +566,17 @@ storeTest(
       assert.ok(from.stderr.includes(`"m:${file}": line 2 (byte `), from.stderr);
       assert.ok(!from.stderr.includes("rollout-from-"), from.stderr);
     }
+    // An error that stops the command names the session the same way: here the stored first
+    // line is no meta any more (changed in the store), so no command can load the session.
+    await store
+      .sql`UPDATE rollout.records SET raw = '{"type":"nothing"}' WHERE line = 1 AND session =
+      (SELECT id FROM rollout.sessions WHERE session_id = ${id})`;
+    for (const argv of [["show", id], ["load", id], ["export", id, "--to", "md"]]) {
+      const from = await cli([...argv, "--from", url]);
+      assert.equal(from.code, 1, from.stderr);
+      assert.ok(from.stderr.startsWith(`rollout: Cannot load rollout "m:${file}": `), from.stderr);
+      assert.ok(!from.stderr.includes("rollout-from-"), from.stderr);
+    }
   },
 );
 

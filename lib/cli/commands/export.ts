@@ -33,11 +33,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const output = args.string("output");
   const target = output === undefined ? undefined : path.resolve(io.cwd, output);
   const source = await sessionSourceOf(args, io);
-  try {
-    return await exportSession(source, { args, io: source.io, to, target, redactor });
-  } finally {
-    source.done();
-  }
+  return await source.read(() =>
+    exportSession(source, { args, io: source.io, to, target, redactor })
+  );
 }
 
 /** Writes the session of `source` in the format `to`, to `target` or stdout. */

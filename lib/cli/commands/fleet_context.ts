@@ -134,8 +134,38 @@ export interface SessionSource {
    * temporary copy names the session's machine and path instead (`m1:/home/u/…`).
    */
   io: Io;
-  /** Removes what was written for it (nothing for a session of the home). */
-  done(): void;
+  /**
+   * Runs `work` on the session, then removes what was written for it (nothing for a session of
+   * the home). An error it throws names the session as `io` does, not the temporary copy.
+   */
+  read<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** A {@linkcode SessionSource} of `file`, its copy named `name` in what is said of it. */
+function sourceOf(
+  file: string,
+  shown: string,
+  io: Io,
+  named: { name: string; done: () => void } | null,
+): SessionSource {
+  if (named === null) return { file, shown, io, read: (work) => work() };
+  return {
+    file,
+    shown,
+    io: naming(io, file, named.name),
+    read: async (work) => {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof RolloutError) || !error.message.includes(file)) throw error;
+        throw new RolloutError(error.code, error.message.replaceAll(file, named.name), {
+          cause: error,
+        });
+      } finally {
+        named.done();
+      }
+    },
+  };
 }
 
 /** `io` with every mention of `file` on stderr written as `name`. */
@@ -162,7 +192,7 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
   const url = await fromUrlOf(args, io);
   if (url === null) {
     const file = await (await homeContext()).sessionPathOf(args, io);
-    return { file, shown: file, io, done: () => {} };
+    return sourceOf(file, file, io, null);
   }
   const [spec] = args.positionals;
   const last = args.flag("last");
@@ -206,27 +236,22 @@ export async function sessionSourceOf(args: ParsedArgs, io: Io): Promise<Session
       );
     }
     const file = path.join(folder, path.basename(session.path));
-    return { file, shown, io: naming(io, file, `${session.machine}:${shown}`), done };
+    return sourceOf(file, shown, io, { name: `${session.machine}:${shown}`, done });
   } catch (error) {
     done();
     throw error;
   }
 }
 
-/** A new private (0700) temporary folder for a session read from the store. */
+/**
+ * A new private temporary folder for a session read from the store: `mkdtemp` makes it 0700
+ * whatever the umask, in Deno, Bun and Node alike (lib/base/zstd.ts relies on it too).
+ */
 function privateFolder(): string {
   const base = path.join(os.tmpdir(), "rollout-from-");
-  let folder: string;
   try {
-    folder = fs.mkdtempSync(base);
+    return fs.mkdtempSync(base);
   } catch (error) {
     throw ioError("make a temporary folder", `${base}XXXXXX`, error);
   }
-  try {
-    fs.chmodSync(folder, 0o700);
-  } catch (error) {
-    fs.rmSync(folder, { recursive: true, force: true });
-    throw ioError("make a temporary folder", folder, error);
-  }
-  return folder;
 }

@@ -20,11 +20,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     positionals: { min: 0, max: 1 },
   });
   const source = await sessionSourceOf(args, io);
-  try {
-    return await loadFile(source.file, args.flag("all"), source.io);
-  } finally {
-    source.done();
-  }
+  return await source.read(() => loadFile(source.file, args.flag("all"), source.io));
 }
 
 /** Prints the session of `file` (every item with `all`). */

@@ -33,11 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const at = args.integer("at");
   if (at === 0) throw new UsageError('option "--at" counts items from 1, got "0"');
   const source = await sessionSourceOf(args, io);
-  try {
-    return await showFile(source.file, source.shown, at, redactor, source.io);
-  } finally {
-    source.done();
-  }
+  return await source.read(() => showFile(source.file, source.shown, at, redactor, source.io));
 }
 
 /** Writes the transcript of `file` (named `shown`), from item `at` when given. */
