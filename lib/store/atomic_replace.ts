@@ -33,8 +33,9 @@ export function atomicReplace(
  * Bytes of a streamed write after which a sync of them is started, while the writing goes on.
  * Since a copy writes on worker threads, a sync every 8 MiB lets it go of its pages sooner, and
  * its next writes take them back while they are fresh: `convert` of the 1 GiB B8 rollout, nine
- * alternating runs, took 1.24 s with a sync every 64 MiB, 1.22 s every 16 and 1.18 s every 8
- * (medians; 1.34 s for the build that wrote in turn).
+ * alternating runs of builds that read the setting from the environment, took 1.24 s with a
+ * sync every 64 MiB, 1.22 s every 16 and 1.18 s every 8 (medians; 1.34 s for the build that
+ * wrote in turn). README, Performance, has the rest.
  */
 export const SYNC_AHEAD = 8 * 1024 * 1024;
 
